@@ -1,0 +1,2 @@
+// Public API of the ledger core. Pure TypeScript: no I/O, no clock, no randomness.
+export {};

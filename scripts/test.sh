@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command (README): bootstrap, then type-check, lint + format check, and every test.
+# Ends with a line "N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+failed_steps=0
+echo "== lint and format check (biome)"
+npx biome check . || failed_steps=$((failed_steps + 1))
+
+echo "== tests (tap)"
+tap_out=$(mktemp)
+npx tap "$@" 2>&1 | tee "$tap_out"
+tap_rc=${PIPESTATUS[0]}
+
+summary=$(grep -E '^# \{ total: ' "$tap_out" | tail -1)
+pass=$(echo "$summary" | sed -nE 's/.*pass: ([0-9]+).*/\1/p'); pass=${pass:-0}
+fail=$(echo "$summary" | sed -nE 's/.*fail: ([0-9]+).*/\1/p'); fail=${fail:-0}
+if [ "$tap_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then fail=1; fi
+rm -f "$tap_out"
+fail=$((fail + failed_steps))
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
