@@ -1,0 +1,179 @@
+// Field checks for decoded (hostile) and to-be-encoded messages. Each throws WIRE_BAD_FIELD with
+// the field's path (e.g. "body.totals[2].amountFen") and never echoes the value itself, which may
+// be a PAN or garbage. Money is integer fen (R1): a safe, non-negative integer.
+
+import { WireError } from './errors.js';
+import {
+  codeCharsMax,
+  detailCharsMax,
+  idCharsMax,
+  keyIdCharsMax,
+  messageDepthMax,
+  panDigitsMax,
+  panDigitsMin,
+  repeatedItemsMax,
+  stringCharsMax,
+} from './limits.js';
+
+export function badField(
+  field: string,
+  reason: string,
+  details: Record<string, string | number> = {},
+): never {
+  throw new WireError('WIRE_BAD_FIELD', `${field}: ${reason}`, { field, reason, ...details });
+}
+
+// Printable ASCII without space: ids, codes, receipt numbers, key ids.
+const tokenPattern = /^[\x21-\x7e]+$/;
+
+function checkToken(value: string, field: string, max: number, required: boolean): void {
+  if (typeof value !== 'string') badField(field, 'must be a string');
+  if (value.length === 0) {
+    if (required) badField(field, 'is required');
+    return;
+  }
+  if (value.length > max) badField(field, 'too long', { length: value.length, lengthMax: max });
+  if (!tokenPattern.test(value)) badField(field, 'must be printable ASCII without spaces');
+}
+
+/** A client-made id, receipt number or other reference: 1..64 printable ASCII characters. */
+export function checkId(value: string, field: string, required = true): void {
+  checkToken(value, field, idCharsMax, required);
+}
+
+/** A key id: 1..128 printable ASCII characters. */
+export function checkKeyId(value: string, field: string, required = true): void {
+  checkToken(value, field, keyIdCharsMax, required);
+}
+
+/** A short code (biller, carrier, version, bank response code): 1..64 printable ASCII. */
+export function checkCode(value: string, field: string, required = true): void {
+  checkToken(value, field, codeCharsMax, required);
+}
+
+/** Free text (any Unicode), up to 512 characters; may be empty. */
+export function checkText(value: string, field: string): void {
+  if (typeof value !== 'string') badField(field, 'must be a string');
+  if (value.length > detailCharsMax)
+    badField(field, 'too long', { length: value.length, lengthMax: detailCharsMax });
+}
+
+/** An amount in fen (R1): a safe integer >= min (0 by default). */
+export function checkFen(value: number, field: string, min = 0): void {
+  if (!Number.isSafeInteger(value)) badField(field, 'fen must be a safe integer');
+  if (value < min) badField(field, `fen must be >= ${min}`);
+}
+
+/** A count, sequence number, version or size: a safe integer >= min (0 by default). */
+export function checkCount(value: number, field: string, min = 0): void {
+  if (!Number.isSafeInteger(value)) badField(field, 'must be a safe integer');
+  if (value < min) badField(field, `must be >= ${min}`);
+}
+
+/** A Unix epoch instant in milliseconds: > 0 when required, else >= 0. */
+export function checkInstantMs(value: number, field: string, required = true): void {
+  if (!Number.isSafeInteger(value)) badField(field, 'must be a safe integer (ms)');
+  if (value < 0 || (required && value === 0))
+    badField(field, required ? 'must be > 0 (ms)' : 'must be >= 0 (ms)');
+}
+
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A business date "YYYY-MM-DD" (a real calendar date). */
+export function checkBusinessDate(value: string, field: string): void {
+  if (typeof value !== 'string') badField(field, 'must be a string');
+  const match = datePattern.exec(value);
+  if (match === null) badField(field, 'must be YYYY-MM-DD');
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    badField(field, 'is not a calendar date');
+  }
+}
+
+/** An enum value the generated enum object knows; UNSPECIFIED (0) refused unless allowed. */
+export function checkEnum(value: number, values: object, field: string, allowUnspecified = false): void {
+  const known = Object.values(values).filter((entry): entry is number => typeof entry === 'number');
+  if (!Number.isSafeInteger(value) || !known.includes(value)) badField(field, 'unknown enum value');
+  if (value === 0 && !allowUnspecified) badField(field, 'is required (UNSPECIFIED)');
+}
+
+/** A byte field of exactly `size` bytes, or between min and max bytes. */
+export function checkBytes(value: Uint8Array, field: string, sizeMin: number, sizeMax = sizeMin): void {
+  if (!(value instanceof Uint8Array)) badField(field, 'must be bytes');
+  if (value.length < sizeMin || value.length > sizeMax) {
+    badField(
+      field,
+      sizeMin === sizeMax ? `must be ${sizeMin} bytes` : `must be ${sizeMin}..${sizeMax} bytes`,
+      {
+        size: value.length,
+      },
+    );
+  }
+}
+
+/** A lowercase hex SHA-256 (64 characters); empty allowed only when `required` is false. */
+export function checkSha256Hex(value: string, field: string, required = true): void {
+  if (typeof value !== 'string') badField(field, 'must be a string');
+  if (value.length === 0 && !required) return;
+  if (!/^[0-9a-f]{64}$/.test(value)) badField(field, 'must be 64 lowercase hex characters');
+}
+
+/** A full PAN: 12..19 digits. Never echoed in errors. */
+export function checkPan(value: string, field: string): void {
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) badField(field, 'must be digits');
+  if (value.length < panDigitsMin || value.length > panDigitsMax) badField(field, 'must be 12..19 digits');
+}
+
+/** A masked PAN (R24): 6 digits, '*' fill, 4 digits, 12..19 characters in all. */
+export function checkMaskedPan(value: string, field: string): void {
+  if (typeof value !== 'string' || !/^\d{6}\*+\d{4}$/.test(value)) {
+    badField(field, 'must be first 6 digits, * fill, last 4 digits');
+  }
+  if (value.length < panDigitsMin || value.length > panDigitsMax)
+    badField(field, 'must be 12..19 characters');
+}
+
+/** Masks a PAN to first 6 + last 4 (R24), e.g. "6228480012345678" -> "622848******5678". */
+export function maskPan(pan: string): string {
+  checkPan(pan, 'pan');
+  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
+}
+
+/** A repeated field: at most 256 items. */
+export function checkRepeated(value: readonly unknown[], field: string, max = repeatedItemsMax): void {
+  if (!Array.isArray(value)) badField(field, 'must be a list');
+  if (value.length > max) badField(field, 'too many items', { count: value.length, countMax: max });
+}
+
+/**
+ * The generic pass over any decoded message: every string within stringCharsMax, every number a
+ * safe integer (this package has no float fields; int64 beyond 2^53 decodes unsafe and stops
+ * here), every list within repeatedItemsMax, nesting within messageDepthMax.
+ */
+export function checkShape(value: unknown, field: string, depth = 0): void {
+  if (depth > messageDepthMax) badField(field, 'nested too deep', { depthMax: messageDepthMax });
+  if (typeof value === 'string') {
+    if (value.length > stringCharsMax)
+      badField(field, 'too long', { length: value.length, lengthMax: stringCharsMax });
+    return;
+  }
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) badField(field, 'must be a safe integer');
+    return;
+  }
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+  if (Array.isArray(value)) {
+    checkRepeated(value, field);
+    value.forEach((item, index) => {
+      checkShape(item, `${field}[${index}]`, depth + 1);
+    });
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '$unknowns') continue;
+    checkShape(item, `${field}.${key}`, depth + 1);
+  }
+}
