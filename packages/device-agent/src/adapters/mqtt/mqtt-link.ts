@@ -1,0 +1,325 @@
+// The kiosk's MQTT link (mqtt.js 5, MQTT 3.1.1 = protocolVersion 4, QoS 1, client id = station
+// id). mqtt.js keeps its queue in memory and reconnects on a fixed period; neither fits a kiosk,
+// so reconnectPeriod is 0 and this class drives reconnects itself (capped exponential backoff
+// with jitter) with a fresh client per attempt. The SQLite outbox is the source of truth: rows
+// are published in seq order with at most `windowMax` in flight and leave the outbox only when
+// HQ's cumulative ack covers them. Each attempt takes the next persisted bdSeq, registers a
+// signed Death{bdSeq} as the last will and publishes Birth{bdSeq} after CONNACK (Sparkplug B).
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { backoffDelayMs } from '../../domain/outbox/backoff.js';
+import {
+  applyAck,
+  inFlightCount,
+  markSent,
+  type OutboxWindow,
+  planSends,
+  rewind,
+  startWindow,
+} from '../../domain/outbox/window.js';
+import type { ClockPort, TimerHandle } from '../../ports/clock.js';
+import type { OutboxPort } from '../../ports/outbox.js';
+import type { DownMessage, LinkState, PublisherPort } from '../../ports/publisher.js';
+
+export interface StatusMessages {
+  /** Takes the next bdSeq and persists it before returning (strictly increasing across restarts). */
+  nextBdSeq(): number;
+  death(bdSeq: number): Promise<Uint8Array>;
+  birth(bdSeq: number): Promise<Uint8Array>;
+  telemetry(bdSeq: number): Promise<Uint8Array>;
+}
+
+export interface MqttLinkTopics {
+  readonly event: string;
+  readonly birth: string;
+  readonly death: string;
+  readonly telemetry: string;
+  /** Down topics to subscribe to (QoS 1). */
+  readonly subscribe: readonly string[];
+}
+
+export interface MqttLinkOptions {
+  readonly brokerUrl: string;
+  readonly stationId: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly topics: MqttLinkTopics;
+  readonly outbox: OutboxPort;
+  readonly status: StatusMessages;
+  readonly clock: ClockPort;
+  readonly logger: Logger;
+  /** Events published and not yet acknowledged by HQ, at most. */
+  readonly windowMax: number;
+  /** No ack progress for this long with events in flight: send them again. */
+  readonly ackTimeoutMs: number;
+  readonly heartbeatMs: number;
+  readonly backoffMsInitial: number;
+  readonly backoffMsMax: number;
+  readonly connectTimeoutMs: number;
+  readonly keepaliveSeconds: number;
+  /** Acks are applied to the window at once but outbox rows are deleted at most this often (one fsync per batch). */
+  readonly ackFlushMs: number;
+}
+
+export class MqttLink implements PublisherPort {
+  readonly #options: MqttLinkOptions;
+  readonly #log: Logger;
+  #state: LinkState = { kind: 'idle' };
+  #client: MqttClient | null = null;
+  #window: OutboxWindow;
+  #retryTimer: TimerHandle | null = null;
+  #heartbeatTimer: TimerHandle | null = null;
+  #ackTimer: TimerHandle | null = null;
+  #pumping = false;
+  #flushTimer: TimerHandle | null = null;
+  #flushedThroughSeq: number;
+  readonly #downHandlers: ((message: DownMessage) => void)[] = [];
+  readonly #stateHandlers: ((state: LinkState) => void)[] = [];
+
+  constructor(options: MqttLinkOptions) {
+    if (options.windowMax < 1) throw new Error('assert: windowMax >= 1');
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'mqtt-link' });
+    this.#window = startWindow(options.outbox.ackedThroughSeq());
+    this.#flushedThroughSeq = this.#window.ackedThroughSeq;
+  }
+
+  state(): LinkState {
+    return this.#state;
+  }
+
+  onDown(handler: (message: DownMessage) => void): void {
+    this.#downHandlers.push(handler);
+  }
+
+  onStateChange(handler: (state: LinkState) => void): void {
+    this.#stateHandlers.push(handler);
+  }
+
+  start(): void {
+    if (this.#state.kind !== 'idle') throw new Error('assert: start() once');
+    void this.#connect(1);
+  }
+
+  async stop(): Promise<void> {
+    this.#flushAcks();
+    this.#retryTimer?.cancel();
+    this.#heartbeatTimer?.cancel();
+    this.#ackTimer?.cancel();
+    const client = this.#client;
+    this.#client = null;
+    this.#setState({ kind: 'stopped' });
+    if (client !== null) await client.endAsync(true).catch(() => undefined);
+  }
+
+  outboxChanged(): void {
+    this.#pump();
+  }
+
+  acknowledged(ackSeq: number): void {
+    const verdict = applyAck(this.#window, ackSeq, this.#options.outbox.headSeq());
+    if (verdict.kind === 'beyond_head') {
+      this.#log.warn({ code: 'AGENT_ACK_BEYOND_HEAD', ackSeq }, 'HQ acked a seq never stored; ignored');
+      return;
+    }
+    if (verdict.kind === 'stale') return;
+    this.#window = verdict.window;
+    if (this.#flushTimer === null) {
+      this.#flushTimer = this.#options.clock.setTimer(this.#options.ackFlushMs, () => this.#flushAcks());
+    }
+    this.#armAckTimer(true);
+    this.#pump();
+  }
+
+  async sendDirect(topic: string, payload: Uint8Array): Promise<boolean> {
+    const client = this.#client;
+    if (client === null || this.#state.kind !== 'online') return false;
+    try {
+      await client.publishAsync(topic, Buffer.from(payload), { qos: 1 });
+      return true;
+    } catch (error) {
+      this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', err: String(error) }, 'direct publish failed');
+      return false;
+    }
+  }
+
+  /**
+   * Deletes acknowledged rows, once per batch of acks: each delete is an fsync'd commit, and HQ
+   * acks every event. Until the flush a crash only means HQ sees those events again (it dedupes).
+   */
+  #flushAcks(): void {
+    this.#flushTimer?.cancel();
+    this.#flushTimer = null;
+    const through = this.#window.ackedThroughSeq;
+    if (through <= this.#flushedThroughSeq) return;
+    this.#options.outbox.acknowledgeThrough(through);
+    this.#flushedThroughSeq = through;
+  }
+
+  /** For telemetry and tests. */
+  window(): OutboxWindow {
+    return this.#window;
+  }
+
+  #isStopped(): boolean {
+    return this.#state.kind === 'stopped';
+  }
+
+  #setState(state: LinkState): void {
+    this.#state = state;
+    for (const handler of this.#stateHandlers) handler(state);
+  }
+
+  async #connect(attempt: number): Promise<void> {
+    if (this.#state.kind === 'stopped') return;
+    const options = this.#options;
+    this.#setState({ kind: 'connecting', attempt, sinceMs: options.clock.nowMs() });
+    const bdSeq = options.status.nextBdSeq();
+    let will: Uint8Array;
+    try {
+      will = await options.status.death(bdSeq);
+    } catch (error) {
+      this.#scheduleRetry(attempt, 'AGENT_LINK_SIGN_FAILED', error);
+      return;
+    }
+    if (this.#isStopped()) return;
+    const client = mqtt.connect(options.brokerUrl, {
+      clientId: options.stationId,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: options.connectTimeoutMs,
+      keepalive: options.keepaliveSeconds,
+      resubscribe: false,
+      queueQoSZero: false,
+      will: { topic: options.topics.death, payload: Buffer.from(will), qos: 1, retain: false },
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+    });
+    this.#client = client;
+    let settled = false;
+    const lost = (code: string, error?: unknown): void => {
+      if (settled || this.#client !== client) return;
+      settled = true;
+      this.#onLost(client, attempt, code, error);
+    };
+    client.on('error', (error) => lost('AGENT_LINK_ERROR', error));
+    client.on('close', () => lost('AGENT_LINK_CLOSED'));
+    client.on('offline', () => lost('AGENT_LINK_OFFLINE'));
+    client.on('message', (topic, payload) => {
+      const message = { topic, payload: new Uint8Array(payload) };
+      for (const handler of this.#downHandlers) handler(message);
+    });
+    client.on('connect', () => {
+      void this.#onConnected(client, bdSeq).catch((error: unknown) => lost('AGENT_LINK_ERROR', error));
+    });
+  }
+
+  async #onConnected(client: MqttClient, bdSeq: number): Promise<void> {
+    const options = this.#options;
+    await client.subscribeAsync(
+      options.topics.subscribe.map((topic) => topic),
+      { qos: 1 },
+    );
+    const birth = await options.status.birth(bdSeq);
+    await client.publishAsync(options.topics.birth, Buffer.from(birth), { qos: 1 });
+    if (this.#client !== client) return;
+    this.#window = rewind(this.#window);
+    this.#setState({ kind: 'online', sinceMs: options.clock.nowMs(), bdSeq });
+    this.#log.info({ bdSeq, ackedThroughSeq: this.#window.ackedThroughSeq }, 'link online');
+    this.#armHeartbeat(client, bdSeq);
+    this.#pump();
+  }
+
+  #onLost(client: MqttClient, attempt: number, code: string, error?: unknown): void {
+    this.#heartbeatTimer?.cancel();
+    this.#ackTimer?.cancel();
+    this.#ackTimer = null;
+    this.#client = null;
+    client.removeAllListeners('connect');
+    client.on('error', () => undefined);
+    client.end(true);
+    this.#window = rewind(this.#window);
+    const wasOnline = this.#state.kind === 'online';
+    this.#scheduleRetry(wasOnline ? 1 : attempt, code, error);
+  }
+
+  #scheduleRetry(attempt: number, code: string, error?: unknown): void {
+    if (this.#state.kind === 'stopped') return;
+    const options = this.#options;
+    const delayMs = backoffDelayMs(options, attempt, options.clock.random01());
+    this.#log.warn(
+      { code, attempt, delayMs, err: error === undefined ? undefined : String(error) },
+      'link down',
+    );
+    this.#setState({
+      kind: 'backoff',
+      attempt,
+      retryAtMs: options.clock.nowMs() + delayMs,
+      lastErrorCode: code,
+    });
+    this.#retryTimer = options.clock.setTimer(delayMs, () => {
+      this.#retryTimer = null;
+      void this.#connect(attempt + 1);
+    });
+  }
+
+  #armHeartbeat(client: MqttClient, bdSeq: number): void {
+    const options = this.#options;
+    this.#heartbeatTimer = options.clock.setTimer(options.heartbeatMs, () => {
+      if (this.#client !== client) return;
+      void options.status
+        .telemetry(bdSeq)
+        .then((payload) => client.publishAsync(options.topics.telemetry, Buffer.from(payload), { qos: 0 }))
+        .catch((error: unknown) => this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', err: String(error) }))
+        .finally(() => {
+          if (this.#client === client) this.#armHeartbeat(client, bdSeq);
+        });
+    });
+  }
+
+  /** (Re)starts the ack timer when events are in flight; `progress` means an ack just moved. */
+  #armAckTimer(progress: boolean): void {
+    if (progress) {
+      this.#ackTimer?.cancel();
+      this.#ackTimer = null;
+    }
+    if (this.#ackTimer !== null || inFlightCount(this.#window) === 0 || this.#state.kind !== 'online') return;
+    this.#ackTimer = this.#options.clock.setTimer(this.#options.ackTimeoutMs, () => {
+      this.#ackTimer = null;
+      if (inFlightCount(this.#window) === 0) return;
+      this.#log.warn({ code: 'AGENT_ACK_TIMEOUT', ...this.#window }, 'no ack in time; resending the window');
+      this.#window = rewind(this.#window);
+      this.#pump();
+    });
+  }
+
+  /** Publishes what the window allows. Re-entrant calls coalesce. */
+  #pump(): void {
+    if (this.#pumping) return;
+    const client = this.#client;
+    if (client === null || this.#state.kind !== 'online') return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const plan = planSends(this.#window, this.#options.outbox.headSeq(), this.#options.windowMax);
+        if (plan === null) break;
+        const rows = this.#options.outbox.read(plan.fromSeq, plan.toSeq);
+        if (rows.length !== plan.toSeq - plan.fromSeq + 1 || rows[0]?.seq !== plan.fromSeq) {
+          throw new Error(`assert: outbox rows ${plan.fromSeq}..${plan.toSeq} missing`);
+        }
+        for (const row of rows) {
+          client.publish(this.#options.topics.event, Buffer.from(row.envelopeBytes), { qos: 1 }, (error) => {
+            if (error !== undefined && error !== null) {
+              this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', seq: row.seq, err: String(error) });
+            }
+          });
+        }
+        this.#window = markSent(this.#window, plan.toSeq);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+    this.#armAckTimer(false);
+  }
+}

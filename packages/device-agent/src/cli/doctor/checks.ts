@@ -1,0 +1,313 @@
+// The checks of `kiosk doctor`. Each returns one row: PASS / WARN / FAIL / SKIP, a detail, and
+// for WARN/FAIL a stable code and a hint telling the technician what to do. No check throws.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFileSync, statfsSync } from 'node:fs';
+import { isIP, connect as netConnect } from 'node:net';
+import { dirname } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
+import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
+import { type AgentErrorCode, isAgentError } from '../../errors.js';
+import {
+  doctorBrokerTimeoutMs,
+  doctorClockAheadMsMax,
+  doctorDiskBytesFreeMin,
+  doctorDiskBytesFreeWarn,
+} from '../../limits.js';
+import type { Logger } from '../../logging.js';
+import type { DeviceIdentity } from '../../ports/card-reader.js';
+import type { JournalIntegrityCheck } from '../command.js';
+
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL' | 'SKIP';
+
+export interface CheckRow {
+  readonly check: string;
+  readonly status: CheckStatus;
+  readonly detail: string;
+  readonly code?: AgentErrorCode;
+  /** The underlying error code, when one caused the failure (e.g. AGENT_SERIAL_TIMEOUT). */
+  readonly causeCode?: string;
+  readonly hint?: string;
+}
+
+function causeCodeOf(error: unknown): string | undefined {
+  if (isAgentError(error)) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Identify + heartbeat on one serial device, through the driver (start, whenOpen, stop). */
+export async function checkSerialDevice(
+  check: string,
+  device: SerialDeviceConfig,
+  open: () => {
+    start(): void;
+    stop(): Promise<void>;
+    whenOpen(timeoutMs: number): Promise<void>;
+    identify(): Promise<DeviceIdentity>;
+    heartbeat(): Promise<void>;
+  },
+): Promise<CheckRow> {
+  const driver = open();
+  try {
+    driver.start();
+    await driver.whenOpen(device.commandTimeoutMs);
+    const identity = await driver.identify();
+    await driver.heartbeat();
+    return {
+      check,
+      status: 'PASS',
+      detail: `${identity.model} serial ${identity.serialNumber} firmware ${identity.firmwareVersion}; heartbeat ok`,
+    };
+  } catch (error) {
+    const causeCode = causeCodeOf(error);
+    return {
+      check,
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_SERIAL_FAILED',
+      ...(causeCode === undefined ? {} : { causeCode }),
+      detail: `${device.path}: ${messageOf(error)}`,
+      hint: `check the cable and power of the device, that ${device.path} exists (ls -l /dev/serial/by-id/), and the baud rate`,
+    };
+  } finally {
+    await driver.stop().catch(() => undefined);
+  }
+}
+
+const tokenHints: Partial<Record<string, string>> = {
+  AGENT_TOKEN_NOT_PRESENT:
+    'plug the UK key in (or check token.label / token.serial), then run kiosk doctor again',
+  AGENT_TOKEN_MODULE_LOAD_FAILED: 'check token.modulePath points at the PKCS#11 library of this key',
+  AGENT_TOKEN_KEY_NOT_FOUND: 'run kiosk provision to create the signing key on this token',
+  AGENT_TOKEN_PIN_UNAVAILABLE:
+    'check the PIN file (token.userPin.file, mode 0600) or env var (token.userPin.env)',
+  AGENT_TOKEN_PIN_REJECTED:
+    'the PIN is wrong: fix the PIN file, then reset the retry counter (docs/operations.md "Token PIN")',
+  AGENT_TOKEN_PIN_COUNT_LOW:
+    'wrong PINs were tried: log in once with the right PIN (docs/operations.md "Token PIN")',
+  AGENT_TOKEN_PIN_FINAL_TRY: 'one PIN try left: do NOT guess; see docs/operations.md "Token PIN"',
+  AGENT_TOKEN_PIN_LOCKED: 'the token is locked: it needs the SO PIN or a replacement key from HQ',
+};
+
+/** Opens the signer, signs a test digest and verifies it with the token's public key. */
+export async function checkToken(config: DeviceConfig, logger: Logger): Promise<CheckRow> {
+  const signer = new Pkcs11Signer({
+    modulePath: config.token.modulePath,
+    token: {
+      ...(config.token.label === undefined ? {} : { label: config.token.label }),
+      ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
+    },
+    keyLabel: config.token.keyLabel,
+    pin: config.token.userPin,
+    logger,
+    probe: { enabled: false },
+  });
+  try {
+    const message = Buffer.from(`kiosk doctor ${config.station.id}`);
+    const digest = createHash('sha256').update(message).digest();
+    const signature = await signer.signDigest(digest);
+    const publicKey = await signer.publicKey();
+    const ok = verify(
+      'sha256',
+      message,
+      { key: createPublicKey(publicKey.pem), dsaEncoding: 'ieee-p1363' },
+      signature,
+    );
+    const state = signer.state();
+    const serial = state.kind === 'ready' ? state.tokenSerial : '?';
+    if (!ok) {
+      return {
+        check: 'token',
+        status: 'FAIL',
+        code: 'AGENT_DOCTOR_TOKEN_FAILED',
+        detail: 'the test signature does not verify with the key on the token',
+        hint: 'the key pair on the token is inconsistent: re-provision with a new token and re-enrol',
+      };
+    }
+    return {
+      check: 'token',
+      status: 'PASS',
+      detail: `token ${serial}, key "${config.token.keyLabel}" signs; fingerprint ${publicKey.fingerprintSha256Hex.slice(0, 16)}…`,
+    };
+  } catch (error) {
+    const causeCode = causeCodeOf(error);
+    return {
+      check: 'token',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_TOKEN_FAILED',
+      ...(causeCode === undefined ? {} : { causeCode }),
+      detail: messageOf(error),
+      hint: (causeCode === undefined ? undefined : tokenHints[causeCode]) ?? 'see docs/operations.md "Token"',
+    };
+  } finally {
+    await signer.close();
+  }
+}
+
+/** TCP connect to the broker; a TLS handshake as well when the URL or the config asks for TLS. */
+export async function checkBroker(
+  config: DeviceConfig,
+  timeoutMs = doctorBrokerTimeoutMs,
+): Promise<CheckRow> {
+  const url = new URL(config.mqtt.url);
+  const useTls = url.protocol === 'mqtts:' || url.protocol === 'tls:' || config.mqtt.tls !== undefined;
+  const port = url.port === '' ? (useTls ? 8883 : 1883) : Number(url.port);
+  const host = url.hostname;
+  const tcp = await new Promise<string | null>((resolve) => {
+    const socket = netConnect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(`no answer within ${timeoutMs} ms`);
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.end();
+      resolve(null);
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      resolve(messageOf(error));
+    });
+  });
+  if (tcp !== null) {
+    return {
+      check: 'broker',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_BROKER_UNREACHABLE',
+      detail: `${host}:${port}: ${tcp}`,
+      hint: 'check the network link, the mqtt.url host and port, and any firewall on the way',
+    };
+  }
+  if (!useTls)
+    return { check: 'broker', status: 'PASS', detail: `${host}:${port} accepts TCP (no TLS configured)` };
+  const tlsConfig = config.mqtt.tls;
+  const tlsError = await new Promise<string | null>((resolve) => {
+    let settled = false;
+    const done = (value: string | null) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+    try {
+      const socket = tlsConnect({
+        host,
+        port,
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...(tlsConfig === undefined ? {} : { ca: readFileSync(tlsConfig.caPath) }),
+        ...(tlsConfig?.certPath === undefined ? {} : { cert: readFileSync(tlsConfig.certPath) }),
+        ...(tlsConfig?.keyPath === undefined ? {} : { key: readFileSync(tlsConfig.keyPath) }),
+      });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        done(`no TLS handshake within ${timeoutMs} ms`);
+      }, timeoutMs);
+      socket.once('secureConnect', () => {
+        clearTimeout(timer);
+        socket.end();
+        done(null);
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        done(messageOf(error));
+      });
+    } catch (error) {
+      done(messageOf(error));
+    }
+  });
+  if (tlsError !== null) {
+    return {
+      check: 'broker',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_BROKER_TLS_FAILED',
+      detail: `${host}:${port}: ${tlsError}`,
+      hint: 'check mqtt.tls.caPath (the HQ CA), the client certificate and key, and the clock (certificates have dates)',
+    };
+  }
+  return { check: 'broker', status: 'PASS', detail: `${host}:${port} TLS handshake ok` };
+}
+
+export function checkClock(nowMs: number, buildDateMs: number): CheckRow {
+  const nowIso = new Date(nowMs).toISOString();
+  if (nowMs < buildDateMs) {
+    return {
+      check: 'clock',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_CLOCK_BEHIND',
+      detail: `clock says ${nowIso}, before this build (${new Date(buildDateMs).toISOString().slice(0, 10)})`,
+      hint: 'set the time (timedatectl set-ntp true, or date -s) and check the RTC battery',
+    };
+  }
+  if (nowMs > buildDateMs + doctorClockAheadMsMax) {
+    return {
+      check: 'clock',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_CLOCK_AHEAD',
+      detail: `clock says ${nowIso}, over 10 years after this build`,
+      hint: 'set the time (timedatectl set-ntp true, or date -s)',
+    };
+  }
+  return { check: 'clock', status: 'PASS', detail: nowIso };
+}
+
+export function checkDisk(journalPath: string, bytesFree?: (dir: string) => number): CheckRow {
+  const dir = dirname(journalPath);
+  let free: number;
+  try {
+    free =
+      bytesFree?.(dir) ??
+      (() => {
+        const stats = statfsSync(dir);
+        return stats.bavail * stats.bsize;
+      })();
+  } catch (error) {
+    return {
+      check: 'disk',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_DISK_LOW',
+      detail: `${dir}: ${messageOf(error)}`,
+      hint: `create ${dir} (see docs/operations.md "Install")`,
+    };
+  }
+  const freeMiB = Math.floor(free / (1024 * 1024));
+  if (free < doctorDiskBytesFreeMin) {
+    return {
+      check: 'disk',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_DISK_LOW',
+      detail: `${dir}: ${freeMiB} MiB free`,
+      hint: 'free space: rotate logs in log.dir; never delete the journal',
+    };
+  }
+  if (free < doctorDiskBytesFreeWarn) {
+    return {
+      check: 'disk',
+      status: 'WARN',
+      code: 'AGENT_DOCTOR_DISK_LOW',
+      detail: `${dir}: ${freeMiB} MiB free`,
+      hint: 'free space soon: rotate logs in log.dir',
+    };
+  }
+  return { check: 'disk', status: 'PASS', detail: `${dir}: ${freeMiB} MiB free` };
+}
+
+export function checkJournal(journalPath: string, journal: JournalIntegrityCheck): CheckRow {
+  let result: ReturnType<JournalIntegrityCheck['check']>;
+  try {
+    result = journal.check(journalPath);
+  } catch (error) {
+    result = { status: 'corrupt', detail: messageOf(error) };
+  }
+  if (result.status === 'missing') return { check: 'journal', status: 'SKIP', detail: 'no journal' };
+  if (result.status === 'ok') return { check: 'journal', status: 'PASS', detail: result.detail };
+  return {
+    check: 'journal',
+    status: 'FAIL',
+    code: 'AGENT_DOCTOR_JOURNAL_BROKEN',
+    detail: result.detail,
+    hint: 'do not delete it: stop the agent, copy the journal off the kiosk and call HQ (docs/operations.md "Recover")',
+  };
+}

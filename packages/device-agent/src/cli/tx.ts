@@ -1,0 +1,88 @@
+// `kiosk tx …`: drive transactions through the local operator API (the same one the shop's
+// counter app uses). Subcommands:
+//   kiosk tx status
+//   kiosk tx withdraw AMOUNT_FEN            (waits for card, PIN and HQ's answer)
+//   kiosk tx confirm TXID | kiosk tx void TXID
+//   kiosk tx bill KIND BILLER_CODE ACCOUNT AMOUNT_FEN
+//   kiosk tx topup PHONE CARRIER AMOUNT_FEN
+//   kiosk tx close [YYYY-MM-DD]
+// Flags: --socket PATH (default $BIANMIN_OPERATOR_SOCKET), --token-file FILE (default
+// $BIANMIN_OPERATOR_TOKEN_FILE). Exit 0 when the answer is ok, 1 on a refusal (every reason
+// printed, R21), 2 on usage problems.
+import { readFileSync } from 'node:fs';
+import { OperatorClient } from '../adapters/operator-api/client.js';
+import { operatorTokenFileBytesMax } from '../limits.js';
+import type { Parsed } from './args.js';
+import type { Command } from './command.js';
+import type { CliIo } from './io.js';
+
+function request(
+  positionals: readonly string[],
+): { method: 'GET' | 'POST'; path: string; body?: unknown } | null {
+  const [sub, ...rest] = positionals;
+  const fen = (text: string | undefined) =>
+    text !== undefined && /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  switch (sub) {
+    case 'status':
+      return { method: 'GET', path: '/v1/status' };
+    case 'withdraw':
+      return { method: 'POST', path: '/v1/withdrawals', body: { amountFen: fen(rest[0]) } };
+    case 'confirm':
+      return rest[0] === undefined
+        ? null
+        : { method: 'POST', path: `/v1/withdrawals/${rest[0]}/confirm-cash` };
+    case 'void':
+      return rest[0] === undefined ? null : { method: 'POST', path: `/v1/withdrawals/${rest[0]}/void` };
+    case 'bill':
+      return {
+        method: 'POST',
+        path: '/v1/bill-payments',
+        body: { billerKind: rest[0], billerCode: rest[1], accountNumber: rest[2], amountFen: fen(rest[3]) },
+      };
+    case 'topup':
+      return {
+        method: 'POST',
+        path: '/v1/topups',
+        body: { phoneNumber: rest[0], carrier: rest[1], amountFen: fen(rest[2]) },
+      };
+    case 'close':
+      return {
+        method: 'POST',
+        path: '/v1/daily-close',
+        body: rest[0] === undefined ? {} : { businessDate: rest[0] },
+      };
+    default:
+      return null;
+  }
+}
+
+export const txCommand: Command = {
+  name: 'tx',
+  summary: 'drive a transaction through the local operator API',
+  usage: 'tx status|withdraw|confirm|void|bill|topup|close … [--socket PATH] [--token-file FILE] [--json]',
+  details: 'Talks to the running agent over its operator socket with the operator token.',
+  flags: {
+    socket: { type: 'string', valueName: 'PATH', description: 'operator API Unix socket' },
+    'token-file': { type: 'string', valueName: 'FILE', description: 'file holding the operator token' },
+    json: { type: 'boolean', description: 'print the answer as JSON' },
+    help: { type: 'boolean', description: 'show this help' },
+  },
+  async run(parsed: Parsed, io: CliIo): Promise<number> {
+    const call = request(parsed.positionals.slice(parsed.positionals[0] === 'tx' ? 1 : 0));
+    const socketPath = (parsed.values.socket as string | undefined) ?? io.env.BIANMIN_OPERATOR_SOCKET;
+    const tokenFile =
+      (parsed.values['token-file'] as string | undefined) ?? io.env.BIANMIN_OPERATOR_TOKEN_FILE;
+    if (call === null || socketPath === undefined || tokenFile === undefined) {
+      io.err(
+        'AGENT_CLI_MISSING_ARGUMENT: usage: kiosk tx status|withdraw|confirm|void|bill|topup|close …, --socket, --token-file\n',
+      );
+      return 2;
+    }
+    const token = readFileSync(tokenFile, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
+    const client = new OperatorClient({ kind: 'unix', socketPath }, token);
+    const reply =
+      call.method === 'GET' ? await client.get(call.path) : await client.post(call.path, call.body);
+    io.out(`${JSON.stringify(reply.body, null, parsed.values.json === true ? 0 : 2)}\n`);
+    return reply.status === 200 && reply.body.ok !== false ? 0 : reply.status === 200 ? 1 : 2;
+  },
+};

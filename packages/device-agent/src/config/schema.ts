@@ -1,0 +1,136 @@
+// The device config (one JSON file, e.g. /etc/bianmin/kiosk.json): its TypeScript shape and a
+// small declarative schema the validator walks, so every unknown key, bad type and missing key is
+// found in one pass (R21). docs/operations.md shows a full example.
+import type { LogLevel } from '../logging.js';
+
+export type UserPinConfig = { readonly file: string } | { readonly env: string };
+
+export interface SerialDeviceConfig {
+  /** A stable /dev/serial/by-id/… path. */
+  readonly path: string;
+  readonly baudRate: number;
+  readonly dataBits: 5 | 6 | 7 | 8;
+  readonly parity: 'none' | 'even' | 'odd';
+  readonly stopBits: 1 | 2;
+  /** Per-command timeout for identify / heartbeat checks (ms). */
+  readonly commandTimeoutMs: number;
+}
+
+export interface DeviceConfig {
+  readonly station: { readonly id: string; readonly orgCode: string };
+  readonly serial: { readonly cardReader: SerialDeviceConfig; readonly pinPad: SerialDeviceConfig };
+  readonly token: {
+    readonly modulePath: string;
+    readonly label?: string;
+    readonly serial?: string;
+    readonly keyLabel: string;
+    readonly userPin: UserPinConfig;
+  };
+  readonly mqtt: {
+    readonly url: string;
+    readonly tls?: { readonly caPath: string; readonly certPath?: string; readonly keyPath?: string };
+  };
+  readonly journal: { readonly path: string };
+  readonly operatorApi: { readonly socketPath: string };
+  readonly hq: { readonly configPublicKeyPath: string };
+  readonly log: { readonly dir: string; readonly level: LogLevel };
+}
+
+/** What a path must be, checked by `kiosk config check`. */
+export type PathRole =
+  | 'readable-file' // must exist and be readable
+  | 'device' // must exist (a serial device or its by-id link)
+  | 'creatable-file' // its directory must exist and be writable; the file may not exist yet
+  | 'writable-dir'; // must be a writable directory, or creatable in a writable parent
+
+export type FieldSpec =
+  | { readonly kind: 'string'; readonly optional?: true; readonly pattern?: RegExp; readonly hint?: string }
+  | { readonly kind: 'choice'; readonly optional?: true; readonly values: readonly (string | number)[] }
+  | { readonly kind: 'integer'; readonly optional?: true; readonly min: number; readonly max: number }
+  | { readonly kind: 'path'; readonly optional?: true; readonly role: PathRole }
+  | { readonly kind: 'url'; readonly optional?: true; readonly protocols: readonly string[] }
+  | {
+      readonly kind: 'object';
+      readonly optional?: true;
+      readonly fields: Readonly<Record<string, FieldSpec>>;
+    };
+
+const serialDevice: FieldSpec = {
+  kind: 'object',
+  fields: {
+    path: { kind: 'path', role: 'device' },
+    baudRate: { kind: 'choice', optional: true, values: [9600, 19_200, 38_400, 57_600, 115_200] },
+    dataBits: { kind: 'choice', optional: true, values: [5, 6, 7, 8] },
+    parity: { kind: 'choice', optional: true, values: ['none', 'even', 'odd'] },
+    stopBits: { kind: 'choice', optional: true, values: [1, 2] },
+    commandTimeoutMs: { kind: 'integer', optional: true, min: 100, max: 60_000 },
+  },
+};
+
+export const deviceConfigSchema: FieldSpec = {
+  kind: 'object',
+  fields: {
+    station: {
+      kind: 'object',
+      fields: {
+        id: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,32}$/u, hint: '1-32 letters, digits or dashes' },
+        orgCode: { kind: 'string', pattern: /^[0-9A-Za-z]{6,20}$/u, hint: '6-20 letters or digits' },
+      },
+    },
+    serial: { kind: 'object', fields: { cardReader: serialDevice, pinPad: serialDevice } },
+    token: {
+      kind: 'object',
+      fields: {
+        modulePath: { kind: 'path', role: 'readable-file' },
+        label: { kind: 'string', optional: true, pattern: /^.{1,32}$/u, hint: '1-32 characters' },
+        serial: { kind: 'string', optional: true, pattern: /^.{1,16}$/u, hint: '1-16 characters' },
+        keyLabel: { kind: 'string', pattern: /^.{1,64}$/u, hint: '1-64 characters' },
+        userPin: {
+          kind: 'object',
+          fields: {
+            file: { kind: 'path', optional: true, role: 'readable-file' },
+            env: { kind: 'string', optional: true, pattern: /^[A-Z_][A-Z0-9_]*$/u, hint: 'an env var name' },
+          },
+        },
+      },
+    },
+    mqtt: {
+      kind: 'object',
+      fields: {
+        url: { kind: 'url', protocols: ['mqtt:', 'mqtts:', 'tcp:', 'tls:'] },
+        tls: {
+          kind: 'object',
+          optional: true,
+          fields: {
+            caPath: { kind: 'path', role: 'readable-file' },
+            certPath: { kind: 'path', optional: true, role: 'readable-file' },
+            keyPath: { kind: 'path', optional: true, role: 'readable-file' },
+          },
+        },
+      },
+    },
+    journal: { kind: 'object', fields: { path: { kind: 'path', role: 'creatable-file' } } },
+    operatorApi: { kind: 'object', fields: { socketPath: { kind: 'path', role: 'creatable-file' } } },
+    hq: { kind: 'object', fields: { configPublicKeyPath: { kind: 'path', role: 'readable-file' } } },
+    log: {
+      kind: 'object',
+      fields: {
+        dir: { kind: 'path', role: 'writable-dir' },
+        level: {
+          kind: 'choice',
+          optional: true,
+          values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        },
+      },
+    },
+  },
+};
+
+/** Defaults filled in for optional serial settings (our reference devices: 115200 8N1). */
+export const serialDefaults = {
+  baudRate: 115_200,
+  dataBits: 8,
+  parity: 'none',
+  stopBits: 1,
+  commandTimeoutMs: 3_000,
+} as const;

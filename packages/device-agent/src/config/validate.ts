@@ -1,0 +1,296 @@
+// Validates a parsed device config against the schema and, separately, the paths it names.
+// Every problem is collected (R21) with a stable code and the dotted key it concerns; nothing
+// stops at the first one. The structural pass is pure; the path pass takes a filesystem port.
+import type { AgentErrorCode } from '../errors.js';
+import {
+  type DeviceConfig,
+  deviceConfigSchema,
+  type FieldSpec,
+  type PathRole,
+  serialDefaults,
+} from './schema.js';
+
+export interface ConfigProblem {
+  readonly code: AgentErrorCode;
+  /** Dotted key, e.g. "token.userPin.file"; "" for the file as a whole. */
+  readonly key: string;
+  readonly message: string;
+}
+
+export interface PathToCheck {
+  readonly key: string;
+  readonly path: string;
+  readonly role: PathRole;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function join(prefix: string, name: string): string {
+  return prefix === '' ? name : `${prefix}.${name}`;
+}
+
+function walk(
+  spec: FieldSpec,
+  value: unknown,
+  key: string,
+  problems: ConfigProblem[],
+  paths: PathToCheck[],
+): void {
+  switch (spec.kind) {
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_TYPE',
+          key,
+          message: `expected an object, got ${describe(value)}`,
+        });
+        return;
+      }
+      const record = value as Record<string, unknown>;
+      for (const name of Object.keys(record)) {
+        if (!(name in spec.fields)) {
+          const known = Object.keys(spec.fields).join(', ');
+          problems.push({
+            code: 'AGENT_CONFIG_UNKNOWN_KEY',
+            key: join(key, name),
+            message: `unknown key (known here: ${known})`,
+          });
+        }
+      }
+      for (const [name, child] of Object.entries(spec.fields)) {
+        const childValue = record[name];
+        if (childValue === undefined) {
+          if (child.optional !== true) {
+            problems.push({
+              code: 'AGENT_CONFIG_MISSING_KEY',
+              key: join(key, name),
+              message: 'required key is missing',
+            });
+          }
+          continue;
+        }
+        walk(child, childValue, join(key, name), problems, paths);
+      }
+      return;
+    }
+    case 'string':
+    case 'path':
+    case 'url': {
+      if (typeof value !== 'string') {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_TYPE',
+          key,
+          message: `expected a string, got ${describe(value)}`,
+        });
+        return;
+      }
+      if (spec.kind === 'string' && spec.pattern !== undefined && !spec.pattern.test(value)) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_VALUE',
+          key,
+          message: `must be ${spec.hint ?? spec.pattern.source}`,
+        });
+      }
+      if (spec.kind === 'path') {
+        if (!value.startsWith('/')) {
+          problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'must be an absolute path' });
+        } else {
+          paths.push({ key, path: value, role: spec.role });
+        }
+      }
+      if (spec.kind === 'url') {
+        let url: URL | null = null;
+        try {
+          url = new URL(value);
+        } catch {
+          problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'is not a URL' });
+        }
+        if (url !== null && !spec.protocols.includes(url.protocol)) {
+          problems.push({
+            code: 'AGENT_CONFIG_BAD_VALUE',
+            key,
+            message: `scheme must be one of ${spec.protocols.join(' ')}`,
+          });
+        }
+        if (url !== null && url.port === '' && url.hostname === '') {
+          problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'needs a host' });
+        }
+      }
+      return;
+    }
+    case 'integer': {
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_TYPE',
+          key,
+          message: `expected an integer, got ${describe(value)}`,
+        });
+        return;
+      }
+      if (value < spec.min || value > spec.max) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_VALUE',
+          key,
+          message: `must be between ${spec.min} and ${spec.max}`,
+        });
+      }
+      return;
+    }
+    case 'choice': {
+      if (!spec.values.includes(value as string | number)) {
+        const expectedType = typeof spec.values[0];
+        const code: AgentErrorCode =
+          typeof value === expectedType ? 'AGENT_CONFIG_BAD_VALUE' : 'AGENT_CONFIG_BAD_TYPE';
+        problems.push({
+          code,
+          key,
+          message: `must be one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        });
+      }
+      return;
+    }
+  }
+}
+
+export interface StructureResult {
+  readonly problems: readonly ConfigProblem[];
+  readonly paths: readonly PathToCheck[];
+  /** Present only when there are no problems: the config with defaults filled in. */
+  readonly config: DeviceConfig | null;
+}
+
+/** Checks shape, types, values and cross-field rules. Pure. */
+export function validateStructure(raw: unknown): StructureResult {
+  const problems: ConfigProblem[] = [];
+  const paths: PathToCheck[] = [];
+  walk(deviceConfigSchema, raw, '', problems, paths);
+  const record = raw as { token?: { label?: unknown; serial?: unknown; userPin?: Record<string, unknown> } };
+  const token = typeof record === 'object' && record !== null ? record.token : undefined;
+  if (typeof token === 'object' && token !== null) {
+    if (token.label === undefined && token.serial === undefined) {
+      problems.push({
+        code: 'AGENT_CONFIG_MISSING_KEY',
+        key: 'token.label',
+        message: 'give token.label or token.serial (or both)',
+      });
+    }
+    const pin = token.userPin;
+    if (typeof pin === 'object' && pin !== null && !Array.isArray(pin)) {
+      const count = ('file' in pin ? 1 : 0) + ('env' in pin ? 1 : 0);
+      if (count !== 1) {
+        problems.push({
+          code: count === 0 ? 'AGENT_CONFIG_MISSING_KEY' : 'AGENT_CONFIG_BAD_VALUE',
+          key: 'token.userPin',
+          message: 'give exactly one of userPin.file or userPin.env (never the PIN itself)',
+        });
+      }
+    }
+  }
+  if (problems.length > 0) return { problems, paths, config: null };
+  const config = raw as DeviceConfig;
+  const withDefaults: DeviceConfig = {
+    ...config,
+    serial: {
+      cardReader: { ...serialDefaults, ...config.serial.cardReader },
+      pinPad: { ...serialDefaults, ...config.serial.pinPad },
+    },
+    log: { ...config.log, level: config.log.level ?? 'info' },
+  };
+  return { problems, paths, config: withDefaults };
+}
+
+/** The filesystem facts the path pass needs (src/config/fs-paths.ts implements it on node:fs). */
+export interface PathProbe {
+  /** 'file' | 'dir' | 'other' when it exists, null when not. */
+  kind(path: string): 'file' | 'dir' | 'other' | null;
+  readable(path: string): boolean;
+  writable(path: string): boolean;
+}
+
+function parentOf(path: string): string {
+  const index = path.lastIndexOf('/');
+  return index <= 0 ? '/' : path.slice(0, index);
+}
+
+/** Checks each path against its role; every problem is returned. */
+export function checkPaths(paths: readonly PathToCheck[], probe: PathProbe): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const { key, path, role } of paths) {
+    const kind = probe.kind(path);
+    switch (role) {
+      case 'readable-file':
+        if (kind === null)
+          problems.push({ code: 'AGENT_CONFIG_PATH_MISSING', key, message: `${path} does not exist` });
+        else if (kind === 'dir')
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_MISSING',
+            key,
+            message: `${path} is a directory, not a file`,
+          });
+        else if (!probe.readable(path))
+          problems.push({ code: 'AGENT_CONFIG_PATH_MISSING', key, message: `${path} is not readable` });
+        break;
+      case 'device':
+        if (kind === null)
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_MISSING',
+            key,
+            message: `${path} does not exist (device unplugged?)`,
+          });
+        else if (!probe.readable(path) || !probe.writable(path)) {
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_MISSING',
+            key,
+            message: `${path} is not readable and writable`,
+          });
+        }
+        break;
+      case 'creatable-file': {
+        const parent = parentOf(path);
+        if (kind === 'dir')
+          problems.push({ code: 'AGENT_CONFIG_PATH_UNREACHABLE', key, message: `${path} is a directory` });
+        else if (probe.kind(parent) !== 'dir') {
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_UNREACHABLE',
+            key,
+            message: `directory ${parent} does not exist`,
+          });
+        } else if (!probe.writable(parent)) {
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_UNREACHABLE',
+            key,
+            message: `directory ${parent} is not writable`,
+          });
+        }
+        break;
+      }
+      case 'writable-dir': {
+        if (kind === 'dir') {
+          if (!probe.writable(path))
+            problems.push({ code: 'AGENT_CONFIG_PATH_UNREACHABLE', key, message: `${path} is not writable` });
+        } else if (kind !== null) {
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_UNREACHABLE',
+            key,
+            message: `${path} is not a directory`,
+          });
+        } else {
+          const parent = parentOf(path);
+          if (probe.kind(parent) !== 'dir' || !probe.writable(parent)) {
+            problems.push({
+              code: 'AGENT_CONFIG_PATH_UNREACHABLE',
+              key,
+              message: `${path} does not exist and cannot be created in ${parent}`,
+            });
+          }
+        }
+        break;
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,102 @@
+// The journal's hash chain: each row's hash covers the previous row's hash and the row's own
+// content, so a changed, removed or reordered row breaks every hash after it. Pure: the caller
+// hands in rows in index order (from SQLite at start-up, or from `kiosk doctor`).
+import { createHash } from 'node:crypto';
+
+/** Hash of the (virtual) row before the first one: 32 zero bytes, hex. */
+export const GENESIS_HASH_HEX = '0'.repeat(64);
+
+/** What a journal row holds before it is chained. `payloadJson` is canonical JSON (see canonicalJson). */
+export interface JournalRowContent {
+  readonly kind: string;
+  readonly txId: string;
+  readonly createdAtMs: number;
+  readonly payloadJson: string;
+  /** The per-station event seq this row produced, or null when the row is local only. */
+  readonly eventSeq: number | null;
+}
+
+export interface JournalRow extends JournalRowContent {
+  /** 0-based position in the journal. */
+  readonly index: number;
+  readonly prevHashHex: string;
+  readonly hashHex: string;
+}
+
+/** Hashes one row: SHA-256 over the previous hash and a length-prefixed encoding of each field. */
+export function hashRow(index: number, prevHashHex: string, content: JournalRowContent): string {
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`assert: bad journal index ${index}`);
+  if (!/^[0-9a-f]{64}$/.test(prevHashHex)) throw new Error('assert: prevHashHex must be 64 hex chars');
+  const fields = [
+    String(index),
+    prevHashHex,
+    content.kind,
+    content.txId,
+    String(content.createdAtMs),
+    content.eventSeq === null ? '-' : String(content.eventSeq),
+    content.payloadJson,
+  ];
+  const hash = createHash('sha256');
+  for (const field of fields) {
+    const bytes = Buffer.from(field, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length);
+    hash.update(bytes);
+  }
+  return hash.digest('hex');
+}
+
+/** Makes the next row after `previous` (or the first row when `previous` is null). */
+export function chainRow(previous: JournalRow | null, content: JournalRowContent): JournalRow {
+  const index = previous === null ? 0 : previous.index + 1;
+  const prevHashHex = previous === null ? GENESIS_HASH_HEX : previous.hashHex;
+  return { ...content, index, prevHashHex, hashHex: hashRow(index, prevHashHex, content) };
+}
+
+export type ChainVerdict =
+  | { readonly ok: true; readonly rowCount: number; readonly headHashHex: string }
+  | { readonly ok: false; readonly rowCount: number; readonly badIndex: number; readonly reason: ChainFault };
+
+export type ChainFault = 'index_gap' | 'prev_hash_mismatch' | 'hash_mismatch';
+
+/** Walks rows in order and reports the first break. Streams: holds one row at a time. */
+export function verifyChain(rows: Iterable<JournalRow>): ChainVerdict {
+  let expectedIndex = 0;
+  let prevHashHex = GENESIS_HASH_HEX;
+  for (const row of rows) {
+    if (row.index !== expectedIndex) {
+      return { ok: false, rowCount: expectedIndex, badIndex: expectedIndex, reason: 'index_gap' };
+    }
+    if (row.prevHashHex !== prevHashHex) {
+      return { ok: false, rowCount: expectedIndex, badIndex: row.index, reason: 'prev_hash_mismatch' };
+    }
+    if (hashRow(row.index, row.prevHashHex, row) !== row.hashHex) {
+      return { ok: false, rowCount: expectedIndex, badIndex: row.index, reason: 'hash_mismatch' };
+    }
+    prevHashHex = row.hashHex;
+    expectedIndex += 1;
+  }
+  return { ok: true, rowCount: expectedIndex, headHashHex: prevHashHex };
+}
+
+/** JSON with object keys sorted, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const field = (value as Record<string, unknown>)[key];
+      if (field !== undefined) out[key] = sortKeys(field);
+    }
+    return out;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value))
+    throw new Error('assert: non-finite number in journal');
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}

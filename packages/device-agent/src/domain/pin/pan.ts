@@ -1,0 +1,63 @@
+// The card number (PAN) kept so it cannot leak by accident (DOMAIN R24): `maskPan` shows the first 6
+// and last 4 digits, and `Pan` prints masked through toJSON, toString and util.inspect. Only
+// `digits()` gives the full number, for the PIN block binding and the authorisation message.
+
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+export const panLengthMin = 12;
+export const panLengthMax = 19;
+
+/** "6222021234567890" → "622202******7890". Anything shorter than 11 characters is fully masked. */
+export function maskPan(pan: string): string {
+  if (pan.length < 11) return '*'.repeat(pan.length);
+  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
+}
+
+/** True when the digits pass the Luhn check (mod 10). */
+export function luhnValid(digits: string): boolean {
+  if (!/^[0-9]+$/.test(digits)) return false;
+  let sum = 0;
+  for (let index = 0; index < digits.length; index += 1) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+export class Pan {
+  readonly #digits: string;
+
+  private constructor(digits: string) {
+    this.#digits = digits;
+  }
+
+  /** A PAN of 12–19 digits passing Luhn, or undefined (the caller raises a code naming the field). */
+  static parse(text: string): Pan | undefined {
+    if (text.length < panLengthMin || text.length > panLengthMax || !luhnValid(text)) return undefined;
+    return new Pan(text);
+  }
+
+  /** The full number: only for the PIN block and the authorisation message, never for logs. */
+  digits(): string {
+    return this.#digits;
+  }
+
+  get masked(): string {
+    return maskPan(this.#digits);
+  }
+
+  toJSON(): string {
+    return this.masked;
+  }
+
+  toString(): string {
+    return this.masked;
+  }
+
+  [inspectCustom](): string {
+    return `Pan(${this.masked})`;
+  }
+}

@@ -1,0 +1,90 @@
+// Every named maximum of @bianmin/device-agent (STYLE.md "Assertions and limits"). Units are in the
+// names. Builders append their own block; never change another block's value without saying why.
+
+// --- serial link and frames ---
+/** Longest line (bytes, newline excluded) the capped line splitter accepts; longer lines are discarded. */
+export const serialLineBytesMax = 1024;
+/** Most key=value fields in one frame payload. */
+export const serialFieldCountMax = 16;
+/** Commands waiting behind the one in flight before `send` rejects with AGENT_SERIAL_QUEUE_FULL. */
+export const serialQueueCountMax = 16;
+/** Requests in flight at once (one exclusive command plus concurrent HEARTBEAT / cancel / eject). */
+export const serialInFlightCountMax = 4;
+/** Transmissions of one request (first send + retries after NAK or silence). */
+export const serialAttemptsMax = 3;
+/** Frames a sender keeps to answer a NAK by resending. */
+export const serialResendHistoryCountMax = 16;
+/** Reopen backoff: first delay and cap (ms); jitter adds up to half the delay. */
+export const serialReopenBackoffMsInitial = 100;
+export const serialReopenBackoffMsMax = 2000;
+/** Consecutive unanswered heartbeats before the link is declared dead and reopened. */
+export const serialHeartbeatMissesMax = 2;
+/** Longest DISPLAY text in bytes (UTF-8). */
+export const serialDisplayTextBytesMax = 64;
+
+// --- PIN pad keys and PIN entry ---
+export const pinLengthMin = 4;
+export const pinLengthMax = 12;
+/** TMK key components the technician may enter (2 or 3). */
+export const pinKeyComponentCountMin = 2;
+export const pinKeyComponentCountMax = 3;
+
+// --- UK key / PKCS#11 signer ---
+/** Background probe for a pulled token: first delay and cap (ms); jitter adds up to a fifth. */
+export const tokenProbeBackoffMsInitial = 500;
+export const tokenProbeBackoffMsMax = 30_000;
+export const tokenProbeJitterRatio = 0.2;
+/** A SHA-256 digest, the only input the signer signs. */
+export const digestSha256SizeBytes = 32;
+/** An ECDSA P-256 signature in raw r||s form. */
+export const signatureP256SizeBytes = 64;
+/** Largest user-PIN file read; a token PIN is short, a big file is a mistake. */
+export const tokenPinFileSizeBytesMax = 256;
+/** Objects fetched per C_FindObjects call when looking a key up by label. */
+export const tokenFindObjectsCountMax = 16;
+
+// --- device config ---
+/** Largest device config file accepted. */
+export const configFileSizeBytesMax = 256 * 1024;
+
+// --- kiosk doctor ---
+/** TCP connect (and TLS handshake) timeout of the broker check. */
+export const doctorBrokerTimeoutMs = 3_000;
+/** Timeout of each serial identify / heartbeat in doctor. */
+export const doctorSerialTimeoutMs = 3_000;
+/** Free bytes in the journal directory below which doctor FAILs, and below which it WARNs. */
+export const doctorDiskBytesFreeMin = 200 * 1024 * 1024;
+export const doctorDiskBytesFreeWarn = 1024 * 1024 * 1024;
+/** How far ahead of the build date the clock may be before doctor calls it absurd (10 years). */
+export const doctorClockAheadMsMax = 10 * 365 * 24 * 3600 * 1000;
+
+// --- kiosk CLI ---
+/** Largest key-component file for `kiosk keys load`. */
+export const keyComponentFileSizeBytesMax = 4 * 1024;
+/** Longest wait for a card or a finished PIN entry in `kiosk test`. */
+export const cliPeripheralWaitMsMax = 60_000;
+
+// --- journal, outbox, MQTT link, operator API, transactions ---
+/** Signed events published and not yet acknowledged by HQ, at most. */
+export const outboxInFlightCountMax = 256;
+/** Events in flight with no ack progress for this long are sent again (HQ dedupes by event id). */
+export const outboxAckTimeoutMs = 10_000;
+/** Outbox rows covered by acks are deleted in one commit at most this often. */
+export const outboxAckFlushMs = 100;
+/** MQTT reconnect backoff: first delay and cap (ms); full jitter over the upper half. */
+export const linkBackoffMsInitial = 200;
+export const linkBackoffMsMax = 30_000;
+/** CONNECT to CONNACK, at most. */
+export const linkConnectTimeoutMs = 10_000;
+/** MQTT keepalive, seconds (the broker fires the last will after 1.5x this). */
+export const linkKeepaliveSeconds = 30;
+/** Heartbeat telemetry period. */
+export const linkHeartbeatMs = 30_000;
+/** Default wait for an authorisation answer when the HQ config has none. */
+export const authorisationTimeoutMsDefault = 15_000;
+/** Largest operator API request body. */
+export const operatorBodyBytesMax = 16 * 1024;
+/** Operator token file, at most. */
+export const operatorTokenFileBytesMax = 1024;
+/** Largest HQ message accepted on a down topic. */
+export const downMessageBytesMax = 256 * 1024;

@@ -1,0 +1,110 @@
+// Logging for the whole agent: pino, one JSON line per event, a child logger per component, the
+// error `code` as a field (STYLE.md "Logging"). Secrets never reach a logger: they travel in a
+// `Secret` wrapper whose toJSON / inspect / toString print "[secret]"; pino `redact` is the second
+// line of defence for field names that must never carry clear values.
+//
+// Where lines go: when BIANMIN_LOG_DIR is set (tests set it through .taprc, so test/log-scan.test.ts
+// can scan every line the suite wrote), each process appends to `<dir>/<name>-<pid>.log`;
+// otherwise to the configured log file, or to stderr (fd 2) so stdout stays free for CLI output.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { type DestinationStream, destination, type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger } from 'pino';
+
+const SECRET_TEXT = '[secret]';
+
+/** Holds a secret (token PIN, key component, PIN block). Only `reveal()` gives the value back. */
+export class Secret<T> {
+  readonly #value: T;
+  constructor(value: T) {
+    this.#value = value;
+  }
+  reveal(): T {
+    return this.#value;
+  }
+  toJSON(): string {
+    return SECRET_TEXT;
+  }
+  toString(): string {
+    return SECRET_TEXT;
+  }
+  [inspect.custom](): string {
+    return SECRET_TEXT;
+  }
+}
+
+/**
+ * Field names that never carry a clear value. Deep wildcards are not supported by pino's redact, so
+ * each name is listed at the top level and one level down (`*.name`).
+ */
+export const redactedFieldNames = [
+  'pin',
+  'userPin',
+  'soPin',
+  'pinBlock',
+  'pan',
+  'cardNumber',
+  'track1',
+  'track2',
+  'trackData',
+  'key',
+  'keyComponent',
+  'components',
+  'tmk',
+  'tpk',
+  'privateKey',
+  'password',
+] as const;
+
+export const redactPaths: readonly string[] = redactedFieldNames.flatMap((name) => [name, `*.${name}`]);
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const logLevels: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LoggerSetup {
+  /** Process name used in the file name and the `name` field, e.g. "kiosk" or "agent". */
+  readonly name: string;
+  readonly level?: LogLevel;
+  /** Directory of log files (device config `log.dir`); BIANMIN_LOG_DIR overrides it. */
+  readonly dir?: string;
+  /** An explicit destination (tests); overrides dir and BIANMIN_LOG_DIR. */
+  readonly stream?: DestinationStream;
+}
+
+/** The env var naming a directory where every process writes its log file (used by the test suite). */
+export const logDirEnvName = 'BIANMIN_LOG_DIR';
+
+function chooseDestination(setup: LoggerSetup): DestinationStream {
+  if (setup.stream !== undefined) return setup.stream;
+  const dir = process.env[logDirEnvName] ?? setup.dir;
+  if (dir !== undefined && dir !== '') {
+    mkdirSync(dir, { recursive: true });
+    // sync: a crash must not lose the last lines before it (the supervisor restarts us).
+    return destination({ dest: join(dir, `${setup.name}-${process.pid}.log`), sync: true, mkdir: true });
+  }
+  return destination({ fd: 2, sync: true });
+}
+
+/** The root logger of a process. Components take `logger.child({ component: 'signer' })`. */
+export function createLogger(setup: LoggerSetup): Logger {
+  if (!/^[a-z0-9-]+$/.test(setup.name)) throw new Error(`assert: bad logger name ${setup.name}`);
+  const options: LoggerOptions = {
+    name: setup.name,
+    level: setup.level ?? 'info',
+    redact: { paths: [...redactPaths], censor: '[redacted]' },
+    base: { pid: process.pid },
+    formatters: { level: (label) => ({ level: label }) },
+    // Error objects: keep code and message; the cause chain can hold library text but no secrets.
+    serializers: { err: pino.stdSerializers.err },
+  };
+  return pino(options, chooseDestination(setup));
+}
+
+/** Masks a card number for display or logs: first 6, last 4 (R24). */
+export function maskPan(pan: string): string {
+  const digits = pan.replace(/\D/g, '');
+  if (digits.length < 12) return '*'.repeat(digits.length);
+  return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
+}

@@ -1,0 +1,104 @@
+// The operator port: what the shop's counter app can ask of the kiosk (through the local
+// operator API adapter), and what the agent implements. Business refusals are values with stable
+// codes, every reason at once (R21); operating errors are thrown as AgentError.
+
+export interface RefusalReason {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A business refusal: `reasons` lists every rule that failed, in a fixed order (R21). */
+export interface Refusal {
+  readonly ok: false;
+  readonly reasons: readonly RefusalReason[];
+}
+
+export type Outcome<T> = ({ readonly ok: true } & T) | Refusal;
+
+export type WithdrawalPhaseView =
+  | 'card_read'
+  | 'auth_requested'
+  | 'authorised'
+  | 'declined'
+  | 'posted'
+  | 'voided'
+  | 'reversed'
+  | 'abandoned';
+
+export interface WithdrawalView {
+  readonly txId: string;
+  readonly phase: WithdrawalPhaseView;
+  readonly amountFen: number;
+  readonly feeFen: number;
+  readonly maskedPan: string;
+  readonly receiptNumber: string | null;
+  readonly reasonCode: string | null;
+}
+
+export interface PaymentView {
+  readonly txId: string;
+  readonly receiptNumber: string;
+  readonly amountFen: number;
+  readonly quotaFenAfter: number;
+  readonly seq: number;
+}
+
+export interface DailyCloseView {
+  readonly businessDate: string;
+  readonly seq: number;
+  readonly closeHash: string;
+  readonly totals: readonly {
+    readonly businessType: string;
+    readonly count: number;
+    readonly amountFen: number;
+    readonly feeFen: number;
+  }[];
+}
+
+export interface AgentStatusView {
+  readonly stationId: string;
+  readonly link: string;
+  readonly outboxDepth: number;
+  readonly lastEventSeq: number;
+  readonly ackedThroughSeq: number;
+  readonly quotaFenAvailable: number | null;
+  readonly configVersion: number;
+  readonly openTransactions: number;
+}
+
+export type BillerKindName = 'WATER' | 'ELECTRICITY' | 'GAS' | 'PHONE' | 'BROADBAND';
+
+export interface BillPaymentInput {
+  readonly billerKind: BillerKindName;
+  readonly billerCode: string;
+  readonly accountNumber: string;
+  readonly amountFen: number;
+  /** Client-made id so a retried request is not paid twice; made by the agent when absent. */
+  readonly txId?: string;
+}
+
+export interface TopupInput {
+  readonly phoneNumber: string;
+  readonly carrier: string;
+  readonly amountFen: number;
+  readonly txId?: string;
+}
+
+export interface WithdrawalInput {
+  readonly amountFen: number;
+  readonly txId?: string;
+}
+
+export interface OperatorPort {
+  /** Reads a card, takes the PIN on the PIN pad, asks HQ; resolves at authorised, declined or reversed. */
+  startWithdrawal(input: WithdrawalInput): Promise<Outcome<{ readonly withdrawal: WithdrawalView }>>;
+  /** The shopkeeper handed out the cash: post. */
+  confirmCash(txId: string): Promise<Outcome<{ readonly withdrawal: WithdrawalView }>>;
+  /** Cash not handed out: release the hold. */
+  voidWithdrawal(txId: string): Promise<Outcome<{ readonly withdrawal: WithdrawalView }>>;
+  payBill(input: BillPaymentInput): Promise<Outcome<{ readonly payment: PaymentView }>>;
+  topUp(input: TopupInput): Promise<Outcome<{ readonly payment: PaymentView }>>;
+  dailyClose(businessDate?: string): Promise<Outcome<{ readonly close: DailyCloseView }>>;
+  withdrawal(txId: string): WithdrawalView | null;
+  status(): AgentStatusView;
+}

@@ -1,0 +1,36 @@
+// The link to HQ, as the agent sees it. The adapter (MQTT) drains the outbox in seq order by
+// itself; the agent tells it when new rows are stored, hands it acks it has verified, and sends
+// the messages that are not journaled events (authorisation requests).
+
+export type LinkState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'connecting'; readonly attempt: number; readonly sinceMs: number }
+  | { readonly kind: 'online'; readonly sinceMs: number; readonly bdSeq: number }
+  | {
+      readonly kind: 'backoff';
+      readonly attempt: number;
+      readonly retryAtMs: number;
+      readonly lastErrorCode: string;
+    }
+  | { readonly kind: 'stopped' };
+
+/** A message from HQ, raw: the agent decodes and verifies it. */
+export interface DownMessage {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+}
+
+export interface PublisherPort {
+  start(): void;
+  /** Stops reconnecting; publishes nothing more; resolves when the socket is closed. */
+  stop(): Promise<void>;
+  state(): LinkState;
+  /** New outbox rows were committed: publish them when the window allows. */
+  outboxChanged(): void;
+  /** HQ acknowledged (signature already verified by the agent) everything up to `ackSeq`. */
+  acknowledged(ackSeq: number): void;
+  /** Publishes a non-journaled message at QoS 1. Resolves false when the link is not online. */
+  sendDirect(topic: string, payload: Uint8Array): Promise<boolean>;
+  onDown(handler: (message: DownMessage) => void): void;
+  onStateChange(handler: (state: LinkState) => void): void;
+}
