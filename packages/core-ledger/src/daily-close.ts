@@ -1,0 +1,117 @@
+// R7 daily close: a station's totals for one business day by business type (count, amount, fees,
+// quota consumed), sealed with a SHA-256 hash chained to the station's previous close. The hash
+// covers the canonical JSON of every field but `hash` itself, including `previousHash`, so
+// changing, removing, inserting or reordering a past close is detectable by verifyCloseChain.
+
+import { assert } from './assert.js';
+import { canonicalJson } from './canonical-json.js';
+import type { LedgerCode } from './errors.js';
+import { sha256Hex } from './sha256.js';
+import type { DailyClose, DayTotals, ReconciliationItem, TotalsKind, TypeTotals } from './types.js';
+
+// Day-totals slots in the ledger's Float64Array rows: kind * 4 + (count, amount, fee, quota).
+export const SLOT_WITHDRAWAL = 0;
+export const SLOT_BILL = 4;
+export const SLOT_TOPUP = 8;
+export const SLOT_REVERSAL = 12;
+export const SLOT_QUOTA_PURCHASE = 16;
+export const TOTALS_SLOTS = 20;
+
+/** The previousHash of a station's first close. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+function typeTotals(slots: Float64Array | undefined, base: number): TypeTotals {
+  if (slots === undefined) return { count: 0, amountFen: 0, feeFen: 0, quotaConsumedFen: 0 };
+  return {
+    count: slots[base]!,
+    amountFen: slots[base + 1]!,
+    feeFen: slots[base + 2]!,
+    quotaConsumedFen: slots[base + 3]!,
+  };
+}
+
+export function totalsFromSlots(slots: Float64Array | undefined): DayTotals {
+  return {
+    CASH_WITHDRAWAL: typeTotals(slots, SLOT_WITHDRAWAL),
+    BILL_PAYMENT: typeTotals(slots, SLOT_BILL),
+    MOBILE_TOPUP: typeTotals(slots, SLOT_TOPUP),
+    REVERSAL: typeTotals(slots, SLOT_REVERSAL),
+    QUOTA_PURCHASE: typeTotals(slots, SLOT_QUOTA_PURCHASE),
+  };
+}
+
+const SLOT_BY_KIND: Readonly<Record<TotalsKind, number>> = {
+  CASH_WITHDRAWAL: SLOT_WITHDRAWAL,
+  BILL_PAYMENT: SLOT_BILL,
+  MOBILE_TOPUP: SLOT_TOPUP,
+  REVERSAL: SLOT_REVERSAL,
+  QUOTA_PURCHASE: SLOT_QUOTA_PURCHASE,
+};
+
+/**
+ * Totals summed from individual items (a journal, an HQ store, a report's lines): the same rule
+ * the ledger applies as it goes, so close totals can be checked against the sum of their entries.
+ * Bill payments and top-ups consume quota equal to their amount (R2).
+ */
+export function totalsFromItems(items: readonly ReconciliationItem[]): DayTotals {
+  const slots = new Float64Array(TOTALS_SLOTS);
+  for (const item of items) {
+    const base = SLOT_BY_KIND[item.kind];
+    slots[base] = slots[base]! + 1;
+    slots[base + 1] = slots[base + 1]! + item.amountFen;
+    slots[base + 2] = slots[base + 2]! + item.feeFen;
+    if (item.kind === 'BILL_PAYMENT' || item.kind === 'MOBILE_TOPUP') {
+      slots[base + 3] = slots[base + 3]! + item.amountFen;
+    }
+  }
+  return totalsFromSlots(slots);
+}
+
+export type UnsealedClose = Omit<DailyClose, 'hash'>;
+
+/** SHA-256 (hex) over the canonical JSON of every field of the close except `hash`. */
+export function closeHash(close: UnsealedClose): string {
+  const { stationId, businessDate, sequence, closedAtMs, totals, holdsPendingCount, previousHash } = close;
+  assert(/^[0-9a-f]{64}$/.test(previousHash), 'previousHash must be 64 hex digits');
+  return sha256Hex(
+    canonicalJson({ stationId, businessDate, sequence, closedAtMs, totals, holdsPendingCount, previousHash }),
+  );
+}
+
+export interface CloseChainProblem {
+  /** Position in the list given to verifyCloseChain. */
+  readonly index: number;
+  readonly code: LedgerCode;
+  readonly message: string;
+}
+
+/**
+ * Checks one station's closes, oldest first: each hash matches its content and each close
+ * points at the one before (the first at GENESIS_HASH, unless `anchorHash` says where a
+ * partial chain starts). Returns every problem; an empty list means the past is intact.
+ */
+export function verifyCloseChain(
+  closes: readonly DailyClose[],
+  anchorHash = GENESIS_HASH,
+): CloseChainProblem[] {
+  const problems: CloseChainProblem[] = [];
+  let expectedPrevious = anchorHash;
+  closes.forEach((close, index) => {
+    if (closeHash(close) !== close.hash) {
+      problems.push({
+        index,
+        code: 'LEDGER_CLOSE_HASH_MISMATCH',
+        message: `close ${close.businessDate} was changed`,
+      });
+    }
+    if (close.previousHash !== expectedPrevious) {
+      problems.push({
+        index,
+        code: 'LEDGER_CLOSE_CHAIN_BROKEN',
+        message: `close ${close.businessDate} does not follow the close before it`,
+      });
+    }
+    expectedPrevious = close.hash;
+  });
+  return problems;
+}

@@ -1,0 +1,453 @@
+// The ledger's storage and read side: the append-only history (events and double-entry entries
+// in typed-array columns), accounts with posted and pending totals, stations, day totals, the
+// idempotency index, and the queries over them. ledger.ts extends it with the rules (apply).
+// Nothing here decides a business outcome; it records what the rules accepted.
+
+import { assert } from './assert.js';
+import { growFloat64, growInt32, growUint8, nextCapacity, StringColumn } from './columns.js';
+import { SLOT_BILL, SLOT_TOPUP, TOTALS_SLOTS, totalsFromSlots } from './daily-close.js';
+import type { DailyUsage } from './daily-usage.js';
+import { LEDGER_CODE_LIST, type LedgerCode } from './errors.js';
+import { ID_MISSING, IdIndex } from './id-index.js';
+import { LEDGER_LIMITS } from './limits.js';
+import type { ServiceHours } from './service-hours.js';
+import { dateFromDayNumber, dayNumberFromDate, monthRange } from './time.js';
+import type {
+  AccountBalance,
+  DailyClose,
+  DayTotals,
+  HoldState,
+  LedgerCommand,
+  LedgerCommandType,
+  LedgerEntry,
+  LedgerEvent,
+  ReconciliationItem,
+  Refused,
+  StationBalances,
+  TotalsKind,
+  WithdrawalLimits,
+} from './types.js';
+
+// Event kinds, stored in a Uint8 column.
+export const K_REGISTER = 1;
+export const K_QUOTA_PURCHASE = 2;
+export const K_BILL = 3;
+export const K_TOPUP = 4;
+export const K_HOLD = 5;
+export const K_POST = 6;
+export const K_VOID = 7;
+export const K_REVERSE = 8;
+export const K_FEE_ANNOUNCE = 9;
+export const K_CLOSE = 10;
+export const TYPE_BY_KIND: readonly LedgerCommandType[] = [
+  'station-register', // placeholder for 0, never stored
+  'station-register',
+  'quota-purchase',
+  'bill-payment',
+  'mobile-topup',
+  'withdrawal-hold',
+  'withdrawal-post',
+  'withdrawal-void',
+  'withdrawal-reverse',
+  'fee-schedule-announce',
+  'daily-close',
+];
+
+// Hold states, stored per hold event.
+export const H_PENDING = 1;
+export const H_POSTED = 2;
+export const H_VOIDED = 3;
+export const H_REVERSED = 4;
+
+// Entry flags.
+export const E_PENDING = 1;
+export const E_VOID = 2;
+export const E_FEE = 4;
+export const E_REVERSAL = 8;
+
+// Global accounts, created first so their indexes are fixed.
+export const A_BANK_CLEARING = 0;
+export const A_CUSTOMER_CASH_CLEARING = 1;
+export const A_QUOTA_FUNDING = 2;
+export const A_BILLER_CLEARING = 3;
+export const A_TOPUP_CLEARING = 4;
+export const GLOBAL_ACCOUNTS = [
+  'bank-clearing',
+  'customer-cash-clearing',
+  'quota-funding',
+  'biller-clearing',
+  'topup-clearing',
+] as const;
+
+export const CODE_OK_INDEX = LEDGER_CODE_LIST.indexOf('LEDGER_OK');
+export const CODE_NOOP_INDEX = LEDGER_CODE_LIST.indexOf('LEDGER_REVERSAL_ALREADY_DONE');
+export const DAY_NONE = -2_147_483_648;
+
+export const CONFLICT: Refused = Object.freeze({
+  ok: false,
+  code: 'LEDGER_ID_CONFLICT',
+  reasons: Object.freeze(['LEDGER_ID_CONFLICT'] as LedgerCode[]),
+});
+
+export interface StationState {
+  readonly index: number;
+  readonly stationId: string;
+  orgCode: string | null;
+  quotaAccountNo: string | null;
+  serviceHours: ServiceHours;
+  limits: WithdrawalLimits;
+  readonly settlementAccount: number;
+  readonly quotaAccount: number;
+  /** The last closed business day, DAY_NONE before the first close. */
+  closedThroughDay: number;
+  readonly closes: DailyClose[];
+  /** Cache of the day-totals row most recently written. */
+  totalsDay: number;
+  totals: Float64Array;
+  readonly totalsByDay: Map<number, Float64Array>;
+  readonly withdrawn: DailyUsage;
+  holdsPendingCount: number;
+}
+
+export interface Refusal {
+  readonly fingerprint: string;
+  readonly result: Refused;
+}
+
+/** Storage and queries; the rules live in the subclass (ledger.ts). */
+export abstract class LedgerStore {
+  // Idempotency: id → event index (>= 0) or -(refusal index + 1).
+  protected readonly slotsById: IdIndex;
+  protected readonly refusals: Refusal[] = [];
+  protected readonly fingerprints = new Map<number, string>();
+  protected readonly closesByEvent = new Map<number, DailyClose>();
+  protected readonly reversedUnknown = new Map<string, number>();
+
+  // Stations and accounts.
+  protected readonly stationsById = new Map<string, StationState>();
+  protected readonly stations: StationState[] = [];
+  protected readonly cardUsage = new Map<string, DailyUsage>();
+  protected accountCapacity = 0;
+  protected accountCount = 0;
+  protected readonly accountNames: string[] = [];
+  protected accountDebitsPosted = new Float64Array(0);
+  protected accountCreditsPosted = new Float64Array(0);
+  protected accountDebitsPending = new Float64Array(0);
+  protected accountCreditsPending = new Float64Array(0);
+
+  // Events (one per accepted command).
+  protected eventCapacity = 0;
+  eventCount = 0;
+  // String columns in chunks: growth never copies them.
+  protected readonly eventIds = new StringColumn();
+  protected readonly eventRef1 = new StringColumn();
+  protected readonly eventRef2 = new StringColumn();
+  protected eventKind = new Uint8Array(0);
+  protected eventCode = new Uint8Array(0);
+  protected eventHoldState = new Uint8Array(0);
+  protected eventStation = new Int32Array(0);
+  protected eventDay = new Int32Array(0);
+  protected eventLink = new Int32Array(0);
+  protected eventAmountFen = new Float64Array(0);
+  protected eventFeeFen = new Float64Array(0);
+  protected eventAtMs = new Float64Array(0);
+  protected eventExpiresAtMs = new Float64Array(0);
+
+  // Entries (postings).
+  protected entryCapacity = 0;
+  entryCount = 0;
+  protected entryDebit = new Int32Array(0);
+  protected entryCredit = new Int32Array(0);
+  protected entryEvent = new Int32Array(0);
+  protected entryFlags = new Uint8Array(0);
+  protected entryAmountFen = new Float64Array(0);
+
+  protected readonly reasons: LedgerCode[] = [];
+
+  constructor(eventCapacityInitial: number) {
+    assert(
+      Number.isSafeInteger(eventCapacityInitial) &&
+        eventCapacityInitial >= 1 &&
+        eventCapacityInitial <= LEDGER_LIMITS.eventCountMax,
+      'eventCapacityInitial',
+    );
+    this.slotsById = new IdIndex(eventCapacityInitial);
+    for (const name of GLOBAL_ACCOUNTS) this.addAccount(name);
+    this.growEvents(eventCapacityInitial);
+    this.growEntries(eventCapacityInitial * 2);
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  protected totalsFor(station: StationState, day: number): Float64Array {
+    if (station.totalsDay === day) return station.totals;
+    let totals = station.totalsByDay.get(day);
+    if (totals === undefined) {
+      totals = new Float64Array(TOTALS_SLOTS);
+      station.totalsByDay.set(day, totals);
+    }
+    station.totalsDay = day;
+    station.totals = totals;
+    return totals;
+  }
+
+  protected addAccount(name: string): number {
+    if (this.accountCount === this.accountCapacity) {
+      const capacity = nextCapacity(this.accountCapacity, this.accountCount + 1);
+      this.accountDebitsPosted = growFloat64(this.accountDebitsPosted, capacity);
+      this.accountCreditsPosted = growFloat64(this.accountCreditsPosted, capacity);
+      this.accountDebitsPending = growFloat64(this.accountDebitsPending, capacity);
+      this.accountCreditsPending = growFloat64(this.accountCreditsPending, capacity);
+      this.accountCapacity = capacity;
+    }
+    this.accountNames.push(name);
+    return this.accountCount++;
+  }
+
+  protected growEvents(capacity: number): void {
+    this.eventKind = growUint8(this.eventKind, capacity);
+    this.eventCode = growUint8(this.eventCode, capacity);
+    this.eventHoldState = growUint8(this.eventHoldState, capacity);
+    this.eventStation = growInt32(this.eventStation, capacity);
+    this.eventDay = growInt32(this.eventDay, capacity);
+    this.eventLink = growInt32(this.eventLink, capacity);
+    this.eventAmountFen = growFloat64(this.eventAmountFen, capacity);
+    this.eventFeeFen = growFloat64(this.eventFeeFen, capacity);
+    this.eventAtMs = growFloat64(this.eventAtMs, capacity);
+    this.eventExpiresAtMs = growFloat64(this.eventExpiresAtMs, capacity);
+    this.eventCapacity = capacity;
+  }
+
+  protected growEntries(capacity: number): void {
+    this.entryDebit = growInt32(this.entryDebit, capacity);
+    this.entryCredit = growInt32(this.entryCredit, capacity);
+    this.entryEvent = growInt32(this.entryEvent, capacity);
+    this.entryFlags = growUint8(this.entryFlags, capacity);
+    this.entryAmountFen = growFloat64(this.entryAmountFen, capacity);
+    this.entryCapacity = capacity;
+  }
+
+  protected appendEvent(
+    kind: number,
+    command: LedgerCommand,
+    stationIndex: number,
+    amountFen: number,
+    feeFen: number,
+    day: number,
+    ref1: string,
+    ref2: string,
+  ): number {
+    const index = this.eventCount;
+    assert(index < LEDGER_LIMITS.eventCountMax, 'eventCountMax reached');
+    if (index === this.eventCapacity) this.growEvents(nextCapacity(this.eventCapacity, index + 1));
+    this.eventIds.set(index, command.id);
+    this.eventRef1.set(index, ref1);
+    this.eventRef2.set(index, ref2);
+    this.eventKind[index] = kind;
+    this.eventCode[index] = CODE_OK_INDEX;
+    this.eventStation[index] = stationIndex;
+    this.eventDay[index] = day;
+    this.eventLink[index] = -1;
+    this.eventAmountFen[index] = amountFen;
+    this.eventFeeFen[index] = feeFen;
+    this.eventAtMs[index] = command.atMs;
+    this.eventExpiresAtMs[index] = -1;
+    this.slotsById.insert(command.id, index);
+    this.eventCount = index + 1;
+    return index;
+  }
+
+  protected appendEntry(
+    debit: number,
+    credit: number,
+    amountFen: number,
+    eventIndex: number,
+    flags: number,
+  ): void {
+    // Every posting balances: one debit, one credit, the same amount, two different accounts.
+    assert(debit !== credit && amountFen >= 0 && Number.isSafeInteger(amountFen), 'entry does not balance');
+    const index = this.entryCount;
+    if (index === this.entryCapacity) this.growEntries(nextCapacity(this.entryCapacity, index + 1));
+    this.entryDebit[index] = debit;
+    this.entryCredit[index] = credit;
+    this.entryAmountFen[index] = amountFen;
+    this.entryEvent[index] = eventIndex;
+    this.entryFlags[index] = flags;
+    this.entryCount = index + 1;
+  }
+
+  /** A posted entry. Zero amounts (a zero fee) are not recorded. */
+  protected post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+    if (amountFen === 0) return;
+    this.appendEntry(debit, credit, amountFen, eventIndex, flags);
+    this.accountDebitsPosted[debit] = this.accountDebitsPosted[debit]! + amountFen;
+    this.accountCreditsPosted[credit] = this.accountCreditsPosted[credit]! + amountFen;
+  }
+
+  /** A pending entry (E_PENDING) or the release of one (E_VOID). */
+  protected hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+    if (amountFen === 0) return;
+    this.appendEntry(debit, credit, amountFen, eventIndex, flags);
+    const signedFen = (flags & E_VOID) !== 0 ? -amountFen : amountFen;
+    this.accountDebitsPending[debit] = this.accountDebitsPending[debit]! + signedFen;
+    this.accountCreditsPending[credit] = this.accountCreditsPending[credit]! + signedFen;
+    assert(this.accountCreditsPending[credit]! >= 0, 'pending credits below zero');
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  event(index: number): LedgerEvent {
+    assert(Number.isInteger(index) && index >= 0 && index < this.eventCount, 'event index out of range');
+    const stationIndex = this.eventStation[index]!;
+    return {
+      index,
+      id: this.eventIds.get(index),
+      type: TYPE_BY_KIND[this.eventKind[index]!]!,
+      stationId: stationIndex >= 0 ? this.stations[stationIndex]!.stationId : undefined,
+      amountFen: this.eventAmountFen[index]!,
+      feeFen: this.eventFeeFen[index]!,
+      atMs: this.eventAtMs[index]!,
+      businessDate: dateFromDayNumber(this.eventDay[index]!),
+      code: this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK',
+    };
+  }
+
+  entry(index: number): LedgerEntry {
+    assert(Number.isInteger(index) && index >= 0 && index < this.entryCount, 'entry index out of range');
+    const flags = this.entryFlags[index]!;
+    return {
+      index,
+      eventIndex: this.entryEvent[index]!,
+      debitAccount: this.accountNames[this.entryDebit[index]!]!,
+      creditAccount: this.accountNames[this.entryCredit[index]!]!,
+      amountFen: this.entryAmountFen[index]!,
+      phase: (flags & E_PENDING) !== 0 ? 'pending' : (flags & E_VOID) !== 0 ? 'void' : 'posted',
+      fee: (flags & E_FEE) !== 0,
+      reversal: (flags & E_REVERSAL) !== 0,
+    };
+  }
+
+  stationIds(): readonly string[] {
+    return this.stations.map((station) => station.stationId);
+  }
+
+  stationBalances(stationId: string): StationBalances | undefined {
+    const station = this.stationsById.get(stationId);
+    if (station === undefined) return undefined;
+    const settlement = station.settlementAccount;
+    const quota = station.quotaAccount;
+    return {
+      settlementFen: this.accountCreditsPosted[settlement]! - this.accountDebitsPosted[settlement]!,
+      settlementPendingFen: this.accountCreditsPending[settlement]! - this.accountDebitsPending[settlement]!,
+      quotaFenAvailable: this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!,
+    };
+  }
+
+  accountBalances(): readonly AccountBalance[] {
+    const balances: AccountBalance[] = [];
+    for (let index = 0; index < this.accountCount; index++) {
+      balances.push({
+        name: this.accountNames[index]!,
+        debitsPostedFen: this.accountDebitsPosted[index]!,
+        creditsPostedFen: this.accountCreditsPosted[index]!,
+        debitsPendingFen: this.accountDebitsPending[index]!,
+        creditsPendingFen: this.accountCreditsPending[index]!,
+      });
+    }
+    return balances;
+  }
+
+  holdState(holdId: string): HoldState | undefined {
+    if (this.reversedUnknown.has(holdId)) return 'reversed';
+    const slot = this.slotsById.lookup(holdId);
+    if (slot === ID_MISSING || slot < 0 || this.eventKind[slot] !== K_HOLD) return undefined;
+    const state = this.eventHoldState[slot];
+    return state === H_PENDING
+      ? 'pending'
+      : state === H_POSTED
+        ? 'posted'
+        : state === H_VOIDED
+          ? 'voided'
+          : 'reversed';
+  }
+
+  dayTotals(stationId: string, businessDate: string): DayTotals {
+    const station = this.stationsById.get(stationId);
+    return totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate)));
+  }
+
+  closes(stationId: string): readonly DailyClose[] {
+    return this.stationsById.get(stationId)?.closes.slice() ?? [];
+  }
+
+  reconciliationItems(filter?: {
+    readonly stationId?: string;
+    readonly businessDate?: string;
+  }): ReconciliationItem[] {
+    const stationIndex =
+      filter?.stationId === undefined ? -1 : (this.stationsById.get(filter.stationId)?.index ?? -2);
+    const day = filter?.businessDate === undefined ? DAY_NONE : dayNumberFromDate(filter.businessDate);
+    const items: ReconciliationItem[] = [];
+    if (stationIndex === -2) return items;
+    for (let index = 0; index < this.eventCount; index++) {
+      if (stationIndex >= 0 && this.eventStation[index] !== stationIndex) continue;
+      if (day !== DAY_NONE && this.eventDay[index] !== day) continue;
+      const kind = this.itemKind(index);
+      if (kind === undefined) continue;
+      items.push({
+        id: this.eventIds.get(index),
+        stationId: this.stations[this.eventStation[index]!]!.stationId,
+        kind,
+        amountFen: this.eventAmountFen[index]!,
+        feeFen: this.eventFeeFen[index]!,
+        businessDate: dateFromDayNumber(this.eventDay[index]!),
+      });
+    }
+    return items;
+  }
+
+  protected itemKind(index: number): TotalsKind | undefined {
+    if (this.eventCode[index] !== CODE_OK_INDEX) return undefined;
+    switch (this.eventKind[index]) {
+      case K_BILL:
+        return 'BILL_PAYMENT';
+      case K_TOPUP:
+        return 'MOBILE_TOPUP';
+      case K_POST:
+        return 'CASH_WITHDRAWAL';
+      case K_REVERSE:
+        return 'REVERSAL';
+      case K_QUOTA_PURCHASE:
+        return 'QUOTA_PURCHASE';
+      default:
+        return undefined;
+    }
+  }
+
+  monthlyRevenue(month: string): {
+    readonly stationId: string;
+    readonly businessType: 'BILL_PAYMENT' | 'MOBILE_TOPUP';
+    readonly revenueFen: number;
+  }[] {
+    const { firstDay, endDay } = monthRange(month);
+    const lines: {
+      readonly stationId: string;
+      readonly businessType: 'BILL_PAYMENT' | 'MOBILE_TOPUP';
+      readonly revenueFen: number;
+    }[] = [];
+    for (const station of this.stations) {
+      let billFen = 0;
+      let topupFen = 0;
+      for (const [day, totals] of station.totalsByDay) {
+        if (day < firstDay || day >= endDay) continue;
+        billFen += totals[SLOT_BILL + 1]!;
+        topupFen += totals[SLOT_TOPUP + 1]!;
+      }
+      if (billFen > 0)
+        lines.push({ stationId: station.stationId, businessType: 'BILL_PAYMENT', revenueFen: billFen });
+      if (topupFen > 0)
+        lines.push({ stationId: station.stationId, businessType: 'MOBILE_TOPUP', revenueFen: topupFen });
+    }
+    return lines;
+  }
+}
