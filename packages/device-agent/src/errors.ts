@@ -17,6 +17,10 @@ export const agentErrorCodes = {
   AGENT_SERIAL_BAD_RESPONSE: 'the device answered with missing or invalid fields',
   AGENT_SERIAL_STOPPED: 'the driver was stopped while the command was queued or in flight',
   AGENT_SERIAL_HEARTBEAT_MISSED: 'heartbeats went unanswered: the link is treated as dead and reopened',
+  AGENT_SERIAL_SESSION_FAILED:
+    'the device did not confirm the session start (OPEN unanswered or answered ERROR): link reopened',
+  AGENT_SERIAL_SESSION_MISMATCH:
+    'the device answered OPEN without echoing our session nonce: not trusted, the link is reopened',
   // --- card reader (src/adapters/serial/card-reader-driver.ts) ---
   AGENT_CARD_NO_CARD: 'the reader has no card to read or eject',
   AGENT_CARD_WAIT_TIMEOUT: 'no card was inserted within the wait time',
@@ -114,7 +118,6 @@ export const agentErrorCodes = {
   AGENT_TX_CARD_FAILED: 'the withdrawal stopped: the card could not be read',
   AGENT_TX_PIN_FAILED: 'the withdrawal stopped: PIN entry was cancelled, timed out or failed',
   AGENT_TX_SIGNER_UNAVAILABLE: 'the UK key could not sign: nothing was journaled as sent',
-  AGENT_AUTH_DECLINED: 'the withdrawal was declined by the bank (the decline reason is given)',
   AGENT_AUTH_TIMEOUT: 'no authorisation answer in time: a reversal is stored and forwarded',
   AGENT_RECOVERY_ABANDONED: 'restart found a withdrawal before its authorisation request: abandoned locally',
   AGENT_RECOVERY_REVERSED:

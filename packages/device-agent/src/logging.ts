@@ -102,9 +102,5 @@ export function createLogger(setup: LoggerSetup): Logger {
   return pino(options, chooseDestination(setup));
 }
 
-/** Masks a card number for display or logs: first 6, last 4 (R24). */
-export function maskPan(pan: string): string {
-  const digits = pan.replace(/\D/g, '');
-  if (digits.length < 12) return '*'.repeat(digits.length);
-  return `${digits.slice(0, 6)}${'*'.repeat(digits.length - 10)}${digits.slice(-4)}`;
-}
+/** Masks a card number for display or logs: first 6, last 4 (R24); the one implementation is @bianmin/wire's. */
+export { maskPan } from '@bianmin/wire';

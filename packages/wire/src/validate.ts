@@ -136,9 +136,17 @@ export function checkMaskedPan(value: string, field: string): void {
     badField(field, 'must be 12..19 characters');
 }
 
-/** Masks a PAN to first 6 + last 4 (R24), e.g. "6228480012345678" -> "622848******5678". */
+/**
+ * Masks a PAN to first 6 + last 4 (R24), e.g. "6228480012345678" -> "622848******5678". The one
+ * implementation: device-agent's `Pan` and its logger use this one. Total and safe on any input: a
+ * string that is not a plain 12..19-digit PAN (too short or long, spaces, dashes, track data) is
+ * masked whole, one '*' per character, so no part of it shows; it never throws, so masking inside
+ * a log or error path cannot crash. Validate with checkPan where a bad PAN must be refused.
+ */
 export function maskPan(pan: string): string {
-  checkPan(pan, 'pan');
+  if (!/^[0-9]+$/.test(pan) || pan.length < panDigitsMin || pan.length > panDigitsMax) {
+    return '*'.repeat(pan.length);
+  }
   return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
 }
 

@@ -1,6 +1,7 @@
 // The simulated card reader's behaviour: cards go in and out (by script or control command), WAIT_CARD
 // waits for one (BUSY meanwhile), READ answers PAN, expiry and service code (no track data, as the
 // real reader is configured), EJECT pushes the card out. Unsolicited CARD_INSERTED / CARD_REMOVED.
+// A new host session (OPEN) ends a pending WAIT_CARD without an answer; the card stays where it is.
 
 import type { ClockPort, TimerHandle } from '../ports/clock.js';
 import type { RequestContext, SimEngine, SimNotify } from './sim-engine.js';
@@ -22,6 +23,10 @@ export class CardReaderDevice {
     this.#notify = options.notify;
     this.#cardIndex = options.script.insertOnStart;
     this.#engine.setHandler((request) => this.#handle(request));
+    this.#engine.onSessionStart(() => {
+      this.#waiter?.timer.cancel();
+      this.#waiter = undefined;
+    });
   }
 
   get cardIndex(): number | undefined {

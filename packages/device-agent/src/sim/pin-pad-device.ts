@@ -1,7 +1,9 @@
 // The simulated PIN pad's behaviour. It plays the secure device, so it alone sees PIN digits: it
 // builds the ISO 9564 format-4 block under its TPK (@bianmin/wire encodePinBlockFormat4) and sends
 // only that. Keys: TMK components are XORed inside, the TPK arrives enciphered under the TMK and is
-// checked against its KCV. Tamper erases every key, as a real pad does.
+// checked against its KCV. Tamper erases every key, as a real pad does. A new host session (OPEN)
+// ends a running PIN entry without an answer and drops TMK components of an unfinished load, so a
+// half-loaded key is never combined with components sent in a later session.
 
 import { encodePinBlockFormat4, keyCheckValue, keyCheckValueMatches, unwrapKeyAesEcb } from '@bianmin/wire';
 import { combineKeyComponents } from '../domain/pin/key-components.js';
@@ -37,6 +39,10 @@ export class PinPadDevice {
     if (tmk !== undefined) this.#tmk = hexToBytes(tmk, 16);
     if (tpk !== undefined) this.#tpk = hexToBytes(tpk, 16);
     this.#engine.setHandler((request) => this.#handle(request));
+    this.#engine.onSessionStart(() => {
+      this.#components = [];
+      this.#finishEntry(() => undefined);
+    });
   }
 
   get displayText(): string {

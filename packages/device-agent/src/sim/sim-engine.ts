@@ -2,7 +2,9 @@
 // the same capped splitter as the driver), NAKs frames that fail their CRC, answers a NAK by
 // resending the frame with that seq, answers a retransmitted request from its cache (BUSY while
 // still working, else the same answer again) and injects the scripted faults into outgoing frames.
-// Device behaviour (card reader, PIN pad) plugs in as a handler of RequestContext.
+// OPEN (session start) makes it forget every remembered request and resendable frame, drop the late
+// answers of the session before, tell the device behaviour (which aborts what it was doing) and echo
+// the nonce. Device behaviour (card reader, PIN pad) plugs in as a handler of RequestContext.
 
 import {
   decodeFrame,
@@ -13,6 +15,7 @@ import {
   seqMax,
 } from '../domain/serial/frame.js';
 import { CappedLineSplitter } from '../domain/serial/line-splitter.js';
+import { isSessionNonce, sessionCommand } from '../domain/serial/session.js';
 import { serialLineBytesMax, serialResendHistoryCountMax } from '../limits.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { Fault, SimScript } from './sim-script.js';
@@ -48,6 +51,9 @@ export class SimEngine {
   readonly #requests = new Map<number, CachedRequest>();
   readonly #history = new Map<number, { line: string; resendCount: number }>();
   #handler: RequestHandler = (request) => request.error('UNKNOWN_COMMAND');
+  readonly #sessionListeners = new Set<() => void>();
+  /** Counts OPENs: a request's answer is sent only while the session it came in is current. */
+  #session = 0;
   #eventSeq = seqDeviceMin;
   #vanishedUntilMs = 0;
 
@@ -66,6 +72,11 @@ export class SimEngine {
 
   setHandler(handler: RequestHandler): void {
     this.#handler = handler;
+  }
+
+  /** Called on every accepted OPEN, before it is answered: abort work of the session before. */
+  onSessionStart(listener: () => void): void {
+    this.#sessionListeners.add(listener);
   }
 
   addFault(fault: Fault): void {
@@ -124,6 +135,10 @@ export class SimEngine {
       return;
     }
     if (frame.seq > seqHostMax) return;
+    if (frame.command === sessionCommand) {
+      this.#startSession(frame);
+      return;
+    }
     const line = String.fromCharCode(...bytes);
     const cached = this.#requests.get(frame.seq);
     if (cached !== undefined && cached.line === line) {
@@ -144,18 +159,47 @@ export class SimEngine {
     else this.#handler(context);
   }
 
+  /**
+   * OPEN: a new host session. Always executed, never answered from the cache (a retransmitted OPEN
+   * simply starts the session again: the host sends nothing else before the echo). A bad nonce is
+   * refused and changes nothing.
+   */
+  #startSession(frame: Frame): void {
+    const nonce = frame.fields.get('nonce') ?? '';
+    if (!isSessionNonce(nonce)) {
+      this.#notify({ status: 'bad-request', command: frame.command, seq: frame.seq, field: 'nonce' });
+      this.#send(frame.seq, 'ERROR', { code: 'BAD_REQUEST', message: 'nonce' });
+      return;
+    }
+    this.#session += 1;
+    for (const cached of this.#requests.values()) cached.context.done = true;
+    this.#requests.clear();
+    this.#history.clear();
+    this.#notify({ status: 'session', seq: frame.seq, session: this.#session });
+    for (const listener of [...this.#sessionListeners]) listener();
+    this.#send(frame.seq, sessionCommand, { nonce });
+  }
+
   #context(frame: Frame): RequestContext & { done: boolean } {
+    const session = this.#session;
+    const current = (): boolean => session === this.#session;
     const finish = (command: string, fields: Readonly<Record<string, string>>): void => {
       if (context.done) return;
       context.done = true;
+      if (!current()) return; // the host started a new session: this answer would be stale
       const delayMs = this.#script.replyDelayMs;
-      if (delayMs > 0) this.#clock.setTimer(delayMs, () => this.#send(frame.seq, command, fields));
+      if (delayMs > 0)
+        this.#clock.setTimer(delayMs, () => {
+          if (current()) this.#send(frame.seq, command, fields);
+        });
       else this.#send(frame.seq, command, fields);
     };
     const context = {
       frame,
       done: false,
-      busy: () => this.#send(frame.seq, 'BUSY', {}),
+      busy: () => {
+        if (current()) this.#send(frame.seq, 'BUSY', {});
+      },
       reply: (fields: Readonly<Record<string, string>> = {}) => finish(frame.command, fields),
       error: (code: string, message?: string) =>
         finish('ERROR', message === undefined ? { code } : { code, message }),
@@ -190,7 +234,9 @@ export class SimEngine {
     }
     this.#notify({ status: 'fault', kind: fault.kind, command });
     if (fault.kind === 'slow') {
+      const session = this.#session;
       this.#clock.setTimer(fault.delayMs, () => {
+        if (seq <= seqHostMax && session !== this.#session) return; // an answer of an older session
         markSent();
         this.#writeLine(line);
       });

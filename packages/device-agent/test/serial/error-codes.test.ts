@@ -1,6 +1,6 @@
 // Goal: every serial, card and PIN pad code (AGENT_SERIAL_*, AGENT_CARD_*, AGENT_PINPAD_*) is in the
 // registry and in docs/errors/device-agent.md, and nowhere only one of them; each has a test that
-// triggers it (the *-fake, link-engine and *-pty tests). Method: read both and compare the sets.
+// triggers it (the *-fake, link-engine, session and *-pty tests). Method: read both and compare the sets.
 
 import { readFileSync } from 'node:fs';
 import t from 'tap';
@@ -17,7 +17,7 @@ t.test('registry and doc list the same serial/card/PIN pad codes', async (t) => 
     .map((m) => m[1]!)
     .filter((code) => mine.test(code))
     .sort();
-  t.equal(inRegistry.length, 24, '13 serial, 4 card, 7 PIN pad codes');
+  t.equal(inRegistry.length, 26, '15 serial, 4 card, 7 PIN pad codes');
   t.same(inDoc, inRegistry);
 });
 

@@ -89,6 +89,10 @@ t.test(
         if (!decoded.ok) continue;
         received.push(decoded.frame);
         const frame = decoded.frame;
+        if (frame.command === 'OPEN')
+          pair.device.write(
+            Buffer.from(`${encodeFrame(frame.seq, 'OPEN', Object.fromEntries(frame.fields))}\n`),
+          );
         if (frame.command === 'PING') pair.device.write(Buffer.from(`${encodeFrame(frame.seq, 'PONG')}\n`));
         if (frame.command === 'ECHO') {
           pair.device.write(Buffer.from(`${encodeFrame((frame.seq + 1) % 128, 'ECHO')}\n`)); // stale seq

@@ -94,7 +94,7 @@ t.test(
         const answer =
           frame.command === 'NAKME' || (frame.command === 'ONCE' && attempts === 1)
             ? encodeFrame(frame.seq, 'NAK')
-            : encodeFrame(frame.seq, frame.command);
+            : encodeFrame(frame.seq, frame.command, Object.fromEntries(frame.fields)); // OPEN: nonce echoed
         pair.device.write(Buffer.from(`${answer}\n`));
       }
     };

@@ -24,6 +24,8 @@ export interface SerialDriverOptions {
   readonly ackTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly heartbeatTimeoutMs?: number;
+  /** Timeout of the session start (OPEN + nonce echo) on every open; default 1000 ms. */
+  readonly sessionTimeoutMs?: number;
   readonly backoff?: BackoffPolicy;
 }
 
@@ -49,6 +51,7 @@ export function buildLink(
       ? {}
       : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs: options.heartbeatTimeoutMs }),
+    ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
   });
 }

@@ -3,10 +3,16 @@
 // sequence number, retransmits on NAK or silence, NAKs frames that fail their CRC, and passes
 // unsolicited frames to the driver. The link state is one discriminated union (LinkState).
 //
+// Why OPEN: every open (first and reopen) starts a session. The device forgets the requests it
+// remembered for retransmission, so a new session numbering from 00 again is acted on, not answered
+// from a stale cache; the random nonce it echoes proves the answer belongs to this open. The link is
+// `opening` until the echo matches: commands are refused (AGENT_SERIAL_NOT_CONNECTED) until then.
+//
 // Why a heartbeat: a PTY (and a USB serial adapter) whose far end died gives NO event until we write
 // (TOOLCHAIN.md). Heartbeats are concurrent commands, so they also run while a long exclusive command
 // (WAIT_CARD, PIN_START) is BUSY, and a dead link fails that command with AGENT_SERIAL_DISCONNECTED.
 
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { decodeFrame, encodeFrame, type Frame, field } from '../../domain/serial/frame.js';
 import { CappedLineSplitter } from '../../domain/serial/line-splitter.js';
@@ -17,6 +23,12 @@ import {
   reopenDelayMs,
 } from '../../domain/serial/link-state.js';
 import { RequestTable } from '../../domain/serial/request-table.js';
+import {
+  checkSessionEcho,
+  isSessionNonce,
+  sessionCommand,
+  sessionNonceHexLength,
+} from '../../domain/serial/session.js';
 import { AgentError, type AgentErrorCode } from '../../errors.js';
 import {
   serialAttemptsMax,
@@ -42,6 +54,10 @@ export interface SerialLinkOptions {
   readonly heartbeatIntervalMs?: number;
   /** Timeout of one HEARTBEAT command. Default 1000 ms. */
   readonly heartbeatTimeoutMs?: number;
+  /** Timeout of the session start (OPEN and its echo) on every open. Default 1000 ms. */
+  readonly sessionTimeoutMs?: number;
+  /** Makes the session nonce (16 upper-case hex digits); default 8 bytes from node:crypto. Tests only. */
+  readonly sessionNonce?: () => string;
   readonly backoff?: BackoffPolicy;
   /** Device ERROR codes → agent codes; unmapped ones become AGENT_SERIAL_DEVICE_ERROR. */
   readonly deviceErrorCodes?: Readonly<Record<string, AgentErrorCode>>;
@@ -62,6 +78,15 @@ export interface SerialLinkStats {
   naksSent: number;
   retransmissions: number;
   reopenCount: number;
+}
+
+/** Frames that may answer OPEN; anything else with its seq during the handshake is an older session's. */
+const sessionAnswerCommands: ReadonlySet<string> = new Set([sessionCommand, 'NAK', 'BUSY', 'ERROR']);
+
+function randomSessionNonce(): string {
+  return randomBytes(sessionNonceHexLength / 2)
+    .toString('hex')
+    .toUpperCase();
 }
 
 interface Job {
@@ -101,6 +126,10 @@ export class SerialLink {
   #heartbeatTimer: TimerHandle | undefined;
   #reopenTimer: TimerHandle | undefined;
   #heartbeatMisses = 0;
+  /** The OPEN in flight on this open, if any (the link is `opening` meanwhile). */
+  #session: { readonly seq: number; readonly attemptIndex: number } | undefined;
+  /** Session starts that failed in a row; the first of a streak is logged. */
+  #sessionFailureCount = 0;
 
   constructor(options: SerialLinkOptions) {
     this.#options = options;
@@ -209,8 +238,9 @@ export class SerialLink {
   async #openAttempt(attemptIndex: number): Promise<void> {
     const generation = ++this.#generation;
     this.#setState({ kind: 'opening', attemptIndex });
+    let channel: ByteChannel;
     try {
-      const channel = await this.#options.opener.open({
+      channel = await this.#options.opener.open({
         onData: (chunk) => {
           if (generation === this.#generation) this.#onData(chunk);
         },
@@ -218,22 +248,21 @@ export class SerialLink {
           if (generation === this.#generation) this.#lose('AGENT_SERIAL_DISCONNECTED', error);
         },
       });
-      if (generation !== this.#generation) {
-        await channel.close().catch(() => undefined);
-        return;
-      }
-      this.#channel = channel;
-      this.#splitter.reset();
-      this.#heartbeatMisses = 0;
-      if (attemptIndex > 0 || this.#stats.reopenCount > 0)
-        this.#logger.info({ attemptIndex }, 'serial link open');
-      this.#setState({ kind: 'open', openedAtMs: this.#clock.nowMs() });
-      this.#scheduleHeartbeat();
     } catch (error) {
       if (generation !== this.#generation) return;
       const code: AgentErrorCode = error instanceof AgentError ? error.code : 'AGENT_SERIAL_OPEN_FAILED';
       this.#scheduleReopen(attemptIndex + 1, code, error);
+      return;
     }
+    if (generation !== this.#generation) {
+      await channel.close().catch(() => undefined);
+      return;
+    }
+    this.#channel = channel;
+    this.#splitter.reset();
+    this.#heartbeatMisses = 0;
+    // Outside the try: a broken invariant in the session start is a programmer error, not an open failure.
+    this.#startSession(attemptIndex);
   }
 
   #scheduleReopen(attemptIndex: number, code: AgentErrorCode, cause: unknown): void {
@@ -258,14 +287,16 @@ export class SerialLink {
 
   /** The link is gone: fail what is queued or in flight, close, and start reopening. */
   #lose(code: AgentErrorCode, cause: unknown): void {
-    if (this.#state.kind !== 'open') return;
+    if (this.#channel === undefined) return; // not open, nor starting a session on an open channel
+    // Lost while starting a session: the reopen attempts go on counting (the backoff keeps growing).
+    const attemptIndex = (this.#session?.attemptIndex ?? 0) + 1;
     this.#generation += 1;
     this.#cancelTimers();
     const channel = this.#channel;
     this.#channel = undefined;
     if (channel !== undefined) void channel.close().catch(() => undefined);
     this.#failEverything('AGENT_SERIAL_DISCONNECTED', `link lost (${code})`);
-    this.#scheduleReopen(1, code, cause);
+    this.#scheduleReopen(attemptIndex, code, cause);
   }
 
   #failEverything(code: AgentErrorCode, message: string): void {
@@ -273,6 +304,7 @@ export class SerialLink {
     this.#inFlight.clear();
     this.#table.clear();
     this.#exclusiveSeq = undefined;
+    this.#session = undefined;
     for (const job of jobs) {
       job.reject(
         new AgentError(code, `${this.#options.name}: ${job.command}: ${message}`, {
@@ -292,6 +324,60 @@ export class SerialLink {
   #setState(state: LinkState): void {
     this.#state = state;
     for (const listener of [...this.#stateListeners]) listener(state);
+  }
+
+  // --- session start (OPEN) ---
+
+  /** Sends OPEN with a fresh nonce as the first frame on the channel just opened. */
+  #startSession(attemptIndex: number): void {
+    const generation = this.#generation;
+    const nonce = (this.#options.sessionNonce ?? randomSessionNonce)();
+    if (!isSessionNonce(nonce)) throw new Error('invariant: session nonce is not 16 upper-case hex digits');
+    if (this.#inFlight.size !== 0 || this.#queue.length !== 0)
+      throw new Error('invariant: commands before the session start');
+    this.#table.restartSequence();
+    const timeoutMs = this.#options.sessionTimeoutMs ?? 1000;
+    const nowMs = this.#clock.nowMs();
+    const job: Job = {
+      command: sessionCommand,
+      fields: { nonce },
+      options: { timeoutMs, exclusive: true },
+      queueDeadlineMs: nowMs + timeoutMs,
+      resolve: (frame) => {
+        if (generation !== this.#generation) return;
+        const echo = checkSessionEcho(frame, nonce);
+        if (echo.ok) this.#sessionConfirmed(attemptIndex);
+        else this.#sessionFailed(echo.code, new Error(echo.reason));
+      },
+      reject: (error) => {
+        if (generation === this.#generation) this.#sessionFailed('AGENT_SERIAL_SESSION_FAILED', error);
+      },
+    };
+    const pending = this.#table.open(sessionCommand, job.fields, nowMs, timeoutMs);
+    this.#session = { seq: pending.seq, attemptIndex };
+    this.#inFlight.set(pending.seq, job);
+    this.#exclusiveSeq = pending.seq;
+    this.#transmit(pending.line);
+    this.#scheduleTick();
+  }
+
+  #sessionConfirmed(attemptIndex: number): void {
+    this.#session = undefined;
+    this.#sessionFailureCount = 0;
+    if (attemptIndex > 0 || this.#stats.reopenCount > 0)
+      this.#logger.info({ attemptIndex }, 'serial link open');
+    this.#setState({ kind: 'open', openedAtMs: this.#clock.nowMs() });
+    this.#scheduleHeartbeat();
+  }
+
+  /** No (right) echo: the channel is not used; close it and reopen with backoff. */
+  #sessionFailed(code: AgentErrorCode, cause: unknown): void {
+    this.#sessionFailureCount += 1;
+    // Logged once per streak: on the first open #scheduleReopen logs it ("serial link down").
+    if (this.#sessionFailureCount === 1 && (this.#session?.attemptIndex ?? 0) > 0) {
+      this.#logger.warn({ code, err: cause }, 'serial session start not confirmed');
+    }
+    this.#lose(code, cause);
   }
 
   // --- heartbeat ---
@@ -431,6 +517,7 @@ export class SerialLink {
   // --- receiving ---
 
   #onData(chunk: Uint8Array): void {
+    const generation = this.#generation;
     for (const event of this.#splitter.push(chunk)) {
       if (event.kind === 'overflow') {
         this.#stats.linesTooLong += 1;
@@ -441,7 +528,7 @@ export class SerialLink {
         continue;
       }
       this.#onLine(event.bytes);
-      if (this.#state.kind !== 'open') return;
+      if (generation !== this.#generation) return; // the line closed the channel (or stop() ran)
     }
   }
 
@@ -463,6 +550,16 @@ export class SerialLink {
       return;
     }
     this.#stats.framesReceived += 1;
+    const session = this.#session;
+    if (
+      session !== undefined &&
+      decoded.frame.seq === session.seq &&
+      !sessionAnswerCommands.has(decoded.frame.command)
+    ) {
+      // Sent before the device saw our OPEN (bytes of an older session still on the line).
+      this.#logger.debug({ seq: decoded.frame.seq }, 'answer from an older session ignored');
+      return;
+    }
     const outcome = this.#table.onFrame(decoded.frame, this.#clock.nowMs());
     switch (outcome.kind) {
       case 'settled':

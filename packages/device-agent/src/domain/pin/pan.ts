@@ -1,16 +1,15 @@
-// The card number (PAN) kept so it cannot leak by accident (DOMAIN R24): `maskPan` shows the first 6
-// and last 4 digits, and `Pan` prints masked through toJSON, toString and util.inspect. Only
-// `digits()` gives the full number, for the PIN block binding and the authorisation message.
+// The card number (PAN) kept so it cannot leak by accident (DOMAIN R24): `maskPan` (the one
+// implementation, @bianmin/wire's, re-exported) shows the first 6 and last 4 digits, and `Pan`
+// prints masked through toJSON, toString and util.inspect. Only `digits()` gives the full number,
+// for the PIN block binding and the authorisation message.
+
+import { maskPan } from '@bianmin/wire';
+
+export { maskPan };
 
 const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 export const panLengthMin = 12;
 export const panLengthMax = 19;
-
-/** "6222021234567890" → "622202******7890". Anything shorter than 11 characters is fully masked. */
-export function maskPan(pan: string): string {
-  if (pan.length < 11) return '*'.repeat(pan.length);
-  return `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
-}
 
 /** True when the digits pass the Luhn check (mod 10). */
 export function luhnValid(digits: string): boolean {

@@ -134,6 +134,15 @@ export class RequestTable {
     return due;
   }
 
+  /**
+   * Starts numbering again at 00 for a new session (after OPEN, docs/serial-protocol.md §2): a
+   * session's numbers are fresh because the device forgot the last one's. Asserts nothing is in flight.
+   */
+  restartSequence(): void {
+    if (this.#pending.size !== 0) throw new Error('RequestTable.restartSequence with requests in flight');
+    this.#nextSeq = 0;
+  }
+
   /** Forgets one request (the caller gave up on it). */
   drop(seq: number): void {
     this.#pending.delete(seq);
