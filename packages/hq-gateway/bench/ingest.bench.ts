@@ -1,0 +1,167 @@
+// HQ ingest throughput (issue 4, bench a): signed events/s from many simulated stations through a
+// real Mosquitto, verified (worker pool), stored (SQLite WAL, synchronous=FULL, batched) and
+// acknowledged (cumulative acks received back at the stations), as a ratio to the raw broker
+// throughput measured in the same run with the same messages (same bytes, same topics, same
+// publisher process, a plain QoS 1 subscriber instead of HQ). Floor: 0.5.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { startMosquitto } from '../../../test/helpers/mosquitto.js';
+import { generateHqKeyPem } from '../src/adapters/crypto/hq-key.js';
+import { startGateway } from '../src/main.js';
+import { SimStation } from '../test/helpers/station-sim.js';
+
+const stationCount = Number(process.env.BENCH_STATIONS ?? 50);
+const eventsPerStation = Number(process.env.BENCH_EVENTS_PER_STATION ?? 600);
+const total = stationCount * eventsPerStation;
+const verifyWorkers =
+  process.env.BENCH_VERIFY_WORKERS === undefined ? undefined : Number(process.env.BENCH_VERIFY_WORKERS);
+const publisherPath = fileURLToPath(new URL('./publisher.ts', import.meta.url));
+
+const stationIds = Array.from({ length: stationCount }, (_, index) => `B${String(index).padStart(4, '0')}`);
+const broker = await startMosquitto({ stationIds });
+const dir = mkdtempSync(join(tmpdir(), 'hq-bench-'));
+const children: ChildProcess[] = [];
+
+async function main(): Promise<void> {
+  const stations = stationIds.map((id) => new SimStation(id));
+  const records: Buffer[] = [];
+  let messageBytes = 0;
+  for (let round = 0; round < eventsPerStation; round += 1) {
+    for (const station of stations) {
+      const event = station.billPayment(100, { quotaFenAfter: 0 });
+      const id = Buffer.from(station.stationId, 'latin1');
+      const header = Buffer.alloc(5 + id.length);
+      header.writeUInt8(id.length, 0);
+      id.copy(header, 1);
+      header.writeUInt32BE(event.bytes.length, 1 + id.length);
+      records.push(header, Buffer.from(event.bytes));
+      messageBytes += event.bytes.length;
+    }
+  }
+  const eventsFile = join(dir, 'events.bin');
+  writeFileSync(eventsFile, Buffer.concat(records));
+  const passwordsFile = join(dir, 'passwords.json');
+  writeFileSync(
+    passwordsFile,
+    JSON.stringify(Object.fromEntries(stationIds.map((id) => [id, broker.password(id)]))),
+  );
+  const meanBytes = Math.round(messageBytes / total);
+
+  // Baseline: the raw broker, same bytes, same topics, a plain QoS 1 subscriber.
+  const subscriber = await mqtt.connectAsync(broker.url, {
+    protocolVersion: 4,
+    username: 'hq',
+    password: broker.password('hq'),
+    clientId: 'bench-raw',
+    clean: true,
+  });
+  let received = 0;
+  let rawDone: () => void = () => undefined;
+  const rawFinished = new Promise<void>((resolve) => {
+    rawDone = resolve;
+  });
+  subscriber.on('message', () => {
+    received += 1;
+    if (received === total) rawDone();
+  });
+  await subscriber.subscribeAsync('bianmin/v1/st/+/up/#', { qos: 1 });
+  const rawPublisher = await startPublisher(eventsFile, passwordsFile, false);
+  const rawStart = performance.now();
+  rawPublisher.stdin?.write('go\n');
+  await rawFinished;
+  const rawMs = performance.now() - rawStart;
+  await subscriber.endAsync();
+  rawPublisher.stdin?.end();
+
+  // HQ: verified, stored, acknowledged.
+  const { privateKeyPem } = generateHqKeyPem();
+  const gateway = await startGateway({
+    dbPath: join(dir, 'hq.sqlite'),
+    brokerUrl: broker.url,
+    mqttUsername: 'hq',
+    mqttPassword: broker.password('hq'),
+    hqKeyPem: privateKeyPem,
+    tpk: new Uint8Array(16),
+    resendOnStart: false,
+    ...(verifyWorkers === undefined ? {} : { verifyWorkers }),
+  });
+  for (const station of stations) await gateway.operations.enrol(station.enrolmentRequest());
+  const hqPublisher = await startPublisher(eventsFile, passwordsFile, true);
+  const acked = waitFor(hqPublisher, 'acked');
+  const hqStart = performance.now();
+  hqPublisher.stdin?.write('go\n');
+  const marks: string[] = [];
+  const pipeline = gateway.pipeline;
+  const onCommitted = (): void => {
+    const c = pipeline.counters;
+    if (c.stored === total || (c.batches % 10 === 0 && process.env.BENCH_TRACE)) {
+      marks.push(`${Math.round(performance.now() - hqStart)}ms received ${c.received} stored ${c.stored}`);
+    }
+  };
+  pipeline.on('committed', onCommitted);
+  await acked;
+  pipeline.off('committed', onCommitted);
+  if (process.env.BENCH_TRACE) process.stdout.write(`${marks.join('\n')}\n`);
+  const hqMs = performance.now() - hqStart;
+  const counters = { ...gateway.pipeline.counters };
+  hqPublisher.stdin?.end();
+  await gateway.stop();
+
+  const rawRate = (total / rawMs) * 1000;
+  const hqRate = (total / hqMs) * 1000;
+  const ratio = hqRate / rawRate;
+  const row = (name: string, rate: number, ms: number) =>
+    `${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s  (${Math.round(ms)} ms)`;
+  process.stdout.write(
+    [
+      `HQ ingest: ${total.toLocaleString('en-US')} signed events, ${stationCount} stations, ${meanBytes} bytes each, ` +
+        `${cpus().length} cores, verify workers ${verifyWorkers ?? Math.max(1, cpus().length - 1)}, load ${loadavg()[0]?.toFixed(1)}`,
+      row('raw Mosquitto QoS 1 pub -> sub (baseline)', rawRate, rawMs),
+      row('HQ: verified + stored + acked', hqRate, hqMs),
+      `ratio ${ratio.toFixed(2)} (floor 0.50) ${ratio >= 0.5 ? 'OK' : 'BELOW FLOOR'}`,
+      `stored ${counters.stored}, quarantined ${counters.quarantined}, batches ${counters.batches}, acks ${counters.acksSent}`,
+      '',
+    ].join('\n'),
+  );
+  if (counters.stored !== total) throw new Error(`stored ${counters.stored} of ${total}`);
+}
+
+async function startPublisher(
+  eventsFile: string,
+  passwordsFile: string,
+  waitAcks: boolean,
+): Promise<ChildProcess> {
+  const args = ['--import', 'tsx', publisherPath, broker.url, eventsFile, passwordsFile];
+  if (waitAcks) args.push('--wait-acks');
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  children.push(child);
+  await waitFor(child, 'ready');
+  return child;
+}
+
+function waitFor(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString('utf8');
+      if (text.split('\n').includes(line)) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`publisher exited (${code}) before "${line}"`)));
+  });
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  await broker.close();
+  rmSync(dir, { recursive: true, force: true });
+}

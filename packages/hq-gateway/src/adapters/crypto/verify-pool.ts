@@ -1,0 +1,224 @@
+// Signature verification off the main thread: ECDSA P-256 verify costs ~110 µs (~9k/s per core,
+// TOOLCHAIN.md), the first ceiling of ingest, so a worker_threads pool verifies while the main
+// thread keeps reading MQTT and committing SQLite batches. Jobs are packed into chunks (one
+// transferred buffer per postMessage) and the queue is bounded: verify() waits for room.
+// With `workers: 0` it verifies inline on the calling thread (small set-ups, tests).
+import type { KeyObject } from 'node:crypto';
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { HqError } from '../../errors.js';
+import { verifyChunkMax, verifyQueuePerWorkerMax, verifyWorkersMax } from '../../limits.js';
+import type { SignatureVerifier } from '../../ports/signature-verifier.js';
+import { publicKeyFromSpki, verifyEnvelopeSignature } from './verify-core.js';
+import type { FromWorker, ToWorker } from './verify-worker.js';
+
+interface Job {
+  readonly keyIndex: number;
+  readonly signed: Uint8Array;
+  readonly signature: Uint8Array;
+  readonly resolve: (ok: boolean) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface WorkerSlot {
+  readonly worker: Worker;
+  readonly chunks: Map<number, Job[]>;
+  inFlight: number;
+  markReady?: () => void;
+}
+
+export interface VerifyPoolOptions {
+  /** Worker threads; default: cores - 1 (at least 1). 0 verifies inline. */
+  readonly workers?: number;
+}
+
+/**
+ * Running from TypeScript sources (tests, benches through tsx): Node 20 may load a worker's entry
+ * before `--import tsx` hooks are registered, so a tiny bootstrap registers tsx, then imports it.
+ */
+function sourceWorker(workerUrl: URL): Worker {
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+  return new Worker(code, { eval: true });
+}
+
+export function defaultVerifyWorkers(): number {
+  return Math.max(1, Math.min(verifyWorkersMax, cpus().length - 1));
+}
+
+export class VerifyPool implements SignatureVerifier {
+  readonly #slots: WorkerSlot[] = [];
+  readonly #keyIndexes = new Map<string, number>();
+  readonly #inlineKeys = new Map<number, KeyObject>();
+  readonly #keyDers: Uint8Array[] = [];
+  #pending: Job[] = [];
+  #flushScheduled = false;
+  #nextChunkId = 1;
+  #nextSlot = 0;
+  #queued = 0;
+  #waiters: Array<() => void> = [];
+  #failure: Error | undefined;
+  #closed = false;
+  readonly #readyPromises: Promise<void>[] = [];
+
+  constructor(options: VerifyPoolOptions = {}) {
+    const workers = options.workers ?? defaultVerifyWorkers();
+    if (!(Number.isSafeInteger(workers) && workers >= 0 && workers <= verifyWorkersMax)) {
+      throw new Error(`workers must be 0..${verifyWorkersMax}`);
+    }
+    const here = import.meta.url;
+    const fromSource = here.endsWith('.ts');
+    const workerUrl = new URL(fromSource ? './verify-worker.ts' : './verify-worker.js', here);
+    for (let index = 0; index < workers; index += 1) {
+      const worker = fromSource ? sourceWorker(workerUrl) : new Worker(workerUrl);
+      const slot: WorkerSlot = { worker, chunks: new Map(), inFlight: 0 };
+      this.#readyPromises.push(
+        new Promise<void>((resolve) => {
+          slot.markReady = resolve;
+        }),
+      );
+      worker.on('message', (message: FromWorker) => {
+        if ('ready' in message) slot.markReady?.();
+        else this.#onResults(slot, message);
+      });
+      worker.on('error', (error) => this.#fail(error));
+      worker.on('exit', (code) => {
+        if (!this.#closed) this.#fail(new Error(`verify worker exited with code ${code}`));
+      });
+      this.#slots.push(slot);
+    }
+  }
+
+  /** Resolves when every worker has loaded (or rejects when one failed). */
+  async ready(): Promise<void> {
+    const failed = new Promise<never>((_, reject) => {
+      const check = setInterval(() => {
+        if (this.#failure !== undefined) {
+          clearInterval(check);
+          reject(this.#poolError());
+        }
+      }, 50);
+      void Promise.all(this.#readyPromises).finally(() => clearInterval(check));
+    });
+    await Promise.race([Promise.all(this.#readyPromises), failed]);
+  }
+
+  get workerCount(): number {
+    return this.#slots.length;
+  }
+
+  /** Register (or look up) a public key; returns its handle for verify(). */
+  addKey(keyRef: string, spkiDer: Uint8Array): number {
+    const known = this.#keyIndexes.get(keyRef);
+    if (known !== undefined) return known;
+    const keyIndex = this.#keyDers.length;
+    const key = publicKeyFromSpki(spkiDer); // throws on a bad key before any worker sees it
+    this.#keyDers.push(new Uint8Array(spkiDer));
+    this.#keyIndexes.set(keyRef, keyIndex);
+    this.#inlineKeys.set(keyIndex, key);
+    for (const slot of this.#slots) {
+      const message: ToWorker = { type: 'key', keyIndex, spkiDer: new Uint8Array(spkiDer) };
+      slot.worker.postMessage(message);
+    }
+    return keyIndex;
+  }
+
+  async verify(keyRef: string, signed: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    if (this.#failure !== undefined) throw this.#poolError();
+    const keyIndex = this.#keyIndexes.get(keyRef);
+    if (keyIndex === undefined) return false;
+    if (this.#slots.length === 0) {
+      return verifyEnvelopeSignature(this.#inlineKeys.get(keyIndex)!, signed, signature);
+    }
+    while (this.#queued >= this.#slots.length * verifyQueuePerWorkerMax) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+      if (this.#failure !== undefined) throw this.#poolError();
+    }
+    this.#queued += 1;
+    return await new Promise<boolean>((resolve, reject) => {
+      this.#pending.push({ keyIndex, signed, signature, resolve, reject });
+      if (this.#pending.length >= verifyChunkMax) this.#flush();
+      else if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const jobs = this.#pending;
+    if (jobs.length === 0) return;
+    this.#pending = [];
+    let size = 0;
+    for (const job of jobs) size += 10 + job.signature.length + job.signed.length;
+    const packed = new Uint8Array(size);
+    const view = new DataView(packed.buffer);
+    let offset = 0;
+    for (const job of jobs) {
+      view.setUint32(offset, job.keyIndex);
+      view.setUint16(offset + 4, job.signature.length);
+      view.setUint32(offset + 6, job.signed.length);
+      offset += 10;
+      packed.set(job.signature, offset);
+      offset += job.signature.length;
+      packed.set(job.signed, offset);
+      offset += job.signed.length;
+    }
+    const slot = this.#pickSlot();
+    const chunkId = this.#nextChunkId;
+    this.#nextChunkId += 1;
+    slot.chunks.set(chunkId, jobs);
+    slot.inFlight += jobs.length;
+    const message: ToWorker = { type: 'chunk', chunkId, count: jobs.length, packed };
+    slot.worker.postMessage(message, [packed.buffer]);
+  }
+
+  #pickSlot(): WorkerSlot {
+    let best = this.#slots[this.#nextSlot % this.#slots.length]!;
+    this.#nextSlot += 1;
+    for (const slot of this.#slots) if (slot.inFlight < best.inFlight) best = slot;
+    return best;
+  }
+
+  #onResults(slot: WorkerSlot, message: { readonly chunkId: number; readonly results: Uint8Array }): void {
+    const jobs = slot.chunks.get(message.chunkId);
+    if (jobs === undefined) throw new Error(`unknown verify chunk ${message.chunkId}`);
+    slot.chunks.delete(message.chunkId);
+    slot.inFlight -= jobs.length;
+    this.#queued -= jobs.length;
+    jobs.forEach((job, index) => {
+      job.resolve(message.results[index] === 1);
+    });
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  #poolError(): HqError {
+    return new HqError('HQ_VERIFY_POOL_FAILED', 'a signature-verification worker failed', {
+      cause: this.#failure,
+    });
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== undefined) return;
+    this.#failure = error;
+    const poolError = this.#poolError();
+    for (const slot of this.#slots) {
+      for (const jobs of slot.chunks.values()) for (const job of jobs) job.reject(poolError);
+      slot.chunks.clear();
+    }
+    for (const job of this.#pending) job.reject(poolError);
+    this.#pending = [];
+    for (const wake of this.#waiters) wake();
+    this.#waiters = [];
+  }
+
+  /** Stop the workers; checks still in flight fail with HQ_VERIFY_POOL_FAILED (never hang). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    this.#fail(new Error('the verification pool was closed'));
+  }
+}

@@ -1,0 +1,160 @@
+// HQ's MQTT link (mqtt.js 5, MQTT 3.1.1 so aedes and NATS work too): a persistent session
+// (clean: false, fixed client id) subscribed at QoS 1 to every station's up-topics, or through a
+// shared subscription for scale-out. Intake back-pressure: mqtt.js reads the next packet only
+// after handleMessage's callback, which waits while the ingest queue is full. Reconnects use
+// capped exponential back-off with jitter (not mqtt.js's fixed period). The link state is one
+// discriminated union.
+import { EventEmitter } from 'node:events';
+import { hqSharedSubscription, hqSubscription } from '@bianmin/wire';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import { HqError } from '../../errors.js';
+import { reconnectMsMax, reconnectMsMin } from '../../limits.js';
+import type { Log } from '../../ports/log.js';
+import type { Publisher, PublishOptions } from '../../ports/publisher.js';
+
+export interface MqttLinkOptions {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Fixed, so the broker keeps the session and queues QoS 1 messages while HQ is down. */
+  readonly clientId: string;
+  /** Shared-subscription group name; absent = a plain subscription. */
+  readonly sharedGroup?: string;
+  readonly connectTimeoutMs?: number;
+  readonly log: Log;
+}
+
+export type LinkState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'connecting'; readonly attempt: number }
+  | { readonly kind: 'connected'; readonly sinceMs: number }
+  | { readonly kind: 'waiting'; readonly attempt: number; readonly delayMs: number }
+  | { readonly kind: 'closed' };
+
+export type MessageHandler = (topic: string, payload: Uint8Array) => Promise<void> | undefined;
+
+export function backoffDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceilingMs = Math.min(reconnectMsMax, reconnectMsMin * 2 ** Math.min(attempt, 16));
+  return Math.round(ceilingMs / 2 + random() * (ceilingMs / 2));
+}
+
+export class MqttLink extends EventEmitter implements Publisher {
+  #client: MqttClient | undefined;
+  #state: LinkState = { kind: 'idle' };
+  #timer: NodeJS.Timeout | undefined;
+  readonly #options: MqttLinkOptions;
+  readonly #log: Log;
+
+  constructor(options: MqttLinkOptions) {
+    super();
+    this.#options = options;
+    this.#log = options.log.child({ component: 'mqtt' });
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+
+  #setState(state: LinkState): void {
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  /** Connect, subscribe, and deliver every message to `onMessage`. Resolves on the first CONNACK. */
+  async connect(onMessage: MessageHandler): Promise<void> {
+    if (this.#client !== undefined) throw new Error('already connected');
+    const options = this.#options;
+    const client = mqtt.connect(options.url, {
+      protocolVersion: 4,
+      clean: false,
+      clientId: options.clientId,
+      ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.password === undefined ? {} : { password: options.password }),
+      reconnectPeriod: 0,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      keepalive: 30,
+      resubscribe: false,
+    });
+    this.#client = client;
+    this.#setState({ kind: 'connecting', attempt: 0 });
+    client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      let waiting: Promise<void> | undefined;
+      try {
+        waiting = onMessage(
+          packet.topic,
+          new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength),
+        );
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (waiting === undefined) callback();
+      else waiting.then(() => callback(), callback);
+    };
+    client.on('connect', (connack) => {
+      this.#setState({ kind: 'connected', sinceMs: Date.now() });
+      this.#log.info({ sessionPresent: connack.sessionPresent }, 'connected');
+      if (!connack.sessionPresent) {
+        const topic =
+          options.sharedGroup === undefined ? hqSubscription : hqSharedSubscription(options.sharedGroup);
+        client.subscribe(topic, { qos: 1 }, (error) => {
+          if (error) this.#log.error({ code: 'HQ_MQTT_FAILED', error: error.message }, 'subscribe failed');
+        });
+      }
+    });
+    client.on('close', () => this.#scheduleReconnect());
+    client.on('error', (error) =>
+      this.#log.warn({ code: 'HQ_MQTT_FAILED', error: error.message }, 'mqtt error'),
+    );
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = (): void => {
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (error: Error): void => {
+        if (this.#state.kind === 'connected') return;
+        client.off('connect', onConnect);
+        reject(new HqError('HQ_MQTT_FAILED', `cannot connect to ${options.url}`, { cause: error }));
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
+    }).catch(async (error: unknown) => {
+      await this.close();
+      throw error;
+    });
+  }
+
+  #scheduleReconnect(): void {
+    const state = this.#state;
+    if (state.kind === 'closed' || state.kind === 'waiting' || this.#client === undefined) return;
+    const attempt = state.kind === 'connecting' ? state.attempt + 1 : 0;
+    const delayMs = backoffDelayMs(attempt);
+    this.#setState({ kind: 'waiting', attempt, delayMs });
+    this.#log.warn({ code: 'HQ_MQTT_FAILED', attempt, delayMs }, 'link down, reconnecting');
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#state.kind !== 'waiting' || this.#client === undefined) return;
+      this.#setState({ kind: 'connecting', attempt });
+      this.#client.reconnect();
+    }, delayMs);
+  }
+
+  async publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) throw new HqError('HQ_MQTT_FAILED', 'not connected');
+    // mqtt.js queues publishes while offline (QoS 1 resent after reconnect).
+    await client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), {
+      qos: options.qos,
+      retain: options.retain,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#setState({ kind: 'closed' });
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) await client.endAsync(true);
+  }
+}

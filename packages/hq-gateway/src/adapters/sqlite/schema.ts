@@ -1,0 +1,102 @@
+// The HQ SQLite schema. Money columns are INTEGER fen (R1); rows are never updated in place
+// except station status, ack points and gap closure; history is append-only (R17).
+export const schemaSql = `
+CREATE TABLE IF NOT EXISTS stations (
+  station_id TEXT PRIMARY KEY,
+  org_code TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  public_key_pem TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  reader_serial TEXT NOT NULL,
+  pin_pad_serial TEXT NOT NULL,
+  token_serial TEXT NOT NULL,
+  enrolled_at_ms INTEGER NOT NULL,
+  acked_seq INTEGER NOT NULL DEFAULT 0,
+  online INTEGER NOT NULL DEFAULT 0,
+  last_seen_ms INTEGER NOT NULL DEFAULT 0,
+  bd_seq INTEGER NOT NULL DEFAULT -1,
+  peripherals_json TEXT NOT NULL DEFAULT '[]',
+  outbox_depth INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE TABLE IF NOT EXISTS events (
+  event_id TEXT PRIMARY KEY,
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  seq INTEGER NOT NULL CHECK (seq > 0),
+  kind TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  business_date TEXT NOT NULL,
+  business_type TEXT,
+  transaction_id TEXT,
+  amount_fen INTEGER NOT NULL,
+  fee_fen INTEGER NOT NULL,
+  quota_fen_after INTEGER,
+  detail_json TEXT NOT NULL,
+  envelope BLOB NOT NULL,
+  envelope_sha256 TEXT NOT NULL,
+  -- Bank settlement of a withdrawal posted/voided/reversed: 'pending' until the bank answered.
+  settle_state TEXT,
+  settle_outcome TEXT,
+  UNIQUE (station_id, seq)
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_to_settle ON events (settle_state) WHERE settle_state = 'pending';
+CREATE INDEX IF NOT EXISTS events_by_day ON events (business_date, station_id);
+CREATE TABLE IF NOT EXISTS quarantine (
+  id INTEGER PRIMARY KEY,
+  received_at_ms INTEGER NOT NULL,
+  topic TEXT NOT NULL,
+  station_id TEXT,
+  reason_code TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  raw BLOB NOT NULL,
+  handled_seq INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS quarantine_handled ON quarantine (station_id, handled_seq) WHERE handled_seq IS NOT NULL;
+CREATE TABLE IF NOT EXISTS discrepancies (
+  id INTEGER PRIMARY KEY,
+  station_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  code TEXT NOT NULL,
+  expected TEXT NOT NULL,
+  actual TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  found_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS gaps (
+  id INTEGER PRIMARY KEY,
+  station_id TEXT NOT NULL,
+  from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  found_at_ms INTEGER NOT NULL,
+  closed_at_ms INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS quota_purchases (
+  purchase_id TEXT PRIMARY KEY,
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 50000),
+  quota_fen_after INTEGER NOT NULL,
+  recorded_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS configs (
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  version INTEGER NOT NULL,
+  issued_at_ms INTEGER NOT NULL,
+  envelope BLOB NOT NULL,
+  summary_json TEXT NOT NULL,
+  PRIMARY KEY (station_id, version)
+) STRICT;
+CREATE TABLE IF NOT EXISTS reconciliations (
+  id INTEGER PRIMARY KEY,
+  station_id TEXT NOT NULL,
+  business_date TEXT NOT NULL,
+  close_event_id TEXT NOT NULL,
+  reconciled_at_ms INTEGER NOT NULL,
+  difference_count INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS reconciliation_differences (
+  id INTEGER PRIMARY KEY,
+  reconciliation_id INTEGER NOT NULL REFERENCES reconciliations(id),
+  code TEXT NOT NULL,
+  detail TEXT NOT NULL
+) STRICT;
+`;

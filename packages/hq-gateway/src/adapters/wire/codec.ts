@@ -1,0 +1,439 @@
+// The one place HQ touches protobuf: opens envelopes and decodes headers and bodies with the
+// generated code of @bianmin/wire, maps them into HQ's records (domain/types.ts), and seals the
+// HQ -> kiosk messages (ack, authorisation response, config, command) with the HQ key. Every
+// decode treats its input as hostile: a failure is a CodecFailure carrying the quarantine code.
+import { createHash, type KeyObject, randomUUID } from 'node:crypto';
+import {
+  type bianmin,
+  checkEnvelopeTopic,
+  decodeEnvelope,
+  type EnvelopeParts,
+  isWireError,
+  type KnownPayloadType,
+  type OpenedEnvelope,
+  openEnvelope,
+  type ParsedTopic,
+  type PayloadInput,
+  sealEnvelope,
+  v1,
+} from '@bianmin/wire';
+import type { BusinessType, EventKind, PeripheralHealth, StationEvent } from '../../domain/types.js';
+import type { HqCode } from '../../errors.js';
+import { messageBytesMax } from '../../limits.js';
+
+export class CodecFailure extends Error {
+  readonly code: HqCode;
+  constructor(code: HqCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Map a WireError (or anything thrown while decoding) to a quarantine code. */
+export function quarantineCode(error: unknown, verified: boolean): HqCode {
+  if (!isWireError(error)) return verified ? 'HQ_BODY_DECODE_FAILED' : 'HQ_ENVELOPE_DECODE_FAILED';
+  switch (error.code) {
+    case 'WIRE_TOO_LARGE':
+      return 'HQ_MESSAGE_OVERSIZED';
+    case 'WIRE_UNSUPPORTED_VERSION':
+      return 'HQ_VERSION_UNSUPPORTED';
+    case 'WIRE_UNKNOWN_PAYLOAD_TYPE':
+      return 'HQ_PAYLOAD_TYPE_UNEXPECTED';
+    case 'WIRE_BAD_SIGNATURE':
+      return 'HQ_SIGNATURE_INVALID';
+    case 'WIRE_TOPIC_MISMATCH':
+      return error.details.payload === undefined ? 'HQ_STATION_MISMATCH' : 'HQ_PAYLOAD_TYPE_UNEXPECTED';
+    case 'WIRE_BAD_FIELD':
+      if (error.details.field === 'header.seq') return 'HQ_SEQ_INVALID';
+      if (error.details.field === 'envelope.signature') return 'HQ_SIGNATURE_INVALID';
+      return verified ? 'HQ_BODY_DECODE_FAILED' : 'HQ_ENVELOPE_DECODE_FAILED';
+    default:
+      return verified ? 'HQ_BODY_DECODE_FAILED' : 'HQ_ENVELOPE_DECODE_FAILED';
+  }
+}
+
+/** Decode the outer envelope of hostile bytes (before any signature check). */
+export function openParts(bytes: Uint8Array): EnvelopeParts {
+  if (bytes.length > messageBytesMax) throw new CodecFailure('HQ_MESSAGE_OVERSIZED', `${bytes.length} bytes`);
+  try {
+    return decodeEnvelope(bytes);
+  } catch (error) {
+    throw new CodecFailure(quarantineCode(error, false), describe(error), { cause: error });
+  }
+}
+
+/**
+ * After the signature verified: decode and check header and payload, and check the envelope
+ * belongs on the topic it came by (same station id, a payload type of that channel).
+ */
+export function openChecked(parts: EnvelopeParts, topic: ParsedTopic): OpenedEnvelope {
+  try {
+    const opened = openEnvelope(parts);
+    checkEnvelopeTopic(opened, topic);
+    return opened;
+  } catch (error) {
+    throw new CodecFailure(quarantineCode(error, true), describe(error), { cause: error });
+  }
+}
+
+const P = v1.PayloadType;
+
+export const eventKindByPayloadType: ReadonlyMap<number, EventKind> = new Map<number, EventKind>([
+  [P.PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED, 'WITHDRAWAL_AUTHORISED'],
+  [P.PAYLOAD_TYPE_WITHDRAWAL_POSTED, 'WITHDRAWAL_POSTED'],
+  [P.PAYLOAD_TYPE_WITHDRAWAL_VOIDED, 'WITHDRAWAL_VOIDED'],
+  [P.PAYLOAD_TYPE_WITHDRAWAL_REVERSED, 'WITHDRAWAL_REVERSED'],
+  [P.PAYLOAD_TYPE_WITHDRAWAL_DECLINED, 'WITHDRAWAL_DECLINED'],
+  [P.PAYLOAD_TYPE_BILL_PAYMENT, 'BILL_PAYMENT'],
+  [P.PAYLOAD_TYPE_MOBILE_TOPUP, 'MOBILE_TOPUP'],
+  [P.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED, 'QUOTA_PURCHASE_APPLIED'],
+  [P.PAYLOAD_TYPE_DAILY_CLOSE, 'DAILY_CLOSE'],
+  [P.PAYLOAD_TYPE_KEY_ROTATED, 'KEY_ROTATED'],
+  [P.PAYLOAD_TYPE_COMMAND_RESULT, 'COMMAND_RESULT'],
+  [P.PAYLOAD_TYPE_CONFIG_APPLIED, 'CONFIG_APPLIED'],
+]);
+
+const businessTypeByEnum: ReadonlyMap<number, BusinessType> = new Map<number, BusinessType>([
+  [v1.BusinessType.BUSINESS_TYPE_CASH_WITHDRAWAL, 'CASH_WITHDRAWAL'],
+  [v1.BusinessType.BUSINESS_TYPE_BILL_PAYMENT, 'BILL_PAYMENT'],
+  [v1.BusinessType.BUSINESS_TYPE_MOBILE_TOPUP, 'MOBILE_TOPUP'],
+  [v1.BusinessType.BUSINESS_TYPE_INSURANCE, 'INSURANCE'],
+  [v1.BusinessType.BUSINESS_TYPE_DISTRIBUTION, 'DISTRIBUTION'],
+]);
+
+export function businessTypeName(value: number): BusinessType | null {
+  return businessTypeByEnum.get(value) ?? null;
+}
+
+export function businessTypeEnum(name: BusinessType): number {
+  for (const [value, known] of businessTypeByEnum) if (known === name) return value;
+  throw new Error(`unknown business type ${name}`);
+}
+
+const totalsKinds = [
+  null,
+  'CASH_WITHDRAWAL',
+  'BILL_PAYMENT',
+  'MOBILE_TOPUP',
+  'INSURANCE',
+  'DISTRIBUTION',
+  'REVERSAL',
+  'QUOTA_PURCHASE',
+] as const;
+
+/** proto TotalsKind -> core-ledger's totals kind name (null when unspecified or unknown). */
+export function totalsKindName(value: number): string | null {
+  return totalsKinds[value] ?? null;
+}
+
+/** Business day in Asia/Shanghai (UTC+8, no daylight saving) of an instant. */
+export function shanghaiDate(atMs: number): string {
+  return new Date(atMs + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
+interface BodyFields {
+  businessType: BusinessType | null;
+  transactionId: string | null;
+  amountFen: number;
+  feeFen: number;
+  quotaFenAfter: number | null;
+  businessDate: string;
+  detail: Record<string, unknown>;
+}
+
+/** Decode an event body into the stored record. Never copies a PAN or PIN block (R24). */
+export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array): StationEvent {
+  const header = opened.header;
+  const kind = eventKindByPayloadType.get(header.type);
+  if (kind === undefined) throw new CodecFailure('HQ_PAYLOAD_TYPE_UNEXPECTED', `payload type ${header.type}`);
+  let fields: BodyFields;
+  try {
+    fields = decodeEventBody(kind, opened.body, header.createdAtMs);
+  } catch (error) {
+    throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });
+  }
+  for (const [name, value] of [
+    ['amountFen', fields.amountFen],
+    ['feeFen', fields.feeFen],
+  ] as const) {
+    if (!(Number.isSafeInteger(value) && value >= 0))
+      throw new CodecFailure('HQ_BODY_DECODE_FAILED', `${name} (R1)`);
+  }
+  return {
+    eventId: header.eventId,
+    stationId: header.stationId,
+    seq: header.seq,
+    kind,
+    createdAtMs: header.createdAtMs,
+    ...fields,
+    envelope: envelopeBytes,
+    envelopeSha256: createHash('sha256').update(envelopeBytes).digest('hex'),
+  };
+}
+
+function withdrawal(
+  m: { transactionId?: string | null; amountFen?: number | null; businessDate?: string | null },
+  feeFen: number,
+  date: (value: string | null | undefined) => string,
+  detail: Record<string, unknown>,
+): BodyFields {
+  return {
+    businessType: 'CASH_WITHDRAWAL',
+    transactionId: m.transactionId ?? '',
+    amountFen: Number(m.amountFen ?? 0),
+    feeFen,
+    quotaFenAfter: null,
+    businessDate: date(m.businessDate),
+    detail,
+  };
+}
+
+function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number): BodyFields {
+  const date = (value: string | null | undefined): string =>
+    value !== undefined && value !== null && /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? value
+      : shanghaiDate(createdAtMs);
+  const none = {
+    businessType: null,
+    transactionId: null,
+    amountFen: 0,
+    feeFen: 0,
+    quotaFenAfter: null,
+    businessDate: shanghaiDate(createdAtMs),
+  };
+  switch (kind) {
+    case 'WITHDRAWAL_AUTHORISED': {
+      const m = message as bianmin.v1.WithdrawalAuthorised;
+      return withdrawal(m, Number(m.feeFen ?? 0), date, {
+        requestId: m.requestId,
+        maskedPan: m.card?.maskedPan ?? '',
+        cardToken: m.card?.cardToken ?? '',
+        bankReference: m.bankReference,
+        feeScheduleVersion: m.feeScheduleVersion,
+      });
+    }
+    case 'WITHDRAWAL_POSTED': {
+      const m = message as bianmin.v1.WithdrawalPosted;
+      return withdrawal(m, Number(m.feeFen ?? 0), date, {
+        requestId: m.requestId,
+        receiptNumber: m.receiptNumber,
+        bankReference: m.bankReference,
+      });
+    }
+    case 'WITHDRAWAL_VOIDED': {
+      const m = message as bianmin.v1.WithdrawalVoided;
+      return withdrawal(m, Number(m.feeFen ?? 0), date, { requestId: m.requestId, reason: m.reason });
+    }
+    case 'WITHDRAWAL_REVERSED': {
+      const m = message as bianmin.v1.WithdrawalReversed;
+      return withdrawal(m, Number(m.feeFen ?? 0), date, { requestId: m.requestId, reason: m.reason });
+    }
+    case 'WITHDRAWAL_DECLINED': {
+      const m = message as bianmin.v1.WithdrawalDeclined;
+      return withdrawal(m, 0, date, {
+        requestId: m.requestId,
+        declineReason: m.declineReason,
+        bankResponseCode: m.bankResponseCode,
+      });
+    }
+    case 'BILL_PAYMENT': {
+      const m = message as bianmin.v1.BillPayment;
+      return {
+        ...none,
+        businessType: 'BILL_PAYMENT',
+        transactionId: m.transactionId ?? '',
+        amountFen: Number(m.amountFen ?? 0),
+        feeFen: Number(m.feeFen ?? 0),
+        quotaFenAfter: Number(m.quotaFenAfter ?? 0),
+        businessDate: date(m.businessDate),
+        detail: {
+          billerKind: m.billerKind,
+          billerCode: m.billerCode,
+          accountNumber: m.accountNumber,
+          receiptNumber: m.receiptNumber,
+        },
+      };
+    }
+    case 'MOBILE_TOPUP': {
+      const m = message as bianmin.v1.MobileTopup;
+      return {
+        ...none,
+        businessType: 'MOBILE_TOPUP',
+        transactionId: m.transactionId ?? '',
+        amountFen: Number(m.amountFen ?? 0),
+        feeFen: Number(m.feeFen ?? 0),
+        quotaFenAfter: Number(m.quotaFenAfter ?? 0),
+        businessDate: date(m.businessDate),
+        detail: {
+          carrier: m.carrier,
+          phoneMasked: maskPhone(m.phoneNumber ?? ''),
+          receiptNumber: m.receiptNumber,
+        },
+      };
+    }
+    case 'QUOTA_PURCHASE_APPLIED': {
+      const m = message as bianmin.v1.QuotaPurchaseApplied;
+      return {
+        ...none,
+        transactionId: m.purchaseId ?? '',
+        amountFen: Number(m.amountFen ?? 0),
+        quotaFenAfter: Number(m.quotaFenAfter ?? 0),
+        businessDate: date(m.businessDate),
+        detail: { purchaseId: m.purchaseId, configVersion: Number(m.configVersion ?? 0) },
+      };
+    }
+    case 'DAILY_CLOSE': {
+      const m = message as bianmin.v1.DailyClose;
+      return {
+        ...none,
+        businessDate: date(m.businessDate),
+        detail: {
+          businessDate: m.businessDate,
+          totals: (m.totals ?? []).map((t) => ({
+            kind: totalsKindName(Number(t.kind ?? 0)),
+            count: Number(t.count ?? 0),
+            amountFen: Number(t.amountFen ?? 0),
+            feeFen: Number(t.feeFen ?? 0),
+            quotaFenConsumed: Number(t.quotaFenConsumed ?? 0),
+          })),
+          closeSequence: Number(m.closeSequence ?? 0),
+          holdsPendingCount: Number(m.holdsPendingCount ?? 0),
+          closeHash: m.closeHash,
+          previousCloseHash: m.previousCloseHash,
+          firstSeq: Number(m.firstSeq ?? 0),
+          lastSeq: Number(m.lastSeq ?? 0),
+          quotaFenOpening: Number(m.quotaFenOpening ?? 0),
+          quotaFenClosing: Number(m.quotaFenClosing ?? 0),
+          closedAtMs: Number(m.closedAtMs ?? 0),
+        },
+      };
+    }
+    case 'KEY_ROTATED': {
+      const m = message as bianmin.v1.KeyRotated;
+      return { ...none, detail: { newKeyId: m.newKeyId, commandId: m.commandId } };
+    }
+    case 'COMMAND_RESULT': {
+      const m = message as bianmin.v1.CommandResult;
+      return { ...none, detail: { commandId: m.commandId, outcome: m.outcome, detail: m.detail } };
+    }
+    case 'CONFIG_APPLIED': {
+      const m = message as bianmin.v1.ConfigApplied;
+      return {
+        ...none,
+        detail: { configVersion: Number(m.configVersion ?? 0), accepted: m.accepted, detail: m.detail },
+      };
+    }
+  }
+}
+
+export interface AuthRequestFields {
+  readonly requestId: string;
+  readonly transactionId: string;
+  readonly pan: string;
+  readonly pinBlock: Uint8Array;
+  readonly pinBlockFormat: number;
+  readonly amountFen: number;
+  readonly feeFen: number;
+  readonly expiresAtMs: number;
+}
+
+export function decodeAuthRequest(message: unknown): AuthRequestFields {
+  try {
+    const m = message as bianmin.v1.AuthorisationRequest;
+    return {
+      requestId: m.requestId ?? '',
+      transactionId: m.transactionId ?? '',
+      pan: m.pan ?? '',
+      pinBlock: m.pinBlock ?? new Uint8Array(0),
+      pinBlockFormat: Number(m.pinBlockFormat ?? 0),
+      amountFen: Number(m.amountFen ?? 0),
+      feeFen: Number(m.feeFen ?? 0),
+      expiresAtMs: Number(m.expiresAtMs ?? 0),
+    };
+  } catch (error) {
+    throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });
+  }
+}
+
+const peripheralNames: Record<number, string> = { 1: 'card-reader', 2: 'pin-pad', 3: 'token', 4: 'printer' };
+
+function peripherals(
+  list: readonly bianmin.v1.PeripheralStatus.$Properties[] | null | undefined,
+): PeripheralHealth[] {
+  return (list ?? []).map((p) => ({
+    name: peripheralNames[Number(p.kind ?? 0)] ?? 'unknown',
+    ok: Number(p.state ?? 0) === v1.PeripheralState.PERIPHERAL_STATE_OK,
+    detail: p.detail ?? '',
+  }));
+}
+
+export type StatusBody =
+  | {
+      readonly kind: 'birth';
+      readonly bdSeq: number;
+      readonly peripherals: PeripheralHealth[];
+      readonly outboxDepth: number;
+    }
+  | { readonly kind: 'death'; readonly bdSeq: number }
+  | {
+      readonly kind: 'telemetry';
+      readonly bdSeq: number;
+      readonly peripherals: PeripheralHealth[];
+      readonly outboxDepth: number;
+    };
+
+export function decodeStatus(payloadType: number, message: unknown): StatusBody {
+  try {
+    if (payloadType === P.PAYLOAD_TYPE_BIRTH) {
+      const m = message as bianmin.v1.Birth;
+      return {
+        kind: 'birth',
+        bdSeq: Number(m.bdSeq ?? 0),
+        peripherals: peripherals(m.peripherals),
+        outboxDepth: Number(m.outboxDepth ?? 0),
+      };
+    }
+    if (payloadType === P.PAYLOAD_TYPE_DEATH)
+      return { kind: 'death', bdSeq: Number((message as bianmin.v1.Death).bdSeq ?? 0) };
+    const m = message as bianmin.v1.Telemetry;
+    return {
+      kind: 'telemetry',
+      bdSeq: Number(m.bdSeq ?? 0),
+      peripherals: peripherals(m.peripherals),
+      outboxDepth: Number(m.outboxDepth ?? 0),
+    };
+  } catch (error) {
+    throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });
+  }
+}
+
+/** The HQ signing key: a P-256 private key and its key id (SHA-256 hex of the public SPKI DER). */
+export interface HqKey {
+  readonly keyId: string;
+  readonly privateKey: KeyObject;
+}
+
+/** Seal an HQ -> kiosk message (seq 0), signed with the HQ key. */
+export function sealHq<T extends KnownPayloadType>(
+  key: HqKey,
+  stationId: string,
+  type: T,
+  body: PayloadInput<T>,
+  createdAtMs: number,
+): Uint8Array {
+  return sealEnvelope(
+    { stationId, keyId: key.keyId, seq: 0, eventId: randomUUID(), createdAtMs, type, body },
+    key.privateKey,
+  );
+}
+
+/** A phone number as HQ keeps it (R24): first 3 and last 4 digits. */
+export function maskPhone(phone: string): string {
+  return phone.length <= 7
+    ? '*'.repeat(phone.length)
+    : `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+}

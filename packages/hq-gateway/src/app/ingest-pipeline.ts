@@ -1,0 +1,839 @@
+// The HQ ingest pipeline: every message from a station's up-topics goes through
+//   topic check -> envelope decode -> signature check (worker pool, in parallel) -> in-order
+//   processing (header and topic checks, replay checks, ledger re-check, status) -> batched
+//   commit -> cumulative ack.
+// Messages are processed in arrival order even though their signatures are verified in parallel,
+// so a station's events meet the sequence tracker and the ledger in the order they were sent.
+// A batch commits at batchRowsMax rows or batchDelayMsMax after its first row; acks go out only
+// after the commit, so an ack never covers an event HQ could still lose. Refused messages are
+// quarantined with their raw bytes and reason code, counted, and the gateway keeps running.
+import { EventEmitter } from 'node:events';
+import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
+import {
+  channelPublishOptions,
+  type DownChannel,
+  decodeSignedHeader,
+  downTopic,
+  type EnvelopeParts,
+  type KnownPayloadType,
+  type OpenedEnvelope,
+  type ParsedTopic,
+  type PayloadInput,
+  PayloadType,
+  parseTopic,
+} from '@bianmin/wire';
+import {
+  CodecFailure,
+  decodeAuthRequest,
+  decodeStatus,
+  describe,
+  type HqKey,
+  openChecked,
+  openParts,
+  sealHq,
+  shanghaiDate,
+  toStationEvent,
+} from '../adapters/wire/codec.js';
+import { checkCloseSeal, type KioskClose, type LedgerMirror } from '../domain/ledger-mirror.js';
+import { SeqTracker } from '../domain/seq-tracker.js';
+import { applyStatus, initialStatus, type StatusInput } from '../domain/station-status.js';
+import type {
+  DiscrepancyRecord,
+  GapRecord,
+  QuarantineRecord,
+  StationEvent,
+  StationRecord,
+  StationStatus,
+} from '../domain/types.js';
+import type { HqCode } from '../errors.js';
+import { batchDelayMsMax, batchRowsMax, ingestQueueMax } from '../limits.js';
+import type { BankCore, BankDeclineCode } from '../ports/bank-core.js';
+import type { Clock } from '../ports/clock.js';
+import type { Log } from '../ports/log.js';
+import type { Publisher } from '../ports/publisher.js';
+import type { SignatureVerifier } from '../ports/signature-verifier.js';
+import type { Store, StoredEventRef } from '../ports/store.js';
+
+export interface PipelineDeps {
+  readonly store: Store;
+  readonly verifier: SignatureVerifier;
+  readonly bank: BankCore;
+  readonly publisher: Publisher;
+  readonly clock: Clock;
+  readonly hqKey: HqKey;
+  readonly ledger: LedgerMirror;
+  readonly log: Log;
+  /** The withdrawal fee the schedule in force sets (R5); default 100 fen. */
+  readonly withdrawalFeeFen?: number;
+}
+
+export interface PipelineCounters {
+  received: number;
+  stored: number;
+  quarantined: number;
+  quarantinedByReason: Record<string, number>;
+  duplicates: number;
+  discrepancies: number;
+  gaps: number;
+  acksSent: number;
+  authRequests: number;
+  authApproved: number;
+  authDeclined: number;
+  staleDeaths: number;
+  batches: number;
+  settlements: number;
+}
+
+interface Refusal {
+  readonly seq: number;
+  readonly eventId: string;
+  readonly reason: number;
+  readonly code: string;
+  readonly detail: string;
+}
+
+interface StationState {
+  readonly record: StationRecord;
+  readonly keyRef: string;
+  readonly tracker: SeqTracker;
+  status: StationStatus;
+  refusals: Refusal[];
+}
+
+interface Item {
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  readonly receivedAtMs: number;
+  readonly parsed: ParsedTopic | null;
+  readonly station: StationState | null;
+  readonly parts: EnvelopeParts | null;
+  failure: { code: HqCode; detail: string } | null;
+  /** undefined while the signature check runs. */
+  verdict: boolean | undefined;
+  opened: OpenedEnvelope | null;
+}
+
+class Batch {
+  readonly events: StationEvent[] = [];
+  readonly quarantined: QuarantineRecord[] = [];
+  readonly discrepancies: DiscrepancyRecord[] = [];
+  readonly gapsOpened: GapRecord[] = [];
+  readonly gapFills: Array<{ stationId: string; seq: number; atMs: number }> = [];
+  readonly statuses = new Map<string, StationStatus>();
+  /** Stations to (re-)acknowledge after the commit. */
+  readonly touched = new Set<string>();
+  readonly resendFrom = new Map<string, number>();
+  readonly closes: StationEvent[] = [];
+  readonly settlements: StationEvent[] = [];
+  /** Filled when the batch is sealed: what each touched station's ack will say. */
+  acks = new Map<string, { handledThroughSeq: number; highestSeqReceived: number; refusals: Refusal[] }>();
+
+  get rowCount(): number {
+    return this.events.length + this.quarantined.length + this.statuses.size;
+  }
+
+  get empty(): boolean {
+    return this.rowCount === 0 && this.touched.size === 0;
+  }
+}
+
+const R = {
+  malformed: 1,
+  badSignature: 2,
+  unknownKey: 3,
+  stationMismatch: 4,
+  conflict: 5,
+  unsupportedVersion: 7,
+} as const;
+
+function refusalReason(code: HqCode): number {
+  switch (code) {
+    case 'HQ_SIGNATURE_INVALID':
+      return R.badSignature;
+    case 'HQ_KEY_UNKNOWN':
+      return R.unknownKey;
+    case 'HQ_STATION_MISMATCH':
+      return R.stationMismatch;
+    case 'HQ_REPLAY_SEQ':
+    case 'HQ_REPLAY_EVENT_ID':
+      return R.conflict;
+    case 'HQ_VERSION_UNSUPPORTED':
+      return R.unsupportedVersion;
+    default:
+      return R.malformed;
+  }
+}
+
+const declineReasonByCode: Record<BankDeclineCode, number> = {
+  HQ_BANK_PIN_WRONG: 1,
+  HQ_BANK_INSUFFICIENT_FUNDS: 3,
+  HQ_BANK_DAILY_LIMIT: 4,
+  HQ_BANK_ACCOUNT_UNKNOWN: 7,
+  HQ_BANK_PIN_BLOCK_INVALID: 10,
+  HQ_BANK_AMOUNT_INVALID: 10,
+};
+
+export class IngestPipeline extends EventEmitter {
+  readonly counters: PipelineCounters = {
+    received: 0,
+    stored: 0,
+    quarantined: 0,
+    quarantinedByReason: {},
+    duplicates: 0,
+    discrepancies: 0,
+    gaps: 0,
+    acksSent: 0,
+    authRequests: 0,
+    authApproved: 0,
+    authDeclined: 0,
+    staleDeaths: 0,
+    batches: 0,
+    settlements: 0,
+  };
+  readonly #deps: PipelineDeps;
+  readonly #log: Log;
+  readonly #stations = new Map<string, StationState>();
+  #queue: Item[] = [];
+  #pumping = false;
+  #batch = new Batch();
+  #batchTimer: NodeJS.Timeout | undefined;
+  #commitChain: Promise<void> = Promise.resolve();
+  #commitsInFlight = 0;
+  /** Event ids accepted into a batch that is not yet committed. */
+  readonly #inflightEventIds = new Set<string>();
+  #roomWaiters: Array<() => void> = [];
+  #fatal: Error | undefined;
+  #closed = false;
+  #asyncWork = new Set<Promise<unknown>>();
+  readonly #withdrawalFeeFen: number;
+
+  constructor(deps: PipelineDeps) {
+    super();
+    this.#deps = deps;
+    this.#log = deps.log.child({ component: 'ingest' });
+    this.#withdrawalFeeFen = deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD;
+  }
+
+  /** Load enrolled stations, their sequence state and status, and rebuild the ledger mirror. */
+  async start(): Promise<void> {
+    const { store } = this.#deps;
+    const seqStates = new Map((await store.loadSeqStates()).map((s) => [s.stationId, s]));
+    const statuses = new Map((await store.loadStatuses()).map((s) => [s.stationId, s]));
+    for (const record of await store.listStations()) {
+      const seq = seqStates.get(record.stationId);
+      this.#addStation(record, seq?.ackedSeq ?? 0, seq?.storedAbove ?? [], statuses.get(record.stationId));
+      for (const event of await store.eventsOfStation(record.stationId)) this.#deps.ledger.apply(event);
+    }
+    for (const event of await store.pendingSettlements()) this.#settle(event);
+    this.#log.info({ stations: this.#stations.size }, 'ingest pipeline started');
+  }
+
+  /** Bind a newly enrolled station without a restart. */
+  addStation(record: StationRecord): void {
+    if (this.#stations.has(record.stationId)) return;
+    this.#addStation(record, 0, [], undefined);
+  }
+
+  #addStation(
+    record: StationRecord,
+    ackedSeq: number,
+    above: readonly number[],
+    status?: StationStatus,
+  ): void {
+    const keyRef = record.fingerprint;
+    this.#deps.verifier.addKey(keyRef, pemToSpkiDer(record.publicKeyPem));
+    this.#deps.ledger.registerStation(record);
+    this.#stations.set(record.stationId, {
+      record,
+      keyRef,
+      tracker: new SeqTracker(ackedSeq, above),
+      status: status ?? initialStatus(record.stationId),
+      refusals: [],
+    });
+  }
+
+  stationIds(): string[] {
+    return [...this.#stations.keys()];
+  }
+
+  ackedSeq(stationId: string): number {
+    return this.#stations.get(stationId)?.tracker.ackedSeq ?? 0;
+  }
+
+  status(stationId: string): StationStatus | undefined {
+    return this.#stations.get(stationId)?.status;
+  }
+
+  get queueLength(): number {
+    return this.#queue.length;
+  }
+
+  /** Resolves when the queue has room again (MQTT intake applies back-pressure with it). */
+  waitForRoom(): Promise<void> {
+    if (this.#queue.length < ingestQueueMax) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  /** Intake of one MQTT message: synchronous checks, then the signature check is started. */
+  handleMessage(topic: string, payload: Uint8Array): void {
+    if (this.#fatal !== undefined) throw this.#fatal;
+    // After close(): not stored, not acked, so the kiosk resends it to the next HQ run.
+    if (this.#closed) return;
+    this.counters.received += 1;
+    const receivedAtMs = this.#deps.clock.nowMs();
+    let parsed: ParsedTopic | null = null;
+    let station: StationState | null = null;
+    let parts: EnvelopeParts | null = null;
+    let failure: Item['failure'] = null;
+    try {
+      parsed = parseTopic(topic);
+      if (parsed.direction !== 'up') throw new Error('not an up-topic');
+    } catch (error) {
+      parsed = null;
+      failure = { code: 'HQ_TOPIC_UNKNOWN', detail: describe(error) };
+    }
+    if (failure === null && parsed !== null) {
+      station = this.#stations.get(parsed.stationId) ?? null;
+      if (station === null) failure = { code: 'HQ_STATION_UNKNOWN', detail: `station ${parsed.stationId}` };
+    }
+    if (failure === null) {
+      try {
+        parts = openParts(payload);
+      } catch (error) {
+        failure =
+          error instanceof CodecFailure
+            ? { code: error.code, detail: error.message }
+            : { code: 'HQ_ENVELOPE_DECODE_FAILED', detail: describe(error) };
+      }
+    }
+    const item: Item = {
+      topic,
+      payload,
+      receivedAtMs,
+      parsed,
+      station,
+      parts,
+      failure,
+      verdict: failure === null ? undefined : false,
+      opened: null,
+    };
+    this.#queue.push(item);
+    if (item.verdict === undefined && station !== null && parts !== null) {
+      this.#deps.verifier.verify(station.keyRef, parts.signed, parts.signature).then(
+        (ok) => {
+          item.verdict = ok;
+          this.#pump();
+        },
+        (error: unknown) => this.#die(error),
+      );
+    } else {
+      this.#pump();
+    }
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#fatal !== undefined) return;
+    const ready: Item[] = [];
+    while (ready.length < batchRowsMax && this.#queue.length > ready.length) {
+      const item = this.#queue[ready.length]!;
+      if (item.verdict === undefined) break;
+      ready.push(item);
+    }
+    if (ready.length === 0) return;
+    this.#pumping = true;
+    this.#queue.splice(0, ready.length);
+    this.#processReady(ready).then(
+      () => {
+        this.#pumping = false;
+        this.#wakeRoomWaiters();
+        this.#pump();
+      },
+      (error: unknown) => this.#die(error),
+    );
+  }
+
+  async #processReady(ready: Item[]): Promise<void> {
+    const eventIds: string[] = [];
+    for (const item of ready) {
+      if (item.failure !== null || item.verdict !== true || item.parts === null || item.parsed === null)
+        continue;
+      try {
+        item.opened = openChecked(item.parts, item.parsed);
+        if (item.parsed.channel === 'event' && !this.#inflightEventIds.has(item.opened.header.eventId)) {
+          eventIds.push(item.opened.header.eventId);
+        }
+      } catch (error) {
+        item.failure =
+          error instanceof CodecFailure
+            ? { code: error.code, detail: error.message }
+            : { code: 'HQ_BODY_DECODE_FAILED', detail: describe(error) };
+      }
+    }
+    const stored =
+      eventIds.length === 0 ? new Map<string, StoredEventRef>() : await this.#deps.store.findEvents(eventIds);
+    for (const item of ready) this.#apply(item, stored);
+    this.#scheduleCommit();
+  }
+
+  #apply(item: Item, stored: ReadonlyMap<string, StoredEventRef>): void {
+    if (item.failure !== null) {
+      this.#quarantine(item, item.failure.code, item.failure.detail, item.verdict === true);
+      return;
+    }
+    if (item.verdict !== true) {
+      this.#quarantine(
+        item,
+        'HQ_SIGNATURE_INVALID',
+        "signature does not verify under the station's key",
+        false,
+      );
+      return;
+    }
+    const opened = item.opened!;
+    const station = item.station!;
+    if (opened.header.keyId !== station.record.keyId) {
+      this.#quarantine(item, 'HQ_KEY_UNKNOWN', `key id ${opened.header.keyId.slice(0, 16)}…`, false);
+      return;
+    }
+    switch (item.parsed!.channel) {
+      case 'event':
+        this.#applyEvent(item, opened, station, stored);
+        return;
+      case 'auth-req':
+        this.#track(this.#authorise(station, opened));
+        return;
+      default:
+        this.#applyStatus(station, opened);
+    }
+  }
+
+  #applyEvent(
+    item: Item,
+    opened: OpenedEnvelope,
+    station: StationState,
+    stored: ReadonlyMap<string, StoredEventRef>,
+  ): void {
+    const { eventId, seq } = opened.header;
+    const stationId = station.record.stationId;
+    if (this.#inflightEventIds.has(eventId) || stored.has(eventId)) {
+      this.counters.duplicates += 1;
+      this.#batch.touched.add(stationId); // re-ack: the kiosk may have lost the first ack
+      this.#quarantine(item, 'HQ_REPLAY_EVENT_ID', `event ${eventId} seq ${seq} already stored`, false);
+      return;
+    }
+    if (station.tracker.has(seq)) {
+      this.#batch.touched.add(stationId);
+      this.#quarantine(item, 'HQ_REPLAY_SEQ', `seq ${seq} already used by another event`, false);
+      return;
+    }
+    let event: StationEvent;
+    try {
+      event = toStationEvent(opened, item.payload);
+    } catch (error) {
+      const code = error instanceof CodecFailure ? error.code : 'HQ_BODY_DECODE_FAILED';
+      this.#quarantine(item, code, describe(error), true);
+      return;
+    }
+    this.#acceptSeq(station, seq);
+    station.status = applyStatus(station.status, { kind: 'seen', atMs: item.receivedAtMs }).status;
+    this.#batch.statuses.set(stationId, station.status);
+    const nowMs = this.#deps.clock.nowMs();
+    for (const d of this.#deps.ledger.apply(event)) {
+      this.counters.discrepancies += 1;
+      this.#batch.discrepancies.push({ stationId, eventId, foundAtMs: nowMs, ...d });
+      this.#log.warn({ code: d.code, stationId, eventId, seq }, 'ledger discrepancy');
+    }
+    this.#batch.events.push(event);
+    this.#inflightEventIds.add(eventId);
+    if (event.kind === 'DAILY_CLOSE') this.#batch.closes.push(event);
+    if (
+      event.kind === 'WITHDRAWAL_POSTED' ||
+      event.kind === 'WITHDRAWAL_VOIDED' ||
+      event.kind === 'WITHDRAWAL_REVERSED'
+    ) {
+      this.#batch.settlements.push(event);
+    }
+  }
+
+  /** Record a handled seq: ack point, gaps found (reported, resend asked) and gaps filled. */
+  #acceptSeq(station: StationState, seq: number): void {
+    const stationId = station.record.stationId;
+    const nowMs = this.#deps.clock.nowMs();
+    const acceptance = station.tracker.accept(seq);
+    this.#batch.touched.add(stationId);
+    if (acceptance.gapOpened !== null) {
+      this.counters.gaps += 1;
+      this.#batch.gapsOpened.push({ stationId, ...acceptance.gapOpened, foundAtMs: nowMs });
+      if (!this.#batch.resendFrom.has(stationId))
+        this.#batch.resendFrom.set(stationId, acceptance.gapOpened.fromSeq);
+      this.#log.warn({ code: 'HQ_SEQ_GAP', stationId, ...acceptance.gapOpened }, 'sequence gap');
+    }
+    if (acceptance.fillsGap) this.#batch.gapFills.push({ stationId, seq, atMs: nowMs });
+  }
+
+  #applyStatus(station: StationState, opened: OpenedEnvelope): void {
+    const body = decodeStatus(opened.header.type, opened.body);
+    const atMs = this.#deps.clock.nowMs();
+    const input: StatusInput =
+      body.kind === 'telemetry'
+        ? { kind: 'telemetry', atMs, peripherals: body.peripherals, outboxDepth: body.outboxDepth }
+        : { kind: body.kind, bdSeq: body.bdSeq, atMs };
+    const { status, outcome } = applyStatus(station.status, input);
+    if (outcome === 'stale_death') {
+      this.counters.staleDeaths += 1;
+      this.#log.info({ stationId: station.record.stationId, bdSeq: body.bdSeq }, 'stale death ignored');
+      this.emit('status', station.record.stationId, 'stale_death');
+      return;
+    }
+    station.status =
+      body.kind === 'birth'
+        ? { ...status, peripherals: body.peripherals, outboxDepth: body.outboxDepth }
+        : status;
+    this.#batch.statuses.set(station.record.stationId, station.status);
+    // A birth means a (re)connected kiosk: tell it at once where HQ stands.
+    if (body.kind === 'birth') this.#batch.touched.add(station.record.stationId);
+    this.emit('status', station.record.stationId, body.kind);
+  }
+
+  #quarantine(item: Item, code: HqCode, detail: string, verified: boolean): void {
+    const station = item.station;
+    let handledSeq: number | null = null;
+    if (verified && station !== null && item.parts !== null && item.parsed?.channel === 'event') {
+      handledSeq = this.#handledSeqOf(station, item.parts, code, detail);
+    }
+    this.counters.quarantined += 1;
+    this.counters.quarantinedByReason[code] = (this.counters.quarantinedByReason[code] ?? 0) + 1;
+    this.#batch.quarantined.push({
+      receivedAtMs: item.receivedAtMs,
+      topic: item.topic.slice(0, 256),
+      stationId: item.parsed?.stationId ?? null,
+      reasonCode: code,
+      detail: detail.slice(0, 500),
+      sizeBytes: item.payload.length,
+      raw: item.payload,
+      handledSeq,
+    });
+    this.#log.warn(
+      { code, topic: item.topic.slice(0, 128), size: item.payload.length, handledSeq },
+      'quarantined',
+    );
+    this.emit('quarantined', code);
+  }
+
+  /**
+   * An authentic event (its signature verified) refused for its content still counts as handled:
+   * its seq joins the ack with a refusal, so the kiosk stops resending it (docs/protocol.md Ack).
+   */
+  #handledSeqOf(station: StationState, parts: EnvelopeParts, code: HqCode, detail: string): number | null {
+    let header: { stationId: string; seq: number; eventId: string };
+    try {
+      header = decodeSignedHeader(parts.signed).header;
+    } catch {
+      return null;
+    }
+    if (header.stationId !== station.record.stationId || header.seq < 1 || station.tracker.has(header.seq)) {
+      return null;
+    }
+    this.#acceptSeq(station, header.seq);
+    station.refusals.push({
+      seq: header.seq,
+      eventId: header.eventId,
+      reason: refusalReason(code),
+      code,
+      detail,
+    });
+    return header.seq;
+  }
+
+  #scheduleCommit(): void {
+    if (this.#batch.empty) return;
+    if (this.#batch.rowCount >= batchRowsMax) {
+      this.#seal();
+      return;
+    }
+    if (this.#batchTimer === undefined) this.#batchTimer = setTimeout(() => this.#seal(), batchDelayMsMax);
+  }
+
+  #seal(): void {
+    if (this.#batchTimer !== undefined) {
+      clearTimeout(this.#batchTimer);
+      this.#batchTimer = undefined;
+    }
+    const batch = this.#batch;
+    if (batch.empty) return;
+    this.#batch = new Batch();
+    for (const stationId of batch.touched) {
+      const station = this.#stations.get(stationId);
+      if (station === undefined) continue;
+      batch.acks.set(stationId, {
+        handledThroughSeq: station.tracker.ackedSeq,
+        highestSeqReceived: station.tracker.highWaterSeq,
+        refusals: station.refusals,
+      });
+      station.refusals = [];
+    }
+    this.#commitsInFlight += 1;
+    this.#commitChain = this.#commitChain
+      .then(() => this.#commit(batch))
+      .catch((error: unknown) => this.#die(error))
+      .finally(() => {
+        this.#commitsInFlight -= 1;
+        this.emit('idle-check');
+      });
+  }
+
+  async #commit(batch: Batch): Promise<void> {
+    await this.#deps.store.commitBatch({
+      events: batch.events,
+      quarantined: batch.quarantined,
+      discrepancies: batch.discrepancies,
+      gapsOpened: batch.gapsOpened,
+      gapFills: batch.gapFills,
+      ackedSeqs: new Map([...batch.acks].map(([stationId, ack]) => [stationId, ack.handledThroughSeq])),
+      statuses: [...batch.statuses.values()],
+    });
+    for (const event of batch.events) this.#inflightEventIds.delete(event.eventId);
+    this.counters.stored += batch.events.length;
+    this.counters.batches += 1;
+    const nowMs = this.#deps.clock.nowMs();
+    // Acks and resend commands are not awaited: a publish can stay pending across a broker
+    // restart, and the commit chain must not wait for it. Acks are cumulative and idempotent, so
+    // a lost one is repaired by the next batch's ack (or a birth).
+    for (const [stationId, ack] of batch.acks) {
+      this.#fireAndForget(
+        this.#send(stationId, 'ack', PayloadType.PAYLOAD_TYPE_ACK, {
+          handledThroughSeq: ack.handledThroughSeq,
+          highestSeqReceived: ack.highestSeqReceived,
+          refusals: ack.refusals,
+          ackedAtMs: nowMs,
+        }).then(() => {
+          this.counters.acksSent += 1;
+        }),
+      );
+    }
+    for (const [stationId, fromSeq] of batch.resendFrom)
+      this.#fireAndForget(this.sendResend(stationId, fromSeq));
+    for (const event of batch.settlements) this.#settle(event);
+    for (const event of batch.closes) this.#track(this.#reconcile(event));
+    this.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
+  }
+
+  /** Ask a station to resend its journal from `fromSeq` (a gap, or after an HQ restart). */
+  async sendResend(stationId: string, fromSeq: number): Promise<void> {
+    const nowMs = this.#deps.clock.nowMs();
+    await this.#send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, {
+      commandId: `resend-${stationId}-${fromSeq}-${nowMs}`,
+      notAfterMs: nowMs + 10 * 60_000,
+      resendFrom: { fromSeq },
+    });
+  }
+
+  /** After an HQ restart: every station resends what HQ has not acknowledged. */
+  async requestResendAll(): Promise<void> {
+    await Promise.all(
+      [...this.#stations.values()].map((s) => this.sendResend(s.record.stationId, s.tracker.ackedSeq + 1)),
+    );
+  }
+
+  async #send<T extends KnownPayloadType>(
+    stationId: string,
+    channel: DownChannel,
+    type: T,
+    body: PayloadInput<T>,
+  ) {
+    const bytes = sealHq(this.#deps.hqKey, stationId, type, body, this.#deps.clock.nowMs());
+    await this.#deps.publisher.publish(downTopic(stationId, channel), bytes, channelPublishOptions[channel]);
+  }
+
+  #settle(event: StationEvent): void {
+    const requestId = String(event.detail.requestId ?? '');
+    const atMs = this.#deps.clock.nowMs();
+    const bank = this.#deps.bank;
+    const work = (
+      event.kind === 'WITHDRAWAL_POSTED' ? bank.post(requestId, atMs) : bank.release(requestId, atMs)
+    ).then(async (outcome) => {
+      this.counters.settlements += 1;
+      if (outcome !== 'done' && outcome !== 'already_done') {
+        this.#log.warn(
+          { code: outcome, stationId: event.stationId, eventId: event.eventId },
+          'bank settlement',
+        );
+      }
+      await this.#deps.store.markSettled(event.eventId, outcome);
+    });
+    this.#track(work);
+  }
+
+  async #authorise(station: StationState, opened: OpenedEnvelope): Promise<void> {
+    this.counters.authRequests += 1;
+    const request = decodeAuthRequest(opened.body);
+    const stationId = station.record.stationId;
+    const nowMs = this.#deps.clock.nowMs();
+    let decision: { approved: boolean; declineReason: number; responseCode: string; bankReference: string };
+    if (request.expiresAtMs > 0 && nowMs > request.expiresAtMs) {
+      decision = { approved: false, declineReason: 9, responseCode: '68', bankReference: '' };
+    } else if (request.pinBlockFormat !== 4) {
+      decision = { approved: false, declineReason: 10, responseCode: '30', bankReference: '' };
+    } else if (request.feeFen !== this.#withdrawalFeeFen) {
+      decision = { approved: false, declineReason: 13, responseCode: '30', bankReference: '' };
+    } else {
+      const outcome = await this.#deps.bank.authorise({
+        requestId: request.requestId,
+        transactionId: request.transactionId,
+        stationId,
+        pan: request.pan,
+        pinBlock: request.pinBlock,
+        amountFen: request.amountFen,
+        feeFen: request.feeFen,
+        businessDate: shanghaiDate(opened.header.createdAtMs),
+        atMs: nowMs,
+      });
+      decision = outcome.approved
+        ? { approved: true, declineReason: 0, responseCode: '00', bankReference: outcome.bankReference }
+        : {
+            approved: false,
+            declineReason: declineReasonByCode[outcome.code],
+            responseCode: outcome.responseCode,
+            bankReference: '',
+          };
+      if (!outcome.approved) this.#log.info({ code: outcome.code, stationId }, 'authorisation declined');
+    }
+    if (decision.approved) this.counters.authApproved += 1;
+    else this.counters.authDeclined += 1;
+    // Not awaited (a publish may stay pending while the broker is down); the bank's answer is
+    // idempotent by request id, so a kiosk that times out reverses and HQ releases the hold.
+    this.#fireAndForget(
+      this.#send(stationId, 'auth-resp', PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE, {
+        requestId: request.requestId,
+        transactionId: request.transactionId,
+        decision: decision.approved ? 1 : 2,
+        declineReason: decision.declineReason,
+        bankResponseCode: decision.responseCode,
+        bankReference: decision.bankReference,
+        amountFen: request.amountFen,
+        feeFen: decision.approved ? request.feeFen : 0,
+        respondedAtMs: this.#deps.clock.nowMs(),
+      }),
+    );
+    this.emit('authorised', { stationId, requestId: request.requestId, approved: decision.approved });
+  }
+
+  async #reconcile(close: StationEvent): Promise<void> {
+    const detail = close.detail as Partial<KioskClose> & { lastSeq?: number };
+    const differences = this.#deps.ledger
+      .reconcileClose(close.stationId, close.businessDate, detail.totals ?? [])
+      .map((d) => ({ ...d }));
+    const previous = await this.#deps.store.previousClose(close.stationId, close.seq);
+    differences.push(
+      ...checkCloseSeal(
+        {
+          stationId: close.stationId,
+          businessDate: close.businessDate,
+          closeSequence: Number(detail.closeSequence ?? 0),
+          closedAtMs: Number(detail.closedAtMs ?? 0),
+          holdsPendingCount: Number(detail.holdsPendingCount ?? 0),
+          closeHash: String(detail.closeHash ?? ''),
+          previousCloseHash: String(detail.previousCloseHash ?? ''),
+          totals: detail.totals ?? [],
+        },
+        previous === undefined ? undefined : String(previous.detail.closeHash ?? ''),
+      ),
+    );
+    const station = this.#stations.get(close.stationId);
+    const lastSeq = Number(detail.lastSeq ?? 0);
+    if (station !== undefined && lastSeq > station.tracker.ackedSeq) {
+      differences.push({
+        code: 'HQ_RECON_DIFFERENCE',
+        detail: `events up to seq ${lastSeq} are covered by the close, HQ holds all only up to ${station.tracker.ackedSeq}`,
+      });
+    }
+    await this.#deps.store.saveReconciliation({
+      stationId: close.stationId,
+      businessDate: close.businessDate,
+      closeEventId: close.eventId,
+      reconciledAtMs: this.#deps.clock.nowMs(),
+      differences,
+    });
+    if (differences.length > 0) {
+      this.#log.warn(
+        { code: 'HQ_RECON_DIFFERENCE', stationId: close.stationId, count: differences.length },
+        'R8',
+      );
+    }
+    this.emit('reconciled', { stationId: close.stationId, businessDate: close.businessDate, differences });
+  }
+
+  /** A publish HQ does not wait for (flush() neither): logged when it fails. */
+  #fireAndForget(work: Promise<unknown>): void {
+    work.catch((error: unknown) => {
+      this.#log.warn({ code: 'HQ_MQTT_FAILED', error: describe(error) }, 'publish failed');
+    });
+  }
+
+  #track(work: Promise<unknown>, code: HqCode = 'HQ_STORE_FAILED'): void {
+    const tracked = work.catch((error: unknown) => {
+      this.#log.error({ code, error: describe(error) }, 'background work failed');
+    });
+    this.#asyncWork.add(tracked);
+    void tracked.finally(() => {
+      this.#asyncWork.delete(tracked);
+      this.emit('idle-check');
+    });
+  }
+
+  #wakeRoomWaiters(): void {
+    if (this.#queue.length >= ingestQueueMax) return;
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  get idle(): boolean {
+    return (
+      this.#queue.length === 0 &&
+      !this.#pumping &&
+      this.#batch.empty &&
+      this.#commitsInFlight === 0 &&
+      this.#asyncWork.size === 0
+    );
+  }
+
+  /** Commit what is pending and wait until nothing is in flight (tests, shutdown). */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.#fatal !== undefined) throw this.#fatal;
+      this.#seal();
+      if (this.idle) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.off('idle-check', done);
+          resolve();
+        };
+        this.on('idle-check', done);
+        setTimeout(done, batchDelayMsMax);
+      });
+    }
+  }
+
+  /** Stop intake, commit what was accepted, and wait for background work. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+  }
+
+  #die(error: unknown): void {
+    if (this.#fatal !== undefined) return;
+    this.#fatal = error instanceof Error ? error : new Error(String(error));
+    this.#log.error(
+      { code: (error as { code?: string }).code ?? 'HQ_STORE_FAILED', error: describe(error) },
+      'fatal',
+    );
+    this.emit('fatal', this.#fatal);
+  }
+}
+
+/** SPKI DER of a PEM public key. */
+export function pemToSpkiDer(pem: string): Uint8Array {
+  const base64 = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, '');
+  return new Uint8Array(Buffer.from(base64, 'base64'));
+}

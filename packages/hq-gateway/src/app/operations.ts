@@ -1,0 +1,252 @@
+// HQ operator actions shared by the `hq` CLI, the demo and tests: enrol a station (bind its key),
+// build and send its HQ-signed configuration (retained on down/config), and record an R3 quota
+// purchase (then send the new config). Refusals list every problem at once (R21).
+import { createHash } from 'node:crypto';
+import { QUOTA_PURCHASE_FEN_MIN } from '@bianmin/core-ledger';
+import {
+  channelPublishOptions,
+  decodeEnvelope,
+  downTopic,
+  fingerprint,
+  openEnvelope,
+  type PayloadInput,
+  PayloadType,
+  toPublicKey,
+  verifyEnvelope,
+} from '@bianmin/wire';
+import { describe, type HqKey, sealHq } from '../adapters/wire/codec.js';
+import { type KeyInspection, parseEnrolmentRequest } from '../domain/enrolment.js';
+import { quotaAccountId } from '../domain/ledger-mirror.js';
+import type { StationRecord } from '../domain/types.js';
+import { HqError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { Publisher } from '../ports/publisher.js';
+import type { Store } from '../ports/store.js';
+
+/** What HQ puts in every station config unless told otherwise (R5, R6, R20). */
+export interface StationDefaults {
+  readonly withdrawalFeeFen: number;
+  readonly feeScheduleVersion: number;
+  /** First business day of the schedule, YYYY-MM-DD (given in writing before business: no notice). */
+  readonly feeScheduleEffectiveDate: string;
+  /** Opening and closing, minutes since local midnight; maintenance windows [start, end) (R20). */
+  readonly opensAtMinute: number;
+  readonly closesAtMinute: number;
+  readonly maintenanceMinutes: ReadonlyArray<readonly [number, number]>;
+  readonly closedOnHolidays: boolean;
+  readonly withdrawalFenMaxPerTransaction: number;
+  readonly withdrawalFenMaxPerCardPerDay: number;
+  readonly withdrawalFenMaxPerStationPerDay: number;
+  readonly authorisationTimeoutMs: number;
+  readonly holdExpiryMs: number;
+}
+
+export const stationDefaults: StationDefaults = {
+  withdrawalFeeFen: 100,
+  feeScheduleVersion: 1,
+  feeScheduleEffectiveDate: '2025-01-01',
+  opensAtMinute: 8 * 60,
+  closesAtMinute: 20 * 60,
+  maintenanceMinutes: [[14 * 60, 16 * 60]],
+  closedOnHolidays: false,
+  withdrawalFenMaxPerTransaction: 300_000,
+  withdrawalFenMaxPerCardPerDay: 500_000,
+  withdrawalFenMaxPerStationPerDay: 5_000_000,
+  authorisationTimeoutMs: 15_000,
+  holdExpiryMs: 10 * 60_000,
+};
+
+export interface OperationsDeps {
+  readonly store: Store;
+  readonly hqKey: HqKey;
+  readonly clock: Clock;
+  /** Absent: configs are built and stored but not published (offline CLI use). */
+  readonly publisher?: Publisher;
+  /** HQ's quota balance of a station and the seq it is computed through. */
+  readonly quotaOf: (stationId: string) => Promise<{ quotaFen: number; throughSeq: number }>;
+  readonly defaults?: StationDefaults;
+  /** Called after a station is enrolled (a running gateway binds its key at once). */
+  readonly onEnrolled?: (station: StationRecord) => void;
+}
+
+export function inspectP256Spki(spkiDer: Uint8Array): KeyInspection {
+  try {
+    const key = toPublicKey(spkiDer);
+    return {
+      ok: true,
+      fingerprint: fingerprint(new Uint8Array(key.export({ format: 'der', type: 'spki' }))),
+      publicKeyPem: String(key.export({ format: 'pem', type: 'spki' })),
+    };
+  } catch (error) {
+    return { ok: false, reason: describe(error) };
+  }
+}
+
+export class HqOperations {
+  readonly #deps: OperationsDeps;
+
+  constructor(deps: OperationsDeps) {
+    this.#deps = deps;
+  }
+
+  /** Bind a kiosk's public key to its station (idempotent for the same key). */
+  async enrol(json: unknown): Promise<{ outcome: 'enrolled' | 'unchanged'; station: StationRecord }> {
+    const parsed = parseEnrolmentRequest(
+      json,
+      inspectP256Spki,
+      (text) => new Uint8Array(Buffer.from(text, 'base64')),
+    );
+    if (parsed.station === null) {
+      throw new HqError('HQ_ENROLMENT_INVALID', 'the enrolment request is invalid', {
+        problems: parsed.problems,
+      });
+    }
+    const station: StationRecord = { ...parsed.station, enrolledAtMs: this.#deps.clock.nowMs() };
+    if (parsed.proofBase64 !== null) checkProof(parsed.proofBase64, station);
+    const outcome = await this.#deps.store.enrolStation(station);
+    if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
+    return { outcome, station };
+  }
+
+  async #station(stationId: string): Promise<StationRecord> {
+    const station = await this.#deps.store.getStation(stationId);
+    if (station === undefined) {
+      throw new HqError('HQ_STATION_NOT_FOUND', `station ${stationId} is not enrolled`, {
+        problems: [
+          { code: 'HQ_STATION_NOT_FOUND', field: 'station', message: `station ${stationId} is not enrolled` },
+        ],
+      });
+    }
+    return station;
+  }
+
+  /** Build, sign, store and (when connected) publish the station's next config, retained. */
+  async sendConfig(stationId: string): Promise<{ version: number; summary: Record<string, unknown> }> {
+    const station = await this.#station(stationId);
+    const d = this.#deps.defaults ?? stationDefaults;
+    const previous = await this.#deps.store.latestConfig(stationId);
+    const version = (previous?.version ?? 0) + 1;
+    const { quotaFen, throughSeq } = await this.#deps.quotaOf(stationId);
+    const purchases = await this.#deps.store.quotaPurchases(stationId);
+    const issuedAtMs = this.#deps.clock.nowMs();
+    const body: PayloadInput<typeof PayloadType.PAYLOAD_TYPE_STATION_CONFIG> = {
+      configVersion: version,
+      orgCode: station.orgCode,
+      quotaAccountId: quotaAccountId(station),
+      feeSchedules: [
+        {
+          version: d.feeScheduleVersion,
+          effectiveDate: d.feeScheduleEffectiveDate,
+          announcedAtMs: 0,
+          withdrawalFeeFen: d.withdrawalFeeFen,
+          billPaymentFeeFen: 0,
+          mobileTopupFeeFen: 0,
+        },
+      ],
+      quotaFenBalance: quotaFen,
+      quotaBalanceThroughSeq: throughSeq,
+      quotaPurchases: purchases.map((p) => ({
+        purchaseId: p.purchaseId,
+        amountFen: p.amountFen,
+        purchasedAtMs: p.recordedAtMs,
+      })),
+      serviceHours: {
+        timeZone: 'Asia/Shanghai',
+        opensAtMinute: d.opensAtMinute,
+        closesAtMinute: d.closesAtMinute,
+        maintenanceWindows: d.maintenanceMinutes.map(([startMinute, endMinute]) => ({
+          startMinute,
+          endMinute,
+        })),
+        closedOnHolidays: d.closedOnHolidays,
+      },
+      limits: {
+        withdrawalFenMaxPerTransaction: d.withdrawalFenMaxPerTransaction,
+        withdrawalFenMaxPerCardPerDay: d.withdrawalFenMaxPerCardPerDay,
+        withdrawalFenMaxPerStationPerDay: d.withdrawalFenMaxPerStationPerDay,
+        withdrawalCountMaxPerCardPerDay: 0,
+        billPaymentFenMaxPerTransaction: 0,
+        topupFenMaxPerTransaction: 0,
+        authorisationTimeoutMs: d.authorisationTimeoutMs,
+        holdExpiryMs: d.holdExpiryMs,
+      },
+      issuedAtMs,
+    };
+    const envelope = sealHq(
+      this.#deps.hqKey,
+      stationId,
+      PayloadType.PAYLOAD_TYPE_STATION_CONFIG,
+      body,
+      issuedAtMs,
+    );
+    const summary = {
+      configVersion: version,
+      quotaFenBalance: quotaFen,
+      quotaBalanceThroughSeq: throughSeq,
+      quotaPurchases: purchases.length,
+      withdrawalFeeFen: d.withdrawalFeeFen,
+    };
+    await this.#deps.store.saveConfig({ stationId, version, issuedAtMs, envelope, summary });
+    if (this.#deps.publisher !== undefined) {
+      await this.#deps.publisher.publish(
+        downTopic(stationId, 'config'),
+        envelope,
+        channelPublishOptions.config,
+      );
+    }
+    return { version, summary };
+  }
+
+  /** R3: record a quota purchase of at least 50000 fen, then send the station its new config. */
+  async purchaseQuota(
+    stationId: string,
+    amountFen: number,
+    purchaseId?: string,
+  ): Promise<{ purchaseId: string; configVersion: number }> {
+    if (!Number.isSafeInteger(amountFen) || amountFen < QUOTA_PURCHASE_FEN_MIN) {
+      const message = `a quota purchase is at least ${QUOTA_PURCHASE_FEN_MIN} fen (R3); got ${amountFen}`;
+      throw new HqError('HQ_QUOTA_PURCHASE_REFUSED', message, {
+        problems: [{ code: 'HQ_QUOTA_PURCHASE_REFUSED', field: 'fen', message }],
+      });
+    }
+    await this.#station(stationId);
+    const recordedAtMs = this.#deps.clock.nowMs();
+    const id =
+      purchaseId ??
+      `qp-${stationId}-${createHash('sha256').update(`${stationId}:${amountFen}:${recordedAtMs}:${Math.random()}`).digest('hex').slice(0, 16)}`;
+    const { quotaFen } = await this.#deps.quotaOf(stationId);
+    await this.#deps.store.recordQuotaPurchase({
+      purchaseId: id,
+      stationId,
+      amountFen,
+      quotaFenAfter: quotaFen + amountFen,
+      recordedAtMs,
+    });
+    const config = await this.sendConfig(stationId);
+    return { purchaseId: id, configVersion: config.version };
+  }
+}
+
+/** Proof of possession: the envelope is signed by the enrolled key and names the same station. */
+function checkProof(proofBase64: string, station: StationRecord): void {
+  const fail = (message: string, cause?: unknown): never => {
+    throw new HqError('HQ_ENROLMENT_SIGNATURE_INVALID', message, {
+      cause,
+      problems: [{ code: 'HQ_ENROLMENT_SIGNATURE_INVALID', field: 'proof', message }],
+    });
+  };
+  let valid = false;
+  try {
+    const parts = decodeEnvelope(new Uint8Array(Buffer.from(proofBase64, 'base64')));
+    valid = verifyEnvelope(parts, station.publicKeyPem);
+    if (!valid) fail('proof: not signed by the key it enrols');
+    const opened = openEnvelope(parts);
+    if (opened.type !== PayloadType.PAYLOAD_TYPE_ENROLMENT_REQUEST) fail('proof: not an EnrolmentRequest');
+    if (opened.header.keyId !== station.keyId || opened.header.stationId !== station.stationId) {
+      fail('proof: key id or station id differs from the request');
+    }
+  } catch (error) {
+    if (error instanceof HqError) throw error;
+    fail(`proof: ${describe(error)}`, error);
+  }
+}

@@ -1,0 +1,75 @@
+// Text and JSON reports for `hq status` and `hq report daily`: read-only views of the store.
+// Money is shown in yuan for people and kept in fen in JSON (R1).
+import { formatYuan } from '@bianmin/core-ledger';
+import { reportRowsMax } from '../limits.js';
+import type { Store } from '../ports/store.js';
+
+export async function statusReport(store: Store): Promise<{ text: string; data: Record<string, unknown> }> {
+  const stations = await store.listStations();
+  const statuses = new Map((await store.loadStatuses()).map((s) => [s.stationId, s]));
+  const seqs = new Map((await store.loadSeqStates()).map((s) => [s.stationId, s]));
+  const counts = await store.counts();
+  const gaps = await store.openGaps(reportRowsMax);
+  const discrepancies = await store.discrepancies(reportRowsMax);
+  const rows = stations.map((station) => {
+    const status = statuses.get(station.stationId);
+    return {
+      stationId: station.stationId,
+      orgCode: station.orgCode,
+      online: status?.online ?? false,
+      lastSeenMs: status?.lastSeenMs ?? 0,
+      bdSeq: status?.bdSeq ?? -1,
+      outboxDepth: status?.outboxDepth ?? 0,
+      peripheralsFaulty: (status?.peripherals ?? []).filter((p) => !p.ok).map((p) => p.name),
+      ackedSeq: seqs.get(station.stationId)?.ackedSeq ?? 0,
+    };
+  });
+  const lines = [
+    'station          org code     online  last seen (UTC)           acked seq  outbox  peripherals',
+    ...rows.map(
+      (r) =>
+        `${r.stationId.padEnd(16)} ${r.orgCode.padEnd(12)} ${(r.online ? 'yes' : 'no').padEnd(7)} ${(r.lastSeenMs > 0 ? new Date(r.lastSeenMs).toISOString() : '-').padEnd(25)} ${String(r.ackedSeq).padStart(9)}  ${String(r.outboxDepth).padStart(6)}  ${r.peripheralsFaulty.length === 0 ? 'ok' : `faulty: ${r.peripheralsFaulty.join(', ')}`}`,
+    ),
+    '',
+    `events stored: ${counts.events}`,
+    `quarantined: ${
+      Object.entries(counts.quarantinedByReason)
+        .map(([code, n]) => `${code} ${n}`)
+        .join(', ') || 'none'
+    }`,
+    `open gaps: ${gaps.map((g) => `${g.stationId} ${g.fromSeq}..${g.toSeq}`).join(', ') || 'none'}`,
+    `discrepancies: ${discrepancies.length === 0 ? 'none' : ''}`,
+    ...discrepancies.map(
+      (d) => `  ${d.stationId} ${d.code} event ${d.eventId}: expected ${d.expected}, got ${d.actual}`,
+    ),
+    '',
+  ];
+  return { text: lines.join('\n'), data: { stations: rows, counts, gaps, discrepancies } };
+}
+
+export async function dailyReport(
+  store: Store,
+  businessDate: string,
+): Promise<{ text: string; data: Record<string, unknown> }> {
+  const totals = await store.dailyTotals(businessDate);
+  const reconciliations = await store.reconciliations(businessDate);
+  const lines = [`business day ${businessDate} (Asia/Shanghai)`, ''];
+  for (const station of totals) {
+    lines.push(`station ${station.stationId}`);
+    for (const row of station.rows) {
+      lines.push(
+        `  ${row.kind.padEnd(24)} ${String(row.count).padStart(6)}  ${formatYuan(row.amountFen).padStart(14)}  fees ${formatYuan(row.feeFen)}`,
+      );
+    }
+    const recon = reconciliations.filter((r) => r.stationId === station.stationId).at(-1);
+    if (recon === undefined) lines.push('  reconciliation: no daily close received');
+    else if (recon.differences.length === 0) lines.push('  reconciliation: kiosk close = HQ store (R8)');
+    else {
+      lines.push(`  reconciliation: ${recon.differences.length} difference(s)`);
+      for (const d of recon.differences) lines.push(`    ${d.code}: ${d.detail}`);
+    }
+  }
+  if (totals.length === 0) lines.push('no events stored for this day');
+  lines.push('');
+  return { text: lines.join('\n'), data: { businessDate, totals, reconciliations } };
+}

@@ -1,0 +1,125 @@
+// The HQ config file (JSON), checked at the edge: every unknown key, bad type and missing value
+// reported at once with its field (R21), as HQ_CONFIG_INVALID. Paths are resolved against the
+// config file's folder. Secrets (MQTT password, TPK) come from files or the environment, never
+// from a command-line argument.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { HqError, type HqProblem } from './errors.js';
+
+export interface HqConfig {
+  /** SQLite database file of the HQ store (and the bank simulator's tables). */
+  readonly dbPath: string;
+  readonly brokerUrl: string;
+  readonly mqttUsername?: string;
+  /** File holding the MQTT password (or env HQ_MQTT_PASSWORD). */
+  readonly mqttPasswordFile?: string;
+  readonly clientId: string;
+  readonly sharedGroup?: string;
+  /** PEM P-256 private key that signs HQ -> kiosk messages. */
+  readonly hqKeyFile: string;
+  /** File holding the bank simulator's test TPK as 32 hex digits (or env HQ_TPK_HEX). */
+  readonly tpkFile?: string;
+  /** Folder of the working-day calendars (data/calendar). */
+  readonly calendarDir: string;
+  /** Signature-verification worker threads; 0 = verify inline. */
+  readonly verifyWorkers?: number;
+  /** JSON list of bank simulator accounts to seed: [{ pan, pin, balanceFen, dailyLimitFen }]. */
+  readonly bankAccountsFile?: string;
+  readonly logLevel?: string;
+}
+
+const known: Record<keyof HqConfig, 'string' | 'number'> = {
+  dbPath: 'string',
+  brokerUrl: 'string',
+  mqttUsername: 'string',
+  mqttPasswordFile: 'string',
+  clientId: 'string',
+  sharedGroup: 'string',
+  hqKeyFile: 'string',
+  tpkFile: 'string',
+  calendarDir: 'string',
+  verifyWorkers: 'number',
+  bankAccountsFile: 'string',
+  logLevel: 'string',
+};
+const required: ReadonlyArray<keyof HqConfig> = [
+  'dbPath',
+  'brokerUrl',
+  'clientId',
+  'hqKeyFile',
+  'calendarDir',
+];
+const pathKeys: ReadonlyArray<keyof HqConfig> = [
+  'dbPath',
+  'mqttPasswordFile',
+  'hqKeyFile',
+  'tpkFile',
+  'calendarDir',
+  'bankAccountsFile',
+];
+
+export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
+  const problems: HqProblem[] = [];
+  const problem = (field: string, message: string): void => {
+    problems.push({ code: 'HQ_CONFIG_INVALID', field, message: `${field}: ${message}` });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problem('(root)', 'must be a JSON object');
+    throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
+  }
+  const record = value as Record<string, unknown>;
+  for (const [key, item] of Object.entries(record)) {
+    const type = known[key as keyof HqConfig];
+    if (type === undefined) problem(key, 'unknown key');
+    else if (typeof item !== type) problem(key, `must be a ${type}`);
+  }
+  for (const key of required) if (record[key] === undefined) problem(key, 'is required');
+  const workers = record.verifyWorkers;
+  if (typeof workers === 'number' && !(Number.isSafeInteger(workers) && workers >= 0 && workers <= 16)) {
+    problem('verifyWorkers', 'must be a whole number 0..16');
+  }
+  if (typeof record.brokerUrl === 'string' && !/^(mqtt|mqtts|tcp|ws|wss):\/\//.test(record.brokerUrl)) {
+    problem('brokerUrl', 'must be an mqtt:// or mqtts:// URL');
+  }
+  if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
+  const out: Record<string, unknown> = { ...record };
+  for (const key of pathKeys) {
+    if (typeof out[key] === 'string') out[key] = resolve(baseDir, out[key] as string);
+  }
+  return out as unknown as HqConfig;
+}
+
+export function readHqConfig(path: string): HqConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HqError('HQ_FILE_UNREADABLE', `cannot read the HQ config ${path}`, {
+      cause: error,
+      details: { path },
+      problems: [{ code: 'HQ_FILE_UNREADABLE', field: 'config', message: `cannot read ${path}` }],
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new HqError('HQ_CONFIG_INVALID', `${path} is not JSON`, {
+      cause: error,
+      problems: [{ code: 'HQ_CONFIG_INVALID', field: '(root)', message: 'not valid JSON' }],
+    });
+  }
+  return checkHqConfig(json, dirname(resolve(path)));
+}
+
+/** Read a small secret from a file (trimmed) or an environment variable. */
+export function readSecret(file: string | undefined, envName: string): string | undefined {
+  if (file !== undefined) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new HqError('HQ_FILE_UNREADABLE', `cannot read the secret file ${file}`, { cause: error });
+    }
+  }
+  return process.env[envName];
+}

@@ -1,0 +1,104 @@
+// A kiosk's enrolment request, checked at the edge: the JSON `kiosk provision` prints
+// (packages/device-agent/src/cli/commands/provision.ts, kind "bianmin.kiosk.enrolment-request",
+// docs/operations.md), optionally with `proof`: the base64 wire envelope of an EnrolmentRequest
+// signed by the very key it enrols (docs/protocol.md "Enrolment"). Every problem is reported at
+// once with its field (R21). Key parsing is injected so this module stays pure.
+import type { HqProblem } from '../errors.js';
+import type { StationRecord } from './types.js';
+
+export const enrolmentRequestKind = 'bianmin.kiosk.enrolment-request';
+
+/** What the key inspector tells about a public key (SPKI DER). */
+export type KeyInspection =
+  | { readonly ok: true; readonly fingerprint: string; readonly publicKeyPem: string }
+  | { readonly ok: false; readonly reason: string };
+
+export interface EnrolmentParse {
+  readonly station: Omit<StationRecord, 'enrolledAtMs'> | null;
+  /** The base64 proof-of-possession envelope, when the request carries one. */
+  readonly proofBase64: string | null;
+  readonly problems: readonly HqProblem[];
+}
+
+const stationIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
+
+export function parseEnrolmentRequest(
+  json: unknown,
+  inspectKey: (spkiDer: Uint8Array) => KeyInspection,
+  decodeBase64: (text: string) => Uint8Array,
+): EnrolmentParse {
+  const problems: HqProblem[] = [];
+  const problem = (field: string, message: string): void => {
+    problems.push({ code: 'HQ_ENROLMENT_INVALID', field, message: `${field}: ${message}` });
+  };
+  // `kiosk provision --json` wraps the request as { ..., enrolment }.
+  const root = isObject(json) && isObject(json.enrolment) ? json.enrolment : json;
+  if (!isObject(root)) {
+    problem('(root)', 'must be a JSON object');
+    return { station: null, proofBase64: null, problems };
+  }
+  if (root.kind !== enrolmentRequestKind) problem('kind', `must be "${enrolmentRequestKind}"`);
+  if (root.version !== 1) problem('version', 'must be 1');
+  const station = isObject(root.station) ? root.station : {};
+  if (!isObject(root.station)) problem('station', 'is required');
+  const stationId = text(station.id);
+  if (!stationIdPattern.test(stationId)) problem('station.id', 'must be 1..32 of [A-Za-z0-9_-]');
+  const orgCode = text(station.orgCode);
+  if (!/^[\x21-\x7e]{1,64}$/.test(orgCode)) problem('station.orgCode', 'is required (printable, up to 64)');
+  const devices = isObject(root.devices) ? root.devices : {};
+  if (!isObject(root.devices)) problem('devices', 'is required');
+  const serial = (name: string): string => {
+    const device = devices[name];
+    const value = isObject(device) ? text(device.serialNumber) : '';
+    if (value.length === 0 || value.length > 128) problem(`devices.${name}.serialNumber`, 'is required');
+    return value;
+  };
+  const readerSerial = serial('cardReader');
+  const pinPadSerial = serial('pinPad');
+  const tokenSerial = serial('token');
+  const key = isObject(root.signingKey) ? root.signingKey : {};
+  if (!isObject(root.signingKey)) problem('signingKey', 'is required');
+  if (key.algorithm !== 'ECDSA-P256-SHA256') problem('signingKey.algorithm', 'must be "ECDSA-P256-SHA256"');
+  let inspection: KeyInspection = { ok: false, reason: 'missing' };
+  const spkiBase64 = text(key.spkiDerBase64);
+  if (spkiBase64.length === 0 || spkiBase64.length > 1024) problem('signingKey.spkiDerBase64', 'is required');
+  else {
+    inspection = inspectKey(decodeBase64(spkiBase64));
+    if (!inspection.ok) problem('signingKey.spkiDerBase64', `not a P-256 public key (${inspection.reason})`);
+  }
+  const claimedFingerprint = text(key.fingerprintSha256Hex).toLowerCase();
+  if (inspection.ok && claimedFingerprint !== inspection.fingerprint) {
+    problem('signingKey.fingerprintSha256Hex', 'does not match the public key');
+  }
+  const pem = text(key.publicKeyPem).trim();
+  if (inspection.ok && pem.length > 0 && pem !== inspection.publicKeyPem.trim()) {
+    problem('signingKey.publicKeyPem', 'differs from spkiDerBase64');
+  }
+  const proofBase64 = root.proof === undefined ? null : text(root.proof);
+  if (root.proof !== undefined && (proofBase64 === null || proofBase64.length === 0)) {
+    problem('proof', 'must be a base64 envelope when present');
+  }
+  if (problems.length > 0 || !inspection.ok) return { station: null, proofBase64, problems };
+  return {
+    station: {
+      stationId,
+      orgCode,
+      keyId: inspection.fingerprint,
+      publicKeyPem: inspection.publicKeyPem,
+      fingerprint: inspection.fingerprint,
+      readerSerial,
+      pinPadSerial,
+      tokenSerial,
+    },
+    proofBase64,
+    problems,
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,272 @@
+// HQ's own ledger, pure: every stored kiosk event is re-applied to a core-ledger Ledger, so a
+// kiosk that lies about its quota, charges a fee beyond the schedule or posts a withdrawal HQ
+// never saw authorised is caught and recorded as a discrepancy with a stable code. The ledger is
+// a fold over the stored events: at start-up HQ rebuilds it by applying them again in seq order.
+// A received daily close is reconciled against this ledger's day totals (R8, 账账相符).
+import {
+  closeHash,
+  createLedger,
+  type DayTotals,
+  type FeeSchedule,
+  GENESIS_HASH,
+  type Ledger,
+  type LedgerCommand,
+  type LedgerResult,
+  reconcileTotals,
+  TOTALS_KINDS,
+  type TypeTotals,
+  WITHDRAWAL_LIMITS_DEFAULT,
+  type WorkingCalendar,
+} from '@bianmin/core-ledger';
+import type { HqCode } from '../errors.js';
+import type { StationEvent, StationRecord } from './types.js';
+
+export interface Discrepancy {
+  readonly code: HqCode;
+  readonly expected: string;
+  readonly actual: string;
+  readonly detail: string;
+}
+
+export interface CloseDifference {
+  readonly code: string;
+  readonly detail: string;
+}
+
+export interface LedgerMirrorConfig {
+  readonly calendar: WorkingCalendar;
+  readonly feeSchedules: readonly FeeSchedule[];
+}
+
+interface HoldInfo {
+  readonly amountFen: number;
+}
+
+export class LedgerMirror {
+  readonly #ledger: Ledger;
+  readonly #holds = new Map<string, HoldInfo>();
+
+  constructor(config: LedgerMirrorConfig) {
+    this.#ledger = createLedger({
+      calendar: config.calendar,
+      feeSchedules: config.feeSchedules,
+      withdrawalLimits: WITHDRAWAL_LIMITS_DEFAULT,
+    });
+  }
+
+  /** R4: the station exists with its org code and quota account once HQ enrolled it. */
+  registerStation(station: StationRecord): void {
+    const result = this.#ledger.apply({
+      type: 'station-register',
+      id: `register:${station.stationId}`,
+      atMs: station.enrolledAtMs,
+      stationId: station.stationId,
+      orgCode: station.orgCode,
+      quotaAccountNo: quotaAccountId(station),
+    });
+    if (!result.ok && result.code !== 'LEDGER_ID_CONFLICT') {
+      throw new Error(`station registration refused: ${result.reasons.join(',')}`);
+    }
+  }
+
+  quotaFenAvailable(stationId: string): number {
+    return this.#ledger.stationBalances(stationId)?.quotaFenAvailable ?? 0;
+  }
+
+  /** Apply one stored event; returns the discrepancies it shows (none for an honest kiosk). */
+  apply(event: StationEvent): Discrepancy[] {
+    const found: Discrepancy[] = [];
+    const command = this.#command(event, found);
+    if (command !== undefined) {
+      const result = this.#ledger.apply(command);
+      if (!result.ok) found.push(refusal(result));
+    }
+    if (event.quotaFenAfter !== null) {
+      const quotaFen = this.quotaFenAvailable(event.stationId);
+      if (quotaFen !== event.quotaFenAfter) {
+        found.push({
+          code: 'HQ_DISCREPANCY_QUOTA_MISMATCH',
+          expected: String(quotaFen),
+          actual: String(event.quotaFenAfter),
+          detail: `${event.kind} quota after (fen)`,
+        });
+      }
+    }
+    return found;
+  }
+
+  #command(event: StationEvent, found: Discrepancy[]): LedgerCommand | undefined {
+    const base = { atMs: event.createdAtMs };
+    const txn = event.transactionId ?? event.eventId;
+    const detail = event.detail;
+    switch (event.kind) {
+      case 'QUOTA_PURCHASE_APPLIED':
+        return {
+          ...base,
+          type: 'quota-purchase',
+          id: txn,
+          stationId: event.stationId,
+          amountFen: event.amountFen,
+        };
+      case 'BILL_PAYMENT':
+        return {
+          ...base,
+          type: 'bill-payment',
+          id: txn,
+          stationId: event.stationId,
+          amountFen: event.amountFen,
+          feeFen: event.feeFen,
+          billerCode: String(detail.billerCode ?? ''),
+          billAccountNo: String(detail.accountNumber ?? ''),
+        };
+      case 'MOBILE_TOPUP':
+        return {
+          ...base,
+          type: 'mobile-topup',
+          id: txn,
+          stationId: event.stationId,
+          amountFen: event.amountFen,
+          feeFen: event.feeFen,
+          phoneNumber: String(detail.phoneMasked ?? ''),
+        };
+      case 'WITHDRAWAL_AUTHORISED':
+        this.#holds.set(txn, { amountFen: event.amountFen });
+        return {
+          ...base,
+          type: 'withdrawal-hold',
+          id: txn,
+          stationId: event.stationId,
+          cardToken: String(detail.cardToken ?? ''),
+          amountFen: event.amountFen,
+          feeFen: event.feeFen,
+        };
+      case 'WITHDRAWAL_POSTED': {
+        const hold = this.#holds.get(txn);
+        if (hold !== undefined && hold.amountFen !== event.amountFen) {
+          found.push({
+            code: 'HQ_DISCREPANCY_AMOUNT_MISMATCH',
+            expected: String(hold.amountFen),
+            actual: String(event.amountFen),
+            detail: `withdrawal ${txn} posted amount (fen)`,
+          });
+        }
+        return { ...base, type: 'withdrawal-post', id: event.eventId, holdId: txn };
+      }
+      case 'WITHDRAWAL_VOIDED':
+        return { ...base, type: 'withdrawal-void', id: event.eventId, holdId: txn };
+      case 'WITHDRAWAL_REVERSED':
+        return {
+          ...base,
+          type: 'withdrawal-reverse',
+          id: event.eventId,
+          stationId: event.stationId,
+          holdId: txn,
+        };
+      default:
+        // Declines, daily closes, key rotation, command results and config receipts move no money.
+        return undefined;
+    }
+  }
+
+  /** R8: the kiosk's daily close totals against HQ's ledger totals for that station and day. */
+  reconcileClose(
+    stationId: string,
+    businessDate: string,
+    kioskTotals: readonly KioskTotals[],
+  ): CloseDifference[] {
+    const hq = this.#ledger.dayTotals(stationId, businessDate);
+    const report = reportTotals(kioskTotals);
+    return reconcileTotals(hq, report).map((d) => ({
+      code: d.code,
+      detail: `${d.kind}.${d.field}: HQ ${d.ledgerValue}, kiosk ${d.reportValue}`,
+    }));
+  }
+}
+
+/** What a received daily close claims, as HQ stores it (codec: DAILY_CLOSE detail). */
+export interface KioskClose {
+  readonly stationId: string;
+  readonly businessDate: string;
+  readonly closeSequence: number;
+  readonly closedAtMs: number;
+  readonly holdsPendingCount: number;
+  readonly closeHash: string;
+  readonly previousCloseHash: string;
+  readonly totals: readonly KioskTotals[];
+}
+
+/**
+ * R7: the close's hash recomputed with core-ledger's closeHash over what the kiosk sent, and its
+ * link to the station's previous close (64 zeros for the first). Each failure is a difference.
+ */
+export function checkCloseSeal(close: KioskClose, previousHash: string | undefined): CloseDifference[] {
+  const differences: CloseDifference[] = [];
+  const expectedPrevious = previousHash ?? GENESIS_HASH;
+  if (close.previousCloseHash !== expectedPrevious) {
+    differences.push({
+      code: 'LEDGER_CLOSE_CHAIN_BROKEN',
+      detail: `previous close hash ${close.previousCloseHash.slice(0, 12)}…, HQ has ${expectedPrevious.slice(0, 12)}…`,
+    });
+  }
+  if (/^[0-9a-f]{64}$/.test(close.previousCloseHash)) {
+    const recomputed = closeHash({
+      stationId: close.stationId,
+      businessDate: close.businessDate,
+      sequence: close.closeSequence,
+      closedAtMs: close.closedAtMs,
+      totals: reportTotals(close.totals),
+      holdsPendingCount: close.holdsPendingCount,
+      previousHash: close.previousCloseHash,
+    });
+    if (recomputed !== close.closeHash) {
+      differences.push({
+        code: 'LEDGER_CLOSE_HASH_MISMATCH',
+        detail: 'close hash does not match its content (R7)',
+      });
+    }
+  }
+  return differences;
+}
+
+export interface KioskTotals {
+  /** core-ledger's totals kind (CASH_WITHDRAWAL, BILL_PAYMENT, MOBILE_TOPUP, REVERSAL, QUOTA_PURCHASE). */
+  readonly kind: string | null;
+  readonly count: number;
+  readonly amountFen: number;
+  readonly feeFen: number;
+  readonly quotaFenConsumed: number;
+}
+
+/** The kiosk's close lines as core-ledger DayTotals; a kind the kiosk omitted had nothing that day. */
+export function reportTotals(kiosk: readonly KioskTotals[]): DayTotals {
+  const zero: TypeTotals = { count: 0, amountFen: 0, feeFen: 0, quotaConsumedFen: 0 };
+  const out: Record<string, TypeTotals> = {};
+  for (const kind of TOTALS_KINDS) out[kind] = zero;
+  for (const line of kiosk) {
+    if (line.kind === null || !(line.kind in out)) continue;
+    out[line.kind] = {
+      count: line.count,
+      amountFen: line.amountFen,
+      feeFen: line.feeFen,
+      quotaConsumedFen: line.quotaFenConsumed,
+    };
+  }
+  return out as unknown as DayTotals;
+}
+
+function refusal(result: Exclude<LedgerResult, { ok: true }>): Discrepancy {
+  const reasons = result.reasons.join(',');
+  const code: HqCode = result.reasons.includes('LEDGER_QUOTA_INSUFFICIENT')
+    ? 'HQ_DISCREPANCY_QUOTA_OVERDRAWN'
+    : result.reasons.some((r) => r === 'LEDGER_FEE_ABOVE_SCHEDULE' || r === 'LEDGER_FEE_BELOW_SCHEDULE')
+      ? 'HQ_DISCREPANCY_FEE_MISMATCH'
+      : result.reasons.includes('LEDGER_HOLD_UNKNOWN')
+        ? 'HQ_DISCREPANCY_HOLD_UNKNOWN'
+        : 'HQ_DISCREPANCY_LEDGER_REFUSED';
+  return { code, expected: 'LEDGER_OK', actual: reasons, detail: `core-ledger refused: ${reasons}` };
+}
+
+/** The quota virtual account id HQ gives a station (R4). */
+export function quotaAccountId(station: Pick<StationRecord, 'orgCode'>): string {
+  return `Q-${station.orgCode}`;
+}

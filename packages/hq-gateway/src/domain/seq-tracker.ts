@@ -1,0 +1,88 @@
+// Per-station sequence bookkeeping, pure: which journal sequence numbers are stored, the
+// cumulative ack point (the highest seq such that every seq from 1 to it is stored), and gaps
+// (sequence numbers skipped by a newer event: found, reported, kept open until filled — never
+// silently skipped). A sequence number already stored is a replay (HQ_REPLAY_SEQ).
+import { pendingSeqsPerStationMax } from '../limits.js';
+
+export interface SeqAcceptance {
+  /** The contiguous ack point after recording this seq. */
+  readonly ackedSeq: number;
+  /** Whether the ack point moved. */
+  readonly ackAdvanced: boolean;
+  /** A gap newly found: seqs fromSeq..toSeq (inclusive) are missing below this event. */
+  readonly gapOpened: { readonly fromSeq: number; readonly toSeq: number } | null;
+  /** Whether this seq filled (part of) an earlier gap. */
+  readonly fillsGap: boolean;
+}
+
+export class SeqTracker {
+  #ackedSeq: number;
+  #highWaterSeq: number;
+  /** Stored seqs above the ack point (out of order arrivals). */
+  readonly #storedAbove = new Set<number>();
+
+  constructor(ackedSeq: number, storedAbove: Iterable<number> = []) {
+    if (!(Number.isSafeInteger(ackedSeq) && ackedSeq >= 0))
+      throw new Error('ackedSeq must be a whole number');
+    this.#ackedSeq = ackedSeq;
+    this.#highWaterSeq = ackedSeq;
+    for (const seq of storedAbove) {
+      if (!(Number.isSafeInteger(seq) && seq > ackedSeq)) throw new Error('a stored seq above the ack point');
+      this.#storedAbove.add(seq);
+      if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
+    }
+    this.#advance();
+  }
+
+  get ackedSeq(): number {
+    return this.#ackedSeq;
+  }
+
+  get highWaterSeq(): number {
+    return this.#highWaterSeq;
+  }
+
+  /** Count of out-of-order seqs held above the ack point. */
+  get pendingCount(): number {
+    return this.#storedAbove.size;
+  }
+
+  has(seq: number): boolean {
+    return seq <= this.#ackedSeq || this.#storedAbove.has(seq);
+  }
+
+  /** Record a newly stored seq. The caller has checked `has(seq)` is false. */
+  accept(seq: number): SeqAcceptance {
+    if (!(Number.isSafeInteger(seq) && seq > 0)) throw new Error('seq must be a positive integer');
+    if (this.has(seq)) throw new Error(`seq ${seq} is already stored`);
+    if (this.#storedAbove.size >= pendingSeqsPerStationMax) throw new Error('too many out-of-order seqs');
+    const previousAcked = this.#ackedSeq;
+    const previousHighWater = this.#highWaterSeq;
+    const fillsGap = seq < previousHighWater;
+    const gapOpened = seq > previousHighWater + 1 ? { fromSeq: previousHighWater + 1, toSeq: seq - 1 } : null;
+    this.#storedAbove.add(seq);
+    if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
+    this.#advance();
+    return { ackedSeq: this.#ackedSeq, ackAdvanced: this.#ackedSeq > previousAcked, gapOpened, fillsGap };
+  }
+
+  /** The missing ranges between the ack point and the high-water mark (inclusive bounds). */
+  missingRanges(rangesMax = 100): Array<{ fromSeq: number; toSeq: number }> {
+    const ranges: Array<{ fromSeq: number; toSeq: number }> = [];
+    const stored = [...this.#storedAbove].sort((a, b) => a - b);
+    let expected = this.#ackedSeq + 1;
+    for (const seq of stored) {
+      if (seq > expected) ranges.push({ fromSeq: expected, toSeq: seq - 1 });
+      if (ranges.length >= rangesMax) break;
+      expected = seq + 1;
+    }
+    return ranges;
+  }
+
+  #advance(): void {
+    while (this.#storedAbove.has(this.#ackedSeq + 1)) {
+      this.#ackedSeq += 1;
+      this.#storedAbove.delete(this.#ackedSeq);
+    }
+  }
+}

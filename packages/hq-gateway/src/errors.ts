@@ -1,0 +1,95 @@
+// The one registry of HQ error and outcome codes (STYLE.md "Errors: three kinds"). Codes are
+// stable, prefixed HQ_, never reused; every one has a line in docs/errors/hq-gateway.md (a test
+// keeps the two equal) and a test that triggers it.
+
+export const hqCodes = {
+  // Quarantine reasons: an incoming message refused at the edge, kept with its raw bytes.
+  HQ_TOPIC_UNKNOWN: 'a message arrived on a topic outside the station topic tree',
+  HQ_MESSAGE_OVERSIZED: 'a message is larger than messageBytesMax',
+  HQ_ENVELOPE_DECODE_FAILED: 'the outer envelope or the signed header is not valid protobuf',
+  HQ_STATION_UNKNOWN: 'the topic names a station that is not enrolled',
+  HQ_SIGNATURE_INVALID: "the signature does not verify against the station's enrolled key",
+  HQ_KEY_UNKNOWN: "the signed header names a key id other than the station's enrolled key",
+  HQ_STATION_MISMATCH: "the station id in the signed header differs from the topic's station",
+  HQ_VERSION_UNSUPPORTED: 'the envelope carries a wire version HQ does not know',
+  HQ_PAYLOAD_TYPE_UNEXPECTED: 'the payload type is not allowed on this topic',
+  HQ_BODY_DECODE_FAILED: 'the payload body is not valid protobuf for its type',
+  HQ_SEQ_INVALID: 'a journaled event has seq 0, or a status message has a non-zero seq',
+  HQ_REPLAY_EVENT_ID: 'the event id is already stored (a replay or a duplicate delivery): not stored again',
+  HQ_REPLAY_SEQ: "the station's sequence number is already used by another stored event",
+  // Discrepancies: a stored event whose claims the core-ledger rules contradict.
+  HQ_DISCREPANCY_QUOTA_MISMATCH: "the kiosk's quota balance after the event differs from HQ's",
+  HQ_DISCREPANCY_QUOTA_OVERDRAWN: 'the event takes the station quota below zero (R2)',
+  HQ_DISCREPANCY_FEE_MISMATCH: 'the fee charged differs from the fee schedule in force (R5, R6)',
+  HQ_DISCREPANCY_HOLD_UNKNOWN: 'a withdrawal is posted, voided or reversed without a known authorisation',
+  HQ_DISCREPANCY_AMOUNT_MISMATCH: 'a withdrawal posted for an amount other than the one authorised',
+  HQ_DISCREPANCY_LEDGER_REFUSED: 'the core ledger refuses the event (its code is in the details)',
+  // Gaps: sequence numbers not (yet) received.
+  HQ_SEQ_GAP: 'a station skipped sequence numbers; the gap is recorded until filled',
+  // Reconciliation of a received daily close against the HQ store (R8).
+  HQ_RECON_DIFFERENCE: 'a daily close differs from the HQ store (each difference carries its ledger code)',
+  // Bank simulator outcomes (business outcomes: returned, never thrown).
+  HQ_BANK_PIN_WRONG: 'the PIN in the PIN block does not match the card',
+  HQ_BANK_PIN_BLOCK_INVALID: 'the PIN block cannot be decrypted or decoded',
+  HQ_BANK_INSUFFICIENT_FUNDS: 'the account balance does not cover amount + fee',
+  HQ_BANK_DAILY_LIMIT: "the withdrawal would exceed the card's daily limit",
+  HQ_BANK_ACCOUNT_UNKNOWN: 'no account for this card',
+  HQ_BANK_AMOUNT_INVALID: 'the amount is not a positive integer number of fen',
+  HQ_BANK_HOLD_UNKNOWN: 'no hold with this id at the bank',
+  // Operating errors (thrown as HqError).
+  HQ_CONFIG_INVALID: 'the HQ config file has unknown keys, bad types or missing values',
+  HQ_FILE_UNREADABLE: 'a file named in the config or on the command line cannot be read',
+  HQ_KEY_INVALID: 'a key file or PEM is not a P-256 key of the expected kind',
+  HQ_ENROLMENT_INVALID: 'an enrolment request has missing or malformed fields',
+  HQ_ENROLMENT_SIGNATURE_INVALID: 'an enrolment request is not signed by the key it enrols',
+  HQ_STATION_KEY_CONFLICT: 'the station is already enrolled with a different key',
+  HQ_STATION_NOT_FOUND: 'the command names a station that is not enrolled',
+  HQ_QUOTA_PURCHASE_REFUSED: 'a quota purchase is refused by the ledger rules (R3: at least 50000 fen)',
+  HQ_STORE_FAILED: 'the store could not read or write',
+  HQ_MQTT_FAILED: 'the MQTT link failed',
+  HQ_VERIFY_POOL_FAILED: 'a signature-verification worker failed',
+  HQ_CLI_USAGE: 'unknown command or flag, or a missing or malformed flag value',
+} as const;
+
+export type HqCode = keyof typeof hqCodes;
+
+export function isHqCode(value: string): value is HqCode {
+  return Object.hasOwn(hqCodes, value);
+}
+
+export interface HqProblem {
+  readonly code: HqCode;
+  /** The field or flag at fault, when there is one. */
+  readonly field?: string;
+  readonly message: string;
+}
+
+/** Operating error: thrown with a stable code, the original error as `cause`, and safe details. */
+export class HqError extends Error {
+  readonly code: HqCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Every problem found, all at once (R21), when the error reports several. */
+  readonly problems: readonly HqProblem[];
+
+  constructor(
+    code: HqCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown>; problems?: readonly HqProblem[] } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HqError';
+    this.code = code;
+    this.details = options.details ?? {};
+    this.problems = options.problems ?? [{ code, message }];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      details: this.details,
+      problems: this.problems,
+    };
+  }
+}

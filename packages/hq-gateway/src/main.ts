@@ -1,0 +1,164 @@
+// Wiring: the one place (with src/cli/) that reads config and puts adapters together.
+// `startGateway(options)` runs HQ in-process: SQLite store, bank simulator, verification worker
+// pool, ledger mirror, ingest pipeline and the MQTT link. The demo embeds it next to an aedes
+// broker; `hq serve` runs it from a config file.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type CalendarYear,
+  createWorkingCalendar,
+  parseCalendarYear,
+  standardFeeSchedule,
+} from '@bianmin/core-ledger';
+import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
+import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
+import { VerifyPool } from './adapters/crypto/verify-pool.js';
+import { MqttLink } from './adapters/mqtt/mqtt-link.js';
+import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { IngestPipeline } from './app/ingest-pipeline.js';
+import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
+import { LedgerMirror } from './domain/ledger-mirror.js';
+import { HqError } from './errors.js';
+import { ingestQueueMax } from './limits.js';
+import { type Clock, systemClock } from './ports/clock.js';
+import { type Log, silentLog } from './ports/log.js';
+
+export interface GatewayOptions {
+  /** SQLite file of the HQ store (':memory:' for a throw-away run). */
+  readonly dbPath: string;
+  /** mqtt://host:port of Mosquitto, aedes or any MQTT 3.1.1 broker. */
+  readonly brokerUrl: string;
+  readonly mqttUsername?: string;
+  readonly mqttPassword?: string;
+  /** Fixed client id of the persistent session. Default "hq-gateway". */
+  readonly clientId?: string;
+  readonly sharedGroup?: string;
+  /** PEM of HQ's P-256 private key (signs acks, authorisation responses, configs, commands). */
+  readonly hqKeyPem: string;
+  /** The bank simulator's AES-128 TPK (16 bytes): the PIN pads' terminal PIN key. */
+  readonly tpk: Uint8Array;
+  /** Working-day calendars; default: every cn-YYYY.json in data/calendar. */
+  readonly calendarYears?: readonly CalendarYear[];
+  readonly calendarDir?: string;
+  /** Verification worker threads; default cores - 1 (at least 1); 0 verifies inline. */
+  readonly verifyWorkers?: number;
+  readonly bankAccounts?: readonly BankAccountSeed[];
+  readonly stationDefaults?: StationDefaults;
+  readonly log?: Log;
+  readonly clock?: Clock;
+  /** After start, ask every station to resend what HQ has not acknowledged. Default true. */
+  readonly resendOnStart?: boolean;
+}
+
+export interface Gateway {
+  readonly pipeline: IngestPipeline;
+  readonly operations: HqOperations;
+  readonly store: SqliteStore;
+  readonly bank: BankSimulator;
+  readonly link: MqttLink;
+  readonly hqKey: LoadedHqKey;
+  /** Commit what is pending and wait for background work (tests, demo summaries). */
+  flush(): Promise<void>;
+  /** Flush, disconnect, stop the workers, close the store. */
+  stop(): Promise<void>;
+}
+
+export const defaultCalendarDir = fileURLToPath(new URL('../../../data/calendar/', import.meta.url));
+
+export function loadCalendarYears(dir: string): CalendarYear[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /^cn-\d{4}\.json$/.test(name));
+  } catch (error) {
+    throw new HqError('HQ_FILE_UNREADABLE', `cannot read the calendar folder ${dir}`, { cause: error });
+  }
+  return names.map((name) => {
+    const parsed = parseCalendarYear(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    if (!parsed.ok) {
+      throw new HqError('HQ_CONFIG_INVALID', `calendar ${name} is invalid`, {
+        problems: parsed.problems.map((p) => ({
+          code: 'HQ_CONFIG_INVALID',
+          field: p.field,
+          message: p.message,
+        })),
+      });
+    }
+    return parsed.value;
+  });
+}
+
+/** HQ's ledger mirror rebuilt from the store (CLI commands that need HQ's quota view). */
+export function createLedgerMirror(calendarYears: readonly CalendarYear[]): LedgerMirror {
+  return new LedgerMirror({
+    calendar: createWorkingCalendar([...calendarYears]),
+    feeSchedules: [standardFeeSchedule('2025-01-01')],
+  });
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.log ?? silentLog;
+  const clock = options.clock ?? systemClock;
+  const hqKey = hqKeyFromPem(options.hqKeyPem);
+  const calendarYears = options.calendarYears ?? loadCalendarYears(options.calendarDir ?? defaultCalendarDir);
+  const store = new SqliteStore({ path: options.dbPath });
+  const bank = new BankSimulator(store.db, options.tpk);
+  if (options.bankAccounts !== undefined) bank.seedAccounts(options.bankAccounts);
+  const verifier = new VerifyPool(
+    options.verifyWorkers === undefined ? {} : { workers: options.verifyWorkers },
+  );
+  const link = new MqttLink({
+    url: options.brokerUrl,
+    clientId: options.clientId ?? 'hq-gateway',
+    log,
+    ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
+    ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
+    ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
+  });
+  const ledger = createLedgerMirror(calendarYears);
+  const pipeline = new IngestPipeline({ store, verifier, bank, publisher: link, clock, hqKey, ledger, log });
+  const operations = new HqOperations({
+    store,
+    hqKey,
+    clock,
+    publisher: link,
+    defaults: options.stationDefaults ?? stationDefaults,
+    quotaOf: async (stationId) => ({
+      quotaFen: ledger.quotaFenAvailable(stationId),
+      throughSeq: pipeline.ackedSeq(stationId),
+    }),
+    onEnrolled: (station) => pipeline.addStation(station),
+  });
+  try {
+    await verifier.ready();
+    await pipeline.start();
+    await link.connect((topic, payload) => {
+      pipeline.handleMessage(topic, payload);
+      return pipeline.queueLength >= ingestQueueMax ? pipeline.waitForRoom() : undefined;
+    });
+    if (options.resendOnStart ?? true) await pipeline.requestResendAll();
+  } catch (error) {
+    await link.close();
+    await verifier.close();
+    await store.close();
+    throw error;
+  }
+  let stopped = false;
+  return {
+    pipeline,
+    operations,
+    store,
+    bank,
+    link,
+    hqKey,
+    flush: () => pipeline.flush(),
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      await pipeline.close();
+      await link.close();
+      await verifier.close();
+      await store.close();
+    },
+  };
+}

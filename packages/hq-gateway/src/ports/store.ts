@@ -1,0 +1,118 @@
+// The Store port: everything HQ keeps. SQLite (better-sqlite3, WAL, synchronous=FULL) implements
+// it today; a later issue adds PostgreSQL, hence every method is async and batch-shaped (one
+// round trip per ingest batch, not per event).
+import type {
+  DiscrepancyRecord,
+  GapRecord,
+  QuarantineRecord,
+  StationEvent,
+  StationRecord,
+  StationStatus,
+} from '../domain/types.js';
+
+export interface StoredEventRef {
+  readonly eventId: string;
+  readonly stationId: string;
+  readonly seq: number;
+  readonly envelopeSha256: string;
+}
+
+/** The station's sequence state at start-up. */
+export interface StationSeqState {
+  readonly stationId: string;
+  readonly ackedSeq: number;
+  /** Stored seqs above ackedSeq (out-of-order arrivals not yet contiguous). */
+  readonly storedAbove: readonly number[];
+}
+
+/** What one ingest batch writes, in one transaction. */
+export interface IngestBatch {
+  readonly events: readonly StationEvent[];
+  readonly quarantined: readonly QuarantineRecord[];
+  readonly discrepancies: readonly DiscrepancyRecord[];
+  readonly gapsOpened: readonly GapRecord[];
+  /** Seqs that filled part of an open gap: the store narrows or closes those gaps. */
+  readonly gapFills: ReadonlyArray<{
+    readonly stationId: string;
+    readonly seq: number;
+    readonly atMs: number;
+  }>;
+  /** New cumulative ack point per station. */
+  readonly ackedSeqs: ReadonlyMap<string, number>;
+  readonly statuses: readonly StationStatus[];
+}
+
+export interface QuotaPurchaseRecord {
+  readonly purchaseId: string;
+  readonly stationId: string;
+  readonly amountFen: number;
+  readonly quotaFenAfter: number;
+  readonly recordedAtMs: number;
+}
+
+export interface ConfigRecord {
+  readonly stationId: string;
+  readonly version: number;
+  readonly issuedAtMs: number;
+  /** The signed envelope as published. */
+  readonly envelope: Uint8Array;
+  readonly summary: Readonly<Record<string, unknown>>;
+}
+
+export interface ReconciliationRecord {
+  readonly stationId: string;
+  readonly businessDate: string;
+  readonly closeEventId: string;
+  readonly reconciledAtMs: number;
+  readonly differences: ReadonlyArray<{ readonly code: string; readonly detail: string }>;
+}
+
+export interface StoreCounts {
+  readonly events: number;
+  readonly quarantinedByReason: Readonly<Record<string, number>>;
+  readonly discrepancies: number;
+  readonly openGaps: number;
+  readonly stations: number;
+}
+
+export interface DailyTotals {
+  readonly stationId: string;
+  readonly businessDate: string;
+  readonly rows: ReadonlyArray<{
+    readonly kind: string;
+    readonly count: number;
+    readonly amountFen: number;
+    readonly feeFen: number;
+  }>;
+}
+
+export interface Store {
+  enrolStation(station: StationRecord): Promise<'enrolled' | 'unchanged'>;
+  getStation(stationId: string): Promise<StationRecord | undefined>;
+  listStations(): Promise<StationRecord[]>;
+  loadSeqStates(): Promise<StationSeqState[]>;
+  loadStatuses(): Promise<StationStatus[]>;
+  /** The stored events among these ids. */
+  findEvents(eventIds: readonly string[]): Promise<Map<string, StoredEventRef>>;
+  /** All events of a station in seq order (HQ rebuilds its ledger mirror from them at start-up). */
+  eventsOfStation(stationId: string): Promise<StationEvent[]>;
+  eventsOfDay(stationId: string, businessDate: string): Promise<StationEvent[]>;
+  /** The station's latest stored daily close before `beforeSeq` (the R7 hash chain). */
+  previousClose(stationId: string, beforeSeq: number): Promise<StationEvent | undefined>;
+  commitBatch(batch: IngestBatch): Promise<void>;
+  /** Stored withdrawal completions whose bank settlement is not yet confirmed (re-driven at start). */
+  pendingSettlements(): Promise<StationEvent[]>;
+  markSettled(eventId: string, outcome: string): Promise<void>;
+  recordQuotaPurchase(purchase: QuotaPurchaseRecord): Promise<void>;
+  quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
+  saveConfig(config: ConfigRecord): Promise<void>;
+  latestConfig(stationId: string): Promise<ConfigRecord | undefined>;
+  saveReconciliation(record: ReconciliationRecord): Promise<void>;
+  reconciliations(businessDate: string): Promise<ReconciliationRecord[]>;
+  quarantine(limit: number): Promise<QuarantineRecord[]>;
+  discrepancies(limit: number): Promise<DiscrepancyRecord[]>;
+  openGaps(limit: number): Promise<GapRecord[]>;
+  dailyTotals(businessDate: string): Promise<DailyTotals[]>;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}

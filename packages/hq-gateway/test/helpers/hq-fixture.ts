@@ -1,0 +1,100 @@
+// Shared set-up for HQ integration tests: a real Mosquitto (test/helpers/mosquitto.ts) with one
+// user per station, an HQ key, a test TPK, a temp SQLite file, and the gateway started in-process
+// (startGateway) with simulated stations enrolled and connected. `until` waits for a condition
+// by listening to the pipeline's events, never by sleeping.
+import { randomBytes } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type MosquittoBroker, startMosquitto } from '../../../../test/helpers/mosquitto.js';
+import type { BankAccountSeed } from '../../src/adapters/bank-sim/bank-sim.js';
+import { generateHqKeyPem } from '../../src/adapters/crypto/hq-key.js';
+import { type Gateway, startGateway } from '../../src/main.js';
+import { SimStation } from './station-sim.js';
+
+export interface HqFixture {
+  readonly broker: MosquittoBroker;
+  readonly dir: string;
+  readonly dbPath: string;
+  readonly hqKeyPem: string;
+  readonly hqPublicKeyPem: string;
+  readonly tpk: Uint8Array;
+  readonly stations: SimStation[];
+  gateway: Gateway;
+  startGateway(): Promise<Gateway>;
+  close(): Promise<void>;
+}
+
+export async function startHqFixture(
+  stationIds: readonly string[],
+  options: { bankAccounts?: readonly BankAccountSeed[]; verifyWorkers?: number } = {},
+): Promise<HqFixture> {
+  const broker = await startMosquitto({ stationIds });
+  const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
+  const dbPath = join(dir, 'hq.sqlite');
+  const { privateKeyPem, publicKeyPem } = generateHqKeyPem();
+  const tpk = new Uint8Array(randomBytes(16));
+  const start = (): Promise<Gateway> =>
+    startGateway({
+      dbPath,
+      brokerUrl: broker.url,
+      mqttUsername: 'hq',
+      mqttPassword: broker.password('hq'),
+      hqKeyPem: privateKeyPem,
+      tpk,
+      verifyWorkers: options.verifyWorkers ?? 1,
+      resendOnStart: false,
+      ...(options.bankAccounts === undefined ? {} : { bankAccounts: options.bankAccounts }),
+    });
+  const gateway = await start();
+  const stations = stationIds.map((id) => new SimStation(id));
+  for (const station of stations) {
+    await gateway.operations.enrol(station.enrolmentRequest());
+    await station.connect(broker.url, broker.password(station.stationId), publicKeyPem);
+  }
+  const fixture: HqFixture = {
+    broker,
+    dir,
+    dbPath,
+    hqKeyPem: privateKeyPem,
+    hqPublicKeyPem: publicKeyPem,
+    tpk,
+    stations,
+    gateway,
+    async startGateway() {
+      fixture.gateway = await start();
+      return fixture.gateway;
+    },
+    async close() {
+      for (const station of stations) await station.close();
+      await fixture.gateway.stop();
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+/** Resolve once `check()` is true, re-checking whenever `emitter` emits one of `events`. */
+export async function until(
+  emitter: EventEmitter,
+  events: readonly string[],
+  check: () => boolean,
+): Promise<void> {
+  while (!check()) {
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        for (const event of events) emitter.off(event, done);
+        emitter.off('fatal', fail);
+        resolve();
+      };
+      const fail = (error: Error): void => {
+        for (const event of events) emitter.off(event, done);
+        reject(error);
+      };
+      for (const event of events) emitter.on(event, done);
+      emitter.once('fatal', fail);
+    });
+  }
+}
