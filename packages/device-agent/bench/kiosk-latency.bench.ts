@@ -3,12 +3,15 @@
 // durable in the outbox; resident memory idle and under load; outbox drain rate through a real
 // Mosquitto after an outage of 10,000 events. Baselines in the same run: one bare SQLite
 // synchronous=FULL commit and one bare SoftHSM signature (the floor of each path).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downTopic, openVerifiedEnvelope, PayloadType } from '@bianmin/wire';
 import Database from 'better-sqlite3';
 import { startMosquitto } from '../../../test/helpers/mosquitto.js';
+import { OperatorClient } from '../src/adapters/operator-api/client.js';
 import { KioskDb } from '../src/adapters/sqlite/kiosk-db.js';
 import { KioskAgent, systemClock } from '../src/agent.js';
 import { FakeHq } from '../test/agent/fake-hq.js';
@@ -23,6 +26,7 @@ import {
 } from '../test/agent/helpers.js';
 
 const STATION = 'BENCH01';
+const MEMORY_STATION = 'BENCH02';
 const withdrawals = Number(process.env.KIOSK_BENCH_WITHDRAWALS ?? 300);
 const payments = Number(process.env.KIOSK_BENCH_PAYMENTS ?? 1000);
 const drainEvents = Number(process.env.KIOSK_BENCH_DRAIN ?? 10_000);
@@ -35,6 +39,80 @@ const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const openHours = ALWAYS_OPEN;
 
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-bench-'));
+
+function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? Number.NaN) * 1024;
+}
+
+/** Runs the agent as its own process (test/agent/kill-child.mjs) and samples its RSS idle and under load. */
+async function measureAgentProcess(
+  brokerUrl: string,
+  mqttPassword: string,
+): Promise<{ idle: number; peak: number; operations: number }> {
+  const operatorToken = randomBytes(16).toString('hex');
+  const socketPath = join(dir, 'mem.sock');
+  const args = JSON.stringify({
+    stationId: MEMORY_STATION,
+    dbPath: join(dir, 'mem.db'),
+    socketPath,
+    operatorToken,
+    brokerUrl,
+    mqttPassword,
+    tokenLabel: uk.tokenLabel,
+    pinFile: uk.pinFile,
+    keyId: uk.keyId,
+    hqKeyId: hq.keyId,
+    hqPublicKeyPem: hq.pinned()[0]!.publicKey,
+  });
+  const nodeFlags = (process.env.KIOSK_AGENT_NODE_FLAGS ?? '--max-semi-space-size=2')
+    .split(' ')
+    .filter((flag) => flag !== '');
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, join(import.meta.dirname, '../test/agent/kill-child.mjs'), args],
+    {
+      env: { ...process.env, ...uk.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
+      child.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
+    });
+    const client = new OperatorClient({ kind: 'unix', socketPath }, operatorToken);
+    for (;;) {
+      const status = (await client.get('/v1/status')).body as { configVersion: number; link: string };
+      if (status.configVersion > 0 && status.link === 'online') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const idle = rssOf(child.pid!);
+    let peak = idle;
+    let operations = 0;
+    for (let i = 0; i < 2000; i += 1) {
+      await client.post('/v1/bill-payments', {
+        billerKind: 'WATER',
+        billerCode: 'W',
+        accountNumber: 'A',
+        amountFen: 100,
+      });
+      operations += 1;
+      if (i % 20 === 0) {
+        const started = await client.post('/v1/withdrawals', { amountFen: 10_000 });
+        const txId = (started.body.withdrawal as { txId?: string } | undefined)?.txId;
+        if (txId !== undefined) await client.post(`/v1/withdrawals/${txId}/confirm-cash`);
+        operations += 2;
+      }
+      if (i % 50 === 0) peak = Math.max(peak, rssOf(child.pid!));
+    }
+    peak = Math.max(peak, rssOf(child.pid!));
+    return { idle, peak, operations };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
 const uk = softHsmSigner('BENCH');
 const hq = new HqKey();
 try {
@@ -104,7 +182,11 @@ try {
   };
   memLink.deliver(
     downTopic(STATION, 'config'),
-    hq.config(STATION, { quotaFenBalance: 1_000_000_000, serviceHours: openHours }),
+    hq.config(STATION, {
+      quotaFenBalance: 1_000_000_000,
+      quotaPurchases: [{ purchaseId: 'P-BIG', amountFen: 1_000_000_000, purchasedAtMs: Date.now() }],
+      serviceHours: openHours,
+    }),
   );
   while (agent.status().configVersion === 0) await new Promise((resolve) => setImmediate(resolve));
   const rssIdle = process.memoryUsage.rss();
@@ -134,15 +216,20 @@ try {
   paymentMs.sort((a, b) => a - b);
 
   // Drain: 10,000 events stored while the broker is down, then drained through Mosquitto.
-  const broker = await startMosquitto({ stationIds: [STATION] });
+  const broker = await startMosquitto({ stationIds: [STATION, MEMORY_STATION] });
   const fakeHq = new FakeHq(broker.url, broker.password('hq'), hq, uk.publicKeyPem);
   let drainPerS = Number.NaN;
+  let childRss = { idle: Number.NaN, peak: Number.NaN, operations: 0 };
   let brokerPerS = Number.NaN;
   try {
     await fakeHq.start();
     await fakeHq.publishConfig(
       STATION,
-      hq.config(STATION, { quotaFenBalance: 1_000_000_000, serviceHours: openHours }),
+      hq.config(STATION, {
+        quotaFenBalance: 1_000_000_000,
+        quotaPurchases: [{ purchaseId: 'P-BIG', amountFen: 1_000_000_000, purchasedAtMs: Date.now() }],
+        serviceHours: openHours,
+      }),
     );
     const db2 = new KioskDb({ path: join(dir, 'drain.db') });
     const agent2 = await KioskAgent.open({
@@ -200,6 +287,23 @@ try {
     brokerPerS = 5000 / ((Date.now() - rawStart) / 1000);
     void before;
     await rawClient.endAsync();
+    await fakeHq.stop();
+    // A fresh HQ (its seq bookkeeping is per run) and a second station for the agent process.
+    const memoryHq = new FakeHq(broker.url, broker.password('hq'), hq, uk.publicKeyPem);
+    await memoryHq.start();
+    await memoryHq.publishConfig(
+      MEMORY_STATION,
+      hq.config(MEMORY_STATION, {
+        quotaFenBalance: 1_000_000_000,
+        quotaPurchases: [{ purchaseId: 'P-BIG', amountFen: 1_000_000_000, purchasedAtMs: Date.now() }],
+        serviceHours: openHours,
+      }),
+    );
+    try {
+      childRss = await measureAgentProcess(broker.url, broker.password(MEMORY_STATION));
+    } finally {
+      await memoryHq.stop();
+    }
   } finally {
     await fakeHq.stop();
     await broker.close();
@@ -209,7 +313,8 @@ try {
     `kiosk latency, PIN block received -> auth request journaled (fsync) + signed, n=${latencies.length}: p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms (floor p99 <= 20 ms)`,
     `kiosk latency, bill payment -> signed event durable in outbox, n=${paymentMs.length}: p50 ${pct(paymentMs, 50).toFixed(2)} ms, p99 ${pct(paymentMs, 99).toFixed(2)} ms`,
     `baseline: bare SQLite FULL commit p50 ${pct(commitNs, 50).toFixed(2)} ms, p99 ${pct(commitNs, 99).toFixed(2)} ms; bare SoftHSM sign p50 ${pct(signNs, 50).toFixed(2)} ms, p99 ${pct(signNs, 99).toFixed(2)} ms; ratio payment p50 / (commit+sign) p50 = ${(pct(paymentMs, 50) / (pct(commitNs, 50) + pct(signNs, 50))).toFixed(2)}`,
-    `kiosk memory RSS: idle ${mb(rssIdle)} MB, peak under load ${mb(rssPeak)} MB (floor <= 120 MB; bench process includes the fake HQ client)`,
+    `kiosk agent process (node ${process.env.KIOSK_AGENT_NODE_FLAGS ?? '--max-semi-space-size=2'} over dist/, real SQLite + SoftHSM + Mosquitto) RSS: idle ${mb(childRss.idle)} MB, peak under load ${mb(childRss.peak)} MB over ${childRss.operations} operations (floor <= 120 MB)`,
+    `bench process RSS (tsx + agent + fake HQ in one process): idle ${mb(rssIdle)} MB, peak ${mb(rssPeak)} MB`,
     `outbox drain after an outage of ${drainEvents} events: ${drainPerS.toFixed(0)} events/s acked end to end; raw broker QoS 1 publish ${brokerPerS.toFixed(0)} msg/s; ratio ${(drainPerS / brokerPerS).toFixed(2)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,12 +7,7 @@
 // out cash, the link publishes). All appends run one at a time through #writer, so seq numbers
 // are contiguous although signing is asynchronous.
 import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
-import {
-  checkServiceHours,
-  closeHash,
-  GENESIS_HASH,
-  type DayTotals as LedgerDayTotals,
-} from '@bianmin/core-ledger';
+import { checkServiceHours, LEDGER_CODES, type LedgerCode, type LedgerCommand } from '@bianmin/core-ledger';
 import { type bianmin, downTopic, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
@@ -32,6 +27,7 @@ import {
   msUntilNextMidnight,
 } from './domain/tx/business-day.js';
 import { openHqEnvelope, signEnvelope, type WirePayload } from './domain/tx/envelope.js';
+import { KioskLedger } from './domain/tx/kiosk-ledger.js';
 import { makeReceiptNumber } from './domain/tx/receipt.js';
 import {
   applyWithdrawalEvent,
@@ -113,10 +109,17 @@ export interface KioskAgentOptions {
   readonly makeLink?: (options: MqttLinkOptions) => PublisherPort;
 }
 
+/** Ledger refusals the counter app knows under an agent code; the message keeps the ledger code. */
+const LEDGER_TO_AGENT: Partial<Record<LedgerCode, string>> = {
+  LEDGER_QUOTA_INSUFFICIENT: 'AGENT_TX_QUOTA_EXCEEDED',
+  LEDGER_OUTSIDE_SERVICE_HOURS: 'AGENT_TX_OUTSIDE_SERVICE_HOURS',
+  LEDGER_IN_MAINTENANCE_WINDOW: 'AGENT_TX_OUTSIDE_SERVICE_HOURS',
+  LEDGER_STATION_NO_ORG_CODE: 'AGENT_TX_NO_CONFIG',
+  LEDGER_STATION_NO_QUOTA_ACCOUNT: 'AGENT_TX_NO_CONFIG',
+};
+
 const META_HQ_CONFIG = 'hq_config_envelope_b64';
 const META_BD_SEQ = 'bd_seq';
-const META_LAST_CLOSE_HASH = 'last_close_hash';
-const META_CLOSE_SEQUENCE = 'close_sequence';
 const metaReceiptCounter = (date: string) => `receipt_counter:${date}`;
 const metaPurchase = (purchaseId: string) => `quota_purchase:${purchaseId}`;
 const metaClose = (date: string) => `daily_close:${date}`;
@@ -148,7 +151,8 @@ export class KioskAgent implements OperatorPort {
   readonly #withdrawals = new Map<string, WithdrawalState>();
   readonly #pendingAuth = new Map<string, PendingAuth>();
   /** (seq, quota delta) of every quota-moving event, for the balance since HQ's last count. */
-  readonly #quotaDeltas: { seq: number; deltaFen: number }[] = [];
+  readonly #ledger: KioskLedger;
+  #replaying = false;
   readonly #days = new Map<string, DayTotals>();
   #config: ActiveConfig | null = null;
   #writer: Promise<unknown> = Promise.resolve();
@@ -162,6 +166,7 @@ export class KioskAgent implements OperatorPort {
     this.#db = options.db;
     this.#log = options.logger.child({ component: 'agent', stationId: options.stationId });
     this.#bootedAtMs = options.clock.nowMs();
+    this.#ledger = new KioskLedger(options.stationId);
     this.#hqKeys = new Map(
       options.hqPublicKeys.map((key) => [
         key.keyId,
@@ -229,8 +234,8 @@ export class KioskAgent implements OperatorPort {
       });
     }
     const agent = new KioskAgent(options);
-    agent.#replay();
     agent.#loadConfig();
+    agent.#replay();
     await agent.#recover();
     return agent;
   }
@@ -257,7 +262,9 @@ export class KioskAgent implements OperatorPort {
   // ---------------------------------------------------------------- start-up
 
   #replay(): void {
+    this.#replaying = true;
     for (const row of this.#db.rows(0)) this.#absorb(row);
+    this.#replaying = false;
     this.#log.info(
       { rows: this.#db.rowCount(), lastEventSeq: this.#db.headSeq(), outboxDepth: this.#db.depth() },
       'journal verified and replayed',
@@ -272,8 +279,11 @@ export class KioskAgent implements OperatorPort {
       const state = this.#withdrawals.get(row.txId) ?? null;
       this.#withdrawals.set(row.txId, applyWithdrawalEvent(row.txId, state, event));
     }
-    if (typeof payload.quotaDeltaFen === 'number' && row.eventSeq !== null) {
-      this.#quotaDeltas.push({ seq: row.eventSeq, deltaFen: payload.quotaDeltaFen });
+    // Start-up replays the ledger commands the rows carry; live, the caller already applied them.
+    if (this.#replaying && payload.ledger !== undefined) {
+      const result = this.#ledger.replay(payload.ledger as LedgerCommand);
+      if (!result.ok)
+        this.#log.warn({ code: result.code, index: row.index }, 'journaled ledger command refused on replay');
     }
     const type = payload.businessType as BusinessTypeName | undefined;
     if (type !== undefined && row.eventSeq !== null && typeof payload.businessDate === 'string') {
@@ -297,6 +307,7 @@ export class KioskAgent implements OperatorPort {
       return;
     }
     this.#config = toActiveConfig(opened.opened.body);
+    this.#ledger.configure(this.#config);
   }
 
   async #recover(): Promise<void> {
@@ -351,8 +362,10 @@ export class KioskAgent implements OperatorPort {
     payload: Record<string, unknown>,
     wire?: WirePayload,
     metaUpdates?: Record<string, string>,
+    ledger?: { readonly command: LedgerCommand; readonly alreadyApplied: boolean },
   ): Promise<JournalRow> {
     const createdAtMs = this.#o.clock.nowMs();
+    if (ledger !== undefined) payload = { ...payload, ledger: ledger.command };
     let event: { seq: number; eventId: string; payloadType: string; envelopeBytes: Uint8Array } | undefined;
     if (wire !== undefined) {
       const seq = this.#db.nextEventSeq();
@@ -377,6 +390,7 @@ export class KioskAgent implements OperatorPort {
       ...(metaUpdates === undefined ? {} : { metaUpdates }),
     });
     this.#absorb(row);
+    if (ledger !== undefined && !ledger.alreadyApplied) this.#applyLedger(ledger.command);
     if (event !== undefined) this.#link.outboxChanged();
     return row;
   }
@@ -398,7 +412,7 @@ export class KioskAgent implements OperatorPort {
   }
 
   /** R4, R20 and the per-transaction limit, all at once (R21). */
-  #commonChecks(amountFen: number, limitFen: number): RefusalReason[] {
+  #commonChecks(amountFen: number, limitFen: number, checkHours = true): RefusalReason[] {
     const reasons: RefusalReason[] = [];
     const config = this.#config;
     if (config === null || config.orgCode === '' || config.quotaAccountId === '') {
@@ -409,7 +423,7 @@ export class KioskAgent implements OperatorPort {
       return reasons;
     }
     const hours = config.serviceHours;
-    for (const ledgerCode of checkServiceHours(hours, this.#o.clock.nowMs())) {
+    for (const ledgerCode of checkHours ? checkServiceHours(hours, this.#o.clock.nowMs()) : []) {
       reasons.push({
         code: 'AGENT_TX_OUTSIDE_SERVICE_HOURS',
         message: `${ledgerCode}: outside service hours (R20)`,
@@ -424,13 +438,20 @@ export class KioskAgent implements OperatorPort {
     return reasons;
   }
 
+  /** The station's quota left (R2), from core-ledger; null before the first HQ config. */
   quotaFenAvailable(): number | null {
-    const config = this.#config;
-    if (config === null) return null;
-    let available = config.quotaFenBalance;
-    const throughSeq = config.quotaBalanceThroughSeq;
-    for (const delta of this.#quotaDeltas) if (delta.seq > throughSeq) available += delta.deltaFen;
-    return available;
+    return this.#config === null ? null : this.#ledger.quotaFenAvailable();
+  }
+
+  /** Applies a ledger command for a step that already happened (bank answer, cash handed out). */
+  #applyLedger(command: LedgerCommand): void {
+    const result = this.#ledger.apply(command);
+    if (!result.ok) {
+      this.#log.warn(
+        { code: result.code, reasons: result.reasons, id: command.id },
+        'ledger refused a step that happened',
+      );
+    }
   }
 
   #feeFor(kind: FeeKind): { feeFen: number; version: number } {
@@ -544,7 +565,11 @@ export class KioskAgent implements OperatorPort {
     });
     await this.#step(txId, { kind: 'withdrawal.auth_requested', requestId, deadlineAtMs });
     const timer = this.#o.clock.setTimer(timeoutMs, () => this.#pendingAuth.get(requestId)?.resolve(null));
-    void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope);
+    // Offline: the request never left, so waiting out the timeout only keeps the customer standing;
+    // settle at once (the reversal is harmless for a request HQ never saw).
+    void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope).then((sent) => {
+      if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
+    });
     const response = await answer;
     timer.cancel();
     this.#pendingAuth.delete(requestId);
@@ -586,6 +611,19 @@ export class KioskAgent implements OperatorPort {
         state.txId,
         { authCode: response.bankReference, feeFen },
         { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED, body },
+        undefined,
+        {
+          command: {
+            type: 'withdrawal-hold',
+            id: state.txId,
+            atMs: now,
+            stationId: this.#o.stationId,
+            cardToken: state.cardToken,
+            amountFen: state.amountFen,
+            feeFen,
+          },
+          alreadyApplied: false,
+        },
       );
     });
   }
@@ -633,6 +671,17 @@ export class KioskAgent implements OperatorPort {
         // R7 REVERSAL line: the kiosk held nothing for a request it never saw answered.
         { reasonCode, businessType: 'REVERSAL', businessDate: businessDateOf(now), amountFen: 0, feeFen: 0 },
         { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_REVERSED, body },
+        undefined,
+        {
+          command: {
+            type: 'withdrawal-reverse',
+            id: `${state.txId}:reverse`,
+            atMs: now,
+            stationId: this.#o.stationId,
+            holdId: state.txId,
+          },
+          alreadyApplied: false,
+        },
       );
     });
   }
@@ -655,6 +704,11 @@ export class KioskAgent implements OperatorPort {
         state.txId,
         { reasonCode },
         { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_VOIDED, body },
+        undefined,
+        {
+          command: { type: 'withdrawal-void', id: `${state.txId}:void`, atMs: now, holdId: state.txId },
+          alreadyApplied: false,
+        },
       );
     });
   }
@@ -693,6 +747,10 @@ export class KioskAgent implements OperatorPort {
         },
         { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_POSTED, body },
         receipt.metaUpdates,
+        {
+          command: { type: 'withdrawal-post', id: `${txId}:post`, atMs: now, holdId: txId },
+          alreadyApplied: false,
+        },
       );
     });
     const after = this.#withdrawals.get(txId)!;
@@ -812,36 +870,67 @@ export class KioskAgent implements OperatorPort {
     return this.#serially(async () => {
       const previous = this.#db.rowsOfTx(txId);
       if (previous.length > 0) return this.#replayPayment(previous, kind, amountFen, details);
-      const reasons = this.#commonChecks(amountFen, limitFen);
-      const available = this.quotaFenAvailable();
-      if (available !== null && amountFen > available) {
-        reasons.push({
-          code: 'AGENT_TX_QUOTA_EXCEEDED',
-          message: `quota ${available} fen is less than ${amountFen} fen (R2)`,
-        });
-      }
-      if (reasons.length > 0) return refusal(...reasons);
+      // R4 and the per-transaction limit here; R2 (quota), R6 (fee) and R20 (hours) by core-ledger.
+      const reasons = this.#commonChecks(amountFen, limitFen, false);
+      if (reasons.some((reason) => reason.code === 'AGENT_TX_NO_CONFIG')) return refusal(...reasons);
       const now = this.#o.clock.nowMs();
       const businessDate = businessDateOf(now);
-      const receipt = this.#nextReceipt(businessDate);
-      const quotaFenAfter = (available ?? 0) - amountFen;
       const fee = this.#feeFor(businessType as FeeKind);
-      const row = await this.#append(
-        kind,
-        txId,
-        {
-          ...details,
-          businessType,
-          businessDate,
-          amountFen,
-          feeFen: fee.feeFen,
-          quotaDeltaFen: -amountFen,
-          quotaFenAfter,
-          receiptNumber: receipt.receiptNumber,
-        },
-        makeBody(txId, quotaFenAfter, receipt.receiptNumber, now, fee),
-        receipt.metaUpdates,
-      );
+      const command: LedgerCommand =
+        businessType === 'BILL_PAYMENT'
+          ? {
+              type: 'bill-payment',
+              id: txId,
+              atMs: now,
+              stationId: this.#o.stationId,
+              amountFen,
+              feeFen: fee.feeFen,
+              billerCode: details.billerCode ?? '',
+              billAccountNo: details.accountNumber ?? '',
+            }
+          : {
+              type: 'mobile-topup',
+              id: txId,
+              atMs: now,
+              stationId: this.#o.stationId,
+              amountFen,
+              feeFen: fee.feeFen,
+              phoneNumber: details.phoneNumber ?? '',
+            };
+      const result = this.#ledger.apply(command);
+      if (!result.ok) {
+        for (const code of result.reasons) {
+          reasons.push({ code: LEDGER_TO_AGENT[code] ?? code, message: `${code}: ${LEDGER_CODES[code]}` });
+        }
+      }
+      if (reasons.length > 0) {
+        if (result.ok) this.#ledger.undo(command.id);
+        return refusal(...reasons);
+      }
+      const receipt = this.#nextReceipt(businessDate);
+      const quotaFenAfter = this.#ledger.quotaFenAvailable();
+      let row: JournalRow;
+      try {
+        row = await this.#append(
+          kind,
+          txId,
+          {
+            ...details,
+            businessType,
+            businessDate,
+            amountFen,
+            feeFen: fee.feeFen,
+            quotaFenAfter,
+            receiptNumber: receipt.receiptNumber,
+          },
+          makeBody(txId, quotaFenAfter, receipt.receiptNumber, now, fee),
+          receipt.metaUpdates,
+          { command, alreadyApplied: true },
+        );
+      } catch (error) {
+        this.#ledger.undo(command.id);
+        throw error;
+      }
       return {
         ok: true,
         payment: {
@@ -884,6 +973,7 @@ export class KioskAgent implements OperatorPort {
 
   // ---------------------------------------------------------------- daily close (R7)
 
+  /** R7: closes a business day through core-ledger (totals, sequence, hash chained to the last close). */
   async dailyClose(businessDate?: string): Promise<Outcome<{ close: DailyCloseView }>> {
     const date = businessDate ?? this.#businessDate();
     return this.#serially(async () => {
@@ -894,89 +984,80 @@ export class KioskAgent implements OperatorPort {
           message: `business day ${date} already closed (seq ${done})`,
         });
       }
-      const day = this.#days.get(date) ?? emptyDay();
-      const lines = BUSINESS_TYPES.map((kind) => {
-        const t = day.byType.get(kind) ?? { count: 0, amountFen: 0, feeFen: 0, quotaFenConsumed: 0 };
-        return {
-          kind,
-          count: t.count,
-          amountFen: t.amountFen,
-          feeFen: t.feeFen,
-          quotaConsumedFen: t.quotaFenConsumed,
-        };
-      });
-      const totals = Object.fromEntries(
-        lines.map((line) => [
-          line.kind,
-          {
-            count: line.count,
-            amountFen: line.amountFen,
-            feeFen: line.feeFen,
-            quotaConsumedFen: line.quotaConsumedFen,
-          },
-        ]),
-      ) as unknown as LedgerDayTotals;
-      const previousHash = this.#db.getMeta(META_LAST_CLOSE_HASH) ?? GENESIS_HASH;
-      const sequence = Number(this.#db.getMeta(META_CLOSE_SEQUENCE) ?? '0') + 1;
       const now = this.#o.clock.nowMs();
-      let holdsPendingCount = 0;
-      for (const state of this.#withdrawals.values())
-        if (state.phase === 'authorised') holdsPendingCount += 1;
-      // R7: sealed by core-ledger's hash over the canonical close, chained to the previous one.
-      const hash = closeHash({
+      const command: LedgerCommand = {
+        type: 'daily-close',
+        id: `close:${date}`,
+        atMs: now,
         stationId: this.#o.stationId,
         businessDate: date,
-        sequence,
-        closedAtMs: now,
-        totals,
-        holdsPendingCount,
-        previousHash,
-      });
-      const quotaClosing = this.quotaFenAvailable() ?? 0;
-      const consumed = lines.reduce((sum, line) => sum + line.quotaConsumedFen, 0);
-      const purchased = totals.QUOTA_PURCHASE.amountFen;
+      };
+      const result = this.#ledger.apply(command);
+      if (!result.ok || result.close === undefined) {
+        const codes = result.ok ? ['LEDGER_OK'] : result.reasons;
+        return refusal(
+          ...codes.map((code) => ({ code, message: `daily close of ${date} refused by the ledger` })),
+        );
+      }
+      const close = result.close;
+      const day = this.#days.get(date) ?? emptyDay();
+      const quotaClosing = this.#ledger.quotaFenAvailable();
+      const totals = close.totals;
       const body = {
         businessDate: date,
-        totals: lines.map((line) => ({
-          kind: TOTALS_KIND_WIRE[line.kind],
-          count: line.count,
-          amountFen: line.amountFen,
-          feeFen: line.feeFen,
-          quotaConsumedFen: line.quotaConsumedFen,
+        totals: BUSINESS_TYPES.map((kind) => ({
+          kind: TOTALS_KIND_WIRE[kind],
+          count: totals[kind].count,
+          amountFen: totals[kind].amountFen,
+          feeFen: totals[kind].feeFen,
+          quotaConsumedFen: totals[kind].quotaConsumedFen,
         })),
-        closeHash: hash,
-        previousCloseHash: previousHash,
+        closeHash: close.hash,
+        previousCloseHash: close.previousHash,
         firstSeq: day.firstSeq,
         lastSeq: day.lastSeq,
-        quotaFenOpening: Math.max(0, quotaClosing + consumed - purchased),
+        quotaFenOpening: Math.max(
+          0,
+          quotaClosing +
+            totals.BILL_PAYMENT.quotaConsumedFen +
+            totals.MOBILE_TOPUP.quotaConsumedFen -
+            totals.QUOTA_PURCHASE.amountFen,
+        ),
         quotaFenClosing: quotaClosing,
-        closedAtMs: now,
-        closeSequence: sequence,
-        holdsPendingCount,
+        closedAtMs: close.closedAtMs,
+        closeSequence: close.sequence,
+        holdsPendingCount: close.holdsPendingCount,
       };
       const seq = this.#db.nextEventSeq();
-      await this.#append(
-        'day.closed',
-        `close-${date}`,
-        { businessDate: date, closeHash: hash, previousCloseHash: previousHash, sequence },
-        { type: PayloadType.PAYLOAD_TYPE_DAILY_CLOSE, body },
-        {
-          [metaClose(date)]: String(seq),
-          [META_LAST_CLOSE_HASH]: hash,
-          [META_CLOSE_SEQUENCE]: String(sequence),
-        },
-      );
+      try {
+        await this.#append(
+          'day.closed',
+          `close-${date}`,
+          {
+            businessDate: date,
+            closeHash: close.hash,
+            previousCloseHash: close.previousHash,
+            sequence: close.sequence,
+          },
+          { type: PayloadType.PAYLOAD_TYPE_DAILY_CLOSE, body },
+          { [metaClose(date)]: String(seq) },
+          { command, alreadyApplied: true },
+        );
+      } catch (error) {
+        this.#ledger.undo(command.id);
+        throw error;
+      }
       return {
         ok: true,
         close: {
           businessDate: date,
           seq,
-          closeHash: hash,
-          totals: lines.map((line) => ({
-            businessType: line.kind,
-            count: line.count,
-            amountFen: line.amountFen,
-            feeFen: line.feeFen,
+          closeHash: close.hash,
+          totals: BUSINESS_TYPES.map((kind) => ({
+            businessType: kind,
+            count: totals[kind].count,
+            amountFen: totals[kind].amountFen,
+            feeFen: totals[kind].feeFen,
           })),
         },
       };
@@ -1083,6 +1164,7 @@ export class KioskAgent implements OperatorPort {
         { [META_HQ_CONFIG]: Buffer.from(envelopeBytes).toString('base64') },
       );
       this.#config = config;
+      this.#ledger.configure(config);
       for (const purchase of config.quotaPurchases) await this.#applyPurchase(purchase, config.configVersion);
       return true;
     });
@@ -1094,15 +1176,28 @@ export class KioskAgent implements OperatorPort {
   ): Promise<void> {
     const amountFen = purchase.amountFen;
     if (this.#db.getMeta(metaPurchase(purchase.purchaseId)) !== null) return;
-    if (!Number.isSafeInteger(amountFen) || amountFen < 50_000) {
+    const now = this.#o.clock.nowMs();
+    const command: LedgerCommand = {
+      type: 'quota-purchase',
+      id: `purchase:${purchase.purchaseId}`,
+      atMs: now,
+      stationId: this.#o.stationId,
+      amountFen,
+    };
+    const result = this.#ledger.apply(command); // R3: at least 50000 fen, decided by core-ledger
+    if (!result.ok) {
       this.#log.warn(
-        { code: 'AGENT_HQ_CONFIG_REFUSED', purchaseId: purchase.purchaseId, amountFen },
-        'quota purchase below 50000 fen (R3) ignored',
+        {
+          code: 'AGENT_HQ_CONFIG_REFUSED',
+          reasons: result.reasons,
+          purchaseId: purchase.purchaseId,
+          amountFen,
+        },
+        'quota purchase refused by the ledger; not applied',
       );
       return;
     }
-    const now = this.#o.clock.nowMs();
-    const quotaFenAfter = (this.quotaFenAvailable() ?? 0) + amountFen;
+    const quotaFenAfter = this.#ledger.quotaFenAvailable();
     const body = {
       purchaseId: purchase.purchaseId,
       amountFen,
@@ -1117,14 +1212,17 @@ export class KioskAgent implements OperatorPort {
       {
         purchaseId: purchase.purchaseId,
         amountFen,
-        quotaDeltaFen: amountFen,
         quotaFenAfter,
         businessType: 'QUOTA_PURCHASE',
         businessDate: businessDateOf(now),
       },
       { type: PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED, body },
       { [metaPurchase(purchase.purchaseId)]: '1' },
-    );
+      { command, alreadyApplied: true },
+    ).catch((error: unknown) => {
+      this.#ledger.undo(command.id);
+      throw error;
+    });
   }
 
   // ---------------------------------------------------------------- status
@@ -1148,11 +1246,14 @@ export class KioskAgent implements OperatorPort {
   dayTotals(
     businessDate: string,
   ): Record<BusinessTypeName, { count: number; amountFen: number; feeFen: number }> {
-    const day = this.#days.get(businessDate) ?? emptyDay();
+    const totals = this.#ledger.dayTotals(businessDate);
     const out = {} as Record<BusinessTypeName, { count: number; amountFen: number; feeFen: number }>;
-    for (const type of BUSINESS_TYPES) {
-      const t = day.byType.get(type);
-      out[type] = { count: t?.count ?? 0, amountFen: t?.amountFen ?? 0, feeFen: t?.feeFen ?? 0 };
+    for (const kind of BUSINESS_TYPES) {
+      out[kind] = {
+        count: totals[kind].count,
+        amountFen: totals[kind].amountFen,
+        feeFen: totals[kind].feeFen,
+      };
     }
     return out;
   }

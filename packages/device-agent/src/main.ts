@@ -8,7 +8,8 @@
 //   BIANMIN_OPERATOR_TOKEN_FILE   the operator credential for the local API (>= 16 characters)
 //   BIANMIN_CARD_TOKEN_KEY_FILE   the card-token HMAC key (hex, >= 16 bytes)
 //   BIANMIN_TPK_KEY_ID            key id of the TPK loaded into the PIN pad (default TPK1)
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
 import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
@@ -94,7 +95,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   process.once('SIGINT', () => void shutdown());
 }
 
-if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, '/'))) {
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const configPath = process.argv[2] ?? process.env.BIANMIN_CONFIG ?? '/etc/bianmin/kiosk.json';
   runAgentProcess(configPath).catch((error: unknown) => {
     process.stderr.write(

@@ -1,0 +1,417 @@
+// Goal: the transaction core end to end in one process: HQ-signed config verified before use,
+// bill payments and top-ups consume quota with every refusal reason at once (R21, R2, R20), a
+// withdrawal goes card → PIN → authorisation → cash confirmed → posted with a checkable receipt
+// (R9), no answer → reversal stored and forwarded, and a restart settles what was in flight.
+// Method: the real SQLite store and a real SoftHSM signer; the link is in memory so the test can
+// play HQ (answers sealed with an HQ key); a manual clock fires the authorisation timeout.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { downTopic, openVerifiedEnvelope, PayloadType } from '@bianmin/wire';
+import t from 'tap';
+import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
+import { KioskAgent, type KioskAgentOptions } from '../../src/agent.js';
+import { verifyReceiptNumber } from '../../src/domain/tx/receipt.js';
+import { AgentError } from '../../src/errors.js';
+import type { PinPad } from '../../src/ports/pin-pad.js';
+import type { Signer } from '../../src/ports/signer.js';
+import {
+  fakeCardReader,
+  fakePinPad,
+  HqKey,
+  ManualClock,
+  MemoryLink,
+  silentLogger,
+  softHsmSigner,
+  TEN_AM_MS,
+} from './helpers.js';
+
+const STATION = 'ST0001';
+const PAN = '6222021234567890128';
+const uk = softHsmSigner('AGENT-UNIT');
+t.teardown(() => uk.close());
+const hq = new HqKey();
+
+interface Rig {
+  agent: KioskAgent;
+  db: KioskDb;
+  link: MemoryLink;
+  clock: ClockLike;
+  path: string;
+}
+type ClockLike = ManualClock;
+
+async function rig(
+  t: typeof import('tap').default,
+  options: {
+    path?: string;
+    clock?: ManualClock;
+    pans?: string[];
+    autoDailyClose?: boolean;
+    pinPad?: PinPad;
+    signer?: Signer;
+  } = {},
+): Promise<Rig> {
+  let path = options.path;
+  if (path === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-agent-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    path = join(dir, 'kiosk.db');
+  }
+  const db = new KioskDb({ path });
+  const clock = options.clock ?? new ManualClock();
+  let link: MemoryLink | undefined;
+  const agentOptions: KioskAgentOptions = {
+    stationId: STATION,
+    keyId: uk.keyId,
+    db,
+    signer: options.signer ?? uk.signer,
+    cardReader: fakeCardReader(options.pans ?? [PAN, PAN, PAN, PAN]),
+    pinPad: options.pinPad ?? fakePinPad(),
+    clock,
+    logger: silentLogger,
+    hqPublicKeys: hq.pinned(),
+    cardTokenKey: new Uint8Array(32).fill(7),
+    tpkKeyId: 'TPK1',
+    mqtt: { brokerUrl: 'mqtt://unused' },
+    autoDailyClose: options.autoDailyClose ?? false,
+    makeLink: () => {
+      link = new MemoryLink(db);
+      return link;
+    },
+  };
+  const agent = await KioskAgent.open(agentOptions);
+  agent.start();
+  t.teardown(async () => {
+    await agent.stop();
+    db.close();
+  });
+  return { agent, db, link: link!, clock, path };
+}
+
+function deliverConfig(r: Rig, overrides = {}): Promise<void> {
+  r.link.deliver(downTopic(STATION, 'config'), hq.config(STATION, overrides));
+  return waitFor(() => r.agent.status().configVersion > 0);
+}
+
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !check(); i += 1) await new Promise((resolve) => setImmediate(resolve));
+  if (!check()) throw new Error('condition never became true');
+}
+
+/** Answers the pending authorisation request the agent sent. */
+function answer(r: Rig, decision: 'approve' | 'decline'): void {
+  const sent = r.link.direct.at(-1)!;
+  const opened = openVerifiedEnvelope(sent.payload, () => uk.publicKeyPem);
+  if (opened.type !== PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST) throw new Error('not an auth request');
+  const request = opened.body;
+  r.link.deliver(
+    downTopic(STATION, 'auth-resp'),
+    hq.seal(STATION, PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE, {
+      requestId: request.requestId,
+      transactionId: request.transactionId,
+      decision: decision === 'approve' ? 1 : 2,
+      declineReason: decision === 'approve' ? 0 : 1,
+      bankResponseCode: decision === 'approve' ? '00' : '55',
+      bankReference: decision === 'approve' ? 'BANK-1' : '',
+      amountFen: Number(request.amountFen),
+      feeFen: decision === 'approve' ? 100 : 0,
+      respondedAtMs: TEN_AM_MS,
+    }),
+  );
+}
+
+function outboxTypes(db: KioskDb): string[] {
+  return db.read(1, db.headSeq()).map((row) => row.payloadType);
+}
+
+t.test(
+  'AGENT_TX_NO_CONFIG (R4) until a verified HQ config arrives; badly signed configs are refused',
+  async (t) => {
+    const r = await rig(t);
+    const before = await r.agent.payBill({
+      billerKind: 'WATER',
+      billerCode: 'W1',
+      accountNumber: 'A1',
+      amountFen: 1000,
+    });
+    t.match(before, { ok: false, reasons: [{ code: 'AGENT_TX_NO_CONFIG' }] });
+    const forged = hq.config(STATION);
+    forged[forged.length - 5] ^= 0xff;
+    r.link.deliver(downTopic(STATION, 'config'), forged);
+    r.link.deliver(downTopic(STATION, 'config'), hq.config('ST0002'));
+    t.equal(
+      r.agent.status().configVersion,
+      0,
+      'AGENT_DOWN_BAD_SIGNATURE / AGENT_DOWN_WRONG_STATION: nothing applied',
+    );
+    await deliverConfig(r);
+    t.equal(r.agent.status().configVersion, 1);
+    t.equal(r.agent.quotaFenAvailable(), 100_000);
+  },
+);
+
+t.test(
+  'bill payment and top-up: signed, seq-contiguous events; quota consumed; receipts checkable',
+  async (t) => {
+    const r = await rig(t);
+    await deliverConfig(r);
+    const bill = await r.agent.payBill({
+      billerKind: 'ELECTRICITY',
+      billerCode: 'SGCC',
+      accountNumber: '88-1',
+      amountFen: 12_345,
+      txId: 'bill-00001',
+    });
+    t.match(bill, { ok: true, payment: { amountFen: 12_345, quotaFenAfter: 87_655 } });
+    if (!bill.ok) throw new Error('unreachable');
+    t.ok(verifyReceiptNumber(bill.payment.receiptNumber), 'R9 receipt verifies offline');
+    const again = await r.agent.payBill({
+      billerKind: 'ELECTRICITY',
+      billerCode: 'SGCC',
+      accountNumber: '88-1',
+      amountFen: 12_345,
+      txId: 'bill-00001',
+    });
+    t.same(again, bill, 'same client id, same content: the first result, nothing paid twice');
+    const clash = await r.agent.payBill({
+      billerKind: 'ELECTRICITY',
+      billerCode: 'SGCC',
+      accountNumber: '88-1',
+      amountFen: 1,
+      txId: 'bill-00001',
+    });
+    t.match(clash, { ok: false, reasons: [{ code: 'AGENT_TX_DUPLICATE_ID' }] });
+    const topup = await r.agent.topUp({ phoneNumber: '13800138000', carrier: 'CMCC', amountFen: 5_000 });
+    t.match(topup, { ok: true, payment: { quotaFenAfter: 82_655 } });
+    const types = outboxTypes(r.db);
+    t.same(types, [
+      'PAYLOAD_TYPE_CONFIG_APPLIED',
+      'PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED',
+      'PAYLOAD_TYPE_BILL_PAYMENT',
+      'PAYLOAD_TYPE_MOBILE_TOPUP',
+    ]);
+    const rows = r.db.read(1, r.db.headSeq());
+    rows.forEach((row, index) => {
+      const opened = openVerifiedEnvelope(row.envelopeBytes, () => uk.publicKeyPem);
+      t.equal(opened.header.seq, index + 1, `event ${index + 1} signed by the UK key with its seq`);
+    });
+    r.link.acknowledged(3);
+    t.equal(r.db.depth(), 1, 'acked rows leave the outbox, the rest stays');
+  },
+);
+
+t.test('R21: over quota, over limit and outside hours are refused together', async (t) => {
+  const clock = new ManualClock(TEN_AM_MS + 4.5 * 3600_000); // 14:30, maintenance window
+  const r = await rig(t, { clock });
+  await deliverConfig(r, {
+    quotaPurchases: [{ purchaseId: 'P-SMALL', amountFen: 50_000, purchasedAtMs: TEN_AM_MS }],
+  });
+  const refused = await r.agent.payBill({
+    billerKind: 'GAS',
+    billerCode: 'G',
+    accountNumber: '1',
+    amountFen: 300_000,
+  });
+  t.match(refused, {
+    ok: false,
+    reasons: [
+      { code: 'AGENT_TX_OVER_LIMIT' },
+      { code: 'AGENT_TX_OUTSIDE_SERVICE_HOURS', message: /LEDGER_IN_MAINTENANCE_WINDOW/ },
+      { code: 'AGENT_TX_QUOTA_EXCEEDED', message: /LEDGER_QUOTA_INSUFFICIENT/ },
+    ],
+  });
+  t.equal(r.agent.quotaFenAvailable(), 50_000, 'nothing of a refused payment is recorded (R2)');
+});
+
+t.test('withdrawal: approved → cash confirmed → posted; declined; timeout → reversal', async (t) => {
+  const r = await rig(t);
+  await deliverConfig(r);
+  const pending = r.agent.startWithdrawal({ amountFen: 50_000, txId: 'wd-000001' });
+  await waitFor(() => r.link.direct.length === 1);
+  t.equal(r.agent.withdrawal('wd-000001')?.phase, 'auth_requested', 'request journaled before it left');
+  answer(r, 'approve');
+  t.match(await pending, { ok: true, withdrawal: { phase: 'authorised', feeFen: 100 } });
+  t.match(await r.agent.confirmCash('wd-000001'), { ok: true, withdrawal: { phase: 'posted' } });
+  t.match(await r.agent.voidWithdrawal('wd-000001'), {
+    ok: false,
+    reasons: [{ code: 'AGENT_TX_WRONG_PHASE' }],
+  });
+  t.match(await r.agent.confirmCash('nope'), { ok: false, reasons: [{ code: 'AGENT_OPERATOR_NOT_FOUND' }] });
+
+  const declined = r.agent.startWithdrawal({ amountFen: 1_000, txId: 'wd-000002' });
+  await waitFor(() => r.link.direct.length === 2);
+  answer(r, 'decline');
+  t.match(await declined, { ok: true, withdrawal: { phase: 'declined' } });
+
+  const timedOut = r.agent.startWithdrawal({ amountFen: 2_000, txId: 'wd-000003' });
+  await waitFor(() => r.link.direct.length === 3);
+  r.clock.advance(5_000);
+  t.match(await timedOut, { ok: true, withdrawal: { phase: 'reversed', reasonCode: 'AGENT_AUTH_TIMEOUT' } });
+
+  const voided = r.agent.startWithdrawal({ amountFen: 3_000, txId: 'wd-000004' });
+  await waitFor(() => r.link.direct.length === 4);
+  answer(r, 'approve');
+  await voided;
+  t.match(await r.agent.voidWithdrawal('wd-000004'), { ok: true, withdrawal: { phase: 'voided' } });
+  t.same(outboxTypes(r.db).slice(2), [
+    'PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED',
+    'PAYLOAD_TYPE_WITHDRAWAL_POSTED',
+    'PAYLOAD_TYPE_WITHDRAWAL_DECLINED',
+    'PAYLOAD_TYPE_WITHDRAWAL_REVERSED',
+    'PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED',
+    'PAYLOAD_TYPE_WITHDRAWAL_VOIDED',
+  ]);
+  for (const row of r.db.rows())
+    t.notMatch(row.payloadJson, /6222021234567890128/, 'no full PAN in the journal (R24)');
+  t.match(r.agent.dayTotals('2026-11-28').CASH_WITHDRAWAL, { count: 1, amountFen: 50_000, feeFen: 100 });
+  const close = await r.agent.dailyClose('2026-11-28');
+  t.match(close, { ok: true, close: { businessDate: '2026-11-28' } });
+  t.match(await r.agent.dailyClose('2026-11-28'), {
+    ok: false,
+    reasons: [{ code: 'AGENT_CLOSE_NOTHING_NEW' }],
+  });
+});
+
+t.test('restart settles withdrawals in flight: reversed, voided, abandoned (recovery codes)', async (t) => {
+  const first = await rig(t);
+  await deliverConfig(first);
+  await first.agent.payBill({ billerKind: 'GAS', billerCode: 'G1', accountNumber: 'A9', amountFen: 7_000 });
+  const quotaBefore = first.agent.quotaFenAvailable();
+  void first.agent.startWithdrawal({ amountFen: 1_000, txId: 'wd-inflight' });
+  await waitFor(() => first.link.direct.length === 1);
+  // The process "dies" here: a second agent opens the same journal.
+  const second = await rig(t, { path: first.path });
+  t.match(second.agent.withdrawal('wd-inflight'), {
+    phase: 'reversed',
+    reasonCode: 'AGENT_RECOVERY_REVERSED',
+  });
+  t.equal(second.agent.status().openTransactions, 0, 'nothing left hanging');
+  t.equal(second.agent.status().configVersion, 1, 'last good config kept across restart');
+  t.equal(second.agent.quotaFenAvailable(), quotaBefore, 'core-ledger rebuilt from the journal: same quota');
+  t.equal(quotaBefore, 93_000);
+});
+
+t.test('AGENT_JOURNAL_CHAIN_BROKEN: the agent refuses to open a tampered journal', async (t) => {
+  const r = await rig(t);
+  await deliverConfig(r);
+  const Database = (await import('better-sqlite3')).default;
+  const raw = new Database(r.path);
+  raw.prepare("UPDATE journal SET payload_json = '{}' WHERE idx = 0").run();
+  raw.close();
+  await t.rejects(
+    KioskAgent.open({
+      stationId: STATION,
+      keyId: uk.keyId,
+      db: new KioskDb({ path: r.path }),
+      signer: uk.signer,
+      cardReader: fakeCardReader([]),
+      pinPad: fakePinPad(),
+      clock: new ManualClock(),
+      logger: silentLogger,
+      hqPublicKeys: hq.pinned(),
+      cardTokenKey: new Uint8Array(32),
+      tpkKeyId: 'TPK1',
+      mqtt: { brokerUrl: 'mqtt://unused' },
+      makeLink: (o) => new MemoryLink(o.outbox as KioskDb),
+    }),
+    { code: 'AGENT_JOURNAL_CHAIN_BROKEN' },
+  );
+});
+
+t.test('R7: the business day closes by itself at Shanghai midnight, sealed and chained', async (t) => {
+  const r = await rig(t, { autoDailyClose: true });
+  await deliverConfig(r);
+  await r.agent.payBill({ billerKind: 'WATER', billerCode: 'W1', accountNumber: 'A1', amountFen: 2_000 });
+  r.clock.advance(14 * 3600_000 + 1_000); // 10:00 -> 00:00:01 next day
+  await waitFor(() => r.db.getMeta('daily_close:2026-11-28') !== null);
+  const rows = r.db.read(1, r.db.headSeq());
+  const close = rows.at(-1)!;
+  t.equal(close.payloadType, 'PAYLOAD_TYPE_DAILY_CLOSE');
+  const opened = openVerifiedEnvelope(close.envelopeBytes, () => uk.publicKeyPem);
+  if (opened.type !== PayloadType.PAYLOAD_TYPE_DAILY_CLOSE) throw new Error('not a close');
+  t.equal(opened.body.businessDate, '2026-11-28');
+  t.equal(opened.body.closeSequence, 1);
+  t.equal(opened.body.previousCloseHash, '0'.repeat(64), 'first close chains to the genesis hash');
+  t.match(opened.body.closeHash, /^[0-9a-f]{64}$/);
+  const bill = opened.body.totals.find((line) => line.kind === 2);
+  t.match(bill, { count: 1, amountFen: 2_000 }, 'bill payment totals in the close');
+});
+
+t.test(
+  'offline: a withdrawal whose request cannot leave is reversed at once, not after the timeout',
+  async (t) => {
+    const r = await rig(t);
+    await deliverConfig(r);
+    r.link.sendDirect = async (topic, payload) => {
+      r.link.direct.push({ topic, payload });
+      return false;
+    };
+    const outcome = await r.agent.startWithdrawal({ amountFen: 1_000, txId: 'wd-offline1' });
+    t.match(outcome, { ok: true, withdrawal: { phase: 'reversed', reasonCode: 'AGENT_AUTH_TIMEOUT' } });
+  },
+);
+
+t.test('withdrawal refusals: AGENT_TX_CARD_FAILED, AGENT_TX_PIN_FAILED, AGENT_TX_BUSY', async (t) => {
+  const noCard = await rig(t, { pans: [] });
+  await deliverConfig(noCard);
+  t.match(await noCard.agent.startWithdrawal({ amountFen: 100 }), {
+    ok: false,
+    reasons: [{ code: 'AGENT_TX_CARD_FAILED' }],
+  });
+
+  const cancelling: PinPad = {
+    ...fakePinPad(),
+    startPinEntry: async () => {
+      throw new AgentError('AGENT_PINPAD_CANCELLED', 'customer pressed cancel');
+    },
+  };
+  const noPin = await rig(t, { pinPad: cancelling });
+  await deliverConfig(noPin);
+  t.match(await noPin.agent.startWithdrawal({ amountFen: 100, txId: 'wd-nopin01' }), {
+    ok: false,
+    reasons: [{ code: 'AGENT_TX_PIN_FAILED', message: 'AGENT_PINPAD_CANCELLED' }],
+  });
+  t.equal(noPin.agent.withdrawal('wd-nopin01')?.phase, 'abandoned', 'journaled as abandoned, nothing sent');
+
+  const busy = await rig(t);
+  await deliverConfig(busy);
+  const first = busy.agent.startWithdrawal({ amountFen: 100 });
+  await waitFor(() => busy.link.direct.length === 1);
+  t.match(await busy.agent.startWithdrawal({ amountFen: 100 }), {
+    ok: false,
+    reasons: [{ code: 'AGENT_TX_BUSY' }],
+  });
+  answer(busy, 'decline');
+  await first;
+});
+
+t.test('AGENT_RECOVERY_VOIDED: authorised but no cash confirmation when the process died', async (t) => {
+  const first = await rig(t);
+  await deliverConfig(first);
+  const pending = first.agent.startWithdrawal({ amountFen: 1_000, txId: 'wd-authd01' });
+  await waitFor(() => first.link.direct.length === 1);
+  answer(first, 'approve');
+  await pending;
+  const second = await rig(t, { path: first.path });
+  t.match(second.agent.withdrawal('wd-authd01'), { phase: 'voided', reasonCode: 'AGENT_RECOVERY_VOIDED' });
+});
+
+t.test('AGENT_TX_SIGNER_UNAVAILABLE: nothing is journaled when the UK key cannot sign', async (t) => {
+  const broken: Signer = {
+    ...uk.signer,
+    state: () => uk.signer.state(),
+    signDigest: async () => {
+      throw new AgentError('AGENT_TOKEN_NOT_PRESENT', 'token pulled');
+    },
+    publicKey: () => uk.signer.publicKey(),
+    onStateChange: (listener) => uk.signer.onStateChange(listener),
+    close: async () => undefined,
+  };
+  const r = await rig(t, { signer: broken });
+  const before = r.db.rowCount();
+  await t.rejects(r.agent.applyConfig(new Uint8Array(0), { configVersion: 9 } as never), {
+    code: 'AGENT_TX_SIGNER_UNAVAILABLE',
+  });
+  t.equal(r.db.rowCount(), before, 'no journal row without its signed event');
+});

@@ -1,0 +1,92 @@
+// Child process for the SIGKILL test (plain JS over the built dist/, so 50 restarts stay fast):
+// one kiosk agent with scripted peripherals, the real SQLite journal, a SoftHSM signer (token
+// made by the parent), the real Mosquitto link and the operator API on a Unix socket. Prints
+// READY once the API listens. Argument: one JSON object. Build first: npx tsc -b packages/device-agent.
+import { randomBytes } from 'node:crypto';
+import { OperatorApi } from '@bianmin/device-agent/adapters/operator-api/server';
+import { Pkcs11Signer } from '@bianmin/device-agent/adapters/pkcs11/pkcs11-signer';
+import { KioskDb } from '@bianmin/device-agent/adapters/sqlite/kiosk-db';
+import { KioskAgent, systemClock } from '@bianmin/device-agent/agent';
+import { Pan } from '@bianmin/device-agent/domain/pin/pan';
+import { PinBlock } from '@bianmin/device-agent/domain/pin/secret';
+import { pino } from 'pino';
+
+const args = JSON.parse(process.argv[2] ?? '{}');
+const logger = pino({ level: 'silent' });
+const noop = () => undefined;
+const identity = async () => ({ model: 'script', serialNumber: '1', firmwareVersion: '1' });
+const cardReader = {
+  start: noop,
+  stop: async () => undefined,
+  linkState: { kind: 'open' },
+  whenOpen: async () => undefined,
+  identify: identity,
+  heartbeat: async () => undefined,
+  waitForCard: async () => undefined,
+  readCard: async () => ({ pan: Pan.parse('6222021234567890128'), expiryYymm: '2912', serviceCode: '220' }),
+  eject: async () => undefined,
+  subscribe: () => noop,
+};
+const pinPad = {
+  start: noop,
+  stop: async () => undefined,
+  linkState: { kind: 'open' },
+  whenOpen: async () => undefined,
+  identify: identity,
+  heartbeat: async () => undefined,
+  display: async () => undefined,
+  loadTmkComponent: async () => ({ componentKcv: '000000' }),
+  loadTpk: async () => ({ kcv: '000000' }),
+  startPinEntry: async () => PinBlock.fromBytes(randomBytes(16)),
+  cancelPinEntry: async () => undefined,
+  subscribe: () => noop,
+};
+const signer = new Pkcs11Signer({
+  modulePath: '/usr/lib/softhsm/libsofthsm2.so',
+  token: { label: args.tokenLabel },
+  keyLabel: 'kiosk-signing',
+  pin: { file: args.pinFile },
+  logger,
+  probe: { enabled: false },
+});
+signer.open();
+const db = new KioskDb({ path: args.dbPath });
+const agent = await KioskAgent.open({
+  stationId: args.stationId,
+  keyId: args.keyId,
+  db,
+  signer,
+  cardReader,
+  pinPad,
+  clock: systemClock,
+  logger,
+  hqPublicKeys: [{ keyId: args.hqKeyId, publicKey: args.hqPublicKeyPem }],
+  cardTokenKey: new Uint8Array(32).fill(9),
+  tpkKeyId: 'TPK1',
+  mqtt: {
+    brokerUrl: args.brokerUrl,
+    username: args.stationId,
+    password: args.mqttPassword,
+    backoffMsInitial: 50,
+    backoffMsMax: 300,
+  },
+  autoDailyClose: false,
+});
+const api = new OperatorApi({
+  listen: { kind: 'unix', socketPath: args.socketPath },
+  token: args.operatorToken,
+  operator: agent,
+  logger,
+});
+await api.listen();
+agent.start();
+process.stdout.write('READY\n');
+process.once('SIGTERM', () => {
+  void api
+    .close()
+    .then(() => agent.stop())
+    .then(() => {
+      db.close();
+      process.exit(0);
+    });
+});

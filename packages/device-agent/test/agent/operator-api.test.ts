@@ -1,0 +1,149 @@
+// Goal: the local operator API refuses what it must at the edge: no or a wrong token
+// (AGENT_OPERATOR_UNAUTHORISED), bad JSON (AGENT_OPERATOR_BAD_JSON), a bad field named with its
+// code (AGENT_OPERATOR_BAD_FIELD), an oversized body (AGENT_OPERATOR_BODY_TOO_LARGE), an unknown
+// route (AGENT_OPERATOR_NOT_FOUND); and passes good requests to the operator port. Method: the
+// real server on a Unix socket in a temp dir, a recording fake operator, raw HTTP requests.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { OperatorClient } from '../../src/adapters/operator-api/client.js';
+import { OperatorApi } from '../../src/adapters/operator-api/server.js';
+import type { OperatorPort } from '../../src/ports/operator.js';
+import { silentLogger } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kiosk-op-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const socketPath = join(dir, 'op.sock');
+const token = 'operator-token-0123456789';
+const calls: unknown[] = [];
+const operator: OperatorPort = {
+  startWithdrawal: async (input) => {
+    calls.push(input);
+    return { ok: false, reasons: [{ code: 'AGENT_TX_NO_CONFIG', message: 'x' }] };
+  },
+  confirmCash: async () => ({ ok: false, reasons: [{ code: 'AGENT_TX_WRONG_PHASE', message: 'x' }] }),
+  voidWithdrawal: async () => ({ ok: false, reasons: [{ code: 'AGENT_TX_WRONG_PHASE', message: 'x' }] }),
+  payBill: async (input) => {
+    calls.push(input);
+    return {
+      ok: true,
+      payment: { txId: 'bp-1', receiptNumber: 'R', amountFen: input.amountFen, quotaFenAfter: 0, seq: 1 },
+    };
+  },
+  topUp: async () => ({ ok: false, reasons: [{ code: 'AGENT_TX_QUOTA_EXCEEDED', message: 'x' }] }),
+  dailyClose: async () => ({ ok: false, reasons: [{ code: 'AGENT_CLOSE_NOTHING_NEW', message: 'x' }] }),
+  withdrawal: () => null,
+  status: () => ({
+    stationId: 'ST1',
+    link: 'online',
+    outboxDepth: 0,
+    lastEventSeq: 0,
+    ackedThroughSeq: 0,
+    quotaFenAvailable: null,
+    configVersion: 0,
+    openTransactions: 0,
+  }),
+};
+const api = new OperatorApi({ listen: { kind: 'unix', socketPath }, token, operator, logger: silentLogger });
+await api.listen();
+t.teardown(() => api.close());
+const client = new OperatorClient({ kind: 'unix', socketPath }, token);
+
+function raw(
+  path: string,
+  body: string,
+  auth: string | null,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { socketPath, path, method: 'POST', headers: auth === null ? {} : { authorization: auth } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+t.test('the socket is private to its owner', async (t) => {
+  t.equal(statSync(socketPath).mode & 0o777, 0o600);
+});
+
+t.test('AGENT_OPERATOR_UNAUTHORISED without or with a wrong token', async (t) => {
+  t.match(await raw('/v1/status', '', null), { status: 401, body: { code: 'AGENT_OPERATOR_UNAUTHORISED' } });
+  t.match(await raw('/v1/status', '', 'Bearer wrong'), {
+    status: 401,
+    body: { code: 'AGENT_OPERATOR_UNAUTHORISED' },
+  });
+  t.match(await client.get('/v1/status'), { status: 200, body: { stationId: 'ST1' } });
+});
+
+t.test('bad input is refused at the edge with the field named', async (t) => {
+  t.match(await raw('/v1/bill-payments', '{nope', `Bearer ${token}`), {
+    status: 400,
+    body: { code: 'AGENT_OPERATOR_BAD_JSON' },
+  });
+  const bad = await client.post('/v1/bill-payments', {
+    billerKind: 'BEER',
+    billerCode: 'x',
+    accountNumber: 'y',
+    amountFen: 1.5,
+    extra: 1,
+  });
+  t.equal(bad.status, 400);
+  t.equal(bad.body.code, 'AGENT_OPERATOR_BAD_FIELD');
+  const fields = (bad.body.problems as { field: string }[]).map((p) => p.field).sort();
+  t.same(fields, ['amountFen', 'billerKind', 'extra'], 'every bad field at once (R21)');
+  t.match(await raw('/v1/topups', `{"x":"${'a'.repeat(20_000)}"}`, `Bearer ${token}`), {
+    status: 413,
+    body: { code: 'AGENT_OPERATOR_BODY_TOO_LARGE' },
+  });
+  t.match(await client.post('/v1/nothing', {}), { status: 404, body: { code: 'AGENT_OPERATOR_NOT_FOUND' } });
+  t.match(await client.get('/v1/withdrawals/unknown-tx'), {
+    status: 404,
+    body: { code: 'AGENT_OPERATOR_NOT_FOUND' },
+  });
+});
+
+t.test('good requests reach the operator port; refusals come back with every reason', async (t) => {
+  const ok = await client.post('/v1/bill-payments', {
+    billerKind: 'WATER',
+    billerCode: 'W1',
+    accountNumber: '12-3',
+    amountFen: 500,
+  });
+  t.match(ok, { status: 200, body: { ok: true, payment: { amountFen: 500 } } });
+  t.match(await client.post('/v1/withdrawals', { amountFen: 100 }), {
+    status: 200,
+    body: { ok: false, reasons: [{ code: 'AGENT_TX_NO_CONFIG' }] },
+  });
+  t.equal(calls.length, 2);
+});
+
+t.test('kiosk tx drives the API: 0 on ok, 1 on a refusal, 2 on usage', async (t) => {
+  const { txCommand } = await import('../../src/cli/tx.js');
+  const { writeFileSync } = await import('node:fs');
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const out: string[] = [];
+  const io = {
+    out: (text: string) => out.push(text),
+    err: (text: string) => out.push(text),
+    env: {},
+    nowMs: () => 0,
+    stdin: null,
+  };
+  const values = { socket: socketPath, 'token-file': tokenFile };
+  t.equal(await txCommand.run({ values, positionals: ['bill', 'WATER', 'W1', '12-3', '700'] }, io), 0);
+  t.match(out.at(-1), /"amountFen": 700/);
+  t.equal(await txCommand.run({ values, positionals: ['topup', '13800138000', 'CMCC', '100'] }, io), 1);
+  t.match(out.at(-1), /AGENT_TX_QUOTA_EXCEEDED/);
+  t.equal(await txCommand.run({ values, positionals: ['dance'] }, io), 2);
+});
