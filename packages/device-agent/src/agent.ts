@@ -6,9 +6,9 @@
 // → only then anything external (an authorisation request leaves, the shopkeeper is told to hand
 // out cash, the link publishes). All appends run one at a time through #writer, so seq numbers
 // are contiguous although signing is asynchronous.
-import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import { checkServiceHours, LEDGER_CODES, type LedgerCode, type LedgerCommand } from '@bianmin/core-ledger';
-import { type bianmin, downTopic, PayloadType, upTopic, v1 } from '@bianmin/wire';
+import { type bianmin, downTopic, openEnvelope, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
@@ -28,6 +28,7 @@ import {
 } from './domain/tx/business-day.js';
 import { openHqEnvelope, signEnvelope, type WirePayload } from './domain/tx/envelope.js';
 import { KioskLedger } from './domain/tx/kiosk-ledger.js';
+import { serialPeripheralStatus, tokenPeripheralStatus, tokenStateOf } from './domain/tx/peripherals.js';
 import { makeReceiptNumber } from './domain/tx/receipt.js';
 import {
   applyWithdrawalEvent,
@@ -105,6 +106,8 @@ export interface KioskAgentOptions {
   /** Close each business day automatically at Shanghai midnight (R7). Default true. */
   readonly autoDailyClose?: boolean;
   readonly agentVersion?: string;
+  /** Free bytes on the journal's file system, for telemetry (main.ts: fs.statfs). Default: not reported (0). */
+  readonly diskFreeBytes?: () => number;
   /** Replaces the MQTT link (tests). */
   readonly makeLink?: (options: MqttLinkOptions) => PublisherPort;
 }
@@ -116,10 +119,38 @@ const LEDGER_TO_AGENT: Partial<Record<LedgerCode, string>> = {
   LEDGER_IN_MAINTENANCE_WINDOW: 'AGENT_TX_OUTSIDE_SERVICE_HOURS',
   LEDGER_STATION_NO_ORG_CODE: 'AGENT_TX_NO_CONFIG',
   LEDGER_STATION_NO_QUOTA_ACCOUNT: 'AGENT_TX_NO_CONFIG',
+  LEDGER_WITHDRAWAL_OVER_TRANSACTION_LIMIT: 'AGENT_TX_OVER_LIMIT',
+  LEDGER_WITHDRAWAL_OVER_CARD_DAILY_LIMIT: 'AGENT_TX_OVER_LIMIT',
+  LEDGER_WITHDRAWAL_OVER_STATION_DAILY_LIMIT: 'AGENT_TX_OVER_LIMIT',
 };
+
+/** Every ledger refusal as an operator reason, in the ledger's precedence order (R21). */
+function ledgerReasons(codes: readonly LedgerCode[]): RefusalReason[] {
+  return codes.map((code) => ({
+    code: LEDGER_TO_AGENT[code] ?? code,
+    message: `${code}: ${LEDGER_CODES[code]}`,
+  }));
+}
 
 const META_HQ_CONFIG = 'hq_config_envelope_b64';
 const META_BD_SEQ = 'bd_seq';
+/** SHA-256 of the last refused config envelope: a retained bad config is reported once. */
+const META_CONFIG_REFUSED = 'hq_config_refused_sha256';
+const metaCommand = (commandId: string) => `hq_command:${commandId}`;
+/** proto detail fields: at most this many characters (the wire checks it). */
+const downDetailCharsMax = 500;
+
+/** The version a config claims before it is verified (for the refusal report only; never trusted). */
+function claimedConfigVersion(bytes: Uint8Array): number {
+  try {
+    const opened = openEnvelope(bytes);
+    return opened.type === PayloadType.PAYLOAD_TYPE_STATION_CONFIG
+      ? Number(opened.body.configVersion ?? 0)
+      : 0;
+  } catch {
+    return 0;
+  }
+}
 const metaReceiptCounter = (date: string) => `receipt_counter:${date}`;
 const metaPurchase = (purchaseId: string) => `quota_purchase:${purchaseId}`;
 const metaClose = (date: string) => `daily_close:${date}`;
@@ -263,7 +294,9 @@ export class KioskAgent implements OperatorPort {
 
   #replay(): void {
     this.#replaying = true;
+    this.#ledger.beginReplay();
     for (const row of this.#db.rows(0)) this.#absorb(row);
+    this.#ledger.endReplay();
     this.#replaying = false;
     this.#log.info(
       { rows: this.#db.rowCount(), lastEventSeq: this.#db.headSeq(), outboxDepth: this.#db.depth() },
@@ -298,16 +331,18 @@ export class KioskAgent implements OperatorPort {
     }
   }
 
-  #loadConfig(): void {
+  /** (Re)loads the last good HQ config from the journal's meta, verified again. False if none verifies. */
+  #loadConfig(): boolean {
     const stored = this.#db.getMeta(META_HQ_CONFIG);
-    if (stored === null) return;
+    if (stored === null) return false;
     const opened = openHqEnvelope(Buffer.from(stored, 'base64'), this.#hqKeys, this.#o.stationId);
     if (!opened.ok || opened.opened.type !== PayloadType.PAYLOAD_TYPE_STATION_CONFIG) {
       this.#log.error({ code: 'AGENT_HQ_CONFIG_REFUSED' }, 'stored HQ config no longer verifies; ignored');
-      return;
+      return false;
     }
     this.#config = toActiveConfig(opened.opened.body);
     this.#ledger.configure(this.#config);
+    return true;
   }
 
   async #recover(): Promise<void> {
@@ -514,6 +549,13 @@ export class KioskAgent implements OperatorPort {
       maskedPan: pan.masked,
       cardToken: token,
     });
+    // R5 limits (per transaction, per card and per station per day) and R20, before the customer
+    // types a PIN and before the bank is asked: a dry run of the hold through core-ledger.
+    const limitReasons = await this.#checkHold(txId, token, amountFen);
+    if (limitReasons.length > 0) {
+      await this.#step(txId, { kind: 'withdrawal.abandoned', reasonCode: limitReasons[0]!.code });
+      return refusal(...limitReasons);
+    }
     let pinBlockBytes: Uint8Array;
     try {
       const pinBlock = await this.#o.pinPad.startPinEntry(amountFen, pan);
@@ -525,6 +567,23 @@ export class KioskAgent implements OperatorPort {
       return refusal({ code: 'AGENT_TX_PIN_FAILED', message: code });
     }
     return this.authorise(txId, pan, pinBlockBytes);
+  }
+
+  /** The reasons core-ledger would refuse this withdrawal's hold for; [] when it would accept it. */
+  #checkHold(txId: string, cardTokenText: string, amountFen: number): Promise<RefusalReason[]> {
+    return this.#serially(async () => {
+      const now = this.#o.clock.nowMs();
+      const codes = this.#ledger.check({
+        type: 'withdrawal-hold',
+        id: `${txId}:check:${now}`,
+        atMs: now,
+        stationId: this.#o.stationId,
+        cardToken: cardTokenText,
+        amountFen,
+        feeFen: this.#feeFor('CASH_WITHDRAWAL').feeFen,
+      });
+      return ledgerReasons(codes);
+    });
   }
 
   /**
@@ -606,25 +665,41 @@ export class KioskAgent implements OperatorPort {
         holdExpiresAtMs: 0,
         businessDate: businessDateOf(now),
       };
+      const command: LedgerCommand = {
+        type: 'withdrawal-hold',
+        id: state.txId,
+        atMs: now,
+        stationId: this.#o.stationId,
+        cardToken: state.cardToken,
+        amountFen: state.amountFen,
+        feeFen,
+      };
+      const held = this.#ledger.apply(command);
+      if (!held.ok) {
+        // Checked before the request left, so only a race gets here (a config with lower limits
+        // arrived meanwhile): the bank holds the money, so reverse at once (store-and-forward).
+        this.#log.warn(
+          { code: 'AGENT_TX_HOLD_REFUSED', reasons: held.reasons, txId: state.txId },
+          'bank approved but the ledger refused the hold; reversing',
+        );
+        return this.#appendReversal(
+          state,
+          v1.ReversalReason.REVERSAL_REASON_UNUSABLE_RESPONSE,
+          'AGENT_TX_HOLD_REFUSED',
+          response.bankReference,
+        );
+      }
       return this.#append(
         'withdrawal.authorised',
         state.txId,
         { authCode: response.bankReference, feeFen },
         { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED, body },
         undefined,
-        {
-          command: {
-            type: 'withdrawal-hold',
-            id: state.txId,
-            atMs: now,
-            stationId: this.#o.stationId,
-            cardToken: state.cardToken,
-            amountFen: state.amountFen,
-            feeFen,
-          },
-          alreadyApplied: false,
-        },
-      );
+        { command, alreadyApplied: true },
+      ).catch((error: unknown) => {
+        this.#ledger.undo(command.id);
+        throw error;
+      });
     });
   }
 
@@ -652,38 +727,46 @@ export class KioskAgent implements OperatorPort {
   }
 
   #reverse(state: WithdrawalState, reason: number, reasonCode: string): Promise<JournalRow> {
-    return this.#serially(() => {
-      const now = this.#o.clock.nowMs();
-      const body = {
-        transactionId: state.txId,
-        requestId: state.requestId ?? '',
-        card: { maskedPan: state.maskedPan, cardToken: state.cardToken },
-        amountFen: state.amountFen,
-        feeFen: this.#feeFor('CASH_WITHDRAWAL').feeFen,
-        bankReference: '',
-        reason,
-        reversedAtMs: now,
-        businessDate: businessDateOf(now),
-      };
-      return this.#append(
-        'withdrawal.reversed',
-        state.txId,
-        // R7 REVERSAL line: the kiosk held nothing for a request it never saw answered.
-        { reasonCode, businessType: 'REVERSAL', businessDate: businessDateOf(now), amountFen: 0, feeFen: 0 },
-        { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_REVERSED, body },
-        undefined,
-        {
-          command: {
-            type: 'withdrawal-reverse',
-            id: `${state.txId}:reverse`,
-            atMs: now,
-            stationId: this.#o.stationId,
-            holdId: state.txId,
-          },
-          alreadyApplied: false,
+    return this.#serially(() => this.#appendReversal(state, reason, reasonCode, ''));
+  }
+
+  /** The reversal row and its signed event (store-and-forward until HQ acks). Inside #serially. */
+  #appendReversal(
+    state: WithdrawalState,
+    reason: number,
+    reasonCode: string,
+    bankReference: string,
+  ): Promise<JournalRow> {
+    const now = this.#o.clock.nowMs();
+    const body = {
+      transactionId: state.txId,
+      requestId: state.requestId ?? '',
+      card: { maskedPan: state.maskedPan, cardToken: state.cardToken },
+      amountFen: state.amountFen,
+      feeFen: this.#feeFor('CASH_WITHDRAWAL').feeFen,
+      bankReference,
+      reason,
+      reversedAtMs: now,
+      businessDate: businessDateOf(now),
+    };
+    return this.#append(
+      'withdrawal.reversed',
+      state.txId,
+      // R7 REVERSAL line: the kiosk held nothing for a request it never saw answered.
+      { reasonCode, businessType: 'REVERSAL', businessDate: businessDateOf(now), amountFen: 0, feeFen: 0 },
+      { type: PayloadType.PAYLOAD_TYPE_WITHDRAWAL_REVERSED, body },
+      undefined,
+      {
+        command: {
+          type: 'withdrawal-reverse',
+          id: `${state.txId}:reverse`,
+          atMs: now,
+          stationId: this.#o.stationId,
+          holdId: state.txId,
         },
-      );
-    });
+        alreadyApplied: false,
+      },
+    );
   }
 
   #void(state: WithdrawalState, reason: number, reasonCode: string): Promise<JournalRow> {
@@ -1010,7 +1093,7 @@ export class KioskAgent implements OperatorPort {
           count: totals[kind].count,
           amountFen: totals[kind].amountFen,
           feeFen: totals[kind].feeFen,
-          quotaConsumedFen: totals[kind].quotaConsumedFen,
+          quotaFenConsumed: totals[kind].quotaConsumedFen,
         })),
         closeHash: close.hash,
         previousCloseHash: close.previousHash,
@@ -1096,7 +1179,11 @@ export class KioskAgent implements OperatorPort {
         'message from HQ refused',
       );
       if (message.topic.endsWith('/config'))
-        this.#log.warn({ code: 'AGENT_HQ_CONFIG_REFUSED' }, 'config refused');
+        this.#refuseConfig(
+          message.payload,
+          claimedConfigVersion(message.payload),
+          `${opened.code}: ${opened.detail}`,
+        );
       return;
     }
     const envelope = opened.opened;
@@ -1122,7 +1209,11 @@ export class KioskAgent implements OperatorPort {
         try {
           config = toActiveConfig(envelope.body);
         } catch (error) {
-          this.#log.warn({ code: 'AGENT_HQ_CONFIG_REFUSED', err: String(error) }, 'config refused');
+          this.#refuseConfig(
+            message.payload,
+            Number(envelope.body.configVersion ?? 0),
+            `malformed: ${String(error)}`,
+          );
           return;
         }
         void this.applyConfig(message.payload, config).catch((error: unknown) =>
@@ -1133,6 +1224,14 @@ export class KioskAgent implements OperatorPort {
         );
         return;
       }
+      case PayloadType.PAYLOAD_TYPE_COMMAND:
+        void this.runCommand(envelope.body).catch((error: unknown) =>
+          this.#log.error(
+            { code: isAgentError(error) ? error.code : 'AGENT_CMD_FAILED', err: String(error) },
+            'HQ command failed',
+          ),
+        );
+        return;
       default:
         this.#log.info({ type: envelope.type }, 'HQ message type not handled');
     }
@@ -1143,9 +1242,14 @@ export class KioskAgent implements OperatorPort {
     return this.#serially(async () => {
       const current = this.#config?.configVersion ?? 0;
       if (config.configVersion <= current) {
-        this.#log.warn(
-          { code: 'AGENT_HQ_CONFIG_REFUSED', version: config.configVersion, current },
-          'older config ignored',
+        const stored = this.#db.getMeta(META_HQ_CONFIG);
+        // The retained config comes again on every reconnect: the one we run is no news.
+        if (config.configVersion === current && stored === Buffer.from(envelopeBytes).toString('base64'))
+          return false;
+        await this.#appendConfigRefused(
+          envelopeBytes,
+          config.configVersion,
+          `version ${config.configVersion} is not newer than the running version ${current}`,
         );
         return false;
       }
@@ -1168,6 +1272,155 @@ export class KioskAgent implements OperatorPort {
       for (const purchase of config.quotaPurchases) await this.#applyPurchase(purchase, config.configVersion);
       return true;
     });
+  }
+
+  /** An HQ config that cannot be used: the last good one stays; HQ hears why (ConfigApplied false). */
+  #refuseConfig(envelopeBytes: Uint8Array, claimedVersion: number, reason: string): void {
+    void this.#serially(() => this.#appendConfigRefused(envelopeBytes, claimedVersion, reason)).catch(
+      (error: unknown) =>
+        this.#log.error(
+          { code: isAgentError(error) ? error.code : undefined, err: String(error) },
+          'config refusal not sent',
+        ),
+    );
+  }
+
+  /** Journals a signed ConfigApplied{accepted: false}, once per refused envelope. Inside #serially. */
+  async #appendConfigRefused(
+    envelopeBytes: Uint8Array,
+    claimedVersion: number,
+    reason: string,
+  ): Promise<void> {
+    const digest = createHash('sha256').update(envelopeBytes).digest('hex');
+    this.#log.warn(
+      { code: 'AGENT_HQ_CONFIG_REFUSED', claimedVersion, reason },
+      'HQ config refused; the last good one stays',
+    );
+    if (this.#db.getMeta(META_CONFIG_REFUSED) === digest) return; // the same retained message again
+    const now = this.#o.clock.nowMs();
+    const configVersion = Math.max(1, Number.isSafeInteger(claimedVersion) ? claimedVersion : 0);
+    const detail = `AGENT_HQ_CONFIG_REFUSED: ${reason}`.slice(0, downDetailCharsMax);
+    await this.#append(
+      'config.refused',
+      `config-refused-${digest.slice(0, 16)}`,
+      { configVersion, reason: detail },
+      {
+        type: PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED,
+        body: { configVersion, accepted: false, detail, appliedAtMs: now },
+      },
+      { [META_CONFIG_REFUSED]: digest },
+    );
+  }
+
+  // ---------------------------------------------------------------- HQ commands (down/cmd)
+
+  /**
+   * Runs one verified HQ command at most once (by command_id) and answers with a signed
+   * CommandResult event: resend_from, reload_config, request_daily_close, send_telemetry.
+   * Public for tests and the demo; HQ reaches it through down/cmd.
+   */
+  async runCommand(command: bianmin.v1.ICommand): Promise<{ outcome: number; detail: string } | null> {
+    const commandId = command.commandId ?? '';
+    if (commandId === '') throw new Error('assert: command id');
+    if (this.#db.getMeta(metaCommand(commandId)) !== null) {
+      this.#log.info({ commandId }, 'HQ command already answered; ignored');
+      return null;
+    }
+    const result = await this.#carryOut(command);
+    this.#log[result.outcome === v1.CommandOutcome.COMMAND_OUTCOME_DONE ? 'info' : 'warn'](
+      {
+        code:
+          result.outcome === v1.CommandOutcome.COMMAND_OUTCOME_REFUSED
+            ? 'AGENT_CMD_REFUSED'
+            : result.outcome === v1.CommandOutcome.COMMAND_OUTCOME_FAILED
+              ? 'AGENT_CMD_FAILED'
+              : undefined,
+        commandId,
+        detail: result.detail,
+      },
+      'HQ command answered',
+    );
+    await this.#serially(async () => {
+      if (this.#db.getMeta(metaCommand(commandId)) !== null) return;
+      const now = this.#o.clock.nowMs();
+      const detail = result.detail.slice(0, downDetailCharsMax);
+      await this.#append(
+        'command.result',
+        `cmd-${commandId}`,
+        { commandId, outcome: result.outcome, detail },
+        {
+          type: PayloadType.PAYLOAD_TYPE_COMMAND_RESULT,
+          body: { commandId, outcome: result.outcome, detail, finishedAtMs: now },
+        },
+        { [metaCommand(commandId)]: String(result.outcome) },
+      );
+    });
+    return result;
+  }
+
+  async #carryOut(command: bianmin.v1.ICommand): Promise<{ outcome: number; detail: string }> {
+    const DONE = v1.CommandOutcome.COMMAND_OUTCOME_DONE;
+    const REFUSED = v1.CommandOutcome.COMMAND_OUTCOME_REFUSED;
+    const FAILED = v1.CommandOutcome.COMMAND_OUTCOME_FAILED;
+    const notAfterMs = Number(command.notAfterMs ?? 0);
+    if (notAfterMs > 0 && this.#o.clock.nowMs() > notAfterMs)
+      return { outcome: REFUSED, detail: `AGENT_CMD_REFUSED: expired at ${notAfterMs}` };
+    if (command.resendFrom !== null && command.resendFrom !== undefined) {
+      const fromSeq = Number(command.resendFrom.fromSeq ?? 0);
+      const ackedSeq = this.#db.ackedThroughSeq();
+      const headSeq = this.#db.headSeq();
+      const held = headSeq > ackedSeq ? `${ackedSeq + 1}..${headSeq}` : 'none';
+      if (headSeq > ackedSeq) this.#link.resendUnacked?.();
+      if (fromSeq <= ackedSeq) {
+        return {
+          outcome: REFUSED,
+          detail: `AGENT_CMD_REFUSED: seq ${fromSeq}..${ackedSeq} were acknowledged by HQ and deleted; outbox holds ${held}`,
+        };
+      }
+      if (fromSeq > headSeq)
+        return { outcome: DONE, detail: `nothing from seq ${fromSeq}: last seq is ${headSeq}` };
+      return { outcome: DONE, detail: `resending ${held}` };
+    }
+    if (command.reloadConfig !== null && command.reloadConfig !== undefined) {
+      const before = this.#config?.configVersion ?? 0;
+      const reloaded = await this.#serially(async () => this.#loadConfig());
+      if (!reloaded)
+        return {
+          outcome: FAILED,
+          detail: `AGENT_CMD_FAILED: no stored config verifies; running version ${before}`,
+        };
+      return {
+        outcome: DONE,
+        detail: `config version ${this.#config?.configVersion ?? 0} reloaded and verified`,
+      };
+    }
+    if (command.requestDailyClose !== null && command.requestDailyClose !== undefined) {
+      const date = command.requestDailyClose.businessDate ?? '';
+      const close = await this.dailyClose(date === '' ? undefined : date);
+      if (close.ok)
+        return {
+          outcome: DONE,
+          detail: `business day ${close.close.businessDate} closed at seq ${close.close.seq}`,
+        };
+      return {
+        outcome: REFUSED,
+        detail: `AGENT_CMD_REFUSED: ${close.reasons.map((reason) => `${reason.code}: ${reason.message}`).join('; ')}`,
+      };
+    }
+    if (command.sendTelemetry !== null && command.sendTelemetry !== undefined) {
+      const state = this.#link.state();
+      if (state.kind !== 'online')
+        return { outcome: FAILED, detail: `AGENT_CMD_FAILED: link is ${state.kind}` };
+      const payload = await this.#signStatus({
+        type: PayloadType.PAYLOAD_TYPE_TELEMETRY,
+        body: this.#telemetryBody(state.bdSeq),
+      });
+      const sent = await this.#link.sendDirect(upTopic(this.#o.stationId, 'telemetry'), payload);
+      return sent
+        ? { outcome: DONE, detail: 'telemetry sent' }
+        : { outcome: FAILED, detail: 'AGENT_CMD_FAILED: not sent' };
+    }
+    return { outcome: REFUSED, detail: 'AGENT_CMD_REFUSED: command not supported by this agent' };
   }
 
   async #applyPurchase(
@@ -1268,20 +1521,16 @@ export class KioskAgent implements OperatorPort {
       oldestUnackedSeq: this.#db.depth() === 0 ? 0 : this.#db.ackedThroughSeq() + 1,
       outboxDepth: this.#db.depth(),
       bootedAtMs: this.#bootedAtMs,
-      tokenState:
-        this.#o.signer.state().kind === 'ready'
-          ? v1.TokenState.TOKEN_STATE_READY
-          : v1.TokenState.TOKEN_STATE_ABSENT,
+      peripherals: this.#peripherals(),
+      tokenState: tokenStateOf(this.#o.signer.state()),
     };
   }
 
   #telemetryBody(bdSeq: number) {
     return {
       bdSeq,
-      tokenState:
-        this.#o.signer.state().kind === 'ready'
-          ? v1.TokenState.TOKEN_STATE_READY
-          : v1.TokenState.TOKEN_STATE_ABSENT,
+      peripherals: this.#peripherals(),
+      tokenState: tokenStateOf(this.#o.signer.state()),
       outboxDepth: this.#db.depth(),
       oldestUnackedSeq: this.#db.depth() === 0 ? 0 : this.#db.ackedThroughSeq() + 1,
       lastJournalSeq: this.#db.headSeq(),
@@ -1290,7 +1539,26 @@ export class KioskAgent implements OperatorPort {
       agentVersion: this.#o.agentVersion ?? '0.1.0',
       configVersionApplied: this.#config?.configVersion ?? 0,
       memoryRssBytes: process.memoryUsage.rss(),
+      diskFreeBytes: this.#diskFreeBytes(),
     };
+  }
+
+  #peripherals() {
+    return [
+      serialPeripheralStatus('card-reader', this.#o.cardReader.linkState),
+      serialPeripheralStatus('pin-pad', this.#o.pinPad.linkState),
+      tokenPeripheralStatus(this.#o.signer.state()),
+    ];
+  }
+
+  #diskFreeBytes(): number {
+    if (this.#o.diskFreeBytes === undefined) return 0;
+    try {
+      return Math.max(0, Math.floor(this.#o.diskFreeBytes()));
+    } catch (error) {
+      this.#log.warn({ err: String(error) }, 'disk free space unknown');
+      return 0;
+    }
   }
 }
 

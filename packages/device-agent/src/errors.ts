@@ -124,6 +124,12 @@ export const agentErrorCodes = {
     'restart found a withdrawal waiting for authorisation: reversal stored and forwarded',
   AGENT_RECOVERY_VOIDED: 'restart found an authorised withdrawal without cash confirmation: voided',
   AGENT_CLOSE_NOTHING_NEW: 'the business day was already closed',
+  AGENT_TX_HOLD_REFUSED:
+    'the bank approved but core-ledger refused the hold (a limit changed meanwhile): reversed at once',
+  // --- HQ commands on down/cmd (src/agent.ts) ---
+  AGENT_CMD_REFUSED:
+    'an HQ command was refused (expired, unsupported, or asks for outbox rows already deleted)',
+  AGENT_CMD_FAILED: 'an HQ command was accepted but could not be carried out',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -1,14 +1,15 @@
 // The kiosk agent process: reads the device config (src/config), opens the journal, the UK key
 // (PKCS#11), the serial card reader and PIN pad, starts the agent (MQTT link, recovery, daily
-// close) and the local operator API; stops cleanly on SIGTERM/SIGINT. A SIGKILL is fine too:
-// the journal makes the restart safe.
+// close) and the local operator API; stops cleanly on SIGTERM/SIGINT (a signed Death is published
+// before the broker connection closes). A SIGKILL is fine too: the journal makes the restart safe.
 //
-// Settings the device config does not hold yet come from the environment:
-//   BIANMIN_MQTT_PASSWORD_FILE    the station's broker password (username = station id)
-//   BIANMIN_OPERATOR_TOKEN_FILE   the operator credential for the local API (>= 16 characters)
-//   BIANMIN_CARD_TOKEN_KEY_FILE   the card-token HMAC key (hex, >= 16 bytes)
-//   BIANMIN_TPK_KEY_ID            key id of the TPK loaded into the PIN pad (default TPK1)
-import { readFileSync, realpathSync } from 'node:fs';
+// Secrets are files named in the device config, never values in it (docs/operations.md):
+//   operatorApi.tokenFile         the operator credential for the local API (>= 16 characters), required
+//   station.cardTokenKeyFile      the card-token HMAC key (hex, >= 16 bytes), required
+//   mqtt.passwordFile             the station's broker password (user name = station id), optional
+//   serial.pinPad.tpkKeyId        key id of the TPK loaded into the PIN pad (default TPK1)
+import { readFileSync, realpathSync, statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
 import { OperatorApi } from './adapters/operator-api/server.js';
@@ -17,22 +18,53 @@ import { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { KioskAgent, systemClock } from './agent.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadConfigFile } from './config/load.js';
+import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
+import type { ConfigProblem } from './config/validate.js';
 import { operatorTokenFileBytesMax } from './limits.js';
 import { createLogger } from './logging.js';
 
-function readSmallFile(path: string | undefined, what: string): string {
-  if (path === undefined) throw new Error(`${what}: environment variable not set`);
+function readSmallFile(path: string): string {
   return readFileSync(path, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
+}
+
+/** The keys only the running agent needs (optional for provision and doctor), all at once (R21). */
+function missingAgentKeys(config: DeviceConfig): ConfigProblem[] {
+  const missing: ConfigProblem[] = [];
+  if (config.operatorApi.tokenFile === undefined)
+    missing.push({
+      code: 'AGENT_CONFIG_MISSING_KEY',
+      key: 'operatorApi.tokenFile',
+      message: 'the agent needs it',
+    });
+  if (config.station.cardTokenKeyFile === undefined)
+    missing.push({
+      code: 'AGENT_CONFIG_MISSING_KEY',
+      key: 'station.cardTokenKeyFile',
+      message: 'the agent needs it',
+    });
+  return missing;
+}
+
+/** Free bytes for an unprivileged writer on the journal's file system (telemetry). */
+function diskFreeBytes(dir: string): number {
+  const stats = statfsSync(dir);
+  return stats.bavail * stats.bsize;
 }
 
 export async function runAgentProcess(configPath: string): Promise<void> {
   const report = loadConfigFile(configPath);
-  if (report.config === undefined || report.config === null) {
-    process.stderr.write(`${JSON.stringify(report.problems)}\n`);
+  const problems =
+    report.config === undefined || report.config === null
+      ? report.problems
+      : [...report.problems, ...missingAgentKeys(report.config)];
+  if (report.config === undefined || report.config === null || problems.length > 0) {
+    process.stderr.write(`${JSON.stringify(problems)}\n`);
     process.exitCode = 1;
     return;
   }
   const config = report.config;
+  const operatorTokenFile = config.operatorApi.tokenFile!;
+  const cardTokenKeyFile = config.station.cardTokenKeyFile!;
   const logger = createLogger({ name: 'kiosk-agent', level: config.log.level, dir: config.log.dir });
   const signer = new Pkcs11Signer({
     modulePath: config.token.modulePath,
@@ -63,20 +95,19 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     clock: systemClock,
     logger,
     hqPublicKeys: [{ keyId: fingerprint(publicKeySpkiDer(hqPem)), publicKey: hqPem }],
-    cardTokenKey: Buffer.from(
-      readSmallFile(process.env.BIANMIN_CARD_TOKEN_KEY_FILE, 'card token key'),
-      'hex',
-    ),
-    tpkKeyId: process.env.BIANMIN_TPK_KEY_ID ?? 'TPK1',
+    cardTokenKey: Buffer.from(readSmallFile(cardTokenKeyFile), 'hex'),
+    tpkKeyId: config.serial.pinPad.tpkKeyId ?? tpkKeyIdDefault,
     mqtt: {
       brokerUrl: config.mqtt.url,
-      username: config.station.id,
-      password: readSmallFile(process.env.BIANMIN_MQTT_PASSWORD_FILE, 'mqtt password'),
+      ...(config.mqtt.passwordFile === undefined
+        ? {}
+        : { username: config.station.id, password: readSmallFile(config.mqtt.passwordFile) }),
     },
+    diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
   });
   const api = new OperatorApi({
     listen: { kind: 'unix', socketPath: config.operatorApi.socketPath },
-    token: readSmallFile(process.env.BIANMIN_OPERATOR_TOKEN_FILE, 'operator token'),
+    token: readSmallFile(operatorTokenFile),
     operator: agent,
     logger,
   });

@@ -1,6 +1,7 @@
 // Goal: the error-code registry (src/errors.ts) and docs/errors/device-agent.md list exactly the
-// same codes, every code is AGENT_-prefixed, and every code of the token, config, CLI and doctor
-// blocks is triggered by some test. Method: read the doc table and the test sources as text.
+// same codes, every code is AGENT_-prefixed, every code of the token, config, CLI and doctor
+// blocks is triggered by some test, and every code at all is named by at least one test file.
+// Method: read the doc table and the test sources as text.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,4 +43,10 @@ t.test('every token / config / CLI / doctor code is triggered by a test', async 
   const ours = Object.keys(agentErrorCodes).filter((code) => /^AGENT_(TOKEN|CONFIG|CLI|DOCTOR)_/.test(code));
   t.ok(ours.length > 30);
   for (const code of ours) t.ok(sources.includes(`'${code}`) || sources.includes(`${code} `), code);
+});
+
+t.test('every AGENT_ code appears in at least one test file', async (t) => {
+  const sources = testSources(join(packageDir, 'test'));
+  const missing = Object.keys(agentErrorCodes).filter((code) => !sources.includes(code));
+  t.same(missing, [], 'codes no test names (add a test that triggers each)');
 });

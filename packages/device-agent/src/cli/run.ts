@@ -12,6 +12,7 @@ import { testCommand } from './commands/test-peripheral.js';
 import type { CliIo } from './io.js';
 import { serialPeripherals } from './peripherals.js';
 import { exitOk, exitUsage, reportProblems } from './report.js';
+import { txCommand } from './tx.js';
 
 export const commands: readonly Command[] = [
   provisionCommand,
@@ -19,6 +20,7 @@ export const commands: readonly Command[] = [
   doctorCommand,
   testCommand,
   keysLoadCommand,
+  txCommand,
 ];
 
 /** The journal's integrity check (adapters/sqlite), seen through doctor's small port. */

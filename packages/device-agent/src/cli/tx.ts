@@ -10,7 +10,7 @@
 // $BIANMIN_OPERATOR_TOKEN_FILE). Exit 0 when the answer is ok, 1 on a refusal (every reason
 // printed, R21), 2 on usage problems.
 import { readFileSync } from 'node:fs';
-import { OperatorClient } from '../adapters/operator-api/client.js';
+import { OperatorClient, type OperatorReply } from '../adapters/operator-api/client.js';
 import { operatorTokenFileBytesMax } from '../limits.js';
 import type { Parsed } from './args.js';
 import type { Command } from './command.js';
@@ -56,6 +56,10 @@ function request(
   }
 }
 
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 export const txCommand: Command = {
   name: 'tx',
   summary: 'drive a transaction through the local operator API',
@@ -78,10 +82,23 @@ export const txCommand: Command = {
       );
       return 2;
     }
-    const token = readFileSync(tokenFile, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
+    let token: string;
+    try {
+      token = readFileSync(tokenFile, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
+    } catch (error) {
+      io.err(`AGENT_CLI_BAD_ARGUMENT: --token-file ${tokenFile} cannot be read (${errorText(error)})\n`);
+      return 2;
+    }
     const client = new OperatorClient({ kind: 'unix', socketPath }, token);
-    const reply =
-      call.method === 'GET' ? await client.get(call.path) : await client.post(call.path, call.body);
+    let reply: OperatorReply;
+    try {
+      reply = call.method === 'GET' ? await client.get(call.path) : await client.post(call.path, call.body);
+    } catch (error) {
+      io.err(
+        `AGENT_CLI_BAD_ARGUMENT: --socket ${socketPath}: no agent answers there (${errorText(error)})\n`,
+      );
+      return 2;
+    }
     io.out(`${JSON.stringify(reply.body, null, parsed.values.json === true ? 0 : 2)}\n`);
     return reply.status === 200 && reply.body.ok !== false ? 0 : reply.status === 200 ? 1 : 2;
   },

@@ -16,9 +16,19 @@ export interface SerialDeviceConfig {
   readonly commandTimeoutMs: number;
 }
 
+export interface PinPadConfig extends SerialDeviceConfig {
+  /** Key id of the TPK loaded into the PIN pad, sent with every PIN block (default "TPK1"). */
+  readonly tpkKeyId?: string;
+}
+
 export interface DeviceConfig {
-  readonly station: { readonly id: string; readonly orgCode: string };
-  readonly serial: { readonly cardReader: SerialDeviceConfig; readonly pinPad: SerialDeviceConfig };
+  readonly station: {
+    readonly id: string;
+    readonly orgCode: string;
+    /** File holding the card-token HMAC key (hex, >= 16 bytes); the agent needs it. */
+    readonly cardTokenKeyFile?: string;
+  };
+  readonly serial: { readonly cardReader: SerialDeviceConfig; readonly pinPad: PinPadConfig };
   readonly token: {
     readonly modulePath: string;
     readonly label?: string;
@@ -28,10 +38,16 @@ export interface DeviceConfig {
   };
   readonly mqtt: {
     readonly url: string;
+    /** File holding the station's broker password (the user name is the station id). */
+    readonly passwordFile?: string;
     readonly tls?: { readonly caPath: string; readonly certPath?: string; readonly keyPath?: string };
   };
   readonly journal: { readonly path: string };
-  readonly operatorApi: { readonly socketPath: string };
+  readonly operatorApi: {
+    readonly socketPath: string;
+    /** File holding the operator credential of the local API (>= 16 characters); the agent needs it. */
+    readonly tokenFile?: string;
+  };
   readonly hq: { readonly configPublicKeyPath: string };
   readonly log: { readonly dir: string; readonly level: LogLevel };
 }
@@ -55,7 +71,7 @@ export type FieldSpec =
       readonly fields: Readonly<Record<string, FieldSpec>>;
     };
 
-const serialDevice: FieldSpec = {
+const serialDevice = {
   kind: 'object',
   fields: {
     path: { kind: 'path', role: 'device' },
@@ -64,6 +80,19 @@ const serialDevice: FieldSpec = {
     parity: { kind: 'choice', optional: true, values: ['none', 'even', 'odd'] },
     stopBits: { kind: 'choice', optional: true, values: [1, 2] },
     commandTimeoutMs: { kind: 'integer', optional: true, min: 100, max: 60_000 },
+  },
+} as const satisfies FieldSpec;
+
+const pinPadDevice: FieldSpec = {
+  kind: 'object',
+  fields: {
+    ...serialDevice.fields,
+    tpkKeyId: {
+      kind: 'string',
+      optional: true,
+      pattern: /^[A-Za-z0-9_-]{1,32}$/u,
+      hint: '1-32 letters, digits, _ or -',
+    },
   },
 };
 
@@ -75,9 +104,10 @@ export const deviceConfigSchema: FieldSpec = {
       fields: {
         id: { kind: 'string', pattern: /^[A-Za-z0-9-]{1,32}$/u, hint: '1-32 letters, digits or dashes' },
         orgCode: { kind: 'string', pattern: /^[0-9A-Za-z]{6,20}$/u, hint: '6-20 letters or digits' },
+        cardTokenKeyFile: { kind: 'path', optional: true, role: 'readable-file' },
       },
     },
-    serial: { kind: 'object', fields: { cardReader: serialDevice, pinPad: serialDevice } },
+    serial: { kind: 'object', fields: { cardReader: serialDevice, pinPad: pinPadDevice } },
     token: {
       kind: 'object',
       fields: {
@@ -98,6 +128,7 @@ export const deviceConfigSchema: FieldSpec = {
       kind: 'object',
       fields: {
         url: { kind: 'url', protocols: ['mqtt:', 'mqtts:', 'tcp:', 'tls:'] },
+        passwordFile: { kind: 'path', optional: true, role: 'readable-file' },
         tls: {
           kind: 'object',
           optional: true,
@@ -110,7 +141,13 @@ export const deviceConfigSchema: FieldSpec = {
       },
     },
     journal: { kind: 'object', fields: { path: { kind: 'path', role: 'creatable-file' } } },
-    operatorApi: { kind: 'object', fields: { socketPath: { kind: 'path', role: 'creatable-file' } } },
+    operatorApi: {
+      kind: 'object',
+      fields: {
+        socketPath: { kind: 'path', role: 'creatable-file' },
+        tokenFile: { kind: 'path', optional: true, role: 'readable-file' },
+      },
+    },
     hq: { kind: 'object', fields: { configPublicKeyPath: { kind: 'path', role: 'readable-file' } } },
     log: {
       kind: 'object',
@@ -134,3 +171,6 @@ export const serialDefaults = {
   stopBits: 1,
   commandTimeoutMs: 3_000,
 } as const;
+
+/** The TPK key id when the config names none (the id `kiosk keys load` gives by default). */
+export const tpkKeyIdDefault = 'TPK1';

@@ -31,6 +31,8 @@ export interface PublisherPort {
   acknowledged(ackSeq: number): void;
   /** Publishes a non-journaled message at QoS 1. Resolves false when the link is not online. */
   sendDirect(topic: string, payload: Uint8Array): Promise<boolean>;
+  /** Sends every unacknowledged outbox row again, oldest first (HQ asked: resend_from). Optional. */
+  resendUnacked?(): void;
   onDown(handler: (message: DownMessage) => void): void;
   onStateChange(handler: (state: LinkState) => void): void;
 }

@@ -7,12 +7,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeHash } from '@bianmin/core-ledger';
 import { downTopic, openVerifiedEnvelope, PayloadType } from '@bianmin/wire';
+import type { Logger } from 'pino';
 import t from 'tap';
 import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
 import { KioskAgent, type KioskAgentOptions } from '../../src/agent.js';
 import { verifyReceiptNumber } from '../../src/domain/tx/receipt.js';
 import { AgentError } from '../../src/errors.js';
+import { downMessageBytesMax } from '../../src/limits.js';
 import type { PinPad } from '../../src/ports/pin-pad.js';
 import type { Signer } from '../../src/ports/signer.js';
 import {
@@ -21,6 +24,7 @@ import {
   HqKey,
   ManualClock,
   MemoryLink,
+  recordingLogger,
   silentLogger,
   softHsmSigner,
   TEN_AM_MS,
@@ -50,6 +54,7 @@ async function rig(
     autoDailyClose?: boolean;
     pinPad?: PinPad;
     signer?: Signer;
+    logger?: Logger;
   } = {},
 ): Promise<Rig> {
   let path = options.path;
@@ -69,12 +74,13 @@ async function rig(
     cardReader: fakeCardReader(options.pans ?? [PAN, PAN, PAN, PAN]),
     pinPad: options.pinPad ?? fakePinPad(),
     clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     hqPublicKeys: hq.pinned(),
     cardTokenKey: new Uint8Array(32).fill(7),
     tpkKeyId: 'TPK1',
     mqtt: { brokerUrl: 'mqtt://unused' },
     autoDailyClose: options.autoDailyClose ?? false,
+    diskFreeBytes: () => 123_456_789,
     makeLink: () => {
       link = new MemoryLink(db);
       return link;
@@ -95,7 +101,7 @@ function deliverConfig(r: Rig, overrides = {}): Promise<void> {
 }
 
 async function waitFor(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !check(); i += 1) await new Promise((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 200_000 && !check(); i += 1) await new Promise((resolve) => setImmediate(resolve));
   if (!check()) throw new Error('condition never became true');
 }
 
@@ -335,7 +341,33 @@ t.test('R7: the business day closes by itself at Shanghai midnight, sealed and c
   t.equal(opened.body.previousCloseHash, '0'.repeat(64), 'first close chains to the genesis hash');
   t.match(opened.body.closeHash, /^[0-9a-f]{64}$/);
   const bill = opened.body.totals.find((line) => line.kind === 2);
-  t.match(bill, { count: 1, amountFen: 2_000 }, 'bill payment totals in the close');
+  t.match(bill, { count: 1, amountFen: 2_000, quotaFenConsumed: 2_000 }, 'bill payment totals in the close');
+  // HQ recomputes the hash with core-ledger from the wire fields alone: every field must get there.
+  const kinds = ['', 'CASH_WITHDRAWAL', 'BILL_PAYMENT', 'MOBILE_TOPUP', '', '', 'REVERSAL', 'QUOTA_PURCHASE'];
+  const totals = Object.fromEntries(
+    opened.body.totals.map((line) => [
+      kinds[line.kind],
+      {
+        count: Number(line.count),
+        amountFen: Number(line.amountFen),
+        feeFen: Number(line.feeFen),
+        quotaConsumedFen: Number(line.quotaFenConsumed),
+      },
+    ]),
+  );
+  t.equal(
+    closeHash({
+      stationId: opened.header.stationId,
+      businessDate: opened.body.businessDate,
+      sequence: opened.body.closeSequence,
+      closedAtMs: Number(opened.body.closedAtMs),
+      totals: totals as never,
+      holdsPendingCount: opened.body.holdsPendingCount,
+      previousHash: opened.body.previousCloseHash,
+    }),
+    opened.body.closeHash,
+    'close hash recomputed from the wire fields matches',
+  );
 });
 
 t.test(
@@ -415,3 +447,286 @@ t.test('AGENT_TX_SIGNER_UNAVAILABLE: nothing is journaled when the UK key cannot
   });
   t.equal(r.db.rowCount(), before, 'no journal row without its signed event');
 });
+
+const DAILY_LIMITS = {
+  withdrawalFenMaxPerTransaction: 500_000,
+  withdrawalFenMaxPerCardPerDay: 60_000,
+  withdrawalFenMaxPerStationPerDay: 80_000,
+  billPaymentFenMaxPerTransaction: 200_000,
+  topupFenMaxPerTransaction: 50_000,
+  authorisationTimeoutMs: 5_000,
+};
+
+t.test('R5 daily limits are checked before the bank is asked, every reason at once (R21)', async (t) => {
+  const r = await rig(t);
+  await deliverConfig(r, { limits: DAILY_LIMITS });
+  const first = r.agent.startWithdrawal({ amountFen: 50_000, txId: 'wd-daily001' });
+  await waitFor(() => r.link.direct.length === 1);
+  answer(r, 'approve');
+  await first;
+  await r.agent.confirmCash('wd-daily001');
+  const second = await r.agent.startWithdrawal({ amountFen: 40_000, txId: 'wd-daily002' });
+  t.match(second, {
+    ok: false,
+    reasons: [
+      { code: 'AGENT_TX_OVER_LIMIT', message: /LEDGER_WITHDRAWAL_OVER_CARD_DAILY_LIMIT/ },
+      { code: 'AGENT_TX_OVER_LIMIT', message: /LEDGER_WITHDRAWAL_OVER_STATION_DAILY_LIMIT/ },
+    ],
+  });
+  t.equal(r.link.direct.length, 1, 'no authorisation request left for the refused withdrawal');
+  t.match(r.agent.withdrawal('wd-daily002'), { phase: 'abandoned', reasonCode: 'AGENT_TX_OVER_LIMIT' });
+  t.equal(r.agent.status().openTransactions, 0);
+  const within = r.agent.startWithdrawal({ amountFen: 10_000, txId: 'wd-daily003' });
+  await waitFor(() => r.link.direct.length === 2);
+  answer(r, 'approve');
+  t.match(
+    await within,
+    { ok: true, withdrawal: { phase: 'authorised' } },
+    'the dry run left the ledger as it was',
+  );
+});
+
+t.test('AGENT_TX_HOLD_REFUSED: approved, then the hold is refused (race) → reversed at once', async (t) => {
+  const r = await rig(t);
+  await deliverConfig(r);
+  const pending = r.agent.startWithdrawal({ amountFen: 50_000, txId: 'wd-race0001' });
+  await waitFor(() => r.link.direct.length === 1);
+  r.link.deliver(
+    downTopic(STATION, 'config'),
+    hq.config(STATION, {
+      configVersion: 2,
+      limits: { ...DAILY_LIMITS, withdrawalFenMaxPerCardPerDay: 10_000 },
+    }),
+  );
+  await waitFor(() => r.agent.status().configVersion === 2);
+  answer(r, 'approve');
+  t.match(await pending, {
+    ok: true,
+    withdrawal: { phase: 'reversed', reasonCode: 'AGENT_TX_HOLD_REFUSED' },
+  });
+  const last = r.db.read(1, r.db.headSeq()).at(-1)!;
+  const opened = openVerifiedEnvelope(last.envelopeBytes, () => uk.publicKeyPem);
+  if (opened.type !== PayloadType.PAYLOAD_TYPE_WITHDRAWAL_REVERSED) throw new Error('not a reversal');
+  t.match(opened.body, { transactionId: 'wd-race0001', bankReference: 'BANK-1', reason: 3 });
+  t.equal(r.agent.status().openTransactions, 0, 'no bank money left held');
+});
+
+function wireEvents(db: KioskDb, type: number): Record<string, unknown>[] {
+  return db
+    .read(1, db.headSeq())
+    .map((row) => openVerifiedEnvelope(row.envelopeBytes, () => uk.publicKeyPem))
+    .filter((opened) => opened.type === type)
+    .map((opened) => opened.body as unknown as Record<string, unknown>);
+}
+
+t.test(
+  'ConfigApplied: accepted when applied; refused (bad signature, older) with the reason, once',
+  async (t) => {
+    const r = await rig(t);
+    const forged = hq.config(STATION, { configVersion: 3 });
+    forged[forged.length - 5] ^= 0xff;
+    r.link.deliver(downTopic(STATION, 'config'), forged);
+    await waitFor(() => wireEvents(r.db, PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED).length === 1);
+    t.match(wireEvents(r.db, PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED)[0], {
+      configVersion: 3,
+      accepted: false,
+      detail: /AGENT_HQ_CONFIG_REFUSED: AGENT_DOWN_BAD_SIGNATURE/,
+    });
+    const v2 = hq.config(STATION, { configVersion: 2 });
+    r.link.deliver(downTopic(STATION, 'config'), v2);
+    await waitFor(() => r.agent.status().configVersion === 2);
+    r.link.deliver(downTopic(STATION, 'config'), forged); // the same bad retained message again
+    r.link.deliver(downTopic(STATION, 'config'), v2); // the running config, retained: no news
+    r.link.deliver(downTopic(STATION, 'config'), hq.config(STATION, { configVersion: 1 }));
+    await waitFor(() => wireEvents(r.db, PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED).length === 3);
+    await r.agent.payBill({ billerKind: 'WATER', billerCode: 'W1', accountNumber: 'A1', amountFen: 100 });
+    const answers = wireEvents(r.db, PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED);
+    t.equal(answers.length, 3, 'the repeated bad config and the retained running one add nothing');
+    t.match(answers[1], { configVersion: 2, accepted: true });
+    t.match(answers[2], {
+      configVersion: 1,
+      accepted: false,
+      detail: /AGENT_HQ_CONFIG_REFUSED: version 1 is not newer than the running version 2/,
+    });
+    t.equal(r.agent.status().configVersion, 2, 'the last good config stays');
+  },
+);
+
+t.test('HQ commands on down/cmd: each answered once with a signed CommandResult', async (t) => {
+  const r = await rig(t);
+  await deliverConfig(r);
+  await r.agent.payBill({ billerKind: 'WATER', billerCode: 'W1', accountNumber: 'A1', amountFen: 100 });
+  r.link.acknowledged(2);
+  const notAfterMs = TEN_AM_MS + 60_000;
+  let sent = 0;
+  const command = async (body: Record<string, unknown>) => {
+    r.link.deliver(
+      downTopic(STATION, 'cmd'),
+      hq.seal(STATION, PayloadType.PAYLOAD_TYPE_COMMAND, { notAfterMs, ...body } as never),
+    );
+    sent += 1;
+    await waitFor(() => wireEvents(r.db, PayloadType.PAYLOAD_TYPE_COMMAND_RESULT).length === sent);
+    return wireEvents(r.db, PayloadType.PAYLOAD_TYPE_COMMAND_RESULT).at(-1);
+  };
+  const DONE = 1;
+  const REFUSED = 2;
+  t.match(await command({ commandId: 'c-1', resendFrom: { fromSeq: 1 } }), {
+    commandId: 'c-1',
+    outcome: REFUSED,
+    detail: /AGENT_CMD_REFUSED: seq 1\.\.2 were acknowledged by HQ and deleted; outbox holds 3\.\.3/,
+  });
+  t.match(await command({ commandId: 'c-2', resendFrom: { fromSeq: 3 } }), {
+    outcome: DONE,
+    detail: 'resending 3..4',
+  });
+  t.equal(r.link.resends, 2, 'the unacked rows went out again');
+  r.link.deliver(
+    downTopic(STATION, 'cmd'),
+    hq.seal(STATION, PayloadType.PAYLOAD_TYPE_COMMAND, {
+      commandId: 'c-2',
+      notAfterMs,
+      resendFrom: { fromSeq: 3 },
+    }),
+  );
+  t.match(await command({ commandId: 'c-3', reloadConfig: {} }), {
+    outcome: DONE,
+    detail: 'config version 1 reloaded and verified',
+  });
+  t.equal(
+    wireEvents(r.db, PayloadType.PAYLOAD_TYPE_COMMAND_RESULT).filter((body) => body.commandId === 'c-2')
+      .length,
+    1,
+    'a command id runs once',
+  );
+  t.match(await command({ commandId: 'c-4', requestDailyClose: { businessDate: '2026-11-28' } }), {
+    outcome: DONE,
+    detail: /business day 2026-11-28 closed at seq \d+/,
+  });
+  t.equal(wireEvents(r.db, PayloadType.PAYLOAD_TYPE_DAILY_CLOSE).length, 1);
+  t.match(await command({ commandId: 'c-5', requestDailyClose: { businessDate: '2026-11-28' } }), {
+    outcome: REFUSED,
+    detail: /AGENT_CLOSE_NOTHING_NEW/,
+  });
+  t.match(await command({ commandId: 'c-6', rotateKey: {} }), { outcome: REFUSED, detail: /not supported/ });
+  t.match(await command({ commandId: 'c-7', notAfterMs: TEN_AM_MS - 1, reloadConfig: {} }), {
+    outcome: REFUSED,
+    detail: /AGENT_CMD_REFUSED: expired/,
+  });
+  r.link.stop();
+  t.match(await command({ commandId: 'c-8', sendTelemetry: {} }), {
+    outcome: 3,
+    detail: 'AGENT_CMD_FAILED: link is stopped',
+  });
+});
+
+t.test(
+  'telemetry: peripherals, token state, outbox depth, oldest unacked seq, disk, quota, uptime',
+  async (t) => {
+    const r = await rig(t);
+    await deliverConfig(r);
+    await r.agent.payBill({ billerKind: 'WATER', billerCode: 'W1', accountNumber: 'A1', amountFen: 100 });
+    r.link.acknowledged(1);
+    r.clock.advance(1_000);
+    r.link.deliver(
+      downTopic(STATION, 'cmd'),
+      hq.seal(STATION, PayloadType.PAYLOAD_TYPE_COMMAND, {
+        commandId: 'tm-1',
+        notAfterMs: TEN_AM_MS + 60_000,
+        sendTelemetry: {},
+      }),
+    );
+    await waitFor(() => r.link.direct.some((message) => message.topic.endsWith('/telemetry')));
+    const message = r.link.direct.find((m) => m.topic.endsWith('/telemetry'))!;
+    const opened = openVerifiedEnvelope(message.payload, () => uk.publicKeyPem);
+    if (opened.type !== PayloadType.PAYLOAD_TYPE_TELEMETRY) throw new Error('not telemetry');
+    t.match(opened.body, {
+      tokenState: 1,
+      outboxDepth: 2,
+      oldestUnackedSeq: 2,
+      lastJournalSeq: 3,
+      diskFreeBytes: 123_456_789,
+      quotaFenAvailable: 99_900,
+      uptimeMs: 1_000,
+    });
+    t.same(
+      opened.body.peripherals.map((p) => [p.kind, p.state, p.detail]),
+      [
+        [1, 1, 'open'],
+        [2, 1, 'open'],
+        [3, 1, 'ready'],
+      ],
+      'card reader, PIN pad and UK key all OK',
+    );
+  },
+);
+
+t.test('refused down messages are logged with their code, nothing applied', async (t) => {
+  const log = recordingLogger();
+  const r = await rig(t, { logger: log.logger });
+  r.link.deliver(downTopic(STATION, 'ack'), new Uint8Array([0x0a, 0xff, 0x01])); // truncated protobuf
+  r.link.deliver(downTopic(STATION, 'ack'), new Uint8Array(downMessageBytesMax + 1)); // oversized
+  const forged = hq.config(STATION);
+  forged[forged.length - 5] ^= 0xff;
+  r.link.deliver(downTopic(STATION, 'config'), forged);
+  r.link.deliver(downTopic(STATION, 'config'), hq.config('ST0002'));
+  await log.waitForCode('AGENT_HQ_CONFIG_REFUSED');
+  await waitFor(() => log.codes().filter((code) => code === 'AGENT_HQ_CONFIG_REFUSED').length === 2);
+  const codes = log.codes();
+  t.equal(codes.filter((code) => code === 'AGENT_DOWN_MALFORMED').length, 2, 'AGENT_DOWN_MALFORMED twice');
+  t.ok(codes.includes('AGENT_DOWN_BAD_SIGNATURE'), 'AGENT_DOWN_BAD_SIGNATURE');
+  t.ok(codes.includes('AGENT_DOWN_WRONG_STATION'), 'AGENT_DOWN_WRONG_STATION');
+  t.equal(r.agent.status().configVersion, 0, 'the last good (here: none) config stays');
+  t.equal(r.link.acked, 0, 'no ack taken from a malformed message');
+});
+
+t.test(
+  'a new config (shorter hours, lower limits) never undoes what was done under the old one',
+  async (t) => {
+    const first = await rig(t);
+    await deliverConfig(first, {
+      serviceHours: {
+        timeZone: 'Asia/Shanghai',
+        opensAtMinute: 0,
+        closesAtMinute: 1440,
+        maintenanceWindows: [],
+      },
+    });
+    await first.agent.payBill({ billerKind: 'GAS', billerCode: 'G1', accountNumber: 'A9', amountFen: 7_000 });
+    const pending = first.agent.startWithdrawal({ amountFen: 50_000, txId: 'wd-oldrules' });
+    await waitFor(() => first.link.direct.length === 1);
+    answer(first, 'approve');
+    await pending;
+    await first.agent.confirmCash('wd-oldrules');
+    t.equal(first.agent.quotaFenAvailable(), 93_000);
+    // 10:00 is now outside the hours, and the card's day is already over the new daily limit.
+    first.link.deliver(
+      downTopic(STATION, 'config'),
+      hq.config(STATION, {
+        configVersion: 2,
+        serviceHours: {
+          timeZone: 'Asia/Shanghai',
+          opensAtMinute: 720,
+          closesAtMinute: 1200,
+          maintenanceWindows: [],
+        },
+        limits: { ...DAILY_LIMITS, withdrawalFenMaxPerCardPerDay: 10_000 },
+      }),
+    );
+    await waitFor(() => first.agent.status().configVersion === 2);
+    t.equal(first.agent.quotaFenAvailable(), 93_000, 'the bill paid at 10:00 still counts');
+    t.match(first.agent.dayTotals('2026-11-28').CASH_WITHDRAWAL, { count: 1, amountFen: 50_000 });
+    const second = await rig(t, { path: first.path });
+    t.equal(second.agent.quotaFenAvailable(), 93_000, 'and after a restart');
+    t.match(second.agent.dayTotals('2026-11-28').CASH_WITHDRAWAL, { count: 1, amountFen: 50_000 });
+    t.match(
+      await second.agent.payBill({
+        billerKind: 'GAS',
+        billerCode: 'G1',
+        accountNumber: 'A9',
+        amountFen: 100,
+      }),
+      { ok: false, reasons: [{ code: 'AGENT_TX_OUTSIDE_SERVICE_HOURS' }] },
+      'new business follows the new hours',
+    );
+  },
+);

@@ -23,6 +23,7 @@ export class FakeHq {
   readonly approved = new Set<string>();
   duplicates = 0;
   births = 0;
+  deaths = 0;
   answerAuth = true;
   #client: MqttClient | null = null;
   #contiguous = 0;
@@ -90,6 +91,7 @@ export class FakeHq {
     const opened = openVerifiedEnvelope(payload, () => this.#stationKey);
     const stationId = parsed.stationId;
     if (opened.type === PayloadType.PAYLOAD_TYPE_BIRTH) this.births += 1;
+    if (opened.type === PayloadType.PAYLOAD_TYPE_DEATH) this.deaths += 1;
     if (parsed.channel === 'event') {
       const seq = opened.header.seq;
       this.arrivalSeqs.push(seq);

@@ -17,6 +17,35 @@ import { softhsmModulePath, startSoftHsm } from '../helpers/softhsm.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
+/** A logger that keeps every line; `codes` lists each line's error code; `waitForCode` resolves on one. */
+export function recordingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { code: string; resolve: () => void }[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(text: string) {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        lines.push(line);
+        for (const waiter of [...waiters]) {
+          if (line.code !== waiter.code) continue;
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      },
+    },
+  );
+  return {
+    logger,
+    lines,
+    codes: () => lines.map((line) => line.code).filter((code): code is string => typeof code === 'string'),
+    waitForCode(code: string): Promise<void> {
+      if (lines.some((line) => line.code === code)) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ code, resolve }));
+    },
+  };
+}
+
 /** 2026-11-28 10:00 Asia/Shanghai. */
 export const TEN_AM_MS = Date.UTC(2026, 10, 28, 2, 0, 0);
 
@@ -176,6 +205,10 @@ export class MemoryLink implements PublisherPort {
     this.direct.push({ topic, payload });
     this.onDirect?.(topic, payload);
     return true;
+  }
+  resends = 0;
+  resendUnacked(): void {
+    this.resends += 1;
   }
   onDown(handler: (message: DownMessage) => void): void {
     this.#down.push(handler);

@@ -147,3 +147,55 @@ t.test('kiosk tx drives the API: 0 on ok, 1 on a refusal, 2 on usage', async (t)
   t.match(out.at(-1), /AGENT_TX_QUOTA_EXCEEDED/);
   t.equal(await txCommand.run({ values, positionals: ['dance'] }, io), 2);
 });
+
+t.test('kiosk tx is a registered command: in kiosk --help, dispatched by runKiosk', async (t) => {
+  const { runKiosk } = await import('../../src/cli/run.js');
+  const { writeFileSync } = await import('node:fs');
+  const tokenFile = join(dir, 'token2');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const out: string[] = [];
+  const err: string[] = [];
+  const io = {
+    out: (text: string) => out.push(text),
+    err: (text: string) => err.push(text),
+    env: {},
+    nowMs: () => 0,
+    stdin: null,
+  };
+  t.equal(await runKiosk(['--help'], io), 0);
+  t.match(out.at(-1), /kiosk tx status\|withdraw/);
+  t.equal(await runKiosk(['tx', '--help'], io), 0);
+  t.match(out.at(-1), /--token-file FILE/);
+  t.equal(
+    await runKiosk(['tx', 'status', '--socket', socketPath, '--token-file', tokenFile, '--json'], io),
+    0,
+  );
+  t.match(JSON.parse(out.at(-1)!), { stationId: String });
+  t.equal(await runKiosk(['tx', 'status', '--socket', socketPath, '--token-file', join(dir, 'none')], io), 2);
+  t.match(err.at(-1), /AGENT_CLI_BAD_ARGUMENT: --token-file/);
+  t.equal(
+    await runKiosk(['tx', 'status', '--socket', join(dir, 'no.sock'), '--token-file', tokenFile], io),
+    2,
+  );
+  t.match(err.at(-1), /AGENT_CLI_BAD_ARGUMENT: --socket/);
+});
+
+t.test('AGENT_OPERATOR_INTERNAL: an unexpected failure behind the API is a 503 with the code', async (t) => {
+  const brokenSocket = join(dir, 'broken.sock');
+  const broken = new OperatorApi({
+    listen: { kind: 'unix', socketPath: brokenSocket },
+    token,
+    operator: {
+      ...operator,
+      status: () => {
+        throw new TypeError('boom');
+      },
+    },
+    logger: silentLogger,
+  });
+  await broken.listen();
+  t.teardown(() => broken.close());
+  const reply = await new OperatorClient({ kind: 'unix', socketPath: brokenSocket }, token).get('/v1/status');
+  t.equal(reply.status, 503);
+  t.match(reply.body, { code: 'AGENT_OPERATOR_INTERNAL', message: 'boom' });
+});

@@ -3,7 +3,7 @@
 // every mistake of a config full of them. Method: in-process runs with captured output, plus one
 // run of the real bin through tsx to check the process wiring and exit code.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -171,6 +171,42 @@ t.test('config check: a good config passes', async (t) => {
   t.equal(JSON.parse(run.out).ok, true);
   const text = await runCli(['config', 'check', path]);
   t.match(text.out, /is valid/);
+});
+
+t.test('config check: the agent secret files and TPK key id (paths, never values)', async (t) => {
+  const secret = join(dir, 'secret');
+  writeFileSync(secret, 'x');
+  const base = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
+  const withAgentKeys = {
+    ...base,
+    station: { ...base.station, cardTokenKeyFile: secret },
+    serial: { ...base.serial, pinPad: { ...base.serial.pinPad, tpkKeyId: 'TPK-2026' } },
+    mqtt: { ...base.mqtt, passwordFile: secret },
+    operatorApi: { ...base.operatorApi, tokenFile: secret },
+  };
+  const good = join(dir, 'agent-good.json');
+  writeFileSync(good, JSON.stringify(withAgentKeys));
+  t.equal((await runCli(['config', 'check', good, '--json'])).code, 0);
+  const bad = join(dir, 'agent-bad.json');
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      ...withAgentKeys,
+      station: { ...withAgentKeys.station, cardTokenKeyFile: join(dir, 'absent-key') },
+      serial: { ...withAgentKeys.serial, pinPad: { ...withAgentKeys.serial.pinPad, tpkKeyId: 'bad id!' } },
+      mqtt: { ...withAgentKeys.mqtt, password: 'secret-in-the-config' },
+      operatorApi: { ...withAgentKeys.operatorApi, tokenFile: join(dir, 'absent-token') },
+    }),
+  );
+  const run = await runCli(['config', 'check', bad, '--json']);
+  t.equal(run.code, 1);
+  const problems = (JSON.parse(run.out) as { problems: Array<{ code: string; key: string }> }).problems;
+  t.same(problems.map((problem) => `${problem.code} ${problem.key}`).sort(), [
+    'AGENT_CONFIG_BAD_VALUE serial.pinPad.tpkKeyId',
+    'AGENT_CONFIG_PATH_MISSING operatorApi.tokenFile',
+    'AGENT_CONFIG_PATH_MISSING station.cardTokenKeyFile',
+    'AGENT_CONFIG_UNKNOWN_KEY mqtt.password',
+  ]);
 });
 
 t.test('keys load without a terminal: AGENT_CLI_NOT_A_TTY', async (t) => {

@@ -5,7 +5,7 @@
 // are published in seq order with at most `windowMax` in flight and leave the outbox only when
 // HQ's cumulative ack covers them. Each attempt takes the next persisted bdSeq, registers a
 // signed Death{bdSeq} as the last will and publishes Birth{bdSeq} after CONNACK (Sparkplug B).
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../../domain/outbox/backoff.js';
 import {
@@ -59,6 +59,8 @@ export interface MqttLinkOptions {
   readonly keepaliveSeconds: number;
   /** Acks are applied to the window at once but outbox rows are deleted at most this often (one fsync per batch). */
   readonly ackFlushMs: number;
+  /** Makes the client of one connect attempt; default mqtt.connect (tests wrap it to reach the client). */
+  readonly connect?: (brokerUrl: string, options: IClientOptions) => MqttClient;
 }
 
 export class MqttLink implements PublisherPort {
@@ -73,6 +75,8 @@ export class MqttLink implements PublisherPort {
   #pumping = false;
   #flushTimer: TimerHandle | null = null;
   #flushedThroughSeq: number;
+  /** The signed Death of the current connection (its last will), published on a clean stop. */
+  #will: Uint8Array | null = null;
   readonly #downHandlers: ((message: DownMessage) => void)[] = [];
   readonly #stateHandlers: ((state: LinkState) => void)[] = [];
 
@@ -101,15 +105,38 @@ export class MqttLink implements PublisherPort {
     void this.#connect(1);
   }
 
+  /**
+   * Stops for good. When online, first publishes the Death registered as the last will (a clean
+   * DISCONNECT makes the broker drop the will, and HQ must still see the station go away).
+   */
   async stop(): Promise<void> {
     this.#flushAcks();
     this.#retryTimer?.cancel();
     this.#heartbeatTimer?.cancel();
     this.#ackTimer?.cancel();
     const client = this.#client;
+    const wasOnline = this.#state.kind === 'online';
     this.#client = null;
     this.#setState({ kind: 'stopped' });
-    if (client !== null) await client.endAsync(true).catch(() => undefined);
+    if (client === null) return;
+    if (wasOnline && this.#will !== null) {
+      const published = client
+        .publishAsync(this.#options.topics.death, Buffer.from(this.#will), { qos: 1 })
+        .then(() => client.endAsync(false)) // DISCONNECT: the broker drops the will (no second Death)
+        .catch((error: unknown) =>
+          this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', err: String(error) }, 'death not published'),
+        );
+      // A broker that stopped answering must not hold the shutdown: give up after the connect timeout.
+      let timer: TimerHandle | null = null;
+      await Promise.race([
+        published,
+        new Promise<void>((resolve) => {
+          timer = this.#options.clock.setTimer(this.#options.connectTimeoutMs, resolve);
+        }),
+      ]);
+      (timer as TimerHandle | null)?.cancel();
+    }
+    await client.endAsync(true).catch(() => undefined);
   }
 
   outboxChanged(): void {
@@ -141,6 +168,11 @@ export class MqttLink implements PublisherPort {
       this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', err: String(error) }, 'direct publish failed');
       return false;
     }
+  }
+
+  resendUnacked(): void {
+    this.#window = rewind(this.#window);
+    this.#pump();
   }
 
   /**
@@ -183,7 +215,8 @@ export class MqttLink implements PublisherPort {
       return;
     }
     if (this.#isStopped()) return;
-    const client = mqtt.connect(options.brokerUrl, {
+    this.#will = will;
+    const client = (options.connect ?? mqtt.connect)(options.brokerUrl, {
       clientId: options.stationId,
       protocolVersion: 4,
       clean: true,

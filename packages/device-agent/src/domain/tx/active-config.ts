@@ -23,6 +23,9 @@ export interface ActiveConfig {
   readonly serviceHours: ServiceHours;
   readonly limits: {
     readonly withdrawalFenMaxPerTransaction: number;
+    /** R5 daily caps (0 = core-ledger's default), checked before the bank is asked. */
+    readonly withdrawalFenMaxPerCardPerDay: number;
+    readonly withdrawalFenMaxPerStationPerDay: number;
     readonly billPaymentFenMaxPerTransaction: number;
     readonly topupFenMaxPerTransaction: number;
     readonly authorisationTimeoutMs: number;
@@ -69,6 +72,8 @@ export function toActiveConfig(config: bianmin.v1.IStationConfig): ActiveConfig 
           },
     limits: {
       withdrawalFenMaxPerTransaction: int(limits.withdrawalFenMaxPerTransaction, 'withdrawal limit'),
+      withdrawalFenMaxPerCardPerDay: int(limits.withdrawalFenMaxPerCardPerDay, 'card daily limit'),
+      withdrawalFenMaxPerStationPerDay: int(limits.withdrawalFenMaxPerStationPerDay, 'station daily limit'),
       billPaymentFenMaxPerTransaction: int(limits.billPaymentFenMaxPerTransaction, 'bill limit'),
       topupFenMaxPerTransaction: int(limits.topupFenMaxPerTransaction, 'topup limit'),
       authorisationTimeoutMs: int(limits.authorisationTimeoutMs, 'authorisationTimeoutMs'),

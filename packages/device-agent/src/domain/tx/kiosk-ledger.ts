@@ -7,33 +7,61 @@ import {
   createLedger,
   createWorkingCalendar,
   type DailyClose,
+  LEDGER_LIMITS,
   type Ledger,
+  type LedgerCode,
   type LedgerCommand,
   type LedgerResult,
+  SERVICE_HOURS_ALWAYS,
   standardFeeSchedule,
   WITHDRAWAL_LIMITS_DEFAULT,
+  type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import type { ActiveConfig } from './active-config.js';
 
 /** Instant of the synthetic registration command: before any business. */
 const REGISTER_AT_MS = Date.UTC(2020, 0, 1);
 
+/** No limit (the ledger's largest amount): history was checked when it happened. */
+const WITHDRAWAL_LIMITS_OPEN: WithdrawalLimits = {
+  perTransactionFenMax: LEDGER_LIMITS.amountFenMax,
+  perCardDailyFenMax: LEDGER_LIMITS.amountFenMax,
+  perStationDailyFenMax: LEDGER_LIMITS.amountFenMax,
+};
+
 export class KioskLedger {
   readonly #stationId: string;
   readonly #commands: LedgerCommand[] = [];
   #ledger: Ledger;
   #config: ActiveConfig | null = null;
+  #replaying = false;
 
   constructor(stationId: string) {
     this.#stationId = stationId;
-    this.#ledger = this.#fresh();
+    this.#ledger = this.#rebuild();
   }
 
-  /** Applies HQ's config: a new ledger with its schedules, hours and limits, then every command again. */
+  /**
+   * Applies HQ's config: a new ledger with its schedules, then every command again. What was
+   * accepted stays accepted: history is replayed with hours and limits open, and the config's hours
+   * and limits apply from now on (a config that shortens the hours or lowers a daily limit must not
+   * undo this morning's payments; their usage still counts against the new limits).
+   */
   configure(config: ActiveConfig): void {
     this.#config = config;
-    this.#ledger = this.#fresh();
-    for (const command of this.#commands) this.#ledger.apply(command);
+    this.#ledger = this.#rebuild();
+  }
+
+  /** Start-up: the journal's commands follow through `replay`, under open hours and limits. */
+  beginReplay(): void {
+    this.#replaying = true;
+    this.#ledger = this.#rebuild();
+  }
+
+  /** Start-up replay done: the config's hours and limits apply to what comes next. */
+  endReplay(): void {
+    this.#replaying = false;
+    this.#tighten(this.#ledger);
   }
 
   /** Applies a command; records it for rebuilds only when accepted. */
@@ -41,6 +69,18 @@ export class KioskLedger {
     const result = this.#ledger.apply(command);
     if (result.ok) this.#commands.push(command);
     return result;
+  }
+
+  /**
+   * Dry run: the reasons core-ledger would refuse `command` for (R21: all of them), leaving the
+   * ledger as it was. An accepted probe is taken back with `undo`, so the caller must run it as
+   * the last command (the agent's single writer guarantees that). [] = it would be accepted.
+   */
+  check(command: LedgerCommand): readonly LedgerCode[] {
+    const result = this.apply(command);
+    if (!result.ok) return result.reasons;
+    this.undo(command.id);
+    return [];
   }
 
   /** Replays a command read back from the journal (accepted when it was first applied). */
@@ -53,8 +93,7 @@ export class KioskLedger {
     const last = this.#commands.at(-1);
     if (last === undefined || last.id !== id) return;
     this.#commands.pop();
-    this.#ledger = this.#fresh();
-    for (const command of this.#commands) this.#ledger.apply(command);
+    this.#ledger = this.#rebuild();
   }
 
   quotaFenAvailable(): number {
@@ -69,29 +108,72 @@ export class KioskLedger {
     return this.#ledger.dayTotals(this.#stationId, businessDate);
   }
 
+  /** A new ledger with every accepted command again (open hours and limits), then tightened. */
+  #rebuild(): Ledger {
+    const ledger = this.#fresh();
+    for (const command of this.#commands) ledger.apply(command);
+    if (!this.#replaying) this.#tighten(ledger);
+    return ledger;
+  }
+
+  /** Registers the station again with the config's hours (R20) and limits (R5): they rule from now on. */
+  #tighten(ledger: Ledger): void {
+    const config = this.#config;
+    if (config === null) return;
+    const result = ledger.apply({ ...this.#register(config), id: `register:${this.#stationId}:live` });
+    if (!result.ok) throw new Error(`assert: re-registration refused: ${result.reasons.join(', ')}`);
+  }
+
+  #register(config: ActiveConfig | null) {
+    return {
+      type: 'station-register' as const,
+      id: `register:${this.#stationId}`,
+      atMs: REGISTER_AT_MS,
+      stationId: this.#stationId,
+      orgCode: config === null || config.orgCode === '' ? null : config.orgCode,
+      quotaAccountNo: config === null || config.quotaAccountId === '' ? null : config.quotaAccountId,
+      ...(config === null
+        ? {}
+        : { serviceHours: config.serviceHours, withdrawalLimits: withdrawalLimitsOf(config.limits) }),
+    };
+  }
+
+  /** The ledger history is replayed into: the config's fee schedules (effective-dated), hours and limits open. */
   #fresh(): Ledger {
     const config = this.#config;
-    const limits = config?.limits;
     const ledger = createLedger({
       calendar: createWorkingCalendar([]),
       feeSchedules:
         config === null || config.feeSchedules.length === 0
           ? [standardFeeSchedule('2000-01-01')]
           : config.feeSchedules,
-      withdrawalLimits:
-        limits === undefined || limits.withdrawalFenMaxPerTransaction === 0
-          ? WITHDRAWAL_LIMITS_DEFAULT
-          : { ...WITHDRAWAL_LIMITS_DEFAULT, perTransactionFenMax: limits.withdrawalFenMaxPerTransaction },
+      withdrawalLimits: WITHDRAWAL_LIMITS_OPEN,
     });
     ledger.apply({
-      type: 'station-register',
-      id: `register:${this.#stationId}`,
-      atMs: REGISTER_AT_MS,
-      stationId: this.#stationId,
-      orgCode: config === null || config.orgCode === '' ? null : config.orgCode,
-      quotaAccountNo: config === null || config.quotaAccountId === '' ? null : config.quotaAccountId,
-      ...(config === null ? {} : { serviceHours: config.serviceHours }),
+      ...this.#register(config),
+      serviceHours: SERVICE_HOURS_ALWAYS,
+      withdrawalLimits: WITHDRAWAL_LIMITS_OPEN,
     });
     return ledger;
   }
+}
+
+/** HQ's limits over core-ledger's defaults; 0 in the config means "the default". */
+export function withdrawalLimitsOf(limits: ActiveConfig['limits'] | undefined): WithdrawalLimits {
+  const pick = (value: number | undefined, fallback: number) =>
+    value === undefined || value === 0 ? fallback : value;
+  return {
+    perTransactionFenMax: pick(
+      limits?.withdrawalFenMaxPerTransaction,
+      WITHDRAWAL_LIMITS_DEFAULT.perTransactionFenMax,
+    ),
+    perCardDailyFenMax: pick(
+      limits?.withdrawalFenMaxPerCardPerDay,
+      WITHDRAWAL_LIMITS_DEFAULT.perCardDailyFenMax,
+    ),
+    perStationDailyFenMax: pick(
+      limits?.withdrawalFenMaxPerStationPerDay,
+      WITHDRAWAL_LIMITS_DEFAULT.perStationDailyFenMax,
+    ),
+  };
 }

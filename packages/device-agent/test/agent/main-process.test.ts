@@ -1,0 +1,212 @@
+// Goal: the agent process (dist/main.js) with every real piece: it starts from a device config
+// alone, a withdrawal and a bill payment go through the operator API (`kiosk tx`) to signed events
+// stored at HQ, SIGTERM shuts it down cleanly (a signed Death is published, exit 0), and a restart
+// verifies the journal chain and carries on from the same seq. Method: socat PTY pairs with the
+// card-reader and PIN-pad simulators as child processes, a SoftHSM token, a Mosquitto started on a
+// free port with per-station ACLs, and the fake HQ (verifies, stores once, acks, approves).
+// Waits are on events (HQ messages, simulator status lines, process exit); nothing sleeps. Runs the
+// built dist/ (build first).
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PayloadType } from '@bianmin/wire';
+import t from 'tap';
+import { startMosquitto } from '../../../../test/helpers/mosquitto.js';
+import { checkJournalIntegrity } from '../../src/adapters/sqlite/integrity.js';
+import { runKiosk } from '../../src/cli/run.js';
+import { PtyPair } from '../../src/sim/pty-pair.js';
+import { softhsmModulePath } from '../helpers/softhsm.js';
+import { SimChild } from '../serial/helpers/sim-child.js';
+import { FakeHq } from './fake-hq.js';
+import { ALWAYS_OPEN, HqKey, softHsmSigner } from './helpers.js';
+
+t.setTimeout(240_000);
+const STATION = 'ST0707';
+const PAN = '6222021234567890128';
+const mainJs = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'kiosk-main-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+const broker = await startMosquitto({ stationIds: [STATION] });
+t.teardown(() => broker.close());
+const uk = softHsmSigner('MAIN-T');
+t.teardown(() => uk.close());
+const hq = new HqKey();
+const fakeHq = new FakeHq(broker.url, broker.password('hq'), hq, uk.publicKeyPem);
+await fakeHq.start();
+t.teardown(() => fakeHq.stop());
+await fakeHq.publishConfig(STATION, hq.config(STATION, { serviceHours: ALWAYS_OPEN }));
+
+const readerPty = await PtyPair.start();
+t.teardown(() => readerPty.close());
+const padPty = await PtyPair.start();
+t.teardown(() => padPty.close());
+const reader = await SimChild.start(
+  'card-reader',
+  readerPty.devicePath,
+  { cards: [{ pan: PAN }], autoInsertOnWait: true },
+  dir,
+);
+t.teardown(() => reader.stop());
+const pad = await SimChild.start(
+  'pin-pad',
+  padPty.devicePath,
+  { defaultPin: '1234', keys: { tpk: '0123456789ABCDEFFEDCBA9876543210' } },
+  dir,
+);
+t.teardown(() => pad.stop());
+
+const secret = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, `${text}\n`, { mode: 0o600 });
+  return path;
+};
+const operatorTokenFile = secret('operator-token', randomBytes(16).toString('hex'));
+const socketPath = join(dir, 'operator.sock');
+const journalPath = join(dir, 'journal', 'kiosk.db');
+mkdirSync(join(dir, 'journal'));
+const logDir = process.env.BIANMIN_LOG_DIR ?? join(dir, 'logs');
+const device = (path: string) => ({ path, baudRate: 115_200, commandTimeoutMs: 10_000 });
+const configPath = join(dir, 'kiosk.json');
+writeFileSync(
+  configPath,
+  JSON.stringify({
+    station: {
+      id: STATION,
+      orgCode: 'ORG001',
+      cardTokenKeyFile: secret('card-token-key', randomBytes(32).toString('hex')),
+    },
+    serial: {
+      cardReader: device(readerPty.hostPath),
+      pinPad: { ...device(padPty.hostPath), tpkKeyId: 'TPK1' },
+    },
+    token: {
+      modulePath: softhsmModulePath,
+      label: uk.tokenLabel,
+      keyLabel: 'kiosk-signing',
+      userPin: { file: uk.pinFile },
+    },
+    mqtt: { url: broker.url, passwordFile: secret('mqtt-password', broker.password(STATION)) },
+    journal: { path: journalPath },
+    operatorApi: { socketPath, tokenFile: operatorTokenFile },
+    hq: { configPublicKeyPath: secret('hq.pem', hq.pinned()[0]!.publicKey) },
+    log: { dir: logDir, level: 'info' },
+  }),
+);
+
+let live: ChildProcess | null = null;
+t.teardown(() => {
+  live?.kill('SIGKILL');
+});
+
+function startAgent(): { child: ChildProcess; exited: Promise<number | null>; stderr: string[] } {
+  const stderr: string[] = [];
+  const child = spawn(process.execPath, [mainJs, configPath], {
+    env: { ...process.env, ...uk.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (text: string) => stderr.push(text));
+  live = child;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stderr };
+}
+
+/** `kiosk tx …` through the real dispatcher; returns exit code and the parsed JSON answer. */
+async function tx(...words: string[]): Promise<{ code: number; body: Record<string, unknown> }> {
+  const out: string[] = [];
+  const io = {
+    out: (text: string) => out.push(text),
+    err: (text: string) => out.push(text),
+    env: {},
+    nowMs: () => Date.now(),
+    stdin: null,
+  };
+  const code = await runKiosk(
+    ['tx', ...words, '--socket', socketPath, '--token-file', operatorTokenFile, '--json'],
+    io,
+  );
+  return { code, body: JSON.parse(out.at(-1) ?? '{}') as Record<string, unknown> };
+}
+
+const storedTypes = () =>
+  [...fakeHq.stored.values()].sort((a, b) => a.seq - b.seq).map((event) => event.type);
+
+t.test(
+  'AGENT_CONFIG_MISSING_KEY: without its secret files the agent lists every missing key, exits 1',
+  async (t) => {
+    const bare = JSON.parse(readFileSync(configPath, 'utf8'));
+    const { tokenFile: _token, ...operatorApi } = bare.operatorApi;
+    const { cardTokenKeyFile: _key, ...station } = bare.station;
+    const barePath = join(dir, 'bare.json');
+    writeFileSync(barePath, JSON.stringify({ ...bare, operatorApi, station }));
+    const run = spawnSync(process.execPath, [mainJs, barePath], {
+      encoding: 'utf8',
+      env: { ...process.env, ...uk.env },
+    });
+    t.equal(run.status, 1);
+    const problems = JSON.parse(run.stderr) as { code: string; key: string }[];
+    t.same(
+      problems.map((problem) => `${problem.code} ${problem.key}`),
+      ['AGENT_CONFIG_MISSING_KEY operatorApi.tokenFile', 'AGENT_CONFIG_MISSING_KEY station.cardTokenKeyFile'],
+    );
+  },
+);
+
+t.test(
+  'start, withdraw and pay a bill through kiosk tx, SIGTERM, restart with the chain verified',
+  async (t) => {
+    const first = startAgent();
+    await fakeHq.until(() => fakeHq.births >= 1);
+    await fakeHq.until(() => storedTypes().includes(PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED));
+    await reader.waitFor((status) => status.status === 'request', 'card reader opened by the agent');
+    await pad.waitFor((status) => status.status === 'request', 'PIN pad opened by the agent');
+
+    const withdrawal = await tx('withdraw', '10000');
+    t.equal(withdrawal.code, 0, JSON.stringify(withdrawal.body));
+    t.match(withdrawal.body, {
+      ok: true,
+      withdrawal: { phase: 'authorised', amountFen: 10_000, feeFen: 100 },
+    });
+    const txId = (withdrawal.body.withdrawal as { txId: string }).txId;
+    t.match((await tx('confirm', txId)).body, { ok: true, withdrawal: { phase: 'posted' } });
+    const bill = await tx('bill', 'WATER', 'W1', 'ACC-1', '2500');
+    t.equal(bill.code, 0, JSON.stringify(bill.body));
+    await fakeHq.until(() => storedTypes().includes(PayloadType.PAYLOAD_TYPE_BILL_PAYMENT));
+    t.same(storedTypes(), [
+      PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED,
+      PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED,
+      PayloadType.PAYLOAD_TYPE_WITHDRAWAL_AUTHORISED,
+      PayloadType.PAYLOAD_TYPE_WITHDRAWAL_POSTED,
+      PayloadType.PAYLOAD_TYPE_BILL_PAYMENT,
+    ]);
+    t.equal(fakeHq.duplicates, 0);
+    t.equal(fakeHq.quarantined, 0, 'every message verified against the station key');
+    const status = await tx('status');
+    t.match(status.body, { stationId: STATION, link: 'online', lastEventSeq: 5, openTransactions: 0 });
+
+    first.child.kill('SIGTERM');
+    t.equal(await first.exited, 0, `clean exit; stderr: ${first.stderr.join('')}`);
+    await fakeHq.until(() => fakeHq.deaths >= 1);
+    t.equal(fakeHq.deaths, 1, 'a signed Death on the way out');
+    t.match(checkJournalIntegrity(journalPath), { status: 'ok' });
+
+    const second = startAgent();
+    await fakeHq.until(() => fakeHq.births >= 2);
+    const again = await tx('status');
+    t.match(
+      again.body,
+      { lastEventSeq: 5, openTransactions: 0, configVersion: 1 },
+      'the same journal, chain verified',
+    );
+    const close = await tx('close');
+    t.equal(close.code, 0, JSON.stringify(close.body));
+    await fakeHq.until(() => storedTypes().includes(PayloadType.PAYLOAD_TYPE_DAILY_CLOSE));
+    t.equal(fakeHq.contiguousSeq(), 6, 'no gap: seq carries on after the restart');
+    second.child.kill('SIGTERM');
+    t.equal(await second.exited, 0);
+  },
+);
