@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 failed_steps=0
+echo "== type-check of tests, benches and scripts (src is type-checked by the build)"
+npx tsc -p tsconfig.check.json || failed_steps=$((failed_steps + 1))
+
 echo "== lint and format check (biome)"
 npx biome check . || failed_steps=$((failed_steps + 1))
 

@@ -24,7 +24,8 @@ t.test('registry = docs/errors/core-ledger.md', async (t) => {
     [...LEDGER_CODE_LIST],
     'same codes, same order',
   );
-  for (const cells of rows) t.equal(cells[2], LEDGER_CODES[cells[1] as keyof typeof LEDGER_CODES], cells[1]);
+  for (const cells of rows)
+    t.equal(cells[2], LEDGER_CODES[cells[1] as keyof typeof LEDGER_CODES], String(cells[1]));
   t.ok(
     LEDGER_CODE_LIST.every((code) => code.startsWith('LEDGER_')),
     'prefixed LEDGER_',

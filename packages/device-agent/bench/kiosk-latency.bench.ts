@@ -14,6 +14,7 @@ import { startMosquitto } from '../../../test/helpers/mosquitto.js';
 import { OperatorClient } from '../src/adapters/operator-api/client.js';
 import { KioskDb } from '../src/adapters/sqlite/kiosk-db.js';
 import { KioskAgent, systemClock } from '../src/agent.js';
+import { TEST_PAN_19 } from '../src/sim/test-cards.js';
 import { FakeHq } from '../test/agent/fake-hq.js';
 import {
   ALWAYS_OPEN,
@@ -146,7 +147,7 @@ try {
     keyId: uk.keyId,
     db,
     signer: uk.signer,
-    cardReader: fakeCardReader(Array.from({ length: withdrawals }, () => '6222021234567890128')),
+    cardReader: fakeCardReader(Array.from({ length: withdrawals }, () => TEST_PAN_19)),
     pinPad: fakePinPad(() => {
       pinAtNs = process.hrtime.bigint();
     }),

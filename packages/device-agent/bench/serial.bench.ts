@@ -12,12 +12,13 @@ import { CardReaderDevice } from '../src/sim/card-reader-device.js';
 import { PtyPair } from '../src/sim/pty-pair.js';
 import { SimEngine } from '../src/sim/sim-engine.js';
 import { parseSimScript } from '../src/sim/sim-script.js';
+import { TEST_PAN_16 } from '../src/sim/test-cards.js';
 import { SimChild } from '../test/serial/helpers/sim-child.js';
 
 const roundTrips = Number(process.env.SERIAL_BENCH_ROUND_TRIPS ?? 1000);
 const replugRounds = Number(process.env.SERIAL_BENCH_REPLUG_ROUNDS ?? 5);
 const rawScript = {
-  cards: [{ pan: '6222021234567894', expiry: '2812', serviceCode: '220' }],
+  cards: [{ pan: TEST_PAN_16, expiry: '2812', serviceCode: '220' }],
   insertOnStart: 0,
   readDelayMs: 0,
 };

@@ -137,7 +137,7 @@ export function checkMaskedPan(value: string, field: string): void {
 }
 
 /**
- * Masks a PAN to first 6 + last 4 (R24), e.g. "6228480012345678" -> "622848******5678". The one
+ * Masks a PAN to first 6 + last 4 (R24), e.g. a 16-digit PAN starting 622848 and ending 5678 -> "622848******5678". The one
  * implementation: device-agent's `Pan` and its logger use this one. Total and safe on any input: a
  * string that is not a plain 12..19-digit PAN (too short or long, spaces, dashes, track data) is
  * masked whole, one '*' per character, so no part of it shows; it never throws, so masking inside

@@ -46,7 +46,7 @@ interface Rig {
 type ClockLike = ManualClock;
 
 async function rig(
-  t: typeof import('tap').default,
+  t: import('tap').Test,
   options: {
     path?: string;
     clock?: ManualClock;
@@ -346,7 +346,7 @@ t.test('R7: the business day closes by itself at Shanghai midnight, sealed and c
   const kinds = ['', 'CASH_WITHDRAWAL', 'BILL_PAYMENT', 'MOBILE_TOPUP', '', '', 'REVERSAL', 'QUOTA_PURCHASE'];
   const totals = Object.fromEntries(
     opened.body.totals.map((line) => [
-      kinds[line.kind],
+      kinds[line.kind ?? 0],
       {
         count: Number(line.count),
         amountFen: Number(line.amountFen),

@@ -44,7 +44,7 @@ class MemoryOutbox implements OutboxPort {
 }
 
 function makeLink(
-  t: typeof import('tap').default,
+  t: import('tap').Test,
   overrides: Partial<MqttLinkOptions> & { statusFails?: 'death' | 'telemetry' } = {},
 ) {
   const log = recordingLogger();

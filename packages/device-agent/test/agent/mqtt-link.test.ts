@@ -88,7 +88,7 @@ async function pay(count: number, amountFen = 100): Promise<void> {
   }
 }
 
-function checkInOrderOnce(t: typeof import('tap').default, what: string): void {
+function checkInOrderOnce(t: import('tap').Test, what: string): void {
   const head = db.headSeq();
   t.equal(fakeHq.stored.size, head, `${what}: every event stored at HQ once`);
   t.equal(fakeHq.contiguousSeq(), head, `${what}: no gap`);

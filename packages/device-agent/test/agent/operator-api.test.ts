@@ -13,6 +13,9 @@ import { OperatorApi } from '../../src/adapters/operator-api/server.js';
 import type { OperatorPort } from '../../src/ports/operator.js';
 import { silentLogger } from './helpers.js';
 
+/** `kiosk tx` talks to the operator API only: it needs none of the peripheral/journal dependencies. */
+const noDeps = {} as import('../../src/cli/command.js').CliDeps;
+
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-op-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const socketPath = join(dir, 'op.sock');
@@ -141,11 +144,17 @@ t.test('kiosk tx drives the API: 0 on ok, 1 on a refusal, 2 on usage', async (t)
     stdin: null,
   };
   const values = { socket: socketPath, 'token-file': tokenFile };
-  t.equal(await txCommand.run({ values, positionals: ['bill', 'WATER', 'W1', '12-3', '700'] }, io), 0);
+  t.equal(
+    await txCommand.run({ values, positionals: ['bill', 'WATER', 'W1', '12-3', '700'] }, io, noDeps),
+    0,
+  );
   t.match(out.at(-1), /"amountFen": 700/);
-  t.equal(await txCommand.run({ values, positionals: ['topup', '13800138000', 'CMCC', '100'] }, io), 1);
+  t.equal(
+    await txCommand.run({ values, positionals: ['topup', '13800138000', 'CMCC', '100'] }, io, noDeps),
+    1,
+  );
   t.match(out.at(-1), /AGENT_TX_QUOTA_EXCEEDED/);
-  t.equal(await txCommand.run({ values, positionals: ['dance'] }, io), 2);
+  t.equal(await txCommand.run({ values, positionals: ['dance'] }, io, noDeps), 2);
 });
 
 t.test('kiosk tx is a registered command: in kiosk --help, dispatched by runKiosk', async (t) => {
