@@ -15,7 +15,7 @@ export const hqCodes = {
   HQ_PAYLOAD_TYPE_UNEXPECTED: 'the payload type is not allowed on this topic',
   HQ_BODY_DECODE_FAILED: 'the payload body is not valid protobuf for its type',
   HQ_SEQ_INVALID: 'a journaled event has seq 0, or a status message has a non-zero seq',
-  HQ_REPLAY_EVENT_ID: 'the event id is already stored (a replay or a duplicate delivery): not stored again',
+  HQ_REPLAY_EVENT_ID: 'the event id is already held with other bytes (a replay or forgery): not stored again',
   HQ_REPLAY_SEQ: "the station's sequence number is already used by another stored event",
   // Discrepancies: a stored event whose claims the core-ledger rules contradict.
   HQ_DISCREPANCY_QUOTA_MISMATCH: "the kiosk's quota balance after the event differs from HQ's",
@@ -36,6 +36,11 @@ export const hqCodes = {
   HQ_BANK_ACCOUNT_UNKNOWN: 'no account for this card',
   HQ_BANK_AMOUNT_INVALID: 'the amount is not a positive integer number of fen',
   HQ_BANK_HOLD_UNKNOWN: 'no hold with this id at the bank',
+  // HQ's own R5 limit checks on an authorisation request, before the bank (business outcomes).
+  HQ_AUTH_OVER_TRANSACTION_LIMIT: "the amount is above the station config's per-transaction limit",
+  HQ_AUTH_OVER_CARD_DAILY_LIMIT:
+    "the card's withdrawals today would exceed the config's per-card daily limit",
+  HQ_AUTH_OVER_STATION_DAILY_LIMIT: "the station's withdrawals today would exceed the config's daily limit",
   // Operating errors (thrown as HqError).
   HQ_CONFIG_INVALID: 'the HQ config file has unknown keys, bad types or missing values',
   HQ_FILE_UNREADABLE: 'a file named in the config or on the command line cannot be read',

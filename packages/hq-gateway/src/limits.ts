@@ -4,14 +4,41 @@
 export const messageBytesMax = 64 * 1024;
 /** Bytes of a quarantined payload kept in the quarantine table (the rest is cut, the size kept). */
 export const quarantineBytesMax = 64 * 1024;
-/** Events per store transaction: a batch commits at this many rows or after batchDelayMsMax. */
-export const batchRowsMax = 500;
+/**
+ * Rows per store transaction: a batch commits at this many rows or after batchDelayMsMax. Each
+ * commit costs an fsync (synchronous=FULL) on the main thread and one ack per station touched, so
+ * under load bigger batches are cheaper per event (docs/performance.md "HQ ingest").
+ */
+export const batchRowsMax = 2_000;
 /** Longest a received event waits for its batch to commit. */
 export const batchDelayMsMax = 5;
-/** Messages waiting in the ingest pipeline (decode/verify/store) before MQTT intake is paused. */
-export const ingestQueueMax = 20_000;
-/** Verification jobs queued per worker before submit() waits: bounds memory under a burst. */
-export const verifyQueuePerWorkerMax = 2_000;
+/**
+ * Longest a committed station's cumulative ack waits to be coalesced with the next batches' acks:
+ * a station gets at most one ack per this interval (plus one at flush), however many batches
+ * touched it. Acks are signed on the main thread (~100 µs each), so under load this bounds them.
+ */
+export const ackDelayMsMax = 100;
+/** Event ids looked up in one store query (replay check of a batch). */
+export const eventLookupChunkMax = 100;
+/**
+ * Events the ledger mirror's typed-array columns hold before their first regrowth (~110 bytes an
+ * event, ~7 MB): core-ledger grows by doubling, and each doubling copies every column.
+ */
+export const ledgerEventCapacityInitial = 65_536;
+/**
+ * Messages waiting in the ingest pipeline (decode/verify/store) before MQTT intake is paused; the
+ * broker queues the rest for HQ's session (docs/protocol.md: set max_queued_messages high). Every
+ * waiting message is live heap that each young-generation GC copies, so a backlog far beyond a
+ * few batches costs GC time without adding throughput.
+ */
+export const ingestQueueMax = 5_000;
+/**
+ * Verification jobs handed to one worker at a time (~40 ms of work at ~85 µs a check). Further
+ * jobs wait in the pool, where the main thread helps with them (verifyInlineSliceMax).
+ */
+export const verifyQueuePerWorkerMax = 512;
+/** Waiting checks the main thread verifies itself per event-loop turn while the workers are full. */
+export const verifyInlineSliceMax = 32;
 /** Jobs sent to a worker in one postMessage (amortises the structured-clone cost). */
 export const verifyChunkMax = 128;
 /** Worker threads verifying signatures; 0 means "cores - 1, at least 1". */
@@ -30,3 +57,5 @@ export const stationIdCharsMax = 32;
 export const reportRowsMax = 1_000;
 /** Bank simulator: accounts it holds. */
 export const bankAccountsMax = 100_000;
+/** HQ's tally of approved withdrawals (per card / station day limits); older days are dropped first. */
+export const withdrawalApprovalsTrackedMax = 1_000_000;

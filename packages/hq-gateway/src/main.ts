@@ -10,6 +10,7 @@ import {
   createWorkingCalendar,
   parseCalendarYear,
   standardFeeSchedule,
+  type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
@@ -19,8 +20,9 @@ import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
+import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
-import { ingestQueueMax } from './limits.js';
+import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
 import { type Clock, systemClock } from './ports/clock.js';
 import { type Log, silentLog } from './ports/log.js';
 
@@ -58,10 +60,14 @@ export interface Gateway {
   readonly bank: BankSimulator;
   readonly link: MqttLink;
   readonly hqKey: LoadedHqKey;
+  /** Signature-verification worker threads running (0: inline on the main thread). */
+  readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
   flush(): Promise<void>;
   /** Flush, disconnect, stop the workers, close the store. */
   stop(): Promise<void>;
+  /** HQ's view of a station's credit quota (fen), from its ledger mirror; 0 for an unknown station. */
+  quotaFenAvailable(stationId: string): number;
 }
 
 export const defaultCalendarDir = fileURLToPath(new URL('../../../data/calendar/', import.meta.url));
@@ -89,10 +95,17 @@ export function loadCalendarYears(dir: string): CalendarYear[] {
 }
 
 /** HQ's ledger mirror rebuilt from the store (CLI commands that need HQ's quota view). */
-export function createLedgerMirror(calendarYears: readonly CalendarYear[]): LedgerMirror {
+export function createLedgerMirror(
+  calendarYears: readonly CalendarYear[],
+  withdrawalLimits: WithdrawalLimits = ledgerLimitsOf(stationDefaults),
+): LedgerMirror {
   return new LedgerMirror({
+    withdrawalLimits,
     calendar: createWorkingCalendar([...calendarYears]),
     feeSchedules: [standardFeeSchedule('2025-01-01')],
+    // Sized up front: core-ledger grows its typed-array columns by doubling, which costs copies
+    // and GC in the middle of ingest.
+    eventCapacityInitial: ledgerEventCapacityInitial,
   });
 }
 
@@ -115,14 +128,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
     ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
   });
-  const ledger = createLedgerMirror(calendarYears);
-  const pipeline = new IngestPipeline({ store, verifier, bank, publisher: link, clock, hqKey, ledger, log });
+  const defaults = options.stationDefaults ?? stationDefaults;
+  // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
+  const withdrawalLimits = ledgerLimitsOf(defaults);
+  const ledger = createLedgerMirror(calendarYears, withdrawalLimits);
+  const pipeline = new IngestPipeline({
+    store,
+    verifier,
+    bank,
+    publisher: link,
+    clock,
+    hqKey,
+    ledger,
+    log,
+    withdrawalFeeFen: defaults.withdrawalFeeFen,
+    withdrawalLimits,
+  });
   const operations = new HqOperations({
     store,
     hqKey,
     clock,
     publisher: link,
-    defaults: options.stationDefaults ?? stationDefaults,
+    defaults,
     quotaOf: async (stationId) => ({
       quotaFen: ledger.quotaFenAvailable(stationId),
       throughSeq: pipeline.ackedSeq(stationId),
@@ -151,7 +178,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     bank,
     link,
     hqKey,
+    verifyWorkers: verifier.workerCount,
     flush: () => pipeline.flush(),
+    quotaFenAvailable: (stationId) => ledger.quotaFenAvailable(stationId),
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;

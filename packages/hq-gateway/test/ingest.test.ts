@@ -34,6 +34,11 @@ async function expectQuarantine(publish: () => Promise<void>, code: string): Pro
   t.equal(fx.gateway.pipeline.counters.stored, storedBefore, 'nothing stored');
 }
 
+async function quarantineRows(): Promise<number> {
+  const byReason = (await fx.gateway.store.counts()).quarantinedByReason;
+  return Object.values(byReason).reduce((sum, count) => sum + count, 0);
+}
+
 function hqClient() {
   return mqtt.connectAsync(fx.broker.url, {
     protocolVersion: 4,
@@ -67,17 +72,42 @@ t.test('happy path: a quota purchase and bill payments are stored once and acked
   );
 });
 
-t.test('duplicate delivery is stored once, re-acked, counted (HQ_REPLAY_EVENT_ID)', async (t) => {
+t.test(
+  'a byte-identical resend is a duplicate: stored once, re-acked, counted, not quarantined',
+  async (t) => {
+    const [s1] = fx.stations;
+    const bill = s1!.billPayment(100);
+    await s1!.publish('event', bill.bytes);
+    await s1!.waitForAck(bill.seq);
+    const acksBefore = s1!.acks.length;
+    const duplicatesBefore = fx.gateway.pipeline.counters.duplicates;
+    const quarantinedBefore = fx.gateway.pipeline.counters.quarantined;
+    const rowsBefore = await quarantineRows();
+    await s1!.publish('event', bill.bytes);
+    await s1!.waitForAckCount(acksBefore + 1);
+    await fx.gateway.flush();
+    t.equal(s1!.acks.at(-1)?.handledThroughSeq, bill.seq, 'the duplicate is answered with the same ack');
+    t.equal(fx.gateway.pipeline.counters.duplicates, duplicatesBefore + 1, 'counted as a duplicate');
+    t.equal(fx.gateway.pipeline.counters.quarantined, quarantinedBefore, 'not a refusal');
+    t.equal(await quarantineRows(), rowsBefore, 'no quarantine row');
+    const events = await fx.gateway.store.eventsOfStation('S1');
+    t.equal(events.filter((e) => e.eventId === bill.eventId).length, 1, 'stored once');
+  },
+);
+
+t.test('the same event id with other bytes is a replay (HQ_REPLAY_EVENT_ID)', async (t) => {
   const [s1] = fx.stations;
   const bill = s1!.billPayment(100);
   await s1!.publish('event', bill.bytes);
   await s1!.waitForAck(bill.seq);
-  const acksBefore = s1!.acks.length;
-  await expectQuarantine(() => s1!.publish('event', bill.bytes), 'HQ_REPLAY_EVENT_ID');
-  await s1!.waitForAckCount(acksBefore + 1);
-  t.equal(s1!.acks.at(-1)?.handledThroughSeq, bill.seq, 'the duplicate is answered with the same ack');
+  const forged = s1!.billPayment(999, { seq: bill.seq, eventId: bill.eventId, quotaFenAfter: 0 });
+  await expectQuarantine(() => s1!.publish('event', forged.bytes), 'HQ_REPLAY_EVENT_ID');
   const events = await fx.gateway.store.eventsOfStation('S1');
-  t.equal(events.filter((e) => e.eventId === bill.eventId).length, 1, 'stored once');
+  t.same(
+    events.filter((e) => e.eventId === bill.eventId).map((e) => e.amountFen),
+    [100],
+    'the first bytes stay the record',
+  );
 });
 
 t.test('a replayed seq with a new event id is refused (HQ_REPLAY_SEQ)', async (t) => {

@@ -5,10 +5,16 @@
 // Messages are processed in arrival order even though their signatures are verified in parallel,
 // so a station's events meet the sequence tracker and the ledger in the order they were sent.
 // A batch commits at batchRowsMax rows or batchDelayMsMax after its first row; acks go out only
-// after the commit, so an ack never covers an event HQ could still lose. Refused messages are
+// after the commit, so an ack never covers an event HQ could still lose. A station's acks are
+// coalesced over ackDelayMsMax (cumulative: the newest ack point wins, refusals are concatenated),
+// so under load a station gets one signed ack per interval rather than one per batch. Refused messages are
 // quarantined with their raw bytes and reason code, counted, and the gateway keeps running.
 import { EventEmitter } from 'node:events';
-import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
+import {
+  WITHDRAWAL_FEE_FEN_STANDARD,
+  WITHDRAWAL_LIMITS_DEFAULT,
+  type WithdrawalLimits,
+} from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
   type DownChannel,
@@ -45,14 +51,17 @@ import type {
   StationRecord,
   StationStatus,
 } from '../domain/types.js';
+import { declineReasonOfLimit, WithdrawalTally } from '../domain/withdrawal-limits.js';
 import type { HqCode } from '../errors.js';
-import { batchDelayMsMax, batchRowsMax, ingestQueueMax } from '../limits.js';
+import { ackDelayMsMax, batchDelayMsMax, batchRowsMax, ingestQueueMax } from '../limits.js';
 import type { BankCore, BankDeclineCode } from '../ports/bank-core.js';
 import type { Clock } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import type { Store, StoredEventRef } from '../ports/store.js';
+import { cardKeyOf } from './card-key.js';
+import { classifyRepeat } from './repeats.js';
 
 export interface PipelineDeps {
   readonly store: Store;
@@ -65,6 +74,8 @@ export interface PipelineDeps {
   readonly log: Log;
   /** The withdrawal fee the schedule in force sets (R5); default 100 fen. */
   readonly withdrawalFeeFen?: number;
+  /** R5 limits checked before the bank: the station config's (main.ts); default core-ledger's. */
+  readonly withdrawalLimits?: WithdrawalLimits;
 }
 
 export interface PipelineCounters {
@@ -82,6 +93,8 @@ export interface PipelineCounters {
   staleDeaths: number;
   batches: number;
   settlements: number;
+  /** Batches that did not commit (or were sealed behind one that did not): dropped, resend asked. */
+  batchesDropped: number;
 }
 
 interface Refusal {
@@ -90,6 +103,12 @@ interface Refusal {
   readonly reason: number;
   readonly code: string;
   readonly detail: string;
+}
+
+interface AckDue {
+  handledThroughSeq: number;
+  highestSeqReceived: number;
+  refusals: Refusal[];
 }
 
 interface StationState {
@@ -126,7 +145,9 @@ class Batch {
   readonly closes: StationEvent[] = [];
   readonly settlements: StationEvent[] = [];
   /** Filled when the batch is sealed: what each touched station's ack will say. */
-  acks = new Map<string, { handledThroughSeq: number; highestSeqReceived: number; refusals: Refusal[] }>();
+  acks = new Map<string, AckDue>();
+  /** The pipeline's commit-failure count when sealed: a failure since then drops this batch. */
+  failuresAtSeal = 0;
 
   get rowCount(): number {
     return this.events.length + this.quarantined.length + this.statuses.size;
@@ -189,6 +210,7 @@ export class IngestPipeline extends EventEmitter {
     staleDeaths: 0,
     batches: 0,
     settlements: 0,
+    batchesDropped: 0,
   };
   readonly #deps: PipelineDeps;
   readonly #log: Log;
@@ -199,19 +221,27 @@ export class IngestPipeline extends EventEmitter {
   #batchTimer: NodeJS.Timeout | undefined;
   #commitChain: Promise<void> = Promise.resolve();
   #commitsInFlight = 0;
-  /** Event ids accepted into a batch that is not yet committed. */
-  readonly #inflightEventIds = new Set<string>();
+  #commitFailures = 0;
+  /** Event ids accepted into a batch that is not yet committed -> their envelope SHA-256. */
+  readonly #inflightEventIds = new Map<string, string>();
   #roomWaiters: Array<() => void> = [];
   #fatal: Error | undefined;
   #closed = false;
   #asyncWork = new Set<Promise<unknown>>();
+  /** Committed acks not yet published, per station (coalesced over ackDelayMsMax). */
+  #acksDue = new Map<string, AckDue>();
+  #ackTimer: NodeJS.Timeout | undefined;
   readonly #withdrawalFeeFen: number;
+  readonly #withdrawalLimits: WithdrawalLimits;
+  /** Withdrawals HQ approved, per card and station day (R5 limits before the bank). */
+  readonly #tally = new WithdrawalTally();
 
   constructor(deps: PipelineDeps) {
     super();
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'ingest' });
     this.#withdrawalFeeFen = deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD;
+    this.#withdrawalLimits = deps.withdrawalLimits ?? WITHDRAWAL_LIMITS_DEFAULT;
   }
 
   /** Load enrolled stations, their sequence state and status, and rebuild the ledger mirror. */
@@ -319,13 +349,14 @@ export class IngestPipeline extends EventEmitter {
     };
     this.#queue.push(item);
     if (item.verdict === undefined && station !== null && parts !== null) {
-      this.#deps.verifier.verify(station.keyRef, parts.signed, parts.signature).then(
-        (ok) => {
-          item.verdict = ok;
-          this.#pump();
-        },
-        (error: unknown) => this.#die(error),
-      );
+      this.#deps.verifier.submit(station.keyRef, parts.signed, parts.signature, (ok, error) => {
+        if (error !== undefined) {
+          this.#die(error);
+          return;
+        }
+        item.verdict = ok;
+        this.#pump();
+      });
     } else {
       this.#pump();
     }
@@ -354,13 +385,19 @@ export class IngestPipeline extends EventEmitter {
 
   async #processReady(ready: Item[]): Promise<void> {
     const eventIds: string[] = [];
+    // In-flight at lookup time: their batch may commit (and leave #inflightEventIds) during the
+    // lookup below, so they are remembered here, or a resend would look like a reused seq.
+    const inflight: StoredEventRef[] = [];
     for (const item of ready) {
       if (item.failure !== null || item.verdict !== true || item.parts === null || item.parsed === null)
         continue;
       try {
         item.opened = openChecked(item.parts, item.parsed);
-        if (item.parsed.channel === 'event' && !this.#inflightEventIds.has(item.opened.header.eventId)) {
-          eventIds.push(item.opened.header.eventId);
+        if (item.parsed.channel === 'event') {
+          const { eventId, stationId, seq } = item.opened.header;
+          const heldSha256 = this.#inflightEventIds.get(eventId);
+          if (heldSha256 === undefined) eventIds.push(eventId);
+          else inflight.push({ eventId, stationId, seq, envelopeSha256: heldSha256 });
         }
       } catch (error) {
         item.failure =
@@ -371,6 +408,7 @@ export class IngestPipeline extends EventEmitter {
     }
     const stored =
       eventIds.length === 0 ? new Map<string, StoredEventRef>() : await this.#deps.store.findEvents(eventIds);
+    for (const ref of inflight) stored.set(ref.eventId, ref);
     for (const item of ready) this.#apply(item, stored);
     this.#scheduleCommit();
   }
@@ -415,10 +453,17 @@ export class IngestPipeline extends EventEmitter {
   ): void {
     const { eventId, seq } = opened.header;
     const stationId = station.record.stationId;
-    if (this.#inflightEventIds.has(eventId) || stored.has(eventId)) {
-      this.counters.duplicates += 1;
+    const heldSha256 = this.#inflightEventIds.get(eventId) ?? stored.get(eventId)?.envelopeSha256;
+    if (heldSha256 !== undefined) {
       this.#batch.touched.add(stationId); // re-ack: the kiosk may have lost the first ack
-      this.#quarantine(item, 'HQ_REPLAY_EVENT_ID', `event ${eventId} seq ${seq} already stored`, false);
+      if (classifyRepeat(item.payload, heldSha256) === 'duplicate') {
+        // A resend of the very bytes HQ holds: not a refusal, so not quarantined (R8).
+        this.counters.duplicates += 1;
+        this.emit('duplicate', stationId, seq);
+        return;
+      }
+      const detail = `event ${eventId} seq ${seq} reused with other bytes`;
+      this.#quarantine(item, 'HQ_REPLAY_EVENT_ID', detail, false);
       return;
     }
     if (station.tracker.has(seq)) {
@@ -444,7 +489,7 @@ export class IngestPipeline extends EventEmitter {
       this.#log.warn({ code: d.code, stationId, eventId, seq }, 'ledger discrepancy');
     }
     this.#batch.events.push(event);
-    this.#inflightEventIds.add(eventId);
+    this.#inflightEventIds.set(eventId, event.envelopeSha256);
     if (event.kind === 'DAILY_CLOSE') this.#batch.closes.push(event);
     if (
       event.kind === 'WITHDRAWAL_POSTED' ||
@@ -572,6 +617,7 @@ export class IngestPipeline extends EventEmitter {
       });
       station.refusals = [];
     }
+    batch.failuresAtSeal = this.#commitFailures;
     this.#commitsInFlight += 1;
     this.#commitChain = this.#commitChain
       .then(() => this.#commit(batch))
@@ -583,7 +629,63 @@ export class IngestPipeline extends EventEmitter {
   }
 
   async #commit(batch: Batch): Promise<void> {
-    await this.#deps.store.commitBatch({
+    if (!(await this.#storeBatch(batch))) return;
+    this.#afterCommit(batch);
+  }
+
+  /** Store the batch in one transaction; false (batch dropped) when it did not commit. */
+  async #storeBatch(batch: Batch): Promise<boolean> {
+    if (batch.failuresAtSeal !== this.#commitFailures) {
+      this.#dropBatch(batch, 'sealed behind a batch that did not commit');
+      return false;
+    }
+    try {
+      await this.#deps.store.commitBatch(this.#batchRows(batch));
+    } catch (error) {
+      this.#commitFailures += 1;
+      this.#dropBatch(batch, describe(error));
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * A batch that did not commit: its event ids and seqs are forgotten (a resend is then accepted
+   * again, not taken for a duplicate), its acks are never sent, and its stations are asked to
+   * resend. Batches sealed behind it are dropped too: their acks were computed over its seqs.
+   * Its events were applied to the ledger mirror already; core-ledger's idempotency (same id,
+   * same content: first result) makes applying them again on the resend harmless.
+   */
+  #dropBatch(batch: Batch, reason: string): void {
+    const seqsByStation = new Map<string, number[]>();
+    const add = (stationId: string, seq: number): void => {
+      const seqs = seqsByStation.get(stationId) ?? [];
+      seqs.push(seq);
+      seqsByStation.set(stationId, seqs);
+    };
+    for (const event of batch.events) {
+      this.#inflightEventIds.delete(event.eventId);
+      add(event.stationId, event.seq);
+    }
+    for (const row of batch.quarantined) {
+      if (row.stationId !== null && row.handledSeq !== null) add(row.stationId, row.handledSeq);
+    }
+    for (const [stationId, seqs] of seqsByStation) {
+      const station = this.#stations.get(stationId);
+      if (station === undefined) continue;
+      station.tracker.forget(seqs);
+      this.#fireAndForget(this.sendResend(stationId, station.tracker.ackedSeq + 1));
+    }
+    this.counters.batchesDropped += 1;
+    this.#log.error(
+      { code: 'HQ_STORE_FAILED', events: batch.events.length, error: reason },
+      'batch not committed: dropped, resend asked',
+    );
+    this.emit('dropped', { events: batch.events.length, reason });
+  }
+
+  #batchRows(batch: Batch): Parameters<Store['commitBatch']>[0] {
+    return {
       events: batch.events,
       quarantined: batch.quarantined,
       discrepancies: batch.discrepancies,
@@ -591,15 +693,49 @@ export class IngestPipeline extends EventEmitter {
       gapFills: batch.gapFills,
       ackedSeqs: new Map([...batch.acks].map(([stationId, ack]) => [stationId, ack.handledThroughSeq])),
       statuses: [...batch.statuses.values()],
-    });
+    };
+  }
+
+  #afterCommit(batch: Batch): void {
     for (const event of batch.events) this.#inflightEventIds.delete(event.eventId);
     this.counters.stored += batch.events.length;
     this.counters.batches += 1;
-    const nowMs = this.#deps.clock.nowMs();
-    // Acks and resend commands are not awaited: a publish can stay pending across a broker
-    // restart, and the commit chain must not wait for it. Acks are cumulative and idempotent, so
-    // a lost one is repaired by the next batch's ack (or a birth).
     for (const [stationId, ack] of batch.acks) {
+      const due = this.#acksDue.get(stationId);
+      if (due === undefined) {
+        this.#acksDue.set(stationId, ack);
+        continue;
+      }
+      // Cumulative: the newer ack point covers the older; refusals are listed once each.
+      due.handledThroughSeq = Math.max(due.handledThroughSeq, ack.handledThroughSeq);
+      due.highestSeqReceived = Math.max(due.highestSeqReceived, ack.highestSeqReceived);
+      for (const refusal of ack.refusals) due.refusals.push(refusal);
+    }
+    if (this.#acksDue.size > 0 && this.#ackTimer === undefined) {
+      this.#ackTimer = setTimeout(() => this.#sendAcks(), ackDelayMsMax);
+    }
+    for (const [stationId, fromSeq] of batch.resendFrom)
+      this.#fireAndForget(this.sendResend(stationId, fromSeq));
+    for (const event of batch.settlements) this.#settle(event);
+    for (const event of batch.closes) this.#track(this.#reconcile(event));
+    this.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
+  }
+
+  /**
+   * Publish the committed acks. Acks and resend commands are not awaited: a publish can stay
+   * pending across a broker restart, and the commit chain must not wait for it. Acks are
+   * cumulative and idempotent, so a lost one is repaired by the next ack (or a birth).
+   */
+  #sendAcks(): void {
+    if (this.#ackTimer !== undefined) {
+      clearTimeout(this.#ackTimer);
+      this.#ackTimer = undefined;
+    }
+    if (this.#acksDue.size === 0) return;
+    const acks = this.#acksDue;
+    this.#acksDue = new Map();
+    const nowMs = this.#deps.clock.nowMs();
+    for (const [stationId, ack] of acks) {
       this.#fireAndForget(
         this.#send(stationId, 'ack', PayloadType.PAYLOAD_TYPE_ACK, {
           handledThroughSeq: ack.handledThroughSeq,
@@ -611,11 +747,7 @@ export class IngestPipeline extends EventEmitter {
         }),
       );
     }
-    for (const [stationId, fromSeq] of batch.resendFrom)
-      this.#fireAndForget(this.sendResend(stationId, fromSeq));
-    for (const event of batch.settlements) this.#settle(event);
-    for (const event of batch.closes) this.#track(this.#reconcile(event));
-    this.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
+    this.emit('idle-check');
   }
 
   /** Ask a station to resend its journal from `fromSeq` (a gap, or after an HQ restart). */
@@ -628,8 +760,16 @@ export class IngestPipeline extends EventEmitter {
     });
   }
 
-  /** After an HQ restart: every station resends what HQ has not acknowledged. */
+  /**
+   * After an HQ restart: every station is acknowledged again (the previous process may have
+   * committed events and died before their ack went out; with nothing left to resend, no
+   * duplicate would ever prompt a re-ack) and resends what HQ has not acknowledged.
+   */
   async requestResendAll(): Promise<void> {
+    for (const station of this.#stations.values()) {
+      if (station.tracker.ackedSeq > 0) this.#batch.touched.add(station.record.stationId);
+    }
+    this.#scheduleCommit();
     await Promise.all(
       [...this.#stations.values()].map((s) => this.sendResend(s.record.stationId, s.tracker.ackedSeq + 1)),
     );
@@ -647,6 +787,7 @@ export class IngestPipeline extends EventEmitter {
 
   #settle(event: StationEvent): void {
     const requestId = String(event.detail.requestId ?? '');
+    if (event.kind !== 'WITHDRAWAL_POSTED') this.#tally.released(requestId);
     const atMs = this.#deps.clock.nowMs();
     const bank = this.#deps.bank;
     const work = (
@@ -669,6 +810,14 @@ export class IngestPipeline extends EventEmitter {
     const request = decodeAuthRequest(opened.body);
     const stationId = station.record.stationId;
     const nowMs = this.#deps.clock.nowMs();
+    const ask = {
+      requestId: request.requestId,
+      cardKey: cardKeyOf(request.pan),
+      stationId,
+      businessDate: shanghaiDate(opened.header.createdAtMs),
+      amountFen: request.amountFen,
+    };
+    const overLimit = this.#tally.check(this.#withdrawalLimits, ask);
     let decision: { approved: boolean; declineReason: number; responseCode: string; bankReference: string };
     if (request.expiresAtMs > 0 && nowMs > request.expiresAtMs) {
       decision = { approved: false, declineReason: 9, responseCode: '68', bankReference: '' };
@@ -676,7 +825,13 @@ export class IngestPipeline extends EventEmitter {
       decision = { approved: false, declineReason: 10, responseCode: '30', bankReference: '' };
     } else if (request.feeFen !== this.#withdrawalFeeFen) {
       decision = { approved: false, declineReason: 13, responseCode: '30', bankReference: '' };
+    } else if (overLimit.length > 0) {
+      // R5 before the bank; every broken limit is logged, the first (fixed order) goes on the wire.
+      const declineReason = declineReasonOfLimit[overLimit[0]!];
+      decision = { approved: false, declineReason, responseCode: '61', bankReference: '' };
+      this.#log.info({ code: overLimit[0], codes: overLimit, stationId }, 'authorisation declined');
     } else {
+      this.#tally.approved(ask); // reserved now, so a concurrent request sees it
       const outcome = await this.#deps.bank.authorise({
         requestId: request.requestId,
         transactionId: request.transactionId,
@@ -696,6 +851,7 @@ export class IngestPipeline extends EventEmitter {
             responseCode: outcome.responseCode,
             bankReference: '',
           };
+      if (!outcome.approved) this.#tally.released(ask.requestId);
       if (!outcome.approved) this.#log.info({ code: outcome.code, stationId }, 'authorisation declined');
     }
     if (decision.approved) this.counters.authApproved += 1;
@@ -794,6 +950,7 @@ export class IngestPipeline extends EventEmitter {
       !this.#pumping &&
       this.#batch.empty &&
       this.#commitsInFlight === 0 &&
+      this.#acksDue.size === 0 &&
       this.#asyncWork.size === 0
     );
   }
@@ -803,6 +960,7 @@ export class IngestPipeline extends EventEmitter {
     for (;;) {
       if (this.#fatal !== undefined) throw this.#fatal;
       this.#seal();
+      if (this.#commitsInFlight === 0) this.#sendAcks();
       if (this.idle) return;
       await new Promise<void>((resolve) => {
         const done = (): void => {

@@ -16,6 +16,7 @@ import {
   TOTALS_KINDS,
   type TypeTotals,
   WITHDRAWAL_LIMITS_DEFAULT,
+  type WithdrawalLimits,
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
@@ -36,6 +37,13 @@ export interface CloseDifference {
 export interface LedgerMirrorConfig {
   readonly calendar: WorkingCalendar;
   readonly feeSchedules: readonly FeeSchedule[];
+  /** Events the ledger holds before it first regrows its columns (core-ledger default 1024). */
+  readonly eventCapacityInitial?: number;
+  /**
+   * R5 limits, the very ones HQ signs into the station configs (ledgerLimitsOf(stationDefaults));
+   * default core-ledger's WITHDRAWAL_LIMITS_DEFAULT (offline CLI reports only).
+   */
+  readonly withdrawalLimits?: WithdrawalLimits;
 }
 
 interface HoldInfo {
@@ -50,7 +58,10 @@ export class LedgerMirror {
     this.#ledger = createLedger({
       calendar: config.calendar,
       feeSchedules: config.feeSchedules,
-      withdrawalLimits: WITHDRAWAL_LIMITS_DEFAULT,
+      withdrawalLimits: config.withdrawalLimits ?? WITHDRAWAL_LIMITS_DEFAULT,
+      ...(config.eventCapacityInitial === undefined
+        ? {}
+        : { eventCapacityInitial: config.eventCapacityInitial }),
     });
   }
 
@@ -96,13 +107,13 @@ export class LedgerMirror {
   }
 
   #command(event: StationEvent, found: Discrepancy[]): LedgerCommand | undefined {
-    const base = { atMs: event.createdAtMs };
+    // Plain object literals (no spread of a shared base): this runs once per ingested event.
     const txn = event.transactionId ?? event.eventId;
     const detail = event.detail;
     switch (event.kind) {
       case 'QUOTA_PURCHASE_APPLIED':
         return {
-          ...base,
+          atMs: event.createdAtMs,
           type: 'quota-purchase',
           id: txn,
           stationId: event.stationId,
@@ -110,7 +121,7 @@ export class LedgerMirror {
         };
       case 'BILL_PAYMENT':
         return {
-          ...base,
+          atMs: event.createdAtMs,
           type: 'bill-payment',
           id: txn,
           stationId: event.stationId,
@@ -121,7 +132,7 @@ export class LedgerMirror {
         };
       case 'MOBILE_TOPUP':
         return {
-          ...base,
+          atMs: event.createdAtMs,
           type: 'mobile-topup',
           id: txn,
           stationId: event.stationId,
@@ -132,7 +143,7 @@ export class LedgerMirror {
       case 'WITHDRAWAL_AUTHORISED':
         this.#holds.set(txn, { amountFen: event.amountFen });
         return {
-          ...base,
+          atMs: event.createdAtMs,
           type: 'withdrawal-hold',
           id: txn,
           stationId: event.stationId,
@@ -150,13 +161,13 @@ export class LedgerMirror {
             detail: `withdrawal ${txn} posted amount (fen)`,
           });
         }
-        return { ...base, type: 'withdrawal-post', id: event.eventId, holdId: txn };
+        return { atMs: event.createdAtMs, type: 'withdrawal-post', id: event.eventId, holdId: txn };
       }
       case 'WITHDRAWAL_VOIDED':
-        return { ...base, type: 'withdrawal-void', id: event.eventId, holdId: txn };
+        return { atMs: event.createdAtMs, type: 'withdrawal-void', id: event.eventId, holdId: txn };
       case 'WITHDRAWAL_REVERSED':
         return {
-          ...base,
+          atMs: event.createdAtMs,
           type: 'withdrawal-reverse',
           id: event.eventId,
           stationId: event.stationId,

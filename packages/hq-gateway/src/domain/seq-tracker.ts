@@ -66,6 +66,25 @@ export class SeqTracker {
     return { ackedSeq: this.#ackedSeq, ackAdvanced: this.#ackedSeq > previousAcked, gapOpened, fillsGap };
   }
 
+  /**
+   * Un-record seqs that were accepted but never committed (their batch failed): the ack point
+   * falls back below the lowest of them, so no ack covers them until they arrive again. Seqs
+   * between it and the old ack point stay recorded, as out-of-order arrivals.
+   */
+  forget(seqs: Iterable<number>): void {
+    for (const seq of seqs) {
+      if (!(Number.isSafeInteger(seq) && seq > 0)) throw new Error('seq must be a positive integer');
+      if (seq <= this.#ackedSeq) {
+        for (let above = seq + 1; above <= this.#ackedSeq; above += 1) this.#storedAbove.add(above);
+        this.#ackedSeq = seq - 1;
+      } else {
+        this.#storedAbove.delete(seq);
+      }
+    }
+    this.#highWaterSeq = this.#ackedSeq;
+    for (const seq of this.#storedAbove) if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
+  }
+
   /** The missing ranges between the ack point and the high-water mark (inclusive bounds). */
   missingRanges(rangesMax = 100): Array<{ fromSeq: number; toSeq: number }> {
     const ranges: Array<{ fromSeq: number; toSeq: number }> = [];

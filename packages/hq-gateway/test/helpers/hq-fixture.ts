@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type MosquittoBroker, startMosquitto } from '../../../../test/helpers/mosquitto.js';
 import type { BankAccountSeed } from '../../src/adapters/bank-sim/bank-sim.js';
 import { generateHqKeyPem } from '../../src/adapters/crypto/hq-key.js';
+import type { StationDefaults } from '../../src/app/operations.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { SimStation } from './station-sim.js';
 
@@ -28,7 +29,11 @@ export interface HqFixture {
 
 export async function startHqFixture(
   stationIds: readonly string[],
-  options: { bankAccounts?: readonly BankAccountSeed[]; verifyWorkers?: number } = {},
+  options: {
+    bankAccounts?: readonly BankAccountSeed[];
+    verifyWorkers?: number;
+    stationDefaults?: StationDefaults;
+  } = {},
 ): Promise<HqFixture> {
   const broker = await startMosquitto({ stationIds });
   const dir = mkdtempSync(join(tmpdir(), 'hq-test-'));
@@ -46,6 +51,7 @@ export async function startHqFixture(
       verifyWorkers: options.verifyWorkers ?? 1,
       resendOnStart: false,
       ...(options.bankAccounts === undefined ? {} : { bankAccounts: options.bankAccounts }),
+      ...(options.stationDefaults === undefined ? {} : { stationDefaults: options.stationDefaults }),
     });
   const gateway = await start();
   const stations = stationIds.map((id) => new SimStation(id));

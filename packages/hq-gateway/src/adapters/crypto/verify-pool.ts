@@ -4,11 +4,16 @@
 // transferred buffer per postMessage) and the queue is bounded: verify() waits for room.
 // With `workers: 0` it verifies inline on the calling thread (small set-ups, tests).
 import type { KeyObject } from 'node:crypto';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { HqError } from '../../errors.js';
-import { verifyChunkMax, verifyQueuePerWorkerMax, verifyWorkersMax } from '../../limits.js';
-import type { SignatureVerifier } from '../../ports/signature-verifier.js';
+import {
+  verifyChunkMax,
+  verifyInlineSliceMax,
+  verifyQueuePerWorkerMax,
+  verifyWorkersMax,
+} from '../../limits.js';
+import type { SignatureVerifier, VerdictCallback } from '../../ports/signature-verifier.js';
 import { publicKeyFromSpki, verifyEnvelopeSignature } from './verify-core.js';
 import type { FromWorker, ToWorker } from './verify-worker.js';
 
@@ -16,8 +21,7 @@ interface Job {
   readonly keyIndex: number;
   readonly signed: Uint8Array;
   readonly signature: Uint8Array;
-  readonly resolve: (ok: boolean) => void;
-  readonly reject: (error: Error) => void;
+  readonly done: VerdictCallback;
 }
 
 interface WorkerSlot {
@@ -42,8 +46,12 @@ function sourceWorker(workerUrl: URL): Worker {
   return new Worker(code, { eval: true });
 }
 
+/**
+ * Cores available to this process, minus one for the main thread (MQTT intake, decode, ledger,
+ * SQLite commits, ack signing: about as busy as one verifier), at least 1.
+ */
 export function defaultVerifyWorkers(): number {
-  return Math.max(1, Math.min(verifyWorkersMax, cpus().length - 1));
+  return Math.max(1, Math.min(verifyWorkersMax, availableParallelism() - 1));
 }
 
 export class VerifyPool implements SignatureVerifier {
@@ -53,10 +61,12 @@ export class VerifyPool implements SignatureVerifier {
   readonly #keyDers: Uint8Array[] = [];
   #pending: Job[] = [];
   #flushScheduled = false;
+  #helpScheduled = false;
+  /** Checks the calling thread did itself while the workers were full (see #scheduleInlineHelp). */
+  inlineVerified = 0;
   #nextChunkId = 1;
   #nextSlot = 0;
   #queued = 0;
-  #waiters: Array<() => void> = [];
   #failure: Error | undefined;
   #closed = false;
   readonly #readyPromises: Promise<void>[] = [];
@@ -124,32 +134,83 @@ export class VerifyPool implements SignatureVerifier {
   }
 
   async verify(keyRef: string, signed: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    if (this.#failure !== undefined) throw this.#poolError();
-    const keyIndex = this.#keyIndexes.get(keyRef);
-    if (keyIndex === undefined) return false;
-    if (this.#slots.length === 0) {
-      return verifyEnvelopeSignature(this.#inlineKeys.get(keyIndex)!, signed, signature);
-    }
-    while (this.#queued >= this.#slots.length * verifyQueuePerWorkerMax) {
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-      if (this.#failure !== undefined) throw this.#poolError();
-    }
-    this.#queued += 1;
     return await new Promise<boolean>((resolve, reject) => {
-      this.#pending.push({ keyIndex, signed, signature, resolve, reject });
-      if (this.#pending.length >= verifyChunkMax) this.#flush();
-      else if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      this.submit(keyRef, signed, signature, (ok, error) => {
+        if (error === undefined) resolve(ok);
+        else reject(error);
+      });
     });
+  }
+
+  /**
+   * The ingest hot path: no promise per check. `done` runs once, later (never synchronously when
+   * workers run), with the verdict or the pool's failure. Jobs beyond the workers' queue bound
+   * wait here (the caller bounds how many it submits: ingestQueueMax).
+   */
+  submit(keyRef: string, signed: Uint8Array, signature: Uint8Array, done: VerdictCallback): void {
+    if (this.#failure !== undefined) {
+      const error = this.#poolError();
+      queueMicrotask(() => done(false, error));
+      return;
+    }
+    const keyIndex = this.#keyIndexes.get(keyRef);
+    if (keyIndex === undefined || this.#slots.length === 0) {
+      const ok =
+        keyIndex !== undefined && verifyEnvelopeSignature(this.#inlineKeys.get(keyIndex)!, signed, signature);
+      queueMicrotask(() => done(ok, undefined));
+      return;
+    }
+    this.#pending.push({ keyIndex, signed, signature, done });
+    if (this.#pending.length >= verifyChunkMax) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
   }
 
   #flush(): void {
     this.#flushScheduled = false;
-    const jobs = this.#pending;
-    if (jobs.length === 0) return;
-    this.#pending = [];
+    while (this.#pending.length > 0) {
+      const room = this.#slots.length * verifyQueuePerWorkerMax - this.#queued;
+      if (room <= 0) {
+        // #onResults flushes again when a chunk comes back; meanwhile the calling thread helps.
+        this.#scheduleInlineHelp();
+        return;
+      }
+      const count = Math.min(room, verifyChunkMax, this.#pending.length);
+      this.#send(this.#pending.splice(0, count));
+    }
+  }
+
+  /**
+   * When the workers are full and jobs wait, the calling (main) thread verifies a slice of the
+   * waiting jobs itself between its other work (one slice per turn of the event loop, so MQTT
+   * intake and commits still run). Verification is the first ceiling of ingest; on a machine
+   * whose workers cannot keep up (few cores, or cores shared with the broker and others) the main
+   * thread's spare time adds to it instead of idling while the backlog grows.
+   */
+  #scheduleInlineHelp(): void {
+    if (this.#helpScheduled || this.#closed) return;
+    this.#helpScheduled = true;
+    setImmediate(() => {
+      this.#helpScheduled = false;
+      if (this.#failure !== undefined || this.#closed) return;
+      const room = this.#slots.length * verifyQueuePerWorkerMax - this.#queued;
+      if (room > 0 || this.#pending.length === 0) return;
+      // The oldest waiting jobs: their items are next in arrival order once the workers' chunks
+      // come back, so the pipeline moves on without waiting for a second round trip.
+      const jobs = this.#pending.splice(0, verifyInlineSliceMax);
+      for (const job of jobs) {
+        const key = this.#inlineKeys.get(job.keyIndex);
+        job.done(key !== undefined && verifyEnvelopeSignature(key, job.signed, job.signature), undefined);
+      }
+      this.inlineVerified += jobs.length;
+      if (this.#pending.length > 0) this.#scheduleInlineHelp();
+    });
+  }
+
+  #send(jobs: Job[]): void {
+    this.#queued += jobs.length;
     let size = 0;
     for (const job of jobs) size += 10 + job.signature.length + job.signed.length;
     const packed = new Uint8Array(size);
@@ -187,12 +248,9 @@ export class VerifyPool implements SignatureVerifier {
     slot.chunks.delete(message.chunkId);
     slot.inFlight -= jobs.length;
     this.#queued -= jobs.length;
-    jobs.forEach((job, index) => {
-      job.resolve(message.results[index] === 1);
-    });
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    for (let index = 0; index < jobs.length; index += 1)
+      jobs[index]!.done(message.results[index] === 1, undefined);
+    if (this.#pending.length > 0) this.#flush();
   }
 
   #poolError(): HqError {
@@ -206,13 +264,12 @@ export class VerifyPool implements SignatureVerifier {
     this.#failure = error;
     const poolError = this.#poolError();
     for (const slot of this.#slots) {
-      for (const jobs of slot.chunks.values()) for (const job of jobs) job.reject(poolError);
+      for (const jobs of slot.chunks.values()) for (const job of jobs) job.done(false, poolError);
       slot.chunks.clear();
     }
-    for (const job of this.#pending) job.reject(poolError);
+    const pending = this.#pending;
     this.#pending = [];
-    for (const wake of this.#waiters) wake();
-    this.#waiters = [];
+    for (const job of pending) job.done(false, poolError);
   }
 
   /** Stop the workers; checks still in flight fail with HQ_VERIFY_POOL_FAILED (never hang). */

@@ -42,6 +42,7 @@ export class MqttLink extends EventEmitter implements Publisher {
   #client: MqttClient | undefined;
   #state: LinkState = { kind: 'idle' };
   #timer: NodeJS.Timeout | undefined;
+  #corked = false;
   readonly #options: MqttLinkOptions;
   readonly #log: Log;
 
@@ -78,6 +79,7 @@ export class MqttLink extends EventEmitter implements Publisher {
     this.#client = client;
     this.#setState({ kind: 'connecting', attempt: 0 });
     client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
+      this.#corkUntilIdle(client);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       let waiting: Promise<void> | undefined;
       try {
@@ -122,6 +124,24 @@ export class MqttLink extends EventEmitter implements Publisher {
     }).catch(async (error: unknown) => {
       await this.close();
       throw error;
+    });
+  }
+
+  /**
+   * mqtt.js handles each received packet in its own tick and writes each PUBACK on its own, one
+   * writev syscall per message. Corking the socket until the event loop is idle (setImmediate,
+   * after mqtt.js's nextTick chain over a TCP chunk's packets) sends those PUBACKs (and any acks
+   * published meanwhile) in one write. Nothing is held longer than one turn of the loop.
+   */
+  #corkUntilIdle(client: MqttClient): void {
+    if (this.#corked) return;
+    const stream = client.stream;
+    if (stream === undefined || stream.destroyed) return;
+    this.#corked = true;
+    stream.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      stream.uncork();
     });
   }
 

@@ -15,7 +15,7 @@ import type {
   StationStatus,
 } from '../../domain/types.js';
 import { HqError } from '../../errors.js';
-import { quarantineBytesMax } from '../../limits.js';
+import { eventLookupChunkMax, quarantineBytesMax } from '../../limits.js';
 import type {
   ConfigRecord,
   DailyTotals,
@@ -122,15 +122,22 @@ export class SqliteStore implements Store {
 
   async findEvents(eventIds: readonly string[]): Promise<Map<string, StoredEventRef>> {
     const found = new Map<string, StoredEventRef>();
-    for (const eventId of eventIds) {
-      const row = this.#statements.findEvent.get(eventId) as Row | undefined;
-      if (row === undefined) continue;
-      found.set(eventId, {
-        eventId,
-        stationId: String(row.station_id),
-        seq: Number(row.seq),
-        envelopeSha256: String(row.envelope_sha256),
-      });
+    // One query per eventLookupChunkMax ids (a short chunk repeats its last id), not one per id.
+    const chunk: string[] = new Array(eventLookupChunkMax);
+    for (let start = 0; start < eventIds.length; start += eventLookupChunkMax) {
+      const end = Math.min(eventIds.length, start + eventLookupChunkMax);
+      for (let index = 0; index < eventLookupChunkMax; index += 1) {
+        chunk[index] = eventIds[Math.min(start + index, end - 1)]!;
+      }
+      for (const row of this.#statements.findEvents.all(chunk) as Row[]) {
+        const eventId = String(row.event_id);
+        found.set(eventId, {
+          eventId,
+          stationId: String(row.station_id),
+          seq: Number(row.seq),
+          envelopeSha256: String(row.envelope_sha256),
+        });
+      }
     }
     return found;
   }
@@ -156,24 +163,26 @@ export class SqliteStore implements Store {
   async commitBatch(batch: IngestBatch): Promise<void> {
     const s = this.#statements;
     const run = this.db.transaction(() => {
+      // Positional parameters in the column order of insertEvent (no object per row); the envelope
+      // is bound as a Buffer view of the same bytes, not a copy.
       for (const event of batch.events) {
-        s.insertEvent.run({
-          event_id: event.eventId,
-          station_id: event.stationId,
-          seq: event.seq,
-          kind: event.kind,
-          created_at_ms: event.createdAtMs,
-          business_date: event.businessDate,
-          business_type: event.businessType,
-          transaction_id: event.transactionId,
-          amount_fen: event.amountFen,
-          fee_fen: event.feeFen,
-          quota_fen_after: event.quotaFenAfter,
-          detail_json: JSON.stringify(event.detail),
-          envelope: Buffer.from(event.envelope),
-          envelope_sha256: event.envelopeSha256,
-          settle_state: needsSettlement(event) ? 'pending' : null,
-        });
+        s.insertEvent.run(
+          event.eventId,
+          event.stationId,
+          event.seq,
+          event.kind,
+          event.createdAtMs,
+          event.businessDate,
+          event.businessType,
+          event.transactionId,
+          event.amountFen,
+          event.feeFen,
+          event.quotaFenAfter,
+          JSON.stringify(event.detail),
+          bufferView(event.envelope),
+          event.envelopeSha256,
+          needsSettlement(event) ? 'pending' : null,
+        );
       }
       for (const q of batch.quarantined) {
         s.insertQuarantine.run({
@@ -463,15 +472,16 @@ function prepare(db: Database.Database) {
       `SELECT seq FROM events WHERE station_id = ? AND seq > ?
        UNION SELECT handled_seq AS seq FROM quarantine WHERE station_id = ? AND handled_seq > ?`,
     ),
-    findEvent: db.prepare('SELECT station_id, seq, envelope_sha256 FROM events WHERE event_id = ?'),
+    findEvents: db.prepare(
+      `SELECT event_id, station_id, seq, envelope_sha256 FROM events
+       WHERE event_id IN (${new Array(eventLookupChunkMax).fill('?').join(',')})`,
+    ),
     eventsOfStation: db.prepare('SELECT * FROM events WHERE station_id = ? ORDER BY seq'),
     eventsOfDay: db.prepare('SELECT * FROM events WHERE station_id = ? AND business_date = ? ORDER BY seq'),
     insertEvent: db.prepare(
       `INSERT INTO events (event_id, station_id, seq, kind, created_at_ms, business_date, business_type,
          transaction_id, amount_fen, fee_fen, quota_fen_after, detail_json, envelope, envelope_sha256, settle_state)
-       VALUES (@event_id, @station_id, @seq, @kind, @created_at_ms, @business_date, @business_type,
-         @transaction_id, @amount_fen, @fee_fen, @quota_fen_after, @detail_json, @envelope, @envelope_sha256,
-         @settle_state)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertQuarantine: db.prepare(
       `INSERT INTO quarantine (received_at_ms, topic, station_id, reason_code, detail, size_bytes, raw, handled_seq)
@@ -495,6 +505,11 @@ function prepare(db: Database.Database) {
          peripherals_json = @peripherals_json, outbox_depth = @outbox_depth WHERE station_id = @station_id`,
     ),
   };
+}
+
+/** A Buffer over the same bytes (better-sqlite3 binds Buffers as BLOBs; no copy). */
+function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Withdrawal completions the bank must hear about (post or release of the hold). */

@@ -2,7 +2,7 @@
 // generated code of @bianmin/wire, maps them into HQ's records (domain/types.ts), and seals the
 // HQ -> kiosk messages (ack, authorisation response, config, command) with the HQ key. Every
 // decode treats its input as hostile: a failure is a CodecFailure carrying the quarantine code.
-import { createHash, type KeyObject, randomUUID } from 'node:crypto';
+import { hash, type KeyObject, randomUUID } from 'node:crypto';
 import {
   type bianmin,
   checkEnvelopeTopic,
@@ -159,15 +159,22 @@ export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array
     if (!(Number.isSafeInteger(value) && value >= 0))
       throw new CodecFailure('HQ_BODY_DECODE_FAILED', `${name} (R1)`);
   }
+  // One plain literal (no spread) and the one-shot hash: this runs once per ingested event.
   return {
     eventId: header.eventId,
     stationId: header.stationId,
     seq: header.seq,
     kind,
     createdAtMs: header.createdAtMs,
-    ...fields,
+    businessType: fields.businessType,
+    transactionId: fields.transactionId,
+    amountFen: fields.amountFen,
+    feeFen: fields.feeFen,
+    quotaFenAfter: fields.quotaFenAfter,
+    businessDate: fields.businessDate,
+    detail: fields.detail,
     envelope: envelopeBytes,
-    envelopeSha256: createHash('sha256').update(envelopeBytes).digest('hex'),
+    envelopeSha256: hash('sha256', envelopeBytes, 'hex'),
   };
 }
 

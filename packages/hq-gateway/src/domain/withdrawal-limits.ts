@@ -1,0 +1,130 @@
+// R5 withdrawal limits at HQ, pure. One source: the limits HQ signs into every station config
+// (StationConfig.limits, from the gateway's station defaults) are the limits HQ's ledger mirror
+// applies and the limits HQ checks an authorisation request against before asking the bank.
+// HQ keeps its own tally of the withdrawals it approved, per card and per station per business
+// day (a hold counts until it is voided or reversed), because the kiosk's card token is keyed per
+// kiosk and the mirror only learns of a hold when its WithdrawalAuthorised event is stored.
+import type { WithdrawalLimits } from '@bianmin/core-ledger';
+import type { HqCode } from '../errors.js';
+import { withdrawalApprovalsTrackedMax } from '../limits.js';
+
+/** The withdrawal limits as a station config carries them (fen). */
+export interface ConfigWithdrawalLimits {
+  readonly withdrawalFenMaxPerTransaction: number;
+  readonly withdrawalFenMaxPerCardPerDay: number;
+  readonly withdrawalFenMaxPerStationPerDay: number;
+}
+
+export function ledgerLimitsOf(config: ConfigWithdrawalLimits): WithdrawalLimits {
+  const limits: WithdrawalLimits = {
+    perTransactionFenMax: config.withdrawalFenMaxPerTransaction,
+    perCardDailyFenMax: config.withdrawalFenMaxPerCardPerDay,
+    perStationDailyFenMax: config.withdrawalFenMaxPerStationPerDay,
+  };
+  for (const [name, fen] of Object.entries(limits)) {
+    if (!(Number.isSafeInteger(fen) && fen > 0))
+      throw new Error(`withdrawal limit ${name} must be positive fen`);
+  }
+  return limits;
+}
+
+/** Registry codes (src/errors.ts), so a rename there fails here. */
+export type LimitDeclineCode = Extract<
+  HqCode,
+  'HQ_AUTH_OVER_TRANSACTION_LIMIT' | 'HQ_AUTH_OVER_CARD_DAILY_LIMIT' | 'HQ_AUTH_OVER_STATION_DAILY_LIMIT'
+>;
+
+/** The wire's DeclineReason for each limit (proto/bianmin/v1/authorisation.proto). */
+export const declineReasonOfLimit: Record<LimitDeclineCode, number> = {
+  HQ_AUTH_OVER_TRANSACTION_LIMIT: 6,
+  HQ_AUTH_OVER_CARD_DAILY_LIMIT: 4,
+  HQ_AUTH_OVER_STATION_DAILY_LIMIT: 5,
+};
+
+export interface WithdrawalAsk {
+  readonly requestId: string;
+  /** An opaque per-card key (a digest of the PAN, never the PAN). */
+  readonly cardKey: string;
+  readonly stationId: string;
+  /** Asia/Shanghai business date, YYYY-MM-DD. */
+  readonly businessDate: string;
+  readonly amountFen: number;
+}
+
+interface Approval {
+  readonly cardKey: string;
+  readonly stationId: string;
+  readonly businessDate: string;
+  readonly amountFen: number;
+}
+
+export class WithdrawalTally {
+  readonly #approvals = new Map<string, Approval>();
+  readonly #usedFen = new Map<string, number>();
+
+  /** Every limit the ask would break, in a fixed order (R21); none for a request already approved. */
+  check(limits: WithdrawalLimits, ask: WithdrawalAsk): LimitDeclineCode[] {
+    if (!(Number.isSafeInteger(ask.amountFen) && ask.amountFen >= 0))
+      throw new Error('amountFen must be fen');
+    if (this.#approvals.has(ask.requestId)) return [];
+    const codes: LimitDeclineCode[] = [];
+    if (ask.amountFen > limits.perTransactionFenMax) codes.push('HQ_AUTH_OVER_TRANSACTION_LIMIT');
+    if (this.#used(cardSlot(ask)) + ask.amountFen > limits.perCardDailyFenMax) {
+      codes.push('HQ_AUTH_OVER_CARD_DAILY_LIMIT');
+    }
+    if (this.#used(stationSlot(ask)) + ask.amountFen > limits.perStationDailyFenMax) {
+      codes.push('HQ_AUTH_OVER_STATION_DAILY_LIMIT');
+    }
+    return codes;
+  }
+
+  /** An approved withdrawal: it counts against the card's and the station's day (idempotent). */
+  approved(ask: WithdrawalAsk): void {
+    if (this.#approvals.has(ask.requestId)) return;
+    if (this.#approvals.size >= withdrawalApprovalsTrackedMax) this.#forgetOtherDays(ask.businessDate);
+    if (this.#approvals.size >= withdrawalApprovalsTrackedMax) throw new Error('withdrawal tally is full');
+    const approval: Approval = {
+      cardKey: ask.cardKey,
+      stationId: ask.stationId,
+      businessDate: ask.businessDate,
+      amountFen: ask.amountFen,
+    };
+    this.#approvals.set(ask.requestId, approval);
+    this.#add(cardSlot(approval), approval.amountFen);
+    this.#add(stationSlot(approval), approval.amountFen);
+  }
+
+  /** A hold voided or reversed: its amount no longer counts (idempotent; unknown ids ignored). */
+  released(requestId: string): void {
+    const approval = this.#approvals.get(requestId);
+    if (approval === undefined) return;
+    this.#approvals.delete(requestId);
+    this.#add(cardSlot(approval), -approval.amountFen);
+    this.#add(stationSlot(approval), -approval.amountFen);
+  }
+
+  #used(slot: string): number {
+    return this.#usedFen.get(slot) ?? 0;
+  }
+
+  #add(slot: string, fen: number): void {
+    const total = this.#used(slot) + fen;
+    if (total < 0) throw new Error('withdrawal tally went negative');
+    if (total === 0) this.#usedFen.delete(slot);
+    else this.#usedFen.set(slot, total);
+  }
+
+  #forgetOtherDays(businessDate: string): void {
+    for (const [requestId, approval] of this.#approvals) {
+      if (approval.businessDate !== businessDate) this.released(requestId);
+    }
+  }
+}
+
+function cardSlot(a: Pick<Approval, 'cardKey' | 'businessDate'>): string {
+  return `card|${a.cardKey}|${a.businessDate}`;
+}
+
+function stationSlot(a: Pick<Approval, 'stationId' | 'businessDate'>): string {
+  return `station|${a.stationId}|${a.businessDate}`;
+}
