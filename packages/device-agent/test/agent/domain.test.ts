@@ -80,3 +80,16 @@ t.test('R20 service hours in Asia/Shanghai', async (t) => {
   t.notOk(isWithinServiceHours(hours, at(14, 30)), 'maintenance window');
   t.notOk(isWithinServiceHours(hours, at(20)));
 });
+
+t.test('withdrawal limits from HQ config: 0 means the default, a huge "no limit" is clamped', async (t) => {
+  const { withdrawalLimitsOf } = await import('../../src/domain/tx/kiosk-ledger.js');
+  const { LEDGER_LIMITS, WITHDRAWAL_LIMITS_DEFAULT } = await import('@bianmin/core-ledger');
+  const limits = withdrawalLimitsOf({
+    withdrawalFenMaxPerTransaction: Number.MAX_SAFE_INTEGER,
+    withdrawalFenMaxPerCardPerDay: 0,
+    withdrawalFenMaxPerStationPerDay: 250_000,
+  } as Parameters<typeof withdrawalLimitsOf>[0]);
+  t.equal(limits.perTransactionFenMax, LEDGER_LIMITS.amountFenMax);
+  t.equal(limits.perCardDailyFenMax, WITHDRAWAL_LIMITS_DEFAULT.perCardDailyFenMax);
+  t.equal(limits.perStationDailyFenMax, 250_000);
+});

@@ -158,10 +158,14 @@ export class KioskLedger {
   }
 }
 
-/** HQ's limits over core-ledger's defaults; 0 in the config means "the default". */
+/**
+ * HQ's limits over core-ledger's defaults; 0 in the config means "the default". A limit above the
+ * ledger's largest amount (an HQ writing "no limit" as a huge number) is clamped to it: a signed
+ * config must never be able to crash the agent on a ledger assertion.
+ */
 export function withdrawalLimitsOf(limits: ActiveConfig['limits'] | undefined): WithdrawalLimits {
   const pick = (value: number | undefined, fallback: number) =>
-    value === undefined || value === 0 ? fallback : value;
+    value === undefined || value === 0 ? fallback : Math.min(value, LEDGER_LIMITS.amountFenMax);
   return {
     perTransactionFenMax: pick(
       limits?.withdrawalFenMaxPerTransaction,

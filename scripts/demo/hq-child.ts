@@ -1,0 +1,43 @@
+// HQ as its own process, for the end-to-end test that kills HQ with SIGKILL mid-ingest: the same
+// startGateway the demo runs in-process, on an existing SQLite store (stations enrolled and the
+// bank simulator seeded beforehand). Argument: one JSON object (HqChildArgs). Sends {op:'ready'}
+// over IPC once subscribed; SIGTERM stops cleanly, SIGKILL is the point of the test.
+import { readFileSync } from 'node:fs';
+import { startHq } from './lib/hq.js';
+
+export interface HqChildArgs {
+  readonly dbPath: string;
+  readonly brokerUrl: string;
+  readonly mqttUsername?: string;
+  readonly mqttPassword?: string;
+  readonly clientId: string;
+  readonly hqKeyPemFile: string;
+  readonly tpkHex: string;
+  readonly authorisationTimeoutMs: number;
+  /** The simulated clock's offset from wall time (the same the kiosks run on). */
+  readonly clockOffsetMs: number;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as HqChildArgs;
+const gateway = await startHq({
+  dbPath: args.dbPath,
+  brokerUrl: args.brokerUrl,
+  ...(args.mqttUsername === undefined ? {} : { mqttUsername: args.mqttUsername }),
+  ...(args.mqttPassword === undefined ? {} : { mqttPassword: args.mqttPassword }),
+  clientId: args.clientId,
+  hqKeyPem: readFileSync(args.hqKeyPemFile, 'utf8'),
+  tpk: new Uint8Array(Buffer.from(args.tpkHex, 'hex')),
+  clock: { nowMs: () => Date.now() + args.clockOffsetMs },
+  bankAccounts: [],
+  authorisationTimeoutMs: args.authorisationTimeoutMs,
+});
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await gateway.stop().catch(() => undefined);
+  process.exit(0);
+};
+process.once('SIGTERM', () => void stop());
+process.on('disconnect', () => void stop());
+process.send?.({ op: 'ready' });

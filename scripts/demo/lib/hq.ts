@@ -1,0 +1,106 @@
+// HQ for the demo and the end-to-end tests: the real gateway (@bianmin/hq-gateway's
+// startGateway) in this process, on SQLite, with its bank simulator seeded with the demo's
+// cards, and helpers that read back what HQ stored per station (totals by business type, events,
+// the quota the kiosk last reported, reconciliations, quarantine).
+import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
+import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
+import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
+import type { Clock } from '@bianmin/hq-gateway/ports/clock';
+
+export interface HqSpec {
+  readonly dbPath: string;
+  readonly brokerUrl: string;
+  readonly mqttUsername?: string;
+  readonly mqttPassword?: string;
+  readonly clientId: string;
+  readonly hqKeyPem: string;
+  readonly tpk: Uint8Array;
+  readonly clock: Clock;
+  readonly bankAccounts: readonly BankAccountSeed[];
+  readonly authorisationTimeoutMs: number;
+  readonly resendOnStart?: boolean;
+}
+
+export function startHq(spec: HqSpec): Promise<Gateway> {
+  const defaults: StationDefaults = {
+    ...stationDefaults,
+    authorisationTimeoutMs: spec.authorisationTimeoutMs,
+  };
+  return startGateway({
+    dbPath: spec.dbPath,
+    brokerUrl: spec.brokerUrl,
+    ...(spec.mqttUsername === undefined ? {} : { mqttUsername: spec.mqttUsername }),
+    ...(spec.mqttPassword === undefined ? {} : { mqttPassword: spec.mqttPassword }),
+    clientId: spec.clientId,
+    hqKeyPem: spec.hqKeyPem,
+    tpk: spec.tpk,
+    verifyWorkers: 1,
+    bankAccounts: spec.bankAccounts,
+    stationDefaults: defaults,
+    clock: spec.clock,
+    resendOnStart: spec.resendOnStart ?? true,
+  });
+}
+
+export interface TypeTotals {
+  count: number;
+  amountFen: number;
+  feeFen: number;
+}
+
+export const businessTypes = ['CASH_WITHDRAWAL', 'BILL_PAYMENT', 'MOBILE_TOPUP'] as const;
+export type BusinessTypeName = (typeof businessTypes)[number];
+
+/** The event kind that books each business type's money (a withdrawal counts once posted). */
+const bookingKind: Record<BusinessTypeName, string> = {
+  CASH_WITHDRAWAL: 'WITHDRAWAL_POSTED',
+  BILL_PAYMENT: 'BILL_PAYMENT',
+  MOBILE_TOPUP: 'MOBILE_TOPUP',
+};
+
+export interface HqStationView {
+  readonly eventsStored: number;
+  readonly distinctSeqs: number;
+  readonly highestSeq: number;
+  readonly ackedSeq: number;
+  readonly kinds: Record<string, number>;
+  readonly totals: Record<BusinessTypeName, TypeTotals>;
+  /** The quota balance the station's latest quota-moving event reported, as HQ stored it. */
+  readonly quotaFenAfter: number | null;
+}
+
+/** What HQ holds for one station (optionally one business day of it). */
+export async function hqStationView(
+  gateway: Gateway,
+  stationId: string,
+  businessDate?: string,
+): Promise<HqStationView> {
+  const events = await gateway.store.eventsOfStation(stationId);
+  const kinds: Record<string, number> = {};
+  const totals = Object.fromEntries(
+    businessTypes.map((type) => [type, { count: 0, amountFen: 0, feeFen: 0 }]),
+  ) as Record<BusinessTypeName, TypeTotals>;
+  let quotaFenAfter: number | null = null;
+  const seqs = new Set<number>();
+  for (const event of events) {
+    seqs.add(event.seq);
+    kinds[event.kind] = (kinds[event.kind] ?? 0) + 1;
+    if (event.quotaFenAfter !== null) quotaFenAfter = event.quotaFenAfter;
+    if (businessDate !== undefined && event.businessDate !== businessDate) continue;
+    for (const type of businessTypes) {
+      if (event.kind !== bookingKind[type]) continue;
+      totals[type].count += 1;
+      totals[type].amountFen += event.amountFen;
+      totals[type].feeFen += event.feeFen;
+    }
+  }
+  return {
+    eventsStored: events.length,
+    distinctSeqs: seqs.size,
+    highestSeq: Math.max(0, ...seqs),
+    ackedSeq: gateway.pipeline.ackedSeq(stationId),
+    kinds,
+    totals,
+    quotaFenAfter,
+  };
+}

@@ -1,0 +1,53 @@
+// Goal: `npm run demo` — the product's main job — runs end to end with two stations and says so:
+// exit code 0, every station reconciled with no difference, HQ totals equal kiosk totals, the
+// scripted events shown (wrong PIN declined, authorisation timeout reversed, over-quota bill
+// refused with both reasons, outage drained), money formatted for people, and where the data
+// lives. Method: the demo orchestrator (scripts/demo/main.ts) run as a child process through tsx,
+// exactly as scripts/demo.sh runs it (bootstrap aside), its output checked line by line.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import t from 'tap';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+t.test('the demo with --stations 2: exit 0 and a summary that shows every invariant holds', async (t) => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/demo/main.ts', '--stations', '2', '--seed', '7'],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    stdout += text;
+  });
+  child.stderr.setEncoding('utf8').on('data', (text: string) => {
+    stderr += text;
+  });
+  const code = await new Promise<number | null>((resolve) =>
+    child.once('exit', (exitCode) => resolve(exitCode)),
+  );
+  t.equal(code, 0, `exit code 0${code === 0 ? '' : `\n${stdout}\n${stderr}`}`);
+  for (const station of ['ZJ-001', 'ZJ-002']) {
+    t.match(
+      stdout,
+      new RegExp(`Station ${station}\\s+reconciliation: OK`),
+      `${station} reconciled with no difference`,
+    );
+  }
+  t.notMatch(stdout, /ZJ-003/, 'two stations only');
+  t.match(stdout, /All invariants hold/, 'every invariant holds');
+  t.match(stdout, /withdrawal ¥500\.00 \(card 3\): DECLINED/, 'the wrong PIN is declined by the bank');
+  t.match(stdout, /: REVERSED/, 'the timed-out authorisation is reversed');
+  t.match(
+    stdout,
+    /REFUSED \(2 reasons\)[\s\S]*AGENT_TX_OUTSIDE_SERVICE_HOURS[\s\S]*AGENT_TX_QUOTA_EXCEEDED/,
+    'the over-quota bill is refused with every reason (R21)',
+  );
+  t.match(stdout, /outbox drained in order/, 'the outage drains');
+  t.match(stdout, /¥\d{1,3}(,\d{3})*\.\d{2}/, 'money formatted for people');
+  t.match(stdout, /HQ store \(SQLite\): \/\S+hq\.sqlite/, 'where the data lives');
+});
