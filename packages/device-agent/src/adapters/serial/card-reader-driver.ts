@@ -3,12 +3,10 @@
 // asked for, so it is never held.
 
 import { Pan } from '../../domain/pin/pan.js';
-import type { LinkState } from '../../domain/serial/link-state.js';
 import { AgentError } from '../../errors.js';
-import type { CardData, CardReader, CardReaderEvent, DeviceIdentity } from '../../ports/card-reader.js';
+import type { CardData, CardReader, CardReaderEvent } from '../../ports/card-reader.js';
 import { buildLink, type SerialDriverOptions } from './driver-options.js';
-import { parseIdentity } from './identity.js';
-import type { SerialLink } from './serial-link.js';
+import { SerialDeviceDriver } from './serial-device-driver.js';
 
 export interface CardReaderCommandTimeouts {
   readonly identifyMs: number;
@@ -31,45 +29,18 @@ const cardReaderDeviceErrors = {
   READ_FAILED: 'AGENT_CARD_READ_FAILED',
 } as const;
 
-export class CardReaderDriver implements CardReader {
-  readonly link: SerialLink;
+export class CardReaderDriver extends SerialDeviceDriver<CardReaderEvent> implements CardReader {
   readonly #timeouts: CardReaderCommandTimeouts;
-  readonly #listeners = new Set<(event: CardReaderEvent) => void>();
 
   constructor(options: SerialDriverOptions & { readonly timeouts?: Partial<CardReaderCommandTimeouts> }) {
-    this.link = buildLink('card-reader', options, cardReaderDeviceErrors);
-    this.#timeouts = { ...defaultCardReaderTimeouts, ...options.timeouts };
-    this.link.onState((state) => this.#emit({ kind: 'link', state }));
+    const timeouts = { ...defaultCardReaderTimeouts, ...options.timeouts };
+    super(buildLink('card-reader', options, cardReaderDeviceErrors), timeouts.identifyMs);
+    this.#timeouts = timeouts;
+    this.link.onState((state) => this.emit({ kind: 'link', state }));
     this.link.onEvent((frame) => {
-      if (frame.command === 'CARD_INSERTED') this.#emit({ kind: 'card-inserted' });
-      else if (frame.command === 'CARD_REMOVED') this.#emit({ kind: 'card-removed' });
+      if (frame.command === 'CARD_INSERTED') this.emit({ kind: 'card-inserted' });
+      else if (frame.command === 'CARD_REMOVED') this.emit({ kind: 'card-removed' });
     });
-  }
-
-  get linkState(): LinkState {
-    return this.link.state;
-  }
-
-  start(): void {
-    this.link.start();
-  }
-
-  stop(): Promise<void> {
-    return this.link.stop();
-  }
-
-  whenOpen(timeoutMs: number): Promise<void> {
-    return this.link.whenOpen(timeoutMs);
-  }
-
-  async identify(): Promise<DeviceIdentity> {
-    return parseIdentity(
-      await this.link.send('IDENTIFY', {}, { timeoutMs: this.#timeouts.identifyMs, exclusive: true }),
-    );
-  }
-
-  async heartbeat(): Promise<void> {
-    await this.link.send('HEARTBEAT', {}, { timeoutMs: this.#timeouts.identifyMs, exclusive: false });
   }
 
   async waitForCard(waitMs: number): Promise<void> {
@@ -101,14 +72,5 @@ export class CardReaderDriver implements CardReader {
 
   async eject(): Promise<void> {
     await this.link.send('EJECT', {}, { timeoutMs: this.#timeouts.ejectMs, exclusive: false });
-  }
-
-  subscribe(listener: (event: CardReaderEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(event: CardReaderEvent): void {
-    for (const listener of [...this.#listeners]) listener(event);
   }
 }

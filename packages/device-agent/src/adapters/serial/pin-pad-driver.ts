@@ -6,14 +6,12 @@
 import type { Pan } from '../../domain/pin/pan.js';
 import { PinBlock, type SecretKeyBytes } from '../../domain/pin/secret.js';
 import { bytesToHex, hexToBytes } from '../../domain/serial/frame.js';
-import type { LinkState } from '../../domain/serial/link-state.js';
 import { AgentError } from '../../errors.js';
 import { pinKeyComponentCountMax, pinKeyComponentCountMin, serialDisplayTextBytesMax } from '../../limits.js';
-import type { DeviceIdentity } from '../../ports/card-reader.js';
 import type { KeyComponentLoaded, PinPad, PinPadEvent } from '../../ports/pin-pad.js';
 import { buildLink, type SerialDriverOptions } from './driver-options.js';
-import { parseIdentity, requireField } from './identity.js';
-import type { SerialLink } from './serial-link.js';
+import { requireField } from './identity.js';
+import { SerialDeviceDriver } from './serial-device-driver.js';
 
 export interface PinPadCommandTimeouts {
   readonly identifyMs: number;
@@ -47,51 +45,24 @@ const pinPadDeviceErrors = {
 
 const kcvPattern = /^[0-9A-F]{6}$/;
 
-export class PinPadDriver implements PinPad {
-  readonly link: SerialLink;
+export class PinPadDriver extends SerialDeviceDriver<PinPadEvent> implements PinPad {
   readonly #timeouts: PinPadCommandTimeouts;
-  readonly #listeners = new Set<(event: PinPadEvent) => void>();
 
   constructor(options: SerialDriverOptions & { readonly timeouts?: Partial<PinPadCommandTimeouts> }) {
-    this.link = buildLink('pin-pad', options, pinPadDeviceErrors);
-    this.#timeouts = { ...defaultPinPadTimeouts, ...options.timeouts };
-    this.link.onState((state) => this.#emit({ kind: 'link', state }));
+    const timeouts = { ...defaultPinPadTimeouts, ...options.timeouts };
+    super(buildLink('pin-pad', options, pinPadDeviceErrors), timeouts.identifyMs);
+    this.#timeouts = timeouts;
+    this.link.onState((state) => this.emit({ kind: 'link', state }));
     this.link.onEvent((frame) => {
       if (frame.command === 'PIN_PROGRESS') {
         const digitCount = Number(frame.fields.get('count'));
         if (Number.isInteger(digitCount) && digitCount >= 0 && digitCount <= 12) {
-          this.#emit({ kind: 'pin-progress', digitCount });
+          this.emit({ kind: 'pin-progress', digitCount });
         }
       } else if (frame.command === 'TAMPER') {
-        this.#emit({ kind: 'tamper' });
+        this.emit({ kind: 'tamper' });
       }
     });
-  }
-
-  get linkState(): LinkState {
-    return this.link.state;
-  }
-
-  start(): void {
-    this.link.start();
-  }
-
-  stop(): Promise<void> {
-    return this.link.stop();
-  }
-
-  whenOpen(timeoutMs: number): Promise<void> {
-    return this.link.whenOpen(timeoutMs);
-  }
-
-  async identify(): Promise<DeviceIdentity> {
-    return parseIdentity(
-      await this.link.send('IDENTIFY', {}, { timeoutMs: this.#timeouts.identifyMs, exclusive: true }),
-    );
-  }
-
-  async heartbeat(): Promise<void> {
-    await this.link.send('HEARTBEAT', {}, { timeoutMs: this.#timeouts.identifyMs, exclusive: false });
   }
 
   async display(text: string): Promise<void> {
@@ -163,14 +134,5 @@ export class PinPadDriver implements PinPad {
 
   async cancelPinEntry(): Promise<void> {
     await this.link.send('PIN_CANCEL', {}, { timeoutMs: this.#timeouts.cancelMs, exclusive: false });
-  }
-
-  subscribe(listener: (event: PinPadEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(event: PinPadEvent): void {
-    for (const listener of [...this.#listeners]) listener(event);
   }
 }
