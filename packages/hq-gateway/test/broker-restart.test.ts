@@ -28,10 +28,15 @@ t.test('broker restarted mid-stream: every event stored once', async (t) => {
   });
   // mqtt.js keeps in-flight messages in memory only; across a broker restart some of these never
   // complete. The outbox, not mqtt.js, is the source of truth: we drain it again below.
-  for (const event of events) void r1!.publish('event', event.bytes).catch(() => undefined);
+  // Only the first half is sent before the stop, so the stop lands mid-stream however fast HQ is
+  // (on a quiet machine HQ acknowledged all 2,000 before the stop could land); the rest is sent
+  // after the restart, as a kiosk does with what it journaled while the broker was down.
+  const sentBeforeStop = eventCount / 2;
+  for (const event of events.slice(0, sentBeforeStop))
+    void r1!.publish('event', event.bytes).catch(() => undefined);
   await r1!.waitForAck(Math.floor(eventCount / 5));
   await fx.broker.stop();
-  t.ok(r1!.ackedSeq < eventCount, `broker stopped mid-stream (acked ${r1!.ackedSeq})`);
+  t.ok(r1!.ackedSeq <= sentBeforeStop, `broker stopped mid-stream (acked ${r1!.ackedSeq})`);
   await fx.broker.start();
   const link = fx.gateway.link;
   await until(link, ['state'], () => link.state.kind === 'connected');
