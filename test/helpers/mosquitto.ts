@@ -45,6 +45,8 @@ export interface MosquittoBroker {
   /** Kill if running and remove the temp dir. Idempotent. */
   close(): Promise<void>;
   readonly running: boolean;
+  /** The broker process id while running (benches read its CPU time from /proc). */
+  readonly pid: number | undefined;
 }
 
 const readyAttemptsMax = 200;
@@ -218,6 +220,9 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     },
     get running(): boolean {
       return child !== undefined;
+    },
+    get pid(): number | undefined {
+      return child?.pid;
     },
   };
   try {

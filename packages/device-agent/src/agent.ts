@@ -8,7 +8,7 @@
 // are contiguous although signing is asynchronous.
 import { createHash, createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import { checkServiceHours, LEDGER_CODES, type LedgerCode, type LedgerCommand } from '@bianmin/core-ledger';
-import { type bianmin, downTopic, openEnvelope, PayloadType, upTopic, v1 } from '@bianmin/wire';
+import { type bianmin, downTopic, newEventId, openEnvelope, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
@@ -381,7 +381,7 @@ export class KioskAgent implements OperatorPort {
       stationId: this.#o.stationId,
       keyId: this.#o.keyId,
       seq: 0,
-      eventId: randomUUID(),
+      eventId: newEventId(Date.now()),
       createdAtMs: this.#o.clock.nowMs(),
     };
     return signEnvelope(this.#o.signer, header, payload);
@@ -404,7 +404,9 @@ export class KioskAgent implements OperatorPort {
     let event: { seq: number; eventId: string; payloadType: string; envelopeBytes: Uint8Array } | undefined;
     if (wire !== undefined) {
       const seq = this.#db.nextEventSeq();
-      const eventId = randomUUID();
+      // UUIDv7 on the wall clock (not the business clock, which tests may freeze): ids made later
+      // sort later, so HQ's index on them grows at its right edge.
+      const eventId = newEventId(Date.now());
       let envelopeBytes: Uint8Array;
       try {
         const header = { stationId: this.#o.stationId, keyId: this.#o.keyId, seq, eventId, createdAtMs };

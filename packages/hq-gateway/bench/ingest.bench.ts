@@ -8,7 +8,8 @@
 // lying-kiosk workload would measure the discrepancy path instead). Each run starts its own
 // Mosquitto; BENCH_RUNS runs (default 3) are reported with their median ratio and load averages.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,68 @@ const stationIds = Array.from({ length: stationCount }, (_, index) => `B${String
 const children: ChildProcess[] = [];
 let broker: Awaited<ReturnType<typeof startMosquitto>>;
 let dir = '';
+
+/** CPU time (user + system, ms) of a process from /proc; 0 when it is gone. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms per thread of this process (tid → [name, ms]), for BENCH_THREADS=1. */
+function threadCpuMs(): Map<string, [string, number]> {
+  const result = new Map<string, [string, number]>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(tid, [name, ((Number(fields[11]) + Number(fields[12])) * 1000) / 100]);
+    } catch {}
+  }
+  return result;
+}
+
+function selfCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+interface CpuSplit {
+  readonly publisherMs: number;
+  readonly brokerMs: number;
+  readonly selfMs: number;
+}
+
+function cpuSnapshot(publisher: ChildProcess): CpuSplit {
+  return {
+    publisherMs: processCpuMs(publisher.pid),
+    brokerMs: processCpuMs(broker.pid),
+    selfMs: selfCpuMs(),
+  };
+}
+
+function cpuSince(before: CpuSplit, after: CpuSplit): CpuSplit {
+  return {
+    publisherMs: after.publisherMs - before.publisherMs,
+    brokerMs: after.brokerMs - before.brokerMs,
+    selfMs: after.selfMs - before.selfMs,
+  };
+}
+
+function cpuLine(name: string, split: CpuSplit): string {
+  const perEvent = (ms: number): string => `${((ms * 1000) / total).toFixed(0)} µs`;
+  return (
+    `${name.padEnd(44)} CPU per event: publisher ${perEvent(split.publisherMs)}, broker ${perEvent(split.brokerMs)}, ` +
+    `${name.startsWith('raw') ? 'subscriber' : 'HQ (all threads)'} ${perEvent(split.selfMs)}`
+  );
+}
 
 interface RunResult {
   readonly rawRate: number;
@@ -88,10 +151,12 @@ async function main(): Promise<RunResult> {
   });
   await subscriber.subscribeAsync('bianmin/v1/st/+/up/#', { qos: 1 });
   const rawPublisher = await startPublisher(eventsFile, passwordsFile, false);
+  const rawCpuBefore = cpuSnapshot(rawPublisher);
   const rawStart = performance.now();
   rawPublisher.stdin?.write('go\n');
   await rawFinished;
   const rawMs = performance.now() - rawStart;
+  const rawCpu = cpuSince(rawCpuBefore, cpuSnapshot(rawPublisher));
   await subscriber.endAsync();
   rawPublisher.stdin?.end();
 
@@ -110,6 +175,23 @@ async function main(): Promise<RunResult> {
   for (const station of stations) await gateway.operations.enrol(station.enrolmentRequest());
   const hqPublisher = await startPublisher(eventsFile, passwordsFile, true);
   const acked = waitFor(hqPublisher, 'acked');
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const profiler = profileDir === undefined ? undefined : new Session();
+  if (profiler !== undefined) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+    if (process.env.BENCH_HEAP_PROFILE) {
+      await profiler.post('HeapProfiler.enable');
+      await profiler.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
+  }
+  const hqCpuBefore = cpuSnapshot(hqPublisher);
+  const threadsBefore = threadCpuMs();
   const hqStart = performance.now();
   hqPublisher.stdin?.write('go\n');
   const marks: string[] = [];
@@ -125,6 +207,23 @@ async function main(): Promise<RunResult> {
   pipeline.off('committed', onCommitted);
   if (process.env.BENCH_TRACE) process.stdout.write(`${marks.join('\n')}\n`);
   const hqMs = performance.now() - hqStart;
+  const hqCpu = cpuSince(hqCpuBefore, cpuSnapshot(hqPublisher));
+  if (process.env.BENCH_THREADS) {
+    for (const [tid, [name, ms]] of threadCpuMs()) {
+      const spent = ms - (threadsBefore.get(tid)?.[1] ?? 0);
+      if (spent >= 10)
+        process.stdout.write(`  thread ${tid} ${name}: ${((spent * 1000) / total).toFixed(0)} µs/event\n`);
+    }
+  }
+  if (profiler !== undefined && profileDir !== undefined) {
+    if (process.env.BENCH_HEAP_PROFILE) {
+      const heap = await profiler.post('HeapProfiler.stopSampling');
+      writeFileSync(join(profileDir, `hq-heap-${Date.now()}.heapprofile`), JSON.stringify(heap.profile));
+    }
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(join(profileDir, `hq-main-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const counters = { ...gateway.pipeline.counters };
   const gatewayWorkers = gateway.verifyWorkers;
   hqPublisher.stdin?.end();
@@ -142,6 +241,8 @@ async function main(): Promise<RunResult> {
         `${availableParallelism()} cores, verify workers ${gatewayWorkers}, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
       row('raw Mosquitto QoS 1 pub -> sub (baseline)', rawRate, rawMs),
       row('HQ: verified + stored + acked', hqRate, hqMs),
+      cpuLine('raw', rawCpu),
+      cpuLine('HQ', hqCpu),
       `ratio ${ratio.toFixed(2)} (floor 0.50) ${ratio >= 0.5 ? 'OK' : 'BELOW FLOOR'}`,
       `stored ${counters.stored}, quarantined ${counters.quarantined}, discrepancies ${counters.discrepancies}, ` +
         `batches ${counters.batches}, acks ${counters.acksSent}`,

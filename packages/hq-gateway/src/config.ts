@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HqError, type HqProblem } from './errors.js';
+import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 
 export interface HqConfig {
   /** SQLite database file of the HQ store (and the bank simulator's tables). */
@@ -26,6 +27,8 @@ export interface HqConfig {
   /** JSON list of bank simulator accounts to seed: [{ pan, pin, balanceFen, dailyLimitFen }]. */
   readonly bankAccountsFile?: string;
   readonly logLevel?: string;
+  /** Silence window (ms) after which an online station is marked offline; default 3 telemetry periods. */
+  readonly stationSilenceMsMax?: number;
 }
 
 const known: Record<keyof HqConfig, 'string' | 'number'> = {
@@ -41,6 +44,7 @@ const known: Record<keyof HqConfig, 'string' | 'number'> = {
   verifyWorkers: 'number',
   bankAccountsFile: 'string',
   logLevel: 'string',
+  stationSilenceMsMax: 'number',
 };
 const required: ReadonlyArray<keyof HqConfig> = [
   'dbPath',
@@ -77,6 +81,20 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
   const workers = record.verifyWorkers;
   if (typeof workers === 'number' && !(Number.isSafeInteger(workers) && workers >= 0 && workers <= 16)) {
     problem('verifyWorkers', 'must be a whole number 0..16');
+  }
+  const silenceMs = record.stationSilenceMsMax;
+  if (
+    typeof silenceMs === 'number' &&
+    !(
+      Number.isSafeInteger(silenceMs) &&
+      silenceMs >= stationSilenceMsMaxMin &&
+      silenceMs <= stationSilenceMsMaxMax
+    )
+  ) {
+    problem(
+      'stationSilenceMsMax',
+      `must be a whole number of ms, ${stationSilenceMsMaxMin}..${stationSilenceMsMaxMax}`,
+    );
   }
   if (typeof record.brokerUrl === 'string' && !/^(mqtt|mqtts|tcp|ws|wss):\/\//.test(record.brokerUrl)) {
     problem('brokerUrl', 'must be an mqtt:// or mqtts:// URL');

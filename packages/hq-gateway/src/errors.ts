@@ -28,6 +28,9 @@ export const hqCodes = {
   HQ_SEQ_GAP: 'a station skipped sequence numbers; the gap is recorded until filled',
   // Reconciliation of a received daily close against the HQ store (R8).
   HQ_RECON_DIFFERENCE: 'a daily close differs from the HQ store (each difference carries its ledger code)',
+  // Station status (logged, stored in the stations table, shown by `hq status`).
+  HQ_STATION_SILENT:
+    'nothing (birth, telemetry, event) was heard from an online station for longer than the silence window: marked offline (silence)',
   // Bank simulator outcomes (business outcomes: returned, never thrown).
   HQ_BANK_PIN_WRONG: 'the PIN in the PIN block does not match the card',
   HQ_BANK_PIN_BLOCK_INVALID: 'the PIN block cannot be decrypted or decoded',

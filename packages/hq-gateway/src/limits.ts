@@ -59,3 +59,31 @@ export const reportRowsMax = 1_000;
 export const bankAccountsMax = 100_000;
 /** HQ's tally of approved withdrawals (per card / station day limits); older days are dropped first. */
 export const withdrawalApprovalsTrackedMax = 1_000_000;
+/**
+ * How far back (before HQ's clock) the withdrawal tally is restored from the store at start-up:
+ * a request's business day comes from the kiosk's clock, which may still be on yesterday's date
+ * around midnight, so yesterday's open approvals are restored with today's.
+ */
+export const withdrawalTallyRestoreMsBack = 24 * 3_600_000;
+/**
+ * The kiosk's heartbeat telemetry period (device-agent limits.ts linkHeartbeatMs, 30 s), mirrored
+ * here because HQ does not depend on the agent package.
+ */
+export const kioskTelemetryIntervalMs = 30_000;
+/**
+ * Default silence window: an online station from which nothing (birth, telemetry, event) was heard
+ * for longer than this is marked offline with reason 'silence' (HQ_STATION_SILENT). Three missed
+ * telemetry periods, so one lost or late message does not flap the status.
+ */
+export const stationSilenceMsMaxDefault = 3 * kioskTelemetryIntervalMs;
+/** Bounds of a configured silence window (config stationSilenceMsMax). */
+export const stationSilenceMsMaxMin = 1_000;
+export const stationSilenceMsMaxMax = 24 * 3_600_000;
+/** How often the silence sweep runs (on the Clock's time; a station is found silent this late at most). */
+export const stationSilenceSweepMs = 5_000;
+
+/**
+ * Event ids the replay filter is first sized for (domain/event-id-filter.ts); it adds layers twice
+ * as large as it fills, so this bounds nothing, it only avoids early small layers.
+ */
+export const eventIdFilterCapacityInitial = 65_536;

@@ -51,6 +51,8 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** After start, ask every station to resend what HQ has not acknowledged. Default true. */
   readonly resendOnStart?: boolean;
+  /** Silence window (ms): an online station not heard from for longer goes offline ('silence'). */
+  readonly stationSilenceMsMax?: number;
 }
 
 export interface Gateway {
@@ -143,6 +145,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     withdrawalFeeFen: defaults.withdrawalFeeFen,
     withdrawalLimits,
+    ...(options.stationSilenceMsMax === undefined
+      ? {}
+      : { stationSilenceMsMax: options.stationSilenceMsMax }),
   });
   const operations = new HqOperations({
     store,
@@ -170,6 +175,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await store.close();
     throw error;
   }
+  pipeline.startSilenceSweep();
   let stopped = false;
   return {
     pipeline,

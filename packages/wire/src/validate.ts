@@ -77,26 +77,37 @@ export function checkInstantMs(value: number, field: string, required = true): v
     badField(field, required ? 'must be > 0 (ms)' : 'must be >= 0 (ms)');
 }
 
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** A business date "YYYY-MM-DD" (a real calendar date). */
+/** Two ASCII digits at `at` as a number (the pattern has checked they are digits). */
+function twoDigits(value: string, at: number): number {
+  return (value.charCodeAt(at) - 48) * 10 + (value.charCodeAt(at + 1) - 48);
+}
+
+/** A business date "YYYY-MM-DD" (a real calendar date). Runs per event: allocates nothing. */
 export function checkBusinessDate(value: string, field: string): void {
   if (typeof value !== 'string') badField(field, 'must be a string');
-  const match = datePattern.exec(value);
-  if (match === null) badField(field, 'must be YYYY-MM-DD');
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    badField(field, 'is not a calendar date');
-  }
+  if (!datePattern.test(value)) badField(field, 'must be YYYY-MM-DD');
+  const year = twoDigits(value, 0) * 100 + twoDigits(value, 2);
+  const month = twoDigits(value, 5);
+  const day = twoDigits(value, 8);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const monthDays = month === 2 && leap ? 29 : (daysInMonth[month - 1] ?? 0);
+  if (year < 1 || day < 1 || day > monthDays) badField(field, 'is not a calendar date');
 }
+
+/** The numeric values of each generated enum object, computed once (checkEnum runs per field). */
+const enumValues = new WeakMap<object, ReadonlySet<number>>();
 
 /** An enum value the generated enum object knows; UNSPECIFIED (0) refused unless allowed. */
 export function checkEnum(value: number, values: object, field: string, allowUnspecified = false): void {
-  const known = Object.values(values).filter((entry): entry is number => typeof entry === 'number');
-  if (!Number.isSafeInteger(value) || !known.includes(value)) badField(field, 'unknown enum value');
+  let known = enumValues.get(values);
+  if (known === undefined) {
+    known = new Set(Object.values(values).filter((entry): entry is number => typeof entry === 'number'));
+    enumValues.set(values, known);
+  }
+  if (!Number.isSafeInteger(value) || !known.has(value)) badField(field, 'unknown enum value');
   if (value === 0 && !allowUnspecified) badField(field, 'is required (UNSPECIFIED)');
 }
 
@@ -156,32 +167,64 @@ export function checkRepeated(value: readonly unknown[], field: string, max = re
   if (value.length > max) badField(field, 'too many items', { count: value.length, countMax: max });
 }
 
+interface ShapeFault {
+  /** Path below the checked value, e.g. ".totals[2].amountFen" (built only when a check fails). */
+  path: string;
+  readonly reason: string;
+  readonly details: Record<string, string | number>;
+}
+
 /**
  * The generic pass over any decoded message: every string within stringCharsMax, every number a
  * safe integer (this package has no float fields; int64 beyond 2^53 decodes unsafe and stops
- * here), every list within repeatedItemsMax, nesting within messageDepthMax.
+ * here), every list within repeatedItemsMax, nesting within messageDepthMax. It runs on every
+ * message HQ ingests, so a message that passes allocates nothing but one key list per object.
  */
 export function checkShape(value: unknown, field: string, depth = 0): void {
-  if (depth > messageDepthMax) badField(field, 'nested too deep', { depthMax: messageDepthMax });
+  const fault = shapeFault(value, depth);
+  if (fault !== undefined) badField(`${field}${fault.path}`, fault.reason, fault.details);
+}
+
+function shapeFault(value: unknown, depth: number): ShapeFault | undefined {
+  if (depth > messageDepthMax)
+    return { path: '', reason: 'nested too deep', details: { depthMax: messageDepthMax } };
   if (typeof value === 'string') {
-    if (value.length > stringCharsMax)
-      badField(field, 'too long', { length: value.length, lengthMax: stringCharsMax });
-    return;
+    if (value.length <= stringCharsMax) return undefined;
+    return { path: '', reason: 'too long', details: { length: value.length, lengthMax: stringCharsMax } };
   }
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) badField(field, 'must be a safe integer');
-    return;
+    return Number.isSafeInteger(value)
+      ? undefined
+      : { path: '', reason: 'must be a safe integer', details: {} };
   }
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return undefined;
   if (Array.isArray(value)) {
-    checkRepeated(value, field);
-    value.forEach((item, index) => {
-      checkShape(item, `${field}[${index}]`, depth + 1);
-    });
-    return;
+    if (value.length > repeatedItemsMax) {
+      return {
+        path: '',
+        reason: 'too many items',
+        details: { count: value.length, countMax: repeatedItemsMax },
+      };
+    }
+    for (let index = 0; index < value.length; index += 1) {
+      const fault = shapeFault(value[index], depth + 1);
+      if (fault !== undefined) {
+        fault.path = `[${index}]${fault.path}`;
+        return fault;
+      }
+    }
+    return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index]!;
     if (key === '$unknowns') continue;
-    checkShape(item, `${field}.${key}`, depth + 1);
+    const fault = shapeFault(record[key], depth + 1);
+    if (fault !== undefined) {
+      fault.path = `.${key}${fault.path}`;
+      return fault;
+    }
   }
+  return undefined;
 }

@@ -40,6 +40,7 @@ import {
   shanghaiDate,
   toStationEvent,
 } from '../adapters/wire/codec.js';
+import { EventIdFilter } from '../domain/event-id-filter.js';
 import { checkCloseSeal, type KioskClose, type LedgerMirror } from '../domain/ledger-mirror.js';
 import { SeqTracker } from '../domain/seq-tracker.js';
 import { applyStatus, initialStatus, type StatusInput } from '../domain/station-status.js';
@@ -53,7 +54,15 @@ import type {
 } from '../domain/types.js';
 import { declineReasonOfLimit, WithdrawalTally } from '../domain/withdrawal-limits.js';
 import type { HqCode } from '../errors.js';
-import { ackDelayMsMax, batchDelayMsMax, batchRowsMax, ingestQueueMax } from '../limits.js';
+import {
+  ackDelayMsMax,
+  batchDelayMsMax,
+  batchRowsMax,
+  ingestQueueMax,
+  stationSilenceMsMaxDefault,
+  stationSilenceSweepMs,
+  withdrawalTallyRestoreMsBack,
+} from '../limits.js';
 import type { BankCore, BankDeclineCode } from '../ports/bank-core.js';
 import type { Clock } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
@@ -76,6 +85,8 @@ export interface PipelineDeps {
   readonly withdrawalFeeFen?: number;
   /** R5 limits checked before the bank: the station config's (main.ts); default core-ledger's. */
   readonly withdrawalLimits?: WithdrawalLimits;
+  /** Nothing heard from an online station for longer than this (ms) → offline, 'silence'. */
+  readonly stationSilenceMsMax?: number;
 }
 
 export interface PipelineCounters {
@@ -224,6 +235,8 @@ export class IngestPipeline extends EventEmitter {
   #commitFailures = 0;
   /** Event ids accepted into a batch that is not yet committed -> their envelope SHA-256. */
   readonly #inflightEventIds = new Map<string, string>();
+  /** Every stored event id (Bloom filter): the store is asked only about ids it may hold. */
+  readonly #storedEventIds = new EventIdFilter();
   #roomWaiters: Array<() => void> = [];
   #fatal: Error | undefined;
   #closed = false;
@@ -235,6 +248,8 @@ export class IngestPipeline extends EventEmitter {
   readonly #withdrawalLimits: WithdrawalLimits;
   /** Withdrawals HQ approved, per card and station day (R5 limits before the bank). */
   readonly #tally = new WithdrawalTally();
+  readonly #stationSilenceMsMax: number;
+  #silenceTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: PipelineDeps) {
     super();
@@ -242,6 +257,7 @@ export class IngestPipeline extends EventEmitter {
     this.#log = deps.log.child({ component: 'ingest' });
     this.#withdrawalFeeFen = deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD;
     this.#withdrawalLimits = deps.withdrawalLimits ?? WITHDRAWAL_LIMITS_DEFAULT;
+    this.#stationSilenceMsMax = deps.stationSilenceMsMax ?? stationSilenceMsMaxDefault;
   }
 
   /** Load enrolled stations, their sequence state and status, and rebuild the ledger mirror. */
@@ -252,10 +268,55 @@ export class IngestPipeline extends EventEmitter {
     for (const record of await store.listStations()) {
       const seq = seqStates.get(record.stationId);
       this.#addStation(record, seq?.ackedSeq ?? 0, seq?.storedAbove ?? [], statuses.get(record.stationId));
-      for (const event of await store.eventsOfStation(record.stationId)) this.#deps.ledger.apply(event);
+      for (const event of await store.eventsOfStation(record.stationId)) {
+        this.#deps.ledger.apply(event);
+        this.#storedEventIds.add(event.eventId);
+      }
     }
+    // The R5 tally of the current business day(s), before the settlements re-driven below: a
+    // release they make must find its approval.
+    const tallyDateMin = shanghaiDate(this.#deps.clock.nowMs() - withdrawalTallyRestoreMsBack);
+    const restored = this.#tally.restore(await store.openWithdrawalApprovals(tallyDateMin));
     for (const event of await store.pendingSettlements()) this.#settle(event);
-    this.#log.info({ stations: this.#stations.size }, 'ingest pipeline started');
+    this.#log.info(
+      { stations: this.#stations.size, withdrawalApprovalsRestored: restored },
+      'ingest pipeline started',
+    );
+  }
+
+  /** Run sweepSilence every stationSilenceSweepMs until close() (main.ts, once HQ is connected). */
+  startSilenceSweep(): void {
+    if (this.#silenceTimer !== undefined || this.#closed) return;
+    this.#silenceTimer = setInterval(() => this.sweepSilence(), stationSilenceSweepMs);
+    this.#silenceTimer.unref();
+  }
+
+  /**
+   * Mark offline (reason 'silence') every online station not heard from for longer than the
+   * silence window, on the Clock's time; stored through the batch's status rows. Returns the
+   * stations it silenced (tests call it directly with a fake clock).
+   */
+  sweepSilence(): string[] {
+    if (this.#closed || this.#fatal !== undefined) return [];
+    const atMs = this.#deps.clock.nowMs();
+    const silenced: string[] = [];
+    for (const station of this.#stations.values()) {
+      const input = { kind: 'silence', atMs, silenceMsMax: this.#stationSilenceMsMax } as const;
+      const { status, outcome } = applyStatus(station.status, input);
+      if (outcome !== 'silenced') continue;
+      const stationId = station.record.stationId;
+      station.status = status;
+      this.#batch.statuses.set(stationId, status);
+      silenced.push(stationId);
+      const silentMs = atMs - status.lastSeenMs;
+      this.#log.warn(
+        { code: 'HQ_STATION_SILENT', stationId, lastSeenMs: status.lastSeenMs, silentMs },
+        'silent',
+      );
+      this.emit('status', stationId, 'silence');
+    }
+    if (silenced.length > 0) this.#scheduleCommit();
+    return silenced;
   }
 
   /** Bind a newly enrolled station without a restart. */
@@ -396,8 +457,9 @@ export class IngestPipeline extends EventEmitter {
         if (item.parsed.channel === 'event') {
           const { eventId, stationId, seq } = item.opened.header;
           const heldSha256 = this.#inflightEventIds.get(eventId);
-          if (heldSha256 === undefined) eventIds.push(eventId);
-          else inflight.push({ eventId, stationId, seq, envelopeSha256: heldSha256 });
+          if (heldSha256 === undefined) {
+            if (this.#storedEventIds.mightContain(eventId)) eventIds.push(eventId);
+          } else inflight.push({ eventId, stationId, seq, envelopeSha256: heldSha256 });
         }
       } catch (error) {
         item.failure =
@@ -697,7 +759,10 @@ export class IngestPipeline extends EventEmitter {
   }
 
   #afterCommit(batch: Batch): void {
-    for (const event of batch.events) this.#inflightEventIds.delete(event.eventId);
+    for (const event of batch.events) {
+      this.#storedEventIds.add(event.eventId);
+      this.#inflightEventIds.delete(event.eventId);
+    }
     this.counters.stored += batch.events.length;
     this.counters.batches += 1;
     for (const [stationId, ack] of batch.acks) {
@@ -790,9 +855,15 @@ export class IngestPipeline extends EventEmitter {
     if (event.kind !== 'WITHDRAWAL_POSTED') this.#tally.released(requestId);
     const atMs = this.#deps.clock.nowMs();
     const bank = this.#deps.bank;
-    const work = (
-      event.kind === 'WITHDRAWAL_POSTED' ? bank.post(requestId, atMs) : bank.release(requestId, atMs)
-    ).then(async (outcome) => {
+    // A release is durable before the settlement is marked done: after a crash in between, the
+    // settlement is re-driven at start-up and records the release again (idempotent).
+    const released =
+      event.kind === 'WITHDRAWAL_POSTED'
+        ? Promise.resolve()
+        : this.#deps.store.releaseWithdrawalApproval(requestId, atMs);
+    const settle = () =>
+      event.kind === 'WITHDRAWAL_POSTED' ? bank.post(requestId, atMs) : bank.release(requestId, atMs);
+    const work = released.then(settle).then(async (outcome) => {
       this.counters.settlements += 1;
       if (outcome !== 'done' && outcome !== 'already_done') {
         this.#log.warn(
@@ -831,7 +902,16 @@ export class IngestPipeline extends EventEmitter {
       decision = { approved: false, declineReason, responseCode: '61', bankReference: '' };
       this.#log.info({ code: overLimit[0], codes: overLimit, stationId }, 'authorisation declined');
     } else {
-      this.#tally.approved(ask); // reserved now, so a concurrent request sees it
+      const reservedNow = this.#tally.approved(ask); // reserved now, so a concurrent request sees it
+      try {
+        // Durable before the bank is asked, so a restart still counts what the bank may hold. If
+        // it cannot be stored the bank is not asked and no answer goes out (logged HQ_STORE_FAILED
+        // by #track): the kiosk times out and reverses, as for any unanswered request.
+        await this.#deps.store.recordWithdrawalApproval({ ...ask, approvedAtMs: nowMs });
+      } catch (error) {
+        if (reservedNow) this.#tally.released(ask.requestId); // a re-asked approval keeps counting
+        throw error;
+      }
       const outcome = await this.#deps.bank.authorise({
         requestId: request.requestId,
         transactionId: request.transactionId,
@@ -851,7 +931,12 @@ export class IngestPipeline extends EventEmitter {
             responseCode: outcome.responseCode,
             bankReference: '',
           };
-      if (!outcome.approved) this.#tally.released(ask.requestId);
+      if (!outcome.approved) {
+        this.#tally.released(ask.requestId);
+        // Not awaited: the decline goes out at once. Should the write fail (logged), the stored
+        // approval keeps counting after a restart: HQ then declines more, never allows more.
+        this.#track(this.#deps.store.releaseWithdrawalApproval(ask.requestId, nowMs));
+      }
       if (!outcome.approved) this.#log.info({ code: outcome.code, stationId }, 'authorisation declined');
     }
     if (decision.approved) this.counters.authApproved += 1;
@@ -976,6 +1061,8 @@ export class IngestPipeline extends EventEmitter {
   /** Stop intake, commit what was accepted, and wait for background work. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#silenceTimer);
+    this.#silenceTimer = undefined;
     await this.flush();
   }
 

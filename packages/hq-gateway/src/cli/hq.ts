@@ -180,6 +180,9 @@ const commands: CommandSpec[] = [
         ...(config.sharedGroup === undefined ? {} : { sharedGroup: config.sharedGroup }),
         ...(config.verifyWorkers === undefined ? {} : { verifyWorkers: config.verifyWorkers }),
         ...(bankAccounts === undefined ? {} : { bankAccounts }),
+        ...(config.stationSilenceMsMax === undefined
+          ? {}
+          : { stationSilenceMsMax: config.stationSilenceMsMax }),
       });
       gateway.pipeline.on('fatal', () => {
         process.exitCode = 1;

@@ -4,6 +4,12 @@ import { formatYuan } from '@bianmin/core-ledger';
 import { reportRowsMax } from '../limits.js';
 import type { Store } from '../ports/store.js';
 
+/** "yes", or "no" with the reason: "no (death)", "no (silence)". */
+function onlineText(online: boolean, offlineReason: string | null): string {
+  if (online) return 'yes';
+  return offlineReason === null ? 'no' : `no (${offlineReason})`;
+}
+
 export async function statusReport(store: Store): Promise<{ text: string; data: Record<string, unknown> }> {
   const stations = await store.listStations();
   const statuses = new Map((await store.loadStatuses()).map((s) => [s.stationId, s]));
@@ -17,6 +23,8 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
       stationId: station.stationId,
       orgCode: station.orgCode,
       online: status?.online ?? false,
+      /** 'death' (last will), 'silence' (nothing heard for the silence window), or null. */
+      offlineReason: status?.offlineReason ?? null,
       lastSeenMs: status?.lastSeenMs ?? 0,
       bdSeq: status?.bdSeq ?? -1,
       outboxDepth: status?.outboxDepth ?? 0,
@@ -25,10 +33,10 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
     };
   });
   const lines = [
-    'station          org code     online  last seen (UTC)           acked seq  outbox  peripherals',
+    'station          org code     online         last seen (UTC)           acked seq  outbox  peripherals',
     ...rows.map(
       (r) =>
-        `${r.stationId.padEnd(16)} ${r.orgCode.padEnd(12)} ${(r.online ? 'yes' : 'no').padEnd(7)} ${(r.lastSeenMs > 0 ? new Date(r.lastSeenMs).toISOString() : '-').padEnd(25)} ${String(r.ackedSeq).padStart(9)}  ${String(r.outboxDepth).padStart(6)}  ${r.peripheralsFaulty.length === 0 ? 'ok' : `faulty: ${r.peripheralsFaulty.join(', ')}`}`,
+        `${r.stationId.padEnd(16)} ${r.orgCode.padEnd(12)} ${onlineText(r.online, r.offlineReason).padEnd(14)} ${(r.lastSeenMs > 0 ? new Date(r.lastSeenMs).toISOString() : '-').padEnd(25)} ${String(r.ackedSeq).padStart(9)}  ${String(r.outboxDepth).padStart(6)}  ${r.peripheralsFaulty.length === 0 ? 'ok' : `faulty: ${r.peripheralsFaulty.join(', ')}`}`,
     ),
     '',
     `events stored: ${counts.events}`,

@@ -2,6 +2,10 @@
 // (bdSeq, as Sparkplug B's NBIRTH/NDEATH): the last-will death registered by an older session can
 // arrive after the station has already reconnected, so a death whose bdSeq is older than the
 // current birth's is stale and ignored.
+// A kiosk whose link dies without its last will reaching HQ (a broker that lost the session, a
+// network that swallows the TCP close) would otherwise stay "online" for ever, so a 'silence'
+// input, given the clock, takes an online station offline when nothing (birth, telemetry, event)
+// was heard from it for longer than the silence window (limits.ts stationSilenceMsMax).
 import type { PeripheralHealth, StationStatus } from './types.js';
 
 export type StatusInput =
@@ -13,12 +17,23 @@ export type StatusInput =
       readonly peripherals: readonly PeripheralHealth[];
       readonly outboxDepth: number;
     }
-  | { readonly kind: 'seen'; readonly atMs: number };
+  | { readonly kind: 'seen'; readonly atMs: number }
+  /** The clock at `atMs`: offline if nothing was heard for more than `silenceMsMax`. */
+  | { readonly kind: 'silence'; readonly atMs: number; readonly silenceMsMax: number };
 
-export type StatusOutcome = 'applied' | 'stale_death';
+/** 'silenced': this input took the station offline; 'unchanged': a silence check that found it heard. */
+export type StatusOutcome = 'applied' | 'stale_death' | 'silenced' | 'unchanged';
 
 export function initialStatus(stationId: string): StationStatus {
-  return { stationId, online: false, lastSeenMs: 0, bdSeq: -1, peripherals: [], outboxDepth: 0 };
+  return {
+    stationId,
+    online: false,
+    offlineReason: null,
+    lastSeenMs: 0,
+    bdSeq: -1,
+    peripherals: [],
+    outboxDepth: 0,
+  };
 }
 
 export function applyStatus(
@@ -30,11 +45,17 @@ export function applyStatus(
   switch (input.kind) {
     case 'birth':
       assertBdSeq(input.bdSeq);
-      return { status: { ...status, online: true, bdSeq: input.bdSeq, lastSeenMs }, outcome: 'applied' };
+      return {
+        status: { ...status, online: true, offlineReason: null, bdSeq: input.bdSeq, lastSeenMs },
+        outcome: 'applied',
+      };
     case 'death':
       assertBdSeq(input.bdSeq);
       if (input.bdSeq < status.bdSeq) return { status, outcome: 'stale_death' };
-      return { status: { ...status, online: false, bdSeq: input.bdSeq, lastSeenMs }, outcome: 'applied' };
+      return {
+        status: { ...status, online: false, offlineReason: 'death', bdSeq: input.bdSeq, lastSeenMs },
+        outcome: 'applied',
+      };
     case 'telemetry':
       if (!(Number.isSafeInteger(input.outboxDepth) && input.outboxDepth >= 0)) {
         throw new Error('outboxDepth must be a whole number');
@@ -43,6 +64,7 @@ export function applyStatus(
         status: {
           ...status,
           online: true,
+          offlineReason: null,
           peripherals: input.peripherals,
           outboxDepth: input.outboxDepth,
           lastSeenMs,
@@ -53,7 +75,24 @@ export function applyStatus(
       // An event proves the station was up when it was sent, not that it is online now (it may
       // come from the broker's queue after a death), so only lastSeenMs moves.
       return { status: { ...status, lastSeenMs }, outcome: 'applied' };
+    case 'silence':
+      return applySilence(status, input.atMs, input.silenceMsMax);
   }
+}
+
+/** Offline by silence: only an online station, only when heard last more than silenceMsMax ago. */
+function applySilence(
+  status: StationStatus,
+  atMs: number,
+  silenceMsMax: number,
+): { status: StationStatus; outcome: StatusOutcome } {
+  if (!(Number.isSafeInteger(silenceMsMax) && silenceMsMax > 0)) {
+    throw new Error('silenceMsMax must be a positive whole number');
+  }
+  // Nothing was heard at the clock's time, so lastSeenMs stays; a clock behind lastSeenMs (a
+  // message stamped after the sweep read the clock) is simply not silent.
+  if (!status.online || atMs - status.lastSeenMs <= silenceMsMax) return { status, outcome: 'unchanged' };
+  return { status: { ...status, online: false, offlineReason: 'silence' }, outcome: 'silenced' };
 }
 
 function assertBdSeq(bdSeq: number): void {

@@ -97,9 +97,14 @@ export interface PeripheralHealth {
   readonly detail: string;
 }
 
+/** Why HQ holds a station offline: its last-will death, or nothing heard for too long. */
+export type OfflineReason = 'death' | 'silence';
+
 export interface StationStatus {
   readonly stationId: string;
   readonly online: boolean;
+  /** Set while offline (null when online, or before anything was heard). */
+  readonly offlineReason: OfflineReason | null;
   readonly lastSeenMs: number;
   /** Session counter of the current birth (Sparkplug B bdSeq); -1 before the first birth. */
   readonly bdSeq: number;

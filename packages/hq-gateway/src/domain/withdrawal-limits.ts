@@ -4,6 +4,9 @@
 // HQ keeps its own tally of the withdrawals it approved, per card and per station per business
 // day (a hold counts until it is voided or reversed), because the kiosk's card token is keyed per
 // kiosk and the mirror only learns of a hold when its WithdrawalAuthorised event is stored.
+// The tally is pure; the ingest pipeline persists every approval (before the bank is asked) and
+// every release through the Store port, and restores the current business days' approvals into a
+// fresh tally at start-up (restore), so an HQ restart does not reset a day's counts to zero.
 import type { WithdrawalLimits } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
 import { withdrawalApprovalsTrackedMax } from '../limits.js';
@@ -51,6 +54,11 @@ export interface WithdrawalAsk {
   readonly amountFen: number;
 }
 
+/** An approval as the store keeps it (the Store port's withdrawal-approval rows). */
+export interface WithdrawalApprovalRecord extends WithdrawalAsk {
+  readonly approvedAtMs: number;
+}
+
 interface Approval {
   readonly cardKey: string;
   readonly stationId: string;
@@ -78,9 +86,12 @@ export class WithdrawalTally {
     return codes;
   }
 
-  /** An approved withdrawal: it counts against the card's and the station's day (idempotent). */
-  approved(ask: WithdrawalAsk): void {
-    if (this.#approvals.has(ask.requestId)) return;
+  /**
+   * An approved withdrawal: it counts against the card's and the station's day (idempotent).
+   * True when this call added it (false: the request id was counted already).
+   */
+  approved(ask: WithdrawalAsk): boolean {
+    if (this.#approvals.has(ask.requestId)) return false;
     if (this.#approvals.size >= withdrawalApprovalsTrackedMax) this.#forgetOtherDays(ask.businessDate);
     if (this.#approvals.size >= withdrawalApprovalsTrackedMax) throw new Error('withdrawal tally is full');
     const approval: Approval = {
@@ -92,6 +103,13 @@ export class WithdrawalTally {
     this.#approvals.set(ask.requestId, approval);
     this.#add(cardSlot(approval), approval.amountFen);
     this.#add(stationSlot(approval), approval.amountFen);
+    return true;
+  }
+
+  /** Rebuild from stored approvals not released (start-up); returns how many now count. */
+  restore(approvals: Iterable<WithdrawalAsk>): number {
+    for (const approval of approvals) this.approved(approval);
+    return this.#approvals.size;
   }
 
   /** A hold voided or reversed: its amount no longer counts (idempotent; unknown ids ignored). */

@@ -9,6 +9,7 @@ import type {
   StationRecord,
   StationStatus,
 } from '../domain/types.js';
+import type { WithdrawalApprovalRecord } from '../domain/withdrawal-limits.js';
 
 export interface StoredEventRef {
   readonly eventId: string;
@@ -107,6 +108,15 @@ export interface Store {
   quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
   saveConfig(config: ConfigRecord): Promise<void>;
   latestConfig(stationId: string): Promise<ConfigRecord | undefined>;
+  /**
+   * A withdrawal HQ approved against its R5 tally, durable before the bank is asked. Idempotent by
+   * request id; recording a released request id again makes it count again (as the tally does).
+   */
+  recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void>;
+  /** The approval no longer counts (bank decline, void, reversal); unknown or released ids: no-op. */
+  releaseWithdrawalApproval(requestId: string, atMs: number): Promise<void>;
+  /** Approvals not released with businessDate >= businessDateMin (YYYY-MM-DD), oldest first. */
+  openWithdrawalApprovals(businessDateMin: string): Promise<WithdrawalApprovalRecord[]>;
   saveReconciliation(record: ReconciliationRecord): Promise<void>;
   reconciliations(businessDate: string): Promise<ReconciliationRecord[]>;
   quarantine(limit: number): Promise<QuarantineRecord[]>;

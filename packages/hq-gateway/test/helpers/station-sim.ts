@@ -13,6 +13,7 @@ import {
   type KnownPayloadType,
   kioskSubscription,
   maskPan,
+  newEventId,
   openVerifiedEnvelope,
   type PayloadInput,
   PayloadType,
@@ -99,7 +100,7 @@ export class SimStation extends EventEmitter {
     const journaled = type < 20;
     const seq = options.seq ?? (journaled ? this.nextSeq : 0);
     if (journaled && options.seq === undefined) this.nextSeq += 1;
-    const eventId = options.eventId ?? randomUUID();
+    const eventId = options.eventId ?? newEventId();
     const bytes = sealEnvelope(
       {
         stationId: options.headerStationId ?? this.stationId,

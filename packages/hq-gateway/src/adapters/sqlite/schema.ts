@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS stations (
   last_seen_ms INTEGER NOT NULL DEFAULT 0,
   bd_seq INTEGER NOT NULL DEFAULT -1,
   peripherals_json TEXT NOT NULL DEFAULT '[]',
-  outbox_depth INTEGER NOT NULL DEFAULT 0
+  outbox_depth INTEGER NOT NULL DEFAULT 0,
+  offline_reason TEXT CHECK (offline_reason IN ('death', 'silence'))
 ) STRICT;
 CREATE TABLE IF NOT EXISTS events (
   event_id TEXT PRIMARY KEY,
@@ -93,6 +94,19 @@ CREATE TABLE IF NOT EXISTS reconciliations (
   reconciled_at_ms INTEGER NOT NULL,
   difference_count INTEGER NOT NULL
 ) STRICT;
+-- HQ's R5 tally (per card / per station per business day), durable before the bank is asked, so
+-- an HQ restart does not reset a day's counts. card_key is HQ's opaque card digest, never a PAN.
+CREATE TABLE IF NOT EXISTS withdrawal_approvals (
+  request_id TEXT PRIMARY KEY,
+  card_key TEXT NOT NULL,
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  business_date TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+  approved_at_ms INTEGER NOT NULL,
+  released_at_ms INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS withdrawal_approvals_open ON withdrawal_approvals (business_date)
+  WHERE released_at_ms IS NULL;
 CREATE TABLE IF NOT EXISTS reconciliation_differences (
   id INTEGER PRIMARY KEY,
   reconciliation_id INTEGER NOT NULL REFERENCES reconciliations(id),
@@ -100,3 +114,19 @@ CREATE TABLE IF NOT EXISTS reconciliation_differences (
   detail TEXT NOT NULL
 ) STRICT;
 `;
+
+/**
+ * Columns added after a store file may already exist (CREATE TABLE IF NOT EXISTS leaves an old
+ * table as it is): each is added at open when the table lacks it.
+ */
+export const addedColumns: ReadonlyArray<{
+  readonly table: string;
+  readonly column: string;
+  readonly sql: string;
+}> = [
+  {
+    table: 'stations',
+    column: 'offline_reason',
+    sql: "ALTER TABLE stations ADD COLUMN offline_reason TEXT CHECK (offline_reason IN ('death', 'silence'))",
+  },
+];

@@ -9,11 +9,13 @@ import type {
   DiscrepancyRecord,
   EventKind,
   GapRecord,
+  OfflineReason,
   QuarantineRecord,
   StationEvent,
   StationRecord,
   StationStatus,
 } from '../../domain/types.js';
+import type { WithdrawalApprovalRecord } from '../../domain/withdrawal-limits.js';
 import { HqError } from '../../errors.js';
 import { eventLookupChunkMax, quarantineBytesMax } from '../../limits.js';
 import type {
@@ -27,7 +29,7 @@ import type {
   StoreCounts,
   StoredEventRef,
 } from '../../ports/store.js';
-import { schemaSql } from './schema.js';
+import { addedColumns, schemaSql } from './schema.js';
 
 type Row = Record<string, unknown>;
 
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.db.exec(schemaSql);
+      addMissingColumns(this.db);
     } catch (error) {
       throw new HqError('HQ_STORE_FAILED', `cannot open the HQ store at ${options.path}`, {
         cause: error,
@@ -107,12 +110,14 @@ export class SqliteStore implements Store {
   async loadStatuses(): Promise<StationStatus[]> {
     const rows = this.db
       .prepare(
-        'SELECT station_id, online, last_seen_ms, bd_seq, peripherals_json, outbox_depth FROM stations',
+        `SELECT station_id, online, offline_reason, last_seen_ms, bd_seq, peripherals_json, outbox_depth
+         FROM stations`,
       )
       .all() as Row[];
     return rows.map((row) => ({
       stationId: String(row.station_id),
       online: Number(row.online) === 1,
+      offlineReason: toOfflineReason(row.offline_reason),
       lastSeenMs: Number(row.last_seen_ms),
       bdSeq: Number(row.bd_seq),
       peripherals: JSON.parse(String(row.peripherals_json)) as StationStatus['peripherals'],
@@ -221,6 +226,7 @@ export class SqliteStore implements Store {
         s.updateStatus.run({
           station_id: st.stationId,
           online: st.online ? 1 : 0,
+          offline_reason: st.offlineReason,
           last_seen_ms: st.lastSeenMs,
           bd_seq: st.bdSeq,
           peripherals_json: JSON.stringify(st.peripherals),
@@ -332,6 +338,51 @@ export class SqliteStore implements Store {
       envelope: new Uint8Array(row.envelope as Buffer),
       summary: JSON.parse(String(row.summary_json)) as Record<string, unknown>,
     };
+  }
+
+  async recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void> {
+    if (!(Number.isSafeInteger(approval.amountFen) && approval.amountFen >= 0)) {
+      throw new Error('amountFen must be fen');
+    }
+    try {
+      this.#statements.recordApproval.run({
+        request_id: approval.requestId,
+        card_key: approval.cardKey,
+        station_id: approval.stationId,
+        business_date: approval.businessDate,
+        amount_fen: approval.amountFen,
+        approved_at_ms: approval.approvedAtMs,
+      });
+    } catch (error) {
+      throw new HqError('HQ_STORE_FAILED', 'a withdrawal approval could not be recorded', {
+        cause: error,
+        details: { requestId: approval.requestId, stationId: approval.stationId },
+      });
+    }
+  }
+
+  async releaseWithdrawalApproval(requestId: string, atMs: number): Promise<void> {
+    try {
+      this.#statements.releaseApproval.run(atMs, requestId);
+    } catch (error) {
+      throw new HqError('HQ_STORE_FAILED', 'a withdrawal release could not be recorded', {
+        cause: error,
+        details: { requestId },
+      });
+    }
+  }
+
+  async openWithdrawalApprovals(businessDateMin: string): Promise<WithdrawalApprovalRecord[]> {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(businessDateMin)) throw new Error('businessDateMin must be YYYY-MM-DD');
+    const rows = this.#statements.openApprovals.all(businessDateMin) as Row[];
+    return rows.map((row) => ({
+      requestId: String(row.request_id),
+      cardKey: String(row.card_key),
+      stationId: String(row.station_id),
+      businessDate: String(row.business_date),
+      amountFen: Number(row.amount_fen),
+      approvedAtMs: Number(row.approved_at_ms),
+    }));
   }
 
   async saveReconciliation(record: ReconciliationRecord): Promise<void> {
@@ -501,10 +552,38 @@ function prepare(db: Database.Database) {
     closeGap: db.prepare('UPDATE gaps SET closed_at_ms = ? WHERE id = ?'),
     updateAcked: db.prepare('UPDATE stations SET acked_seq = ? WHERE station_id = ?'),
     updateStatus: db.prepare(
-      `UPDATE stations SET online = @online, last_seen_ms = @last_seen_ms, bd_seq = @bd_seq,
-         peripherals_json = @peripherals_json, outbox_depth = @outbox_depth WHERE station_id = @station_id`,
+      `UPDATE stations SET online = @online, offline_reason = @offline_reason,
+         last_seen_ms = @last_seen_ms, bd_seq = @bd_seq, peripherals_json = @peripherals_json, outbox_depth = @outbox_depth WHERE station_id = @station_id`,
+    ),
+    // A request id approved again after its release counts again (WithdrawalTally does the same).
+    recordApproval: db.prepare(
+      `INSERT INTO withdrawal_approvals (request_id, card_key, station_id, business_date, amount_fen,
+         approved_at_ms)
+       VALUES (@request_id, @card_key, @station_id, @business_date, @amount_fen, @approved_at_ms)
+       ON CONFLICT (request_id) DO UPDATE SET released_at_ms = NULL`,
+    ),
+    releaseApproval: db.prepare(
+      'UPDATE withdrawal_approvals SET released_at_ms = ? WHERE request_id = ? AND released_at_ms IS NULL',
+    ),
+    openApprovals: db.prepare(
+      `SELECT * FROM withdrawal_approvals WHERE business_date >= ? AND released_at_ms IS NULL
+       ORDER BY approved_at_ms, request_id`,
     ),
   };
+}
+
+/** Add the columns a store file made by an older HQ lacks (schema.ts addedColumns). */
+function addMissingColumns(db: Database.Database): void {
+  for (const { table, column, sql } of addedColumns) {
+    const columns = db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column)) db.exec(sql);
+  }
+}
+
+function toOfflineReason(value: unknown): OfflineReason | null {
+  if (value === 'death' || value === 'silence') return value;
+  if (value === null) return null;
+  throw new Error(`stations.offline_reason holds an unknown value: ${String(value)}`);
 }
 
 /** A Buffer over the same bytes (better-sqlite3 binds Buffers as BLOBs; no copy). */

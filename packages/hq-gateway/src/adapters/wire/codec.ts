@@ -152,13 +152,10 @@ export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array
   } catch (error) {
     throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });
   }
-  for (const [name, value] of [
-    ['amountFen', fields.amountFen],
-    ['feeFen', fields.feeFen],
-  ] as const) {
-    if (!(Number.isSafeInteger(value) && value >= 0))
-      throw new CodecFailure('HQ_BODY_DECODE_FAILED', `${name} (R1)`);
-  }
+  if (!(Number.isSafeInteger(fields.amountFen) && fields.amountFen >= 0))
+    throw new CodecFailure('HQ_BODY_DECODE_FAILED', 'amountFen (R1)');
+  if (!(Number.isSafeInteger(fields.feeFen) && fields.feeFen >= 0))
+    throw new CodecFailure('HQ_BODY_DECODE_FAILED', 'feeFen (R1)');
   // One plain literal (no spread) and the one-shot hash: this runs once per ingested event.
   return {
     eventId: header.eventId,
@@ -181,7 +178,7 @@ export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array
 function withdrawal(
   m: { transactionId?: string | null; amountFen?: number | null; businessDate?: string | null },
   feeFen: number,
-  date: (value: string | null | undefined) => string,
+  createdAtMs: number,
   detail: Record<string, unknown>,
 ): BodyFields {
   return {
@@ -190,28 +187,40 @@ function withdrawal(
     amountFen: Number(m.amountFen ?? 0),
     feeFen,
     quotaFenAfter: null,
-    businessDate: date(m.businessDate),
+    businessDate: businessDateOr(m.businessDate, createdAtMs),
     detail,
   };
 }
 
-function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number): BodyFields {
-  const date = (value: string | null | undefined): string =>
-    value !== undefined && value !== null && /^\d{4}-\d{2}-\d{2}$/.test(value)
-      ? value
-      : shanghaiDate(createdAtMs);
-  const none = {
+const businessDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The event's own business date, or the Shanghai date of its creation when it names none. */
+function businessDateOr(value: string | null | undefined, createdAtMs: number): string {
+  return value !== undefined && value !== null && businessDatePattern.test(value)
+    ? value
+    : shanghaiDate(createdAtMs);
+}
+
+/** The fields of an event that moves no money. */
+function moneyless(createdAtMs: number, detail: Record<string, unknown>, businessDate?: string): BodyFields {
+  return {
     businessType: null,
     transactionId: null,
     amountFen: 0,
     feeFen: 0,
     quotaFenAfter: null,
-    businessDate: shanghaiDate(createdAtMs),
+    businessDate: businessDate ?? shanghaiDate(createdAtMs),
+    detail,
   };
+}
+
+// Runs once per ingested event: plain literals, no spread, no closure, no date formatting unless
+// the event names no business date.
+function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number): BodyFields {
   switch (kind) {
     case 'WITHDRAWAL_AUTHORISED': {
       const m = message as bianmin.v1.WithdrawalAuthorised;
-      return withdrawal(m, Number(m.feeFen ?? 0), date, {
+      return withdrawal(m, Number(m.feeFen ?? 0), createdAtMs, {
         requestId: m.requestId,
         maskedPan: m.card?.maskedPan ?? '',
         cardToken: m.card?.cardToken ?? '',
@@ -221,7 +230,7 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     }
     case 'WITHDRAWAL_POSTED': {
       const m = message as bianmin.v1.WithdrawalPosted;
-      return withdrawal(m, Number(m.feeFen ?? 0), date, {
+      return withdrawal(m, Number(m.feeFen ?? 0), createdAtMs, {
         requestId: m.requestId,
         receiptNumber: m.receiptNumber,
         bankReference: m.bankReference,
@@ -229,15 +238,15 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     }
     case 'WITHDRAWAL_VOIDED': {
       const m = message as bianmin.v1.WithdrawalVoided;
-      return withdrawal(m, Number(m.feeFen ?? 0), date, { requestId: m.requestId, reason: m.reason });
+      return withdrawal(m, Number(m.feeFen ?? 0), createdAtMs, { requestId: m.requestId, reason: m.reason });
     }
     case 'WITHDRAWAL_REVERSED': {
       const m = message as bianmin.v1.WithdrawalReversed;
-      return withdrawal(m, Number(m.feeFen ?? 0), date, { requestId: m.requestId, reason: m.reason });
+      return withdrawal(m, Number(m.feeFen ?? 0), createdAtMs, { requestId: m.requestId, reason: m.reason });
     }
     case 'WITHDRAWAL_DECLINED': {
       const m = message as bianmin.v1.WithdrawalDeclined;
-      return withdrawal(m, 0, date, {
+      return withdrawal(m, 0, createdAtMs, {
         requestId: m.requestId,
         declineReason: m.declineReason,
         bankResponseCode: m.bankResponseCode,
@@ -246,13 +255,12 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     case 'BILL_PAYMENT': {
       const m = message as bianmin.v1.BillPayment;
       return {
-        ...none,
         businessType: 'BILL_PAYMENT',
         transactionId: m.transactionId ?? '',
         amountFen: Number(m.amountFen ?? 0),
         feeFen: Number(m.feeFen ?? 0),
         quotaFenAfter: Number(m.quotaFenAfter ?? 0),
-        businessDate: date(m.businessDate),
+        businessDate: businessDateOr(m.businessDate, createdAtMs),
         detail: {
           billerKind: m.billerKind,
           billerCode: m.billerCode,
@@ -264,13 +272,12 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     case 'MOBILE_TOPUP': {
       const m = message as bianmin.v1.MobileTopup;
       return {
-        ...none,
         businessType: 'MOBILE_TOPUP',
         transactionId: m.transactionId ?? '',
         amountFen: Number(m.amountFen ?? 0),
         feeFen: Number(m.feeFen ?? 0),
         quotaFenAfter: Number(m.quotaFenAfter ?? 0),
-        businessDate: date(m.businessDate),
+        businessDate: businessDateOr(m.businessDate, createdAtMs),
         detail: {
           carrier: m.carrier,
           phoneMasked: maskPhone(m.phoneNumber ?? ''),
@@ -281,20 +288,20 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     case 'QUOTA_PURCHASE_APPLIED': {
       const m = message as bianmin.v1.QuotaPurchaseApplied;
       return {
-        ...none,
+        businessType: null,
         transactionId: m.purchaseId ?? '',
         amountFen: Number(m.amountFen ?? 0),
+        feeFen: 0,
         quotaFenAfter: Number(m.quotaFenAfter ?? 0),
-        businessDate: date(m.businessDate),
+        businessDate: businessDateOr(m.businessDate, createdAtMs),
         detail: { purchaseId: m.purchaseId, configVersion: Number(m.configVersion ?? 0) },
       };
     }
     case 'DAILY_CLOSE': {
       const m = message as bianmin.v1.DailyClose;
-      return {
-        ...none,
-        businessDate: date(m.businessDate),
-        detail: {
+      return moneyless(
+        createdAtMs,
+        {
           businessDate: m.businessDate,
           totals: (m.totals ?? []).map((t) => ({
             kind: totalsKindName(Number(t.kind ?? 0)),
@@ -313,22 +320,24 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
           quotaFenClosing: Number(m.quotaFenClosing ?? 0),
           closedAtMs: Number(m.closedAtMs ?? 0),
         },
-      };
+        businessDateOr(m.businessDate, createdAtMs),
+      );
     }
     case 'KEY_ROTATED': {
       const m = message as bianmin.v1.KeyRotated;
-      return { ...none, detail: { newKeyId: m.newKeyId, commandId: m.commandId } };
+      return moneyless(createdAtMs, { newKeyId: m.newKeyId, commandId: m.commandId });
     }
     case 'COMMAND_RESULT': {
       const m = message as bianmin.v1.CommandResult;
-      return { ...none, detail: { commandId: m.commandId, outcome: m.outcome, detail: m.detail } };
+      return moneyless(createdAtMs, { commandId: m.commandId, outcome: m.outcome, detail: m.detail });
     }
     case 'CONFIG_APPLIED': {
       const m = message as bianmin.v1.ConfigApplied;
-      return {
-        ...none,
-        detail: { configVersion: Number(m.configVersion ?? 0), accepted: m.accepted, detail: m.detail },
-      };
+      return moneyless(createdAtMs, {
+        configVersion: Number(m.configVersion ?? 0),
+        accepted: m.accepted,
+        detail: m.detail,
+      });
     }
   }
 }
