@@ -754,7 +754,10 @@ export namespace bianmin {
         interface ISignedHeader extends bianmin.v1.SignedHeader.$Properties {
         }
 
-        /** The signed part. Decoded only after the signature over its bytes has been checked. */
+        /**
+         * The signed part. Nothing in it is acted on before the signature over its bytes has been
+         * checked (HQ reads seq and prev_envelope_sha256 first only to plan which signatures to check).
+         */
         class SignedHeader {
 
             /**
@@ -792,6 +795,15 @@ export namespace bianmin {
 
             /** Wire contract version; this file defines version 1. A receiver refuses versions it does not know. */
             version: number;
+
+            /**
+             * Journaled kiosk events only: SHA-256 of the complete Envelope bytes of this station's event
+             * seq - 1, exactly as published (32 bytes); empty for seq 1 and for every other message. It
+             * links a station's events into a hash chain under its signatures, so one valid signature
+             * authenticates every event it links back to: HQ checks a run of linked events at its newest
+             * signature instead of one by one (docs/protocol.md "Chained events").
+             */
+            prevEnvelopeSha256: Uint8Array;
 
             /**
              * Creates a new SignedHeader instance using the specified properties.
@@ -903,6 +915,15 @@ export namespace bianmin {
 
                 /** Wire contract version; this file defines version 1. A receiver refuses versions it does not know. */
                 version?: (number|null);
+
+                /**
+                 * Journaled kiosk events only: SHA-256 of the complete Envelope bytes of this station's event
+                 * seq - 1, exactly as published (32 bytes); empty for seq 1 and for every other message. It
+                 * links a station's events into a hash chain under its signatures, so one valid signature
+                 * authenticates every event it links back to: HQ checks a run of linked events at its newest
+                 * signature instead of one by one (docs/protocol.md "Chained events").
+                 */
+                prevEnvelopeSha256?: (Uint8Array|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

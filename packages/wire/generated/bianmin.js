@@ -2053,6 +2053,11 @@ export const bianmin = $root.bianmin = (() => {
              * @property {bianmin.v1.PayloadType|null} [type] Which message `body` holds.
              * @property {Uint8Array|null} [body] The serialized payload message named by `type`.
              * @property {number|null} [version] Wire contract version; this file defines version 1. A receiver refuses versions it does not know.
+             * @property {Uint8Array|null} [prevEnvelopeSha256] Journaled kiosk events only: SHA-256 of the complete Envelope bytes of this station's event
+             * seq - 1, exactly as published (32 bytes); empty for seq 1 and for every other message. It
+             * links a station's events into a hash chain under its signatures, so one valid signature
+             * authenticates every event it links back to: HQ checks a run of linked events at its newest
+             * signature instead of one by one (docs/protocol.md "Chained events").
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2072,7 +2077,8 @@ export const bianmin = $root.bianmin = (() => {
             /**
              * Constructs a new SignedHeader.
              * @memberof bianmin.v1
-             * @classdesc The signed part. Decoded only after the signature over its bytes has been checked.
+             * @classdesc The signed part. Nothing in it is acted on before the signature over its bytes has been
+             * checked (HQ reads seq and prev_envelope_sha256 first only to plan which signatures to check).
              * @constructor
              * @param {bianmin.v1.SignedHeader.$Properties=} [properties] Properties to set
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
@@ -2150,6 +2156,18 @@ export const bianmin = $root.bianmin = (() => {
             SignedHeader.prototype.version = 0;
 
             /**
+             * Journaled kiosk events only: SHA-256 of the complete Envelope bytes of this station's event
+             * seq - 1, exactly as published (32 bytes); empty for seq 1 and for every other message. It
+             * links a station's events into a hash chain under its signatures, so one valid signature
+             * authenticates every event it links back to: HQ checks a run of linked events at its newest
+             * signature instead of one by one (docs/protocol.md "Chained events").
+             * @member {Uint8Array} prevEnvelopeSha256
+             * @memberof bianmin.v1.SignedHeader
+             * @instance
+             */
+            SignedHeader.prototype.prevEnvelopeSha256 = $util.newBuffer([]);
+
+            /**
              * Creates a new SignedHeader instance using the specified properties.
              * @function create
              * @memberof bianmin.v1.SignedHeader
@@ -2197,6 +2215,8 @@ export const bianmin = $root.bianmin = (() => {
                     writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.body);
                 if (message.version != null && $Object.hasOwnProperty.call(message, "version") && message.version !== 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.version);
+                if (message.prevEnvelopeSha256 != null && $Object.hasOwnProperty.call(message, "prevEnvelopeSha256") && message.prevEnvelopeSha256.length)
+                    writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.prevEnvelopeSha256);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2326,6 +2346,15 @@ export const bianmin = $root.bianmin = (() => {
                                 delete message.version;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.prevEnvelopeSha256 = value;
+                            else
+                                delete message.prevEnvelopeSha256;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2398,6 +2427,9 @@ export const bianmin = $root.bianmin = (() => {
                 if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
                     if (!$util.isInteger(message.version))
                         return "version: integer expected";
+                if (message.prevEnvelopeSha256 != null && $Object.hasOwnProperty.call(message, "prevEnvelopeSha256"))
+                    if (!(message.prevEnvelopeSha256 && typeof message.prevEnvelopeSha256.length === "number" || $util.isString(message.prevEnvelopeSha256)))
+                        return "prevEnvelopeSha256: buffer expected";
                 return null;
             };
 
@@ -2551,6 +2583,12 @@ export const bianmin = $root.bianmin = (() => {
                 if (object.version != null)
                     if ($Number(object.version) !== 0)
                         message.version = object.version >>> 0;
+                if (object.prevEnvelopeSha256 != null)
+                    if (object.prevEnvelopeSha256.length)
+                        if (typeof object.prevEnvelopeSha256 === "string")
+                            $util.base64.decode(object.prevEnvelopeSha256, message.prevEnvelopeSha256 = $util.newBuffer($util.base64.length(object.prevEnvelopeSha256)), 0);
+                        else if (object.prevEnvelopeSha256.length >= 0)
+                            message.prevEnvelopeSha256 = object.prevEnvelopeSha256;
                 return message;
             };
 
@@ -2594,6 +2632,13 @@ export const bianmin = $root.bianmin = (() => {
                             object.body = $util.newBuffer(object.body);
                     }
                     object.version = 0;
+                    if (options.bytes === $String)
+                        object.prevEnvelopeSha256 = "";
+                    else {
+                        object.prevEnvelopeSha256 = [];
+                        if (options.bytes !== $Array)
+                            object.prevEnvelopeSha256 = $util.newBuffer(object.prevEnvelopeSha256);
+                    }
                 }
                 if (message.stationId != null && $Object.hasOwnProperty.call(message, "stationId"))
                     object.stationId = message.stationId;
@@ -2621,6 +2666,8 @@ export const bianmin = $root.bianmin = (() => {
                     object.body = options.bytes === $String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.body) : message.body;
                 if (message.version != null && $Object.hasOwnProperty.call(message, "version"))
                     object.version = message.version;
+                if (message.prevEnvelopeSha256 != null && $Object.hasOwnProperty.call(message, "prevEnvelopeSha256"))
+                    object.prevEnvelopeSha256 = options.bytes === $String ? $util.base64.encode(message.prevEnvelopeSha256, 0, message.prevEnvelopeSha256.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.prevEnvelopeSha256) : message.prevEnvelopeSha256;
                 return object;
             };
 

@@ -15,11 +15,13 @@ import { createHash } from 'node:crypto';
 import { decodeOrThrow } from './decode.js';
 import { WireError } from './errors.js';
 import { type bianmin, v1 } from './generated.js';
-import { bodyBytesMax, envelopeBytesMax, signatureBytes, signedBytesMax } from './limits.js';
+import { bodyBytesMax, envelopeBytesMax, sha256Bytes, signatureBytes, signedBytesMax } from './limits.js';
 import type { KnownPayloadType, PayloadInput, TypedPayload } from './payloads.js';
 import { decodePayload, encodePayload, payloadSpec } from './payloads.js';
 import { isValidStationId, type ParsedTopic } from './topics.js';
 import { badField, checkCount, checkId, checkInstantMs, checkKeyId } from './validate.js';
+
+const emptyBytes = new Uint8Array(0);
 
 /** The wire contract version this package speaks (SignedHeader.version). */
 export const wireVersion = 1;
@@ -47,6 +49,11 @@ export interface EnvelopeHeader {
   readonly createdAtMs: number;
   readonly type: KnownPayloadType;
   readonly version: number;
+  /**
+   * Journaled events: SHA-256 of the Envelope bytes of this station's event seq - 1 (32 bytes),
+   * or empty (seq 1, a kiosk that does not chain, and every non-journaled message).
+   */
+  readonly prevEnvelopeSha256: Uint8Array;
 }
 
 /** What buildSigned needs: the header fields and the payload of `type` (not yet encoded). */
@@ -58,6 +65,8 @@ export type SignedInput<T extends KnownPayloadType> = {
   readonly createdAtMs: number;
   readonly type: T;
   readonly body: PayloadInput<T>;
+  /** Journaled events: SHA-256 of the Envelope bytes of event seq - 1 (32 bytes); default none. */
+  readonly prevEnvelopeSha256?: Uint8Array;
 };
 
 /** A decoded envelope: header, typed payload (discriminate on `type`), and the raw parts. */
@@ -82,6 +91,12 @@ function checkHeader(header: Omit<EnvelopeHeader, 'type'> & { type: number }, bo
   if (!spec.journaled && header.seq !== 0) badField('header.seq', `must be 0 for ${spec.name}`);
   checkId(header.eventId, 'header.eventId');
   checkInstantMs(header.createdAtMs, 'header.createdAtMs');
+  const prevSize = header.prevEnvelopeSha256.length;
+  if (prevSize !== 0) {
+    if (!spec.journaled) badField('header.prevEnvelopeSha256', `must be empty for ${spec.name}`);
+    if (prevSize !== sha256Bytes) badField('header.prevEnvelopeSha256', `must be ${sha256Bytes} bytes`);
+    if (header.seq === 1) badField('header.prevEnvelopeSha256', 'must be empty for seq 1');
+  }
   if (bodySize > bodyBytesMax) {
     throw new WireError('WIRE_TOO_LARGE', 'payload body too large', {
       size: bodySize,
@@ -101,6 +116,7 @@ export function buildSigned<T extends KnownPayloadType>(input: SignedInput<T>): 
     createdAtMs: input.createdAtMs,
     type: input.type,
     version: wireVersion,
+    prevEnvelopeSha256: input.prevEnvelopeSha256 ?? emptyBytes,
   };
   checkHeader(header, body.length);
   const signed = v1.SignedHeader.encode({ ...header, body }).finish();
@@ -193,6 +209,8 @@ export function decodeSignedHeader(signed: Uint8Array): { header: EnvelopeHeader
     createdAtMs: decoded.createdAtMs,
     type: decoded.type as number,
     version: decoded.version,
+    prevEnvelopeSha256:
+      decoded.prevEnvelopeSha256.length === 0 ? emptyBytes : new Uint8Array(decoded.prevEnvelopeSha256),
   };
   checkHeader(header, decoded.body.length);
   return { header: header as EnvelopeHeader, body: decoded.body };

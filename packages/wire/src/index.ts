@@ -44,6 +44,7 @@ export {
   wireVersion,
 } from './envelope.js';
 export * from './errors.js';
+export { eventIdTimeMs, newEventId } from './event-id.js';
 export { bianmin, v1 } from './generated.js';
 export * as limits from './limits.js';
 export {

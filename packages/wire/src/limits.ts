@@ -10,6 +10,8 @@ export const signedBytesMax = envelopeBytesMax - 128;
 export const bodyBytesMax = signedBytesMax - 1024;
 /** Exact size of an ECDSA P-256 signature, raw r||s (IEEE P1363). */
 export const signatureBytes = 64;
+/** A SHA-256 digest (SignedHeader.prev_envelope_sha256). */
+export const sha256Bytes = 32;
 
 /** Station ids: [A-Za-z0-9_-], 1..32 characters (also the MQTT client id and username). */
 export const stationIdCharsMax = 32;

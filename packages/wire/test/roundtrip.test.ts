@@ -4,8 +4,10 @@
 
 import t from 'tap';
 import {
+  buildSigned,
   checkEnvelopeTopic,
   decodePayload,
+  decodeSignedHeader,
   downTopic,
   encodePayload,
   knownPayloadTypes,
@@ -61,7 +63,11 @@ t.test('envelope round trip for every type, signed by the right party, on the ri
   for (const type of knownPayloadTypes) {
     const spec = payloadSpecs[type];
     const key = spec.signer === 'station' ? station : hq;
-    const input = sampleInput(type, key.keyId, 7);
+    const prev = new Uint8Array(32).fill(0xab);
+    const input = {
+      ...sampleInput(type, key.keyId, 7),
+      ...(spec.journaled ? { prevEnvelopeSha256: prev } : {}),
+    };
     const bytes = sealEnvelope(input, key.privateKey);
     const opened = openVerifiedEnvelope(bytes, (header) =>
       header.keyId === key.keyId ? key.publicKey : undefined,
@@ -75,6 +81,7 @@ t.test('envelope round trip for every type, signed by the right party, on the ri
       createdAtMs: input.createdAtMs,
       type,
       version: wireVersion,
+      prevEnvelopeSha256: spec.journaled ? prev : new Uint8Array(0),
     });
     t.same(canonical(spec.name, opened.body), canonical(spec.name, samplePayloads[type]));
     if (spec.channel !== null) {
@@ -123,3 +130,22 @@ t.test(
     t.equal(opened.header.stationId, 'ST0001');
   },
 );
+
+t.test('prevEnvelopeSha256: 32 bytes, journaled events after seq 1 only', async (t) => {
+  const key = newKey();
+  const posted = sampleInput(PayloadType.PAYLOAD_TYPE_WITHDRAWAL_POSTED, key.keyId, 5);
+  const birth = sampleInput(PayloadType.PAYLOAD_TYPE_BIRTH, key.keyId, 0);
+  const refused = (input: Parameters<typeof buildSigned>[0], why: string): void => {
+    t.throws(
+      () => buildSigned(input),
+      { code: 'WIRE_BAD_FIELD', message: /header\.prevEnvelopeSha256/ },
+      why,
+    );
+  };
+  refused({ ...posted, prevEnvelopeSha256: new Uint8Array(31) }, 'a short hash');
+  refused({ ...posted, seq: 1, prevEnvelopeSha256: new Uint8Array(32) }, 'seq 1 has no predecessor');
+  refused({ ...birth, prevEnvelopeSha256: new Uint8Array(32) }, 'a status message is not chained');
+  const chained = buildSigned({ ...posted, prevEnvelopeSha256: new Uint8Array(32).fill(7) });
+  t.same(decodeSignedHeader(chained).header.prevEnvelopeSha256, new Uint8Array(32).fill(7));
+  t.equal(decodeSignedHeader(buildSigned(posted)).header.prevEnvelopeSha256.length, 0, 'absent = empty');
+});
