@@ -409,7 +409,17 @@ export class KioskAgent implements OperatorPort {
       const eventId = newEventId(Date.now());
       let envelopeBytes: Uint8Array;
       try {
-        const header = { stationId: this.#o.stationId, keyId: this.#o.keyId, seq, eventId, createdAtMs };
+        // Chained to the previous event's envelope (HQ then checks a run of events at its newest
+        // signature, docs/protocol.md); none for seq 1 or after a journal from before chaining.
+        const prev = seq > 1 ? this.#db.lastEventEnvelopeSha256() : null;
+        const header = {
+          stationId: this.#o.stationId,
+          keyId: this.#o.keyId,
+          seq,
+          eventId,
+          createdAtMs,
+          ...(prev === null ? {} : { prevEnvelopeSha256: prev }),
+        };
         envelopeBytes = await signEnvelope(this.#o.signer, header, wire);
       } catch (error) {
         throw new AgentError('AGENT_TX_SIGNER_UNAVAILABLE', 'the UK key could not sign the event', {

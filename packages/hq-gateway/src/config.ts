@@ -1,9 +1,10 @@
 // The HQ config file (JSON), checked at the edge: every unknown key, bad type and missing value
 // reported at once with its field (R21), as HQ_CONFIG_INVALID. Paths are resolved against the
-// config file's folder. Secrets (MQTT password, TPK) come from files or the environment, never
-// from a command-line argument.
+// config file's folder. Secrets (MQTT password, TPK, card-key secret) come from files or the
+// environment, never from a command-line argument.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
 import { HqError, type HqProblem } from './errors.js';
 import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 
@@ -20,6 +21,11 @@ export interface HqConfig {
   readonly hqKeyFile: string;
   /** File holding the bank simulator's test TPK as 32 hex digits (or env HQ_TPK_HEX). */
   readonly tpkFile?: string;
+  /**
+   * File holding HQ's card-key secret as hex, at least 32 bytes (or env HQ_CARD_KEY_SECRET_HEX):
+   * keys the per-card R5 tally key. Absent: derived from the HQ key (docs/decisions/hq-card-key-hmac.md).
+   */
+  readonly cardKeySecretFile?: string;
   /** Folder of the working-day calendars (data/calendar). */
   readonly calendarDir: string;
   /** Signature-verification worker threads; 0 = verify inline. */
@@ -40,6 +46,7 @@ const known: Record<keyof HqConfig, 'string' | 'number'> = {
   sharedGroup: 'string',
   hqKeyFile: 'string',
   tpkFile: 'string',
+  cardKeySecretFile: 'string',
   calendarDir: 'string',
   verifyWorkers: 'number',
   bankAccountsFile: 'string',
@@ -58,6 +65,7 @@ const pathKeys: ReadonlyArray<keyof HqConfig> = [
   'mqttPasswordFile',
   'hqKeyFile',
   'tpkFile',
+  'cardKeySecretFile',
   'calendarDir',
   'bankAccountsFile',
 ];
@@ -140,4 +148,23 @@ export function readSecret(file: string | undefined, envName: string): string | 
     }
   }
   return process.env[envName];
+}
+
+/**
+ * HQ's card-key secret from `cardKeySecretFile` or env HQ_CARD_KEY_SECRET_HEX (hex, >= 32 bytes),
+ * wrapped at once so it never prints; undefined when neither is set (the gateway then derives one).
+ */
+export function readCardKeySecret(config: HqConfig): CardKeySecret | undefined {
+  const hex = readSecret(config.cardKeySecretFile, 'HQ_CARD_KEY_SECRET_HEX');
+  if (hex === undefined) return undefined;
+  if (!(/^([0-9a-fA-F]{2})+$/.test(hex) && hex.length >= cardKeySecretSizeMin * 2)) {
+    const message = `cardKeySecretFile: at least ${cardKeySecretSizeMin * 2} hex digits required`;
+    throw new HqError('HQ_CONFIG_INVALID', `the card-key secret must be hex, ${message}`, {
+      problems: [{ code: 'HQ_CONFIG_INVALID', field: 'cardKeySecretFile', message }],
+    });
+  }
+  const bytes = new Uint8Array(Buffer.from(hex, 'hex'));
+  const secret = CardKeySecret.fromSecretBytes(bytes);
+  bytes.fill(0);
+  return secret;
 }

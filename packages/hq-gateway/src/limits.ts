@@ -87,3 +87,9 @@ export const stationSilenceSweepMs = 5_000;
  * as large as it fills, so this bounds nothing, it only avoids early small layers.
  */
 export const eventIdFilterCapacityInitial = 65_536;
+
+/**
+ * Events one signature check may authenticate through their hash links (domain/verify-plan.ts).
+ * Bounds the work redone one by one when a run's newest signature fails.
+ */
+export const verifyRunLengthMax = 256;

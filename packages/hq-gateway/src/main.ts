@@ -17,6 +17,7 @@ import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
@@ -40,11 +41,15 @@ export interface GatewayOptions {
   readonly hqKeyPem: string;
   /** The bank simulator's AES-128 TPK (16 bytes): the PIN pads' terminal PIN key. */
   readonly tpk: Uint8Array;
+  /** Keys HQ's per-card tally key (HMAC-SHA-256); default: derived from hqKeyPem with HKDF. */
+  readonly cardKeySecret?: CardKeySecret;
   /** Working-day calendars; default: every cn-YYYY.json in data/calendar. */
   readonly calendarYears?: readonly CalendarYear[];
   readonly calendarDir?: string;
   /** Verification worker threads; default cores - 1 (at least 1); 0 verifies inline. */
   readonly verifyWorkers?: number;
+  /** Check every event's own signature, not one per run of hash-linked events. Default false. */
+  readonly verifyEverySignature?: boolean;
   readonly bankAccounts?: readonly BankAccountSeed[];
   readonly stationDefaults?: StationDefaults;
   readonly log?: Log;
@@ -145,9 +150,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     withdrawalFeeFen: defaults.withdrawalFeeFen,
     withdrawalLimits,
+    ...(options.verifyEverySignature === undefined
+      ? {}
+      : { verifyEverySignature: options.verifyEverySignature }),
     ...(options.stationSilenceMsMax === undefined
       ? {}
       : { stationSilenceMsMax: options.stationSilenceMsMax }),
+    ...(options.cardKeySecret === undefined ? {} : { cardKeySecret: options.cardKeySecret }),
   });
   const operations = new HqOperations({
     store,

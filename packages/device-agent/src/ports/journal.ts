@@ -29,6 +29,12 @@ export interface JournalAppend {
 export interface JournalPort {
   /** The seq the next event must carry (1 for a fresh journal). */
   nextEventSeq(): number;
+  /**
+   * SHA-256 of the envelope bytes of the last event (seq nextEventSeq() - 1): the next event's
+   * SignedHeader.prev_envelope_sha256. Null for a fresh journal, or one whose last event was
+   * written before events were chained.
+   */
+  lastEventEnvelopeSha256(): Uint8Array | null;
   /** Appends and commits durably; returns the chained row. */
   append(entry: JournalAppend): JournalRow;
   /** Rows in index order from `fromIndex` (0-based). Lazily read. */

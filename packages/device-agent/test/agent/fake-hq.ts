@@ -3,13 +3,17 @@
 // cumulatively (highest contiguous seq) with an HQ-signed Ack, approves authorisation requests
 // (or stays silent when told), and publishes HQ-signed configs retained.
 
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { downTopic, hqSubscription, openVerifiedEnvelope, PayloadType, parseTopic } from '@bianmin/wire';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { HqKey } from './helpers.js';
 
 export interface StoredEvent {
   readonly seq: number;
+  /** SHA-256 hex of the envelope bytes as received. */
+  readonly envelopeSha256: string;
+  /** The header's prev_envelope_sha256, hex ('' when absent). */
+  readonly prevEnvelopeSha256: string;
   readonly eventId: string;
   readonly type: number;
   readonly amountFen: number;
@@ -59,6 +63,23 @@ export class FakeHq {
     await this.#client?.endAsync(true);
   }
 
+  /**
+   * Stored events whose prev_envelope_sha256 is not the hash of the stored event before them
+   * (events without a link, and links to an event not stored, are listed separately).
+   */
+  chainReport(): { linked: number; unlinked: number; broken: number[] } {
+    let linked = 0;
+    let unlinked = 0;
+    const broken: number[] = [];
+    for (const event of this.stored.values()) {
+      const before = this.stored.get(event.seq - 1);
+      if (event.prevEnvelopeSha256 === '' || before === undefined) unlinked += 1;
+      else if (event.prevEnvelopeSha256 === before.envelopeSha256) linked += 1;
+      else broken.push(event.seq);
+    }
+    return { linked, unlinked, broken };
+  }
+
   contiguousSeq(): number {
     return this.#contiguous;
   }
@@ -100,6 +121,8 @@ export class FakeHq {
         const body = opened.body as { amountFen?: number; transactionId?: string };
         this.stored.set(seq, {
           seq,
+          envelopeSha256: createHash('sha256').update(payload).digest('hex'),
+          prevEnvelopeSha256: Buffer.from(opened.header.prevEnvelopeSha256).toString('hex'),
           eventId: opened.header.eventId,
           type: opened.type,
           amountFen: Number(body.amountFen ?? 0),

@@ -171,6 +171,9 @@ t.test(
     t.teardown(() => db.close());
     t.equal(db.verify().ok, true, 'journal hash chain intact after all kills');
     t.equal(fakeHq.stored.size, db.headSeq(), 'HQ stored every event exactly once, no gap');
+    const chain = fakeHq.chainReport();
+    t.same(chain.broken, [], 'every event links to the envelope of the event before it, across kills');
+    t.equal(chain.unlinked, 1, 'only seq 1 has no predecessor');
     let kioskBills = 0;
     let kioskPosted = 0;
     for (const row of db.rows()) {

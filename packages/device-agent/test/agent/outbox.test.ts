@@ -1,6 +1,10 @@
 // Goal: the outbox keeps every event until HQ's cumulative ack covers it, publishes in seq order
 // within a bounded window, and resends after a lost link. Method: the pure window functions
 // table-driven, then the SQLite outbox: seq contiguity is asserted and rows leave only on ack.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
 import { backoffDelayMs } from '../../src/domain/outbox/backoff.js';
@@ -67,4 +71,28 @@ t.test('SQLite outbox: contiguous seqs, rows deleted only when acked', async (t)
   t.equal(db.acknowledgeThrough(2), 0, 'stale ack deletes nothing');
   t.equal(db.ackedThroughSeq(), 3);
   t.throws(() => db.acknowledgeThrough(9), /beyond head/);
+});
+
+t.test('SQLite journal: the last event envelope hash moves with each event and survives reopening', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiosk-chain-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'kiosk.sqlite');
+  const db = new KioskDb({ path });
+  t.equal(db.lastEventEnvelopeSha256(), null, 'a fresh journal has no last event');
+  const envelope = new Uint8Array([1, 2, 3]);
+  db.append({
+    kind: 'bill.paid',
+    txId: 'tx-1',
+    createdAtMs: 1,
+    payload: {},
+    event: { seq: 1, eventId: 'e-1', payloadType: 'BILL_PAYMENT', envelopeBytes: envelope },
+  });
+  const expected = new Uint8Array(createHash('sha256').update(envelope).digest());
+  t.same(db.lastEventEnvelopeSha256(), expected);
+  db.append({ kind: 'note', txId: 'tx-1', createdAtMs: 2, payload: {} });
+  t.same(db.lastEventEnvelopeSha256(), expected, 'a journal-only row does not move it');
+  db.close();
+  const reopened = new KioskDb({ path });
+  t.teardown(() => reopened.close());
+  t.same(reopened.lastEventEnvelopeSha256(), expected, 'restored from the same commit as the event');
 });

@@ -33,6 +33,8 @@ import {
   decodeAuthRequest,
   decodeStatus,
   describe,
+  type EnvelopeLink,
+  envelopeLink,
   type HqKey,
   openChecked,
   openParts,
@@ -52,6 +54,7 @@ import type {
   StationRecord,
   StationStatus,
 } from '../domain/types.js';
+import { planChains } from '../domain/verify-plan.js';
 import { declineReasonOfLimit, WithdrawalTally } from '../domain/withdrawal-limits.js';
 import type { HqCode } from '../errors.js';
 import {
@@ -61,6 +64,7 @@ import {
   ingestQueueMax,
   stationSilenceMsMaxDefault,
   stationSilenceSweepMs,
+  verifyRunLengthMax,
   withdrawalTallyRestoreMsBack,
 } from '../limits.js';
 import type { BankCore, BankDeclineCode } from '../ports/bank-core.js';
@@ -69,7 +73,7 @@ import type { Log } from '../ports/log.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { SignatureVerifier } from '../ports/signature-verifier.js';
 import type { Store, StoredEventRef } from '../ports/store.js';
-import { cardKeyOf } from './card-key.js';
+import { CardKeySecret, cardKeyOf } from './card-key.js';
 import { classifyRepeat } from './repeats.js';
 
 export interface PipelineDeps {
@@ -83,10 +87,17 @@ export interface PipelineDeps {
   readonly log: Log;
   /** The withdrawal fee the schedule in force sets (R5); default 100 fen. */
   readonly withdrawalFeeFen?: number;
+  /**
+   * Check every event's own signature instead of one per run of hash-linked events
+   * (domain/verify-plan.ts). Default false: a run is checked at its newest signature.
+   */
+  readonly verifyEverySignature?: boolean;
   /** R5 limits checked before the bank: the station config's (main.ts); default core-ledger's. */
   readonly withdrawalLimits?: WithdrawalLimits;
   /** Nothing heard from an online station for longer than this (ms) → offline, 'silence'. */
   readonly stationSilenceMsMax?: number;
+  /** Keys the per-card tally key (HMAC); default derived from hqKey (docs/decisions/hq-card-key-hmac.md). */
+  readonly cardKeySecret?: CardKeySecret;
 }
 
 export interface PipelineCounters {
@@ -106,6 +117,10 @@ export interface PipelineCounters {
   settlements: number;
   /** Batches that did not commit (or were sealed behind one that did not): dropped, resend asked. */
   batchesDropped: number;
+  /** ECDSA checks asked of the verifier. */
+  signatureChecks: number;
+  /** Events authenticated through a later event's signature and the hash links (not their own). */
+  authenticatedByLink: number;
 }
 
 interface Refusal {
@@ -141,6 +156,8 @@ interface Item {
   /** undefined while the signature check runs. */
   verdict: boolean | undefined;
   opened: OpenedEnvelope | null;
+  /** Journaled events: the envelope hash and the (unverified) link to the one before. */
+  readonly link: EnvelopeLink | null;
 }
 
 class Batch {
@@ -222,6 +239,8 @@ export class IngestPipeline extends EventEmitter {
     batches: 0,
     settlements: 0,
     batchesDropped: 0,
+    signatureChecks: 0,
+    authenticatedByLink: 0,
   };
   readonly #deps: PipelineDeps;
   readonly #log: Log;
@@ -238,6 +257,11 @@ export class IngestPipeline extends EventEmitter {
   /** Every stored event id (Bloom filter): the store is asked only about ids it may hold. */
   readonly #storedEventIds = new EventIdFilter();
   #roomWaiters: Array<() => void> = [];
+  /** Messages waiting for their signature check to be planned (#plan). */
+  #unplanned: Item[] = [];
+  #planScheduled = false;
+  /** Signature checks submitted and not yet answered. */
+  #checksInFlight = 0;
   #fatal: Error | undefined;
   #closed = false;
   #asyncWork = new Set<Promise<unknown>>();
@@ -249,6 +273,7 @@ export class IngestPipeline extends EventEmitter {
   /** Withdrawals HQ approved, per card and station day (R5 limits before the bank). */
   readonly #tally = new WithdrawalTally();
   readonly #stationSilenceMsMax: number;
+  readonly #cardKeySecret: CardKeySecret;
   #silenceTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: PipelineDeps) {
@@ -258,6 +283,7 @@ export class IngestPipeline extends EventEmitter {
     this.#withdrawalFeeFen = deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD;
     this.#withdrawalLimits = deps.withdrawalLimits ?? WITHDRAWAL_LIMITS_DEFAULT;
     this.#stationSilenceMsMax = deps.stationSilenceMsMax ?? stationSilenceMsMaxDefault;
+    this.#cardKeySecret = deps.cardKeySecret ?? CardKeySecret.fromHqPrivateKey(deps.hqKey.privateKey);
   }
 
   /** Load enrolled stations, their sequence state and status, and rebuild the ledger mirror. */
@@ -407,20 +433,83 @@ export class IngestPipeline extends EventEmitter {
       failure,
       verdict: failure === null ? undefined : false,
       opened: null,
+      link:
+        failure === null && parts !== null && parsed?.channel === 'event'
+          ? envelopeLink(parts, payload)
+          : null,
     };
     this.#queue.push(item);
-    if (item.verdict === undefined && station !== null && parts !== null) {
-      this.#deps.verifier.submit(station.keyRef, parts.signed, parts.signature, (ok, error) => {
-        if (error !== undefined) {
-          this.#die(error);
-          return;
-        }
-        item.verdict = ok;
-        this.#pump();
-      });
+    if (item.verdict === undefined) {
+      this.#unplanned.push(item);
+      this.#schedulePlan();
     } else {
       this.#pump();
     }
+  }
+
+  /**
+   * Signature checks are planned in rounds: a round starts once the previous round's checks are
+   * all answered, and takes every message that arrived meanwhile. Under load a round holds many
+   * events per station, linked into runs that one check each authenticates; when idle a round
+   * holds one message, checked at once.
+   */
+  #schedulePlan(): void {
+    if (this.#planScheduled || this.#checksInFlight > 0 || this.#unplanned.length === 0) return;
+    this.#planScheduled = true;
+    setImmediate(() => {
+      this.#planScheduled = false;
+      this.#plan();
+    });
+  }
+
+  #plan(): void {
+    if (this.#fatal !== undefined || this.#checksInFlight > 0) return;
+    const items = this.#unplanned;
+    this.#unplanned = [];
+    if (this.#deps.verifyEverySignature === true) {
+      for (const item of items) this.#check(item, []);
+      return;
+    }
+    const runs = planChains(
+      items.map((item) => ({
+        group: item.station,
+        sha256: item.link?.sha256 ?? null,
+        prev: item.link?.prev ?? null,
+      })),
+      verifyRunLengthMax,
+    );
+    for (const run of runs) {
+      const head = items[run[run.length - 1]!]!;
+      const linked = run.slice(0, -1).map((index) => items[index]!);
+      this.#check(head, linked);
+    }
+  }
+
+  /**
+   * Check `head`'s signature; when it holds, `linked` (the events it links back to) are authentic
+   * too. When it fails, each of `linked` is checked on its own.
+   */
+  #check(head: Item, linked: readonly Item[]): void {
+    const station = head.station!;
+    const parts = head.parts!;
+    this.#checksInFlight += 1;
+    this.counters.signatureChecks += 1;
+    this.#deps.verifier.submit(station.keyRef, parts.signed, parts.signature, (ok, error) => {
+      this.#checksInFlight -= 1;
+      if (error !== undefined) {
+        this.#die(error);
+        return;
+      }
+      head.verdict = ok;
+      if (ok) {
+        for (const item of linked) item.verdict = true;
+        this.counters.authenticatedByLink += linked.length;
+      } else {
+        for (const item of linked) this.#check(item, []);
+      }
+      this.#pump();
+      this.#schedulePlan();
+    });
   }
 
   #pump(): void {
@@ -535,7 +624,7 @@ export class IngestPipeline extends EventEmitter {
     }
     let event: StationEvent;
     try {
-      event = toStationEvent(opened, item.payload);
+      event = toStationEvent(opened, item.payload, item.link?.sha256.toString('hex'));
     } catch (error) {
       const code = error instanceof CodecFailure ? error.code : 'HQ_BODY_DECODE_FAILED';
       this.#quarantine(item, code, describe(error), true);
@@ -883,7 +972,7 @@ export class IngestPipeline extends EventEmitter {
     const nowMs = this.#deps.clock.nowMs();
     const ask = {
       requestId: request.requestId,
-      cardKey: cardKeyOf(request.pan),
+      cardKey: cardKeyOf(this.#cardKeySecret, request.pan),
       stationId,
       businessDate: shanghaiDate(opened.header.createdAtMs),
       amountFen: request.amountFen,

@@ -10,7 +10,7 @@ import { type BankAccountSeed, BankSimulator } from '../adapters/bank-sim/bank-s
 import { generateHqKeyPem, readHqKey } from '../adapters/crypto/hq-key.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../app/operations.js';
-import { type HqConfig, readHqConfig, readSecret } from '../config.js';
+import { type HqConfig, readCardKeySecret, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { createLedgerMirror, loadCalendarYears, startGateway } from '../main.js';
 import { systemClock } from '../ports/clock.js';
@@ -167,6 +167,7 @@ const commands: CommandSpec[] = [
       );
       const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
       const bankAccounts = readBankAccounts(config);
+      const cardKeySecret = readCardKeySecret(config);
       const gateway = await startGateway({
         dbPath: config.dbPath,
         brokerUrl: config.brokerUrl,
@@ -180,6 +181,7 @@ const commands: CommandSpec[] = [
         ...(config.sharedGroup === undefined ? {} : { sharedGroup: config.sharedGroup }),
         ...(config.verifyWorkers === undefined ? {} : { verifyWorkers: config.verifyWorkers }),
         ...(bankAccounts === undefined ? {} : { bankAccounts }),
+        ...(cardKeySecret === undefined ? {} : { cardKeySecret }),
         ...(config.stationSilenceMsMax === undefined
           ? {}
           : { stationSilenceMsMax: config.stationSilenceMsMax }),

@@ -32,6 +32,11 @@ export interface SealOptions {
   readonly key?: KeyObject;
   readonly keyId?: string;
   readonly createdAtMs?: number;
+  /**
+   * The chain link (SignedHeader.prev_envelope_sha256): default the SHA-256 of the envelope this
+   * station sealed for seq - 1 (none for seq 1, or when it sealed none); `null` for no link.
+   */
+  readonly prevEnvelopeSha256?: Uint8Array | null;
 }
 
 export interface Sealed {
@@ -55,6 +60,8 @@ export class SimStation extends EventEmitter {
   readonly resendRequests: number[] = [];
   #client: MqttClient | undefined;
   #hqPublicKeyPem: string | undefined;
+  /** SHA-256 of the last envelope sealed for each journaled seq (the next seq's chain link). */
+  readonly #envelopeSha256BySeq = new Map<number, Uint8Array>();
 
   constructor(stationId: string, orgCode = `ORG${stationId}`) {
     super();
@@ -101,6 +108,12 @@ export class SimStation extends EventEmitter {
     const seq = options.seq ?? (journaled ? this.nextSeq : 0);
     if (journaled && options.seq === undefined) this.nextSeq += 1;
     const eventId = options.eventId ?? newEventId();
+    const prev =
+      options.prevEnvelopeSha256 === undefined
+        ? journaled && seq > 1
+          ? this.#envelopeSha256BySeq.get(seq - 1)
+          : undefined
+        : (options.prevEnvelopeSha256 ?? undefined);
     const bytes = sealEnvelope(
       {
         stationId: options.headerStationId ?? this.stationId,
@@ -110,9 +123,13 @@ export class SimStation extends EventEmitter {
         createdAtMs: options.createdAtMs ?? Date.now(),
         type,
         body,
+        ...(prev === undefined ? {} : { prevEnvelopeSha256: prev }),
       },
       options.key ?? this.privateKey,
     );
+    // Only what this station itself signs becomes a link (a forgery made with another key is not).
+    if (journaled && options.key === undefined)
+      this.#envelopeSha256BySeq.set(seq, new Uint8Array(createHash('sha256').update(bytes).digest()));
     return { bytes, seq, eventId };
   }
 
@@ -139,17 +156,21 @@ export class SimStation extends EventEmitter {
     );
   }
 
-  quotaApplied(purchaseId: string, amountFen: number, configVersion = 1): Sealed {
+  quotaApplied(purchaseId: string, amountFen: number, configVersion = 1, options: SealOptions = {}): Sealed {
     this.quotaFen += amountFen;
     const atMs = Date.now();
-    return this.seal(PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED, {
-      purchaseId,
-      amountFen,
-      quotaFenAfter: this.quotaFen,
-      configVersion,
-      appliedAtMs: atMs,
-      businessDate: shanghaiDate(atMs),
-    });
+    return this.seal(
+      PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED,
+      {
+        purchaseId,
+        amountFen,
+        quotaFenAfter: this.quotaFen,
+        configVersion,
+        appliedAtMs: atMs,
+        businessDate: shanghaiDate(atMs),
+      },
+      options,
+    );
   }
 
   authRequest(input: {

@@ -2,6 +2,7 @@
 // synchronous=FULL, so a committed row survives power loss (TOOLCHAIN.md: NORMAL can roll a
 // committed transaction back). Implements JournalPort and OutboxPort. Synchronous by design:
 // better-sqlite3 blocks for the fsync, and the agent's single writer needs no locking.
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   type ChainVerdict,
@@ -14,6 +15,7 @@ import type { JournalAppend, JournalPort } from '../../ports/journal.js';
 import type { OutboxPort, OutboxRow } from '../../ports/outbox.js';
 import {
   META_ACKED_THROUGH_SEQ,
+  META_LAST_EVENT_ENVELOPE_SHA256,
   META_LAST_EVENT_SEQ,
   META_SCHEMA_VERSION,
   SCHEMA_SQL,
@@ -55,6 +57,7 @@ export class KioskDb implements JournalPort, OutboxPort {
   readonly #db: Database.Database;
   #head: JournalRow | null;
   #lastEventSeq: number;
+  #lastEventEnvelopeSha256: Uint8Array | null;
   #ackedThroughSeq: number;
   readonly #statements;
 
@@ -97,6 +100,11 @@ export class KioskDb implements JournalPort, OutboxPort {
     const headRecord = this.#statements.head.get() as JournalRecord | undefined;
     this.#head = headRecord === undefined ? null : toRow(headRecord);
     this.#lastEventSeq = Number(this.getMeta(META_LAST_EVENT_SEQ) ?? '0');
+    const lastHex = this.getMeta(META_LAST_EVENT_ENVELOPE_SHA256);
+    this.#lastEventEnvelopeSha256 =
+      this.#lastEventSeq > 0 && lastHex !== null && /^[0-9a-f]{64}$/.test(lastHex)
+        ? new Uint8Array(Buffer.from(lastHex, 'hex'))
+        : null;
     this.#ackedThroughSeq = Number(this.getMeta(META_ACKED_THROUGH_SEQ) ?? '0');
   }
 
@@ -106,6 +114,10 @@ export class KioskDb implements JournalPort, OutboxPort {
 
   nextEventSeq(): number {
     return this.#lastEventSeq + 1;
+  }
+
+  lastEventEnvelopeSha256(): Uint8Array | null {
+    return this.#lastEventEnvelopeSha256;
   }
 
   append(entry: JournalAppend): JournalRow {
@@ -120,6 +132,7 @@ export class KioskDb implements JournalPort, OutboxPort {
       payloadJson: canonicalJson(entry.payload),
       eventSeq: event === undefined ? null : event.seq,
     });
+    const envelopeSha256 = event === undefined ? null : createHash('sha256').update(event.envelopeBytes).digest();
     const commit = this.#db.transaction(() => {
       this.#statements.insertJournal.run(
         row.index,
@@ -139,6 +152,8 @@ export class KioskDb implements JournalPort, OutboxPort {
           Buffer.from(event.envelopeBytes),
         );
         this.#statements.upsertMeta.run(META_LAST_EVENT_SEQ, String(event.seq));
+        if (envelopeSha256 !== null)
+          this.#statements.upsertMeta.run(META_LAST_EVENT_ENVELOPE_SHA256, envelopeSha256.toString('hex'));
       }
       for (const [key, value] of Object.entries(entry.metaUpdates ?? {}))
         this.#statements.upsertMeta.run(key, value);
@@ -146,6 +161,7 @@ export class KioskDb implements JournalPort, OutboxPort {
     commit.immediate();
     this.#head = row;
     if (event !== undefined) this.#lastEventSeq = event.seq;
+    if (envelopeSha256 !== null) this.#lastEventEnvelopeSha256 = new Uint8Array(envelopeSha256);
     return row;
   }
 

@@ -29,5 +29,7 @@ CREATE TABLE IF NOT EXISTS meta (
 
 /** Meta keys used by the store itself. */
 export const META_LAST_EVENT_SEQ = 'last_event_seq';
+/** Hex SHA-256 of the last event's envelope, written in the same commit as the event. */
+export const META_LAST_EVENT_ENVELOPE_SHA256 = 'last_event_envelope_sha256';
 export const META_ACKED_THROUGH_SEQ = 'acked_through_seq';
 export const META_SCHEMA_VERSION = 'schema_version';

@@ -27,6 +27,8 @@ export interface HeaderFields {
   readonly seq: number;
   readonly eventId: string;
   readonly createdAtMs: number;
+  /** Journaled events: SHA-256 of the previous event's envelope bytes (32 bytes). */
+  readonly prevEnvelopeSha256?: Uint8Array;
 }
 
 /** Builds the signed header, signs its digest with the UK key, returns the encoded Envelope. */

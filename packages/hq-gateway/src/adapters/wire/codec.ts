@@ -7,6 +7,7 @@ import {
   type bianmin,
   checkEnvelopeTopic,
   decodeEnvelope,
+  decodeSignedHeader,
   type EnvelopeParts,
   isWireError,
   type KnownPayloadType,
@@ -60,6 +61,31 @@ export function openParts(bytes: Uint8Array): EnvelopeParts {
   } catch (error) {
     throw new CodecFailure(quarantineCode(error, false), describe(error), { cause: error });
   }
+}
+
+/** What links a journaled event to the one before it (domain/verify-plan.ts). */
+export interface EnvelopeLink {
+  /** SHA-256 of the envelope bytes as received. */
+  readonly sha256: Buffer;
+  /** The header's prev_envelope_sha256 (unchecked until a signature covering it is); null if none. */
+  readonly prev: Uint8Array | null;
+}
+
+/**
+ * Hash an event envelope and read its chain link from the still unverified header. A header that
+ * does not decode links to nothing (the message is then checked alone, and refused later with
+ * the decoding error).
+ */
+export function envelopeLink(parts: EnvelopeParts, bytes: Uint8Array): EnvelopeLink {
+  const sha256 = hash('sha256', bytes, 'buffer') as unknown as Buffer;
+  let prev: Uint8Array | null = null;
+  try {
+    const linked = decodeSignedHeader(parts.signed).header.prevEnvelopeSha256;
+    prev = linked.length === 0 ? null : linked;
+  } catch {
+    prev = null;
+  }
+  return { sha256, prev };
 }
 
 /**
@@ -142,7 +168,11 @@ interface BodyFields {
 }
 
 /** Decode an event body into the stored record. Never copies a PAN or PIN block (R24). */
-export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array): StationEvent {
+export function toStationEvent(
+  opened: OpenedEnvelope,
+  envelopeBytes: Uint8Array,
+  envelopeSha256Hex?: string,
+): StationEvent {
   const header = opened.header;
   const kind = eventKindByPayloadType.get(header.type);
   if (kind === undefined) throw new CodecFailure('HQ_PAYLOAD_TYPE_UNEXPECTED', `payload type ${header.type}`);
@@ -171,7 +201,7 @@ export function toStationEvent(opened: OpenedEnvelope, envelopeBytes: Uint8Array
     businessDate: fields.businessDate,
     detail: fields.detail,
     envelope: envelopeBytes,
-    envelopeSha256: hash('sha256', envelopeBytes, 'hex'),
+    envelopeSha256: envelopeSha256Hex ?? hash('sha256', envelopeBytes, 'hex'),
   };
 }
 
