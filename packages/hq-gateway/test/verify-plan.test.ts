@@ -22,7 +22,11 @@ function event(station: { id: string }, n: number, prevOf = n - 1): ChainCandida
 }
 
 t.test('table cases', async (t) => {
-  t.same(planChains([event(stationA, 1), event(stationA, 2), event(stationA, 3)], 256), [[0, 1, 2]], 'one run');
+  t.same(
+    planChains([event(stationA, 1), event(stationA, 2), event(stationA, 3)], 256),
+    [[0, 1, 2]],
+    'one run',
+  );
   t.same(
     planChains([event(stationA, 1), event(stationB, 1), event(stationA, 2), event(stationB, 2)], 256),
     [
@@ -43,7 +47,10 @@ t.test('table cases', async (t) => {
   );
   t.same(
     planChains([event(stationA, 1), event(stationA, 2), event(stationA, 2), event(stationA, 3)], 256),
-    [[0, 1], [2, 3]],
+    [
+      [0, 1],
+      [2, 3],
+    ],
     'a duplicate starts a new run',
   );
   t.same(
@@ -52,7 +59,13 @@ t.test('table cases', async (t) => {
     'the run cap',
   );
   t.same(
-    planChains([{ group: null, sha256: null, prev: null }, { group: stationA, sha256: null, prev: null }], 4),
+    planChains(
+      [
+        { group: null, sha256: null, prev: null },
+        { group: stationA, sha256: null, prev: null },
+      ],
+      4,
+    ),
     [[0], [1]],
     'unlinkable candidates stand alone',
   );

@@ -73,26 +73,29 @@ t.test('SQLite outbox: contiguous seqs, rows deleted only when acked', async (t)
   t.throws(() => db.acknowledgeThrough(9), /beyond head/);
 });
 
-t.test('SQLite journal: the last event envelope hash moves with each event and survives reopening', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'kiosk-chain-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'kiosk.sqlite');
-  const db = new KioskDb({ path });
-  t.equal(db.lastEventEnvelopeSha256(), null, 'a fresh journal has no last event');
-  const envelope = new Uint8Array([1, 2, 3]);
-  db.append({
-    kind: 'bill.paid',
-    txId: 'tx-1',
-    createdAtMs: 1,
-    payload: {},
-    event: { seq: 1, eventId: 'e-1', payloadType: 'BILL_PAYMENT', envelopeBytes: envelope },
-  });
-  const expected = new Uint8Array(createHash('sha256').update(envelope).digest());
-  t.same(db.lastEventEnvelopeSha256(), expected);
-  db.append({ kind: 'note', txId: 'tx-1', createdAtMs: 2, payload: {} });
-  t.same(db.lastEventEnvelopeSha256(), expected, 'a journal-only row does not move it');
-  db.close();
-  const reopened = new KioskDb({ path });
-  t.teardown(() => reopened.close());
-  t.same(reopened.lastEventEnvelopeSha256(), expected, 'restored from the same commit as the event');
-});
+t.test(
+  'SQLite journal: the last event envelope hash moves with each event and survives reopening',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-chain-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'kiosk.sqlite');
+    const db = new KioskDb({ path });
+    t.equal(db.lastEventEnvelopeSha256(), null, 'a fresh journal has no last event');
+    const envelope = new Uint8Array([1, 2, 3]);
+    db.append({
+      kind: 'bill.paid',
+      txId: 'tx-1',
+      createdAtMs: 1,
+      payload: {},
+      event: { seq: 1, eventId: 'e-1', payloadType: 'BILL_PAYMENT', envelopeBytes: envelope },
+    });
+    const expected = new Uint8Array(createHash('sha256').update(envelope).digest());
+    t.same(db.lastEventEnvelopeSha256(), expected);
+    db.append({ kind: 'note', txId: 'tx-1', createdAtMs: 2, payload: {} });
+    t.same(db.lastEventEnvelopeSha256(), expected, 'a journal-only row does not move it');
+    db.close();
+    const reopened = new KioskDb({ path });
+    t.teardown(() => reopened.close());
+    t.same(reopened.lastEventEnvelopeSha256(), expected, 'restored from the same commit as the event');
+  },
+);

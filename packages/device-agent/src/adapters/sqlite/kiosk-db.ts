@@ -132,7 +132,8 @@ export class KioskDb implements JournalPort, OutboxPort {
       payloadJson: canonicalJson(entry.payload),
       eventSeq: event === undefined ? null : event.seq,
     });
-    const envelopeSha256 = event === undefined ? null : createHash('sha256').update(event.envelopeBytes).digest();
+    const envelopeSha256 =
+      event === undefined ? null : createHash('sha256').update(event.envelopeBytes).digest();
     const commit = this.#db.transaction(() => {
       this.#statements.insertJournal.run(
         row.index,
