@@ -24,6 +24,8 @@ export const hqCodes = {
   HQ_DISCREPANCY_HOLD_UNKNOWN: 'a withdrawal is posted, voided or reversed without a known authorisation',
   HQ_DISCREPANCY_AMOUNT_MISMATCH: 'a withdrawal posted for an amount other than the one authorised',
   HQ_DISCREPANCY_LEDGER_REFUSED: 'the core ledger refuses the event (its code is in the details)',
+  HQ_DISCREPANCY_CHAIN_BROKEN:
+    'an event links to an envelope other than the one HQ stored for the seq before it (a forked or rolled-back kiosk journal)',
   // Gaps: sequence numbers not (yet) received.
   HQ_SEQ_GAP: 'a station skipped sequence numbers; the gap is recorded until filled',
   // Reconciliation of a received daily close against the HQ store (R8).

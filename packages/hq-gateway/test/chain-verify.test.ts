@@ -102,3 +102,27 @@ t.test('events without links (a kiosk from before chaining) are each checked', a
   t.equal(counters().stored - storedBefore, 6);
   t.equal(counters().signatureChecks - checksBefore, 6, 'one check per event');
 });
+
+t.test(
+  'a link to an envelope other than the stored one is a discrepancy (HQ_DISCREPANCY_CHAIN_BROKEN)',
+  async (t) => {
+    const [c1] = fx.stations;
+    const before = (await fx.gateway.store.discrepancies(100_000)).filter(
+      (d) => d.code === 'HQ_DISCREPANCY_CHAIN_BROKEN',
+    );
+    await ingest([c1!.billPayment(100, { quotaFenAfter: 0 }).bytes]);
+    // A properly signed event whose link names other bytes: a journal restored from a backup.
+    const forked = c1!.billPayment(100, { quotaFenAfter: 0, prevEnvelopeSha256: new Uint8Array(32).fill(9) });
+    await ingest([forked.bytes]);
+    const after = (await fx.gateway.store.discrepancies(100_000)).filter(
+      (d) => d.code === 'HQ_DISCREPANCY_CHAIN_BROKEN',
+    );
+    t.equal(after.length, before.length + 1, 'one break recorded');
+    t.equal(after.at(-1)?.eventId, forked.eventId, 'on the event that names the wrong envelope');
+    const stored = await fx.gateway.store.eventsOfStation('C1');
+    t.ok(
+      stored.some((e) => e.eventId === forked.eventId),
+      'the authentic event is still stored',
+    );
+  },
+);

@@ -143,6 +143,8 @@ interface StationState {
   readonly tracker: SeqTracker;
   status: StationStatus;
   refusals: Refusal[];
+  /** The newest stored event: its seq and envelope SHA-256 (hex), for the chain-link check. */
+  chainTip: { seq: number; sha256Hex: string } | null;
 }
 
 interface Item {
@@ -294,9 +296,12 @@ export class IngestPipeline extends EventEmitter {
     for (const record of await store.listStations()) {
       const seq = seqStates.get(record.stationId);
       this.#addStation(record, seq?.ackedSeq ?? 0, seq?.storedAbove ?? [], statuses.get(record.stationId));
+      const station = this.#stations.get(record.stationId)!;
       for (const event of await store.eventsOfStation(record.stationId)) {
         this.#deps.ledger.apply(event);
         this.#storedEventIds.add(event.eventId);
+        if (station.chainTip === null || event.seq > station.chainTip.seq)
+          station.chainTip = { seq: event.seq, sha256Hex: event.envelopeSha256 };
       }
     }
     // The R5 tally of the current business day(s), before the settlements re-driven below: a
@@ -366,6 +371,7 @@ export class IngestPipeline extends EventEmitter {
       tracker: new SeqTracker(ackedSeq, above),
       status: status ?? initialStatus(record.stationId),
       refusals: [],
+      chainTip: null,
     });
   }
 
@@ -639,6 +645,7 @@ export class IngestPipeline extends EventEmitter {
       this.#batch.discrepancies.push({ stationId, eventId, foundAtMs: nowMs, ...d });
       this.#log.warn({ code: d.code, stationId, eventId, seq }, 'ledger discrepancy');
     }
+    this.#checkChainLink(station, event, opened.header.prevEnvelopeSha256, nowMs);
     this.#batch.events.push(event);
     this.#inflightEventIds.set(eventId, event.envelopeSha256);
     if (event.kind === 'DAILY_CLOSE') this.#batch.closes.push(event);
@@ -649,6 +656,35 @@ export class IngestPipeline extends EventEmitter {
     ) {
       this.#batch.settlements.push(event);
     }
+  }
+
+  /**
+   * An event names the envelope HQ stored for the seq before it; when it names another one, the
+   * kiosk's journal forked or was rolled back (restored from a backup, a cloned station): the
+   * event is authentic and stored, and the break is recorded as a discrepancy. Checked when the
+   * events arrive in order (the usual case); a link into a gap is not checked.
+   */
+  #checkChainLink(station: StationState, event: StationEvent, prev: Uint8Array, nowMs: number): void {
+    const tip = station.chainTip;
+    if (prev.length > 0 && tip !== null && tip.seq === event.seq - 1) {
+      const prevHex = Buffer.from(prev.buffer, prev.byteOffset, prev.byteLength).toString('hex');
+      if (prevHex !== tip.sha256Hex) {
+        const code = 'HQ_DISCREPANCY_CHAIN_BROKEN';
+        this.counters.discrepancies += 1;
+        this.#batch.discrepancies.push({
+          stationId: event.stationId,
+          eventId: event.eventId,
+          code,
+          expected: tip.sha256Hex,
+          actual: prevHex,
+          detail: `seq ${event.seq} links to an envelope other than the stored seq ${tip.seq}`,
+          foundAtMs: nowMs,
+        });
+        this.#log.warn({ code, stationId: event.stationId, seq: event.seq }, 'chain link broken');
+      }
+    }
+    if (tip === null || event.seq > tip.seq)
+      station.chainTip = { seq: event.seq, sha256Hex: event.envelopeSha256 };
   }
 
   /** Record a handled seq: ack point, gaps found (reported, resend asked) and gaps filled. */
