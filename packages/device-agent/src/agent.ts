@@ -626,21 +626,41 @@ export class KioskAgent implements OperatorPort {
       feeScheduleVersion: fee.version,
       expiresAtMs: deadlineAtMs,
     };
-    const envelope = await this.#signStatus({
-      type: PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST,
-      body: request,
-    });
+    // The UK key signs (on libuv's thread pool, C_SignAsync) while the journal commit below waits
+    // for its fsync: the request leaves after both, so the latency is the slower of the two, not
+    // their sum. The PIN block is encoded into the signed bytes before the first await inside,
+    // so it is wiped at once.
+    const signing = this.#signStatus({ type: PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST, body: request });
+    signing.catch(() => undefined); // awaited below, after the journal step
     pinBlockBytes.fill(0);
     const answer = new Promise<bianmin.v1.AuthorisationResponse | null>((resolve) => {
       this.#pendingAuth.set(requestId, { txId, resolve });
     });
-    await this.#step(txId, { kind: 'withdrawal.auth_requested', requestId, deadlineAtMs });
+    try {
+      await this.#step(txId, { kind: 'withdrawal.auth_requested', requestId, deadlineAtMs });
+    } catch (error) {
+      this.#pendingAuth.delete(requestId);
+      throw error;
+    }
+    let envelope: Uint8Array | null = null;
+    try {
+      envelope = await signing;
+    } catch (error) {
+      // Journaled but never sent: settled like a request lost on the way (timeout → reversal).
+      this.#log.error(
+        { code: 'AGENT_TX_SIGNER_UNAVAILABLE', txId, error: (error as Error).message },
+        'the UK key could not sign the authorisation request',
+      );
+    }
     const timer = this.#o.clock.setTimer(timeoutMs, () => this.#pendingAuth.get(requestId)?.resolve(null));
-    // Offline: the request never left, so waiting out the timeout only keeps the customer standing;
-    // settle at once (the reversal is harmless for a request HQ never saw).
-    void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope).then((sent) => {
-      if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
-    });
+    // Offline (or unsigned): the request never left, so waiting out the timeout only keeps the
+    // customer standing; settle at once (the reversal is harmless for a request HQ never saw).
+    if (envelope === null) this.#pendingAuth.get(requestId)?.resolve(null);
+    else {
+      void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope).then((sent) => {
+        if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
+      });
+    }
     const response = await answer;
     timer.cancel();
     this.#pendingAuth.delete(requestId);

@@ -448,6 +448,35 @@ t.test('AGENT_TX_SIGNER_UNAVAILABLE: nothing is journaled when the UK key cannot
   t.equal(r.db.rowCount(), before, 'no journal row without its signed event');
 });
 
+t.test(
+  'a signing failure of the authorisation request: journaled, never sent, reversed at once',
+  async (t) => {
+    let failNext = false;
+    const flaky: Signer = {
+      ...uk.signer,
+      state: () => uk.signer.state(),
+      signDigest: async (digest) => {
+        if (failNext) {
+          failNext = false;
+          throw new AgentError('AGENT_TOKEN_NOT_PRESENT', 'token pulled');
+        }
+        return await uk.signer.signDigest(digest);
+      },
+      publicKey: () => uk.signer.publicKey(),
+      onStateChange: (listener) => uk.signer.onStateChange(listener),
+      close: async () => undefined,
+    };
+    const r = await rig(t, { signer: flaky });
+    await deliverConfig(r, {});
+    failNext = true;
+    const outcome = await r.agent.startWithdrawal({ amountFen: 10_000, txId: 'wd-unsigned1' });
+    t.match(outcome, { ok: true, withdrawal: { phase: 'reversed' } }, 'settled at once, no money held');
+    t.equal(r.link.direct.length, 0, 'no authorisation request left the kiosk');
+    const kinds = r.db.rowsOfTx('wd-unsigned1').map((row) => row.kind);
+    t.ok(kinds.includes('withdrawal.auth_requested'), 'the request was journaled before it could leave');
+  },
+);
+
 const DAILY_LIMITS = {
   withdrawalFenMaxPerTransaction: 500_000,
   withdrawalFenMaxPerCardPerDay: 60_000,
