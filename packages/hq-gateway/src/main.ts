@@ -48,6 +48,8 @@ export interface GatewayOptions {
   readonly calendarDir?: string;
   /** Verification worker threads; default cores - 1 (at least 1); 0 verifies inline. */
   readonly verifyWorkers?: number;
+  /** Commit ingest batches on a worker thread with its own connection. Default true (false in memory). */
+  readonly commitOnThread?: boolean;
   /** Check every event's own signature, not one per run of hash-linked events. Default false. */
   readonly verifyEverySignature?: boolean;
   readonly bankAccounts?: readonly BankAccountSeed[];
@@ -121,7 +123,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const hqKey = hqKeyFromPem(options.hqKeyPem);
   const calendarYears = options.calendarYears ?? loadCalendarYears(options.calendarDir ?? defaultCalendarDir);
-  const store = new SqliteStore({ path: options.dbPath });
+  // Ingest commits on their own thread (adapters/sqlite/commit-thread.ts) unless the store lives
+  // in memory (one connection only) or the caller asks otherwise.
+  const store = new SqliteStore({
+    path: options.dbPath,
+    commitOnThread: options.dbPath !== ':memory:' && (options.commitOnThread ?? true),
+  });
   const bank = new BankSimulator(store.db, options.tpk);
   if (options.bankAccounts !== undefined) bank.seedAccounts(options.bankAccounts);
   const verifier = new VerifyPool(
@@ -172,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   try {
     await verifier.ready();
+    await store.ready();
     await pipeline.start();
     await link.connect((topic, payload) => {
       pipeline.handleMessage(topic, payload);

@@ -5,7 +5,7 @@
 // With `workers: 0` it verifies inline on the calling thread (small set-ups, tests).
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { HqError } from '../../errors.js';
 import {
   verifyChunkMax,
@@ -14,6 +14,7 @@ import {
   verifyWorkersMax,
 } from '../../limits.js';
 import type { SignatureVerifier, VerdictCallback } from '../../ports/signature-verifier.js';
+import { siblingModule, startModuleWorker } from '../worker-start.js';
 import { publicKeyFromSpki, verifyEnvelopeSignature } from './verify-core.js';
 import type { FromWorker, ToWorker } from './verify-worker.js';
 
@@ -34,16 +35,6 @@ interface WorkerSlot {
 export interface VerifyPoolOptions {
   /** Worker threads; default: cores - 1 (at least 1). 0 verifies inline. */
   readonly workers?: number;
-}
-
-/**
- * Running from TypeScript sources (tests, benches through tsx): Node 20 may load a worker's entry
- * before `--import tsx` hooks are registered, so a tiny bootstrap registers tsx, then imports it.
- */
-function sourceWorker(workerUrl: URL): Worker {
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-  return new Worker(code, { eval: true });
 }
 
 /**
@@ -76,11 +67,9 @@ export class VerifyPool implements SignatureVerifier {
     if (!(Number.isSafeInteger(workers) && workers >= 0 && workers <= verifyWorkersMax)) {
       throw new Error(`workers must be 0..${verifyWorkersMax}`);
     }
-    const here = import.meta.url;
-    const fromSource = here.endsWith('.ts');
-    const workerUrl = new URL(fromSource ? './verify-worker.ts' : './verify-worker.js', here);
+    const workerUrl = siblingModule(import.meta.url, 'verify-worker');
     for (let index = 0; index < workers; index += 1) {
-      const worker = fromSource ? sourceWorker(workerUrl) : new Worker(workerUrl);
+      const worker = startModuleWorker(workerUrl);
       const slot: WorkerSlot = { worker, chunks: new Map(), inFlight: 0 };
       this.#readyPromises.push(
         new Promise<void>((resolve) => {

@@ -29,6 +29,7 @@ import type {
   StoreCounts,
   StoredEventRef,
 } from '../../ports/store.js';
+import { CommitThread } from './commit-thread.js';
 import { addedColumns, schemaSql } from './schema.js';
 
 type Row = Record<string, unknown>;
@@ -36,11 +37,17 @@ type Row = Record<string, unknown>;
 export interface SqliteStoreOptions {
   /** Database file path, or ':memory:' for unit tests. */
   readonly path: string;
+  /**
+   * Commit ingest batches on a worker thread with its own connection (commit-thread.ts), so the
+   * caller's thread keeps reading MQTT while the fsync runs. Needs a file path. Default false.
+   */
+  readonly commitOnThread?: boolean;
 }
 
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
+  readonly #commitThread: CommitThread | undefined;
 
   constructor(options: SqliteStoreOptions) {
     try {
@@ -58,6 +65,15 @@ export class SqliteStore implements Store {
       });
     }
     this.#statements = prepare(this.db);
+    if (options.commitOnThread === true) {
+      if (options.path === ':memory:') throw new Error('commitOnThread needs a database file');
+      this.#commitThread = new CommitThread(options.path);
+    }
+  }
+
+  /** Resolves when the commit thread (if any) has opened the database. */
+  async ready(): Promise<void> {
+    await this.#commitThread?.ready();
   }
 
   async enrolStation(station: StationRecord): Promise<'enrolled' | 'unchanged'> {
@@ -166,80 +182,45 @@ export class SqliteStore implements Store {
   }
 
   async commitBatch(batch: IngestBatch): Promise<void> {
+    const encoded = encodeIngestBatch(batch);
+    if (this.#commitThread !== undefined) {
+      await this.#commitThread.commit(encoded);
+      return;
+    }
+    this.commitEncoded(encoded);
+  }
+
+  /** Write an encoded ingest batch in one transaction (here, or on the commit thread). */
+  commitEncoded(encoded: EncodedBatch): void {
     const s = this.#statements;
+    const envelopes = Buffer.from(
+      encoded.envelopes.buffer,
+      encoded.envelopes.byteOffset,
+      encoded.envelopes.byteLength,
+    );
+    const offsets = encoded.envelopeOffsets;
     const run = this.db.transaction(() => {
       // Positional parameters in the column order of insertEvent (no object per row); the envelope
-      // is bound as a Buffer view of the same bytes, not a copy.
-      for (const event of batch.events) {
-        s.insertEvent.run(
-          event.eventId,
-          event.stationId,
-          event.seq,
-          event.kind,
-          event.createdAtMs,
-          event.businessDate,
-          event.businessType,
-          event.transactionId,
-          event.amountFen,
-          event.feeFen,
-          event.quotaFenAfter,
-          JSON.stringify(event.detail),
-          bufferView(event.envelope),
-          event.envelopeSha256,
-          needsSettlement(event) ? 'pending' : null,
-        );
+      // is bound as a view of the batch's envelope buffer, not a copy.
+      for (let index = 0; index < encoded.eventRows.length; index += 1) {
+        const row = encoded.eventRows[index]!;
+        const offset = offsets[2 * index]!;
+        row[envelopeParameter] = envelopes.subarray(offset, offset + offsets[2 * index + 1]!);
+        s.insertEvent.run(row);
       }
-      for (const q of batch.quarantined) {
-        s.insertQuarantine.run({
-          received_at_ms: q.receivedAtMs,
-          topic: q.topic,
-          station_id: q.stationId,
-          reason_code: q.reasonCode,
-          detail: q.detail,
-          size_bytes: q.sizeBytes,
-          raw: Buffer.from(q.raw.subarray(0, quarantineBytesMax)),
-          handled_seq: q.handledSeq,
-        });
-      }
-      for (const d of batch.discrepancies) {
-        s.insertDiscrepancy.run({
-          station_id: d.stationId,
-          event_id: d.eventId,
-          code: d.code,
-          expected: d.expected,
-          actual: d.actual,
-          detail: d.detail,
-          found_at_ms: d.foundAtMs,
-        });
-      }
-      for (const gap of batch.gapsOpened) {
-        s.insertGap.run({
-          station_id: gap.stationId,
-          from_seq: gap.fromSeq,
-          to_seq: gap.toSeq,
-          found_at_ms: gap.foundAtMs,
-        });
-      }
-      for (const fill of batch.gapFills) this.#fillGap(fill.stationId, fill.seq, fill.atMs);
-      for (const [stationId, ackedSeq] of batch.ackedSeqs) s.updateAcked.run(ackedSeq, stationId);
-      for (const st of batch.statuses) {
-        s.updateStatus.run({
-          station_id: st.stationId,
-          online: st.online ? 1 : 0,
-          offline_reason: st.offlineReason,
-          last_seen_ms: st.lastSeenMs,
-          bd_seq: st.bdSeq,
-          peripherals_json: JSON.stringify(st.peripherals),
-          outbox_depth: st.outboxDepth,
-        });
-      }
+      for (const q of encoded.quarantined) s.insertQuarantine.run(q);
+      for (const d of encoded.discrepancies) s.insertDiscrepancy.run(d);
+      for (const gap of encoded.gapsOpened) s.insertGap.run(gap);
+      for (const fill of encoded.gapFills) this.#fillGap(fill.stationId, fill.seq, fill.atMs);
+      for (const [stationId, ackedSeq] of encoded.ackedSeqs) s.updateAcked.run(ackedSeq, stationId);
+      for (const st of encoded.statuses) s.updateStatus.run(st);
     });
     try {
       run();
     } catch (error) {
       throw new HqError('HQ_STORE_FAILED', 'an ingest batch could not be committed', {
         cause: error,
-        details: { events: batch.events.length },
+        details: { events: encoded.eventRows.length },
       });
     }
   }
@@ -505,6 +486,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#commitThread?.close();
     if (this.db.open) this.db.close();
   }
 }
@@ -587,8 +569,104 @@ function toOfflineReason(value: unknown): OfflineReason | null {
 }
 
 /** A Buffer over the same bytes (better-sqlite3 binds Buffers as BLOBs; no copy). */
-function bufferView(bytes: Uint8Array): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Where insertEvent takes the envelope among its positional parameters. */
+const envelopeParameter = 12;
+
+type SqlValue = string | number | null | Uint8Array;
+
+/**
+ * An ingest batch as the SQL parameters it writes, in a form a worker thread can receive cheaply:
+ * plain arrays and records of primitives, and every envelope copied once into one buffer (a
+ * message's envelope is a view into the MQTT client's 64 KiB read buffer, which a structured
+ * clone would copy whole).
+ */
+export interface EncodedBatch {
+  /** insertEvent's parameters per event; the envelope slot is filled at write time. */
+  readonly eventRows: SqlValue[][];
+  readonly envelopes: Uint8Array;
+  /** Per event: offset and length of its envelope in `envelopes`. */
+  readonly envelopeOffsets: Uint32Array;
+  readonly quarantined: Array<Record<string, SqlValue>>;
+  readonly discrepancies: Array<Record<string, SqlValue>>;
+  readonly gapsOpened: Array<Record<string, SqlValue>>;
+  readonly gapFills: Array<{ readonly stationId: string; readonly seq: number; readonly atMs: number }>;
+  readonly ackedSeqs: Array<[string, number]>;
+  readonly statuses: Array<Record<string, SqlValue>>;
+}
+
+export function encodeIngestBatch(batch: IngestBatch): EncodedBatch {
+  let size = 0;
+  for (const event of batch.events) size += event.envelope.byteLength;
+  const envelopes = new Uint8Array(size);
+  const envelopeOffsets = new Uint32Array(2 * batch.events.length);
+  const eventRows: SqlValue[][] = new Array(batch.events.length);
+  let offset = 0;
+  for (let index = 0; index < batch.events.length; index += 1) {
+    const event = batch.events[index]!;
+    envelopes.set(event.envelope, offset);
+    envelopeOffsets[2 * index] = offset;
+    envelopeOffsets[2 * index + 1] = event.envelope.byteLength;
+    offset += event.envelope.byteLength;
+    eventRows[index] = [
+      event.eventId,
+      event.stationId,
+      event.seq,
+      event.kind,
+      event.createdAtMs,
+      event.businessDate,
+      event.businessType,
+      event.transactionId,
+      event.amountFen,
+      event.feeFen,
+      event.quotaFenAfter,
+      JSON.stringify(event.detail),
+      null,
+      event.envelopeSha256,
+      needsSettlement(event) ? 'pending' : null,
+    ];
+  }
+  return {
+    eventRows,
+    envelopes,
+    envelopeOffsets,
+    quarantined: batch.quarantined.map((q) => ({
+      received_at_ms: q.receivedAtMs,
+      topic: q.topic,
+      station_id: q.stationId,
+      reason_code: q.reasonCode,
+      detail: q.detail,
+      size_bytes: q.sizeBytes,
+      // An exact-size copy (not a view of a larger buffer).
+      raw: new Uint8Array(q.raw.subarray(0, quarantineBytesMax)),
+      handled_seq: q.handledSeq,
+    })),
+    discrepancies: batch.discrepancies.map((d) => ({
+      station_id: d.stationId,
+      event_id: d.eventId,
+      code: d.code,
+      expected: d.expected,
+      actual: d.actual,
+      detail: d.detail,
+      found_at_ms: d.foundAtMs,
+    })),
+    gapsOpened: batch.gapsOpened.map((gap) => ({
+      station_id: gap.stationId,
+      from_seq: gap.fromSeq,
+      to_seq: gap.toSeq,
+      found_at_ms: gap.foundAtMs,
+    })),
+    gapFills: batch.gapFills.map((fill) => ({ stationId: fill.stationId, seq: fill.seq, atMs: fill.atMs })),
+    ackedSeqs: [...batch.ackedSeqs],
+    statuses: batch.statuses.map((st) => ({
+      station_id: st.stationId,
+      online: st.online ? 1 : 0,
+      offline_reason: st.offlineReason,
+      last_seen_ms: st.lastSeenMs,
+      bd_seq: st.bdSeq,
+      peripherals_json: JSON.stringify(st.peripherals),
+      outbox_depth: st.outboxDepth,
+    })),
+  };
 }
 
 /** Withdrawal completions the bank must hear about (post or release of the hold). */
