@@ -26,6 +26,16 @@ import {
   softHsmSigner,
 } from '../test/agent/helpers.js';
 
+/** R5 limits large enough for one test card's many bench withdrawals (the defaults stop at ¥3,000). */
+const benchLimits = {
+  withdrawalFenMaxPerTransaction: 500_000,
+  withdrawalFenMaxPerCardPerDay: 1_000_000_000,
+  withdrawalFenMaxPerStationPerDay: 1_000_000_000,
+  billPaymentFenMaxPerTransaction: 200_000,
+  topupFenMaxPerTransaction: 50_000,
+  authorisationTimeoutMs: 5_000,
+};
+
 const STATION = 'BENCH01';
 const MEMORY_STATION = 'BENCH02';
 const withdrawals = Number(process.env.KIOSK_BENCH_WITHDRAWALS ?? 300);
@@ -187,6 +197,8 @@ try {
       quotaFenBalance: 1_000_000_000,
       quotaPurchases: [{ purchaseId: 'P-BIG', amountFen: 1_000_000_000, purchasedAtMs: Date.now() }],
       serviceHours: openHours,
+      // One test card withdraws `withdrawals` times: R5 daily limits sized for the bench.
+      limits: benchLimits,
     }),
   );
   while (agent.status().configVersion === 0) await new Promise((resolve) => setImmediate(resolve));
