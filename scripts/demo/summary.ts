@@ -139,6 +139,8 @@ export async function summarise(
   out.push(
     '',
     `HQ: ${counts.events} events stored from ${counts.stations} stations; quarantined ${refused}; ledger discrepancies ${counts.discrepancies}; open sequence gaps ${counts.openGaps}`,
+    `    signatures: ${gateway.pipeline.counters.signatureChecks} ECDSA checks this run; ` +
+      `${gateway.pipeline.counters.authenticatedByLink} events authenticated through their hash links (docs/protocol.md "Chained events")`,
   );
   if (refused !== 0)
     failures.push(`HQ quarantined ${refused} messages: ${JSON.stringify(counts.quarantinedByReason)}`);

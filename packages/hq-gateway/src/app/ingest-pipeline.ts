@@ -262,8 +262,8 @@ export class IngestPipeline extends EventEmitter {
   /** Messages waiting for their signature check to be planned (#plan). */
   #unplanned: Item[] = [];
   #planScheduled = false;
-  /** Signature checks submitted and not yet answered. */
-  #checksInFlight = 0;
+  /** Checks of planned runs (#plan) submitted and not yet answered: the next round waits for 0. */
+  #plannedInFlight = 0;
   #fatal: Error | undefined;
   #closed = false;
   #asyncWork = new Set<Promise<unknown>>();
@@ -446,8 +446,13 @@ export class IngestPipeline extends EventEmitter {
     };
     this.#queue.push(item);
     if (item.verdict === undefined) {
-      this.#unplanned.push(item);
-      this.#schedulePlan();
+      // Only journaled events chain. An authorisation request or a status message is checked at
+      // once (a customer waits on the first), as is every message when each signature is checked.
+      if (item.link === null || this.#deps.verifyEverySignature === true) this.#check(item, []);
+      else {
+        this.#unplanned.push(item);
+        this.#schedulePlan();
+      }
     } else {
       this.#pump();
     }
@@ -460,7 +465,7 @@ export class IngestPipeline extends EventEmitter {
    * holds one message, checked at once.
    */
   #schedulePlan(): void {
-    if (this.#planScheduled || this.#checksInFlight > 0 || this.#unplanned.length === 0) return;
+    if (this.#planScheduled || this.#plannedInFlight > 0 || this.#unplanned.length === 0) return;
     this.#planScheduled = true;
     setImmediate(() => {
       this.#planScheduled = false;
@@ -469,13 +474,9 @@ export class IngestPipeline extends EventEmitter {
   }
 
   #plan(): void {
-    if (this.#fatal !== undefined || this.#checksInFlight > 0) return;
+    if (this.#fatal !== undefined || this.#plannedInFlight > 0) return;
     const items = this.#unplanned;
     this.#unplanned = [];
-    if (this.#deps.verifyEverySignature === true) {
-      for (const item of items) this.#check(item, []);
-      return;
-    }
     const runs = planChains(
       items.map((item) => ({
         group: item.station,
@@ -487,21 +488,22 @@ export class IngestPipeline extends EventEmitter {
     for (const run of runs) {
       const head = items[run[run.length - 1]!]!;
       const linked = run.slice(0, -1).map((index) => items[index]!);
-      this.#check(head, linked);
+      this.#check(head, linked, true);
     }
   }
 
   /**
    * Check `head`'s signature; when it holds, `linked` (the events it links back to) are authentic
-   * too. When it fails, each of `linked` is checked on its own.
+   * too. When it fails, each of `linked` is checked on its own. `planned`: part of a planning
+   * round (#plan), which the next round waits for.
    */
-  #check(head: Item, linked: readonly Item[]): void {
+  #check(head: Item, linked: readonly Item[], planned = false): void {
     const station = head.station!;
     const parts = head.parts!;
-    this.#checksInFlight += 1;
+    if (planned) this.#plannedInFlight += 1;
     this.counters.signatureChecks += 1;
     this.#deps.verifier.submit(station.keyRef, parts.signed, parts.signature, (ok, error) => {
-      this.#checksInFlight -= 1;
+      if (planned) this.#plannedInFlight -= 1;
       if (error !== undefined) {
         this.#die(error);
         return;
@@ -511,7 +513,7 @@ export class IngestPipeline extends EventEmitter {
         for (const item of linked) item.verdict = true;
         this.counters.authenticatedByLink += linked.length;
       } else {
-        for (const item of linked) this.#check(item, []);
+        for (const item of linked) this.#check(item, [], planned);
       }
       this.#pump();
       this.#schedulePlan();
