@@ -59,6 +59,8 @@ export const hqCodes = {
   HQ_MQTT_FAILED: 'the MQTT link failed',
   HQ_VERIFY_POOL_FAILED: 'a signature-verification worker failed',
   HQ_CLI_USAGE: 'unknown command or flag, or a missing or malformed flag value',
+  HQ_AUDIT_SIGNATURE_INVALID:
+    '`hq audit signatures` found a stored event whose own signature or stored hash does not verify',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;
