@@ -642,25 +642,26 @@ export class KioskAgent implements OperatorPort {
       this.#pendingAuth.delete(requestId);
       throw error;
     }
-    let envelope: Uint8Array | null = null;
+    let envelope: Uint8Array;
     try {
       envelope = await signing;
     } catch (error) {
-      // Journaled but never sent: settled like a request lost on the way (timeout → reversal).
+      // Journaled but never signed, so never sent: the bank cannot have seen it. The withdrawal
+      // ends here, journal only (a reversal would need the same UK key that just failed).
+      this.#pendingAuth.delete(requestId);
       this.#log.error(
         { code: 'AGENT_TX_SIGNER_UNAVAILABLE', txId, error: (error as Error).message },
-        'the UK key could not sign the authorisation request',
+        'the UK key could not sign the authorisation request; withdrawal abandoned',
       );
+      await this.#step(txId, { kind: 'withdrawal.abandoned', reasonCode: 'AGENT_TX_SIGNER_UNAVAILABLE' });
+      return { ok: true, withdrawal: this.#view(this.#withdrawals.get(txId)!) };
     }
     const timer = this.#o.clock.setTimer(timeoutMs, () => this.#pendingAuth.get(requestId)?.resolve(null));
-    // Offline (or unsigned): the request never left, so waiting out the timeout only keeps the
-    // customer standing; settle at once (the reversal is harmless for a request HQ never saw).
-    if (envelope === null) this.#pendingAuth.get(requestId)?.resolve(null);
-    else {
-      void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope).then((sent) => {
-        if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
-      });
-    }
+    // Offline: the request never left, so waiting out the timeout only keeps the customer standing;
+    // settle at once (the reversal is harmless for a request HQ never saw).
+    void this.#link.sendDirect(upTopic(this.#o.stationId, 'auth-req'), envelope).then((sent) => {
+      if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
+    });
     const response = await answer;
     timer.cancel();
     this.#pendingAuth.delete(requestId);

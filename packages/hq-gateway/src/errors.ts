@@ -59,6 +59,8 @@ export const hqCodes = {
   HQ_MQTT_FAILED: 'the MQTT link failed',
   HQ_VERIFY_POOL_FAILED: 'a signature-verification worker failed',
   HQ_CLI_USAGE: 'unknown command or flag, or a missing or malformed flag value',
+  HQ_COMMIT_THREAD_FAILED:
+    'the thread that commits ingest batches stopped: nothing can be stored, so the gateway stops',
   HQ_AUDIT_SIGNATURE_INVALID:
     '`hq audit signatures` found a stored event whose own signature or stored hash does not verify',
 } as const;

@@ -207,10 +207,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
-      await pipeline.close();
-      await link.close();
-      await verifier.close();
-      await store.close();
+      // Everything is closed even when the pipeline stopped on a fatal error (close() rethrows it):
+      // a commit or verify thread left running would keep the process alive.
+      try {
+        await pipeline.close();
+      } finally {
+        await link.close();
+        await verifier.close();
+        await store.close();
+      }
     },
   };
 }

@@ -449,7 +449,7 @@ t.test('AGENT_TX_SIGNER_UNAVAILABLE: nothing is journaled when the UK key cannot
 });
 
 t.test(
-  'a signing failure of the authorisation request: journaled, never sent, reversed at once',
+  'a signing failure of the authorisation request: journaled, never sent, abandoned at once',
   async (t) => {
     let failNext = false;
     const flaky: Signer = {
@@ -470,10 +470,15 @@ t.test(
     await deliverConfig(r, {});
     failNext = true;
     const outcome = await r.agent.startWithdrawal({ amountFen: 10_000, txId: 'wd-unsigned1' });
-    t.match(outcome, { ok: true, withdrawal: { phase: 'reversed' } }, 'settled at once, no money held');
+    t.match(
+      outcome,
+      { ok: true, withdrawal: { phase: 'abandoned', reasonCode: 'AGENT_TX_SIGNER_UNAVAILABLE' } },
+      'ended at once, no money held',
+    );
     t.equal(r.link.direct.length, 0, 'no authorisation request left the kiosk');
     const kinds = r.db.rowsOfTx('wd-unsigned1').map((row) => row.kind);
-    t.ok(kinds.includes('withdrawal.auth_requested'), 'the request was journaled before it could leave');
+    t.same(kinds, ['withdrawal.card_read', 'withdrawal.auth_requested', 'withdrawal.abandoned']);
+    t.equal(r.agent.status().openTransactions, 0, 'nothing left open');
   },
 );
 

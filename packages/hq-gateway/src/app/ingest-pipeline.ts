@@ -832,6 +832,12 @@ export class IngestPipeline extends EventEmitter {
       await this.#deps.store.commitBatch(this.#batchRows(batch));
     } catch (error) {
       this.#commitFailures += 1;
+      if ((error as { code?: unknown }).code === 'HQ_COMMIT_THREAD_FAILED') {
+        // Nothing can be stored any more: stop, rather than drop every batch and ask every
+        // station to resend, forever (the kiosks keep their events until a new HQ run acks them).
+        this.#die(error);
+        return false;
+      }
       this.#dropBatch(batch, describe(error));
       return false;
     }

@@ -71,7 +71,9 @@ const ALLOWED_FROM: Record<
   'withdrawal.posted': ['authorised'],
   'withdrawal.voided': ['authorised'],
   'withdrawal.reversed': ['auth_requested'],
-  'withdrawal.abandoned': ['card_read'],
+  // From auth_requested only when the request never left the kiosk (it could not be signed):
+  // the bank never saw it, so there is nothing to reverse.
+  'withdrawal.abandoned': ['card_read', 'auth_requested'],
 };
 
 /** True when `event` is a legal next step from `state`. */

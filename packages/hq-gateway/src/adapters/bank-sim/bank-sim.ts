@@ -77,13 +77,15 @@ export class BankSimulator implements BankCore {
        ON CONFLICT (pan_sha256) DO UPDATE SET pin = excluded.pin, balance_fen = excluded.balance_fen,
          held_fen = 0, daily_limit_fen = excluded.daily_limit_fen`,
     );
-    this.#db.transaction(() => {
-      for (const a of accounts) {
-        assertFen(a.balanceFen, 'balanceFen');
-        assertFen(a.dailyLimitFen, 'dailyLimitFen');
-        upsert.run(panSha256(a.pan), a.pan, a.pin, a.balanceFen, a.dailyLimitFen);
-      }
-    })();
+    this.#db
+      .transaction(() => {
+        for (const a of accounts) {
+          assertFen(a.balanceFen, 'balanceFen');
+          assertFen(a.dailyLimitFen, 'dailyLimitFen');
+          upsert.run(panSha256(a.pan), a.pan, a.pin, a.balanceFen, a.dailyLimitFen);
+        }
+      })
+      .immediate();
   }
 
   /** Available balance (balance minus holds) of a card's account, for tests and reports. */
@@ -109,7 +111,7 @@ export class BankSimulator implements BankCore {
   }
 
   async authorise(request: AuthoriseRequest): Promise<AuthoriseOutcome> {
-    return this.#db.transaction(() => this.#authorise(request))();
+    return this.#db.transaction(() => this.#authorise(request)).immediate();
   }
 
   #authorise(request: AuthoriseRequest): AuthoriseOutcome {
@@ -206,50 +208,56 @@ export class BankSimulator implements BankCore {
   }
 
   async post(requestId: string, atMs: number): Promise<SettleOutcome> {
-    return this.#db.transaction((): SettleOutcome => {
-      const hold = this.#hold(requestId);
-      if (hold === undefined) return 'HQ_BANK_HOLD_UNKNOWN';
-      if (hold.state === 'posted') return 'already_done';
-      if (hold.state !== 'held') return 'conflict';
-      const totalFen = Number(hold.amount_fen) + Number(hold.fee_fen);
-      // R5: the customer pays amount + fee; the station's settlement account receives amount + fee.
-      this.#db
-        .prepare(
-          'UPDATE bank_accounts SET balance_fen = balance_fen - ?, held_fen = held_fen - ? WHERE pan_sha256 = ?',
-        )
-        .run(totalFen, totalFen, hold.pan_sha256);
-      this.#db
-        .prepare(
-          `INSERT INTO bank_station_accounts (station_id, balance_fen) VALUES (?, ?)
+    return this.#db
+      .transaction((): SettleOutcome => {
+        const hold = this.#hold(requestId);
+        if (hold === undefined) return 'HQ_BANK_HOLD_UNKNOWN';
+        if (hold.state === 'posted') return 'already_done';
+        if (hold.state !== 'held') return 'conflict';
+        const totalFen = Number(hold.amount_fen) + Number(hold.fee_fen);
+        // R5: the customer pays amount + fee; the station's settlement account receives amount + fee.
+        this.#db
+          .prepare(
+            'UPDATE bank_accounts SET balance_fen = balance_fen - ?, held_fen = held_fen - ? WHERE pan_sha256 = ?',
+          )
+          .run(totalFen, totalFen, hold.pan_sha256);
+        this.#db
+          .prepare(
+            `INSERT INTO bank_station_accounts (station_id, balance_fen) VALUES (?, ?)
            ON CONFLICT (station_id) DO UPDATE SET balance_fen = balance_fen + excluded.balance_fen`,
-        )
-        .run(hold.station_id, totalFen);
-      this.#db
-        .prepare("UPDATE bank_holds SET state = 'posted', settled_at_ms = ? WHERE request_id = ?")
-        .run(atMs, requestId);
-      return 'done';
-    })();
+          )
+          .run(hold.station_id, totalFen);
+        this.#db
+          .prepare("UPDATE bank_holds SET state = 'posted', settled_at_ms = ? WHERE request_id = ?")
+          .run(atMs, requestId);
+        return 'done';
+      })
+      .immediate();
   }
 
   async release(requestId: string, atMs: number): Promise<SettleOutcome> {
-    return this.#db.transaction((): SettleOutcome => {
-      const hold = this.#hold(requestId);
-      if (hold === undefined) {
-        // A reversal for a request the bank never approved (declined or never arrived) is a no-op.
-        const declined = this.#db.prepare('SELECT 1 FROM bank_declines WHERE request_id = ?').get(requestId);
-        return declined === undefined ? 'HQ_BANK_HOLD_UNKNOWN' : 'already_done';
-      }
-      if (hold.state === 'released') return 'already_done';
-      if (hold.state !== 'held') return 'conflict';
-      const totalFen = Number(hold.amount_fen) + Number(hold.fee_fen);
-      this.#db
-        .prepare('UPDATE bank_accounts SET held_fen = held_fen - ? WHERE pan_sha256 = ?')
-        .run(totalFen, hold.pan_sha256);
-      this.#db
-        .prepare("UPDATE bank_holds SET state = 'released', settled_at_ms = ? WHERE request_id = ?")
-        .run(atMs, requestId);
-      return 'done';
-    })();
+    return this.#db
+      .transaction((): SettleOutcome => {
+        const hold = this.#hold(requestId);
+        if (hold === undefined) {
+          // A reversal for a request the bank never approved (declined or never arrived) is a no-op.
+          const declined = this.#db
+            .prepare('SELECT 1 FROM bank_declines WHERE request_id = ?')
+            .get(requestId);
+          return declined === undefined ? 'HQ_BANK_HOLD_UNKNOWN' : 'already_done';
+        }
+        if (hold.state === 'released') return 'already_done';
+        if (hold.state !== 'held') return 'conflict';
+        const totalFen = Number(hold.amount_fen) + Number(hold.fee_fen);
+        this.#db
+          .prepare('UPDATE bank_accounts SET held_fen = held_fen - ? WHERE pan_sha256 = ?')
+          .run(totalFen, hold.pan_sha256);
+        this.#db
+          .prepare("UPDATE bank_holds SET state = 'released', settled_at_ms = ? WHERE request_id = ?")
+          .run(atMs, requestId);
+        return 'done';
+      })
+      .immediate();
   }
 
   #hold(requestId: string): Row | undefined {

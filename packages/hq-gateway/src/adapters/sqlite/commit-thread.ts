@@ -20,7 +20,8 @@ interface Pending {
 }
 
 export class CommitThread {
-  readonly #worker: Worker;
+  /** The thread itself (tests end it abruptly to see HQ stop on HQ_COMMIT_THREAD_FAILED). */
+  readonly worker: Worker;
   readonly #pending = new Map<number, Pending>();
   readonly #ready: Promise<void>;
   #nextId = 1;
@@ -29,7 +30,7 @@ export class CommitThread {
   #closed = false;
 
   constructor(path: string) {
-    this.#worker = startModuleWorker(siblingModule(import.meta.url, 'commit-worker'), { path });
+    this.worker = startModuleWorker(siblingModule(import.meta.url, 'commit-worker'), { path });
     let markReady: () => void = () => undefined;
     let markFailed: (error: Error) => void = () => undefined;
     this.#ready = new Promise<void>((resolve, reject) => {
@@ -37,7 +38,7 @@ export class CommitThread {
       markFailed = reject;
     });
     this.#ready.catch(() => undefined);
-    this.#worker.on('message', (message: FromCommitWorker) => {
+    this.worker.on('message', (message: FromCommitWorker) => {
       if ('ready' in message) {
         markReady();
         return;
@@ -57,13 +58,13 @@ export class CommitThread {
     });
     const fail = (error: Error): void => {
       if (this.#failure !== undefined) return;
-      this.#failure = new HqError('HQ_STORE_FAILED', 'the commit thread stopped', { cause: error });
+      this.#failure = new HqError('HQ_COMMIT_THREAD_FAILED', 'the commit thread stopped', { cause: error });
       markFailed(this.#failure);
       for (const pending of this.#pending.values()) pending.reject(this.#failure);
       this.#pending.clear();
     };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => {
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
       if (!this.#closed) fail(new Error(`commit thread exited with code ${code}`));
     });
   }
@@ -72,15 +73,23 @@ export class CommitThread {
     return this.#ready;
   }
 
+  /**
+   * Commit one batch. Rejects with HQ_STORE_FAILED when SQLite refuses the batch (the caller drops
+   * it and asks for a resend), and with HQ_COMMIT_THREAD_FAILED when the thread is gone or closed
+   * (nothing can be stored any more: the caller must stop).
+   */
   commit(batch: EncodedBatch): Promise<void> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    if (this.#closed) {
+      return Promise.reject(new HqError('HQ_COMMIT_THREAD_FAILED', 'the commit thread is closed'));
+    }
     const id = this.#nextId;
     this.#nextId += 1;
     const done = new Promise<void>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, events: batch.eventRows.length });
       const message: ToCommitWorker = { id, batch };
       const transfer = [batch.envelopes.buffer, batch.envelopeOffsets.buffer] as ArrayBuffer[];
-      this.#worker.postMessage(message, transfer);
+      this.worker.postMessage(message, transfer);
     });
     this.#inFlight.add(done);
     const forget = (): void => {
@@ -95,6 +104,6 @@ export class CommitThread {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled(this.#inFlight);
-    await this.#worker.terminate();
+    await this.worker.terminate();
   }
 }

@@ -47,7 +47,8 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
-  readonly #commitThread: CommitThread | undefined;
+  /** The ingest commit thread when `commitOnThread` (undefined: commits run inline). */
+  readonly commitThread: CommitThread | undefined;
 
   constructor(options: SqliteStoreOptions) {
     try {
@@ -67,13 +68,13 @@ export class SqliteStore implements Store {
     this.#statements = prepare(this.db);
     if (options.commitOnThread === true) {
       if (options.path === ':memory:') throw new Error('commitOnThread needs a database file');
-      this.#commitThread = new CommitThread(options.path);
+      this.commitThread = new CommitThread(options.path);
     }
   }
 
   /** Resolves when the commit thread (if any) has opened the database. */
   async ready(): Promise<void> {
-    await this.#commitThread?.ready();
+    await this.commitThread?.ready();
   }
 
   async enrolStation(station: StationRecord): Promise<'enrolled' | 'unchanged'> {
@@ -183,8 +184,8 @@ export class SqliteStore implements Store {
 
   async commitBatch(batch: IngestBatch): Promise<void> {
     const encoded = encodeIngestBatch(batch);
-    if (this.#commitThread !== undefined) {
-      await this.#commitThread.commit(encoded);
+    if (this.commitThread !== undefined) {
+      await this.commitThread.commit(encoded);
       return;
     }
     this.commitEncoded(encoded);
@@ -216,7 +217,7 @@ export class SqliteStore implements Store {
       for (const st of encoded.statuses) s.updateStatus.run(st);
     });
     try {
-      run();
+      run.immediate();
     } catch (error) {
       throw new HqError('HQ_STORE_FAILED', 'an ingest batch could not be committed', {
         cause: error,
@@ -385,7 +386,7 @@ export class SqliteStore implements Store {
       );
       for (const d of record.differences) addDifference.run(info.lastInsertRowid, d.code, d.detail);
     });
-    insert();
+    insert.immediate();
   }
 
   async reconciliations(businessDate: string): Promise<ReconciliationRecord[]> {
@@ -486,7 +487,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.#commitThread?.close();
+    await this.commitThread?.close();
     if (this.db.open) this.db.close();
   }
 }
