@@ -93,3 +93,9 @@ export const eventIdFilterCapacityInitial = 65_536;
  * Bounds the work redone one by one when a run's newest signature fails.
  */
 export const verifyRunLengthMax = 256;
+
+/**
+ * Handled seqs of one station waiting beyond a gap for the ledger mirror (app/ingest-pipeline.ts
+ * #toMirror); past it the mirror re-checks out of order rather than hold more.
+ */
+export const mirrorPendingMax = 20_000;

@@ -37,7 +37,8 @@ export async function startE2e(
   const dataDir = mkdtempSync(join(tmpdir(), 'bianmin-e2e-'));
   t.teardown(async () => {
     await cleanup.cleanup();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.E2E_KEEP === undefined) rmSync(dataDir, { recursive: true, force: true });
+    else t.comment(`data kept in ${dataDir}`);
   });
   const broker = await startMosquitto({ stationIds: options.stationIds });
   cleanup.defer('mosquitto', () => broker.close());
@@ -135,6 +136,10 @@ export async function checkExactlyOnce(
   // bytes it holds as a duplicate, not a refusal, so nothing at all may be quarantined here.
   if (options.quarantineChecked !== false) t.same(counts.quarantinedByReason, {}, 'HQ quarantined nothing');
   t.equal(counts.openGaps, 0, 'HQ has no open sequence gap');
-  t.equal(counts.discrepancies, 0, 'HQ found no ledger discrepancy');
+  const firstDiscrepancies =
+    counts.discrepancies === 0
+      ? ''
+      : `: ${JSON.stringify((await gateway.store.discrepancies(5)).map((d) => [d.stationId, d.code, d.detail, d.expected, d.actual, d.eventId]))}`;
+  t.equal(counts.discrepancies, 0, `HQ found no ledger discrepancy${firstDiscrepancies}`);
   return reports;
 }

@@ -62,6 +62,7 @@ import {
   batchDelayMsMax,
   batchRowsMax,
   ingestQueueMax,
+  mirrorPendingMax,
   stationSilenceMsMaxDefault,
   stationSilenceSweepMs,
   verifyRunLengthMax,
@@ -145,6 +146,10 @@ interface StationState {
   refusals: Refusal[];
   /** The newest stored event: its seq and envelope SHA-256 (hex), for the chain-link check. */
   chainTip: { seq: number; sha256Hex: string } | null;
+  /** The next seq the ledger mirror takes: it re-checks a station's events in seq order. */
+  mirrorNextSeq: number;
+  /** Handled seqs beyond a gap, waiting for the mirror: the event, or null for a refused seq. */
+  readonly mirrorPending: Map<number, StationEvent | null>;
 }
 
 interface Item {
@@ -297,12 +302,19 @@ export class IngestPipeline extends EventEmitter {
       const seq = seqStates.get(record.stationId);
       this.#addStation(record, seq?.ackedSeq ?? 0, seq?.storedAbove ?? [], statuses.get(record.stationId));
       const station = this.#stations.get(record.stationId)!;
+      // The mirror re-checks in seq order: the contiguous prefix now, what lies beyond a gap once
+      // the gap is filled (refused seqs beyond it are placeholders).
+      const above = new Set(seq?.storedAbove ?? []);
       for (const event of await store.eventsOfStation(record.stationId)) {
-        this.#deps.ledger.apply(event);
+        if (event.seq < station.mirrorNextSeq) this.#deps.ledger.apply(event);
+        else station.mirrorPending.set(event.seq, mirrorCopy(event));
+        above.delete(event.seq);
         this.#storedEventIds.add(event.eventId);
         if (station.chainTip === null || event.seq > station.chainTip.seq)
           station.chainTip = { seq: event.seq, sha256Hex: event.envelopeSha256 };
       }
+      for (const refused of above)
+        if (refused >= station.mirrorNextSeq) station.mirrorPending.set(refused, null);
     }
     // The R5 tally of the current business day(s), before the settlements re-driven below: a
     // release they make must find its approval.
@@ -372,6 +384,8 @@ export class IngestPipeline extends EventEmitter {
       status: status ?? initialStatus(record.stationId),
       refusals: [],
       chainTip: null,
+      mirrorNextSeq: ackedSeq + 1,
+      mirrorPending: new Map(),
     });
   }
 
@@ -642,11 +656,7 @@ export class IngestPipeline extends EventEmitter {
     station.status = applyStatus(station.status, { kind: 'seen', atMs: item.receivedAtMs }).status;
     this.#batch.statuses.set(stationId, station.status);
     const nowMs = this.#deps.clock.nowMs();
-    for (const d of this.#deps.ledger.apply(event)) {
-      this.counters.discrepancies += 1;
-      this.#batch.discrepancies.push({ stationId, eventId, foundAtMs: nowMs, ...d });
-      this.#log.warn({ code: d.code, stationId, eventId, seq }, 'ledger discrepancy');
-    }
+    this.#toMirror(station, seq, event, nowMs);
     this.#checkChainLink(station, event, opened.header.prevEnvelopeSha256, nowMs);
     this.#batch.events.push(event);
     this.#inflightEventIds.set(eventId, event.envelopeSha256);
@@ -657,6 +667,58 @@ export class IngestPipeline extends EventEmitter {
       event.kind === 'WITHDRAWAL_REVERSED'
     ) {
       this.#batch.settlements.push(event);
+    }
+  }
+
+  /**
+   * Hand a handled seq to the ledger mirror, which re-checks a station's events in seq order (the
+   * kiosk computed each `quota_fen_after` in that order): an event beyond a gap waits until the
+   * gap is filled (a resend after an HQ restart can deliver seqs 48.. before 35..47). `event` null:
+   * a refused seq, skipped. A seq the mirror already took (a resend after a dropped batch) is not
+   * taken twice. Past `mirrorPendingMax` waiting seqs the mirror takes events as they come (and
+   * may then report discrepancies that are only an ordering artefact): memory stays bounded.
+   */
+  #toMirror(station: StationState, seq: number, event: StationEvent | null, nowMs: number): void {
+    if (seq < station.mirrorNextSeq || station.mirrorPending.has(seq)) return;
+    if (seq === station.mirrorNextSeq && station.mirrorPending.size === 0) {
+      // In order, nothing waiting: the usual case, no copy.
+      station.mirrorNextSeq += 1;
+      if (event !== null) this.#mirrorApply(event, nowMs);
+      return;
+    }
+    if (event !== null && station.mirrorPending.size >= mirrorPendingMax) {
+      // Too much waiting: take this one now, out of order, and leave a placeholder for its seq.
+      this.#log.error(
+        { code: 'HQ_SEQ_GAP', stationId: station.record.stationId, waiting: station.mirrorPending.size },
+        'ledger mirror: too many events beyond a gap; re-checking this one out of order',
+      );
+      this.#mirrorApply(event, nowMs);
+      station.mirrorPending.set(seq, null);
+    } else {
+      station.mirrorPending.set(seq, event === null ? null : mirrorCopy(event));
+    }
+    for (;;) {
+      const next = station.mirrorPending.get(station.mirrorNextSeq);
+      if (next === undefined) break;
+      station.mirrorPending.delete(station.mirrorNextSeq);
+      station.mirrorNextSeq += 1;
+      if (next !== null) this.#mirrorApply(next, nowMs);
+    }
+  }
+
+  #mirrorApply(event: StationEvent, nowMs: number): void {
+    for (const d of this.#deps.ledger.apply(event)) {
+      this.counters.discrepancies += 1;
+      this.#batch.discrepancies.push({
+        stationId: event.stationId,
+        eventId: event.eventId,
+        foundAtMs: nowMs,
+        ...d,
+      });
+      this.#log.warn(
+        { code: d.code, stationId: event.stationId, eventId: event.eventId, seq: event.seq },
+        'ledger discrepancy',
+      );
     }
   }
 
@@ -769,6 +831,7 @@ export class IngestPipeline extends EventEmitter {
       return null;
     }
     this.#acceptSeq(station, header.seq);
+    this.#toMirror(station, header.seq, null, this.#deps.clock.nowMs());
     station.refusals.push({
       seq: header.seq,
       eventId: header.eventId,
@@ -1209,6 +1272,13 @@ export class IngestPipeline extends EventEmitter {
     this.emit('fatal', this.#fatal);
   }
 }
+
+/** An event as the mirror keeps it while it waits: without its envelope (a view into a 64 KiB read buffer). */
+function mirrorCopy(event: StationEvent): StationEvent {
+  return event.envelope.byteLength === 0 ? event : { ...event, envelope: noBytes };
+}
+
+const noBytes = new Uint8Array(0);
 
 /** SPKI DER of a PEM public key. */
 export function pemToSpkiDer(pem: string): Uint8Array {
