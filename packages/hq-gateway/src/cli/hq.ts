@@ -48,6 +48,16 @@ function usageError(problems: HqProblem[]): HqError {
   return new HqError('HQ_CLI_USAGE', 'bad command line', { problems });
 }
 
+/** Open the configured store for one read-only command, and close it whatever happens. */
+async function withStore<T>(args: ParsedArgs, work: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore({ path: loadConfig(args).dbPath });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
 function loadConfig(args: ParsedArgs): HqConfig {
   const path = (args.values.config as string | undefined) ?? process.env.HQ_CONFIG;
   if (path === undefined) {
@@ -272,15 +282,11 @@ const commands: CommandSpec[] = [
     flags: { ...configFlag },
     positionals: 0,
     async run(args, io) {
-      const config = loadConfig(args);
-      const store = new SqliteStore({ path: config.dbPath });
-      try {
+      return await withStore(args, async (store) => {
         const report = await statusReport(store);
         if (!args.json) io.out(report.text);
         return report.data;
-      } finally {
-        await store.close();
-      }
+      });
     },
   },
   {
@@ -297,15 +303,11 @@ const commands: CommandSpec[] = [
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
         throw usageError([{ code: 'HQ_CLI_USAGE', field: '--date', message: '--date must be YYYY-MM-DD' }]);
       }
-      const config = loadConfig(args);
-      const store = new SqliteStore({ path: config.dbPath });
-      try {
+      return await withStore(args, async (store) => {
         const report = await dailyReport(store, date);
         if (!args.json) io.out(report.text);
         return report.data;
-      } finally {
-        await store.close();
-      }
+      });
     },
   },
   {
@@ -315,9 +317,7 @@ const commands: CommandSpec[] = [
     flags: { ...configFlag, station: { type: 'string', help: 'one station only (default: all)' } },
     positionals: 0,
     async run(args, io) {
-      const config = loadConfig(args);
-      const store = new SqliteStore({ path: config.dbPath });
-      try {
+      return await withStore(args, async (store) => {
         const only = typeof args.values.station === 'string' ? args.values.station : undefined;
         const stations = (await store.listStations()).filter(
           (s) => only === undefined || s.stationId === only,
@@ -363,9 +363,7 @@ const commands: CommandSpec[] = [
         if (problems.length > 0)
           throw new HqError('HQ_AUDIT_SIGNATURE_INVALID', 'the audit found problems', { problems });
         return { stations: audits };
-      } finally {
-        await store.close();
-      }
+      });
     },
   },
   {
