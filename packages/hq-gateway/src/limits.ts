@@ -99,3 +99,6 @@ export const verifyRunLengthMax = 256;
  * #toMirror); past it the mirror re-checks out of order rather than hold more.
  */
 export const mirrorPendingMax = 20_000;
+
+/** How long the commit thread waits for SQLite's write lock before a batch fails (ms). */
+export const commitBusyTimeoutMs = 30_000;

@@ -42,40 +42,42 @@ t.test('main-connection writes wait for the commit thread instead of failing bus
   const store = new SqliteStore({ path: join(dir, 'hq.sqlite'), commitOnThread: true });
   await store.ready();
   const bank = new BankSimulator(store.db, new Uint8Array(16));
-  let committing = true;
-  const committer = (async () => {
-    for (let index = 0; index < 15; index += 1) await store.commitBatch(quarantineBatch(200));
-    committing = false;
-  })();
   const failures: string[] = [];
   let asked = 0;
-  while (committing) {
-    try {
-      await bank.authorise({
-        requestId: `rq-${asked}`,
-        transactionId: `tx-${asked}`,
-        stationId: 'S1',
-        pan: '6222020000000000001',
-        pinBlock: new Uint8Array(16),
-        amountFen: 100,
-        feeFen: 100,
-        businessDate: '2026-11-28',
-        atMs: asked,
-      });
-      await store.saveReconciliation({
-        stationId: 'S1',
-        businessDate: '2026-11-28',
-        closeEventId: `close-${asked}`,
-        reconciledAtMs: asked,
-        differences: [{ code: 'HQ_RECON_DIFFERENCE', detail: 'x' }],
-      });
-    } catch (error) {
-      failures.push(String((error as { code?: string }).code ?? error));
+  // Each round: a batch commit in flight on the thread while the main connection writes five
+  // bank answers and reconciliations (read-then-write transactions), then the commit is awaited.
+  for (let round = 0; round < 15; round += 1) {
+    const commit = store.commitBatch(quarantineBatch(200)).catch((error: unknown) => {
+      failures.push(`commit: ${String((error as { code?: string }).code ?? error)}`);
+    });
+    for (let write = 0; write < 5; write += 1) {
+      try {
+        await bank.authorise({
+          requestId: `rq-${asked}`,
+          transactionId: `tx-${asked}`,
+          stationId: 'S1',
+          pan: '6222020000000000001',
+          pinBlock: new Uint8Array(16),
+          amountFen: 100,
+          feeFen: 100,
+          businessDate: '2026-11-28',
+          atMs: asked,
+        });
+        await store.saveReconciliation({
+          stationId: 'S1',
+          businessDate: '2026-11-28',
+          closeEventId: `close-${asked}`,
+          reconciledAtMs: asked,
+          differences: [{ code: 'HQ_RECON_DIFFERENCE', detail: 'x' }],
+        });
+      } catch (error) {
+        failures.push(String((error as { code?: string }).code ?? error));
+      }
+      asked += 1;
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    asked += 1;
-    await new Promise((resolve) => setImmediate(resolve));
+    await commit;
   }
-  await committer;
   await store.close();
   t.same(failures, [], `${asked} bank answers and reconciliations written beside 15 thread commits`);
 });
