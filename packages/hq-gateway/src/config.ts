@@ -30,6 +30,11 @@ export interface HqConfig {
   readonly calendarDir: string;
   /** Signature-verification worker threads; 0 = verify inline. */
   readonly verifyWorkers?: number;
+  /**
+   * Check every event's own signature at ingest instead of one per run of hash-linked events
+   * (docs/protocol.md "Chained events"). Default false.
+   */
+  readonly verifyEverySignature?: boolean;
   /** JSON list of bank simulator accounts to seed: [{ pan, pin, balanceFen, dailyLimitFen }]. */
   readonly bankAccountsFile?: string;
   readonly logLevel?: string;
@@ -37,7 +42,7 @@ export interface HqConfig {
   readonly stationSilenceMsMax?: number;
 }
 
-const known: Record<keyof HqConfig, 'string' | 'number'> = {
+const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean'> = {
   dbPath: 'string',
   brokerUrl: 'string',
   mqttUsername: 'string',
@@ -49,6 +54,7 @@ const known: Record<keyof HqConfig, 'string' | 'number'> = {
   cardKeySecretFile: 'string',
   calendarDir: 'string',
   verifyWorkers: 'number',
+  verifyEverySignature: 'boolean',
   bankAccountsFile: 'string',
   logLevel: 'string',
   stationSilenceMsMax: 'number',

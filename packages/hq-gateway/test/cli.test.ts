@@ -229,11 +229,20 @@ t.test('usage problems are listed together, exit 2 (HQ_CLI_USAGE)', async (t) =>
 });
 
 t.test('config problems: invalid config, unreadable files, bad key, broker down', async (t) => {
-  const invalid = writeJson('bad-config.json', { dbPath: 1, brokerUrl: 'http://x', extra: true });
+  const invalid = writeJson('bad-config.json', {
+    dbPath: 1,
+    brokerUrl: 'http://x',
+    extra: true,
+    verifyEverySignature: 'yes',
+  });
   const result = await hq('status', '--config', invalid, '--json');
   t.equal(result.code, 1);
   t.ok(result.json.problems.every((p: { code: string }) => p.code === 'HQ_CONFIG_INVALID'));
-  t.ok(result.json.problems.length >= 5, 'every problem at once');
+  t.ok(result.json.problems.length >= 6, 'every problem at once');
+  t.ok(
+    result.json.problems.some((p: { field: string }) => p.field === 'verifyEverySignature'),
+    'verifyEverySignature must be a boolean',
+  );
   const missing = await hq('status', '--config', join(dir, 'nope.json'), '--json');
   t.equal(missing.json.problems[0].code, 'HQ_FILE_UNREADABLE');
   writeFileSync(join(dir, 'garbage-key.pem'), 'not a key');

@@ -191,6 +191,9 @@ const commands: CommandSpec[] = [
         ...(password === undefined ? {} : { mqttPassword: password }),
         ...(config.sharedGroup === undefined ? {} : { sharedGroup: config.sharedGroup }),
         ...(config.verifyWorkers === undefined ? {} : { verifyWorkers: config.verifyWorkers }),
+        ...(config.verifyEverySignature === undefined
+          ? {}
+          : { verifyEverySignature: config.verifyEverySignature }),
         ...(bankAccounts === undefined ? {} : { bankAccounts }),
         ...(cardKeySecret === undefined ? {} : { cardKeySecret }),
         ...(config.stationSilenceMsMax === undefined
