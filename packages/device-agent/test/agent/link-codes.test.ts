@@ -17,6 +17,11 @@ import { recordingLogger } from './helpers.js';
 const STATION = 'ST0303';
 const broker = await startMosquitto({ stationIds: [STATION] });
 t.teardown(() => broker.close());
+// The link's timers are unref'd (a timer alone never keeps a kiosk process up). While a test waits
+// for the link to notice a stopped broker, nothing else may be open: hold the event loop open for
+// the file, or the process can end before the awaited log line ("test unfinished").
+const holdOpen = setInterval(() => undefined, 60_000);
+t.teardown(() => clearInterval(holdOpen));
 
 class MemoryOutbox implements OutboxPort {
   rows: OutboxRow[] = [
