@@ -59,6 +59,8 @@ export const hqCodes = {
   HQ_MQTT_FAILED: 'the MQTT link failed',
   HQ_VERIFY_POOL_FAILED: 'a signature-verification worker failed',
   HQ_CLI_USAGE: 'unknown command or flag, or a missing or malformed flag value',
+  HQ_CARD_KEY_CHANGED:
+    "the card-key secret differs from the last run's: the day's per-card R5 tally cannot match its earlier approvals",
   HQ_COMMIT_THREAD_FAILED:
     'the thread that commits ingest batches stopped: nothing can be stored, so the gateway stops',
   HQ_AUDIT_SIGNATURE_INVALID:

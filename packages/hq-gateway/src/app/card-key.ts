@@ -56,6 +56,14 @@ export class CardKeySecret {
     return createHmac('sha256', this.#hmacKey).update(message, 'utf8').digest('hex');
   }
 
+  /**
+   * 16 hex digits that change when the secret changes (an HMAC of a fixed label: it tells nothing
+   * of the secret). HQ stores it to notice a changed secret at start-up (HQ_CARD_KEY_CHANGED).
+   */
+  fingerprint(): string {
+    return this.hmacHex('bianmin.v1/card-key/fingerprint').slice(0, 16);
+  }
+
   toJSON(): string {
     return secretText;
   }

@@ -320,6 +320,17 @@ export class IngestPipeline extends EventEmitter {
     // release they make must find its approval.
     const tallyDateMin = shanghaiDate(this.#deps.clock.nowMs() - withdrawalTallyRestoreMsBack);
     const restored = this.#tally.restore(await store.openWithdrawalApprovals(tallyDateMin));
+    // The restored approvals are keyed with the card-key secret of the run that made them: if the
+    // secret changed, today's per-card tally cannot match them (the per-station tally still does).
+    const fingerprint = this.#cardKeySecret.fingerprint();
+    const storedFingerprint = await store.getMeta(cardKeyFingerprintMeta);
+    if (storedFingerprint !== undefined && storedFingerprint !== fingerprint) {
+      this.#log.warn(
+        { code: 'HQ_CARD_KEY_CHANGED', withdrawalApprovalsRestored: restored },
+        "the card-key secret changed since the last run: today's per-card withdrawal tally starts again",
+      );
+    }
+    if (storedFingerprint !== fingerprint) await store.setMeta(cardKeyFingerprintMeta, fingerprint);
     for (const event of await store.pendingSettlements()) this.#settle(event);
     this.#log.info(
       { stations: this.#stations.size, withdrawalApprovalsRestored: restored },
@@ -1272,6 +1283,9 @@ export class IngestPipeline extends EventEmitter {
     this.emit('fatal', this.#fatal);
   }
 }
+
+/** Where HQ keeps the fingerprint of the card-key secret of its last run (hq_meta). */
+const cardKeyFingerprintMeta = 'card_key_fingerprint';
 
 /** An event as the mirror keeps it while it waits: without its envelope (a view into a 64 KiB read buffer). */
 function mirrorCopy(event: StationEvent): StationEvent {

@@ -121,6 +121,9 @@ export interface Store {
   reconciliations(businessDate: string): Promise<ReconciliationRecord[]>;
   quarantine(limit: number): Promise<QuarantineRecord[]>;
   discrepancies(limit: number): Promise<DiscrepancyRecord[]>;
+  /** A small named value HQ keeps across runs (e.g. the card-key fingerprint); undefined if unset. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
   openGaps(limit: number): Promise<GapRecord[]>;
   dailyTotals(businessDate: string): Promise<DailyTotals[]>;
   counts(): Promise<StoreCounts>;

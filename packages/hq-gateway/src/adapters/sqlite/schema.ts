@@ -1,6 +1,10 @@
 // The HQ SQLite schema. Money columns are INTEGER fen (R1); rows are never updated in place
 // except station status, ack points and gap closure; history is append-only (R17).
 export const schemaSql = `
+CREATE TABLE IF NOT EXISTS hq_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS stations (
   station_id TEXT PRIMARY KEY,
   org_code TEXT NOT NULL,

@@ -422,6 +422,19 @@ export class SqliteStore implements Store {
     }));
   }
 
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = this.db.prepare('SELECT value FROM hq_meta WHERE key = ?').get(key) as Row | undefined;
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO hq_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
   async discrepancies(limit: number): Promise<DiscrepancyRecord[]> {
     const rows = this.db.prepare('SELECT * FROM discrepancies ORDER BY id LIMIT ?').all(limit) as Row[];
     return rows.map((row) => ({
