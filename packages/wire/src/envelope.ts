@@ -222,10 +222,14 @@ export function decodeSignedHeader(signed: Uint8Array): { header: EnvelopeHeader
  * Decodes everything: envelope, header and typed payload. The result is UNTRUSTED until
  * verifyEnvelope(result, key-for(result.header)) returns true. Accepts the wire bytes or parts.
  */
-export function openEnvelope(input: Uint8Array | EnvelopeParts): OpenedEnvelope {
+export function openEnvelope(
+  input: Uint8Array | EnvelopeParts,
+  /** `decodeSignedHeader(parts.signed)` of these very parts, when the caller already has it. */
+  decodedHeader?: { readonly header: EnvelopeHeader; readonly body: Uint8Array },
+): OpenedEnvelope {
   const parts = input instanceof Uint8Array ? decodeEnvelope(input) : input;
   if (!(input instanceof Uint8Array)) checkParts(parts);
-  const { header, body } = decodeSignedHeader(parts.signed);
+  const { header, body } = decodedHeader ?? decodeSignedHeader(parts.signed);
   const message = decodePayload(header.type, body);
   return {
     header,

@@ -575,7 +575,7 @@ export class IngestPipeline extends EventEmitter {
       if (item.failure !== null || item.verdict !== true || item.parts === null || item.parsed === null)
         continue;
       try {
-        item.opened = openChecked(item.parts, item.parsed);
+        item.opened = openChecked(item.parts, item.parsed, item.link?.decoded);
         if (item.parsed.channel === 'event') {
           const { eventId, stationId, seq } = item.opened.header;
           const heldSha256 = this.#inflightEventIds.get(eventId);

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { type BankAccountSeed, BankSimulator } from '../adapters/bank-sim/bank-sim.js';
 import { generateHqKeyPem, readHqKey } from '../adapters/crypto/hq-key.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { shanghaiDate } from '../adapters/wire/codec.js';
 import { auditStation } from '../app/audit.js';
 import { HqOperations } from '../app/operations.js';
 import { type HqConfig, readCardKeySecret, readHqConfig, readSecret } from '../config.js';
@@ -299,10 +300,7 @@ const commands: CommandSpec[] = [
     flags: { ...configFlag, date: { type: 'string', help: 'business date (default: today, Asia/Shanghai)' } },
     positionals: 0,
     async run(args, io) {
-      const date =
-        typeof args.values.date === 'string'
-          ? args.values.date
-          : new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+      const date = typeof args.values.date === 'string' ? args.values.date : shanghaiDate(Date.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
         throw usageError([{ code: 'HQ_CLI_USAGE', field: '--date', message: '--date must be YYYY-MM-DD' }]);
       }

@@ -8,6 +8,7 @@ import {
   checkEnvelopeTopic,
   decodeEnvelope,
   decodeSignedHeader,
+  type EnvelopeHeader,
   type EnvelopeParts,
   isWireError,
   type KnownPayloadType,
@@ -69,6 +70,8 @@ export interface EnvelopeLink {
   readonly sha256: Buffer;
   /** The header's prev_envelope_sha256 (unchecked until a signature covering it is); null if none. */
   readonly prev: Uint8Array | null;
+  /** The decoded, still unverified header, reused by openChecked once the signature holds. */
+  readonly decoded: { readonly header: EnvelopeHeader; readonly body: Uint8Array } | null;
 }
 
 /**
@@ -78,23 +81,27 @@ export interface EnvelopeLink {
  */
 export function envelopeLink(parts: EnvelopeParts, bytes: Uint8Array): EnvelopeLink {
   const sha256 = hash('sha256', bytes, 'buffer') as unknown as Buffer;
-  let prev: Uint8Array | null = null;
+  let decoded: EnvelopeLink['decoded'] = null;
   try {
-    const linked = decodeSignedHeader(parts.signed).header.prevEnvelopeSha256;
-    prev = linked.length === 0 ? null : linked;
+    decoded = decodeSignedHeader(parts.signed);
   } catch {
-    prev = null;
+    decoded = null;
   }
-  return { sha256, prev };
+  const linked = decoded?.header.prevEnvelopeSha256;
+  return { sha256, prev: linked === undefined || linked.length === 0 ? null : linked, decoded };
 }
 
 /**
  * After the signature verified: decode and check header and payload, and check the envelope
  * belongs on the topic it came by (same station id, a payload type of that channel).
  */
-export function openChecked(parts: EnvelopeParts, topic: ParsedTopic): OpenedEnvelope {
+export function openChecked(
+  parts: EnvelopeParts,
+  topic: ParsedTopic,
+  decoded?: EnvelopeLink['decoded'],
+): OpenedEnvelope {
   try {
-    const opened = openEnvelope(parts);
+    const opened = openEnvelope(parts, decoded ?? undefined);
     checkEnvelopeTopic(opened, topic);
     return opened;
   } catch (error) {
@@ -222,6 +229,30 @@ function withdrawal(
   };
 }
 
+/** A bill payment or top-up: consumes the station's quota (R2) and names the quota left. */
+function quotaConsuming(
+  businessType: 'BILL_PAYMENT' | 'MOBILE_TOPUP',
+  m: {
+    transactionId?: string | null;
+    amountFen?: number | null;
+    feeFen?: number | null;
+    quotaFenAfter?: number | null;
+    businessDate?: string | null;
+  },
+  createdAtMs: number,
+  detail: Record<string, unknown>,
+): BodyFields {
+  return {
+    businessType,
+    transactionId: m.transactionId ?? '',
+    amountFen: Number(m.amountFen ?? 0),
+    feeFen: Number(m.feeFen ?? 0),
+    quotaFenAfter: Number(m.quotaFenAfter ?? 0),
+    businessDate: businessDateOr(m.businessDate, createdAtMs),
+    detail,
+  };
+}
+
 const businessDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The event's own business date, or the Shanghai date of its creation when it names none. */
@@ -284,36 +315,20 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     }
     case 'BILL_PAYMENT': {
       const m = message as bianmin.v1.BillPayment;
-      return {
-        businessType: 'BILL_PAYMENT',
-        transactionId: m.transactionId ?? '',
-        amountFen: Number(m.amountFen ?? 0),
-        feeFen: Number(m.feeFen ?? 0),
-        quotaFenAfter: Number(m.quotaFenAfter ?? 0),
-        businessDate: businessDateOr(m.businessDate, createdAtMs),
-        detail: {
-          billerKind: m.billerKind,
-          billerCode: m.billerCode,
-          accountNumber: m.accountNumber,
-          receiptNumber: m.receiptNumber,
-        },
-      };
+      return quotaConsuming('BILL_PAYMENT', m, createdAtMs, {
+        billerKind: m.billerKind,
+        billerCode: m.billerCode,
+        accountNumber: m.accountNumber,
+        receiptNumber: m.receiptNumber,
+      });
     }
     case 'MOBILE_TOPUP': {
       const m = message as bianmin.v1.MobileTopup;
-      return {
-        businessType: 'MOBILE_TOPUP',
-        transactionId: m.transactionId ?? '',
-        amountFen: Number(m.amountFen ?? 0),
-        feeFen: Number(m.feeFen ?? 0),
-        quotaFenAfter: Number(m.quotaFenAfter ?? 0),
-        businessDate: businessDateOr(m.businessDate, createdAtMs),
-        detail: {
-          carrier: m.carrier,
-          phoneMasked: maskPhone(m.phoneNumber ?? ''),
-          receiptNumber: m.receiptNumber,
-        },
-      };
+      return quotaConsuming('MOBILE_TOPUP', m, createdAtMs, {
+        carrier: m.carrier,
+        phoneMasked: maskPhone(m.phoneNumber ?? ''),
+        receiptNumber: m.receiptNumber,
+      });
     }
     case 'QUOTA_PURCHASE_APPLIED': {
       const m = message as bianmin.v1.QuotaPurchaseApplied;
