@@ -4,6 +4,8 @@
 // stand-in, or a raw 16-byte buffer. Digit runs glued to letters (hex digests, base64) and
 // epoch-millisecond timestamps (they start with 1) are not card numbers.
 
+import { luhnValid } from '@bianmin/wire';
+
 /** The suite's log directory; .taprc `test-env` sets BIANMIN_LOG_DIR to this same path. */
 export const suiteLogDir = '/tmp/bianmin-test-logs';
 
@@ -13,19 +15,6 @@ export interface Finding {
   readonly where: string;
   /** The finding, masked: first 6 and last 4 digits only, so the report is no leak itself. */
   readonly masked: string;
-}
-
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let index = 0; index < digits.length; index += 1) {
-    let digit = Number(digits[digits.length - 1 - index]);
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
 }
 
 const standAlone = /(?<![0-9A-Za-z])[2-6][0-9]{12,18}(?![0-9A-Za-z])/g;

@@ -98,7 +98,7 @@ export {
   upChannels,
   upTopic,
 } from './topics.js';
-export { maskPan } from './validate.js';
+export { luhnCheckDigit, luhnValid, maskPan } from './validate.js';
 
 // Short aliases for the generated message classes most callers name.
 import type { bianmin as ns } from './generated.js';

@@ -147,6 +147,32 @@ export function checkMaskedPan(value: string, field: string): void {
     badField(field, 'must be 12..19 characters');
 }
 
+/** The sum of the Luhn (mod 10) check over `digits` (ASCII digits), the last digit undoubled. */
+function luhnSum(digits: string, doubleLast: boolean): number {
+  let sum = 0;
+  for (let index = 0; index < digits.length; index += 1) {
+    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
+    if (index % 2 === (doubleLast ? 0 : 1)) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum;
+}
+
+/** True when `digits` (digits only) pass the Luhn check (mod 10); false for anything else. */
+export function luhnValid(digits: string): boolean {
+  if (!/^[0-9]+$/.test(digits)) return false;
+  return luhnSum(digits, false) % 10 === 0;
+}
+
+/** The Luhn check digit to append to `body` (digits only), e.g. for test card numbers. */
+export function luhnCheckDigit(body: string): string {
+  if (!/^[0-9]+$/.test(body)) throw new RangeError('luhnCheckDigit needs digits');
+  return String((10 - (luhnSum(body, true) % 10)) % 10);
+}
+
 /**
  * Masks a PAN to first 6 + last 4 (R24), e.g. a 16-digit PAN starting 622848 and ending 5678 -> "622848******5678". The one
  * implementation: device-agent's `Pan` and its logger use this one. Total and safe on any input: a

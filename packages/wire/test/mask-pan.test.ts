@@ -3,7 +3,7 @@
 // Method: a table of PANs, short, long and formatted inputs, and track-like text, with the masks.
 
 import t from 'tap';
-import { maskPan } from '../src/index.js';
+import { luhnCheckDigit, luhnValid, maskPan } from '../src/index.js';
 import { checkMaskedPan } from '../src/validate.js';
 
 t.test('maskPan: first 6 and last 4 of a PAN; anything else masked whole', async (t) => {
@@ -25,4 +25,16 @@ t.test('maskPan: first 6 and last 4 of a PAN; anything else masked whole', async
     t.doesNotThrow(() => checkMaskedPan(masked, 'card.maskedPan'), `${masked} is a valid masked PAN`);
     t.notMatch(masked, input);
   }
+});
+
+t.test('Luhn: check digit and check agree; non-digits refused', async (t) => {
+  t.ok(luhnValid('4111111111111111'));
+  t.notOk(luhnValid('4111111111111112'));
+  t.notOk(luhnValid('41111x11'));
+  t.notOk(luhnValid(''));
+  t.equal(luhnCheckDigit('411111111111111'), '1');
+  for (const body of ['62220212345678', '621700123456789', '622202123456789012', '4']) {
+    t.ok(luhnValid(body + luhnCheckDigit(body)), `${body} + its check digit passes`);
+  }
+  t.throws(() => luhnCheckDigit('12a'), RangeError);
 });

@@ -4,6 +4,7 @@
 // running. Deterministic from the seed: station ids, cards, PINs, keys of the simulators.
 import { generateHqKeyPem } from '@bianmin/hq-gateway/adapters/crypto/hq-key';
 import type { Gateway } from '@bianmin/hq-gateway/main';
+import { luhnCheckDigit } from '@bianmin/wire';
 import type { Cleanup } from './cleanup.js';
 import type { DemoClock } from './demo-clock.js';
 import { type HqSpec, startHq } from './hq.js';
@@ -62,16 +63,7 @@ export interface Network {
 export function luhnPan(bin: string, random: () => number): string {
   let body = bin;
   while (body.length < 15) body += String(intBetween(random, 0, 9));
-  let sum = 0;
-  for (let index = 0; index < body.length; index += 1) {
-    let digit = Number(body[body.length - 1 - index]);
-    if (index % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  return body + luhnCheckDigit(body);
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');

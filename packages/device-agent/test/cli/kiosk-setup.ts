@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { luhnCheckDigit } from '@bianmin/wire';
 import { type MosquittoBroker, startMosquitto } from '../../../../test/helpers/mosquitto.js';
 import type { CliDeps } from '../../src/cli/command.js';
 import type { CliIo } from '../../src/cli/io.js';
@@ -14,19 +15,6 @@ import { defaultDeps, runKiosk } from '../../src/cli/run.js';
 import { PtyPair } from '../../src/sim/pty-pair.js';
 import { type SoftHsmToken, softhsmModulePath, startSoftHsm } from '../helpers/softhsm.js';
 import { SimChild } from '../serial/helpers/sim-child.js';
-
-export function luhnCheckDigit(body: string): string {
-  let sum = 0;
-  for (let index = 0; index < body.length; index += 1) {
-    let digit = Number(body[body.length - 1 - index]);
-    if (index % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
 
 /** The simulator's card: a Luhn-valid number that must never show up unmasked in output or logs. */
 export const cardPan = `621700123456789${luhnCheckDigit('621700123456789')}`;

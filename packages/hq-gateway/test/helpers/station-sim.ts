@@ -12,6 +12,7 @@ import {
   fingerprint,
   type KnownPayloadType,
   kioskSubscription,
+  luhnCheckDigit,
   maskPan,
   newEventId,
   openVerifiedEnvelope,
@@ -358,16 +359,7 @@ export function cardToken(pan: string): string {
 export function luhnPan(prefix: string, length = 16): string {
   let body = prefix;
   while (body.length < length - 1) body += String(body.length % 10);
-  let sum = 0;
-  for (let index = 0; index < body.length; index += 1) {
-    let digit = Number(body[body.length - 1 - index]);
-    if (index % 2 === 0) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return body + String((10 - (sum % 10)) % 10);
+  return body + luhnCheckDigit(body);
 }
 
 export function shanghaiDate(atMs: number): string {

@@ -3,7 +3,7 @@
 // prints masked through toJSON, toString and util.inspect. Only `digits()` gives the full number,
 // for the PIN block binding and the authorisation message.
 
-import { maskPan } from '@bianmin/wire';
+import { luhnValid, maskPan } from '@bianmin/wire';
 
 export { maskPan };
 
@@ -11,20 +11,8 @@ const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 export const panLengthMin = 12;
 export const panLengthMax = 19;
 
-/** True when the digits pass the Luhn check (mod 10). */
-export function luhnValid(digits: string): boolean {
-  if (!/^[0-9]+$/.test(digits)) return false;
-  let sum = 0;
-  for (let index = 0; index < digits.length; index += 1) {
-    let digit = digits.charCodeAt(digits.length - 1 - index) - 48;
-    if (index % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
+/** The Luhn check lives in @bianmin/wire (one implementation for kiosk, HQ and tests). */
+export { luhnValid };
 
 export class Pan {
   readonly #digits: string;
