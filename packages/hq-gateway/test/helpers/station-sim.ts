@@ -25,6 +25,9 @@ import {
   upTopic,
 } from '@bianmin/wire';
 import mqtt, { type MqttClient } from 'mqtt';
+import { shanghaiDate } from '../../src/adapters/wire/codec.js';
+
+export { shanghaiDate };
 
 export interface SealOptions {
   readonly seq?: number;
@@ -360,8 +363,4 @@ export function luhnPan(prefix: string, length = 16): string {
   let body = prefix;
   while (body.length < length - 1) body += String(body.length % 10);
   return body + luhnCheckDigit(body);
-}
-
-export function shanghaiDate(atMs: number): string {
-  return new Date(atMs + 8 * 3_600_000).toISOString().slice(0, 10);
 }
