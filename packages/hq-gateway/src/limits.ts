@@ -102,3 +102,5 @@ export const mirrorPendingMax = 20_000;
 
 /** How long the commit thread waits for SQLite's write lock before a batch fails (ms). */
 export const commitBusyTimeoutMs = 30_000;
+/** How long a resend command HQ sends stays valid at the kiosk (its notAfterMs), ms. */
+export const resendCommandValidityMs = 10 * 60_000;
