@@ -131,8 +131,22 @@ t.test('every registry code is produced by some scenario', async (t) => {
     calendar: createWorkingCalendar([]),
   });
   if (!commission.ok) seen.add(commission.code);
+  // R21 input codes: bad values from outside are refusals, never assertion crashes.
+  note(ledger.apply(bill('bad', 1.5)));
+  note(ledger.apply({ ...bill('bad-fee', 100), feeFen: -1 }));
+  note(ledger.apply(bill('', 100)));
+  note(ledger.apply({ ...bill('bad-at', 100), atMs: Number.NaN }));
+  note(ledger.apply({ ...bill('bad-ref', 100), billerCode: '' }));
+  note(
+    ledger.apply({
+      type: 'fee-schedule-announce',
+      id: 'fs-bad',
+      atMs: at(9),
+      schedule: { ...standardFeeSchedule('2026-04-01', 7), withdrawalFeeFen: 0.5 },
+    }),
+  );
   try {
-    ledger.apply({ ...bill('bad', 1.5) });
+    ledger.event(-1); // a programmer error: an index out of range
   } catch (error) {
     seen.add((error as { code: LedgerCode }).code);
   }

@@ -28,26 +28,45 @@ function codes(result: LedgerResult): readonly string[] {
   return result.ok ? [result.code] : result.reasons;
 }
 
-t.test('R1 money is integer fen, asserted at every entry point', async (t) => {
-  const cases: { name: string; command: LedgerCommand }[] = [
-    { name: 'float amount', command: { ...bill('f1', 0), amountFen: 10.5 } },
-    { name: 'negative amount', command: { ...bill('f2', 0), amountFen: -1 } },
-    { name: 'NaN fee', command: { ...bill('f3', 100), feeFen: Number.NaN } },
-    { name: 'unsafe integer', command: { ...hold('f4', 0), amountFen: 2 ** 53 } },
-    {
-      name: 'float quota purchase',
-      command: { type: 'quota-purchase', id: 'f5', atMs: at(9), stationId: 'S1', amountFen: 50_000.01 },
-    },
-    { name: 'amount above amountFenMax', command: topup('f6', 1e13) },
-  ];
-  for (const { name, command } of cases) {
-    const ledger = ledgerWithStations();
-    t.throws(() => ledger.apply(command), LedgerAssertionError, name);
-  }
-  const ledger = ledgerWithStations();
-  t.throws(() => ledger.apply({ ...bill('', 100) }), { code: 'LEDGER_ASSERTION_FAILED' }, 'empty id');
-  t.throws(() => ledger.apply({ ...bill('x', 100), atMs: 1.5 }), LedgerAssertionError, 'fractional instant');
-});
+t.test(
+  'R1 money is integer fen, checked at every entry point: a bad amount is a refusal (R21)',
+  async (t) => {
+    const cases: { name: string; command: LedgerCommand; code: string }[] = [
+      { name: 'float amount', command: { ...bill('f1', 0), amountFen: 10.5 }, code: 'LEDGER_AMOUNT_INVALID' },
+      {
+        name: 'negative amount',
+        command: { ...bill('f2', 0), amountFen: -1 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      { name: 'NaN fee', command: { ...bill('f3', 100), feeFen: Number.NaN }, code: 'LEDGER_FEE_INVALID' },
+      {
+        name: 'unsafe integer',
+        command: { ...hold('f4', 0), amountFen: 2 ** 53 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      {
+        name: 'float quota purchase',
+        command: { type: 'quota-purchase', id: 'f5', atMs: at(9), stationId: 'S1', amountFen: 50_000.01 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      { name: 'amount above amountFenMax', command: topup('f6', 1e13), code: 'LEDGER_AMOUNT_INVALID' },
+      { name: 'empty id', command: bill('', 100), code: 'LEDGER_ID_INVALID' },
+      {
+        name: 'fractional instant',
+        command: { ...bill('x', 100), atMs: 1.5 },
+        code: 'LEDGER_INSTANT_INVALID',
+      },
+    ];
+    for (const { name, command, code } of cases) {
+      const ledger = ledgerWithStations();
+      const before = ledger.eventCount;
+      const result = ledger.apply(command);
+      t.equal(result.ok ? result.code : result.code, code, name);
+      t.equal(ledger.eventCount, before, `${name}: nothing recorded`);
+    }
+    t.ok(LedgerAssertionError, 'assertions remain for programmer errors');
+  },
+);
 
 t.test('R2 the quota never goes below zero; bill payment and top-up consume it atomically', async (t) => {
   const cases = [
