@@ -49,6 +49,12 @@ export const LEDGER_CODES = {
     'The transaction would take the station quota below zero; nothing is recorded (R2).',
   LEDGER_HOLD_UNKNOWN: 'No withdrawal hold with this id exists (R5).',
   LEDGER_HOLD_STATION_MISMATCH: 'The hold belongs to another station.',
+  LEDGER_REVERSAL_NOT_A_WITHDRAWAL:
+    'A reversal (冲正) names an id that is not a withdrawal hold (a bill payment, a close, a post...); nothing changes.',
+  LEDGER_REVERSAL_HOLD_POSTED:
+    'A reversal (冲正) names a posted withdrawal: the cash was handed out and the bank settled it; a correction is not a reversal. Nothing changes.',
+  LEDGER_REVERSAL_HOLD_VOIDED:
+    'A reversal (冲正) names a voided hold: it was already released and nothing is left to reverse. Nothing changes.',
   LEDGER_WITHDRAWAL_REVERSED: 'The withdrawal was reversed (冲正); it can no longer be authorised or posted.',
   LEDGER_HOLD_NOT_PENDING: 'The hold was already posted or voided; it can be completed only once (R5).',
   LEDGER_HOLD_EXPIRED: 'The hold expired before it was posted; void it (R5).',

@@ -58,7 +58,6 @@ import {
   DAY_NONE,
   E_FEE,
   E_PENDING,
-  E_REVERSAL,
   E_VOID,
   H_PENDING,
   H_POSTED,
@@ -291,7 +290,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
     // An invalid id cannot be remembered: the refusal is returned, not recorded.
     if (!this.idValid) return result;
     assert(this.refusals.length < LEDGER_LIMITS.refusalsMax, 'refusalsMax reached');
-    this.refusals.push({ fingerprint: canonicalJsonLoose(command), result });
+    this.refusals.push({ fingerprint: canonicalJsonLoose(command), commandType: command.type, result });
     this.slotsById.insert(command.id, -this.refusals.length);
     return result;
   }
@@ -605,6 +604,13 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   // ---------------------------------------------------------------- 冲正: reversal
 
+  /**
+   * 冲正 applies to what can be reversed: a withdrawal whose outcome the kiosk does not know (the
+   * authorisation answer never arrived: the id is unknown here, or its hold was refused here while
+   * the bank may hold the money) or a hold still pending. A posted withdrawal (cash handed out,
+   * settled by the bank), a voided hold (already released) and an id that is not a withdrawal are
+   * refused with their own code and change nothing. A second reversal is an accepted no-op.
+   */
   private applyReverse(command: WithdrawalReverseCommand): LedgerResult {
     // R4 does not stop a reversal: money already moved must be able to move back.
     const station = this.knownStation(command.stationId);
@@ -613,31 +619,25 @@ class LedgerImpl extends LedgerStore implements Ledger {
       return this.refuse(command);
     }
     const slot = this.slotsById.lookup(command.holdId);
-    const holdIndex = slot !== ID_MISSING && slot >= 0 && this.eventKind[slot] === K_HOLD ? slot : -1;
-    if (station !== undefined && holdIndex >= 0 && this.eventStation[holdIndex] !== station.index) {
-      this.reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+    let holdIndex = -1;
+    if (slot !== ID_MISSING && slot >= 0) {
+      if (this.eventKind[slot] === K_HOLD) holdIndex = slot;
+      else this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
+    } else if (slot !== ID_MISSING && this.refusals[-slot - 1]!.commandType !== 'withdrawal-hold') {
+      this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
+    }
+    const state = holdIndex >= 0 ? this.eventHoldState[holdIndex] : H_PENDING;
+    if (holdIndex >= 0) {
+      if (station !== undefined && this.eventStation[holdIndex] !== station.index) {
+        this.reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+      }
+      if (state === H_POSTED) this.reasons.push('LEDGER_REVERSAL_HOLD_POSTED');
+      else if (state === H_VOIDED) this.reasons.push('LEDGER_REVERSAL_HOLD_VOIDED');
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const day = this.completionDay(station, command.atMs);
-    const alreadyReversed =
-      (holdIndex >= 0 && this.eventHoldState[holdIndex] === H_REVERSED) ||
-      this.reversedUnknown.has(command.holdId);
-    let amountFen = 0;
-    let feeFen = 0;
-    if (!alreadyReversed && holdIndex >= 0 && this.eventHoldState[holdIndex] === H_POSTED) {
-      amountFen = this.eventAmountFen[holdIndex]!;
-      feeFen = this.eventFeeFen[holdIndex]!;
-    }
-    const index = this.appendEvent(
-      K_REVERSE,
-      command,
-      station.index,
-      amountFen,
-      feeFen,
-      day,
-      command.holdId,
-      '',
-    );
+    const alreadyReversed = state === H_REVERSED || this.reversedUnknown.has(command.holdId);
+    const index = this.appendEvent(K_REVERSE, command, station.index, 0, 0, day, command.holdId, '');
     this.fingerprints.set(index, canonicalJsonLoose(command));
     if (alreadyReversed) {
       this.eventCode[index] = CODE_NOOP_INDEX;
@@ -648,21 +648,14 @@ class LedgerImpl extends LedgerStore implements Ledger {
       // this id is refused and the withdrawal can never complete.
       this.reversedUnknown.set(command.holdId, index);
     } else {
-      const state = this.eventHoldState[holdIndex];
+      assert(state === H_PENDING, 'only a pending hold is reversed');
       this.eventLink[index] = holdIndex;
-      if (state === H_PENDING) this.releaseHold(station, holdIndex, index);
-      else if (state === H_POSTED) {
-        // Compensating entries: the station gives back amount and fee to the customer's bank side.
-        this.post(station.settlementAccount, A_BANK_CLEARING, amountFen, index, E_REVERSAL);
-        this.post(station.settlementAccount, A_BANK_CLEARING, feeFen, index, E_REVERSAL | E_FEE);
-        this.releaseUsage(station, holdIndex);
-      }
+      this.releaseHold(station, holdIndex, index);
       this.eventHoldState[holdIndex] = H_REVERSED;
     }
+    // R7: the REVERSAL line counts reversals; nothing had been paid out, so no amount moves back.
     const totals = this.totalsFor(station, day);
     totals[SLOT_REVERSAL] = totals[SLOT_REVERSAL]! + 1;
-    totals[SLOT_REVERSAL + 1] = totals[SLOT_REVERSAL + 1]! + amountFen;
-    totals[SLOT_REVERSAL + 2] = totals[SLOT_REVERSAL + 2]! + feeFen;
     return this.accept(index);
   }
 

@@ -86,6 +86,13 @@ t.test('every registry code is produced by some scenario', async (t) => {
   note(ledger.apply(reverse('h3', 'h3-rev-S2', 'S2')));
   note(ledger.apply(reverse('h3')));
   note(ledger.apply(reverse('h3', 'h3-rev-2')));
+  note(ledger.apply(reverse('b1', 'rev-bill')));
+  ledger.apply(hold('h6', 100, 'S2', 'card-Z'));
+  ledger.apply(post('h6', at(10)));
+  note(ledger.apply(reverse('h6', 'h6-rev', 'S2')));
+  ledger.apply(hold('h7', 100));
+  ledger.apply(voidHold('h7'));
+  note(ledger.apply(reverse('h7')));
   note(ledger.apply(post('h3')));
   ledger.apply(hold('h4', 100));
   ledger.apply(voidHold('h4'));

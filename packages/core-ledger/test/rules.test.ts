@@ -312,25 +312,27 @@ t.test('R5 per-transaction and daily limits per card and per station, configurab
 
 t.test('R5 reversal (冲正) of a timed-out or unknown withdrawal; reversing twice is a no-op', async (t) => {
   const cases = [
-    { name: 'posted withdrawal', setup: ['hold', 'post'], settlementFen: 0, reversedAmountFen: 10_000 },
-    { name: 'pending hold', setup: ['hold'], settlementFen: 0, reversedAmountFen: 0 },
-    { name: 'voided hold', setup: ['hold', 'void'], settlementFen: 0, reversedAmountFen: 0 },
-    { name: 'unknown here (authorisation never arrived)', setup: [], settlementFen: 0, reversedAmountFen: 0 },
+    { name: 'pending hold', setup: ['hold'] },
+    { name: 'unknown here (authorisation never arrived)', setup: [] },
+    { name: 'hold refused here (the bank may still hold the money)', setup: ['refused-hold'] },
   ];
-  for (const { name, setup, settlementFen, reversedAmountFen } of cases) {
+  for (const { name, setup } of cases) {
     const ledger = ledgerWithStations();
     if (setup.includes('hold')) ledger.apply(hold('w1', 10_000));
-    if (setup.includes('post')) ledger.apply(post('w1'));
-    if (setup.includes('void')) ledger.apply(voidHold('w1'));
+    if (setup.includes('refused-hold')) ledger.apply(hold('w1', 10_000, 'S1', 'card-A', at(6)));
     const first = ledger.apply(reverse('w1'));
     t.equal(first.code, 'LEDGER_OK', `${name}: reversed`);
     t.equal(ledger.holdState('w1'), 'reversed', `${name}: state`);
     t.same(
       ledger.stationBalances('S1'),
-      { settlementFen, settlementPendingFen: 0, quotaFenAvailable: 100_000 },
+      { settlementFen: 0, settlementPendingFen: 0, quotaFenAvailable: 100_000 },
       name,
     );
-    t.equal(ledger.dayTotals('S1', DAY).REVERSAL.amountFen, reversedAmountFen, `${name}: reversal totals`);
+    t.same(
+      ledger.dayTotals('S1', DAY).REVERSAL,
+      { count: 1, amountFen: 0, feeFen: 0, quotaConsumedFen: 0 },
+      `${name}: reversal totals`,
+    );
     const eventsBefore = ledger.eventCount;
     const entriesBefore = ledger.entryCount;
     const second = ledger.apply(reverse('w1', 'w1-rev-2'));
@@ -354,6 +356,61 @@ t.test('R5 reversal (冲正) of a timed-out or unknown withdrawal; reversing twi
   t.same(codes(ledger.apply(reverse('w9', 'w9-rev', 'S2'))), ['LEDGER_HOLD_STATION_MISMATCH']);
   t.same(codes(ledger.apply(reverse('w9', 'w9-rev-x', 'NOPE'))), ['LEDGER_STATION_UNKNOWN']);
 });
+
+t.test(
+  'R5 reversal applies only to what can be reversed: anything else is refused and changes nothing',
+  async (t) => {
+    const cases = [
+      {
+        name: 'posted withdrawal',
+        setup: ['hold', 'post'],
+        target: 'w1',
+        code: 'LEDGER_REVERSAL_HOLD_POSTED',
+      },
+      { name: 'voided hold', setup: ['hold', 'void'], target: 'w1', code: 'LEDGER_REVERSAL_HOLD_VOIDED' },
+      { name: 'a bill payment id', setup: ['bill'], target: 'b1', code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL' },
+      {
+        name: 'a post event id',
+        setup: ['hold', 'post'],
+        target: 'w1-post',
+        code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL',
+      },
+      {
+        name: 'a refused bill payment id',
+        setup: ['refused-bill'],
+        target: 'b1',
+        code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL',
+      },
+      { name: 'a quota purchase id', setup: [], target: 'qp-S1', code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL' },
+    ];
+    for (const { name, setup, target, code } of cases) {
+      const ledger = ledgerWithStations();
+      if (setup.includes('hold')) ledger.apply(hold('w1', 10_000));
+      if (setup.includes('post')) ledger.apply(post('w1'));
+      if (setup.includes('void')) ledger.apply(voidHold('w1'));
+      if (setup.includes('bill')) ledger.apply(bill('b1', 1_000));
+      if (setup.includes('refused-bill')) ledger.apply(bill('b1', 1_000_000));
+      const balances = ledger.stationBalances('S1');
+      const totals = ledger.dayTotals('S1', DAY);
+      const holdStateBefore = ledger.holdState(target);
+      const events = ledger.eventCount;
+      const entries = ledger.entryCount;
+      t.same(codes(ledger.apply(reverse(target, 'rev-1'))), [code], name);
+      t.same(ledger.stationBalances('S1'), balances, `${name}: balances unchanged`);
+      t.same(ledger.dayTotals('S1', DAY), totals, `${name}: totals unchanged`);
+      t.equal(ledger.holdState(target), holdStateBefore, `${name}: hold state unchanged`);
+      t.equal(ledger.eventCount, events, `${name}: no event`);
+      t.equal(ledger.entryCount, entries, `${name}: no entry`);
+      // Every reason at once (R21): another station's posted hold names both.
+      if (code === 'LEDGER_REVERSAL_HOLD_POSTED') {
+        t.same(codes(ledger.apply(reverse(target, 'rev-2', 'S2'))), [
+          'LEDGER_HOLD_STATION_MISMATCH',
+          'LEDGER_REVERSAL_HOLD_POSTED',
+        ]);
+      }
+    }
+  },
+);
 
 t.test(
   'Idempotency: same id + same content → first result; same id + other content → LEDGER_ID_CONFLICT',
