@@ -65,6 +65,8 @@ export const LEDGER_CODES = {
   LEDGER_CLOSE_OUT_OF_ORDER:
     "A station's business days are closed in order; this day is at or before the last close (R7).",
   LEDGER_CLOSE_DATE_IN_FUTURE: 'A business day cannot be closed before it has begun (R7).',
+  LEDGER_CLOSE_EARLIER_DAY_UNCLOSED:
+    'An earlier business day with business is not closed yet: close it first, in order (R7: no day is skipped; unclosedBusinessDays lists them).',
   // Daily-close chain verification (R7).
   LEDGER_CLOSE_HASH_MISMATCH: "A daily close's hash does not match its content: the record was changed (R7).",
   LEDGER_CLOSE_CHAIN_BROKEN:

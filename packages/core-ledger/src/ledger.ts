@@ -123,6 +123,12 @@ export interface Ledger {
   holdState(holdId: string): HoldState | undefined;
   /** Totals of a station's business day so far (closed or not). */
   dayTotals(stationId: string, businessDate: string): DayTotals;
+  /**
+   * R7: business days after the station's last close that have business, oldest first (only
+   * those before `beforeDate` when given). A close of a later day is refused while one is left
+   * (LEDGER_CLOSE_EARLIER_DAY_UNCLOSED): a service catches up by closing each of them in order.
+   */
+  unclosedBusinessDays(stationId: string, beforeDate?: string): string[];
   /** A station's sealed closes, oldest first. */
   closes(stationId: string): readonly DailyClose[];
   /** Known fee schedules, in announcement order. */
@@ -751,6 +757,12 @@ class LedgerImpl extends LedgerStore implements Ledger {
       this.reasons.push('LEDGER_CLOSE_OUT_OF_ORDER');
     if (dateValid && this.atMsValid && closeDay > shanghaiDayNumber(command.atMs)) {
       this.reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
+    }
+    // R7: no day is skipped. Refused rather than closing the earlier days implicitly: each close
+    // is its own journaled, signed record with its own id and instant, so the service closes the
+    // missed days one by one (unclosedBusinessDays) and HQ receives every one of them.
+    if (station !== undefined && dateValid && this.firstUnclosedBusinessDay(station) < closeDay) {
+      this.reasons.push('LEDGER_CLOSE_EARLIER_DAY_UNCLOSED');
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const previous = station.closes[station.closes.length - 1];

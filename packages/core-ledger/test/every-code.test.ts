@@ -138,6 +138,17 @@ t.test('every registry code is produced by some scenario', async (t) => {
     calendar: createWorkingCalendar([]),
   });
   if (!commission.ok) seen.add(commission.code);
+  const skipping = ledgerWithStations();
+  skipping.apply(bill('sk-b', 100));
+  note(
+    skipping.apply({
+      type: 'daily-close',
+      id: 'sk-c',
+      atMs: at(21, 0, '2026-03-03'),
+      stationId: 'S1',
+      businessDate: '2026-03-03',
+    }),
+  );
   // R21 input codes: bad values from outside are refusals, never assertion crashes.
   note(ledger.apply(bill('bad', 1.5)));
   note(ledger.apply({ ...bill('bad-fee', 100), feeFen: -1 }));

@@ -581,7 +581,8 @@ t.test('R7 a closed day refuses new business; completions land on the next busin
         businessDate: '2026-03-04',
       }),
     ),
-    ['LEDGER_CLOSE_DATE_IN_FUTURE'],
+    ['LEDGER_CLOSE_DATE_IN_FUTURE', 'LEDGER_CLOSE_EARLIER_DAY_UNCLOSED'],
+    'day 03-03 holds the late post: it must be closed first (R7)',
   );
   t.same(
     codes(
