@@ -39,6 +39,7 @@ export const K_VOID = 7;
 export const K_REVERSE = 8;
 export const K_FEE_ANNOUNCE = 9;
 export const K_CLOSE = 10;
+export const K_FEE_MERGE = 11;
 export const TYPE_BY_KIND: readonly LedgerCommandType[] = [
   'station-register', // placeholder for 0, never stored
   'station-register',
@@ -51,6 +52,7 @@ export const TYPE_BY_KIND: readonly LedgerCommandType[] = [
   'withdrawal-reverse',
   'fee-schedule-announce',
   'daily-close',
+  'fee-schedules-merge',
 ];
 
 // Hold states, stored per hold event.
