@@ -13,6 +13,7 @@ import {
 import { decodeFrame, encodeFrame, field, hex2, hexToBytes } from '../../src/domain/serial/frame.js';
 import { CappedLineSplitter } from '../../src/domain/serial/line-splitter.js';
 import { RequestTable } from '../../src/domain/serial/request-table.js';
+import { classifyCkr } from '../../src/domain/token/return-values.js';
 import { AgentError } from '../../src/errors.js';
 
 t.test('assert: passes a true condition, throws AgentAssertionError on a false one', async (t) => {
@@ -75,4 +76,9 @@ t.test('serial: programmer errors assert, a device line still comes back as a va
     ['overflow', 'line'],
     'a too-long line from a device is an overflow event, not a crash',
   );
+});
+
+t.test('token: a caught error code that is not a CK_RV is classed, not asserted', async (t) => {
+  t.equal(classifyCkr(-1), 'other', 'a negative code from some other error');
+  t.equal(classifyCkr(1.5), 'other', 'a fractional code');
 });
