@@ -8,8 +8,8 @@ import { upTopic, v1 } from '@bianmin/wire';
 import t from 'tap';
 import { ackDelayMsMax, batchDelayMsMax } from '../src/limits.js';
 import { type Harness, startHarness } from './helpers/fakes.js';
-import { until } from './helpers/hq-fixture.js';
 import { luhnPan, SimStation } from './helpers/station-sim.js';
+import { until } from './helpers/until.js';
 
 /** Hand `messages` to the pipeline as the MQTT link would, and wait until they are all routed. */
 async function ingest(h: Harness, messages: readonly Uint8Array[], stationId = h.stations[0]!.stationId) {
