@@ -8,6 +8,7 @@ import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { type EnsuredKey, ensureSigningKey } from '../../adapters/pkcs11/provision-key.js';
 import { checkConfigValue, loadConfigFile } from '../../config/load.js';
 import type { DeviceConfig } from '../../config/schema.js';
+import { tokenAccessOf } from '../../config/signer-options.js';
 import { isAgentError } from '../../errors.js';
 import type { DeviceIdentity } from '../../ports/card-reader.js';
 import { commonFlags, type Problem, stringFlag } from '../args.js';
@@ -135,15 +136,7 @@ export const provisionCommand: Command = {
     const problems: Problem[] = [];
     let key: EnsuredKey | null = null;
     try {
-      key = ensureSigningKey({
-        modulePath: config.token.modulePath,
-        token: {
-          ...(config.token.label === undefined ? {} : { label: config.token.label }),
-          ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-        },
-        keyLabel: config.token.keyLabel,
-        pin: config.token.userPin,
-      });
+      key = ensureSigningKey(tokenAccessOf(config));
     } catch (error) {
       if (!isAgentError(error)) throw error;
       problems.push({ code: error.code, key: 'token', message: error.message });
