@@ -104,7 +104,36 @@ export class SimStation extends EventEmitter {
         spkiDerBase64: Buffer.from(spki).toString('base64'),
         fingerprintSha256Hex: this.keyId,
       },
+      proof: Buffer.from(this.enrolmentProof()).toString('base64'),
     };
+  }
+
+  /**
+   * The proof of possession `hq station enrol` requires: an EnrolmentRequest envelope signed by the
+   * key it enrols (or by `key`, to forge one), naming `stationId` (default this station's).
+   */
+  enrolmentProof(options: { key?: KeyObject; stationId?: string; orgCode?: string } = {}): Uint8Array {
+    const stationId = options.stationId ?? this.stationId;
+    return sealEnvelope(
+      {
+        stationId,
+        keyId: this.keyId,
+        seq: 0,
+        eventId: newEventId(),
+        createdAtMs: Date.now(),
+        type: PayloadType.PAYLOAD_TYPE_ENROLMENT_REQUEST,
+        body: {
+          stationId,
+          orgCode: options.orgCode ?? this.orgCode,
+          keyId: this.keyId,
+          publicKeySpkiDer: publicKeySpkiDer(this.publicKeyPem),
+          tokenSerial: `TK-${this.stationId}`,
+          tokenLabel: 'kiosk',
+          agentVersion: 'sim',
+        },
+      },
+      options.key ?? this.privateKey,
+    );
   }
 
   seal<T extends KnownPayloadType>(type: T, body: PayloadInput<T>, options: SealOptions = {}): Sealed {
