@@ -1,10 +1,12 @@
 // The kiosk agent as the rest of the repo opens it: the facade (app/kiosk-agent.ts, ports only)
 // wired to the real link to HQ (MQTT, or `makeLink` in tests) after the journal's integrity check.
+import type { WorkingCalendar } from '@bianmin/core-ledger';
 import { downTopic, upTopic } from '@bianmin/wire';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
 import type { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { KioskAgentCore, type KioskAgentPorts } from './app/kiosk-agent.js';
+import { loadCalendar } from './config/calendar.js';
 import { AgentError } from './errors.js';
 import {
   linkBackoffMsInitial,
@@ -34,6 +36,8 @@ export interface KioskAgentOptions extends KioskAgentPorts {
     readonly backoffMsInitial?: number;
     readonly backoffMsMax?: number;
   };
+  /** Folder of the working-day calendars (cn-YYYY.json) when `calendar` is not given. Default: data/calendar. */
+  readonly calendarDir?: string;
   /** Replaces the MQTT link (tests). */
   readonly makeLink?: (options: MqttLinkOptions) => PublisherPort;
 }
@@ -51,13 +55,24 @@ export class KioskAgent extends KioskAgentCore {
         details: { badIndex: integrity.badIndex ?? -1 },
       });
     }
-    const agent = new KioskAgent(options, (status) => {
-      const linkOptions = mqttLinkOptions(options, status);
-      return options.makeLink === undefined ? new MqttLink(linkOptions) : options.makeLink(linkOptions);
-    });
+    const agent = new KioskAgent(
+      { ...options, calendar: options.calendar ?? defaultCalendar(options) },
+      (status) => {
+        const linkOptions = mqttLinkOptions(options, status);
+        return options.makeLink === undefined ? new MqttLink(linkOptions) : options.makeLink(linkOptions);
+      },
+    );
     await agent.init();
     return agent;
   }
+}
+
+/** data/calendar of the repository, read once per open; what cannot be read is logged (R6 changes then refused). */
+function defaultCalendar(options: KioskAgentOptions): WorkingCalendar {
+  const loaded = loadCalendar(options.calendarDir);
+  for (const problem of loaded.problems)
+    options.logger.warn({ code: 'AGENT_CALENDAR_UNAVAILABLE', problem }, 'working-day calendar incomplete');
+  return loaded.calendar;
 }
 
 /** The MQTT link of one station: its topics, the outbox, limits from limits.ts unless overridden. */

@@ -4,11 +4,12 @@
 // its code; a config that cannot be used is answered with a signed ConfigApplied{accepted: false}
 // and the last good config stays.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import type { LedgerCommand } from '@bianmin/core-ledger';
+import type { LedgerCommand, WorkingCalendar } from '@bianmin/core-ledger';
 import { type bianmin, openEnvelope, PayloadType } from '@bianmin/wire';
 import { type ActiveConfig, toActiveConfig } from '../domain/tx/active-config.js';
 import { businessDateOf } from '../domain/tx/business-day.js';
 import { openHqEnvelope } from '../domain/tx/envelope.js';
+import { checkFeeScheduleChange, mergeFeeSchedules, parseStoredSchedules } from '../domain/tx/fee-history.js';
 import { isAgentError } from '../errors.js';
 import { downDetailCharsMax, downMessageBytesMax } from '../limits.js';
 import type { DownMessage } from '../ports/publisher.js';
@@ -31,6 +32,8 @@ const META_HQ_CONFIG = 'hq_config_envelope_b64';
 /** SHA-256 of the last refused config envelope: a retained bad config is reported once. */
 const META_CONFIG_REFUSED = 'hq_config_refused_sha256';
 const metaPurchase = (purchaseId: string) => `quota_purchase:${purchaseId}`;
+/** Every fee schedule version the kiosk was given (JSON), committed with each applied config (R6 history). */
+const META_FEE_SCHEDULES = 'fee_schedules_known';
 
 /** The version a config claims before it is verified (for the refusal report only; never trusted). */
 function claimedConfigVersion(bytes: Uint8Array): number {
@@ -59,11 +62,18 @@ export class HqInbox {
   readonly #c: AppContext;
   readonly #hqKeys: Map<string, KeyObject>;
   readonly #handlers: InboxHandlers;
+  readonly #calendar: WorkingCalendar;
 
-  constructor(context: AppContext, hqPublicKeys: readonly HqPublicKey[], handlers: InboxHandlers) {
+  constructor(
+    context: AppContext,
+    hqPublicKeys: readonly HqPublicKey[],
+    handlers: InboxHandlers,
+    calendar: WorkingCalendar,
+  ) {
     this.#c = context;
     this.#hqKeys = hqKeyObjects(hqPublicKeys);
     this.#handlers = handlers;
+    this.#calendar = calendar;
   }
 
   /** One raw message from a down topic. Never throws: bad input is refused and logged. */
@@ -143,6 +153,8 @@ export class HqInbox {
       this.#c.log.error({ code: 'AGENT_HQ_CONFIG_REFUSED' }, 'stored HQ config no longer verifies; ignored');
       return false;
     }
+    const history = this.#c.journal.getMeta(META_FEE_SCHEDULES);
+    if (history !== null) this.#c.ledger.learnSchedules(parseStoredSchedules(history));
     this.#c.rules.configure(toActiveConfig(opened.opened.body));
     return true;
   }
@@ -164,6 +176,25 @@ export class HqInbox {
         );
         return false;
       }
+      // R6: a schedule version the kiosk knows comes unchanged; a new one with its notice.
+      const known = c.ledger.feeSchedules();
+      // (A config built in code may lack the list; one decoded from the wire always has it.)
+      const incoming = config.feeSchedules ?? [];
+      const problems = checkFeeScheduleChange(known, incoming, this.#calendar);
+      if (problems.length > 0) {
+        const detail = problems.map((problem) => `version ${problem.version}: ${problem.code}`).join('; ');
+        c.log.warn(
+          { code: 'AGENT_FEE_SCHEDULE_REFUSED', configVersion: config.configVersion, problems },
+          'HQ config changes the fee schedule against R6; refused',
+        );
+        await this.#appendConfigRefused(
+          envelopeBytes,
+          config.configVersion,
+          `AGENT_FEE_SCHEDULE_REFUSED: ${detail}`,
+        );
+        return false;
+      }
+      const schedules = JSON.stringify(mergeFeeSchedules(known, incoming));
       const body = {
         configVersion: config.configVersion,
         accepted: true,
@@ -175,7 +206,7 @@ export class HqInbox {
         `config-${config.configVersion}`,
         { configVersion: config.configVersion },
         { type: PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED, body },
-        { [META_HQ_CONFIG]: Buffer.from(envelopeBytes).toString('base64') },
+        { [META_HQ_CONFIG]: Buffer.from(envelopeBytes).toString('base64'), [META_FEE_SCHEDULES]: schedules },
       );
       c.rules.configure(config);
       for (const purchase of config.quotaPurchases) await this.#applyPurchase(purchase, config.configVersion);

@@ -13,6 +13,7 @@
 // Order of every step: journal row committed (with its signed event in the outbox, same commit)
 // → only then anything external. The facade depends on ports only (journal + outbox, link, clock,
 // signer, card reader, PIN pad); src/agent.ts wires the real MQTT link in.
+import { createWorkingCalendar, type WorkingCalendar } from '@bianmin/core-ledger';
 import type { bianmin } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import type { Pan } from '../domain/pin/pan.js';
@@ -67,6 +68,8 @@ export interface KioskAgentPorts {
   readonly agentVersion?: string;
   /** Free bytes on the journal's file system, for telemetry (main.ts: fs.statfs). Default: not reported (0). */
   readonly diskFreeBytes?: () => number;
+  /** Working days for R6 notice (data/calendar). Default: none, so every fee-schedule change is refused. */
+  readonly calendar?: WorkingCalendar;
 }
 
 /** Makes the link to HQ, given the status messages it publishes on its own. */
@@ -121,10 +124,15 @@ export class KioskAgentCore implements OperatorPort {
       dailyClose: (date) => this.dailyClose(date),
       signedTelemetry: (bdSeq) => telemetry.signedTelemetry(bdSeq),
     });
-    this.#inbox = new HqInbox(context, options.hqPublicKeys, {
-      authorisation: (response) => this.#withdrawals.answer(response),
-      command: (command) => this.runCommand(command),
-    });
+    this.#inbox = new HqInbox(
+      context,
+      options.hqPublicKeys,
+      {
+        authorisation: (response) => this.#withdrawals.answer(response),
+        command: (command) => this.runCommand(command),
+      },
+      options.calendar ?? createWorkingCalendar([]),
+    );
     this.#link.onDown((message) => this.#inbox.receive(message));
   }
 

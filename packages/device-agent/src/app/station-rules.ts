@@ -74,7 +74,7 @@ export class StationRules {
 
   /** The fee per transaction in force today, and its schedule version (R6). */
   feeFor(kind: FeeKind): { feeFen: number; version: number } {
-    return feeInForce(this.#config, kind, this.businessDate());
+    return feeInForce(this.#config === null ? [] : this.#ledger.feeSchedules(), kind, this.businessDate());
   }
 
   /** The station's quota left (R2), from core-ledger; null before the first HQ config. */
