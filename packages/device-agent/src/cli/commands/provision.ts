@@ -12,6 +12,7 @@ import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import { type EnsuredKey, ensureSigningKey } from '../../adapters/pkcs11/provision-key.js';
 import { checkConfigValue, loadConfigFile } from '../../config/load.js';
 import type { DeviceConfig } from '../../config/schema.js';
+import { signerOptionsOf, tokenAccessOf } from '../../config/signer-options.js';
 import { signEnvelope } from '../../domain/tx/envelope.js';
 import { isAgentError } from '../../errors.js';
 import type { DeviceIdentity } from '../../ports/card-reader.js';
@@ -53,12 +54,8 @@ export interface EnrolmentRequest {
 /** Signs the enrolment request on the token with the key it enrols: HQ's proof of possession. */
 async function signEnrolmentProof(config: DeviceConfig, key: EnsuredKey, nowMs: number): Promise<Uint8Array> {
   const signer = new Pkcs11Signer({
-    modulePath: config.token.modulePath,
-    token: { serial: key.token.serial },
-    keyLabel: config.token.keyLabel,
-    pin: config.token.userPin,
-    logger: cliLogger(config),
-    probe: { enabled: false },
+    ...signerOptionsOf(config, cliLogger(config), { probe: { enabled: false } }),
+    token: { serial: key.token.serial }, // the token the key was just made on
   });
   try {
     const keyId = key.publicKey.fingerprintSha256Hex;
@@ -178,15 +175,7 @@ export const provisionCommand: Command = {
     const problems: Problem[] = [];
     let key: EnsuredKey | null = null;
     try {
-      key = ensureSigningKey({
-        modulePath: config.token.modulePath,
-        token: {
-          ...(config.token.label === undefined ? {} : { label: config.token.label }),
-          ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-        },
-        keyLabel: config.token.keyLabel,
-        pin: config.token.userPin,
-      });
+      key = ensureSigningKey(tokenAccessOf(config));
     } catch (error) {
       if (!isAgentError(error)) throw error;
       problems.push({ code: error.code, key: 'token', message: error.message });

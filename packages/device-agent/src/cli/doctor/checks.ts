@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
+import { signerOptionsOf } from '../../config/signer-options.js';
 import { type AgentErrorCode, isAgentError } from '../../errors.js';
 import {
   doctorBrokerTimeoutMs,
@@ -95,17 +96,7 @@ const tokenHints: Partial<Record<string, string>> = {
 
 /** Opens the signer, signs a test digest and verifies it with the token's public key. */
 export async function checkToken(config: DeviceConfig, logger: Logger): Promise<CheckRow> {
-  const signer = new Pkcs11Signer({
-    modulePath: config.token.modulePath,
-    token: {
-      ...(config.token.label === undefined ? {} : { label: config.token.label }),
-      ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-    },
-    keyLabel: config.token.keyLabel,
-    pin: config.token.userPin,
-    logger,
-    probe: { enabled: false },
-  });
+  const signer = new Pkcs11Signer(signerOptionsOf(config, logger, { probe: { enabled: false } }));
   try {
     const message = Buffer.from(`kiosk doctor ${config.station.id}`);
     const digest = createHash('sha256').update(message).digest();
