@@ -9,6 +9,7 @@
 import { assert, assertFen } from './assert.js';
 import { addWorkingDays, type WorkingCalendar } from './calendar.js';
 import type { LedgerCode } from './errors.js';
+import { isFen, isIsoDate } from './input-checks.js';
 import { FEE_SCHEDULE_NOTICE_WORKING_DAYS_MIN, WITHDRAWAL_FEE_FEN_STANDARD } from './rules.js';
 import { parseIsoDate } from './time.js';
 
@@ -34,6 +35,21 @@ export function standardFeeSchedule(effectiveDate: string, version = 1): FeeSche
     billPaymentFeeFen: 0,
     mobileTopupFeeFen: 0,
   };
+}
+
+/** The shape of a fee schedule from outside (an HQ config): never throws. */
+export function isFeeSchedule(value: unknown): value is FeeSchedule {
+  if (typeof value !== 'object' || value === null) return false;
+  const schedule = value as Partial<FeeSchedule>;
+  return (
+    typeof schedule.version === 'number' &&
+    Number.isSafeInteger(schedule.version) &&
+    schedule.version >= 1 &&
+    isIsoDate(schedule.effectiveDate) &&
+    isFen(schedule.withdrawalFeeFen) &&
+    isFen(schedule.billPaymentFeeFen) &&
+    isFen(schedule.mobileTopupFeeFen)
+  );
 }
 
 export function assertFeeSchedule(schedule: FeeSchedule): void {
@@ -67,7 +83,7 @@ export function checkFeeScheduleAnnouncement(
   announceDay: number,
   calendar: WorkingCalendar,
 ): LedgerCode[] {
-  assertFeeSchedule(schedule);
+  if (!isFeeSchedule(schedule)) return ['LEDGER_FEE_SCHEDULE_INVALID'];
   const reasons: LedgerCode[] = [];
   for (const existing of known) {
     if (existing.version >= schedule.version) {

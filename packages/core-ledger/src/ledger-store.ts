@@ -111,6 +111,8 @@ export interface StationState {
 
 export interface Refusal {
   readonly fingerprint: string;
+  /** The refused command's type: a reversal may name a refused hold (the bank may hold the money). */
+  readonly commandType: unknown;
   readonly result: Refused;
 }
 

@@ -238,13 +238,14 @@ class Model {
         const h = this.holds.get(command.holdId);
         if (isKnown && h !== undefined && h.stationId !== command.stationId)
           reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+        if (h?.state === 'posted') reasons.push('LEDGER_REVERSAL_HOLD_POSTED');
+        if (h?.state === 'voided') reasons.push('LEDGER_REVERSAL_HOLD_VOIDED');
         if (reasons.length > 0) break;
         if (this.reversedUnknown.has(command.holdId) || h?.state === 'reversed')
           code = 'LEDGER_REVERSAL_ALREADY_DONE';
         else if (h === undefined) this.reversedUnknown.add(command.holdId);
         else {
-          if (h.state === 'pending') this.add(this.pending, h.stationId, -(h.amountFen + h.feeFen));
-          if (h.state === 'posted') this.add(this.settlement, h.stationId, -(h.amountFen + h.feeFen));
+          this.add(this.pending, h.stationId, -(h.amountFen + h.feeFen));
           h.state = 'reversed';
         }
         break;

@@ -102,6 +102,8 @@ export const mirrorPendingMax = 20_000;
 
 /** How long the commit thread waits for SQLite's write lock before a batch fails (ms). */
 export const commitBusyTimeoutMs = 30_000;
+/** How long a resend command HQ sends stays valid at the kiosk (its notAfterMs), ms. */
+export const resendCommandValidityMs = 10 * 60_000;
 
 // ---- Issue 8/9: HQ's clock, one station cannot hurt the others (each bound has a test).
 

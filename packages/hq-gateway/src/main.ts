@@ -26,7 +26,7 @@ import type { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
-import { type Clock, systemClock } from './ports/clock.js';
+import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import { type Log, silentLog } from './ports/log.js';
 
 export interface GatewayOptions {
@@ -57,7 +57,8 @@ export interface GatewayOptions {
   readonly bankAccounts?: readonly BankAccountSeed[];
   readonly stationDefaults?: StationDefaults;
   readonly log?: Log;
-  readonly clock?: Clock;
+  /** Time and timers; a bare time source (`{ nowMs }`) gets the process's timers. */
+  readonly clock?: Clock | TimeSource;
   /** After start, ask every station to resend what HQ has not acknowledged. Default true. */
   readonly resendOnStart?: boolean;
   /** Silence window (ms): an online station not heard from for longer goes offline ('silence'). */
@@ -125,7 +126,7 @@ export function createLedgerMirror(
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? silentLog;
-  const clock = options.clock ?? systemClock;
+  const clock = asClock(options.clock ?? systemClock);
   const hqKey = hqKeyFromPem(options.hqKeyPem);
   const calendarYears = options.calendarYears ?? loadCalendarYears(options.calendarDir ?? defaultCalendarDir);
   // Ingest commits on their own thread (adapters/sqlite/commit-thread.ts) unless the store lives
