@@ -17,6 +17,18 @@ export interface JournalRowContent {
   readonly payloadJson: string;
   /** The per-station event seq this row produced, or null when the row is local only. */
   readonly eventSeq: number | null;
+  /**
+   * The event this row produced, as the outbox holds it (schema 2; absent on older rows and on
+   * local-only rows): chained, so the outbox copy is checked against it and rebuilt from it.
+   */
+  readonly eventId?: string | null;
+  readonly payloadType?: string | null;
+  readonly envelopeBytes?: Uint8Array | null;
+  /**
+   * Canonical JSON of the meta counters this row moved in its commit (schema 2; absent when none).
+   * Chained, so the meta table can be re-derived from the journal and checked at start-up.
+   */
+  readonly metaJson?: string | null;
 }
 
 export interface JournalRow extends JournalRowContent {
@@ -43,6 +55,19 @@ export function hashRow(index: number, prevHashHex: string, content: JournalRowC
     content.eventSeq === null ? '-' : String(content.eventSeq),
     content.payloadJson,
   ];
+  // Schema 2 fields are hashed only when a row has them, so rows written before keep their hash.
+  const envelope = content.envelopeBytes ?? null;
+  const schema2 = [content.eventId ?? null, content.payloadType ?? null, content.metaJson ?? null];
+  if (envelope !== null || schema2.some((field) => field !== null)) {
+    if (schema2.includes('-')) throw new Error('assert: "-" is the absent marker, never a value');
+    const [eventId, payloadType, metaJson] = schema2;
+    fields.push(
+      eventId ?? '-',
+      payloadType ?? '-',
+      envelope === null ? '-' : Buffer.from(envelope).toString('hex'),
+      metaJson ?? '-',
+    );
+  }
   const hash = createHash('sha256');
   for (const field of fields) {
     const bytes = Buffer.from(field, 'utf8');
