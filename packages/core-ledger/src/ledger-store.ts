@@ -8,6 +8,7 @@ import { growFloat64, growInt32, growUint8, nextCapacity, StringColumn } from '.
 import { SLOT_BILL, SLOT_TOPUP, TOTALS_SLOTS, totalsFromSlots } from './daily-close.js';
 import type { DailyUsage } from './daily-usage.js';
 import { LEDGER_CODE_LIST, type LedgerCode } from './errors.js';
+import { deepFreeze } from './freeze.js';
 import { ID_MISSING, IdIndex } from './id-index.js';
 import { LEDGER_LIMITS } from './limits.js';
 import type { ServiceHours } from './service-hours.js';
@@ -303,7 +304,7 @@ export abstract class LedgerStore {
   event(index: number): LedgerEvent {
     assert(Number.isInteger(index) && index >= 0 && index < this.eventCount, 'event index out of range');
     const stationIndex = this.eventStation[index]!;
-    return {
+    return Object.freeze({
       index,
       id: this.eventIds.get(index),
       type: TYPE_BY_KIND[this.eventKind[index]!]!,
@@ -313,13 +314,13 @@ export abstract class LedgerStore {
       atMs: this.eventAtMs[index]!,
       businessDate: dateFromDayNumber(this.eventDay[index]!),
       code: this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK',
-    };
+    });
   }
 
   entry(index: number): LedgerEntry {
     assert(Number.isInteger(index) && index >= 0 && index < this.entryCount, 'entry index out of range');
     const flags = this.entryFlags[index]!;
-    return {
+    return Object.freeze({
       index,
       eventIndex: this.entryEvent[index]!,
       debitAccount: this.accountNames[this.entryDebit[index]!]!,
@@ -328,11 +329,11 @@ export abstract class LedgerStore {
       phase: (flags & E_PENDING) !== 0 ? 'pending' : (flags & E_VOID) !== 0 ? 'void' : 'posted',
       fee: (flags & E_FEE) !== 0,
       reversal: (flags & E_REVERSAL) !== 0,
-    };
+    });
   }
 
   stationIds(): readonly string[] {
-    return this.stations.map((station) => station.stationId);
+    return Object.freeze(this.stations.map((station) => station.stationId));
   }
 
   stationBalances(stationId: string): StationBalances | undefined {
@@ -340,25 +341,27 @@ export abstract class LedgerStore {
     if (station === undefined) return undefined;
     const settlement = station.settlementAccount;
     const quota = station.quotaAccount;
-    return {
+    return Object.freeze({
       settlementFen: this.accountCreditsPosted[settlement]! - this.accountDebitsPosted[settlement]!,
       settlementPendingFen: this.accountCreditsPending[settlement]! - this.accountDebitsPending[settlement]!,
       quotaFenAvailable: this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!,
-    };
+    });
   }
 
   accountBalances(): readonly AccountBalance[] {
     const balances: AccountBalance[] = [];
     for (let index = 0; index < this.accountCount; index++) {
-      balances.push({
-        name: this.accountNames[index]!,
-        debitsPostedFen: this.accountDebitsPosted[index]!,
-        creditsPostedFen: this.accountCreditsPosted[index]!,
-        debitsPendingFen: this.accountDebitsPending[index]!,
-        creditsPendingFen: this.accountCreditsPending[index]!,
-      });
+      balances.push(
+        Object.freeze({
+          name: this.accountNames[index]!,
+          debitsPostedFen: this.accountDebitsPosted[index]!,
+          creditsPostedFen: this.accountCreditsPosted[index]!,
+          debitsPendingFen: this.accountDebitsPending[index]!,
+          creditsPendingFen: this.accountCreditsPending[index]!,
+        }),
+      );
     }
-    return balances;
+    return Object.freeze(balances);
   }
 
   holdState(holdId: string): HoldState | undefined {
@@ -377,7 +380,7 @@ export abstract class LedgerStore {
 
   dayTotals(stationId: string, businessDate: string): DayTotals {
     const station = this.stationsById.get(stationId);
-    return totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate)));
+    return deepFreeze(totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate))));
   }
 
   /** The earliest day after the station's last close that has business; +Infinity when none. */
@@ -408,7 +411,7 @@ export abstract class LedgerStore {
   }
 
   closes(stationId: string): readonly DailyClose[] {
-    return this.stationsById.get(stationId)?.closes.slice() ?? [];
+    return Object.freeze(this.stationsById.get(stationId)?.closes.slice() ?? []);
   }
 
   reconciliationItems(filter?: {
@@ -425,14 +428,16 @@ export abstract class LedgerStore {
       if (day !== DAY_NONE && this.eventDay[index] !== day) continue;
       const kind = this.itemKind(index);
       if (kind === undefined) continue;
-      items.push({
-        id: this.eventIds.get(index),
-        stationId: this.stations[this.eventStation[index]!]!.stationId,
-        kind,
-        amountFen: this.eventAmountFen[index]!,
-        feeFen: this.eventFeeFen[index]!,
-        businessDate: dateFromDayNumber(this.eventDay[index]!),
-      });
+      items.push(
+        Object.freeze({
+          id: this.eventIds.get(index),
+          stationId: this.stations[this.eventStation[index]!]!.stationId,
+          kind,
+          amountFen: this.eventAmountFen[index]!,
+          feeFen: this.eventFeeFen[index]!,
+          businessDate: dateFromDayNumber(this.eventDay[index]!),
+        }),
+      );
     }
     return items;
   }

@@ -47,6 +47,7 @@ import {
   feeScheduleInForce,
   frozenFeeSchedule,
 } from './fee-schedule.js';
+import { deepFreeze } from './freeze.js';
 import { ID_MISSING } from './id-index.js';
 import { isFen, isId, isInstantMs, isIsoDate, isServiceHours, isWithdrawalLimits } from './input-checks.js';
 import {
@@ -182,7 +183,17 @@ class LedgerImpl extends LedgerStore implements Ledger {
         'holdExpiryMs must be > 0',
       );
     }
-    this.config = config;
+    // The ledger keeps its own frozen copy of its configuration (sealed means immutable).
+    this.config = Object.freeze({
+      ...config,
+      calendar: Object.freeze({
+        years: new Set(config.calendar.years),
+        holidayDays: new Set(config.calendar.holidayDays),
+        extraWorkingDays: new Set(config.calendar.extraWorkingDays),
+      }),
+      feeSchedules: Object.freeze(this.schedules.slice()),
+      withdrawalLimits: deepFreeze(structuredCopy(config.withdrawalLimits)),
+    });
   }
 
   // ---------------------------------------------------------------- apply
@@ -252,9 +263,11 @@ class LedgerImpl extends LedgerStore implements Ledger {
   private acceptedResult(index: number): Accepted {
     const code = this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK';
     const close = this.closesByEvent.get(index);
-    return close === undefined
-      ? { ok: true, code, eventIndex: index }
-      : { ok: true, code, eventIndex: index, close };
+    return Object.freeze(
+      close === undefined
+        ? { ok: true, code, eventIndex: index }
+        : { ok: true, code, eventIndex: index, close },
+    );
   }
 
   /** Same content as the recorded event? Hot kinds compare columns; rare kinds a fingerprint. */
@@ -297,7 +310,8 @@ class LedgerImpl extends LedgerStore implements Ledger {
   private refuse(command: LedgerCommand): Refused {
     assert(this.reasons.length > 0, 'refuse needs a reason');
     const reasons = sortByPrecedence(Array.from(new Set(this.reasons)));
-    const result: Refused = { ok: false, code: reasons[0]!, reasons };
+    // Kept and returned again on every replay: frozen, reasons and all.
+    const result: Refused = deepFreeze({ ok: false, code: reasons[0]!, reasons });
     // An invalid id cannot be remembered: the refusal is returned, not recorded.
     if (!this.idValid) return result;
     assert(this.refusals.length < LEDGER_LIMITS.refusalsMax, 'refusalsMax reached');
@@ -317,7 +331,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   private accept(index: number): Accepted {
-    return { ok: true, code: 'LEDGER_OK', eventIndex: index };
+    return Object.freeze({ ok: true, code: 'LEDGER_OK', eventIndex: index });
   }
 
   // ---------------------------------------------------------------- station checks
@@ -652,7 +666,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
     this.fingerprints.set(index, canonicalJsonLoose(command));
     if (alreadyReversed) {
       this.eventCode[index] = CODE_NOOP_INDEX;
-      return { ok: true, code: 'LEDGER_REVERSAL_ALREADY_DONE', eventIndex: index };
+      return Object.freeze({ ok: true, code: 'LEDGER_REVERSAL_ALREADY_DONE', eventIndex: index });
     }
     if (holdIndex < 0) {
       // Unknown here (the authorisation answer never arrived): remember it, so a late hold with
@@ -713,8 +727,15 @@ class LedgerImpl extends LedgerStore implements Ledger {
     }
     station.orgCode = command.orgCode;
     station.quotaAccountNo = command.quotaAccountNo;
-    station.serviceHours = command.serviceHours ?? SERVICE_HOURS_ALWAYS;
-    station.limits = command.withdrawalLimits ?? this.config.withdrawalLimits;
+    // Copies: a caller that changes the object it registered with changes nothing here.
+    station.serviceHours =
+      command.serviceHours === undefined
+        ? SERVICE_HOURS_ALWAYS
+        : deepFreeze(structuredCopy(command.serviceHours));
+    station.limits =
+      command.withdrawalLimits === undefined
+        ? this.config.withdrawalLimits
+        : deepFreeze(structuredCopy(command.withdrawalLimits));
     const day = this.commandDay(command.atMs);
     const index = this.appendEvent(K_REGISTER, command, station.index, 0, 0, day, '', '');
     this.fingerprints.set(index, canonicalJsonLoose(command));
@@ -800,13 +821,13 @@ class LedgerImpl extends LedgerStore implements Ledger {
       holdsPendingCount: station.holdsPendingCount,
       previousHash: previous === undefined ? GENESIS_HASH : previous.hash,
     };
-    const close: DailyClose = Object.freeze({ ...unsealed, hash: closeHash(unsealed) });
+    const close: DailyClose = deepFreeze({ ...unsealed, hash: closeHash(unsealed) });
     const index = this.appendEvent(K_CLOSE, command, station.index, 0, 0, closeDay, command.businessDate, '');
     this.fingerprints.set(index, canonicalJsonLoose(command));
     station.closes.push(close);
     station.closedThroughDay = closeDay;
     this.closesByEvent.set(index, close);
-    return { ok: true, code: 'LEDGER_OK', eventIndex: index, close };
+    return Object.freeze({ ok: true, code: 'LEDGER_OK', eventIndex: index, close });
   }
 
   feeSchedules(): readonly FeeSchedule[] {
@@ -822,4 +843,9 @@ function assertLimits(limits: WithdrawalLimits): void {
   assertFen(limits.perTransactionFenMax, 'perTransactionFenMax');
   assertFen(limits.perCardDailyFenMax, 'perCardDailyFenMax');
   assertFen(limits.perStationDailyFenMax, 'perStationDailyFenMax');
+}
+
+/** A plain-data copy of a small JSON-shaped value (service hours, limits). */
+function structuredCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
