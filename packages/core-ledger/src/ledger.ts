@@ -420,6 +420,16 @@ class LedgerImpl extends LedgerStore implements Ledger {
       const quota = station.quotaAccount;
       const availableFen = this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!;
       if (command.amountFen > availableFen) this.reasons.push('LEDGER_QUOTA_INSUFFICIENT');
+      const clearing = kind === K_BILL ? A_BILLER_CLEARING : A_TOPUP_CLEARING;
+      const feeFen = isFen(command.feeFen) ? command.feeFen : 0;
+      // The clearing account sums every station's payments: it is the first total to reach 2^53.
+      if (
+        !fits(this.accountCreditsPosted[clearing]!, command.amountFen) ||
+        !fits(this.accountDebitsPosted[A_CUSTOMER_CASH_CLEARING]!, feeFen) ||
+        !fits(this.accountCreditsPosted[station.settlementAccount]!, feeFen)
+      ) {
+        this.reasons.push('LEDGER_SUM_UNSAFE');
+      }
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
 
@@ -457,6 +467,14 @@ class LedgerImpl extends LedgerStore implements Ledger {
     const station = this.checkStation(command.stationId, false, command.atMs, 0);
     if (amountValid && command.amountFen < QUOTA_PURCHASE_FEN_MIN) {
       this.reasons.push('LEDGER_QUOTA_PURCHASE_BELOW_MINIMUM');
+    }
+    if (
+      station !== undefined &&
+      amountValid &&
+      (!fits(this.accountCreditsPosted[station.quotaAccount]!, command.amountFen) ||
+        !fits(this.accountDebitsPosted[A_QUOTA_FUNDING]!, command.amountFen))
+    ) {
+      this.reasons.push('LEDGER_SUM_UNSAFE');
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const day = this.completionDay(station, command.atMs);
@@ -511,6 +529,21 @@ class LedgerImpl extends LedgerStore implements Ledger {
       }
     }
     if (this.idValid && this.reversedUnknown.has(command.id)) this.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
+    if (station !== undefined && amountValid && isFen(command.feeFen)) {
+      // Posted + pending bound every sum a withdrawal reaches later (its post moves pending to
+      // posted; card and station usage are parts of it), so checking here covers them all.
+      const heldFen = command.amountFen + command.feeFen;
+      const settlement = station.settlementAccount;
+      if (
+        !fits(
+          this.accountDebitsPosted[A_BANK_CLEARING]! + this.accountDebitsPending[A_BANK_CLEARING]!,
+          heldFen,
+        ) ||
+        !fits(this.accountCreditsPosted[settlement]! + this.accountCreditsPending[settlement]!, heldFen)
+      ) {
+        this.reasons.push('LEDGER_SUM_UNSAFE');
+      }
+    }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
 
     const index = this.appendEvent(
@@ -848,4 +881,9 @@ function assertLimits(limits: WithdrawalLimits): void {
 /** A plain-data copy of a small JSON-shaped value (service hours, limits). */
 function structuredCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** R1: adding addFen to totalFen stays a safe integer (exact in a double). */
+function fits(totalFen: number, addFen: number): boolean {
+  return totalFen + addFen <= Number.MAX_SAFE_INTEGER;
 }
