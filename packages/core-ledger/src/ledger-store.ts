@@ -122,52 +122,52 @@ export interface Refusal {
 /** Storage and queries; the rules live in the subclass (ledger.ts). */
 export abstract class LedgerStore {
   // Idempotency: id → event index (>= 0) or -(refusal index + 1).
-  protected readonly slotsById: IdIndex;
-  protected readonly refusals: Refusal[] = [];
-  protected readonly fingerprints = new Map<number, string>();
-  protected readonly closesByEvent = new Map<number, DailyClose>();
-  protected readonly reversedUnknown = new Map<string, number>();
+  readonly slotsById: IdIndex;
+  readonly refusals: Refusal[] = [];
+  readonly fingerprints = new Map<number, string>();
+  readonly closesByEvent = new Map<number, DailyClose>();
+  readonly reversedUnknown = new Map<string, number>();
 
   // Stations and accounts.
-  protected readonly stationsById = new Map<string, StationState>();
-  protected readonly stations: StationState[] = [];
-  protected readonly cardUsage = new Map<string, DailyUsage>();
-  protected accountCapacity = 0;
-  protected accountCount = 0;
-  protected readonly accountNames: string[] = [];
-  protected accountDebitsPosted = new Float64Array(0);
-  protected accountCreditsPosted = new Float64Array(0);
-  protected accountDebitsPending = new Float64Array(0);
-  protected accountCreditsPending = new Float64Array(0);
+  readonly stationsById = new Map<string, StationState>();
+  readonly stations: StationState[] = [];
+  readonly cardUsage = new Map<string, DailyUsage>();
+  accountCapacity = 0;
+  accountCount = 0;
+  readonly accountNames: string[] = [];
+  accountDebitsPosted = new Float64Array(0);
+  accountCreditsPosted = new Float64Array(0);
+  accountDebitsPending = new Float64Array(0);
+  accountCreditsPending = new Float64Array(0);
 
   // Events (one per accepted command).
-  protected eventCapacity = 0;
+  eventCapacity = 0;
   eventCount = 0;
   // String columns in chunks: growth never copies them.
-  protected readonly eventIds = new StringColumn();
-  protected readonly eventRef1 = new StringColumn();
-  protected readonly eventRef2 = new StringColumn();
-  protected eventKind = new Uint8Array(0);
-  protected eventCode = new Uint8Array(0);
-  protected eventHoldState = new Uint8Array(0);
-  protected eventStation = new Int32Array(0);
-  protected eventDay = new Int32Array(0);
-  protected eventLink = new Int32Array(0);
-  protected eventAmountFen = new Float64Array(0);
-  protected eventFeeFen = new Float64Array(0);
-  protected eventAtMs = new Float64Array(0);
-  protected eventExpiresAtMs = new Float64Array(0);
+  readonly eventIds = new StringColumn();
+  readonly eventRef1 = new StringColumn();
+  readonly eventRef2 = new StringColumn();
+  eventKind = new Uint8Array(0);
+  eventCode = new Uint8Array(0);
+  eventHoldState = new Uint8Array(0);
+  eventStation = new Int32Array(0);
+  eventDay = new Int32Array(0);
+  eventLink = new Int32Array(0);
+  eventAmountFen = new Float64Array(0);
+  eventFeeFen = new Float64Array(0);
+  eventAtMs = new Float64Array(0);
+  eventExpiresAtMs = new Float64Array(0);
 
   // Entries (postings).
-  protected entryCapacity = 0;
+  entryCapacity = 0;
   entryCount = 0;
-  protected entryDebit = new Int32Array(0);
-  protected entryCredit = new Int32Array(0);
-  protected entryEvent = new Int32Array(0);
-  protected entryFlags = new Uint8Array(0);
-  protected entryAmountFen = new Float64Array(0);
+  entryDebit = new Int32Array(0);
+  entryCredit = new Int32Array(0);
+  entryEvent = new Int32Array(0);
+  entryFlags = new Uint8Array(0);
+  entryAmountFen = new Float64Array(0);
 
-  protected readonly reasons: LedgerCode[] = [];
+  readonly reasons: LedgerCode[] = [];
 
   constructor(eventCapacityInitial: number) {
     assert(
@@ -184,7 +184,7 @@ export abstract class LedgerStore {
 
   // ---------------------------------------------------------------- storage
 
-  protected totalsFor(station: StationState, day: number): Float64Array {
+  totalsFor(station: StationState, day: number): Float64Array {
     if (station.totalsDay === day) return station.totals;
     let totals = station.totalsByDay.get(day);
     if (totals === undefined) {
@@ -196,7 +196,7 @@ export abstract class LedgerStore {
     return totals;
   }
 
-  protected addAccount(name: string): number {
+  addAccount(name: string): number {
     if (this.accountCount === this.accountCapacity) {
       const capacity = nextCapacity(this.accountCapacity, this.accountCount + 1);
       this.accountDebitsPosted = growFloat64(this.accountDebitsPosted, capacity);
@@ -209,7 +209,7 @@ export abstract class LedgerStore {
     return this.accountCount++;
   }
 
-  protected growEvents(capacity: number): void {
+  growEvents(capacity: number): void {
     this.eventKind = growUint8(this.eventKind, capacity);
     this.eventCode = growUint8(this.eventCode, capacity);
     this.eventHoldState = growUint8(this.eventHoldState, capacity);
@@ -223,7 +223,7 @@ export abstract class LedgerStore {
     this.eventCapacity = capacity;
   }
 
-  protected growEntries(capacity: number): void {
+  growEntries(capacity: number): void {
     this.entryDebit = growInt32(this.entryDebit, capacity);
     this.entryCredit = growInt32(this.entryCredit, capacity);
     this.entryEvent = growInt32(this.entryEvent, capacity);
@@ -232,7 +232,7 @@ export abstract class LedgerStore {
     this.entryCapacity = capacity;
   }
 
-  protected appendEvent(
+  appendEvent(
     kind: number,
     command: LedgerCommand,
     stationIndex: number,
@@ -262,13 +262,7 @@ export abstract class LedgerStore {
     return index;
   }
 
-  protected appendEntry(
-    debit: number,
-    credit: number,
-    amountFen: number,
-    eventIndex: number,
-    flags: number,
-  ): void {
+  appendEntry(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     // Every posting balances: one debit, one credit, the same amount, two different accounts.
     assert(debit !== credit && amountFen >= 0 && Number.isSafeInteger(amountFen), 'entry does not balance');
     const index = this.entryCount;
@@ -282,7 +276,7 @@ export abstract class LedgerStore {
   }
 
   /** A posted entry. Zero amounts (a zero fee) are not recorded. */
-  protected post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+  post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     this.accountDebitsPosted[debit] = this.accountDebitsPosted[debit]! + amountFen;
@@ -290,7 +284,7 @@ export abstract class LedgerStore {
   }
 
   /** A pending entry (E_PENDING) or the release of one (E_VOID). */
-  protected hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+  hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     const signedFen = (flags & E_VOID) !== 0 ? -amountFen : amountFen;
@@ -384,7 +378,7 @@ export abstract class LedgerStore {
   }
 
   /** The earliest day after the station's last close that has business; +Infinity when none. */
-  protected firstUnclosedBusinessDay(station: StationState): number {
+  firstUnclosedBusinessDay(station: StationState): number {
     let first = Number.POSITIVE_INFINITY;
     for (const day of station.totalsByDay.keys()) {
       if (day > station.closedThroughDay && day < first) first = day;
@@ -442,7 +436,7 @@ export abstract class LedgerStore {
     return items;
   }
 
-  protected itemKind(index: number): TotalsKind | undefined {
+  itemKind(index: number): TotalsKind | undefined {
     if (this.eventCode[index] !== CODE_OK_INDEX) return undefined;
     switch (this.eventKind[index]) {
       case K_BILL:
