@@ -494,7 +494,7 @@ function report(io: Io, json: boolean, command: string, error: unknown): number 
   const problems: HqProblem[] =
     error instanceof HqError
       ? [...error.problems]
-      : [{ code: 'HQ_STORE_FAILED', message: error instanceof Error ? error.message : String(error) }];
+      : [{ code: 'HQ_INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) }];
   const exitCode = error instanceof HqError && error.code === 'HQ_CLI_USAGE' ? 2 : 1;
   if (json) io.out(`${JSON.stringify({ ok: false, command, problems })}\n`);
   else {
