@@ -16,7 +16,6 @@
 // 'committed', 'dropped', 'authorised', 'reconciled', 'fatal' (error).
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin/core-ledger';
-import { describe } from '../adapters/wire/codec.js';
 import type { StationRecord, StationStatus } from '../domain/types.js';
 import { WithdrawalTally } from '../domain/withdrawal-limits.js';
 import { batchDelayMsMax, stationSilenceMsMaxDefault, stationSilenceSweepMs } from '../limits.js';
@@ -24,7 +23,7 @@ import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
 import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
-import { Background, codeOf } from './ingest/background.js';
+import { Background, errorFields } from './ingest/background.js';
 import { Committer } from './ingest/commit.js';
 import type { IngestContext, PipelineDeps } from './ingest/context.js';
 import { newCounters, type PipelineCounters } from './ingest/counters.js';
@@ -236,7 +235,7 @@ export class IngestPipeline extends EventEmitter {
   #die(error: unknown): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = error instanceof Error ? error : new Error(String(error));
-    this.#log.error({ code: codeOf(error, 'HQ_STORE_FAILED'), error: describe(error) }, 'fatal');
+    this.#log.error(errorFields(error), 'fatal');
     this.emit('fatal', this.#fatal);
     this.emit('idle-check');
   }
