@@ -92,3 +92,5 @@ export const downMessageBytesMax = 256 * 1024;
 export const cardWaitMsDefault = 60_000;
 /** proto detail fields (ConfigApplied, CommandResult): at most this many characters (the wire checks it). */
 export const downDetailCharsMax = 500;
+/** Start-up catch-up closes every missed day up to this many; beyond it, only the days with business (R7). */
+export const closeCatchUpDaysMax = 62;
