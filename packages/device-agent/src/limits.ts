@@ -94,3 +94,21 @@ export const cardWaitMsDefault = 60_000;
 export const downDetailCharsMax = 500;
 /** Start-up catch-up closes every missed day up to this many; beyond it, only the days with business (R7). */
 export const closeCatchUpDaysMax = 62;
+
+// --- hardware faults: damaged store, full disk, wrong clock (issue 9) ---
+/** The WAL is truncated back to this size after a checkpoint (PRAGMA journal_size_limit). */
+export const walJournalSizeLimitBytes = 4 * 1024 * 1024;
+/** WAL maintenance: a checkpoint at most this often, and after a failure a capped backoff. */
+export const walCheckpointMs = 60_000;
+export const walCheckpointBackoffMsInitial = 1_000;
+export const walCheckpointBackoffMsMax = 60_000;
+/** Default free space the kiosk keeps on the journal's file system before refusing new business. */
+export const diskReserveBytesDefault = 64 * 1024 * 1024;
+/** Smallest reserve a config may set: room for the worst-case transactions in flight (docs/operations.md). */
+export const diskReserveBytesMin = 4 * 1024 * 1024;
+/** Default clock skew against HQ beyond which withdrawals are refused (and doctor FAILs). */
+export const clockSkewMsMaxDefault = 5 * 60 * 1000;
+/** Clock samples kept for the drift estimate (the tightest bounds of the last N). */
+export const clockSampleCountMax = 32;
+/** A drift measurement older than this no longer counts as known (the clock may have been fixed). */
+export const clockSampleAgeMsMax = 60 * 60 * 1000;

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import {
   type CalendarYear,
   createWorkingCalendar,
+  type FeeSchedule,
   parseCalendarYear,
-  standardFeeSchedule,
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
@@ -20,7 +20,9 @@ import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
+import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
+import type { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
@@ -108,11 +110,14 @@ export function loadCalendarYears(dir: string): CalendarYear[] {
 export function createLedgerMirror(
   calendarYears: readonly CalendarYear[],
   withdrawalLimits: WithdrawalLimits = ledgerLimitsOf(stationDefaults),
+  feeSchedules: readonly FeeSchedule[] = feeSchedulesOf(stationDefaults),
+  provenance?: ProvenanceBook,
 ): LedgerMirror {
   return new LedgerMirror({
     withdrawalLimits,
     calendar: createWorkingCalendar([...calendarYears]),
-    feeSchedules: [standardFeeSchedule('2025-01-01')],
+    feeSchedules,
+    ...(provenance === undefined ? {} : { provenance }),
     // Sized up front: core-ledger grows its typed-array columns by doubling, which costs copies
     // and GC in the middle of ingest.
     eventCapacityInitial: ledgerEventCapacityInitial,
@@ -146,7 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
   const withdrawalLimits = ledgerLimitsOf(defaults);
-  const ledger = createLedgerMirror(calendarYears, withdrawalLimits);
+  const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedulesOf(defaults));
   const pipeline = new IngestPipeline({
     store,
     verifier,

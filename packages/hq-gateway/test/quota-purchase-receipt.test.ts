@@ -24,7 +24,9 @@ async function setUp(): Promise<{ ops: HqOperations; store: SqliteStore }> {
   return { ops, store };
 }
 
-async function problemsOf(work: Promise<unknown>): Promise<Array<{ code: string; field?: string }>> {
+async function problemsOf(
+  work: Promise<unknown>,
+): Promise<Array<{ code: string; field: string | undefined }>> {
   try {
     await work;
   } catch (error) {

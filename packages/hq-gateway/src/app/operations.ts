@@ -21,11 +21,12 @@ import {
   yuanText,
 } from '../domain/amount.js';
 import { type KeyInspection, parseEnrolmentRequest } from '../domain/enrolment.js';
+import { feeSchedulesOf, type HqFeeSchedule } from '../domain/fee-check.js';
 import { quotaAccountId } from '../domain/ledger-mirror.js';
 import type { StationRecord } from '../domain/types.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { receiptReferenceCharsMax } from '../limits.js';
-import type { Clock } from '../ports/clock.js';
+import type { TimeSource } from '../ports/clock.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
 
@@ -35,6 +36,11 @@ export interface StationDefaults {
   readonly feeScheduleVersion: number;
   /** First business day of the schedule, YYYY-MM-DD (given in writing before business: no notice). */
   readonly feeScheduleEffectiveDate: string;
+  /**
+   * Every fee schedule version, oldest first (R6 history; a later one announced at least 5 working
+   * days before its effective date). Absent: the one schedule the three fields above describe.
+   */
+  readonly feeSchedules?: readonly HqFeeSchedule[];
   /** Opening and closing, minutes since local midnight; maintenance windows [start, end) (R20). */
   readonly opensAtMinute: number;
   readonly closesAtMinute: number;
@@ -65,7 +71,7 @@ export const stationDefaults: StationDefaults = {
 export interface OperationsDeps {
   readonly store: Store;
   readonly hqKey: HqKey;
-  readonly clock: Clock;
+  readonly clock: TimeSource;
   /** Absent: configs are built and stored but not published (offline CLI use). */
   readonly publisher?: Publisher;
   /** HQ's quota balance of a station and the seq it is computed through. */
@@ -146,16 +152,8 @@ export class HqOperations {
       configVersion: version,
       orgCode: station.orgCode,
       quotaAccountId: quotaAccountId(station),
-      feeSchedules: [
-        {
-          version: d.feeScheduleVersion,
-          effectiveDate: d.feeScheduleEffectiveDate,
-          announcedAtMs: 0,
-          withdrawalFeeFen: d.withdrawalFeeFen,
-          billPaymentFeeFen: 0,
-          mobileTopupFeeFen: 0,
-        },
-      ],
+      // Every version HQ announced (R6 history): the kiosk judges past events by the one in force then.
+      feeSchedules: feeSchedulesOf(d).map((f) => ({ ...f })),
       quotaFenBalance: quotaFen,
       quotaBalanceThroughSeq: throughSeq,
       quotaPurchases: purchases.map((p) => ({
@@ -198,6 +196,7 @@ export class HqOperations {
       quotaBalanceThroughSeq: throughSeq,
       quotaPurchases: purchases.length,
       withdrawalFeeFen: d.withdrawalFeeFen,
+      feeScheduleVersions: feeSchedulesOf(d).length,
     };
     await this.#deps.store.saveConfig({ stationId, version, issuedAtMs, envelope, summary });
     if (this.#deps.publisher !== undefined) {
