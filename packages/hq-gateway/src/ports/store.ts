@@ -115,6 +115,8 @@ export interface IngestStore {
   /** A small named value HQ keeps across runs (e.g. the card-key fingerprint); undefined if unset. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** The station's recorded quota purchases (R3 provenance; `hq quota purchase` may run in another process). */
+  quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
 }
 
 /** What HQ's operations (enrolment, quota purchases, configs) need. */

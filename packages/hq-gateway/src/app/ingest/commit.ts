@@ -6,7 +6,12 @@
 // it): its seqs are forgotten and its stations asked to resend. If the commit thread itself
 // stopped, nothing can be stored any more: the pipeline stops.
 import { describe } from '../../adapters/wire/codec.js';
-import { batchDelayMsMax, batchRowsMax } from '../../limits.js';
+import {
+  batchDelayMsMax,
+  batchRowsMax,
+  quarantineRowsMax,
+  quarantineRowsPerStationMax,
+} from '../../limits.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { AckCoalescer } from './acks.js';
 import { Batch } from './batch.js';
@@ -155,6 +160,20 @@ export class Committer {
       ctx.background.fireAndForget(ctx.downlink.sendResend(stationId, fromSeq));
     for (const event of batch.settlements) settle(ctx, event);
     for (const event of batch.closes) ctx.background.track(reconcile(ctx, event), 'HQ_STORE_FAILED');
+    if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch), 'HQ_STORE_FAILED');
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
+}
+
+/** Keep the quarantine within its bounds (issue 8): the oldest rows go, counted and logged. */
+async function pruneQuarantine(ctx: IngestContext, batch: Batch): Promise<void> {
+  const stationIds = batch.quarantined.map((row) => row.stationId);
+  const dropped = await ctx.integrity.pruneQuarantine(
+    stationIds,
+    quarantineRowsPerStationMax,
+    quarantineRowsMax,
+  );
+  if (dropped === 0) return;
+  ctx.counters.quarantineDropped += dropped;
+  ctx.log.warn({ code: 'HQ_QUARANTINE_DROPPED', dropped }, 'quarantine bound reached: oldest rows dropped');
 }
