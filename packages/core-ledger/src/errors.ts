@@ -58,13 +58,19 @@ export const LEDGER_CODES = {
   LEDGER_WITHDRAWAL_REVERSED: 'The withdrawal was reversed (冲正); it can no longer be authorised or posted.',
   LEDGER_HOLD_NOT_PENDING: 'The hold was already posted or voided; it can be completed only once (R5).',
   LEDGER_HOLD_EXPIRED: 'The hold expired before it was posted; void it (R5).',
+  LEDGER_FEE_SCHEDULE_VERSION_CONFLICT:
+    'A fee schedule version already known (or given twice) comes with other content; a version never changes (R6).',
   LEDGER_FEE_SCHEDULE_VERSION_NOT_NEWER:
     'A fee schedule version must be higher than every version already known (R6).',
   LEDGER_FEE_SCHEDULE_NOTICE_TOO_SHORT:
     'A fee schedule change must be announced at least 5 working days before it takes effect (R6).',
+  LEDGER_FEE_SCHEDULE_VERSIONS_TOO_MANY:
+    'The fee schedule history would hold more versions than feeScheduleVersionsMax (1000).',
   LEDGER_CLOSE_OUT_OF_ORDER:
     "A station's business days are closed in order; this day is at or before the last close (R7).",
   LEDGER_CLOSE_DATE_IN_FUTURE: 'A business day cannot be closed before it has begun (R7).',
+  LEDGER_CLOSE_EARLIER_DAY_UNCLOSED:
+    'An earlier business day with business is not closed yet: close it first, in order (R7: no day is skipped; unclosedBusinessDays lists them).',
   // Daily-close chain verification (R7).
   LEDGER_CLOSE_HASH_MISMATCH: "A daily close's hash does not match its content: the record was changed (R7).",
   LEDGER_CLOSE_CHAIN_BROKEN:

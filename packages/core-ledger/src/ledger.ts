@@ -42,8 +42,10 @@ import { sortByPrecedence } from './errors.js';
 import {
   assertFeeSchedule,
   checkFeeScheduleAnnouncement,
+  checkFeeScheduleSet,
   type FeeSchedule,
   feeScheduleInForce,
+  frozenFeeSchedule,
 } from './fee-schedule.js';
 import { ID_MISSING } from './id-index.js';
 import { isFen, isId, isInstantMs, isIsoDate, isServiceHours, isWithdrawalLimits } from './input-checks.js';
@@ -66,6 +68,7 @@ import {
   K_BILL,
   K_CLOSE,
   K_FEE_ANNOUNCE,
+  K_FEE_MERGE,
   K_HOLD,
   K_POST,
   K_QUOTA_PURCHASE,
@@ -88,6 +91,7 @@ import type {
   DailyCloseCommand,
   DayTotals,
   FeeScheduleAnnounceCommand,
+  FeeSchedulesMergeCommand,
   HoldState,
   LedgerCommand,
   LedgerConfig,
@@ -123,6 +127,12 @@ export interface Ledger {
   holdState(holdId: string): HoldState | undefined;
   /** Totals of a station's business day so far (closed or not). */
   dayTotals(stationId: string, businessDate: string): DayTotals;
+  /**
+   * R7: business days after the station's last close that have business, oldest first (only
+   * those before `beforeDate` when given). A close of a later day is refused while one is left
+   * (LEDGER_CLOSE_EARLIER_DAY_UNCLOSED): a service catches up by closing each of them in order.
+   */
+  unclosedBusinessDays(stationId: string, beforeDate?: string): string[];
   /** A station's sealed closes, oldest first. */
   closes(stationId: string): readonly DailyClose[];
   /** Known fee schedules, in announcement order. */
@@ -156,7 +166,6 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   constructor(config: LedgerConfig) {
     super(config.eventCapacityInitial ?? 1024);
-    assert(config.feeSchedules.length >= 1, 'config.feeSchedules needs at least one schedule (R6)');
     assert(config.feeSchedules.length <= LEDGER_LIMITS.feeScheduleVersionsMax, 'too many fee schedules');
     for (const schedule of config.feeSchedules) {
       assertFeeSchedule(schedule);
@@ -164,7 +173,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
         !this.schedules.some((known) => known.version === schedule.version),
         'duplicate fee schedule version',
       );
-      this.schedules.push(schedule);
+      this.schedules.push(frozenFeeSchedule(schedule));
     }
     assertLimits(config.withdrawalLimits);
     if (config.holdExpiryMs !== undefined) {
@@ -209,6 +218,8 @@ class LedgerImpl extends LedgerStore implements Ledger {
         return this.applyRegister(command);
       case 'fee-schedule-announce':
         return this.applyFeeAnnounce(command);
+      case 'fee-schedules-merge':
+        return this.applyFeeMerge(command);
       case 'daily-close':
         return this.applyClose(command);
       default:
@@ -734,8 +745,28 @@ class LedgerImpl extends LedgerStore implements Ledger {
       '',
     );
     this.fingerprints.set(index, canonicalJsonLoose(command));
-    this.schedules.push(command.schedule);
+    this.schedules.push(frozenFeeSchedule(command.schedule));
     this.scheduleCacheDay = DAY_NONE;
+    return this.accept(index);
+  }
+
+  /** R6 history: adds the versions new to the ledger, after checkFeeScheduleSet; rebuilds nothing. */
+  private applyFeeMerge(command: FeeSchedulesMergeCommand): LedgerResult {
+    const day = this.commandDay(command.atMs);
+    let added: readonly FeeSchedule[] = [];
+    if (day !== DAY_NONE) {
+      const check = checkFeeScheduleSet(this.schedules, command.schedules, {
+        calendar: this.config.calendar,
+        receivedAtMs: command.atMs,
+      });
+      this.reasons.push(...check.reasons);
+      added = check.added;
+    }
+    if (this.reasons.length > 0) return this.refuse(command);
+    const index = this.appendEvent(K_FEE_MERGE, command, -1, 0, 0, day, String(added.length), '');
+    this.fingerprints.set(index, canonicalJsonLoose(command));
+    for (const schedule of added) this.schedules.push(frozenFeeSchedule(schedule));
+    if (added.length > 0) this.scheduleCacheDay = DAY_NONE;
     return this.accept(index);
   }
 
@@ -751,6 +782,12 @@ class LedgerImpl extends LedgerStore implements Ledger {
       this.reasons.push('LEDGER_CLOSE_OUT_OF_ORDER');
     if (dateValid && this.atMsValid && closeDay > shanghaiDayNumber(command.atMs)) {
       this.reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
+    }
+    // R7: no day is skipped. Refused rather than closing the earlier days implicitly: each close
+    // is its own journaled, signed record with its own id and instant, so the service closes the
+    // missed days one by one (unclosedBusinessDays) and HQ receives every one of them.
+    if (station !== undefined && dateValid && this.firstUnclosedBusinessDay(station) < closeDay) {
+      this.reasons.push('LEDGER_CLOSE_EARLIER_DAY_UNCLOSED');
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const previous = station.closes[station.closes.length - 1];
@@ -773,7 +810,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   feeSchedules(): readonly FeeSchedule[] {
-    return this.schedules.slice();
+    return Object.freeze(this.schedules.slice());
   }
 
   feeScheduleInForce(businessDate: string): FeeSchedule | undefined {

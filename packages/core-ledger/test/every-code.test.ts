@@ -3,6 +3,7 @@
 
 import t from 'tap';
 import {
+  checkFeeScheduleSet,
   computeMonthlyCommission,
   createLedger,
   createWorkingCalendar,
@@ -138,6 +139,31 @@ t.test('every registry code is produced by some scenario', async (t) => {
     calendar: createWorkingCalendar([]),
   });
   if (!commission.ok) seen.add(commission.code);
+  const skipping = ledgerWithStations();
+  skipping.apply(bill('sk-b', 100));
+  note(
+    skipping.apply({
+      type: 'daily-close',
+      id: 'sk-c',
+      atMs: at(21, 0, '2026-03-03'),
+      stationId: 'S1',
+      businessDate: '2026-03-03',
+    }),
+  );
+  note(
+    ledger.apply({
+      type: 'fee-schedules-merge',
+      id: 'merge-conflict',
+      atMs: at(9),
+      schedules: [{ ...standardFeeSchedule('2025-01-01'), withdrawalFeeFen: 5 }],
+    }),
+  );
+  const tooMany = Array.from({ length: 1_001 }, (_, i) => standardFeeSchedule('2027-01-04', i + 2));
+  for (const code of checkFeeScheduleSet(ledger.feeSchedules(), tooMany, {
+    calendar: createWorkingCalendar([]),
+    receivedAtMs: at(9),
+  }).reasons)
+    seen.add(code);
   // R21 input codes: bad values from outside are refusals, never assertion crashes.
   note(ledger.apply(bill('bad', 1.5)));
   note(ledger.apply({ ...bill('bad-fee', 100), feeFen: -1 }));

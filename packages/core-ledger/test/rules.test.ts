@@ -581,7 +581,8 @@ t.test('R7 a closed day refuses new business; completions land on the next busin
         businessDate: '2026-03-04',
       }),
     ),
-    ['LEDGER_CLOSE_DATE_IN_FUTURE'],
+    ['LEDGER_CLOSE_DATE_IN_FUTURE', 'LEDGER_CLOSE_EARLIER_DAY_UNCLOSED'],
+    'day 03-03 holds the late post: it must be closed first (R7)',
   );
   t.same(
     codes(
@@ -592,7 +593,14 @@ t.test('R7 a closed day refuses new business; completions land on the next busin
 });
 
 t.test('createLedger asserts its configuration', async (t) => {
-  t.throws(() => createLedger(baseConfig({ feeSchedules: [] })), LedgerAssertionError);
+  // An empty schedule list is allowed (the first fee-schedules-merge gives it); duplicates are not.
+  t.throws(
+    () =>
+      createLedger(
+        baseConfig({ feeSchedules: [standardFeeSchedule('2025-01-01'), standardFeeSchedule('2026-01-01')] }),
+      ),
+    LedgerAssertionError,
+  );
   t.throws(() => createLedger(baseConfig({ holdExpiryMs: 0 })), LedgerAssertionError);
   t.throws(
     () =>

@@ -189,6 +189,11 @@ export class IngestPipeline extends EventEmitter {
     return this.#queue.length;
   }
 
+  /** Messages taken in and not yet routed into a batch (waiting for a verdict, or being processed). */
+  get processing(): boolean {
+    return this.#queue.length > 0 || this.#queue.busy;
+  }
+
   /** Resolves when the queue has room again (MQTT intake applies back-pressure with it). */
   waitForRoom(): Promise<void> {
     return this.#queue.waitForRoom();

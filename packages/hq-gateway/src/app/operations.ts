@@ -26,7 +26,7 @@ import { quotaAccountId } from '../domain/ledger-mirror.js';
 import type { StationRecord } from '../domain/types.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { receiptReferenceCharsMax } from '../limits.js';
-import type { Clock } from '../ports/clock.js';
+import type { TimeSource } from '../ports/clock.js';
 import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
@@ -72,7 +72,7 @@ export const stationDefaults: StationDefaults = {
 export interface OperationsDeps {
   readonly store: Store;
   readonly hqKey: HqKey;
-  readonly clock: Clock;
+  readonly clock: TimeSource;
   /** Absent: configs are built and stored but not published (offline CLI use). */
   readonly publisher?: Publisher;
   /** HQ's quota balance of a station and the seq it is computed through. */

@@ -24,10 +24,12 @@ import {
   type UpChannel,
   upTopic,
 } from '@bianmin/wire';
-import mqtt, { type MqttClient } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
 
 export { shanghaiDate };
+
+/** The MQTT client is loaded only when a station connects: sealing alone needs no broker. */
+type MqttClient = Awaited<ReturnType<typeof import('mqtt')['connectAsync']>>;
 
 export interface SealOptions {
   readonly seq?: number;
@@ -93,7 +95,7 @@ export class SimStation extends EventEmitter {
         token: {
           label: 'kiosk',
           serialNumber: `TK-${this.stationId}`,
-          model: 'SoftHSM',
+          model: 'simulated token',
           manufacturer: 'test',
         },
       },
@@ -295,6 +297,7 @@ export class SimStation extends EventEmitter {
 
   async connect(url: string, password: string, hqPublicKeyPem: string): Promise<void> {
     this.#hqPublicKeyPem = hqPublicKeyPem;
+    const mqtt = await import('mqtt');
     const client = await mqtt.connectAsync(url, {
       protocolVersion: 4,
       clientId: this.stationId,
