@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
+import { statusReport } from '../src/cli/reports.js';
 import type { HqFeeSchedule } from '../src/domain/fee-check.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import { luhnPan, type SimStation, shanghaiDate } from './helpers/station-sim.js';
@@ -259,7 +260,9 @@ t.test(
       ['quarantined'],
       () => (fx.gateway.pipeline.counters.quarantinedByReason.HQ_STATION_SUSPENDED ?? 0) >= 1,
     );
-    const served = honest.billPayment(0 + 1_000, { quotaFenAfter: 0 });
+    const bought = await fx.gateway.operations.purchaseQuota('HN1', { yuan: '500.00' }, 'OUTLET-HN1-1');
+    await honest.publish('event', honest.quotaApplied('OUTLET-HN1-1', 50_000, bought.configVersion).bytes);
+    const served = honest.billPayment(1_000);
     await honest.publish('event', served.bytes);
     await honest.waitForAck(served.seq);
     t.pass('the honest station is acknowledged while HX1 is suspended');
@@ -273,6 +276,13 @@ t.test(
       (alerts.find((a) => a.stationId === 'HX1')?.discrepancyCount ?? 0) > 0,
       'its discrepancies are alerts too',
     );
+    const report = await statusReport(fx.gateway.store);
+    t.match(
+      report.text,
+      /ALERT HX1: suspended \(HQ_SEQ_TOO_FAR_AHEAD\); \d+ discrepancies, newest HQ_/,
+      'hq status shows it',
+    );
+    t.notMatch(report.text, /ALERT HN1/, 'the honest station has no alert');
     await fx.gateway.stop();
     await fx.startGateway();
     t.match(
