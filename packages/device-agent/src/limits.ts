@@ -88,6 +88,10 @@ export const operatorBodyBytesMax = 16 * 1024;
 export const operatorTokenFileBytesMax = 1024;
 /** Largest HQ message accepted on a down topic. */
 export const downMessageBytesMax = 256 * 1024;
+/** How long a withdrawal waits for a card when the caller gives no wait. */
+export const cardWaitMsDefault = 60_000;
+/** proto detail fields (ConfigApplied, CommandResult): at most this many characters (the wire checks it). */
+export const downDetailCharsMax = 500;
 
 // --- hardware faults: damaged store, full disk, wrong clock (issue 9) ---
 /** The WAL is truncated back to this size after a checkpoint (PRAGMA journal_size_limit). */

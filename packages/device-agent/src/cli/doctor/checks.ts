@@ -8,6 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import { KioskDb } from '../../adapters/sqlite/kiosk-db.js';
 import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
+import { signerOptionsOf } from '../../config/signer-options.js';
 import {
   clockKnownWrong,
   decodeClockVerdict,
@@ -105,17 +106,7 @@ const tokenHints: Partial<Record<string, string>> = {
 
 /** Opens the signer, signs a test digest and verifies it with the token's public key. */
 export async function checkToken(config: DeviceConfig, logger: Logger): Promise<CheckRow> {
-  const signer = new Pkcs11Signer({
-    modulePath: config.token.modulePath,
-    token: {
-      ...(config.token.label === undefined ? {} : { label: config.token.label }),
-      ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-    },
-    keyLabel: config.token.keyLabel,
-    pin: config.token.userPin,
-    logger,
-    probe: { enabled: false },
-  });
+  const signer = new Pkcs11Signer(signerOptionsOf(config, logger, { probe: { enabled: false } }));
   try {
     const message = Buffer.from(`kiosk doctor ${config.station.id}`);
     const digest = createHash('sha256').update(message).digest();
