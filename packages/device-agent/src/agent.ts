@@ -11,12 +11,19 @@ import { checkServiceHours, LEDGER_CODES, type LedgerCode, type LedgerCommand } 
 import { type bianmin, downTopic, newEventId, openEnvelope, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
+import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
 import type { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { cardToken } from './domain/journal/card.js';
 import type { JournalRow } from './domain/journal/chain.js';
 import type { Pan } from './domain/pin/pan.js';
-import { type ActiveConfig, type FeeKind, feeInForce, toActiveConfig } from './domain/tx/active-config.js';
+import {
+  type ActiveConfig,
+  type FeeKind,
+  feeInForce,
+  holdExpiresAtMsOf,
+  toActiveConfig,
+} from './domain/tx/active-config.js';
 import {
   addToDay,
   BUSINESS_TYPES,
@@ -95,6 +102,8 @@ export interface KioskAgentOptions {
     readonly brokerUrl: string;
     readonly username?: string;
     readonly password?: string;
+    /** TLS files of the broker link (config mqtt.tls). */
+    readonly tls?: MqttTlsFiles;
     readonly windowMax?: number;
     readonly ackTimeoutMs?: number;
     readonly heartbeatMs?: number;
@@ -212,6 +221,7 @@ export class KioskAgent implements OperatorPort {
       stationId: st,
       ...(options.mqtt.username === undefined ? {} : { username: options.mqtt.username }),
       ...(options.mqtt.password === undefined ? {} : { password: options.mqtt.password }),
+      ...(options.mqtt.tls === undefined ? {} : { tls: options.mqtt.tls }),
       topics: {
         event: upTopic(st, 'event'),
         birth: upTopic(st, 'birth'),
@@ -695,7 +705,8 @@ export class KioskAgent implements OperatorPort {
         bankReference: response.bankReference,
         feeScheduleVersion: feeVersion,
         authorisedAtMs: now,
-        holdExpiresAtMs: 0,
+        // What the proto says: the instant the hold lapses under the configured hold expiry (0 = none).
+        holdExpiresAtMs: holdExpiresAtMsOf(now, this.#config?.limits.holdExpiryMs ?? 0),
         businessDate: businessDateOf(now),
       };
       const command: LedgerCommand = {

@@ -88,3 +88,5 @@ export const operatorBodyBytesMax = 16 * 1024;
 export const operatorTokenFileBytesMax = 1024;
 /** Largest HQ message accepted on a down topic. */
 export const downMessageBytesMax = 256 * 1024;
+/** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
+export const tlsFileBytesMax = 256 * 1024;

@@ -65,6 +65,10 @@ export const hqCodes = {
     'the thread that commits ingest batches stopped: nothing can be stored, so the gateway stops',
   HQ_AUDIT_SIGNATURE_INVALID:
     '`hq audit signatures` found a stored event whose own signature or stored hash does not verify',
+  HQ_MQTT_MESSAGE_OVERSIZED:
+    'the MQTT link dropped a message larger than mqttPayloadBytesMax before decoding it: counted and logged with its SHA-256, topic and size',
+  HQ_MQTT_RETAINED_UP:
+    'the MQTT link ignored a retained message on a station up-topic (the broker replays it on every new subscription): counted and logged with its SHA-256',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

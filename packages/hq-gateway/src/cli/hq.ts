@@ -12,7 +12,14 @@ import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { shanghaiDate } from '../adapters/wire/codec.js';
 import { auditStation } from '../app/audit.js';
 import { HqOperations } from '../app/operations.js';
-import { type HqConfig, readCardKeySecret, readHqConfig, readSecret } from '../config.js';
+import {
+  cliMqttOptions,
+  type HqConfig,
+  mqttTlsFiles,
+  readCardKeySecret,
+  readHqConfig,
+  readSecret,
+} from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { createLedgerMirror, loadCalendarYears, startGateway } from '../main.js';
 import { systemClock } from '../ports/clock.js';
@@ -100,7 +107,6 @@ async function withOperations<T>(
   try {
     let publisher: Publisher | undefined;
     if (publish) {
-      const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
       try {
         client = await mqtt.connectAsync(config.brokerUrl, {
           protocolVersion: 4,
@@ -108,8 +114,7 @@ async function withOperations<T>(
           clean: true,
           reconnectPeriod: 0,
           connectTimeout: 10_000,
-          ...(config.mqttUsername === undefined ? {} : { username: config.mqttUsername }),
-          ...(password === undefined ? {} : { password }),
+          ...cliMqttOptions(config),
         });
       } catch (error) {
         throw new HqError('HQ_MQTT_FAILED', `cannot connect to ${config.brokerUrl}`, { cause: error });
@@ -180,7 +185,9 @@ const commands: CommandSpec[] = [
       const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
       const bankAccounts = readBankAccounts(config);
       const cardKeySecret = readCardKeySecret(config);
+      const mqttTls = mqttTlsFiles(config);
       const gateway = await startGateway({
+        ...(mqttTls === undefined ? {} : { mqttTls }),
         dbPath: config.dbPath,
         brokerUrl: config.brokerUrl,
         clientId: config.clientId,

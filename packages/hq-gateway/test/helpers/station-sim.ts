@@ -24,7 +24,7 @@ import {
   type UpChannel,
   upTopic,
 } from '@bianmin/wire';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
 
 export { shanghaiDate };
@@ -258,9 +258,16 @@ export class SimStation extends EventEmitter {
     }
   }
 
-  async connect(url: string, password: string, hqPublicKeyPem: string): Promise<void> {
+  /** `tls`: more connect options for the broker's TLS listener (CA, client certificate). */
+  async connect(
+    url: string,
+    password: string,
+    hqPublicKeyPem: string,
+    tls: IClientOptions = {},
+  ): Promise<void> {
     this.#hqPublicKeyPem = hqPublicKeyPem;
     const client = await mqtt.connectAsync(url, {
+      ...tls,
       protocolVersion: 4,
       clientId: this.stationId,
       username: this.stationId,

@@ -29,6 +29,8 @@ export interface ActiveConfig {
     readonly billPaymentFenMaxPerTransaction: number;
     readonly topupFenMaxPerTransaction: number;
     readonly authorisationTimeoutMs: number;
+    /** How long an authorised hold may wait to be posted (Limits.hold_expiry_ms); 0 = no expiry. */
+    readonly holdExpiryMs: number;
   };
 }
 
@@ -77,6 +79,7 @@ export function toActiveConfig(config: bianmin.v1.IStationConfig): ActiveConfig 
       billPaymentFenMaxPerTransaction: int(limits.billPaymentFenMaxPerTransaction, 'bill limit'),
       topupFenMaxPerTransaction: int(limits.topupFenMaxPerTransaction, 'topup limit'),
       authorisationTimeoutMs: int(limits.authorisationTimeoutMs, 'authorisationTimeoutMs'),
+      holdExpiryMs: int(limits.holdExpiryMs, 'holdExpiryMs'),
     },
   };
 }
@@ -99,4 +102,9 @@ export function feeInForce(
         ? schedule.billPaymentFeeFen
         : schedule.mobileTopupFeeFen;
   return { feeFen, version: schedule.version };
+}
+
+/** WithdrawalAuthorised.hold_expires_at_ms: authorised + the configured hold expiry; 0 = no expiry. */
+export function holdExpiresAtMsOf(authorisedAtMs: number, holdExpiryMs: number): number {
+  return holdExpiryMs > 0 ? authorisedAtMs + holdExpiryMs : 0;
 }
