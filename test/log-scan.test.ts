@@ -8,9 +8,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pan } from '@bianmin/device-agent/domain/pin/pan';
-import { PinBlock } from '@bianmin/device-agent/domain/pin/secret';
-import { createLogger, Secret } from '@bianmin/device-agent/logging';
+import { createLogger, Pan, PinBlock, Secret } from '@bianmin/device-agent';
 import t from 'tap';
 import { type Finding, scanLine, suiteLogDir } from './log-scan/detect.js';
 

@@ -10,14 +10,17 @@
 // {op:'dayTotals', id, businessDate}; to the parent: {op:'ready'}, {op:'reply', id, value}.
 // SIGKILL at any instant is allowed: the journal makes the restart safe. SIGTERM stops cleanly.
 import { readFileSync } from 'node:fs';
-import { OperatorApi } from '@bianmin/device-agent/adapters/operator-api/server';
-import { Pkcs11Signer } from '@bianmin/device-agent/adapters/pkcs11/pkcs11-signer';
-import { CardReaderDriver } from '@bianmin/device-agent/adapters/serial/card-reader-driver';
-import { PinPadDriver } from '@bianmin/device-agent/adapters/serial/pin-pad-driver';
-import { KioskDb } from '@bianmin/device-agent/adapters/sqlite/kiosk-db';
-import { KioskAgent } from '@bianmin/device-agent/agent';
-import { createLogger } from '@bianmin/device-agent/logging';
-import type { ClockPort } from '@bianmin/device-agent/ports/clock';
+import {
+  CardReaderDriver,
+  type ClockPort,
+  createLogger,
+  KioskAgent,
+  KioskDb,
+  OperatorApi,
+  PinPadDriver,
+  Pkcs11Signer,
+  systemClock,
+} from '@bianmin/device-agent';
 import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
 
 export interface KioskChildArgs {
@@ -58,15 +61,8 @@ type ParentMessage =
 
 const args = JSON.parse(process.argv[2] ?? '{}') as KioskChildArgs;
 let offsetMs = args.clockOffsetMs;
-const clock: ClockPort = {
-  nowMs: () => Date.now() + offsetMs,
-  setTimer: (delayMs, callback) => {
-    const handle = setTimeout(callback, delayMs);
-    handle.unref();
-    return { cancel: () => clearTimeout(handle) };
-  },
-  random01: () => Math.random(),
-};
+/** The system clock shifted by the demo's offset (the parent moves it to cross midnights). */
+const clock: ClockPort = { ...systemClock, nowMs: () => systemClock.nowMs() + offsetMs };
 const logger = createLogger({
   name: `kiosk-${args.stationId.toLowerCase()}`,
   level: 'info',

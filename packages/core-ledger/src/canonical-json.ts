@@ -20,3 +20,24 @@ export function canonicalJson(value: unknown): string {
   }
   assert(false, `canonicalJson: unsupported value of type ${typeof value}`);
 }
+
+/**
+ * canonicalJson for values that may come from outside (a refused command's idempotency
+ * fingerprint): a number that JSON cannot carry (NaN, ±Infinity) or a bigint is written as a
+ * tagged string instead of failing an assertion, so a bad command is refused, never a crash.
+ * Equal to canonicalJson for every value canonicalJson accepts.
+ */
+export function canonicalJsonLoose(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return JSON.stringify(`#number:${String(value)}`);
+  if (typeof value === 'bigint') return JSON.stringify(`#bigint:${String(value)}`);
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJsonLoose(item)).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJsonLoose(record[key])}`).join(',')}}`;
+  }
+  if (typeof value === 'function' || typeof value === 'symbol') return JSON.stringify(`#${typeof value}`);
+  return canonicalJson(value);
+}

@@ -12,6 +12,16 @@ export const LEDGER_CODES = {
   // Refusals, in precedence order.
   LEDGER_ID_CONFLICT:
     'The client id was already used with different content (idempotency, TigerBeetle-style).',
+  LEDGER_ID_INVALID:
+    'The command id is not a string of 1..128 characters; refused and not remembered (there is no id to remember it by).',
+  LEDGER_INSTANT_INVALID: 'An instant (atMs, expiresAtMs) is not integer epoch milliseconds >= 0.',
+  LEDGER_AMOUNT_INVALID:
+    'The amount is not integer fen in [0, 10^12] (R1): a fraction, a negative, an unsafe or a non-number value.',
+  LEDGER_FEE_INVALID: 'The fee is not integer fen in [0, 10^12] (R1).',
+  LEDGER_FIELD_INVALID:
+    'Another field has the wrong shape: an id, card token, reference, date, service hours, limits or command type.',
+  LEDGER_FEE_SCHEDULE_INVALID:
+    'A fee schedule has the wrong shape: version not an integer >= 1, date not YYYY-MM-DD, a fee not integer fen (R6).',
   LEDGER_STATION_UNKNOWN: 'No station with this id is registered (R4).',
   LEDGER_STATION_NO_ORG_CODE: 'The station has no org code from HQ yet and cannot transact (R4).',
   LEDGER_STATION_NO_QUOTA_ACCOUNT: 'The station has no quota virtual account yet and cannot transact (R4).',
@@ -39,16 +49,28 @@ export const LEDGER_CODES = {
     'The transaction would take the station quota below zero; nothing is recorded (R2).',
   LEDGER_HOLD_UNKNOWN: 'No withdrawal hold with this id exists (R5).',
   LEDGER_HOLD_STATION_MISMATCH: 'The hold belongs to another station.',
+  LEDGER_REVERSAL_NOT_A_WITHDRAWAL:
+    'A reversal (冲正) names an id that is not a withdrawal hold (a bill payment, a close, a post...); nothing changes.',
+  LEDGER_REVERSAL_HOLD_POSTED:
+    'A reversal (冲正) names a posted withdrawal: the cash was handed out and the bank settled it; a correction is not a reversal. Nothing changes.',
+  LEDGER_REVERSAL_HOLD_VOIDED:
+    'A reversal (冲正) names a voided hold: it was already released and nothing is left to reverse. Nothing changes.',
   LEDGER_WITHDRAWAL_REVERSED: 'The withdrawal was reversed (冲正); it can no longer be authorised or posted.',
   LEDGER_HOLD_NOT_PENDING: 'The hold was already posted or voided; it can be completed only once (R5).',
   LEDGER_HOLD_EXPIRED: 'The hold expired before it was posted; void it (R5).',
+  LEDGER_FEE_SCHEDULE_VERSION_CONFLICT:
+    'A fee schedule version already known (or given twice) comes with other content; a version never changes (R6).',
   LEDGER_FEE_SCHEDULE_VERSION_NOT_NEWER:
     'A fee schedule version must be higher than every version already known (R6).',
   LEDGER_FEE_SCHEDULE_NOTICE_TOO_SHORT:
     'A fee schedule change must be announced at least 5 working days before it takes effect (R6).',
+  LEDGER_FEE_SCHEDULE_VERSIONS_TOO_MANY:
+    'The fee schedule history would hold more versions than feeScheduleVersionsMax (1000).',
   LEDGER_CLOSE_OUT_OF_ORDER:
     "A station's business days are closed in order; this day is at or before the last close (R7).",
   LEDGER_CLOSE_DATE_IN_FUTURE: 'A business day cannot be closed before it has begun (R7).',
+  LEDGER_CLOSE_EARLIER_DAY_UNCLOSED:
+    'An earlier business day with business is not closed yet: close it first, in order (R7: no day is skipped; unclosedBusinessDays lists them).',
   // Daily-close chain verification (R7).
   LEDGER_CLOSE_HASH_MISMATCH: "A daily close's hash does not match its content: the record was changed (R7).",
   LEDGER_CLOSE_CHAIN_BROKEN:

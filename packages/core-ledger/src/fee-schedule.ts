@@ -8,9 +8,11 @@
 
 import { assert, assertFen } from './assert.js';
 import { addWorkingDays, type WorkingCalendar } from './calendar.js';
-import type { LedgerCode } from './errors.js';
+import { type LedgerCode, sortByPrecedence } from './errors.js';
+import { isFen, isInstantMs, isIsoDate } from './input-checks.js';
+import { LEDGER_LIMITS } from './limits.js';
 import { FEE_SCHEDULE_NOTICE_WORKING_DAYS_MIN, WITHDRAWAL_FEE_FEN_STANDARD } from './rules.js';
-import { parseIsoDate } from './time.js';
+import { parseIsoDate, shanghaiDayNumber } from './time.js';
 
 export interface FeeSchedule {
   /** Positive integer, strictly increasing across announcements. */
@@ -23,6 +25,13 @@ export interface FeeSchedule {
   readonly billPaymentFeeFen: number;
   /** Fee the customer pays per mobile top-up (0 in the standard schedule). */
   readonly mobileTopupFeeFen: number;
+  /**
+   * When HQ announced this version (epoch ms, part of HQ's signed config); R6 counts the notice
+   * from its business day. Absent for the schedules given in writing before business starts, and
+   * for a version whose announcement the receiver only knows by receiving it (then the receipt
+   * instant counts). Not part of a version's identity: two copies differing only here are equal.
+   */
+  readonly announcedAtMs?: number;
 }
 
 /** The standard schedule of the Measures: 1.00 yuan per withdrawal, nothing else. */
@@ -34,6 +43,152 @@ export function standardFeeSchedule(effectiveDate: string, version = 1): FeeSche
     billPaymentFeeFen: 0,
     mobileTopupFeeFen: 0,
   };
+}
+
+/** The shape of a fee schedule from outside (an HQ config): never throws. */
+export function isFeeSchedule(value: unknown): value is FeeSchedule {
+  if (typeof value !== 'object' || value === null) return false;
+  const schedule = value as Partial<FeeSchedule>;
+  return (
+    typeof schedule.version === 'number' &&
+    Number.isSafeInteger(schedule.version) &&
+    schedule.version >= 1 &&
+    isIsoDate(schedule.effectiveDate) &&
+    isFen(schedule.withdrawalFeeFen) &&
+    isFen(schedule.billPaymentFeeFen) &&
+    isFen(schedule.mobileTopupFeeFen) &&
+    (schedule.announcedAtMs === undefined || isInstantMs(schedule.announcedAtMs))
+  );
+}
+
+/** Same version, same content (the announcement instant is not part of a version's identity). */
+export function sameFeeSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
+  return (
+    a.version === b.version &&
+    a.effectiveDate === b.effectiveDate &&
+    a.withdrawalFeeFen === b.withdrawalFeeFen &&
+    a.billPaymentFeeFen === b.billPaymentFeeFen &&
+    a.mobileTopupFeeFen === b.mobileTopupFeeFen
+  );
+}
+
+/** A frozen copy: the ledger never keeps a caller's object, nor hands out its own (sealed means immutable). */
+export function frozenFeeSchedule(schedule: FeeSchedule): FeeSchedule {
+  const copy: FeeSchedule = {
+    version: schedule.version,
+    effectiveDate: schedule.effectiveDate,
+    withdrawalFeeFen: schedule.withdrawalFeeFen,
+    billPaymentFeeFen: schedule.billPaymentFeeFen,
+    mobileTopupFeeFen: schedule.mobileTopupFeeFen,
+    ...(schedule.announcedAtMs === undefined ? {} : { announcedAtMs: schedule.announcedAtMs }),
+  };
+  return Object.freeze(copy);
+}
+
+/** One reason a fee schedule set is refused, with the version it is about (0: the set itself). */
+export interface FeeScheduleSetProblem {
+  readonly version: number;
+  readonly code: LedgerCode;
+}
+
+export interface FeeScheduleSetCheck {
+  /** true when the set may be merged into the known history. */
+  readonly ok: boolean;
+  /** Every reason at once (R21), in precedence order; empty when ok. */
+  readonly reasons: readonly LedgerCode[];
+  /** Each reason with the version it concerns. */
+  readonly problems: readonly FeeScheduleSetProblem[];
+  /** The versions new to the known history, by version (what a merge adds; empty when not ok). */
+  readonly added: readonly FeeSchedule[];
+}
+
+export interface FeeScheduleSetContext {
+  /** Working days (R6); a year without data is LEDGER_CALENDAR_YEAR_MISSING, never guessed. */
+  readonly calendar: WorkingCalendar;
+  /** When the set is received (epoch ms): the announcement of a new version without announcedAtMs. */
+  readonly receivedAtMs: number;
+}
+
+/**
+ * R6 over a whole set, the one check the kiosk and HQ both run before accepting a config, and the
+ * rule the ledger's `fee-schedules-merge` applies. Schedules are versioned history: a version
+ * already known must come with the same content (else LEDGER_FEE_SCHEDULE_VERSION_CONFLICT); a
+ * known version missing from the set is kept, never dropped; a new version must be higher than
+ * every known one and take effect on or after the 5th working day after its announcement
+ * (announcedAtMs, else receivedAtMs). When nothing is known yet, the set is the schedule given in
+ * writing before business starts (R6) and no notice applies. Pure: never throws for bad input.
+ */
+export function checkFeeScheduleSet(
+  known: readonly FeeSchedule[],
+  given: readonly FeeSchedule[],
+  context: FeeScheduleSetContext,
+): FeeScheduleSetCheck {
+  assert(isInstantMs(context.receivedAtMs), 'receivedAtMs must be epoch ms');
+  const problems: FeeScheduleSetProblem[] = [];
+  if (!Array.isArray(given) || given.length > LEDGER_LIMITS.feeScheduleVersionsMax) {
+    problems.push({
+      version: 0,
+      code: Array.isArray(given) ? 'LEDGER_FEE_SCHEDULE_VERSIONS_TOO_MANY' : 'LEDGER_FEE_SCHEDULE_INVALID',
+    });
+    return setResult(problems, []);
+  }
+  const knownByVersion = new Map<number, FeeSchedule>(known.map((schedule) => [schedule.version, schedule]));
+  let knownVersionMax = 0;
+  for (const schedule of known) knownVersionMax = Math.max(knownVersionMax, schedule.version);
+  const newByVersion = new Map<number, FeeSchedule>();
+  for (const schedule of given) {
+    if (!isFeeSchedule(schedule)) {
+      const version = (schedule as { version?: unknown } | null)?.version;
+      problems.push({
+        version: typeof version === 'number' && Number.isSafeInteger(version) ? version : 0,
+        code: 'LEDGER_FEE_SCHEDULE_INVALID',
+      });
+      continue;
+    }
+    const seen = knownByVersion.get(schedule.version) ?? newByVersion.get(schedule.version);
+    if (seen !== undefined) {
+      if (!sameFeeSchedule(seen, schedule)) {
+        problems.push({ version: schedule.version, code: 'LEDGER_FEE_SCHEDULE_VERSION_CONFLICT' });
+      }
+      continue;
+    }
+    newByVersion.set(schedule.version, schedule);
+  }
+  const added = [...newByVersion.values()].sort((a, b) => a.version - b.version);
+  if (known.length > 0) {
+    for (const schedule of added) {
+      if (schedule.version <= knownVersionMax) {
+        problems.push({ version: schedule.version, code: 'LEDGER_FEE_SCHEDULE_VERSION_NOT_NEWER' });
+      }
+      const announceDay = shanghaiDayNumber(schedule.announcedAtMs ?? context.receivedAtMs);
+      const notice = noticeReason(schedule, announceDay, context.calendar);
+      if (notice !== undefined) problems.push({ version: schedule.version, code: notice });
+    }
+  }
+  if (known.length + added.length > LEDGER_LIMITS.feeScheduleVersionsMax) {
+    problems.push({ version: 0, code: 'LEDGER_FEE_SCHEDULE_VERSIONS_TOO_MANY' });
+  }
+  return setResult(problems, added);
+}
+
+function setResult(problems: FeeScheduleSetProblem[], added: readonly FeeSchedule[]): FeeScheduleSetCheck {
+  const reasons = sortByPrecedence([...new Set(problems.map((problem) => problem.code))]);
+  const ok = reasons.length === 0;
+  return { ok, reasons, problems, added: ok ? added : [] };
+}
+
+/** R6 notice: undefined when the effective date is far enough from the announcement day. */
+function noticeReason(
+  schedule: FeeSchedule,
+  announceDay: number,
+  calendar: WorkingCalendar,
+): LedgerCode | undefined {
+  const earliest = addWorkingDays(calendar, announceDay, FEE_SCHEDULE_NOTICE_WORKING_DAYS_MIN);
+  // Unknown working days are never guessed (never weekends-only): refuse and say why.
+  if (!earliest.ok) return earliest.code;
+  return parseIsoDate(schedule.effectiveDate)! < earliest.dayNumber
+    ? 'LEDGER_FEE_SCHEDULE_NOTICE_TOO_SHORT'
+    : undefined;
 }
 
 export function assertFeeSchedule(schedule: FeeSchedule): void {
@@ -67,7 +222,7 @@ export function checkFeeScheduleAnnouncement(
   announceDay: number,
   calendar: WorkingCalendar,
 ): LedgerCode[] {
-  assertFeeSchedule(schedule);
+  if (!isFeeSchedule(schedule)) return ['LEDGER_FEE_SCHEDULE_INVALID'];
   const reasons: LedgerCode[] = [];
   for (const existing of known) {
     if (existing.version >= schedule.version) {
@@ -75,12 +230,9 @@ export function checkFeeScheduleAnnouncement(
       break;
     }
   }
-  const earliest = addWorkingDays(calendar, announceDay, FEE_SCHEDULE_NOTICE_WORKING_DAYS_MIN);
-  if (!earliest.ok) {
-    // Unknown working days are never guessed (never weekends-only): refuse and say why.
-    reasons.push(earliest.code);
-  } else if (parseIsoDate(schedule.effectiveDate)! < earliest.dayNumber) {
-    reasons.push('LEDGER_FEE_SCHEDULE_NOTICE_TOO_SHORT');
-  }
+  const notice = noticeReason(schedule, announceDay, calendar);
+  if (notice !== undefined) reasons.push(notice);
+  if (known.length >= LEDGER_LIMITS.feeScheduleVersionsMax)
+    reasons.push('LEDGER_FEE_SCHEDULE_VERSIONS_TOO_MANY');
   return reasons;
 }

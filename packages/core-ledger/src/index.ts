@@ -66,8 +66,20 @@ export {
   LedgerAssertionError,
   sortByPrecedence,
 } from './errors.js';
-export type { FeeSchedule } from './fee-schedule.js';
-export { checkFeeScheduleAnnouncement, feeScheduleInForce, standardFeeSchedule } from './fee-schedule.js';
+export type {
+  FeeSchedule,
+  FeeScheduleSetCheck,
+  FeeScheduleSetContext,
+  FeeScheduleSetProblem,
+} from './fee-schedule.js';
+export {
+  checkFeeScheduleAnnouncement,
+  checkFeeScheduleSet,
+  feeScheduleInForce,
+  isFeeSchedule,
+  sameFeeSchedule,
+  standardFeeSchedule,
+} from './fee-schedule.js';
 export type { Ledger } from './ledger.js';
 export { createLedger } from './ledger.js';
 export { LEDGER_LIMITS } from './limits.js';
@@ -103,6 +115,7 @@ export type {
   DailyCloseCommand,
   DayTotals,
   FeeScheduleAnnounceCommand,
+  FeeSchedulesMergeCommand,
   HoldState,
   LedgerCommand,
   LedgerCommandType,

@@ -11,7 +11,7 @@ import { LEDGER_CODE_LIST, type LedgerCode } from './errors.js';
 import { ID_MISSING, IdIndex } from './id-index.js';
 import { LEDGER_LIMITS } from './limits.js';
 import type { ServiceHours } from './service-hours.js';
-import { dateFromDayNumber, dayNumberFromDate, monthRange } from './time.js';
+import { dateFromDayNumber, dayNumberFromDate, monthRange, parseIsoDate } from './time.js';
 import type {
   AccountBalance,
   DailyClose,
@@ -39,6 +39,7 @@ export const K_VOID = 7;
 export const K_REVERSE = 8;
 export const K_FEE_ANNOUNCE = 9;
 export const K_CLOSE = 10;
+export const K_FEE_MERGE = 11;
 export const TYPE_BY_KIND: readonly LedgerCommandType[] = [
   'station-register', // placeholder for 0, never stored
   'station-register',
@@ -51,6 +52,7 @@ export const TYPE_BY_KIND: readonly LedgerCommandType[] = [
   'withdrawal-reverse',
   'fee-schedule-announce',
   'daily-close',
+  'fee-schedules-merge',
 ];
 
 // Hold states, stored per hold event.
@@ -111,6 +113,8 @@ export interface StationState {
 
 export interface Refusal {
   readonly fingerprint: string;
+  /** The refused command's type: a reversal may name a refused hold (the bank may hold the money). */
+  readonly commandType: unknown;
   readonly result: Refused;
 }
 
@@ -374,6 +378,33 @@ export abstract class LedgerStore {
   dayTotals(stationId: string, businessDate: string): DayTotals {
     const station = this.stationsById.get(stationId);
     return totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate)));
+  }
+
+  /** The earliest day after the station's last close that has business; +Infinity when none. */
+  protected firstUnclosedBusinessDay(station: StationState): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (const day of station.totalsByDay.keys()) {
+      if (day > station.closedThroughDay && day < first) first = day;
+    }
+    return first;
+  }
+
+  /**
+   * R7: the business days of a station after its last close that have business (a totals row),
+   * oldest first, optionally only those strictly before `beforeDate` ('YYYY-MM-DD'). A service
+   * that was off over one or more midnights closes each of them, in order, before today's.
+   */
+  unclosedBusinessDays(stationId: string, beforeDate?: string): string[] {
+    const station = this.stationsById.get(stationId);
+    if (station === undefined) return [];
+    const beforeDay =
+      beforeDate === undefined ? Number.POSITIVE_INFINITY : (parseIsoDate(beforeDate) ?? Number.NaN);
+    assert(!Number.isNaN(beforeDay), 'beforeDate must be YYYY-MM-DD');
+    const days: number[] = [];
+    for (const day of station.totalsByDay.keys()) {
+      if (day > station.closedThroughDay && day < beforeDay) days.push(day);
+    }
+    return days.sort((a, b) => a - b).map((day) => dateFromDayNumber(day));
   }
 
   closes(stationId: string): readonly DailyClose[] {

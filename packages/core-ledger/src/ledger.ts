@@ -24,8 +24,8 @@
 // reversal, quota purchase) are never refused for that reason, they land on the station's next
 // open business day, so a close never changes after it is sealed.
 
-import { assert, assertFen, assertId, assertInstantMs } from './assert.js';
-import { canonicalJson } from './canonical-json.js';
+import { assert, assertFen } from './assert.js';
+import { canonicalJsonLoose } from './canonical-json.js';
 import {
   closeHash,
   GENESIS_HASH,
@@ -42,10 +42,13 @@ import { sortByPrecedence } from './errors.js';
 import {
   assertFeeSchedule,
   checkFeeScheduleAnnouncement,
+  checkFeeScheduleSet,
   type FeeSchedule,
   feeScheduleInForce,
+  frozenFeeSchedule,
 } from './fee-schedule.js';
 import { ID_MISSING } from './id-index.js';
+import { isFen, isId, isInstantMs, isIsoDate, isServiceHours, isWithdrawalLimits } from './input-checks.js';
 import {
   A_BANK_CLEARING,
   A_BILLER_CLEARING,
@@ -57,7 +60,6 @@ import {
   DAY_NONE,
   E_FEE,
   E_PENDING,
-  E_REVERSAL,
   E_VOID,
   H_PENDING,
   H_POSTED,
@@ -66,6 +68,7 @@ import {
   K_BILL,
   K_CLOSE,
   K_FEE_ANNOUNCE,
+  K_FEE_MERGE,
   K_HOLD,
   K_POST,
   K_QUOTA_PURCHASE,
@@ -78,7 +81,7 @@ import {
 } from './ledger-store.js';
 import { LEDGER_LIMITS } from './limits.js';
 import { QUOTA_PURCHASE_FEN_MIN } from './rules.js';
-import { assertServiceHours, SERVICE_HOURS_ALWAYS, serviceHoursState } from './service-hours.js';
+import { SERVICE_HOURS_ALWAYS, serviceHoursState } from './service-hours.js';
 import { dayNumberFromDate, shanghaiDayNumber, shanghaiMinuteOfDay } from './time.js';
 import type {
   Accepted,
@@ -88,6 +91,7 @@ import type {
   DailyCloseCommand,
   DayTotals,
   FeeScheduleAnnounceCommand,
+  FeeSchedulesMergeCommand,
   HoldState,
   LedgerCommand,
   LedgerConfig,
@@ -123,6 +127,12 @@ export interface Ledger {
   holdState(holdId: string): HoldState | undefined;
   /** Totals of a station's business day so far (closed or not). */
   dayTotals(stationId: string, businessDate: string): DayTotals;
+  /**
+   * R7: business days after the station's last close that have business, oldest first (only
+   * those before `beforeDate` when given). A close of a later day is refused while one is left
+   * (LEDGER_CLOSE_EARLIER_DAY_UNCLOSED): a service catches up by closing each of them in order.
+   */
+  unclosedBusinessDays(stationId: string, beforeDate?: string): string[];
   /** A station's sealed closes, oldest first. */
   closes(stationId: string): readonly DailyClose[];
   /** Known fee schedules, in announcement order. */
@@ -148,12 +158,14 @@ export function createLedger(config: LedgerConfig): Ledger {
 class LedgerImpl extends LedgerStore implements Ledger {
   private readonly config: LedgerConfig;
   private readonly schedules: FeeSchedule[] = [];
+  /** Set by apply for the command in hand: may it be remembered, is its instant usable. */
+  private idValid = true;
+  private atMsValid = true;
   private scheduleCacheDay = DAY_NONE;
   private scheduleCache: FeeSchedule | undefined;
 
   constructor(config: LedgerConfig) {
     super(config.eventCapacityInitial ?? 1024);
-    assert(config.feeSchedules.length >= 1, 'config.feeSchedules needs at least one schedule (R6)');
     assert(config.feeSchedules.length <= LEDGER_LIMITS.feeScheduleVersionsMax, 'too many fee schedules');
     for (const schedule of config.feeSchedules) {
       assertFeeSchedule(schedule);
@@ -161,7 +173,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
         !this.schedules.some((known) => known.version === schedule.version),
         'duplicate fee schedule version',
       );
-      this.schedules.push(schedule);
+      this.schedules.push(frozenFeeSchedule(schedule));
     }
     assertLimits(config.withdrawalLimits);
     if (config.holdExpiryMs !== undefined) {
@@ -176,11 +188,17 @@ class LedgerImpl extends LedgerStore implements Ledger {
   // ---------------------------------------------------------------- apply
 
   apply(command: LedgerCommand): LedgerResult {
-    assertId(command.id, 'id');
-    assertInstantMs(command.atMs, 'atMs');
-    const slot = this.slotsById.lookup(command.id);
-    if (slot !== ID_MISSING) return this.replay(command, slot);
+    // Input from outside is checked, never asserted (R21): a bad id, instant or amount is a
+    // reason listed beside every other reason. Only an id that is valid can be remembered.
+    this.idValid = isId(command.id);
+    if (this.idValid) {
+      const slot = this.slotsById.lookup(command.id);
+      if (slot !== ID_MISSING) return this.replay(command, slot);
+    }
     if (this.reasons.length !== 0) this.reasons.length = 0;
+    if (!this.idValid) this.reasons.push('LEDGER_ID_INVALID');
+    this.atMsValid = isInstantMs(command.atMs);
+    if (!this.atMsValid) this.reasons.push('LEDGER_INSTANT_INVALID');
     switch (command.type) {
       case 'bill-payment':
         return this.applyQuotaConsumption(command, K_BILL);
@@ -200,14 +218,23 @@ class LedgerImpl extends LedgerStore implements Ledger {
         return this.applyRegister(command);
       case 'fee-schedule-announce':
         return this.applyFeeAnnounce(command);
+      case 'fee-schedules-merge':
+        return this.applyFeeMerge(command);
       case 'daily-close':
         return this.applyClose(command);
       default:
-        assert(false, `unknown command type ${String((command as { type: unknown }).type)}`);
+        this.reasons.push('LEDGER_FIELD_INVALID');
+        return this.refuse(command);
     }
   }
 
+  /** The business day of the command's instant; DAY_NONE when the instant is invalid. */
+  private commandDay(atMs: number): number {
+    return this.atMsValid ? shanghaiDayNumber(atMs) : DAY_NONE;
+  }
+
   lookup(id: string): LedgerResult | undefined {
+    if (!isId(id)) return undefined;
     const slot = this.slotsById.lookup(id);
     if (slot === ID_MISSING) return undefined;
     if (slot < 0) return this.refusals[-slot - 1]!.result;
@@ -217,7 +244,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   private replay(command: LedgerCommand, slot: number): LedgerResult {
     if (slot < 0) {
       const refusal = this.refusals[-slot - 1]!;
-      return refusal.fingerprint === canonicalJson(command) ? refusal.result : CONFLICT;
+      return refusal.fingerprint === canonicalJsonLoose(command) ? refusal.result : CONFLICT;
     }
     return this.sameAsEvent(command, slot) ? this.acceptedResult(slot) : CONFLICT;
   }
@@ -263,7 +290,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
       case 'withdrawal-void':
         return kind === K_VOID && this.eventRef1.get(index) === command.holdId;
       default:
-        return this.fingerprints.get(index) === canonicalJson(command);
+        return this.fingerprints.get(index) === canonicalJsonLoose(command);
     }
   }
 
@@ -271,10 +298,22 @@ class LedgerImpl extends LedgerStore implements Ledger {
     assert(this.reasons.length > 0, 'refuse needs a reason');
     const reasons = sortByPrecedence(Array.from(new Set(this.reasons)));
     const result: Refused = { ok: false, code: reasons[0]!, reasons };
+    // An invalid id cannot be remembered: the refusal is returned, not recorded.
+    if (!this.idValid) return result;
     assert(this.refusals.length < LEDGER_LIMITS.refusalsMax, 'refusalsMax reached');
-    this.refusals.push({ fingerprint: canonicalJson(command), result });
+    this.refusals.push({ fingerprint: canonicalJsonLoose(command), commandType: command.type, result });
     this.slotsById.insert(command.id, -this.refusals.length);
     return result;
+  }
+
+  /** R1 and R21: pushes AMOUNT_INVALID or AMOUNT_NOT_POSITIVE; true when the amount is usable fen. */
+  private checkAmount(amountFen: number): boolean {
+    if (!isFen(amountFen)) {
+      this.reasons.push('LEDGER_AMOUNT_INVALID');
+      return false;
+    }
+    if (amountFen === 0) this.reasons.push('LEDGER_AMOUNT_NOT_POSITIVE');
+    return true;
   }
 
   private accept(index: number): Accepted {
@@ -290,15 +329,11 @@ class LedgerImpl extends LedgerStore implements Ledger {
     atMs: number,
     day: number,
   ): StationState | undefined {
-    assertId(stationId, 'stationId');
-    const station = this.stationsById.get(stationId);
-    if (station === undefined) {
-      this.reasons.push('LEDGER_STATION_UNKNOWN');
-      return undefined;
-    }
+    const station = this.knownStation(stationId);
+    if (station === undefined) return undefined;
     if (station.orgCode === null) this.reasons.push('LEDGER_STATION_NO_ORG_CODE');
     if (station.quotaAccountNo === null) this.reasons.push('LEDGER_STATION_NO_QUOTA_ACCOUNT');
-    if (startsBusiness) {
+    if (startsBusiness && this.atMsValid) {
       const hoursState = serviceHoursState(station.serviceHours, shanghaiMinuteOfDay(atMs));
       if (hoursState === 1) this.reasons.push('LEDGER_OUTSIDE_SERVICE_HOURS');
       else if (hoursState === 2) this.reasons.push('LEDGER_IN_MAINTENANCE_WINDOW');
@@ -309,7 +344,10 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   /** The station, or undefined with LEDGER_STATION_UNKNOWN pushed. */
   private knownStation(stationId: string): StationState | undefined {
-    assertId(stationId, 'stationId');
+    if (!isId(stationId)) {
+      this.reasons.push('LEDGER_FIELD_INVALID');
+      return undefined;
+    }
     const station = this.stationsById.get(stationId);
     if (station === undefined) this.reasons.push('LEDGER_STATION_UNKNOWN');
     return station;
@@ -331,6 +369,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   /** R6: the charged fee must equal the schedule in force; pushes reasons. */
   private checkFee(day: number, kind: number, feeFen: number): void {
+    if (day === DAY_NONE) return;
     const schedule = this.scheduleForDay(day);
     if (schedule === undefined) {
       this.reasons.push('LEDGER_FEE_SCHEDULE_NONE_IN_FORCE');
@@ -342,6 +381,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
         : kind === K_BILL
           ? schedule.billPaymentFeeFen
           : schedule.mobileTopupFeeFen;
+    if (!isFen(feeFen)) return;
     if (feeFen > scheduledFen) this.reasons.push('LEDGER_FEE_ABOVE_SCHEDULE');
     else if (feeFen < scheduledFen) this.reasons.push('LEDGER_FEE_BELOW_SCHEDULE');
   }
@@ -352,17 +392,17 @@ class LedgerImpl extends LedgerStore implements Ledger {
     command: BillPaymentCommand | MobileTopupCommand,
     kind: number,
   ): LedgerResult {
-    assertFen(command.amountFen, 'amountFen');
-    assertFen(command.feeFen, 'feeFen');
+    const amountValid = this.checkAmount(command.amountFen);
+    if (!isFen(command.feeFen)) this.reasons.push('LEDGER_FEE_INVALID');
     const ref1 = command.type === 'bill-payment' ? command.billerCode : command.phoneNumber;
     const ref2 = command.type === 'bill-payment' ? command.billAccountNo : '';
-    assertId(ref1, command.type === 'bill-payment' ? 'billerCode' : 'phoneNumber');
-    if (command.type === 'bill-payment') assertId(ref2, 'billAccountNo');
-    const day = shanghaiDayNumber(command.atMs);
+    if (!isId(ref1) || (command.type === 'bill-payment' && !isId(ref2))) {
+      this.reasons.push('LEDGER_FIELD_INVALID');
+    }
+    const day = this.commandDay(command.atMs);
     const station = this.checkStation(command.stationId, true, command.atMs, day);
-    if (command.amountFen === 0) this.reasons.push('LEDGER_AMOUNT_NOT_POSITIVE');
     this.checkFee(day, kind, command.feeFen);
-    if (station !== undefined) {
+    if (station !== undefined && amountValid) {
       const quota = station.quotaAccount;
       const availableFen = this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!;
       if (command.amountFen > availableFen) this.reasons.push('LEDGER_QUOTA_INSUFFICIENT');
@@ -399,10 +439,11 @@ class LedgerImpl extends LedgerStore implements Ledger {
   // ---------------------------------------------------------------- R3: quota purchase
 
   private applyQuotaPurchase(command: QuotaPurchaseCommand): LedgerResult {
-    assertFen(command.amountFen, 'amountFen');
+    const amountValid = this.checkAmount(command.amountFen);
     const station = this.checkStation(command.stationId, false, command.atMs, 0);
-    if (command.amountFen === 0) this.reasons.push('LEDGER_AMOUNT_NOT_POSITIVE');
-    if (command.amountFen < QUOTA_PURCHASE_FEN_MIN) this.reasons.push('LEDGER_QUOTA_PURCHASE_BELOW_MINIMUM');
+    if (amountValid && command.amountFen < QUOTA_PURCHASE_FEN_MIN) {
+      this.reasons.push('LEDGER_QUOTA_PURCHASE_BELOW_MINIMUM');
+    }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const day = this.completionDay(station, command.atMs);
     const index = this.appendEvent(
@@ -415,7 +456,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
       '',
       '',
     );
-    this.fingerprints.set(index, canonicalJson(command));
+    this.fingerprints.set(index, canonicalJsonLoose(command));
     this.post(A_QUOTA_FUNDING, station.quotaAccount, command.amountFen, index, 0);
     const totals = this.totalsFor(station, day);
     totals[SLOT_QUOTA_PURCHASE] = totals[SLOT_QUOTA_PURCHASE]! + 1;
@@ -431,16 +472,18 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   private applyHold(command: WithdrawalHoldCommand): LedgerResult {
-    assertFen(command.amountFen, 'amountFen');
-    assertFen(command.feeFen, 'feeFen');
-    assertId(command.cardToken, 'cardToken');
-    if (command.expiresAtMs !== undefined) assertInstantMs(command.expiresAtMs, 'expiresAtMs');
-    const day = shanghaiDayNumber(command.atMs);
+    const amountValid = this.checkAmount(command.amountFen);
+    if (!isFen(command.feeFen)) this.reasons.push('LEDGER_FEE_INVALID');
+    const cardValid = isId(command.cardToken);
+    if (!cardValid) this.reasons.push('LEDGER_FIELD_INVALID');
+    if (command.expiresAtMs !== undefined && !isInstantMs(command.expiresAtMs)) {
+      this.reasons.push('LEDGER_INSTANT_INVALID');
+    }
+    const day = this.commandDay(command.atMs);
     const station = this.checkStation(command.stationId, true, command.atMs, day);
-    if (command.amountFen === 0) this.reasons.push('LEDGER_AMOUNT_NOT_POSITIVE');
     this.checkFee(day, K_HOLD, command.feeFen);
     let usage: DailyUsage | undefined;
-    if (station !== undefined) {
+    if (station !== undefined && amountValid && cardValid && day !== DAY_NONE) {
       const limits = station.limits;
       if (command.amountFen > limits.perTransactionFenMax)
         this.reasons.push('LEDGER_WITHDRAWAL_OVER_TRANSACTION_LIMIT');
@@ -453,7 +496,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
         this.reasons.push('LEDGER_WITHDRAWAL_OVER_STATION_DAILY_LIMIT');
       }
     }
-    if (this.reversedUnknown.has(command.id)) this.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
+    if (this.idValid && this.reversedUnknown.has(command.id)) this.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
 
     const index = this.appendEvent(
@@ -482,7 +525,10 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   /** Finds the hold; pushes HOLD_UNKNOWN / WITHDRAWAL_REVERSED / HOLD_NOT_PENDING. */
   private findPendingHold(holdId: string): number {
-    assertId(holdId, 'holdId');
+    if (!isId(holdId)) {
+      this.reasons.push('LEDGER_FIELD_INVALID');
+      return -1;
+    }
     const slot = this.slotsById.lookup(holdId);
     if (slot === ID_MISSING || slot < 0 || this.eventKind[slot] !== K_HOLD) {
       this.reasons.push(
@@ -569,37 +615,41 @@ class LedgerImpl extends LedgerStore implements Ledger {
 
   // ---------------------------------------------------------------- 冲正: reversal
 
+  /**
+   * 冲正 applies to what can be reversed: a withdrawal whose outcome the kiosk does not know (the
+   * authorisation answer never arrived: the id is unknown here, or its hold was refused here while
+   * the bank may hold the money) or a hold still pending. A posted withdrawal (cash handed out,
+   * settled by the bank), a voided hold (already released) and an id that is not a withdrawal are
+   * refused with their own code and change nothing. A second reversal is an accepted no-op.
+   */
   private applyReverse(command: WithdrawalReverseCommand): LedgerResult {
-    assertId(command.holdId, 'holdId');
     // R4 does not stop a reversal: money already moved must be able to move back.
     const station = this.knownStation(command.stationId);
+    if (!isId(command.holdId)) {
+      this.reasons.push('LEDGER_FIELD_INVALID');
+      return this.refuse(command);
+    }
     const slot = this.slotsById.lookup(command.holdId);
-    const holdIndex = slot !== ID_MISSING && slot >= 0 && this.eventKind[slot] === K_HOLD ? slot : -1;
-    if (station !== undefined && holdIndex >= 0 && this.eventStation[holdIndex] !== station.index) {
-      this.reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+    let holdIndex = -1;
+    if (slot !== ID_MISSING && slot >= 0) {
+      if (this.eventKind[slot] === K_HOLD) holdIndex = slot;
+      else this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
+    } else if (slot !== ID_MISSING && this.refusals[-slot - 1]!.commandType !== 'withdrawal-hold') {
+      this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
+    }
+    const state = holdIndex >= 0 ? this.eventHoldState[holdIndex] : H_PENDING;
+    if (holdIndex >= 0) {
+      if (station !== undefined && this.eventStation[holdIndex] !== station.index) {
+        this.reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+      }
+      if (state === H_POSTED) this.reasons.push('LEDGER_REVERSAL_HOLD_POSTED');
+      else if (state === H_VOIDED) this.reasons.push('LEDGER_REVERSAL_HOLD_VOIDED');
     }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const day = this.completionDay(station, command.atMs);
-    const alreadyReversed =
-      (holdIndex >= 0 && this.eventHoldState[holdIndex] === H_REVERSED) ||
-      this.reversedUnknown.has(command.holdId);
-    let amountFen = 0;
-    let feeFen = 0;
-    if (!alreadyReversed && holdIndex >= 0 && this.eventHoldState[holdIndex] === H_POSTED) {
-      amountFen = this.eventAmountFen[holdIndex]!;
-      feeFen = this.eventFeeFen[holdIndex]!;
-    }
-    const index = this.appendEvent(
-      K_REVERSE,
-      command,
-      station.index,
-      amountFen,
-      feeFen,
-      day,
-      command.holdId,
-      '',
-    );
-    this.fingerprints.set(index, canonicalJson(command));
+    const alreadyReversed = state === H_REVERSED || this.reversedUnknown.has(command.holdId);
+    const index = this.appendEvent(K_REVERSE, command, station.index, 0, 0, day, command.holdId, '');
+    this.fingerprints.set(index, canonicalJsonLoose(command));
     if (alreadyReversed) {
       this.eventCode[index] = CODE_NOOP_INDEX;
       return { ok: true, code: 'LEDGER_REVERSAL_ALREADY_DONE', eventIndex: index };
@@ -609,32 +659,28 @@ class LedgerImpl extends LedgerStore implements Ledger {
       // this id is refused and the withdrawal can never complete.
       this.reversedUnknown.set(command.holdId, index);
     } else {
-      const state = this.eventHoldState[holdIndex];
+      assert(state === H_PENDING, 'only a pending hold is reversed');
       this.eventLink[index] = holdIndex;
-      if (state === H_PENDING) this.releaseHold(station, holdIndex, index);
-      else if (state === H_POSTED) {
-        // Compensating entries: the station gives back amount and fee to the customer's bank side.
-        this.post(station.settlementAccount, A_BANK_CLEARING, amountFen, index, E_REVERSAL);
-        this.post(station.settlementAccount, A_BANK_CLEARING, feeFen, index, E_REVERSAL | E_FEE);
-        this.releaseUsage(station, holdIndex);
-      }
+      this.releaseHold(station, holdIndex, index);
       this.eventHoldState[holdIndex] = H_REVERSED;
     }
+    // R7: the REVERSAL line counts reversals; nothing had been paid out, so no amount moves back.
     const totals = this.totalsFor(station, day);
     totals[SLOT_REVERSAL] = totals[SLOT_REVERSAL]! + 1;
-    totals[SLOT_REVERSAL + 1] = totals[SLOT_REVERSAL + 1]! + amountFen;
-    totals[SLOT_REVERSAL + 2] = totals[SLOT_REVERSAL + 2]! + feeFen;
     return this.accept(index);
   }
 
   // ---------------------------------------------------------------- R4: stations
 
   private applyRegister(command: StationRegisterCommand): LedgerResult {
-    assertId(command.stationId, 'stationId');
-    if (command.orgCode !== null) assertId(command.orgCode, 'orgCode');
-    if (command.quotaAccountNo !== null) assertId(command.quotaAccountNo, 'quotaAccountNo');
-    if (command.serviceHours !== undefined) assertServiceHours(command.serviceHours);
-    if (command.withdrawalLimits !== undefined) assertLimits(command.withdrawalLimits);
+    const fieldsValid =
+      isId(command.stationId) &&
+      (command.orgCode === null || isId(command.orgCode)) &&
+      (command.quotaAccountNo === null || isId(command.quotaAccountNo)) &&
+      (command.serviceHours === undefined || isServiceHours(command.serviceHours)) &&
+      (command.withdrawalLimits === undefined || isWithdrawalLimits(command.withdrawalLimits));
+    if (!fieldsValid) this.reasons.push('LEDGER_FIELD_INVALID');
+    if (this.reasons.length > 0) return this.refuse(command);
     let station = this.stationsById.get(command.stationId);
     if (station !== undefined) {
       if (station.orgCode !== null && command.orgCode !== station.orgCode) {
@@ -669,19 +715,21 @@ class LedgerImpl extends LedgerStore implements Ledger {
     station.quotaAccountNo = command.quotaAccountNo;
     station.serviceHours = command.serviceHours ?? SERVICE_HOURS_ALWAYS;
     station.limits = command.withdrawalLimits ?? this.config.withdrawalLimits;
-    const day = shanghaiDayNumber(command.atMs);
+    const day = this.commandDay(command.atMs);
     const index = this.appendEvent(K_REGISTER, command, station.index, 0, 0, day, '', '');
-    this.fingerprints.set(index, canonicalJson(command));
+    this.fingerprints.set(index, canonicalJsonLoose(command));
     return this.accept(index);
   }
 
   // ---------------------------------------------------------------- R6: fee schedules
 
   private applyFeeAnnounce(command: FeeScheduleAnnounceCommand): LedgerResult {
-    const day = shanghaiDayNumber(command.atMs);
-    this.reasons.push(
-      ...checkFeeScheduleAnnouncement(this.schedules, command.schedule, day, this.config.calendar),
-    );
+    const day = this.commandDay(command.atMs);
+    if (day !== DAY_NONE) {
+      this.reasons.push(
+        ...checkFeeScheduleAnnouncement(this.schedules, command.schedule, day, this.config.calendar),
+      );
+    }
     if (this.schedules.length >= LEDGER_LIMITS.feeScheduleVersionsMax) {
       assert(false, 'feeScheduleVersionsMax reached');
     }
@@ -696,21 +744,51 @@ class LedgerImpl extends LedgerStore implements Ledger {
       String(command.schedule.version),
       '',
     );
-    this.fingerprints.set(index, canonicalJson(command));
-    this.schedules.push(command.schedule);
+    this.fingerprints.set(index, canonicalJsonLoose(command));
+    this.schedules.push(frozenFeeSchedule(command.schedule));
     this.scheduleCacheDay = DAY_NONE;
+    return this.accept(index);
+  }
+
+  /** R6 history: adds the versions new to the ledger, after checkFeeScheduleSet; rebuilds nothing. */
+  private applyFeeMerge(command: FeeSchedulesMergeCommand): LedgerResult {
+    const day = this.commandDay(command.atMs);
+    let added: readonly FeeSchedule[] = [];
+    if (day !== DAY_NONE) {
+      const check = checkFeeScheduleSet(this.schedules, command.schedules, {
+        calendar: this.config.calendar,
+        receivedAtMs: command.atMs,
+      });
+      this.reasons.push(...check.reasons);
+      added = check.added;
+    }
+    if (this.reasons.length > 0) return this.refuse(command);
+    const index = this.appendEvent(K_FEE_MERGE, command, -1, 0, 0, day, String(added.length), '');
+    this.fingerprints.set(index, canonicalJsonLoose(command));
+    for (const schedule of added) this.schedules.push(frozenFeeSchedule(schedule));
+    if (added.length > 0) this.scheduleCacheDay = DAY_NONE;
     return this.accept(index);
   }
 
   // ---------------------------------------------------------------- R7: daily close
 
   private applyClose(command: DailyCloseCommand): LedgerResult {
-    const closeDay = dayNumberFromDate(command.businessDate);
+    const dateValid = isIsoDate(command.businessDate);
+    if (!dateValid) this.reasons.push('LEDGER_FIELD_INVALID');
+    const closeDay = dateValid ? dayNumberFromDate(command.businessDate) : DAY_NONE;
     // A station that never had R4 data may still close (an empty day): only the station must exist.
     const station = this.knownStation(command.stationId);
-    if (station !== undefined && closeDay <= station.closedThroughDay)
+    if (station !== undefined && dateValid && closeDay <= station.closedThroughDay)
       this.reasons.push('LEDGER_CLOSE_OUT_OF_ORDER');
-    if (closeDay > shanghaiDayNumber(command.atMs)) this.reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
+    if (dateValid && this.atMsValid && closeDay > shanghaiDayNumber(command.atMs)) {
+      this.reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
+    }
+    // R7: no day is skipped. Refused rather than closing the earlier days implicitly: each close
+    // is its own journaled, signed record with its own id and instant, so the service closes the
+    // missed days one by one (unclosedBusinessDays) and HQ receives every one of them.
+    if (station !== undefined && dateValid && this.firstUnclosedBusinessDay(station) < closeDay) {
+      this.reasons.push('LEDGER_CLOSE_EARLIER_DAY_UNCLOSED');
+    }
     if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
     const previous = station.closes[station.closes.length - 1];
     const unsealed = {
@@ -724,7 +802,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
     };
     const close: DailyClose = Object.freeze({ ...unsealed, hash: closeHash(unsealed) });
     const index = this.appendEvent(K_CLOSE, command, station.index, 0, 0, closeDay, command.businessDate, '');
-    this.fingerprints.set(index, canonicalJson(command));
+    this.fingerprints.set(index, canonicalJsonLoose(command));
     station.closes.push(close);
     station.closedThroughDay = closeDay;
     this.closesByEvent.set(index, close);
@@ -732,7 +810,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   feeSchedules(): readonly FeeSchedule[] {
-    return this.schedules.slice();
+    return Object.freeze(this.schedules.slice());
   }
 
   feeScheduleInForce(businessDate: string): FeeSchedule | undefined {

@@ -23,7 +23,11 @@ export interface WithdrawalLimits {
 export interface LedgerConfig {
   /** Working days (R6); built with parseCalendarYear + createWorkingCalendar. */
   readonly calendar: WorkingCalendar;
-  /** Schedules given in writing before business starts (no notice rule); at least one. */
+  /**
+   * Schedules given in writing before business starts (no notice rule). May be empty: then no
+   * fee-bearing business is accepted (LEDGER_FEE_SCHEDULE_NONE_IN_FORCE) until a
+   * `fee-schedules-merge` gives the first set, which also counts as given before business starts.
+   */
   readonly feeSchedules: readonly FeeSchedule[];
   /** Defaults for stations registered without their own limits. */
   readonly withdrawalLimits: WithdrawalLimits;
@@ -118,6 +122,18 @@ export interface FeeScheduleAnnounceCommand extends CommandBase {
   readonly schedule: FeeSchedule;
 }
 
+/**
+ * R6 history: merge the fee schedule versions an HQ config carries (HQ sends the full set) into
+ * the versions known. Known versions missing from the set are kept; a known version with other
+ * content is a conflict; new versions pass checkFeeScheduleSet (notice from announcedAtMs, else
+ * from this command's atMs). Nothing is rebuilt: past events, balances and sealed closes stay as
+ * they are, judged by the schedule in force when they happened.
+ */
+export interface FeeSchedulesMergeCommand extends CommandBase {
+  readonly type: 'fee-schedules-merge';
+  readonly schedules: readonly FeeSchedule[];
+}
+
 /** R7: close a station's business day. */
 export interface DailyCloseCommand extends CommandBase {
   readonly type: 'daily-close';
@@ -135,6 +151,7 @@ export type LedgerCommand =
   | WithdrawalVoidCommand
   | WithdrawalReverseCommand
   | FeeScheduleAnnounceCommand
+  | FeeSchedulesMergeCommand
   | DailyCloseCommand;
 
 export type LedgerCommandType = LedgerCommand['type'];

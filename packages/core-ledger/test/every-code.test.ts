@@ -3,6 +3,7 @@
 
 import t from 'tap';
 import {
+  checkFeeScheduleSet,
   computeMonthlyCommission,
   createLedger,
   createWorkingCalendar,
@@ -86,6 +87,13 @@ t.test('every registry code is produced by some scenario', async (t) => {
   note(ledger.apply(reverse('h3', 'h3-rev-S2', 'S2')));
   note(ledger.apply(reverse('h3')));
   note(ledger.apply(reverse('h3', 'h3-rev-2')));
+  note(ledger.apply(reverse('b1', 'rev-bill')));
+  ledger.apply(hold('h6', 100, 'S2', 'card-Z'));
+  ledger.apply(post('h6', at(10)));
+  note(ledger.apply(reverse('h6', 'h6-rev', 'S2')));
+  ledger.apply(hold('h7', 100));
+  ledger.apply(voidHold('h7'));
+  note(ledger.apply(reverse('h7')));
   note(ledger.apply(post('h3')));
   ledger.apply(hold('h4', 100));
   ledger.apply(voidHold('h4'));
@@ -131,8 +139,47 @@ t.test('every registry code is produced by some scenario', async (t) => {
     calendar: createWorkingCalendar([]),
   });
   if (!commission.ok) seen.add(commission.code);
+  const skipping = ledgerWithStations();
+  skipping.apply(bill('sk-b', 100));
+  note(
+    skipping.apply({
+      type: 'daily-close',
+      id: 'sk-c',
+      atMs: at(21, 0, '2026-03-03'),
+      stationId: 'S1',
+      businessDate: '2026-03-03',
+    }),
+  );
+  note(
+    ledger.apply({
+      type: 'fee-schedules-merge',
+      id: 'merge-conflict',
+      atMs: at(9),
+      schedules: [{ ...standardFeeSchedule('2025-01-01'), withdrawalFeeFen: 5 }],
+    }),
+  );
+  const tooMany = Array.from({ length: 1_001 }, (_, i) => standardFeeSchedule('2027-01-04', i + 2));
+  for (const code of checkFeeScheduleSet(ledger.feeSchedules(), tooMany, {
+    calendar: createWorkingCalendar([]),
+    receivedAtMs: at(9),
+  }).reasons)
+    seen.add(code);
+  // R21 input codes: bad values from outside are refusals, never assertion crashes.
+  note(ledger.apply(bill('bad', 1.5)));
+  note(ledger.apply({ ...bill('bad-fee', 100), feeFen: -1 }));
+  note(ledger.apply(bill('', 100)));
+  note(ledger.apply({ ...bill('bad-at', 100), atMs: Number.NaN }));
+  note(ledger.apply({ ...bill('bad-ref', 100), billerCode: '' }));
+  note(
+    ledger.apply({
+      type: 'fee-schedule-announce',
+      id: 'fs-bad',
+      atMs: at(9),
+      schedule: { ...standardFeeSchedule('2026-04-01', 7), withdrawalFeeFen: 0.5 },
+    }),
+  );
   try {
-    ledger.apply({ ...bill('bad', 1.5) });
+    ledger.event(-1); // a programmer error: an index out of range
   } catch (error) {
     seen.add((error as { code: LedgerCode }).code);
   }

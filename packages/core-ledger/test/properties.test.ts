@@ -146,6 +146,8 @@ class Model {
   readonly closedThrough = new Map<string, number>(STATIONS.map((s) => [s, -1e9]));
   readonly holds = new Map<string, ModelHold>();
   readonly reversedUnknown = new Set<string>();
+  /** R7: days with business (a totals row) per station. */
+  readonly businessDays = new Map<string, Set<number>>(STATIONS.map((s) => [s, new Set<number>()]));
   readonly seen = new Map<string, { content: string; result: { ok: boolean; reasons: string[] } }>();
   postedCount = 0;
 
@@ -177,7 +179,10 @@ class Model {
         known(command.stationId);
         if (command.amountFen === 0) reasons.push('LEDGER_AMOUNT_NOT_POSITIVE');
         if (command.amountFen < 50_000) reasons.push('LEDGER_QUOTA_PURCHASE_BELOW_MINIMUM');
-        if (reasons.length === 0) this.add(this.quota, command.stationId, command.amountFen);
+        if (reasons.length === 0) {
+          this.add(this.quota, command.stationId, command.amountFen);
+          this.business(command.stationId, day);
+        }
         break;
       }
       case 'bill-payment':
@@ -188,7 +193,10 @@ class Model {
         if (command.feeFen > 0) reasons.push('LEDGER_FEE_ABOVE_SCHEDULE');
         if (isKnown && command.amountFen > this.quota.get(command.stationId)!)
           reasons.push('LEDGER_QUOTA_INSUFFICIENT');
-        if (reasons.length === 0) this.add(this.quota, command.stationId, -command.amountFen);
+        if (reasons.length === 0) {
+          this.add(this.quota, command.stationId, -command.amountFen);
+          this.business(command.stationId, day);
+        }
         break;
       }
       case 'withdrawal-hold': {
@@ -228,6 +236,7 @@ class Model {
           if (command.type === 'withdrawal-post') {
             h.state = 'posted';
             this.postedCount++;
+            this.business(h.stationId, day);
             this.add(this.settlement, h.stationId, h.amountFen + h.feeFen);
           } else h.state = 'voided';
         }
@@ -238,15 +247,17 @@ class Model {
         const h = this.holds.get(command.holdId);
         if (isKnown && h !== undefined && h.stationId !== command.stationId)
           reasons.push('LEDGER_HOLD_STATION_MISMATCH');
+        if (h?.state === 'posted') reasons.push('LEDGER_REVERSAL_HOLD_POSTED');
+        if (h?.state === 'voided') reasons.push('LEDGER_REVERSAL_HOLD_VOIDED');
         if (reasons.length > 0) break;
         if (this.reversedUnknown.has(command.holdId) || h?.state === 'reversed')
           code = 'LEDGER_REVERSAL_ALREADY_DONE';
         else if (h === undefined) this.reversedUnknown.add(command.holdId);
         else {
-          if (h.state === 'pending') this.add(this.pending, h.stationId, -(h.amountFen + h.feeFen));
-          if (h.state === 'posted') this.add(this.settlement, h.stationId, -(h.amountFen + h.feeFen));
+          this.add(this.pending, h.stationId, -(h.amountFen + h.feeFen));
           h.state = 'reversed';
         }
+        if (code === 'LEDGER_OK') this.business(command.stationId, day);
         break;
       }
       case 'daily-close': {
@@ -255,6 +266,13 @@ class Model {
         if (isKnown && closeDay <= this.closedThrough.get(command.stationId)!)
           reasons.push('LEDGER_CLOSE_OUT_OF_ORDER');
         if (closeDay > day) reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
+        if (
+          isKnown &&
+          [...this.businessDays.get(command.stationId)!].some(
+            (d) => d > this.closedThrough.get(command.stationId)! && d < closeDay,
+          )
+        )
+          reasons.push('LEDGER_CLOSE_EARLIER_DAY_UNCLOSED');
         if (reasons.length === 0) this.closedThrough.set(command.stationId, closeDay);
         break;
       }
@@ -265,6 +283,11 @@ class Model {
       reasons.length > 0 ? { ok: false, reasons: sortByPrecedence(reasons) } : { ok: true, reasons: [code] };
     this.seen.set(command.id, { content: canonicalJson(command), result });
     return result;
+  }
+
+  /** A totals row on the station's day, or on its next open day when that day is closed. */
+  private business(stationId: string, day: number): void {
+    this.businessDays.get(stationId)!.add(Math.max(day, this.closedThrough.get(stationId)! + 1));
   }
 
   private add(map: Map<string, number>, key: string, deltaFen: number): void {

@@ -28,26 +28,45 @@ function codes(result: LedgerResult): readonly string[] {
   return result.ok ? [result.code] : result.reasons;
 }
 
-t.test('R1 money is integer fen, asserted at every entry point', async (t) => {
-  const cases: { name: string; command: LedgerCommand }[] = [
-    { name: 'float amount', command: { ...bill('f1', 0), amountFen: 10.5 } },
-    { name: 'negative amount', command: { ...bill('f2', 0), amountFen: -1 } },
-    { name: 'NaN fee', command: { ...bill('f3', 100), feeFen: Number.NaN } },
-    { name: 'unsafe integer', command: { ...hold('f4', 0), amountFen: 2 ** 53 } },
-    {
-      name: 'float quota purchase',
-      command: { type: 'quota-purchase', id: 'f5', atMs: at(9), stationId: 'S1', amountFen: 50_000.01 },
-    },
-    { name: 'amount above amountFenMax', command: topup('f6', 1e13) },
-  ];
-  for (const { name, command } of cases) {
-    const ledger = ledgerWithStations();
-    t.throws(() => ledger.apply(command), LedgerAssertionError, name);
-  }
-  const ledger = ledgerWithStations();
-  t.throws(() => ledger.apply({ ...bill('', 100) }), { code: 'LEDGER_ASSERTION_FAILED' }, 'empty id');
-  t.throws(() => ledger.apply({ ...bill('x', 100), atMs: 1.5 }), LedgerAssertionError, 'fractional instant');
-});
+t.test(
+  'R1 money is integer fen, checked at every entry point: a bad amount is a refusal (R21)',
+  async (t) => {
+    const cases: { name: string; command: LedgerCommand; code: string }[] = [
+      { name: 'float amount', command: { ...bill('f1', 0), amountFen: 10.5 }, code: 'LEDGER_AMOUNT_INVALID' },
+      {
+        name: 'negative amount',
+        command: { ...bill('f2', 0), amountFen: -1 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      { name: 'NaN fee', command: { ...bill('f3', 100), feeFen: Number.NaN }, code: 'LEDGER_FEE_INVALID' },
+      {
+        name: 'unsafe integer',
+        command: { ...hold('f4', 0), amountFen: 2 ** 53 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      {
+        name: 'float quota purchase',
+        command: { type: 'quota-purchase', id: 'f5', atMs: at(9), stationId: 'S1', amountFen: 50_000.01 },
+        code: 'LEDGER_AMOUNT_INVALID',
+      },
+      { name: 'amount above amountFenMax', command: topup('f6', 1e13), code: 'LEDGER_AMOUNT_INVALID' },
+      { name: 'empty id', command: bill('', 100), code: 'LEDGER_ID_INVALID' },
+      {
+        name: 'fractional instant',
+        command: { ...bill('x', 100), atMs: 1.5 },
+        code: 'LEDGER_INSTANT_INVALID',
+      },
+    ];
+    for (const { name, command, code } of cases) {
+      const ledger = ledgerWithStations();
+      const before = ledger.eventCount;
+      const result = ledger.apply(command);
+      t.equal(result.ok ? result.code : result.code, code, name);
+      t.equal(ledger.eventCount, before, `${name}: nothing recorded`);
+    }
+    t.ok(LedgerAssertionError, 'assertions remain for programmer errors');
+  },
+);
 
 t.test('R2 the quota never goes below zero; bill payment and top-up consume it atomically', async (t) => {
   const cases = [
@@ -293,25 +312,27 @@ t.test('R5 per-transaction and daily limits per card and per station, configurab
 
 t.test('R5 reversal (冲正) of a timed-out or unknown withdrawal; reversing twice is a no-op', async (t) => {
   const cases = [
-    { name: 'posted withdrawal', setup: ['hold', 'post'], settlementFen: 0, reversedAmountFen: 10_000 },
-    { name: 'pending hold', setup: ['hold'], settlementFen: 0, reversedAmountFen: 0 },
-    { name: 'voided hold', setup: ['hold', 'void'], settlementFen: 0, reversedAmountFen: 0 },
-    { name: 'unknown here (authorisation never arrived)', setup: [], settlementFen: 0, reversedAmountFen: 0 },
+    { name: 'pending hold', setup: ['hold'] },
+    { name: 'unknown here (authorisation never arrived)', setup: [] },
+    { name: 'hold refused here (the bank may still hold the money)', setup: ['refused-hold'] },
   ];
-  for (const { name, setup, settlementFen, reversedAmountFen } of cases) {
+  for (const { name, setup } of cases) {
     const ledger = ledgerWithStations();
     if (setup.includes('hold')) ledger.apply(hold('w1', 10_000));
-    if (setup.includes('post')) ledger.apply(post('w1'));
-    if (setup.includes('void')) ledger.apply(voidHold('w1'));
+    if (setup.includes('refused-hold')) ledger.apply(hold('w1', 10_000, 'S1', 'card-A', at(6)));
     const first = ledger.apply(reverse('w1'));
     t.equal(first.code, 'LEDGER_OK', `${name}: reversed`);
     t.equal(ledger.holdState('w1'), 'reversed', `${name}: state`);
     t.same(
       ledger.stationBalances('S1'),
-      { settlementFen, settlementPendingFen: 0, quotaFenAvailable: 100_000 },
+      { settlementFen: 0, settlementPendingFen: 0, quotaFenAvailable: 100_000 },
       name,
     );
-    t.equal(ledger.dayTotals('S1', DAY).REVERSAL.amountFen, reversedAmountFen, `${name}: reversal totals`);
+    t.same(
+      ledger.dayTotals('S1', DAY).REVERSAL,
+      { count: 1, amountFen: 0, feeFen: 0, quotaConsumedFen: 0 },
+      `${name}: reversal totals`,
+    );
     const eventsBefore = ledger.eventCount;
     const entriesBefore = ledger.entryCount;
     const second = ledger.apply(reverse('w1', 'w1-rev-2'));
@@ -335,6 +356,61 @@ t.test('R5 reversal (冲正) of a timed-out or unknown withdrawal; reversing twi
   t.same(codes(ledger.apply(reverse('w9', 'w9-rev', 'S2'))), ['LEDGER_HOLD_STATION_MISMATCH']);
   t.same(codes(ledger.apply(reverse('w9', 'w9-rev-x', 'NOPE'))), ['LEDGER_STATION_UNKNOWN']);
 });
+
+t.test(
+  'R5 reversal applies only to what can be reversed: anything else is refused and changes nothing',
+  async (t) => {
+    const cases = [
+      {
+        name: 'posted withdrawal',
+        setup: ['hold', 'post'],
+        target: 'w1',
+        code: 'LEDGER_REVERSAL_HOLD_POSTED',
+      },
+      { name: 'voided hold', setup: ['hold', 'void'], target: 'w1', code: 'LEDGER_REVERSAL_HOLD_VOIDED' },
+      { name: 'a bill payment id', setup: ['bill'], target: 'b1', code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL' },
+      {
+        name: 'a post event id',
+        setup: ['hold', 'post'],
+        target: 'w1-post',
+        code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL',
+      },
+      {
+        name: 'a refused bill payment id',
+        setup: ['refused-bill'],
+        target: 'b1',
+        code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL',
+      },
+      { name: 'a quota purchase id', setup: [], target: 'qp-S1', code: 'LEDGER_REVERSAL_NOT_A_WITHDRAWAL' },
+    ];
+    for (const { name, setup, target, code } of cases) {
+      const ledger = ledgerWithStations();
+      if (setup.includes('hold')) ledger.apply(hold('w1', 10_000));
+      if (setup.includes('post')) ledger.apply(post('w1'));
+      if (setup.includes('void')) ledger.apply(voidHold('w1'));
+      if (setup.includes('bill')) ledger.apply(bill('b1', 1_000));
+      if (setup.includes('refused-bill')) ledger.apply(bill('b1', 1_000_000));
+      const balances = ledger.stationBalances('S1');
+      const totals = ledger.dayTotals('S1', DAY);
+      const holdStateBefore = ledger.holdState(target);
+      const events = ledger.eventCount;
+      const entries = ledger.entryCount;
+      t.same(codes(ledger.apply(reverse(target, 'rev-1'))), [code], name);
+      t.same(ledger.stationBalances('S1'), balances, `${name}: balances unchanged`);
+      t.same(ledger.dayTotals('S1', DAY), totals, `${name}: totals unchanged`);
+      t.equal(ledger.holdState(target), holdStateBefore, `${name}: hold state unchanged`);
+      t.equal(ledger.eventCount, events, `${name}: no event`);
+      t.equal(ledger.entryCount, entries, `${name}: no entry`);
+      // Every reason at once (R21): another station's posted hold names both.
+      if (code === 'LEDGER_REVERSAL_HOLD_POSTED') {
+        t.same(codes(ledger.apply(reverse(target, 'rev-2', 'S2'))), [
+          'LEDGER_HOLD_STATION_MISMATCH',
+          'LEDGER_REVERSAL_HOLD_POSTED',
+        ]);
+      }
+    }
+  },
+);
 
 t.test(
   'Idempotency: same id + same content → first result; same id + other content → LEDGER_ID_CONFLICT',
@@ -505,7 +581,8 @@ t.test('R7 a closed day refuses new business; completions land on the next busin
         businessDate: '2026-03-04',
       }),
     ),
-    ['LEDGER_CLOSE_DATE_IN_FUTURE'],
+    ['LEDGER_CLOSE_DATE_IN_FUTURE', 'LEDGER_CLOSE_EARLIER_DAY_UNCLOSED'],
+    'day 03-03 holds the late post: it must be closed first (R7)',
   );
   t.same(
     codes(
@@ -516,7 +593,14 @@ t.test('R7 a closed day refuses new business; completions land on the next busin
 });
 
 t.test('createLedger asserts its configuration', async (t) => {
-  t.throws(() => createLedger(baseConfig({ feeSchedules: [] })), LedgerAssertionError);
+  // An empty schedule list is allowed (the first fee-schedules-merge gives it); duplicates are not.
+  t.throws(
+    () =>
+      createLedger(
+        baseConfig({ feeSchedules: [standardFeeSchedule('2025-01-01'), standardFeeSchedule('2026-01-01')] }),
+      ),
+    LedgerAssertionError,
+  );
   t.throws(() => createLedger(baseConfig({ holdExpiryMs: 0 })), LedgerAssertionError);
   t.throws(
     () =>

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { CardReaderDriver } from '../src/adapters/serial/card-reader-driver.js';
 import { InProcessPair } from '../src/adapters/serial/in-process-channel.js';
-import { systemClock } from '../src/adapters/serial/system-clock.js';
+import { systemClock } from '../src/adapters/system/clock.js';
 import { CardReaderDevice } from '../src/sim/card-reader-device.js';
 import { PtyPair } from '../src/sim/pty-pair.js';
 import { SimEngine } from '../src/sim/sim-engine.js';

@@ -130,6 +130,29 @@ export const agentErrorCodes = {
   AGENT_CMD_REFUSED:
     'an HQ command was refused (expired, unsupported, or asks for outbox rows already deleted)',
   AGENT_CMD_FAILED: 'an HQ command was accepted but could not be carried out',
+  // --- fee-schedule history and R6 notice at the kiosk (src/app/hq-inbox.ts, src/domain/tx/fee-history.ts) ---
+  AGENT_FEE_SCHEDULE_REFUSED:
+    'an HQ config changes the fee schedule against R6 (notice, calendar, version): refused, the last good config stays',
+  AGENT_FEE_SCHEDULE_CHANGED:
+    'an HQ config carries a fee schedule version the kiosk knows with other content',
+  AGENT_FEE_SCHEDULE_NOT_ANNOUNCED: 'an HQ config adds a fee schedule version without its announcement time',
+  AGENT_CALENDAR_UNAVAILABLE:
+    'a working-day calendar file or folder could not be read: fee-schedule changes needing it are refused',
+  // --- hardware faults: damaged store, full disk, wrong clock (issue 9; src/adapters/sqlite, src/domain/health) ---
+  AGENT_STORE_SQLITE_CORRUPT:
+    "SQLite's own check (quick_check at start-up, integrity_check in doctor) failed, the schema is not ours, or an index disagrees with its table: the agent refuses to start",
+  AGENT_STORE_OUTBOX_MISMATCH:
+    'an outbox row differs from the event the journal holds for its seq: the agent refuses to start (repair rebuilds the outbox from the journal)',
+  AGENT_STORE_META_MISMATCH:
+    'a counter or chain head in meta differs from what the journal derives, or the seal over the other meta is broken: the agent refuses to start',
+  AGENT_STORE_WRITE_FAILED:
+    'a write to the journal database failed (disk full, I/O error): nothing was committed; the agent stays up and retries',
+  AGENT_STORE_CHECKPOINT_FAILED: 'a WAL checkpoint failed (disk full, I/O error); it is retried with backoff',
+  AGENT_TX_DISK_LOW:
+    'refused: free space on the journal file system is below the configured reserve (or the last write failed)',
+  AGENT_TX_CLOCK_SKEW:
+    "refused: the kiosk's clock is known to be wrong by more than the configured skew (measured against HQ)",
+  AGENT_DOCTOR_CLOCK_SKEW: "the kiosk's last measured drift against HQ is beyond the configured skew",
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

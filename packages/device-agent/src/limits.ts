@@ -88,5 +88,27 @@ export const operatorBodyBytesMax = 16 * 1024;
 export const operatorTokenFileBytesMax = 1024;
 /** Largest HQ message accepted on a down topic. */
 export const downMessageBytesMax = 256 * 1024;
+/** How long a withdrawal waits for a card when the caller gives no wait. */
+export const cardWaitMsDefault = 60_000;
+/** proto detail fields (ConfigApplied, CommandResult): at most this many characters (the wire checks it). */
+export const downDetailCharsMax = 500;
+
+// --- hardware faults: damaged store, full disk, wrong clock (issue 9) ---
+/** The WAL is truncated back to this size after a checkpoint (PRAGMA journal_size_limit). */
+export const walJournalSizeLimitBytes = 4 * 1024 * 1024;
+/** WAL maintenance: a checkpoint at most this often, and after a failure a capped backoff. */
+export const walCheckpointMs = 60_000;
+export const walCheckpointBackoffMsInitial = 1_000;
+export const walCheckpointBackoffMsMax = 60_000;
+/** Default free space the kiosk keeps on the journal's file system before refusing new business. */
+export const diskReserveBytesDefault = 64 * 1024 * 1024;
+/** Smallest reserve a config may set: room for the worst-case transactions in flight (docs/operations.md). */
+export const diskReserveBytesMin = 4 * 1024 * 1024;
+/** Default clock skew against HQ beyond which withdrawals are refused (and doctor FAILs). */
+export const clockSkewMsMaxDefault = 5 * 60 * 1000;
+/** Clock samples kept for the drift estimate (the tightest bounds of the last N). */
+export const clockSampleCountMax = 32;
+/** A drift measurement older than this no longer counts as known (the clock may have been fixed). */
+export const clockSampleAgeMsMax = 60 * 60 * 1000;
 /** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
 export const tlsFileBytesMax = 256 * 1024;

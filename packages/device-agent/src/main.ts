@@ -19,6 +19,7 @@ import { KioskAgent, systemClock } from './agent.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadConfigFile } from './config/load.js';
 import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
+import { signerOptionsOf } from './config/signer-options.js';
 import type { ConfigProblem } from './config/validate.js';
 import { operatorTokenFileBytesMax } from './limits.js';
 import { createLogger } from './logging.js';
@@ -66,16 +67,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   const operatorTokenFile = config.operatorApi.tokenFile!;
   const cardTokenKeyFile = config.station.cardTokenKeyFile!;
   const logger = createLogger({ name: 'kiosk-agent', level: config.log.level, dir: config.log.dir });
-  const signer = new Pkcs11Signer({
-    modulePath: config.token.modulePath,
-    token: {
-      ...(config.token.label === undefined ? {} : { label: config.token.label }),
-      ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-    },
-    keyLabel: config.token.keyLabel,
-    pin: config.token.userPin,
-    logger,
-  });
+  const signer = new Pkcs11Signer(signerOptionsOf(config, logger));
   signer.open();
   const publicKey = await signer.publicKey();
   const hqPem = readFileSync(config.hq.configPublicKeyPath, 'utf8');

@@ -65,6 +65,28 @@ export const hqCodes = {
     'the thread that commits ingest batches stopped: nothing can be stored, so the gateway stops',
   HQ_AUDIT_SIGNATURE_INVALID:
     '`hq audit signatures` found a stored event whose own signature or stored hash does not verify',
+  // Issue 8/9 (integrity): provenance, HQ's clock, containment, freshness, enrolment proof, R8.
+  HQ_DISCREPANCY_QUOTA_PURCHASE_UNKNOWN:
+    'a QuotaPurchaseApplied names no quota purchase HQ recorded for that station and amount (R3): no quota is credited',
+  HQ_DISCREPANCY_WITHDRAWAL_UNAUTHORISED:
+    'a WithdrawalAuthorised or WithdrawalPosted matches no authorisation HQ granted (request id, amount, card token, station): no hold, no revenue',
+  HQ_DISCREPANCY_CLOCK_SKEW:
+    "a kiosk timestamp lies further from HQ's receive time than clockSkewMsMax (ahead for events, either way for live messages)",
+  HQ_QUOTA_PURCHASE_CONFLICT:
+    'a quota purchase names a receipt reference HQ already recorded with another station or amount',
+  HQ_STATUS_REPLAYED:
+    "a birth or death that is not fresh (old bdSeq, older than the station's last status, or a signature already seen): status unchanged",
+  HQ_STATION_SUSPENDED:
+    'the station broke a per-station bound and is suspended: its messages are quarantined until an operator resumes it',
+  HQ_SEQ_TOO_FAR_AHEAD: "a journaled event's seq lies more than seqAheadMax above the station's ack point",
+  HQ_QUARANTINE_DROPPED:
+    'the quarantine reached its bound (per station or in total): the oldest rows were dropped and counted',
+  HQ_ENROLMENT_PROOF_MISSING:
+    'an enrolment request carries no proof (an EnrolmentRequest envelope signed by the key it enrols)',
+  HQ_RECON_SETTLEMENT_DIFFERS:
+    "账实相符 (R8): the bank's settlement for a station's day differs from HQ's posted withdrawals (amount + fee)",
+  HQ_RECON_CASH_DIFFERS:
+    '账实相符 (R8): the cash a station declares at close differs from the cash its day should have paid out',
   HQ_MQTT_MESSAGE_OVERSIZED:
     'the MQTT link dropped a message larger than mqttPayloadBytesMax before decoding it: counted and logged with its SHA-256, topic and size',
   HQ_MQTT_RETAINED_UP:

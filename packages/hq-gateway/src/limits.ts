@@ -102,6 +102,48 @@ export const mirrorPendingMax = 20_000;
 
 /** How long the commit thread waits for SQLite's write lock before a batch fails (ms). */
 export const commitBusyTimeoutMs = 30_000;
+/** How long a resend command HQ sends stays valid at the kiosk (its notAfterMs), ms. */
+export const resendCommandValidityMs = 10 * 60_000;
+
+// ---- Issue 8/9: HQ's clock, one station cannot hurt the others (each bound has a test).
+
+/**
+ * Default largest plausible distance between a kiosk's timestamp and HQ's receive time (config
+ * clockSkewMsMax). Beyond it the message is a HQ_DISCREPANCY_CLOCK_SKEW alert. Five minutes: an
+ * NTP-synchronised kiosk is within a second; a kiosk whose battery died is hours or days off.
+ */
+export const clockSkewMsMaxDefault = 5 * 60_000;
+/** Bounds of a configured clockSkewMsMax. */
+export const clockSkewMsMaxMin = 1_000;
+export const clockSkewMsMaxMax = 24 * 3_600_000;
+/**
+ * Furthest a journaled seq may lie above the station's ack point. An honest kiosk's outbox holds
+ * far fewer unacknowledged events; a seq beyond this is refused (HQ_SEQ_TOO_FAR_AHEAD) and the
+ * station suspended, so one station cannot open an unbounded gap or fill the seq tracker.
+ */
+export const seqAheadMax = 50_000;
+/**
+ * Out-of-order seqs one station may hold above its ack point before it is suspended
+ * (HQ_STATION_SUSPENDED); kept below pendingSeqsPerStationMax, the tracker's own hard bound.
+ */
+export const outOfOrderSeqsPerStationMax = 50_000;
+/** Quarantine rows kept per station; beyond it the station's oldest rows are dropped (counted). */
+export const quarantineRowsPerStationMax = 10_000;
+/** Quarantine rows kept in total (all stations and unknown senders); the oldest are dropped first. */
+export const quarantineRowsMax = 200_000;
+/**
+ * Refused messages from one station (quarantined since its last resume) before it is suspended:
+ * an authentic station that only sends garbage is contained, not served.
+ */
+export const refusalsPerStationMax = 5_000;
+/** Envelope hashes of status messages (birth, death) remembered per station (replay check). */
+export const statusEnvelopesSeenPerStationMax = 256;
+/** Authorisations HQ granted kept in memory for the provenance check (oldest forgotten first). */
+export const withdrawalGrantsTrackedMax = 1_000_000;
+/** How far back (before HQ's clock) granted authorisations are restored at start-up. */
+export const withdrawalGrantsRestoreMsBack = 7 * 24 * 3_600_000;
+/** A quota purchase's receipt reference (the outlet's receipt number, R9): 1..64 printable ASCII. */
+export const receiptReferenceCharsMax = 64;
 /**
  * Largest MQTT payload the MQTT link hands to ingest: larger ones are dropped in the adapter before
  * any decoding, counted and logged with their SHA-256 (HQ_MQTT_MESSAGE_OVERSIZED). Equal to the

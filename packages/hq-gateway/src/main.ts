@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import {
   type CalendarYear,
   createWorkingCalendar,
+  type FeeSchedule,
   parseCalendarYear,
-  standardFeeSchedule,
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
@@ -21,11 +21,13 @@ import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
+import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
+import type { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
-import { type Clock, systemClock } from './ports/clock.js';
+import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import { type Log, silentLog } from './ports/log.js';
 
 export interface GatewayOptions {
@@ -58,7 +60,8 @@ export interface GatewayOptions {
   readonly bankAccounts?: readonly BankAccountSeed[];
   readonly stationDefaults?: StationDefaults;
   readonly log?: Log;
-  readonly clock?: Clock;
+  /** Time and timers; a bare time source (`{ nowMs }`) gets the process's timers. */
+  readonly clock?: Clock | TimeSource;
   /** After start, ask every station to resend what HQ has not acknowledged. Default true. */
   readonly resendOnStart?: boolean;
   /** Silence window (ms): an online station not heard from for longer goes offline ('silence'). */
@@ -110,11 +113,14 @@ export function loadCalendarYears(dir: string): CalendarYear[] {
 export function createLedgerMirror(
   calendarYears: readonly CalendarYear[],
   withdrawalLimits: WithdrawalLimits = ledgerLimitsOf(stationDefaults),
+  feeSchedules: readonly FeeSchedule[] = feeSchedulesOf(stationDefaults),
+  provenance?: ProvenanceBook,
 ): LedgerMirror {
   return new LedgerMirror({
     withdrawalLimits,
     calendar: createWorkingCalendar([...calendarYears]),
-    feeSchedules: [standardFeeSchedule('2025-01-01')],
+    feeSchedules,
+    ...(provenance === undefined ? {} : { provenance }),
     // Sized up front: core-ledger grows its typed-array columns by doubling, which costs copies
     // and GC in the middle of ingest.
     eventCapacityInitial: ledgerEventCapacityInitial,
@@ -123,7 +129,7 @@ export function createLedgerMirror(
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? silentLog;
-  const clock = options.clock ?? systemClock;
+  const clock = asClock(options.clock ?? systemClock);
   const hqKey = hqKeyFromPem(options.hqKeyPem);
   const calendarYears = options.calendarYears ?? loadCalendarYears(options.calendarDir ?? defaultCalendarDir);
   // Ingest commits on their own thread (adapters/sqlite/commit-thread.ts) unless the store lives
@@ -149,7 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
   const withdrawalLimits = ledgerLimitsOf(defaults);
-  const ledger = createLedgerMirror(calendarYears, withdrawalLimits);
+  const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedulesOf(defaults));
   const pipeline = new IngestPipeline({
     store,
     verifier,

@@ -6,7 +6,7 @@
 import type { generateKeyPairSync } from 'node:crypto';
 import { encodeEnvelope, PayloadType, signEnvelope, upTopic, v1 } from '@bianmin/wire';
 import mqtt from 'mqtt';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 
 let fx: HqFixture;
@@ -22,7 +22,7 @@ function quarantined(code: string): number {
   return fx.gateway.pipeline.counters.quarantinedByReason[code] ?? 0;
 }
 
-async function expectQuarantine(publish: () => Promise<void>, code: string): Promise<void> {
+async function expectQuarantine(t: Test, publish: () => Promise<void>, code: string): Promise<void> {
   const before = quarantined(code);
   const storedBefore = fx.gateway.pipeline.counters.stored;
   await publish();
@@ -102,7 +102,7 @@ t.test('the same event id with other bytes is a replay (HQ_REPLAY_EVENT_ID)', as
   await s1!.publish('event', bill.bytes);
   await s1!.waitForAck(bill.seq);
   const forged = s1!.billPayment(999, { seq: bill.seq, eventId: bill.eventId, quotaFenAfter: 0 });
-  await expectQuarantine(() => s1!.publish('event', forged.bytes), 'HQ_REPLAY_EVENT_ID');
+  await expectQuarantine(t, () => s1!.publish('event', forged.bytes), 'HQ_REPLAY_EVENT_ID');
   const events = await fx.gateway.store.eventsOfStation('S1');
   t.same(
     events.filter((e) => e.eventId === bill.eventId).map((e) => e.amountFen),
@@ -114,7 +114,7 @@ t.test('the same event id with other bytes is a replay (HQ_REPLAY_EVENT_ID)', as
 t.test('a replayed seq with a new event id is refused (HQ_REPLAY_SEQ)', async (t) => {
   const [s1] = fx.stations;
   const replay = s1!.billPayment(100, { seq: 1, quotaFenAfter: 0 });
-  await expectQuarantine(() => s1!.publish('event', replay.bytes), 'HQ_REPLAY_SEQ');
+  await expectQuarantine(t, () => s1!.publish('event', replay.bytes), 'HQ_REPLAY_SEQ');
   t.pass();
 });
 
@@ -125,28 +125,28 @@ t.test('forged signature is refused (HQ_SIGNATURE_INVALID)', async (t) => {
   const signature = new Uint8Array(parts.signature);
   signature[10] = (signature[10] ?? 0) ^ 0xff;
   const forged = encodeEnvelope({ signed: parts.signed, signature });
-  await expectQuarantine(() => s1!.publish('event', forged), 'HQ_SIGNATURE_INVALID');
+  await expectQuarantine(t, () => s1!.publish('event', forged), 'HQ_SIGNATURE_INVALID');
   t.pass();
 });
 
 t.test("a message signed with another station's key is refused (HQ_SIGNATURE_INVALID)", async (t) => {
   const [s1, s2] = fx.stations;
   const event = s1!.billPayment(100, { seq: 998, quotaFenAfter: 0, key: s2!.privateKey });
-  await expectQuarantine(() => s1!.publish('event', event.bytes), 'HQ_SIGNATURE_INVALID');
+  await expectQuarantine(t, () => s1!.publish('event', event.bytes), 'HQ_SIGNATURE_INVALID');
   t.pass();
 });
 
 t.test('a key id other than the enrolled one is refused (HQ_KEY_UNKNOWN)', async (t) => {
   const [s1] = fx.stations;
   const event = s1!.billPayment(100, { seq: 997, quotaFenAfter: 0, keyId: 'another-key' });
-  await expectQuarantine(() => s1!.publish('event', event.bytes), 'HQ_KEY_UNKNOWN');
+  await expectQuarantine(t, () => s1!.publish('event', event.bytes), 'HQ_KEY_UNKNOWN');
   t.pass();
 });
 
 t.test("another station's id in the signed header is refused (HQ_STATION_MISMATCH)", async (t) => {
   const [s1] = fx.stations;
   const event = s1!.billPayment(100, { seq: 996, quotaFenAfter: 0, headerStationId: 'S2' });
-  await expectQuarantine(() => s1!.publish('event', event.bytes), 'HQ_STATION_MISMATCH');
+  await expectQuarantine(t, () => s1!.publish('event', event.bytes), 'HQ_STATION_MISMATCH');
   t.pass();
 });
 
@@ -154,6 +154,7 @@ t.test('a truncated protobuf is refused (HQ_ENVELOPE_DECODE_FAILED)', async (t) 
   const [s1] = fx.stations;
   const event = s1!.billPayment(100, { seq: 995, quotaFenAfter: 0 });
   await expectQuarantine(
+    t,
     () => s1!.publish('event', event.bytes.subarray(0, event.bytes.length - 20)),
     'HQ_ENVELOPE_DECODE_FAILED',
   );
@@ -165,9 +166,13 @@ t.test('an oversized message is refused (HQ_MESSAGE_OVERSIZED)', async (t) => {
   // The production broker (message_size_limit) and HQ's MQTT link (HQ_MQTT_MESSAGE_OVERSIZED,
   // mqtt-link-guard.test.ts) drop it before ingest; ingest's own check is the last line, so the
   // message is handed to the pipeline's intake directly.
-  await expectQuarantine(async () => {
-    fx.gateway.pipeline.handleMessage(upTopic(s1!.stationId, 'event'), new Uint8Array(70 * 1024).fill(7));
-  }, 'HQ_MESSAGE_OVERSIZED');
+  await expectQuarantine(
+    t,
+    async () => {
+      fx.gateway.pipeline.handleMessage(upTopic(s1!.stationId, 'event'), new Uint8Array(70 * 1024).fill(7));
+    },
+    'HQ_MESSAGE_OVERSIZED',
+  );
   t.pass();
 });
 
@@ -177,6 +182,7 @@ t.test(
     const client = await hqClient();
     try {
       await expectQuarantine(
+        t,
         () =>
           client
             .publishAsync('bianmin/v1/st/S9/up/event', Buffer.from('x'), { qos: 1 })
@@ -184,6 +190,7 @@ t.test(
         'HQ_STATION_UNKNOWN',
       );
       await expectQuarantine(
+        t,
         () =>
           client
             .publishAsync('bianmin/v1/st/S1/up/bogus', Buffer.from('x'), { qos: 1 })
@@ -218,7 +225,7 @@ t.test('authentic but unusable events are refused and still acknowledged as hand
     type: PayloadType.PAYLOAD_TYPE_BILL_PAYMENT,
     body: new Uint8Array([0x0a, 0xff, 0xff]),
   });
-  await expectQuarantine(() => s1!.publish('event', garbage), 'HQ_BODY_DECODE_FAILED');
+  await expectQuarantine(t, () => s1!.publish('event', garbage), 'HQ_BODY_DECODE_FAILED');
   const future = craftSigned(s1!.privateKey, {
     ...base,
     version: 2,
@@ -227,7 +234,7 @@ t.test('authentic but unusable events are refused and still acknowledged as hand
     type: PayloadType.PAYLOAD_TYPE_BILL_PAYMENT,
     body: new Uint8Array(0),
   });
-  await expectQuarantine(() => s1!.publish('event', future), 'HQ_VERSION_UNSUPPORTED');
+  await expectQuarantine(t, () => s1!.publish('event', future), 'HQ_VERSION_UNSUPPORTED');
   await s1!.waitForAck(nextSeq);
   t.ok(
     s1!.acks.some((a) => a.refusals > 0),
@@ -240,9 +247,9 @@ t.test('authentic but unusable events are refused and still acknowledged as hand
     type: PayloadType.PAYLOAD_TYPE_BILL_PAYMENT,
     body: new Uint8Array(0),
   });
-  await expectQuarantine(() => s1!.publish('event', seqZero), 'HQ_SEQ_INVALID');
+  await expectQuarantine(t, () => s1!.publish('event', seqZero), 'HQ_SEQ_INVALID');
   const birthOnEvent = s1!.seal(PayloadType.PAYLOAD_TYPE_DEATH, { bdSeq: 1 }, {});
-  await expectQuarantine(() => s1!.publish('event', birthOnEvent.bytes), 'HQ_PAYLOAD_TYPE_UNEXPECTED');
+  await expectQuarantine(t, () => s1!.publish('event', birthOnEvent.bytes), 'HQ_PAYLOAD_TYPE_UNEXPECTED');
 });
 
 t.test('the gateway keeps running after every refusal', async (t) => {

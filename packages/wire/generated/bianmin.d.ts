@@ -5562,6 +5562,30 @@ export namespace bianmin {
             memoryRssBytes: number;
 
             /**
+             * The codes the kiosk refuses new business with right now (AGENT_TX_DISK_LOW,
+             * AGENT_TX_CLOCK_SKEW; docs/errors/device-agent.md): HQ raises an alert on any.
+             */
+            refusingCodes: string[];
+
+            /**
+             * Free bytes the kiosk keeps on its journal's file system (config journal.diskReserveBytes);
+             * below it new business is refused.
+             */
+            diskReserveBytes: number;
+
+            /**
+             * Bounds of (kiosk clock - HQ clock) in ms, measured from HQ-signed answers (acks,
+             * authorisation answers); meaningful only when clock_offset_known.
+             */
+            clockOffsetMsLow: number;
+
+            /** Telemetry clockOffsetMsHigh. */
+            clockOffsetMsHigh: number;
+
+            /** Telemetry clockOffsetKnown. */
+            clockOffsetKnown: boolean;
+
+            /**
              * Creates a new Telemetry instance using the specified properties.
              * @param [properties] Properties to set
              * @returns Telemetry instance
@@ -5680,6 +5704,30 @@ export namespace bianmin {
 
                 /** Resident set size of the agent process. */
                 memoryRssBytes?: (number|null);
+
+                /**
+                 * The codes the kiosk refuses new business with right now (AGENT_TX_DISK_LOW,
+                 * AGENT_TX_CLOCK_SKEW; docs/errors/device-agent.md): HQ raises an alert on any.
+                 */
+                refusingCodes?: (string[]|null);
+
+                /**
+                 * Free bytes the kiosk keeps on its journal's file system (config journal.diskReserveBytes);
+                 * below it new business is refused.
+                 */
+                diskReserveBytes?: (number|null);
+
+                /**
+                 * Bounds of (kiosk clock - HQ clock) in ms, measured from HQ-signed answers (acks,
+                 * authorisation answers); meaningful only when clock_offset_known.
+                 */
+                clockOffsetMsLow?: (number|null);
+
+                /** Telemetry clockOffsetMsHigh */
+                clockOffsetMsHigh?: (number|null);
+
+                /** Telemetry clockOffsetKnown */
+                clockOffsetKnown?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -16596,6 +16596,14 @@ export const bianmin = $root.bianmin = (() => {
              * @property {string|null} [agentVersion] Telemetry agentVersion
              * @property {number|null} [configVersionApplied] Telemetry configVersionApplied
              * @property {number|null} [memoryRssBytes] Resident set size of the agent process.
+             * @property {Array.<string>|null} [refusingCodes] The codes the kiosk refuses new business with right now (AGENT_TX_DISK_LOW,
+             * AGENT_TX_CLOCK_SKEW; docs/errors/device-agent.md): HQ raises an alert on any.
+             * @property {number|null} [diskReserveBytes] Free bytes the kiosk keeps on its journal's file system (config journal.diskReserveBytes);
+             * below it new business is refused.
+             * @property {number|null} [clockOffsetMsLow] Bounds of (kiosk clock - HQ clock) in ms, measured from HQ-signed answers (acks,
+             * authorisation answers); meaningful only when clock_offset_known.
+             * @property {number|null} [clockOffsetMsHigh] Telemetry clockOffsetMsHigh
+             * @property {boolean|null} [clockOffsetKnown] Telemetry clockOffsetKnown
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -16622,6 +16630,7 @@ export const bianmin = $root.bianmin = (() => {
              */
             const Telemetry = function (properties) {
                 this.peripherals = [];
+                this.refusingCodes = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -16725,6 +16734,49 @@ export const bianmin = $root.bianmin = (() => {
             Telemetry.prototype.memoryRssBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * The codes the kiosk refuses new business with right now (AGENT_TX_DISK_LOW,
+             * AGENT_TX_CLOCK_SKEW; docs/errors/device-agent.md): HQ raises an alert on any.
+             * @member {Array.<string>} refusingCodes
+             * @memberof bianmin.v1.Telemetry
+             * @instance
+             */
+            Telemetry.prototype.refusingCodes = $util.emptyArray;
+
+            /**
+             * Free bytes the kiosk keeps on its journal's file system (config journal.diskReserveBytes);
+             * below it new business is refused.
+             * @member {number} diskReserveBytes
+             * @memberof bianmin.v1.Telemetry
+             * @instance
+             */
+            Telemetry.prototype.diskReserveBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Bounds of (kiosk clock - HQ clock) in ms, measured from HQ-signed answers (acks,
+             * authorisation answers); meaningful only when clock_offset_known.
+             * @member {number} clockOffsetMsLow
+             * @memberof bianmin.v1.Telemetry
+             * @instance
+             */
+            Telemetry.prototype.clockOffsetMsLow = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Telemetry clockOffsetMsHigh.
+             * @member {number} clockOffsetMsHigh
+             * @memberof bianmin.v1.Telemetry
+             * @instance
+             */
+            Telemetry.prototype.clockOffsetMsHigh = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Telemetry clockOffsetKnown.
+             * @member {boolean} clockOffsetKnown
+             * @memberof bianmin.v1.Telemetry
+             * @instance
+             */
+            Telemetry.prototype.clockOffsetKnown = false;
+
+            /**
              * Creates a new Telemetry instance using the specified properties.
              * @function create
              * @memberof bianmin.v1.Telemetry
@@ -16781,6 +16833,17 @@ export const bianmin = $root.bianmin = (() => {
                     writer.uint32(/* id 11, wireType 0 =*/88).uint64(message.configVersionApplied);
                 if (message.memoryRssBytes != null && $Object.hasOwnProperty.call(message, "memoryRssBytes") && (typeof message.memoryRssBytes === "object" ? message.memoryRssBytes.low || message.memoryRssBytes.high : message.memoryRssBytes !== 0))
                     writer.uint32(/* id 12, wireType 0 =*/96).uint64(message.memoryRssBytes);
+                if (message.refusingCodes != null && message.refusingCodes.length)
+                    for (let i = 0; i < message.refusingCodes.length; ++i)
+                        writer.uint32(/* id 13, wireType 2 =*/106).string(message.refusingCodes[i]);
+                if (message.diskReserveBytes != null && $Object.hasOwnProperty.call(message, "diskReserveBytes") && (typeof message.diskReserveBytes === "object" ? message.diskReserveBytes.low || message.diskReserveBytes.high : message.diskReserveBytes !== 0))
+                    writer.uint32(/* id 14, wireType 0 =*/112).uint64(message.diskReserveBytes);
+                if (message.clockOffsetMsLow != null && $Object.hasOwnProperty.call(message, "clockOffsetMsLow") && (typeof message.clockOffsetMsLow === "object" ? message.clockOffsetMsLow.low || message.clockOffsetMsLow.high : message.clockOffsetMsLow !== 0))
+                    writer.uint32(/* id 15, wireType 0 =*/120).sint64(message.clockOffsetMsLow);
+                if (message.clockOffsetMsHigh != null && $Object.hasOwnProperty.call(message, "clockOffsetMsHigh") && (typeof message.clockOffsetMsHigh === "object" ? message.clockOffsetMsHigh.low || message.clockOffsetMsHigh.high : message.clockOffsetMsHigh !== 0))
+                    writer.uint32(/* id 16, wireType 0 =*/128).sint64(message.clockOffsetMsHigh);
+                if (message.clockOffsetKnown != null && $Object.hasOwnProperty.call(message, "clockOffsetKnown") && message.clockOffsetKnown !== false)
+                    writer.uint32(/* id 17, wireType 0 =*/136).bool(message.clockOffsetKnown);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -16945,6 +17008,50 @@ export const bianmin = $root.bianmin = (() => {
                                 delete message.memoryRssBytes;
                             continue;
                         }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.refusingCodes && message.refusingCodes.length))
+                                message.refusingCodes = [];
+                            message.refusingCodes.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.diskReserveBytes = value;
+                            else
+                                delete message.diskReserveBytes;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.sint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.clockOffsetMsLow = value;
+                            else
+                                delete message.clockOffsetMsLow;
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.sint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.clockOffsetMsHigh = value;
+                            else
+                                delete message.clockOffsetMsHigh;
+                            continue;
+                        }
+                    case 17: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.clockOffsetKnown = value;
+                            else
+                                delete message.clockOffsetKnown;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -17035,6 +17142,25 @@ export const bianmin = $root.bianmin = (() => {
                 if (message.memoryRssBytes != null && $Object.hasOwnProperty.call(message, "memoryRssBytes"))
                     if (!$util.isInteger(message.memoryRssBytes) && !(message.memoryRssBytes && $util.isInteger(message.memoryRssBytes.low) && $util.isInteger(message.memoryRssBytes.high)))
                         return "memoryRssBytes: integer|Long expected";
+                if (message.refusingCodes != null && $Object.hasOwnProperty.call(message, "refusingCodes")) {
+                    if (!$Array.isArray(message.refusingCodes))
+                        return "refusingCodes: array expected";
+                    for (let i = 0; i < message.refusingCodes.length; ++i)
+                        if (!$util.isString(message.refusingCodes[i]))
+                            return "refusingCodes: string[] expected";
+                }
+                if (message.diskReserveBytes != null && $Object.hasOwnProperty.call(message, "diskReserveBytes"))
+                    if (!$util.isInteger(message.diskReserveBytes) && !(message.diskReserveBytes && $util.isInteger(message.diskReserveBytes.low) && $util.isInteger(message.diskReserveBytes.high)))
+                        return "diskReserveBytes: integer|Long expected";
+                if (message.clockOffsetMsLow != null && $Object.hasOwnProperty.call(message, "clockOffsetMsLow"))
+                    if (!$util.isInteger(message.clockOffsetMsLow) && !(message.clockOffsetMsLow && $util.isInteger(message.clockOffsetMsLow.low) && $util.isInteger(message.clockOffsetMsLow.high)))
+                        return "clockOffsetMsLow: integer|Long expected";
+                if (message.clockOffsetMsHigh != null && $Object.hasOwnProperty.call(message, "clockOffsetMsHigh"))
+                    if (!$util.isInteger(message.clockOffsetMsHigh) && !(message.clockOffsetMsHigh && $util.isInteger(message.clockOffsetMsHigh.low) && $util.isInteger(message.clockOffsetMsHigh.high)))
+                        return "clockOffsetMsHigh: integer|Long expected";
+                if (message.clockOffsetKnown != null && $Object.hasOwnProperty.call(message, "clockOffsetKnown"))
+                    if (typeof message.clockOffsetKnown !== "boolean")
+                        return "clockOffsetKnown: boolean expected";
                 return null;
             };
 
@@ -17178,6 +17304,46 @@ export const bianmin = $root.bianmin = (() => {
                             message.memoryRssBytes = object.memoryRssBytes;
                         else if (typeof object.memoryRssBytes === "object")
                             message.memoryRssBytes = new $util.LongBits(object.memoryRssBytes.low >>> 0, object.memoryRssBytes.high >>> 0).toNumber(true);
+                if (object.refusingCodes) {
+                    if (!$Array.isArray(object.refusingCodes))
+                        throw $TypeError(".bianmin.v1.Telemetry.refusingCodes: array expected");
+                    message.refusingCodes = $Array(object.refusingCodes.length);
+                    for (let i = 0; i < object.refusingCodes.length; ++i)
+                        message.refusingCodes[i] = $String(object.refusingCodes[i]);
+                }
+                if (object.diskReserveBytes != null)
+                    if (typeof object.diskReserveBytes === "object" ? object.diskReserveBytes.low || object.diskReserveBytes.high : $Number(object.diskReserveBytes) !== 0)
+                        if ($util.Long)
+                            message.diskReserveBytes = $util.Long.fromValue(object.diskReserveBytes, true);
+                        else if (typeof object.diskReserveBytes === "string")
+                            message.diskReserveBytes = $parseInt(object.diskReserveBytes, 10);
+                        else if (typeof object.diskReserveBytes === "number")
+                            message.diskReserveBytes = object.diskReserveBytes;
+                        else if (typeof object.diskReserveBytes === "object")
+                            message.diskReserveBytes = new $util.LongBits(object.diskReserveBytes.low >>> 0, object.diskReserveBytes.high >>> 0).toNumber(true);
+                if (object.clockOffsetMsLow != null)
+                    if (typeof object.clockOffsetMsLow === "object" ? object.clockOffsetMsLow.low || object.clockOffsetMsLow.high : $Number(object.clockOffsetMsLow) !== 0)
+                        if ($util.Long)
+                            message.clockOffsetMsLow = $util.Long.fromValue(object.clockOffsetMsLow, false);
+                        else if (typeof object.clockOffsetMsLow === "string")
+                            message.clockOffsetMsLow = $parseInt(object.clockOffsetMsLow, 10);
+                        else if (typeof object.clockOffsetMsLow === "number")
+                            message.clockOffsetMsLow = object.clockOffsetMsLow;
+                        else if (typeof object.clockOffsetMsLow === "object")
+                            message.clockOffsetMsLow = new $util.LongBits(object.clockOffsetMsLow.low >>> 0, object.clockOffsetMsLow.high >>> 0).toNumber();
+                if (object.clockOffsetMsHigh != null)
+                    if (typeof object.clockOffsetMsHigh === "object" ? object.clockOffsetMsHigh.low || object.clockOffsetMsHigh.high : $Number(object.clockOffsetMsHigh) !== 0)
+                        if ($util.Long)
+                            message.clockOffsetMsHigh = $util.Long.fromValue(object.clockOffsetMsHigh, false);
+                        else if (typeof object.clockOffsetMsHigh === "string")
+                            message.clockOffsetMsHigh = $parseInt(object.clockOffsetMsHigh, 10);
+                        else if (typeof object.clockOffsetMsHigh === "number")
+                            message.clockOffsetMsHigh = object.clockOffsetMsHigh;
+                        else if (typeof object.clockOffsetMsHigh === "object")
+                            message.clockOffsetMsHigh = new $util.LongBits(object.clockOffsetMsHigh.low >>> 0, object.clockOffsetMsHigh.high >>> 0).toNumber();
+                if (object.clockOffsetKnown != null)
+                    if (object.clockOffsetKnown)
+                        message.clockOffsetKnown = $Boolean(object.clockOffsetKnown);
                 return message;
             };
 
@@ -17198,8 +17364,10 @@ export const bianmin = $root.bianmin = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.peripherals = [];
+                    object.refusingCodes = [];
+                }
                 if (options.defaults) {
                     if ($util.Long) {
                         let long = new $util.Long(0, 0, true);
@@ -17244,6 +17412,22 @@ export const bianmin = $root.bianmin = (() => {
                         object.memoryRssBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
                     } else
                         object.memoryRssBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.diskReserveBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.diskReserveBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.clockOffsetMsLow = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.clockOffsetMsLow = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.clockOffsetMsHigh = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.clockOffsetMsHigh = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.clockOffsetKnown = false;
                 }
                 if (message.bdSeq != null && $Object.hasOwnProperty.call(message, "bdSeq"))
                     if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
@@ -17312,6 +17496,34 @@ export const bianmin = $root.bianmin = (() => {
                         object.memoryRssBytes = options.longs === $String ? $String(message.memoryRssBytes) : message.memoryRssBytes;
                     else
                         object.memoryRssBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.memoryRssBytes) : options.longs === $Number ? new $util.LongBits(message.memoryRssBytes.low >>> 0, message.memoryRssBytes.high >>> 0).toNumber(true) : message.memoryRssBytes;
+                if (message.refusingCodes && message.refusingCodes.length) {
+                    object.refusingCodes = $Array(message.refusingCodes.length);
+                    for (let j = 0; j < message.refusingCodes.length; ++j)
+                        object.refusingCodes[j] = message.refusingCodes[j];
+                }
+                if (message.diskReserveBytes != null && $Object.hasOwnProperty.call(message, "diskReserveBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.diskReserveBytes = typeof message.diskReserveBytes === "number" ? $BigInt(message.diskReserveBytes) : $util.Long.fromBits(message.diskReserveBytes.low >>> 0, message.diskReserveBytes.high >>> 0, true).toBigInt();
+                    else if (typeof message.diskReserveBytes === "number")
+                        object.diskReserveBytes = options.longs === $String ? $String(message.diskReserveBytes) : message.diskReserveBytes;
+                    else
+                        object.diskReserveBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.diskReserveBytes) : options.longs === $Number ? new $util.LongBits(message.diskReserveBytes.low >>> 0, message.diskReserveBytes.high >>> 0).toNumber(true) : message.diskReserveBytes;
+                if (message.clockOffsetMsLow != null && $Object.hasOwnProperty.call(message, "clockOffsetMsLow"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.clockOffsetMsLow = typeof message.clockOffsetMsLow === "number" ? $BigInt(message.clockOffsetMsLow) : $util.Long.fromBits(message.clockOffsetMsLow.low >>> 0, message.clockOffsetMsLow.high >>> 0, false).toBigInt();
+                    else if (typeof message.clockOffsetMsLow === "number")
+                        object.clockOffsetMsLow = options.longs === $String ? $String(message.clockOffsetMsLow) : message.clockOffsetMsLow;
+                    else
+                        object.clockOffsetMsLow = options.longs === $String ? $util.Long.prototype.toString.call(message.clockOffsetMsLow) : options.longs === $Number ? new $util.LongBits(message.clockOffsetMsLow.low >>> 0, message.clockOffsetMsLow.high >>> 0).toNumber() : message.clockOffsetMsLow;
+                if (message.clockOffsetMsHigh != null && $Object.hasOwnProperty.call(message, "clockOffsetMsHigh"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.clockOffsetMsHigh = typeof message.clockOffsetMsHigh === "number" ? $BigInt(message.clockOffsetMsHigh) : $util.Long.fromBits(message.clockOffsetMsHigh.low >>> 0, message.clockOffsetMsHigh.high >>> 0, false).toBigInt();
+                    else if (typeof message.clockOffsetMsHigh === "number")
+                        object.clockOffsetMsHigh = options.longs === $String ? $String(message.clockOffsetMsHigh) : message.clockOffsetMsHigh;
+                    else
+                        object.clockOffsetMsHigh = options.longs === $String ? $util.Long.prototype.toString.call(message.clockOffsetMsHigh) : options.longs === $Number ? new $util.LongBits(message.clockOffsetMsHigh.low >>> 0, message.clockOffsetMsHigh.high >>> 0).toNumber() : message.clockOffsetMsHigh;
+                if (message.clockOffsetKnown != null && $Object.hasOwnProperty.call(message, "clockOffsetKnown"))
+                    object.clockOffsetKnown = message.clockOffsetKnown;
                 return object;
             };
 

@@ -5,7 +5,7 @@
 import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
 import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
 import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
-import type { Clock } from '@bianmin/hq-gateway/ports/clock';
+import type { Clock, TimeSource } from '@bianmin/hq-gateway/ports/clock';
 
 export interface HqSpec {
   readonly dbPath: string;
@@ -22,7 +22,7 @@ export interface HqSpec {
   readonly clientId: string;
   readonly hqKeyPem: string;
   readonly tpk: Uint8Array;
-  readonly clock: Clock;
+  readonly clock: Clock | TimeSource;
   readonly bankAccounts: readonly BankAccountSeed[];
   readonly authorisationTimeoutMs: number;
   readonly resendOnStart?: boolean;

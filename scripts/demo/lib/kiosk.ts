@@ -9,8 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { OperatorClient, type OperatorReply } from '@bianmin/device-agent/adapters/operator-api/client';
-import { PtyPair } from '@bianmin/device-agent/sim/pty-pair';
+import { OperatorClient, type OperatorReply } from '@bianmin/device-agent';
+import { PtyPair } from '@bianmin/device-agent/testing';
 import type { KioskChildArgs } from '../kiosk-child.js';
 import { type Cleanup, isAlive } from './cleanup.js';
 import { Simulator } from './simulator.js';
@@ -19,7 +19,7 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const execFileAsync = promisify(execFile);
 const childEntry = fileURLToPath(new URL('../kiosk-child.ts', import.meta.url));
-const kioskCli = fileURLToPath(import.meta.resolve('@bianmin/device-agent/cli/kiosk'));
+const kioskCli = fileURLToPath(import.meta.resolve('@bianmin/device-agent/bin/kiosk'));
 const readyWaitMsMax = 30_000;
 
 export interface SimCard {

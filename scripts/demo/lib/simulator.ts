@@ -3,14 +3,14 @@
 // control protocol (each op acknowledged on stdout), its status lines awaited, never slept on.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Cleanup } from './cleanup.js';
 
 const waitMsMax = 15_000;
-/** dist/sim of @bianmin/device-agent, found through the package's exports. */
-const simDir = dirname(fileURLToPath(import.meta.resolve('@bianmin/device-agent/sim/sim-process')));
+/** The simulator executables of @bianmin/device-agent, found through the package's exports. */
+const simPath = (kind: SimKind) =>
+  fileURLToPath(import.meta.resolve(`@bianmin/device-agent/bin/${kind}-sim`));
 
 export type SimKind = 'card-reader' | 'pin-pad';
 type Status = Readonly<Record<string, unknown>> & { readonly status: string };
@@ -67,11 +67,9 @@ export class Simulator {
   ): Promise<Simulator> {
     writeFileSync(scriptPath, `${JSON.stringify(script, null, 2)}\n`);
     const child = cleanup.child(
-      spawn(
-        process.execPath,
-        [join(simDir, `${kind}-sim.js`), '--port', devicePath, '--script', scriptPath],
-        { stdio: ['pipe', 'pipe', 'pipe'] },
-      ),
+      spawn(process.execPath, [simPath(kind), '--port', devicePath, '--script', scriptPath], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }),
     );
     const sim = new Simulator(kind, child);
     await sim.#waitFor((status) => status.status === 'open', `${kind} simulator open`);

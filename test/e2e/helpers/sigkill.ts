@@ -6,7 +6,7 @@
 // event stored once at HQ, HQ totals = kiosk totals, no withdrawal left hanging, every withdrawal
 // HQ saw authorised ends posted, voided or reversed, and the journal's postings equal HQ's.
 // Withdrawals stay small (¥100-¥200) so HQ's per-card daily limit is never the reason for a finding.
-import { KioskDb } from '@bianmin/device-agent/adapters/sqlite/kiosk-db';
+import { KioskDb } from '@bianmin/device-agent';
 import type { Test } from 'tap';
 import { hqStationView } from '../../../scripts/demo/lib/hq.js';
 import { waitForStatus } from '../../../scripts/demo/lib/network.js';

@@ -1,6 +1,6 @@
 // The `kiosk` command dispatcher: finds the command, parses its flags (every flag problem at
 // once), prints help, and runs it with the injected services. Returns the exit code.
-import { checkJournalIntegrity } from '../adapters/sqlite/integrity.js';
+import { checkStoreFull } from '../adapters/sqlite/integrity.js';
 import { flagHelp, parseFlags } from './args.js';
 import { buildDateMs } from './build-info.js';
 import type { CliDeps, Command, JournalIntegrityCheck } from './command.js';
@@ -26,12 +26,12 @@ export const commands: readonly Command[] = [
 /** The journal's integrity check (adapters/sqlite), seen through doctor's small port. */
 export const sqliteJournalCheck: JournalIntegrityCheck = {
   check(path) {
-    const result = checkJournalIntegrity(path);
+    const result = checkStoreFull(path);
     if (result.status === 'missing') return { status: 'missing' };
     if (result.status === 'ok') {
       return {
         status: 'ok',
-        detail: `${result.rowCount} rows, chain intact, outbox depth ${result.outboxDepth}`,
+        detail: `${result.rowCount} rows, ${result.sqliteCheck} ok, chain intact, outbox ${result.outboxDepth} row(s) and counters match the journal`,
       };
     }
     return { status: 'corrupt', detail: `${result.code}: ${result.detail}` };

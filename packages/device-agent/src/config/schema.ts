@@ -1,6 +1,7 @@
 // The device config (one JSON file, e.g. /etc/bianmin/kiosk.json): its TypeScript shape and a
 // small declarative schema the validator walks, so every unknown key, bad type and missing key is
 // found in one pass (R21). docs/operations.md shows a full example.
+import { diskReserveBytesMin } from '../limits.js';
 import type { LogLevel } from '../logging.js';
 
 export type UserPinConfig = { readonly file: string } | { readonly env: string };
@@ -48,13 +49,27 @@ export interface DeviceConfig {
       readonly serverName?: string;
     };
   };
-  readonly journal: { readonly path: string };
+  readonly journal: {
+    readonly path: string;
+    /**
+     * Free bytes the kiosk keeps on the journal's file system: below it, new business is refused
+     * (AGENT_TX_DISK_LOW). Default diskReserveBytesDefault (64 MiB); at least diskReserveBytesMin.
+     */
+    readonly diskReserveBytes?: number;
+  };
   readonly operatorApi: {
     readonly socketPath: string;
     /** File holding the operator credential of the local API (>= 16 characters); the agent needs it. */
     readonly tokenFile?: string;
   };
-  readonly hq: { readonly configPublicKeyPath: string };
+  readonly hq: {
+    readonly configPublicKeyPath: string;
+    /**
+     * How far the kiosk clock may be from HQ's (measured from HQ's signed answers) before
+     * withdrawals are refused (AGENT_TX_CLOCK_SKEW) and doctor FAILs. Default clockSkewMsMaxDefault (5 min).
+     */
+    readonly clockSkewMsMax?: number;
+  };
   readonly log: { readonly dir: string; readonly level: LogLevel };
 }
 
@@ -152,7 +167,13 @@ export const deviceConfigSchema: FieldSpec = {
         },
       },
     },
-    journal: { kind: 'object', fields: { path: { kind: 'path', role: 'creatable-file' } } },
+    journal: {
+      kind: 'object',
+      fields: {
+        path: { kind: 'path', role: 'creatable-file' },
+        diskReserveBytes: { kind: 'integer', optional: true, min: diskReserveBytesMin, max: 2 ** 40 },
+      },
+    },
     operatorApi: {
       kind: 'object',
       fields: {
@@ -160,7 +181,13 @@ export const deviceConfigSchema: FieldSpec = {
         tokenFile: { kind: 'path', optional: true, role: 'readable-file' },
       },
     },
-    hq: { kind: 'object', fields: { configPublicKeyPath: { kind: 'path', role: 'readable-file' } } },
+    hq: {
+      kind: 'object',
+      fields: {
+        configPublicKeyPath: { kind: 'path', role: 'readable-file' },
+        clockSkewMsMax: { kind: 'integer', optional: true, min: 1_000, max: 24 * 3600 * 1000 },
+      },
+    },
     log: {
       kind: 'object',
       fields: {

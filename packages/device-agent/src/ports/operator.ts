@@ -1,6 +1,9 @@
 // The operator port: what the shop's counter app can ask of the kiosk (through the local
 // operator API adapter), and what the agent implements. Business refusals are values with stable
 // codes, every reason at once (R21); operating errors are thrown as AgentError.
+import type { WithdrawalPhase } from '../domain/tx/withdrawal.js';
+
+export type { WithdrawalPhase };
 
 export interface RefusalReason {
   readonly code: string;
@@ -15,19 +18,9 @@ export interface Refusal {
 
 export type Outcome<T> = ({ readonly ok: true } & T) | Refusal;
 
-export type WithdrawalPhaseView =
-  | 'card_read'
-  | 'auth_requested'
-  | 'authorised'
-  | 'declined'
-  | 'posted'
-  | 'voided'
-  | 'reversed'
-  | 'abandoned';
-
 export interface WithdrawalView {
   readonly txId: string;
-  readonly phase: WithdrawalPhaseView;
+  readonly phase: WithdrawalPhase;
   readonly amountFen: number;
   readonly feeFen: number;
   readonly maskedPan: string;

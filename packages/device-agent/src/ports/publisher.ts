@@ -36,3 +36,12 @@ export interface PublisherPort {
   onDown(handler: (message: DownMessage) => void): void;
   onStateChange(handler: (state: LinkState) => void): void;
 }
+
+/** The status messages the link publishes on its own (Sparkplug-style birth/death, telemetry). */
+export interface LinkStatusMessages {
+  /** Takes the next bdSeq and persists it before returning (strictly increasing across restarts). */
+  nextBdSeq(): number;
+  death(bdSeq: number): Promise<Uint8Array>;
+  birth(bdSeq: number): Promise<Uint8Array>;
+  telemetry(bdSeq: number): Promise<Uint8Array>;
+}

@@ -11,7 +11,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SerialPort } from 'serialport';
-import { systemClock } from '../adapters/serial/system-clock.js';
+import { systemClock } from '../adapters/system/clock.js';
 import { CardReaderDevice } from './card-reader-device.js';
 import { PinPadDevice } from './pin-pad-device.js';
 import { SimEngine, type SimNotify } from './sim-engine.js';

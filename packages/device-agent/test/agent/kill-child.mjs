@@ -3,12 +3,15 @@
 // made by the parent), the real Mosquitto link and the operator API on a Unix socket. Prints
 // READY once the API listens. Argument: one JSON object. Build first: npx tsc -b packages/device-agent.
 import { randomBytes } from 'node:crypto';
-import { OperatorApi } from '@bianmin/device-agent/adapters/operator-api/server';
-import { Pkcs11Signer } from '@bianmin/device-agent/adapters/pkcs11/pkcs11-signer';
-import { KioskDb } from '@bianmin/device-agent/adapters/sqlite/kiosk-db';
-import { KioskAgent, systemClock } from '@bianmin/device-agent/agent';
-import { Pan } from '@bianmin/device-agent/domain/pin/pan';
-import { PinBlock } from '@bianmin/device-agent/domain/pin/secret';
+import {
+  KioskAgent,
+  KioskDb,
+  OperatorApi,
+  Pan,
+  PinBlock,
+  Pkcs11Signer,
+  systemClock,
+} from '@bianmin/device-agent';
 import { pino } from 'pino';
 
 const args = JSON.parse(process.argv[2] ?? '{}');

@@ -5,21 +5,28 @@ import { createHash } from 'node:crypto';
 import { QUOTA_PURCHASE_FEN_MIN } from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
-  decodeEnvelope,
   downTopic,
   fingerprint,
-  openEnvelope,
+  openEnrolmentRequest,
   type PayloadInput,
   PayloadType,
   toPublicKey,
-  verifyEnvelope,
 } from '@bianmin/wire';
 import { describe, type HqKey, sealHq } from '../adapters/wire/codec.js';
+import {
+  type AmountInput,
+  checkReceiptReference,
+  parseAmount,
+  yuanForPeople,
+  yuanText,
+} from '../domain/amount.js';
 import { type KeyInspection, parseEnrolmentRequest } from '../domain/enrolment.js';
+import { feeSchedulesOf, type HqFeeSchedule } from '../domain/fee-check.js';
 import { quotaAccountId } from '../domain/ledger-mirror.js';
 import type { StationRecord } from '../domain/types.js';
-import { HqError } from '../errors.js';
-import type { Clock } from '../ports/clock.js';
+import { HqError, type HqProblem } from '../errors.js';
+import { receiptReferenceCharsMax } from '../limits.js';
+import type { TimeSource } from '../ports/clock.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
 
@@ -29,6 +36,11 @@ export interface StationDefaults {
   readonly feeScheduleVersion: number;
   /** First business day of the schedule, YYYY-MM-DD (given in writing before business: no notice). */
   readonly feeScheduleEffectiveDate: string;
+  /**
+   * Every fee schedule version, oldest first (R6 history; a later one announced at least 5 working
+   * days before its effective date). Absent: the one schedule the three fields above describe.
+   */
+  readonly feeSchedules?: readonly HqFeeSchedule[];
   /** Opening and closing, minutes since local midnight; maintenance windows [start, end) (R20). */
   readonly opensAtMinute: number;
   readonly closesAtMinute: number;
@@ -59,7 +71,7 @@ export const stationDefaults: StationDefaults = {
 export interface OperationsDeps {
   readonly store: Store;
   readonly hqKey: HqKey;
-  readonly clock: Clock;
+  readonly clock: TimeSource;
   /** Absent: configs are built and stored but not published (offline CLI use). */
   readonly publisher?: Publisher;
   /** HQ's quota balance of a station and the seq it is computed through. */
@@ -67,6 +79,13 @@ export interface OperationsDeps {
   readonly defaults?: StationDefaults;
   /** Called after a station is enrolled (a running gateway binds its key at once). */
   readonly onEnrolled?: (station: StationRecord) => void;
+  /** Called after a quota purchase is recorded (a running gateway's mirror learns its provenance, R3). */
+  readonly onQuotaPurchased?: (purchase: {
+    readonly purchaseId: string;
+    readonly stationId: string;
+    readonly amountFen: number;
+    readonly recordedAtMs: number;
+  }) => void;
 }
 
 export function inspectP256Spki(spkiDer: Uint8Array): KeyInspection {
@@ -102,7 +121,7 @@ export class HqOperations {
       });
     }
     const station: StationRecord = { ...parsed.station, enrolledAtMs: this.#deps.clock.nowMs() };
-    if (parsed.proofBase64 !== null) checkProof(parsed.proofBase64, station);
+    checkProof(parsed.proofBase64, station);
     const outcome = await this.#deps.store.enrolStation(station);
     if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
     return { outcome, station };
@@ -133,16 +152,8 @@ export class HqOperations {
       configVersion: version,
       orgCode: station.orgCode,
       quotaAccountId: quotaAccountId(station),
-      feeSchedules: [
-        {
-          version: d.feeScheduleVersion,
-          effectiveDate: d.feeScheduleEffectiveDate,
-          announcedAtMs: 0,
-          withdrawalFeeFen: d.withdrawalFeeFen,
-          billPaymentFeeFen: 0,
-          mobileTopupFeeFen: 0,
-        },
-      ],
+      // Every version HQ announced (R6 history): the kiosk judges past events by the one in force then.
+      feeSchedules: feeSchedulesOf(d).map((f) => ({ ...f })),
       quotaFenBalance: quotaFen,
       quotaBalanceThroughSeq: throughSeq,
       quotaPurchases: purchases.map((p) => ({
@@ -185,6 +196,7 @@ export class HqOperations {
       quotaBalanceThroughSeq: throughSeq,
       quotaPurchases: purchases.length,
       withdrawalFeeFen: d.withdrawalFeeFen,
+      feeScheduleVersions: feeSchedulesOf(d).length,
     };
     await this.#deps.store.saveConfig({ stationId, version, issuedAtMs, envelope, summary });
     if (this.#deps.publisher !== undefined) {
@@ -197,37 +209,99 @@ export class HqOperations {
     return { version, summary };
   }
 
-  /** R3: record a quota purchase of at least 50000 fen, then send the station its new config. */
+  /**
+   * R3: record a quota purchase of at least 50000 fen, then send the station its new config.
+   * `receiptReference` is the outlet's receipt number (R9); it becomes the purchase id, so the
+   * action is idempotent: the same reference with the same station and amount again is `exists`
+   * (nothing recorded, no config sent), with another station or amount HQ_QUOTA_PURCHASE_CONFLICT.
+   * Without one (older callers) HQ makes an id. The amount is fen, or `{ yuan }`; the answer echoes
+   * it in yuan.
+   */
   async purchaseQuota(
     stationId: string,
-    amountFen: number,
-    purchaseId?: string,
-  ): Promise<{ purchaseId: string; configVersion: number }> {
-    if (!Number.isSafeInteger(amountFen) || amountFen < QUOTA_PURCHASE_FEN_MIN) {
-      const message = `a quota purchase is at least ${QUOTA_PURCHASE_FEN_MIN} fen (R3); got ${amountFen}`;
-      throw new HqError('HQ_QUOTA_PURCHASE_REFUSED', message, {
-        problems: [{ code: 'HQ_QUOTA_PURCHASE_REFUSED', field: 'fen', message }],
+    amount: AmountInput,
+    receiptReference?: string,
+  ): Promise<QuotaPurchaseOutcome> {
+    const problems: HqProblem[] = [];
+    const parsed = parseAmount(amount, 'HQ_QUOTA_PURCHASE_REFUSED');
+    if (!parsed.ok) problems.push(parsed.problem);
+    else if (parsed.amountFen < QUOTA_PURCHASE_FEN_MIN) {
+      const message = `a quota purchase is at least ${yuanForPeople(QUOTA_PURCHASE_FEN_MIN)} (R3); got ${yuanForPeople(parsed.amountFen)}`;
+      problems.push({ code: 'HQ_QUOTA_PURCHASE_REFUSED', field: 'amount', message });
+    }
+    const badReference =
+      receiptReference === undefined
+        ? undefined
+        : checkReceiptReference(receiptReference, receiptReferenceCharsMax);
+    if (badReference !== undefined) {
+      problems.push({
+        code: 'HQ_QUOTA_PURCHASE_REFUSED',
+        field: 'receipt',
+        message: `receipt: ${badReference}`,
       });
     }
+    if (problems.length > 0 || !parsed.ok) {
+      throw new HqError('HQ_QUOTA_PURCHASE_REFUSED', problems.map((p) => p.message).join('; '), { problems });
+    }
+    const amountFen = parsed.amountFen;
     await this.#station(stationId);
     const recordedAtMs = this.#deps.clock.nowMs();
     const id =
-      purchaseId ??
+      receiptReference ??
       `qp-${stationId}-${createHash('sha256').update(`${stationId}:${amountFen}:${recordedAtMs}:${Math.random()}`).digest('hex').slice(0, 16)}`;
+    const echo = { purchaseId: id, stationId, amountFen, amountYuan: yuanText(amountFen) };
+    const existing = (await this.#deps.store.quotaPurchases(stationId)).find((p) => p.purchaseId === id);
+    if (existing !== undefined) {
+      if (existing.amountFen !== amountFen)
+        throw purchaseConflict(id, `recorded with ${yuanForPeople(existing.amountFen)}`);
+      const latest = await this.#deps.store.latestConfig(stationId);
+      return { outcome: 'exists', ...echo, configVersion: latest?.version ?? 0 };
+    }
     const { quotaFen } = await this.#deps.quotaOf(stationId);
-    await this.#deps.store.recordQuotaPurchase({
-      purchaseId: id,
-      stationId,
-      amountFen,
-      quotaFenAfter: quotaFen + amountFen,
-      recordedAtMs,
-    });
+    try {
+      await this.#deps.store.recordQuotaPurchase({
+        purchaseId: id,
+        stationId,
+        amountFen,
+        quotaFenAfter: quotaFen + amountFen,
+        recordedAtMs,
+      });
+    } catch (error) {
+      // Not this station's (looked up above): the reference is another station's purchase, or a
+      // concurrent call recorded it first. Either way nothing new was recorded.
+      throw purchaseConflict(id, 'recorded for another station or concurrently', error);
+    }
+    this.#deps.onQuotaPurchased?.({ purchaseId: id, stationId, amountFen, recordedAtMs });
     const config = await this.sendConfig(stationId);
-    return { purchaseId: id, configVersion: config.version };
+    return { outcome: 'recorded', ...echo, configVersion: config.version };
   }
 }
 
-/** Proof of possession: the envelope is signed by the enrolled key and names the same station. */
+export interface QuotaPurchaseOutcome {
+  /** 'exists': the receipt reference was recorded before with the same station and amount. */
+  readonly outcome: 'recorded' | 'exists';
+  readonly purchaseId: string;
+  readonly stationId: string;
+  readonly amountFen: number;
+  /** The amount in yuan, '5000.00'. */
+  readonly amountYuan: string;
+  readonly configVersion: number;
+}
+
+function purchaseConflict(purchaseId: string, why: string, cause?: unknown): HqError {
+  const message = `receipt ${purchaseId} is already ${why}`;
+  return new HqError('HQ_QUOTA_PURCHASE_CONFLICT', message, {
+    cause,
+    problems: [{ code: 'HQ_QUOTA_PURCHASE_CONFLICT', field: 'receipt', message }],
+  });
+}
+
+/**
+ * Proof of possession: the proof is an EnrolmentRequest envelope that verifies under the public key
+ * it carries (wire openEnrolmentRequest), and that key, key id, station and org code are the ones
+ * the request asks HQ to bind. A request whose proof was signed by another key, or that copies a
+ * proof made for another station or key, is refused.
+ */
 function checkProof(proofBase64: string, station: StationRecord): void {
   const fail = (message: string, cause?: unknown): never => {
     throw new HqError('HQ_ENROLMENT_SIGNATURE_INVALID', message, {
@@ -235,18 +309,16 @@ function checkProof(proofBase64: string, station: StationRecord): void {
       problems: [{ code: 'HQ_ENROLMENT_SIGNATURE_INVALID', field: 'proof', message }],
     });
   };
-  let valid = false;
+  let proof: ReturnType<typeof openEnrolmentRequest> | undefined;
   try {
-    const parts = decodeEnvelope(new Uint8Array(Buffer.from(proofBase64, 'base64')));
-    valid = verifyEnvelope(parts, station.publicKeyPem);
-    if (!valid) fail('proof: not signed by the key it enrols');
-    const opened = openEnvelope(parts);
-    if (opened.type !== PayloadType.PAYLOAD_TYPE_ENROLMENT_REQUEST) fail('proof: not an EnrolmentRequest');
-    if (opened.header.keyId !== station.keyId || opened.header.stationId !== station.stationId) {
-      fail('proof: key id or station id differs from the request');
-    }
+    proof = openEnrolmentRequest(new Uint8Array(Buffer.from(proofBase64, 'base64')));
   } catch (error) {
-    if (error instanceof HqError) throw error;
     fail(`proof: ${describe(error)}`, error);
   }
+  if (proof === undefined) return;
+  const spki = new Uint8Array(proof.publicKey.export({ format: 'der', type: 'spki' }));
+  if (fingerprint(spki) !== station.fingerprint) fail('proof: signed by a key other than the one it enrols');
+  if (proof.header.keyId !== station.keyId) fail('proof: key id differs from the request');
+  if (proof.request.stationId !== station.stationId) fail('proof: station id differs from the request');
+  if (proof.request.orgCode !== station.orgCode) fail('proof: org code differs from the request');
 }

@@ -1,8 +1,9 @@
 // A kiosk's enrolment request, checked at the edge: the JSON `kiosk provision` prints
 // (packages/device-agent/src/cli/commands/provision.ts, kind "bianmin.kiosk.enrolment-request",
-// docs/operations.md), optionally with `proof`: the base64 wire envelope of an EnrolmentRequest
-// signed by the very key it enrols (docs/protocol.md "Enrolment"). Every problem is reported at
-// once with its field (R21). Key parsing is injected so this module stays pure.
+// docs/operations.md), with `proof`: the base64 wire envelope of an EnrolmentRequest signed by
+// the very key it enrols (docs/protocol.md "Enrolment"; required: HQ_ENROLMENT_PROOF_MISSING).
+// Every problem is reported at once with its field (R21). Key parsing is injected so this module
+// stays pure; the proof's signature and content are checked by the caller (app/operations.ts).
 import type { HqProblem } from '../errors.js';
 import type { StationRecord } from './types.js';
 
@@ -15,12 +16,14 @@ export type KeyInspection =
 
 export interface EnrolmentParse {
   readonly station: Omit<StationRecord, 'enrolledAtMs'> | null;
-  /** The base64 proof-of-possession envelope, when the request carries one. */
-  readonly proofBase64: string | null;
+  /** The base64 proof-of-possession envelope (empty when missing: then a problem says so). */
+  readonly proofBase64: string;
   readonly problems: readonly HqProblem[];
 }
 
 const stationIdPattern = /^[A-Za-z0-9_-]{1,32}$/;
+/** Base64 of one wire envelope (64 KiB at most, docs/protocol.md size limits). */
+const enrolmentProofCharsMax = 90_000;
 
 export function parseEnrolmentRequest(
   json: unknown,
@@ -35,7 +38,7 @@ export function parseEnrolmentRequest(
   const root = isObject(json) && isObject(json.enrolment) ? json.enrolment : json;
   if (!isObject(root)) {
     problem('(root)', 'must be a JSON object');
-    return { station: null, proofBase64: null, problems };
+    return { station: null, proofBase64: '', problems };
   }
   if (root.kind !== enrolmentRequestKind) problem('kind', `must be "${enrolmentRequestKind}"`);
   if (root.version !== 1) problem('version', 'must be 1');
@@ -74,9 +77,17 @@ export function parseEnrolmentRequest(
   if (inspection.ok && pem.length > 0 && pem !== inspection.publicKeyPem.trim()) {
     problem('signingKey.publicKeyPem', 'differs from spkiDerBase64');
   }
-  const proofBase64 = root.proof === undefined ? null : text(root.proof);
-  if (root.proof !== undefined && (proofBase64 === null || proofBase64.length === 0)) {
-    problem('proof', 'must be a base64 envelope when present');
+  // Proof of possession is required (docs/protocol.md "Enrolment"): without it anyone holding a
+  // station's public key (or any key) could bind it, and a cloned request could move a station.
+  const proofBase64 = text(root.proof);
+  if (root.proof === undefined) {
+    problems.push({
+      code: 'HQ_ENROLMENT_PROOF_MISSING',
+      field: 'proof',
+      message: 'proof: is required (base64 EnrolmentRequest envelope signed by the key it enrols)',
+    });
+  } else if (proofBase64.length === 0 || proofBase64.length > enrolmentProofCharsMax) {
+    problem('proof', 'must be a base64 envelope');
   }
   if (problems.length > 0 || !inspection.ok) return { station: null, proofBase64, problems };
   return {

@@ -20,6 +20,7 @@ import {
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
+import { type ProvenanceBook, provenanceCodes } from './provenance.js';
 import type { StationEvent, StationRecord } from './types.js';
 
 export interface Discrepancy {
@@ -44,6 +45,17 @@ export interface LedgerMirrorConfig {
    * default core-ledger's WITHDRAWAL_LIMITS_DEFAULT (offline CLI reports only).
    */
   readonly withdrawalLimits?: WithdrawalLimits;
+  /**
+   * What HQ itself recorded (quota purchases, granted authorisations): an event it does not back
+   * is a discrepancy and is not applied. Absent (offline reports): every event is applied.
+   */
+  readonly provenance?: ProvenanceBook;
+}
+
+/** The instant a close was sealed at the kiosk (its closed_at_ms), else the event's creation. */
+function closedAtMsOf(event: StationEvent): number {
+  const closedAtMs = Number(event.detail.closedAtMs ?? 0);
+  return Number.isSafeInteger(closedAtMs) && closedAtMs > 0 ? closedAtMs : event.createdAtMs;
 }
 
 interface HoldInfo {
@@ -53,8 +65,10 @@ interface HoldInfo {
 export class LedgerMirror {
   readonly #ledger: Ledger;
   readonly #holds = new Map<string, HoldInfo>();
+  readonly #provenance: ProvenanceBook | undefined;
 
   constructor(config: LedgerMirrorConfig) {
+    this.#provenance = config.provenance;
     this.#ledger = createLedger({
       calendar: config.calendar,
       feeSchedules: config.feeSchedules,
@@ -84,10 +98,24 @@ export class LedgerMirror {
     return this.#ledger.stationBalances(stationId)?.quotaFenAvailable ?? 0;
   }
 
-  /** Apply one stored event; returns the discrepancies it shows (none for an honest kiosk). */
-  apply(event: StationEvent): Discrepancy[] {
+  /**
+   * Apply one stored event; returns the discrepancies it shows (none for an honest kiosk). An event
+   * whose claim HQ's own records do not back (domain/provenance.ts) is not applied: it is judged by
+   * the provenance book when the mirror has one, or, when rebuilding from the store, by `judged`:
+   * the provenance codes recorded for it at ingest (so a rebuild reaches the same balances without
+   * the grants of long ago).
+   */
+  apply(event: StationEvent, judged?: readonly string[]): Discrepancy[] {
     const found: Discrepancy[] = [];
-    const command = this.#command(event, found);
+    let unproven: boolean;
+    if (judged === undefined) {
+      const finding = this.#provenance?.judge(event) ?? null;
+      if (finding !== null) found.push(finding);
+      unproven = finding !== null;
+    } else {
+      unproven = judged.some((code) => (provenanceCodes as readonly string[]).includes(code));
+    }
+    const command = unproven ? undefined : this.#command(event, found);
     if (command !== undefined) {
       const result = this.#ledger.apply(command);
       if (!result.ok) found.push(refusal(result));
@@ -173,8 +201,18 @@ export class LedgerMirror {
           stationId: event.stationId,
           holdId: txn,
         };
+      case 'DAILY_CLOSE':
+        // The mirror closes the day where the kiosk did, so a completion after an early close lands
+        // on the next business day here too (core-ledger completionDay), as it did at the kiosk.
+        return {
+          atMs: closedAtMsOf(event),
+          type: 'daily-close',
+          id: event.eventId,
+          stationId: event.stationId,
+          businessDate: event.businessDate,
+        };
       default:
-        // Declines, daily closes, key rotation, command results and config receipts move no money.
+        // Declines, key rotation, command results and config receipts move no money.
         return undefined;
     }
   }

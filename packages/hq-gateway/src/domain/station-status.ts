@@ -9,11 +9,19 @@
 import type { PeripheralHealth, StationStatus } from './types.js';
 
 export type StatusInput =
-  | { readonly kind: 'birth'; readonly bdSeq: number; readonly atMs: number }
+  | {
+      readonly kind: 'birth';
+      readonly bdSeq: number;
+      readonly atMs: number;
+      /** The kiosk's signed created_at_ms of the birth (freshness); absent: not checked. */
+      readonly createdAtMs?: number;
+    }
   | { readonly kind: 'death'; readonly bdSeq: number; readonly atMs: number }
   | {
       readonly kind: 'telemetry';
       readonly atMs: number;
+      /** The session the telemetry belongs to; absent: not checked. */
+      readonly bdSeq?: number;
       readonly peripherals: readonly PeripheralHealth[];
       readonly outboxDepth: number;
     }
@@ -21,8 +29,20 @@ export type StatusInput =
   /** The clock at `atMs`: offline if nothing was heard for more than `silenceMsMax`. */
   | { readonly kind: 'silence'; readonly atMs: number; readonly silenceMsMax: number };
 
-/** 'silenced': this input took the station offline; 'unchanged': a silence check that found it heard. */
-export type StatusOutcome = 'applied' | 'stale_death' | 'silenced' | 'unchanged';
+/**
+ * 'silenced': this input took the station offline; 'unchanged': a silence check that found it
+ * heard; 'stale_death' / 'stale_birth': a death or birth that is not fresh (an older session, or
+ * for a birth the current session again or an older signed time): ignored, status unchanged;
+ * 'stale_telemetry': telemetry of another session than the current one, or of a session whose
+ * death was seen (a replay must not bring a dead station back online).
+ */
+export type StatusOutcome =
+  | 'applied'
+  | 'stale_death'
+  | 'stale_birth'
+  | 'stale_telemetry'
+  | 'silenced'
+  | 'unchanged';
 
 export function initialStatus(stationId: string): StationStatus {
   return {
@@ -43,12 +63,27 @@ export function applyStatus(
   if (!(Number.isSafeInteger(input.atMs) && input.atMs >= 0)) throw new Error('atMs must be a whole number');
   const lastSeenMs = Math.max(status.lastSeenMs, input.atMs);
   switch (input.kind) {
-    case 'birth':
+    case 'birth': {
       assertBdSeq(input.bdSeq);
+      // Freshness (issue 8): each connect takes a new, higher bdSeq, so a birth with the current
+      // bdSeq or an older one is a replay (or a duplicate delivery): it must not bring a station
+      // whose session died back online. A birth signed before the last applied one is a replay too.
+      const birthCreatedAtMs = input.createdAtMs ?? 0;
+      if (input.bdSeq <= status.bdSeq || birthCreatedAtMs < (status.birthCreatedAtMs ?? 0)) {
+        return { status, outcome: 'stale_birth' };
+      }
       return {
-        status: { ...status, online: true, offlineReason: null, bdSeq: input.bdSeq, lastSeenMs },
+        status: {
+          ...status,
+          online: true,
+          offlineReason: null,
+          bdSeq: input.bdSeq,
+          lastSeenMs,
+          ...(input.createdAtMs === undefined ? {} : { birthCreatedAtMs }),
+        },
         outcome: 'applied',
       };
+    }
     case 'death':
       assertBdSeq(input.bdSeq);
       if (input.bdSeq < status.bdSeq) return { status, outcome: 'stale_death' };
@@ -59,6 +94,13 @@ export function applyStatus(
     case 'telemetry':
       if (!(Number.isSafeInteger(input.outboxDepth) && input.outboxDepth >= 0)) {
         throw new Error('outboxDepth must be a whole number');
+      }
+      if (
+        input.bdSeq !== undefined &&
+        status.bdSeq >= 0 &&
+        (input.bdSeq !== status.bdSeq || status.offlineReason === 'death')
+      ) {
+        return { status, outcome: 'stale_telemetry' };
       }
       return {
         status: {
@@ -97,4 +139,34 @@ function applySilence(
 
 function assertBdSeq(bdSeq: number): void {
   if (!(Number.isSafeInteger(bdSeq) && bdSeq >= 0)) throw new Error('bdSeq must be a whole number');
+}
+
+/**
+ * Births and deaths already seen, per station, by envelope SHA-256 (issue 8: "a signature already
+ * seen"): a replayed status envelope is recognised even when its bdSeq alone would pass. Bounded:
+ * statusEnvelopesSeenPerStationMax per station, oldest forgotten first (the bdSeq rule still holds
+ * for those).
+ */
+export class StatusReplayGuard {
+  readonly #seen = new Map<string, Set<string>>();
+  readonly #perStationMax: number;
+
+  constructor(perStationMax: number) {
+    if (!(Number.isSafeInteger(perStationMax) && perStationMax > 0))
+      throw new Error('perStationMax must be > 0');
+    this.#perStationMax = perStationMax;
+  }
+
+  /** True when this station already sent these exact bytes; otherwise remembers them. */
+  seenBefore(stationId: string, envelopeSha256Hex: string): boolean {
+    let seen = this.#seen.get(stationId);
+    if (seen === undefined) {
+      seen = new Set();
+      this.#seen.set(stationId, seen);
+    }
+    if (seen.has(envelopeSha256Hex)) return true;
+    if (seen.size >= this.#perStationMax) seen.delete(seen.values().next().value as string);
+    seen.add(envelopeSha256Hex);
+    return false;
+  }
 }

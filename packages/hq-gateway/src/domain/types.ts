@@ -110,4 +110,9 @@ export interface StationStatus {
   readonly bdSeq: number;
   readonly peripherals: readonly PeripheralHealth[];
   readonly outboxDepth: number;
+  /**
+   * The kiosk's signed created_at_ms of the birth that made the current session (freshness: an
+   * older birth is a replay). Kept in memory only; after an HQ restart the bdSeq rule covers it.
+   */
+  readonly birthCreatedAtMs?: number;
 }

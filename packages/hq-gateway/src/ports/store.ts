@@ -87,9 +87,8 @@ export interface DailyTotals {
   }>;
 }
 
-export interface Store {
-  enrolStation(station: StationRecord): Promise<'enrolled' | 'unchanged'>;
-  getStation(stationId: string): Promise<StationRecord | undefined>;
+/** What the ingest pipeline needs: load state at start, look ids up, commit batches, settle. */
+export interface IngestStore {
   listStations(): Promise<StationRecord[]>;
   loadSeqStates(): Promise<StationSeqState[]>;
   loadStatuses(): Promise<StationStatus[]>;
@@ -97,17 +96,12 @@ export interface Store {
   findEvents(eventIds: readonly string[]): Promise<Map<string, StoredEventRef>>;
   /** All events of a station in seq order (HQ rebuilds its ledger mirror from them at start-up). */
   eventsOfStation(stationId: string): Promise<StationEvent[]>;
-  eventsOfDay(stationId: string, businessDate: string): Promise<StationEvent[]>;
   /** The station's latest stored daily close before `beforeSeq` (the R7 hash chain). */
   previousClose(stationId: string, beforeSeq: number): Promise<StationEvent | undefined>;
   commitBatch(batch: IngestBatch): Promise<void>;
   /** Stored withdrawal completions whose bank settlement is not yet confirmed (re-driven at start). */
   pendingSettlements(): Promise<StationEvent[]>;
   markSettled(eventId: string, outcome: string): Promise<void>;
-  recordQuotaPurchase(purchase: QuotaPurchaseRecord): Promise<void>;
-  quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
-  saveConfig(config: ConfigRecord): Promise<void>;
-  latestConfig(stationId: string): Promise<ConfigRecord | undefined>;
   /**
    * A withdrawal HQ approved against its R5 tally, durable before the bank is asked. Idempotent by
    * request id; recording a released request id again makes it count again (as the tally does).
@@ -118,14 +112,36 @@ export interface Store {
   /** Approvals not released with businessDate >= businessDateMin (YYYY-MM-DD), oldest first. */
   openWithdrawalApprovals(businessDateMin: string): Promise<WithdrawalApprovalRecord[]>;
   saveReconciliation(record: ReconciliationRecord): Promise<void>;
-  reconciliations(businessDate: string): Promise<ReconciliationRecord[]>;
-  quarantine(limit: number): Promise<QuarantineRecord[]>;
-  discrepancies(limit: number): Promise<DiscrepancyRecord[]>;
   /** A small named value HQ keeps across runs (e.g. the card-key fingerprint); undefined if unset. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+}
+
+/** What HQ's operations (enrolment, quota purchases, configs) need. */
+export interface StationStore {
+  enrolStation(station: StationRecord): Promise<'enrolled' | 'unchanged'>;
+  getStation(stationId: string): Promise<StationRecord | undefined>;
+  listStations(): Promise<StationRecord[]>;
+  recordQuotaPurchase(purchase: QuotaPurchaseRecord): Promise<void>;
+  quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
+  saveConfig(config: ConfigRecord): Promise<void>;
+  latestConfig(stationId: string): Promise<ConfigRecord | undefined>;
+}
+
+/** What reports and `hq status` read (never written through). */
+export interface ReportStore {
+  listStations(): Promise<StationRecord[]>;
+  loadStatuses(): Promise<StationStatus[]>;
+  eventsOfDay(stationId: string, businessDate: string): Promise<StationEvent[]>;
+  reconciliations(businessDate: string): Promise<ReconciliationRecord[]>;
+  quarantine(limit: number): Promise<QuarantineRecord[]>;
+  discrepancies(limit: number): Promise<DiscrepancyRecord[]>;
   openGaps(limit: number): Promise<GapRecord[]>;
   dailyTotals(businessDate: string): Promise<DailyTotals[]>;
   counts(): Promise<StoreCounts>;
+}
+
+/** Everything HQ keeps: one adapter (SQLite today, PostgreSQL next) implements all three. */
+export interface Store extends IngestStore, StationStore, ReportStore {
   close(): Promise<void>;
 }

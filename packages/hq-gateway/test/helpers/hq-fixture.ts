@@ -3,7 +3,6 @@
 // (startGateway) with simulated stations enrolled and connected. `until` waits for a condition
 // by listening to the pipeline's events, never by sleeping.
 import { randomBytes } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,25 +88,4 @@ export async function startHqFixture(
   return fixture;
 }
 
-/** Resolve once `check()` is true, re-checking whenever `emitter` emits one of `events`. */
-export async function until(
-  emitter: EventEmitter,
-  events: readonly string[],
-  check: () => boolean,
-): Promise<void> {
-  while (!check()) {
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        for (const event of events) emitter.off(event, done);
-        emitter.off('fatal', fail);
-        resolve();
-      };
-      const fail = (error: Error): void => {
-        for (const event of events) emitter.off(event, done);
-        reject(error);
-      };
-      for (const event of events) emitter.on(event, done);
-      emitter.once('fatal', fail);
-    });
-  }
-}
+export { until } from './until.js';

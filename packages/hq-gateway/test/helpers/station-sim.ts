@@ -24,10 +24,13 @@ import {
   type UpChannel,
   upTopic,
 } from '@bianmin/wire';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
 
 export { shanghaiDate };
+
+/** The MQTT client is loaded only when a station connects: sealing alone needs no broker. */
+type MqttClient = Awaited<ReturnType<typeof import('mqtt')['connectAsync']>>;
 
 export interface SealOptions {
   readonly seq?: number;
@@ -93,7 +96,7 @@ export class SimStation extends EventEmitter {
         token: {
           label: 'kiosk',
           serialNumber: `TK-${this.stationId}`,
-          model: 'SoftHSM',
+          model: 'simulated token',
           manufacturer: 'test',
         },
       },
@@ -104,7 +107,36 @@ export class SimStation extends EventEmitter {
         spkiDerBase64: Buffer.from(spki).toString('base64'),
         fingerprintSha256Hex: this.keyId,
       },
+      proof: Buffer.from(this.enrolmentProof()).toString('base64'),
     };
+  }
+
+  /**
+   * The proof of possession `hq station enrol` requires: an EnrolmentRequest envelope signed by the
+   * key it enrols (or by `key`, to forge one), naming `stationId` (default this station's).
+   */
+  enrolmentProof(options: { key?: KeyObject; stationId?: string; orgCode?: string } = {}): Uint8Array {
+    const stationId = options.stationId ?? this.stationId;
+    return sealEnvelope(
+      {
+        stationId,
+        keyId: this.keyId,
+        seq: 0,
+        eventId: newEventId(),
+        createdAtMs: Date.now(),
+        type: PayloadType.PAYLOAD_TYPE_ENROLMENT_REQUEST,
+        body: {
+          stationId,
+          orgCode: options.orgCode ?? this.orgCode,
+          keyId: this.keyId,
+          publicKeySpkiDer: publicKeySpkiDer(this.publicKeyPem),
+          tokenSerial: `TK-${this.stationId}`,
+          tokenLabel: 'kiosk',
+          agentVersion: 'sim',
+        },
+      },
+      options.key ?? this.privateKey,
+    );
   }
 
   seal<T extends KnownPayloadType>(type: T, body: PayloadInput<T>, options: SealOptions = {}): Sealed {
@@ -266,6 +298,7 @@ export class SimStation extends EventEmitter {
     tls: IClientOptions = {},
   ): Promise<void> {
     this.#hqPublicKeyPem = hqPublicKeyPem;
+    const mqtt = await import('mqtt');
     const client = await mqtt.connectAsync(url, {
       ...tls,
       protocolVersion: 4,

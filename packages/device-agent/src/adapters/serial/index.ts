@@ -2,6 +2,7 @@
 // start(), await whenOpen(), then use the CardReader / PinPad port methods. See
 // docs/serial-protocol.md for the protocol and the simulators.
 
+export { systemClock } from '../system/clock.js';
 export {
   type CardReaderCommandTimeouts,
   CardReaderDriver,
@@ -19,4 +20,3 @@ export type { SerialDriverOptions } from './driver-options.js';
 export { type DeviceEnd, InProcessPair } from './in-process-channel.js';
 export { defaultPinPadTimeouts, type PinPadCommandTimeouts, PinPadDriver } from './pin-pad-driver.js';
 export { SerialLink, type SerialLinkStats } from './serial-link.js';
-export { systemClock } from './system-clock.js';

@@ -39,8 +39,8 @@ import {
 } from '../../limits.js';
 import type { Logger } from '../../logging.js';
 import type { ClockPort, TimerHandle } from '../../ports/clock.js';
+import { systemClock } from '../system/clock.js';
 import type { ByteChannel, ChannelOpener } from './channel.js';
-import { systemClock } from './system-clock.js';
 
 export interface SerialLinkOptions {
   readonly opener: ChannelOpener;

@@ -10,6 +10,7 @@ import {
   type CheckRow,
   checkBroker,
   checkClock,
+  checkClockDrift,
   checkDisk,
   checkJournal,
   checkSerialDevice,
@@ -38,7 +39,9 @@ export const doctorCommand: Command = {
   details:
     'Checks: config, card reader and PIN pad (identify + heartbeat), token (sign + verify a test\n' +
     'digest), broker (TCP connect; TLS handshake when configured), clock, disk space of the journal\n' +
-    'directory, journal integrity (SKIP when there is no journal yet). Exit 1 when any check FAILs.',
+    'directory against the reserve, journal integrity (SQLite integrity_check, hash chain, outbox and\n' +
+    'counters against the journal; SKIP when there is no journal yet), and the clock drift against HQ\n' +
+    'the agent last measured. Exit 1 when any check FAILs.',
   flags: { ...commonFlags, ...configFlag },
   async run(parsed, io, deps) {
     const json = parsed.values.json === true;
@@ -59,7 +62,7 @@ export const doctorCommand: Command = {
     // Path problems (a device missing) still let the other checks run and name their own failures.
     const config = report.raw === undefined ? null : validateStructure(report.raw).config;
     if (config === null) {
-      for (const check of ['card reader', 'pin pad', 'token', 'broker', 'disk', 'journal']) {
+      for (const check of ['card reader', 'pin pad', 'token', 'broker', 'clock drift', 'disk', 'journal']) {
         rows.push({ check, status: 'SKIP', detail: 'config unusable' });
       }
       rows.push(checkClock(io.nowMs(), deps.buildDateMs));
@@ -76,7 +79,8 @@ export const doctorCommand: Command = {
       rows.push(await checkToken(config, logger));
       rows.push(await checkBroker(config));
       rows.push(checkClock(io.nowMs(), deps.buildDateMs));
-      rows.push(checkDisk(config.journal.path, deps.bytesFree));
+      rows.push(checkClockDrift(config.journal.path, io.nowMs(), config.hq.clockSkewMsMax));
+      rows.push(checkDisk(config.journal.path, deps.bytesFree, config.journal.diskReserveBytes));
       rows.push(checkJournal(config.journal.path, deps.journal));
     }
     const failed = rows.filter((row) => row.status === 'FAIL');

@@ -2,19 +2,28 @@
 // existing --config file, with --station-id / --org-code applied), creates the signing key ON the
 // token when it has none (never overwriting one), reads the serial numbers of the card reader, the
 // PIN pad and the token, writes the device config (pinning the token by serial) and prints the
-// enrolment request HQ reads (`hq station enrol`); its shape is in docs/operations.md.
+// enrolment request HQ reads (`hq station enrol`); its shape is in docs/operations.md. The request
+// carries `proof`: an EnrolmentRequest wire envelope signed ON the token by the very key it enrols
+// (proof of possession, docs/protocol.md "Enrolment"); HQ refuses a request without a valid one.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, renameSync, writeFileSync } from 'node:fs';
+import { newEventId, PayloadType } from '@bianmin/wire';
+import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import { type EnsuredKey, ensureSigningKey } from '../../adapters/pkcs11/provision-key.js';
 import { checkConfigValue, loadConfigFile } from '../../config/load.js';
 import type { DeviceConfig } from '../../config/schema.js';
+import { signerOptionsOf, tokenAccessOf } from '../../config/signer-options.js';
+import { signEnvelope } from '../../domain/tx/envelope.js';
 import { isAgentError } from '../../errors.js';
 import type { DeviceIdentity } from '../../ports/card-reader.js';
 import { commonFlags, type Problem, stringFlag } from '../args.js';
 import { type Command, configFlag, configPathOf } from '../command.js';
+import { cliLogger } from '../peripherals.js';
 import { exitProblems, reportJson, reportProblems } from '../report.js';
 
 export const enrolmentRequestKind = 'bianmin.kiosk.enrolment-request';
+/** The agent version the proof names (the package's version). */
+const agentVersionText = '0.1.0';
 
 export interface EnrolmentRequest {
   readonly kind: typeof enrolmentRequestKind;
@@ -38,6 +47,37 @@ export interface EnrolmentRequest {
     readonly spkiDerBase64: string;
     readonly fingerprintSha256Hex: string;
   };
+  /** Base64 of the EnrolmentRequest envelope signed by the key above (proof of possession). */
+  readonly proof: string;
+}
+
+/** Signs the enrolment request on the token with the key it enrols: HQ's proof of possession. */
+async function signEnrolmentProof(config: DeviceConfig, key: EnsuredKey, nowMs: number): Promise<Uint8Array> {
+  const signer = new Pkcs11Signer({
+    ...signerOptionsOf(config, cliLogger(config), { probe: { enabled: false } }),
+    token: { serial: key.token.serial }, // the token the key was just made on
+  });
+  try {
+    const keyId = key.publicKey.fingerprintSha256Hex;
+    return await signEnvelope(
+      signer,
+      { stationId: config.station.id, keyId, seq: 0, eventId: newEventId(nowMs), createdAtMs: nowMs },
+      {
+        type: PayloadType.PAYLOAD_TYPE_ENROLMENT_REQUEST,
+        body: {
+          stationId: config.station.id,
+          orgCode: config.station.orgCode,
+          keyId,
+          publicKeySpkiDer: key.publicKey.spkiDer,
+          tokenSerial: key.token.serial,
+          tokenLabel: key.token.label,
+          agentVersion: agentVersionText,
+        },
+      },
+    );
+  } finally {
+    await signer.close();
+  }
 }
 
 async function identify(
@@ -135,15 +175,7 @@ export const provisionCommand: Command = {
     const problems: Problem[] = [];
     let key: EnsuredKey | null = null;
     try {
-      key = ensureSigningKey({
-        modulePath: config.token.modulePath,
-        token: {
-          ...(config.token.label === undefined ? {} : { label: config.token.label }),
-          ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-        },
-        keyLabel: config.token.keyLabel,
-        pin: config.token.userPin,
-      });
+      key = ensureSigningKey(tokenAccessOf(config));
     } catch (error) {
       if (!isAgentError(error)) throw error;
       problems.push({ code: error.code, key: 'token', message: error.message });
@@ -162,6 +194,22 @@ export const provisionCommand: Command = {
       });
     }
 
+    let proof: Uint8Array;
+    try {
+      proof = await signEnrolmentProof(config, key, io.nowMs());
+    } catch (error) {
+      if (!isAgentError(error)) throw error;
+      return reportProblems(
+        io,
+        'provision',
+        [{ code: error.code, key: 'token', message: error.message }],
+        json,
+        exitProblems,
+        {
+          keyCreated: key.created,
+        },
+      );
+    }
     const pinned = { ...(raw as object), token: { ...config.token, serial: key.token.serial } };
     writeConfigAtomically(file, pinned);
     const enrolment: EnrolmentRequest = {
@@ -190,6 +238,7 @@ export const provisionCommand: Command = {
         spkiDerBase64: Buffer.from(key.publicKey.spkiDer).toString('base64'),
         fingerprintSha256Hex: key.publicKey.fingerprintSha256Hex,
       },
+      proof: Buffer.from(proof).toString('base64'),
     };
     if (json) {
       reportJson(io, 'provision', { configWritten: file, keyCreated: key.created, enrolment });

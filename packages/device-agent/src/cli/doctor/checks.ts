@@ -1,14 +1,25 @@
 // The checks of `kiosk doctor`. Each returns one row: PASS / WARN / FAIL / SKIP, a detail, and
 // for WARN/FAIL a stable code and a hint telling the technician what to do. No check throws.
 import { createHash, createPublicKey, verify } from 'node:crypto';
-import { readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { isIP, connect as netConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
+import { KioskDb } from '../../adapters/sqlite/kiosk-db.js';
 import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
+import { signerOptionsOf } from '../../config/signer-options.js';
+import {
+  clockKnownWrong,
+  decodeClockVerdict,
+  describeOffset,
+  META_CLOCK_OFFSET,
+} from '../../domain/health/clock-skew.js';
 import { type AgentErrorCode, isAgentError } from '../../errors.js';
 import {
+  clockSampleAgeMsMax,
+  clockSkewMsMaxDefault,
+  diskReserveBytesDefault,
   doctorBrokerTimeoutMs,
   doctorClockAheadMsMax,
   doctorDiskBytesFreeMin,
@@ -95,17 +106,7 @@ const tokenHints: Partial<Record<string, string>> = {
 
 /** Opens the signer, signs a test digest and verifies it with the token's public key. */
 export async function checkToken(config: DeviceConfig, logger: Logger): Promise<CheckRow> {
-  const signer = new Pkcs11Signer({
-    modulePath: config.token.modulePath,
-    token: {
-      ...(config.token.label === undefined ? {} : { label: config.token.label }),
-      ...(config.token.serial === undefined ? {} : { serial: config.token.serial }),
-    },
-    keyLabel: config.token.keyLabel,
-    pin: config.token.userPin,
-    logger,
-    probe: { enabled: false },
-  });
+  const signer = new Pkcs11Signer(signerOptionsOf(config, logger, { probe: { enabled: false } }));
   try {
     const message = Buffer.from(`kiosk doctor ${config.station.id}`);
     const digest = createHash('sha256').update(message).digest();
@@ -253,7 +254,11 @@ export function checkClock(nowMs: number, buildDateMs: number): CheckRow {
   return { check: 'clock', status: 'PASS', detail: nowIso };
 }
 
-export function checkDisk(journalPath: string, bytesFree?: (dir: string) => number): CheckRow {
+export function checkDisk(
+  journalPath: string,
+  bytesFree?: (dir: string) => number,
+  reserveBytes: number = diskReserveBytesDefault,
+): CheckRow {
   const dir = dirname(journalPath);
   let free: number;
   try {
@@ -273,6 +278,15 @@ export function checkDisk(journalPath: string, bytesFree?: (dir: string) => numb
     };
   }
   const freeMiB = Math.floor(free / (1024 * 1024));
+  if (free < reserveBytes) {
+    return {
+      check: 'disk',
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_DISK_LOW',
+      detail: `${dir}: ${freeMiB} MiB free, below the reserve of ${Math.floor(reserveBytes / (1024 * 1024))} MiB: the agent refuses new business (AGENT_TX_DISK_LOW)`,
+      hint: 'free space: rotate and delete old logs in log.dir, remove stray files; never delete kiosk.db, kiosk.db-wal or kiosk.db-shm (docs/operations.md "Full disk")',
+    };
+  }
   if (free < doctorDiskBytesFreeMin) {
     return {
       check: 'disk',
@@ -310,4 +324,51 @@ export function checkJournal(journalPath: string, journal: JournalIntegrityCheck
     detail: result.detail,
     hint: 'do not delete it: stop the agent, copy the journal off the kiosk and call HQ (docs/operations.md "Recover")',
   };
+}
+
+/**
+ * The agent's last measured drift against HQ (issue 9), read from the journal database: FAIL
+ * beyond the configured skew, WARN when the measurement is old or predates a clock change.
+ */
+export function checkClockDrift(
+  journalPath: string,
+  nowMs: number,
+  skewMsMax: number = clockSkewMsMaxDefault,
+): CheckRow {
+  if (!existsSync(journalPath)) return { check: 'clock drift', status: 'SKIP', detail: 'no journal' };
+  let stored: string | null;
+  try {
+    const db = new KioskDb({ path: journalPath, readOnly: true });
+    try {
+      stored = db.getMeta(META_CLOCK_OFFSET);
+    } finally {
+      db.close();
+    }
+  } catch (error) {
+    return { check: 'clock drift', status: 'SKIP', detail: `journal unreadable: ${messageOf(error)}` };
+  }
+  const verdict = decodeClockVerdict(stored);
+  if (verdict === null)
+    return {
+      check: 'clock drift',
+      status: 'SKIP',
+      detail: 'not measured yet (the agent has had no HQ answer)',
+    };
+  const ageMs = nowMs - verdict.measuredAtMs;
+  const measured = `${describeOffset(verdict)} (measured ${Math.round(ageMs / 60_000)} min ago, allowed ${skewMsMax / 1000} s)`;
+  if (clockKnownWrong(verdict, skewMsMax)) {
+    return {
+      check: 'clock drift',
+      status: ageMs < 0 || ageMs > clockSampleAgeMsMax ? 'WARN' : 'FAIL',
+      code: 'AGENT_DOCTOR_CLOCK_SKEW',
+      detail: measured,
+      hint:
+        ageMs < 0 || ageMs > clockSampleAgeMsMax
+          ? 'the clock has changed since (or the measurement is old): restart the agent online and run kiosk doctor again'
+          : 'withdrawals are refused (AGENT_TX_CLOCK_SKEW): set the time (timedatectl set-ntp true), check the RTC battery, restart the agent (docs/operations.md "Wrong clock")',
+    };
+  }
+  if (ageMs < 0 || ageMs > clockSampleAgeMsMax)
+    return { check: 'clock drift', status: 'SKIP', detail: `stale: ${measured}` };
+  return { check: 'clock drift', status: 'PASS', detail: measured };
 }

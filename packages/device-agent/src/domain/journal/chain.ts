@@ -2,9 +2,12 @@
 // content, so a changed, removed or reordered row breaks every hash after it. Pure: the caller
 // hands in rows in index order (from SQLite at start-up, or from `kiosk doctor`).
 import { createHash } from 'node:crypto';
+import { assert, assertHexLowerCase, assertIntegerInRange } from '../assert.js';
 
+/** A chain hash is SHA-256: 32 bytes, 64 lower-case hex characters. */
+export const CHAIN_HASH_HEX_LENGTH = 64;
 /** Hash of the (virtual) row before the first one: 32 zero bytes, hex. */
-export const GENESIS_HASH_HEX = '0'.repeat(64);
+export const GENESIS_HASH_HEX = '0'.repeat(CHAIN_HASH_HEX_LENGTH);
 
 /** What a journal row holds before it is chained. `payloadJson` is canonical JSON (see canonicalJson). */
 export interface JournalRowContent {
@@ -14,6 +17,18 @@ export interface JournalRowContent {
   readonly payloadJson: string;
   /** The per-station event seq this row produced, or null when the row is local only. */
   readonly eventSeq: number | null;
+  /**
+   * The event this row produced, as the outbox holds it (schema 2; absent on older rows and on
+   * local-only rows): chained, so the outbox copy is checked against it and rebuilt from it.
+   */
+  readonly eventId?: string | null;
+  readonly payloadType?: string | null;
+  readonly envelopeBytes?: Uint8Array | null;
+  /**
+   * Canonical JSON of the meta counters this row moved in its commit (schema 2; absent when none).
+   * Chained, so the meta table can be re-derived from the journal and checked at start-up.
+   */
+  readonly metaJson?: string | null;
 }
 
 export interface JournalRow extends JournalRowContent {
@@ -23,10 +38,14 @@ export interface JournalRow extends JournalRowContent {
   readonly hashHex: string;
 }
 
-/** Hashes one row: SHA-256 over the previous hash and a length-prefixed encoding of each field. */
+/**
+ * Hashes one row: SHA-256 over the previous hash and a length-prefixed encoding of each field.
+ * Asserts only `index` and `prevHashHex`: verifyChain passes both after checking them against the
+ * chain, while the content may come from a tampered database and must yield a mismatch, not a crash.
+ */
 export function hashRow(index: number, prevHashHex: string, content: JournalRowContent): string {
-  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`assert: bad journal index ${index}`);
-  if (!/^[0-9a-f]{64}$/.test(prevHashHex)) throw new Error('assert: prevHashHex must be 64 hex chars');
+  assertIntegerInRange(index, 0, Number.MAX_SAFE_INTEGER, 'hashRow index');
+  assertHexLowerCase(prevHashHex, CHAIN_HASH_HEX_LENGTH, 'hashRow prevHashHex');
   const fields = [
     String(index),
     prevHashHex,
@@ -36,6 +55,19 @@ export function hashRow(index: number, prevHashHex: string, content: JournalRowC
     content.eventSeq === null ? '-' : String(content.eventSeq),
     content.payloadJson,
   ];
+  // Schema 2 fields are hashed only when a row has them, so rows written before keep their hash.
+  const envelope = content.envelopeBytes ?? null;
+  const schema2 = [content.eventId ?? null, content.payloadType ?? null, content.metaJson ?? null];
+  if (envelope !== null || schema2.some((field) => field !== null)) {
+    if (schema2.includes('-')) throw new Error('assert: "-" is the absent marker, never a value');
+    const [eventId, payloadType, metaJson] = schema2;
+    fields.push(
+      eventId ?? '-',
+      payloadType ?? '-',
+      envelope === null ? '-' : Buffer.from(envelope).toString('hex'),
+      metaJson ?? '-',
+    );
+  }
   const hash = createHash('sha256');
   for (const field of fields) {
     const bytes = Buffer.from(field, 'utf8');
@@ -44,14 +76,23 @@ export function hashRow(index: number, prevHashHex: string, content: JournalRowC
     hash.update(length);
     hash.update(bytes);
   }
-  return hash.digest('hex');
+  const hashHex = hash.digest('hex');
+  assertHexLowerCase(hashHex, CHAIN_HASH_HEX_LENGTH, 'hashRow result');
+  return hashHex;
 }
 
 /** Makes the next row after `previous` (or the first row when `previous` is null). */
 export function chainRow(previous: JournalRow | null, content: JournalRowContent): JournalRow {
+  // A new row is the agent's own content (written before acting), never a row read back.
+  assert(content.kind.length > 0, 'chainRow: a journal row names its kind');
+  assertIntegerInRange(content.createdAtMs, 0, Number.MAX_SAFE_INTEGER, 'chainRow createdAtMs');
+  if (content.eventSeq !== null)
+    assertIntegerInRange(content.eventSeq, 1, Number.MAX_SAFE_INTEGER, 'chainRow eventSeq');
   const index = previous === null ? 0 : previous.index + 1;
   const prevHashHex = previous === null ? GENESIS_HASH_HEX : previous.hashHex;
-  return { ...content, index, prevHashHex, hashHex: hashRow(index, prevHashHex, content) };
+  const row = { ...content, index, prevHashHex, hashHex: hashRow(index, prevHashHex, content) };
+  assert(row.hashHex !== prevHashHex, 'chainRow: a row hash equals the hash it chains to');
+  return row;
 }
 
 export type ChainVerdict =
@@ -77,12 +118,17 @@ export function verifyChain(rows: Iterable<JournalRow>): ChainVerdict {
     prevHashHex = row.hashHex;
     expectedIndex += 1;
   }
+  // Every head but the genesis hash was just recomputed by hashRow, so it has the chain hash length.
+  assertHexLowerCase(prevHashHex, CHAIN_HASH_HEX_LENGTH, 'verifyChain head');
   return { ok: true, rowCount: expectedIndex, headHashHex: prevHashHex };
 }
 
 /** JSON with object keys sorted, so the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  const json: string | undefined = JSON.stringify(sortKeys(value));
+  // undefined, a function or a symbol has no JSON: the journal would store nothing for the row.
+  assert(typeof json === 'string', 'canonicalJson: the value has no JSON form');
+  return json;
 }
 
 function sortKeys(value: unknown): unknown {

@@ -9,7 +9,8 @@
 
 import type { AgentErrorCode } from '../../errors.js';
 import { serialFieldCountMax, serialLineBytesMax } from '../../limits.js';
-import { crc16CcittFalseAscii } from './crc16.js';
+import { assert, assertIntegerInRange } from '../assert.js';
+import { crc16CcittFalseAscii, crc16Max } from './crc16.js';
 
 export const seqHostMax = 0x7f;
 export const seqDeviceMin = 0x80;
@@ -34,10 +35,16 @@ const commandPattern = /^[A-Z][A-Z0-9_]{0,23}$/;
 const keyPattern = /^[a-z][A-Za-z0-9]{0,23}$/;
 const hex2Pattern = /^[0-9A-F]{2}$/;
 const hex4Pattern = /^[0-9A-F]{4}$/;
+/** What an escaped value may contain: printable ASCII without the separators % ; = | (docs/serial-protocol.md). */
+const escapedPattern = /^(?:[\x20-\x24\x26-\x3a\x3c\x3e-\x7b\x7d\x7e]|%[0-9A-F]{2})*$/;
+/** "|CCCC" after the body: the separator and 4 hex digits of a 16-bit CRC. */
+const crcSuffixLength = 5;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 function mustEscape(code: number): boolean {
+  // Called with UTF-8 bytes (encoding) and UTF-16 code units (decoding), never anything wider.
+  assert(Number.isInteger(code) && code >= 0 && code <= 0xffff, 'mustEscape: not a byte or code unit');
   // Printable ASCII stays readable; the four separators and everything else are escaped.
   return code < 0x20 || code > 0x7e || code === 0x25 || code === 0x3b || code === 0x3d || code === 0x7c;
 }
@@ -50,6 +57,8 @@ export function escapeValue(value: string): string {
       ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
       : String.fromCharCode(byte);
   }
+  // The escaped value can never split a field or a frame, whatever string the caller passed.
+  assert(escapedPattern.test(out), 'escapeValue: output holds a separator or a non-printable byte');
   return out;
 }
 
@@ -69,6 +78,8 @@ export function unescapeValue(text: string): string | undefined {
       bytes.push(code);
     }
   }
+  // Each byte consumed at least one character: the result is never longer than the frame it came from.
+  assert(bytes.length <= text.length, 'unescapeValue: more bytes than characters');
   try {
     return textDecoder.decode(new Uint8Array(bytes));
   } catch {
@@ -76,7 +87,9 @@ export function unescapeValue(text: string): string | undefined {
   }
 }
 
+/** Two upper-case hex digits of a byte (a frame seq, a byte of a binary value). */
 export function hex2(value: number): string {
+  assertIntegerInRange(value, 0, 0xff, 'hex2 value');
   return value.toString(16).toUpperCase().padStart(2, '0');
 }
 
@@ -100,16 +113,22 @@ export function encodeFrame(
   const body = `${hex2(seq)}|${command}|${payload}`;
   const line = `${body}|${crc16CcittFalseAscii(body).toString(16).toUpperCase().padStart(4, '0')}`;
   if (line.length > serialLineBytesMax) throw new RangeError('frame longer than serialLineBytesMax');
+  // The CRC field is exactly 4 hex digits (16 bits), so the decoder's fixed-width check accepts it.
+  assert(line.length === body.length + crcSuffixLength, 'encodeFrame: CRC field is not 4 hex digits');
   return line;
 }
 
 function malformed(reason: string, seq: number | undefined): FrameDecodeResult {
+  assert(reason.length > 0, 'malformed: a refusal names its reason');
+  if (seq !== undefined) assertIntegerInRange(seq, 0, seqMax, 'malformed seq');
   return { ok: false, code: 'AGENT_SERIAL_FRAME_MALFORMED', reason, seq };
 }
 
 function readableSeq(line: string): number | undefined {
   const head = line.slice(0, 2);
-  return line.charAt(2) === '|' && hex2Pattern.test(head) ? Number.parseInt(head, 16) : undefined;
+  const seq = line.charAt(2) === '|' && hex2Pattern.test(head) ? Number.parseInt(head, 16) : undefined;
+  if (seq !== undefined) assertIntegerInRange(seq, 0, seqMax, 'readableSeq');
+  return seq;
 }
 
 /** Decodes one line (newline already removed). Never throws. */
@@ -119,6 +138,8 @@ export function decodeFrame(bytes: Uint8Array): FrameDecodeResult {
     if (byte < 0x20 || byte > 0x7e) return malformed('non-printable byte', undefined);
   }
   const line = String.fromCharCode(...bytes);
+  // Every byte is printable ASCII, so one byte is one character and the line keeps its length cap.
+  assert(line.length === bytes.length && line.length <= serialLineBytesMax, 'decodeFrame: line length');
   const seq = readableSeq(line);
   const crcSeparator = line.lastIndexOf('|');
   if (crcSeparator < 0) return malformed('no CRC separator', seq);
@@ -134,6 +155,9 @@ export function decodeFrame(bytes: Uint8Array): FrameDecodeResult {
   if (!commandPattern.test(command)) return malformed('command invalid', seq);
   const fields = decodePayload(parts[2] ?? '');
   if (typeof fields === 'string') return malformed(fields, seq);
+  // What the codec promises every caller of a decoded frame (RequestTable routes by seq range).
+  assertIntegerInRange(Number.parseInt(crcText, 16), 0, crc16Max, 'decodeFrame crc');
+  assertIntegerInRange(seq, 0, seqMax, 'decodeFrame seq');
   return { ok: true, frame: { seq, command, fields } };
 }
 
@@ -152,11 +176,14 @@ function decodePayload(payload: string): Map<string, string> | string {
     if (value === undefined) return `field ${key}: bad escape`;
     fields.set(key, value);
   }
+  assert(fields.size <= serialFieldCountMax, 'decodePayload: more fields than serialFieldCountMax');
   return fields;
 }
 
 /** Reads a required field; undefined when absent (the caller turns that into a code naming the field). */
 export function field(frame: Frame, key: string): string | undefined {
+  // The key is a name from our code; one that breaks the key pattern could never be present.
+  assert(keyPattern.test(key), `field: key ${key} is not a valid field key`);
   return frame.fields.get(key);
 }
 
@@ -164,14 +191,18 @@ export function field(frame: Frame, key: string): string | undefined {
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += hex2(byte);
+  assert(out.length === 2 * bytes.length, 'bytesToHex: two hex digits per byte');
   return out;
 }
 
 /** Parses upper/lower-case hex of an exact byte length; undefined when it is not that. */
 export function hexToBytes(text: string, byteCount: number): Uint8Array | undefined {
+  // `text` comes from a device and may be anything (undefined result); `byteCount` is ours.
+  assertIntegerInRange(byteCount, 1, serialLineBytesMax / 2, 'hexToBytes byteCount');
   if (text.length !== byteCount * 2 || !/^[0-9A-Fa-f]*$/.test(text)) return undefined;
   const out = new Uint8Array(byteCount);
   for (let index = 0; index < byteCount; index += 1)
     out[index] = Number.parseInt(text.slice(2 * index, 2 * index + 2), 16);
+  assert(out.length === byteCount, 'hexToBytes: result length');
   return out;
 }

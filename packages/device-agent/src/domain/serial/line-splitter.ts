@@ -3,6 +3,8 @@
 // `lineBytesMax` bytes: when a line grows past the cap it reports one overflow, then discards bytes
 // until the next newline and starts fresh after it. Pure: bytes in, events out.
 
+import { assert } from '../assert.js';
+
 export type LineSplitterEvent =
   | { kind: 'line'; bytes: Uint8Array } // one line, newline (and one trailing CR) removed
   | { kind: 'overflow'; lineBytesMax: number }; // a line exceeded the cap; the rest of it is discarded
@@ -21,6 +23,7 @@ export class CappedLineSplitter {
       throw new RangeError('lineBytesMax must be >= 1');
     this.lineBytesMax = lineBytesMax;
     this.#buffer = new Uint8Array(lineBytesMax);
+    assert(this.#buffer.length === lineBytesMax, 'CappedLineSplitter: buffer is the cap, allocated once');
   }
 
   /** Bytes held for the line being assembled; never above `lineBytesMax`. */
@@ -42,12 +45,15 @@ export class CappedLineSplitter {
       this.#length = 0;
       start = newlineIndex + 1;
     }
-    if (this.#length > this.lineBytesMax) throw new Error('invariant: line buffer above cap');
+    assert(this.#length <= this.lineBytesMax, 'CappedLineSplitter: line buffer above cap');
+    // While a too-long line is being discarded nothing of it is held.
+    assert(!this.#discarding || this.#length === 0, 'CappedLineSplitter: discarding with bytes held');
     return events;
   }
 
   /** Drops any partial line (after a reopen the stream starts fresh). */
   reset(): void {
+    assert(this.#length <= this.lineBytesMax, 'CappedLineSplitter.reset: line buffer above cap');
     this.#length = 0;
     this.#discarding = false;
   }
@@ -62,11 +68,16 @@ export class CappedLineSplitter {
     }
     this.#buffer.set(part, this.#length);
     this.#length += part.length;
+    assert(this.#length <= this.lineBytesMax, 'CappedLineSplitter.take: line buffer above cap');
   }
 
   #finishLine(): Uint8Array {
+    assert(!this.#discarding, 'CappedLineSplitter.finishLine: a discarded line is never finished');
     let length = this.#length;
     if (length > 0 && this.#buffer[length - 1] === carriageReturn) length -= 1;
-    return this.#buffer.slice(0, length);
+    const line = this.#buffer.slice(0, length);
+    // A copy (the buffer is reused for the next line), never longer than the cap.
+    assert(line.length <= this.lineBytesMax && line.buffer !== this.#buffer.buffer, 'finishLine: line');
+    return line;
   }
 }

@@ -4,6 +4,7 @@
 
 import type { AgentErrorCode } from '../../errors.js';
 import { serialReopenBackoffMsInitial, serialReopenBackoffMsMax } from '../../limits.js';
+import { assert, assertIntegerInRange } from '../assert.js';
 
 export type LinkState =
   | { kind: 'idle' } // constructed, not started
@@ -33,9 +34,12 @@ export function reopenDelayMs(
 ): number {
   if (!Number.isInteger(attemptIndex) || attemptIndex < 0) throw new RangeError('attemptIndex must be >= 0');
   if (!(random01 >= 0 && random01 < 1)) throw new RangeError('random01 must be in [0, 1)');
+  // The policy is the driver's option (code, not config): bounds ordered, both whole milliseconds.
+  assertIntegerInRange(policy.delayMsInitial, 1, Number.MAX_SAFE_INTEGER, 'delayMsInitial');
+  assertIntegerInRange(policy.delayMsMax, policy.delayMsInitial, Number.MAX_SAFE_INTEGER, 'delayMsMax');
   const base = Math.min(policy.delayMsMax, policy.delayMsInitial * 2 ** Math.min(attemptIndex, 30));
+  assert(base >= policy.delayMsInitial, 'reopenDelayMs: base below the first delay');
   const delayMs = Math.min(policy.delayMsMax, Math.floor(base + random01 * (base / 2)));
-  if (delayMs < policy.delayMsInitial || delayMs > policy.delayMsMax)
-    throw new Error('invariant: backoff out of range');
+  assertIntegerInRange(delayMs, policy.delayMsInitial, policy.delayMsMax, 'reopenDelayMs result');
   return delayMs;
 }

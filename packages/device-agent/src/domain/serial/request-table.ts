@@ -6,7 +6,10 @@
 // calls `tick(nowMs)` at `nextDueMs()`.
 
 import type { AgentErrorCode } from '../../errors.js';
-import { encodeFrame, type Frame, seqHostMax } from './frame.js';
+import { assert, assertIntegerInRange } from '../assert.js';
+import { encodeFrame, type Frame, seqHostMax, seqMax } from './frame.js';
+
+const msMax = Number.MAX_SAFE_INTEGER;
 
 export interface RequestTableOptions {
   readonly inFlightCountMax: number;
@@ -46,6 +49,10 @@ export class RequestTable {
       throw new RangeError('inFlightCountMax');
     if (options.attemptsMax < 1) throw new RangeError('attemptsMax must be >= 1');
     if (!(options.ackTimeoutMs > 0)) throw new RangeError('ackTimeoutMs must be > 0');
+    // The options are the driver's (code, not config): whole counts and whole milliseconds.
+    assertIntegerInRange(options.inFlightCountMax, 1, seqHostMax, 'inFlightCountMax');
+    assertIntegerInRange(options.attemptsMax, 1, msMax, 'attemptsMax');
+    assertIntegerInRange(options.ackTimeoutMs, 1, msMax, 'ackTimeoutMs');
     this.#options = options;
   }
 
@@ -54,6 +61,7 @@ export class RequestTable {
   }
 
   hasCapacity(): boolean {
+    assert(this.#pending.size <= this.#options.inFlightCountMax, 'RequestTable: more in flight than the max');
     return this.#pending.size < this.#options.inFlightCountMax;
   }
 
@@ -64,10 +72,14 @@ export class RequestTable {
     nowMs: number,
     timeoutMs: number,
   ): PendingRequest {
-    if (!this.hasCapacity()) throw new Error('RequestTable.open without capacity');
+    assert(this.hasCapacity(), 'RequestTable.open without capacity');
     if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+    assertIntegerInRange(nowMs, 0, msMax, 'RequestTable.open nowMs');
+    assertIntegerInRange(timeoutMs, 1, msMax, 'RequestTable.open timeoutMs');
+    // Ends: with capacity at most inFlightCountMax - 1 <= 126 of the 128 host seqs are taken.
     let seq = this.#nextSeq;
     while (this.#pending.has(seq)) seq = (seq + 1) % (seqHostMax + 1);
+    assertIntegerInRange(seq, 0, seqHostMax, 'RequestTable.open seq');
     this.#nextSeq = (seq + 1) % (seqHostMax + 1);
     const pending: PendingRequest = {
       seq,
@@ -79,11 +91,15 @@ export class RequestTable {
       deadlineMs: nowMs + timeoutMs,
     };
     this.#pending.set(seq, pending);
+    assert(this.#pending.size <= this.#options.inFlightCountMax, 'RequestTable.open: table above its max');
     return pending;
   }
 
   /** Classifies a well-formed frame received from the device. */
   onFrame(frame: Frame, nowMs: number): FrameOutcome {
+    // The frame is the device's, but decodeFrame already bounded its seq to two hex digits.
+    assertIntegerInRange(frame.seq, 0, seqMax, 'RequestTable.onFrame seq');
+    assertIntegerInRange(nowMs, 0, msMax, 'RequestTable.onFrame nowMs');
     if (frame.seq > seqHostMax) return { kind: 'event', frame };
     const pending = this.#pending.get(frame.seq);
     if (pending === undefined) return { kind: 'stale', seq: frame.seq };
@@ -106,6 +122,8 @@ export class RequestTable {
 
   /** Retransmissions and failures due at `nowMs`. */
   tick(nowMs: number): TickAction[] {
+    assertIntegerInRange(nowMs, 0, msMax, 'RequestTable.tick nowMs');
+    const inFlightCountBefore = this.#pending.size;
     const actions: TickAction[] = [];
     for (const pending of [...this.#pending.values()]) {
       if (nowMs >= pending.deadlineMs) {
@@ -121,6 +139,8 @@ export class RequestTable {
         if (outcome.kind === 'resend' || outcome.kind === 'failed') actions.push(outcome);
       }
     }
+    // At most one action per request that was in flight; only failures leave the table.
+    assert(actions.length <= inFlightCountBefore, 'RequestTable.tick: more actions than requests');
     return actions;
   }
 
@@ -131,6 +151,7 @@ export class RequestTable {
       const at = pending.busy ? pending.deadlineMs : Math.min(pending.deadlineMs, pending.ackDeadlineMs);
       due = due === undefined ? at : Math.min(due, at);
     }
+    assert((due === undefined) === (this.#pending.size === 0), 'nextDueMs: due time iff in flight');
     return due;
   }
 
@@ -139,23 +160,26 @@ export class RequestTable {
    * session's numbers are fresh because the device forgot the last one's. Asserts nothing is in flight.
    */
   restartSequence(): void {
-    if (this.#pending.size !== 0) throw new Error('RequestTable.restartSequence with requests in flight');
+    assert(this.#pending.size === 0, 'RequestTable.restartSequence with requests in flight');
     this.#nextSeq = 0;
   }
 
   /** Forgets one request (the caller gave up on it). */
   drop(seq: number): void {
+    assertIntegerInRange(seq, 0, seqHostMax, 'RequestTable.drop seq');
     this.#pending.delete(seq);
   }
 
   /** Removes every request and returns their seqs (link lost or stopped). */
   clear(): number[] {
     const seqs = [...this.#pending.keys()];
+    assert(seqs.length <= this.#options.inFlightCountMax, 'RequestTable.clear: table above its max');
     this.#pending.clear();
     return seqs;
   }
 
   #retransmit(pending: PendingRequest, nowMs: number, why: string): FrameOutcome {
+    assertIntegerInRange(pending.attemptCount, 1, this.#options.attemptsMax, 'attemptCount');
     if (pending.attemptCount >= this.#options.attemptsMax) {
       this.#pending.delete(pending.seq);
       return {
@@ -166,6 +190,7 @@ export class RequestTable {
       };
     }
     pending.attemptCount += 1;
+    assert(pending.attemptCount <= this.#options.attemptsMax, 'RequestTable: more transmissions than max');
     pending.ackDeadlineMs = nowMs + this.#options.ackTimeoutMs;
     return { kind: 'resend', seq: pending.seq, line: pending.line };
   }

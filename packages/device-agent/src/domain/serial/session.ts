@@ -7,6 +7,7 @@
 // proves the answer belongs to this open and not to one before it. Pure: the nonce comes in.
 
 import type { AgentErrorCode } from '../../errors.js';
+import { assert } from '../assert.js';
 import type { Frame } from './frame.js';
 
 /** The session-start command; its answer carries the same name and the echoed nonce. */
@@ -15,9 +16,13 @@ export const sessionCommand = 'OPEN';
 export const sessionNonceHexLength = 16;
 
 const noncePattern = /^[0-9A-F]{16}$/;
+// One rule, two spellings: the named length and the pattern must agree.
+assert(noncePattern.test('0'.repeat(sessionNonceHexLength)), 'session: nonce length and pattern disagree');
 
 /** True when `text` is a well-formed nonce (16 upper-case hex digits). */
 export function isSessionNonce(text: string): boolean {
+  // The text may come from a device (the simulator checks what it received): a string, any content.
+  assert(typeof text === 'string', 'isSessionNonce: text must be a string');
   return noncePattern.test(text);
 }
 
@@ -28,6 +33,8 @@ export type SessionEcho =
 /** Checks the device's answer to OPEN: the same command and exactly our nonce echoed back. */
 export function checkSessionEcho(frame: Frame, nonce: string): SessionEcho {
   if (!isSessionNonce(nonce)) throw new RangeError('checkSessionEcho: our own nonce is malformed');
+  // Only an answer on a host seq (00–7F) settles our OPEN; a device-started frame never reaches here.
+  assert(frame.seq >= 0 && frame.seq <= 0x7f, 'checkSessionEcho: the answer to OPEN carries a host seq');
   if (frame.command !== sessionCommand) {
     return { ok: false, code: 'AGENT_SERIAL_SESSION_MISMATCH', reason: `answer ${frame.command} to OPEN` };
   }

@@ -4,6 +4,8 @@
 // (COUNT_LOW), has one try left (FINAL_TRY) or is locked; and after one CKR_PIN_INCORRECT of its
 // own it stops for good until a technician reconfigures it. Pure: flags in, decision out.
 
+import { assert } from '../assert.js';
+
 /** PKCS#11 v2.40 CK_TOKEN_INFO flag bits (section 3.2), named here so the domain needs no binding. */
 export const tokenFlagBits = {
   CKF_LOGIN_REQUIRED: 0x0000_0004,
@@ -14,6 +16,13 @@ export const tokenFlagBits = {
   CKF_USER_PIN_LOCKED: 0x0004_0000,
   CKF_USER_PIN_TO_BE_CHANGED: 0x0008_0000,
 } as const;
+
+// The bits are typed in by hand from the standard: each one a single bit, no two the same.
+assert(
+  Object.values(tokenFlagBits).every((bit) => bit > 0 && (bit & (bit - 1)) === 0) &&
+    new Set(Object.values(tokenFlagBits)).size === Object.values(tokenFlagBits).length,
+  'tokenFlagBits: each flag is one distinct bit',
+);
 
 export interface TokenFlags {
   readonly loginRequired: boolean;
@@ -26,6 +35,8 @@ export interface TokenFlags {
 }
 
 export function decodeTokenFlags(flags: number): TokenFlags {
+  // Not an AgentAssertionError: `flags` is the token's own answer (C_GetTokenInfo), input from
+  // outside; the check is kept as it was until the adapter refuses a bad value with a code.
   if (!Number.isSafeInteger(flags) || flags < 0)
     throw new Error(`assert: token flags must be a uint, got ${flags}`);
   const has = (bit: number): boolean => (flags & bit) !== 0;
@@ -39,6 +50,9 @@ export function decodeTokenFlags(flags: number): TokenFlags {
     userPinToBeChanged: has(tokenFlagBits.CKF_USER_PIN_TO_BE_CHANGED),
   };
 }
+
+/** Refusal kinds, each listed at most once. */
+const loginRefusalCountMax = 5;
 
 export type LoginRefusalCode =
   | 'AGENT_TOKEN_PIN_REJECTED'
@@ -90,6 +104,17 @@ export function decideLogin(flags: TokenFlags, pinRejectedBefore: boolean): Logi
       reason: 'the token or its user PIN is not initialised',
     });
   }
+  assert(refusals.length <= loginRefusalCountMax, 'decideLogin: more refusals than kinds');
+  assert(
+    new Set(refusals.map((refusal) => refusal.code)).size === refusals.length,
+    'decideLogin: a refusal code listed twice',
+  );
   if (refusals.length > 0) return { kind: 'refuse', refusals };
+  // The property that keeps a USB key from locking: after our own rejection, or on a token that
+  // reports locked, final try or counted failures, no login is ever attempted.
+  assert(
+    !pinRejectedBefore && !flags.userPinLocked && !flags.userPinFinalTry && !flags.userPinCountLow,
+    'decideLogin: a login on a token that could lock',
+  );
   return flags.loginRequired ? { kind: 'login' } : { kind: 'no-login-needed' };
 }

@@ -4,6 +4,8 @@
 // CKR_TOKEN_NOT_PRESENT; a finalised library says CKR_CRYPTOKI_NOT_INITIALIZED): all of them mean
 // "re-initialise and find the token again", never "retry the login".
 
+import { assert } from '../assert.js';
+
 /** PKCS#11 v2.40 return values used below. */
 export const ckr = {
   CKR_GENERAL_ERROR: 0x05,
@@ -45,8 +47,20 @@ const tokenLost: ReadonlySet<number> = new Set([
   ckr.CKR_CRYPTOKI_NOT_INITIALIZED,
 ]);
 
+// The PIN answers must never be read as token loss (that would re-initialise and log in again).
+assert(
+  !tokenLost.has(ckr.CKR_PIN_INCORRECT) &&
+    !tokenLost.has(ckr.CKR_PIN_LOCKED) &&
+    !tokenLost.has(ckr.CKR_PIN_EXPIRED),
+  'return-values: a PIN return value is classed as token loss',
+);
+
+/**
+ * The class of a return value. `code` is whatever numeric `code` a caught error carried (the module
+ * is outside the process), so a value that is not a CK_RV is classed 'other', never asserted.
+ */
 export function classifyCkr(code: number): CkrClass {
-  if (!Number.isSafeInteger(code) || code < 0) throw new Error(`assert: CKR must be a uint, got ${code}`);
+  if (!Number.isSafeInteger(code) || code < 0) return 'other';
   if (code === ckr.CKR_PIN_INCORRECT) return 'pin-incorrect';
   if (code === ckr.CKR_PIN_LOCKED || code === ckr.CKR_PIN_EXPIRED) return 'pin-locked';
   if (code === ckr.CKR_USER_ALREADY_LOGGED_IN) return 'already-logged-in';

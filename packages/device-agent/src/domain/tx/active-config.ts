@@ -10,14 +10,17 @@ import {
 } from '@bianmin/core-ledger';
 import type { bianmin } from '@bianmin/wire';
 
+/** A fee schedule as HQ signs it: core-ledger's shape and when it was announced (epoch ms; 0 = not given). */
+export type AnnouncedFeeSchedule = FeeSchedule & { readonly announcedAtMs: number };
+
 export interface ActiveConfig {
   readonly configVersion: number;
   readonly orgCode: string;
   readonly quotaAccountId: string;
   readonly quotaFenBalance: number;
   readonly quotaBalanceThroughSeq: number;
-  /** core-ledger's FeeSchedule shape (the proto mirrors it). */
-  readonly feeSchedules: readonly FeeSchedule[];
+  /** core-ledger's FeeSchedule shape (the proto mirrors it), with the signed announcement time (R6). */
+  readonly feeSchedules: readonly AnnouncedFeeSchedule[];
   readonly quotaPurchases: readonly { readonly purchaseId: string; readonly amountFen: number }[];
   /** core-ledger's ServiceHours (R20); always open when HQ sent none. */
   readonly serviceHours: ServiceHours;
@@ -53,6 +56,7 @@ export function toActiveConfig(config: bianmin.v1.IStationConfig): ActiveConfig 
     feeSchedules: (config.feeSchedules ?? []).map((schedule) => ({
       version: int(schedule.version, 'version'),
       effectiveDate: schedule.effectiveDate ?? '',
+      announcedAtMs: int(schedule.announcedAtMs, 'announcedAtMs'),
       withdrawalFeeFen: int(schedule.withdrawalFeeFen, 'withdrawalFeeFen'),
       billPaymentFeeFen: int(schedule.billPaymentFeeFen, 'billPaymentFeeFen'),
       mobileTopupFeeFen: int(schedule.mobileTopupFeeFen, 'mobileTopupFeeFen'),
@@ -88,11 +92,10 @@ export type FeeKind = 'CASH_WITHDRAWAL' | 'BILL_PAYMENT' | 'MOBILE_TOPUP';
 
 /** The fee per transaction from the schedule in force on `businessDate` (core-ledger's rule, R6). */
 export function feeInForce(
-  config: ActiveConfig | null,
+  schedules: readonly FeeSchedule[],
   kind: FeeKind,
   businessDate: string,
 ): { feeFen: number; version: number } {
-  const schedules = config === null || config.feeSchedules.length === 0 ? [] : config.feeSchedules;
   const schedule = feeScheduleInForce(schedules, dayNumberFromDate(businessDate));
   if (schedule === undefined) return { feeFen: 0, version: 0 };
   const feeFen =

@@ -1,23 +1,25 @@
-// Business days and service hours in Asia/Shanghai (UTC+8 all year, no daylight saving), and the
-// per-day totals a daily close reports (R7). Pure.
+// Business days and service hours in Asia/Shanghai, and the per-day totals a daily close reports
+// (R7). The calendar arithmetic is core-ledger's (one home for the Shanghai business date). Pure.
+import {
+  dateFromDayNumber,
+  shanghaiDayNumber,
+  shanghaiDayStartMs,
+  shanghaiMinuteOfDay,
+} from '@bianmin/core-ledger';
 
-const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** "YYYY-MM-DD" of the Shanghai calendar day that contains `atMs`. */
+/** "YYYY-MM-DD" of the Shanghai calendar day that contains `atMs` (core-ledger's day number). */
 export function businessDateOf(atMs: number): string {
-  return new Date(atMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
+  return dateFromDayNumber(shanghaiDayNumber(atMs));
 }
 
 /** Minutes since Shanghai midnight, 0..1439. */
 export function minuteOfDay(atMs: number): number {
-  return Math.floor(((((atMs + SHANGHAI_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+  return shanghaiMinuteOfDay(atMs);
 }
 
 /** Milliseconds from `atMs` to the next Shanghai midnight (> 0). */
 export function msUntilNextMidnight(atMs: number): number {
-  const local = atMs + SHANGHAI_OFFSET_MS;
-  return DAY_MS - (((local % DAY_MS) + DAY_MS) % DAY_MS);
+  return shanghaiDayStartMs(shanghaiDayNumber(atMs) + 1) - atMs;
 }
 
 export interface Window {

@@ -2,11 +2,15 @@
 // (R2–R4), fees (R5, R6), service hours (R20) and the daily close (R7) are decided by
 // @bianmin/core-ledger, the same rules HQ re-applies to the kiosk's events. The ledger is rebuilt
 // from the stored commands whenever HQ's config changes (fee schedules, hours, limits), which at a
-// kiosk's volume (hundreds of commands a day) takes milliseconds. Pure.
+// kiosk's volume (hundreds of commands a day) takes milliseconds. Fee schedules are history (R6):
+// every version the kiosk was ever given is kept (merged, never dropped; a version keeps the content
+// it first came with), so a rebuild judges each past event by the schedule in force on its day and
+// no config can change a balance or a sealed close. Pure.
 import {
   createLedger,
   createWorkingCalendar,
   type DailyClose,
+  type FeeSchedule,
   LEDGER_LIMITS,
   type Ledger,
   type LedgerCode,
@@ -18,6 +22,7 @@ import {
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import type { ActiveConfig } from './active-config.js';
+import { mergeFeeSchedules, sameSchedule } from './fee-history.js';
 
 /** Instant of the synthetic registration command: before any business. */
 const REGISTER_AT_MS = Date.UTC(2020, 0, 1);
@@ -34,6 +39,8 @@ export class KioskLedger {
   readonly #commands: LedgerCommand[] = [];
   #ledger: Ledger;
   #config: ActiveConfig | null = null;
+  /** Every fee schedule version ever given, by version (R6 history). */
+  readonly #schedules = new Map<number, FeeSchedule>();
   #replaying = false;
 
   constructor(stationId: string) {
@@ -49,7 +56,29 @@ export class KioskLedger {
    */
   configure(config: ActiveConfig): void {
     this.#config = config;
+    this.learnSchedules(config.feeSchedules);
     this.#ledger = this.#rebuild();
+  }
+
+  /**
+   * Adds schedule versions to the history (takes effect at the next rebuild or `configure`). A
+   * version already known keeps its first content; returns the versions that came with another.
+   */
+  learnSchedules(schedules: readonly FeeSchedule[]): number[] {
+    const conflicts = schedules
+      .filter((schedule) => {
+        const known = this.#schedules.get(schedule.version);
+        return known !== undefined && !sameSchedule(known, schedule);
+      })
+      .map((schedule) => schedule.version);
+    for (const schedule of mergeFeeSchedules(this.feeSchedules(), schedules))
+      this.#schedules.set(schedule.version, schedule);
+    return conflicts;
+  }
+
+  /** Every fee schedule version the kiosk was given, by version (R6 history). */
+  feeSchedules(): FeeSchedule[] {
+    return [...this.#schedules.values()].sort((a, b) => a.version - b.version);
   }
 
   /** Start-up: the journal's commands follow through `replay`, under open hours and limits. */
@@ -138,15 +167,12 @@ export class KioskLedger {
     };
   }
 
-  /** The ledger history is replayed into: the config's fee schedules (effective-dated), hours and limits open. */
+  /** The ledger history is replayed into: every fee schedule version known (effective-dated), hours and limits open. */
   #fresh(): Ledger {
     const config = this.#config;
     const ledger = createLedger({
       calendar: createWorkingCalendar([]),
-      feeSchedules:
-        config === null || config.feeSchedules.length === 0
-          ? [standardFeeSchedule('2000-01-01')]
-          : config.feeSchedules,
+      feeSchedules: this.#schedules.size === 0 ? [standardFeeSchedule('2000-01-01')] : this.feeSchedules(),
       withdrawalLimits: WITHDRAWAL_LIMITS_OPEN,
     });
     ledger.apply({

@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { HqError } from '../../errors.js';
 import { siblingModule, startModuleWorker } from '../worker-start.js';
-import type { EncodedBatch } from './sqlite-store.js';
+import type { EncodedBatch } from './batch-encoding.js';
 
 export type ToCommitWorker = { readonly id: number; readonly batch: EncodedBatch };
 export type FromCommitWorker =

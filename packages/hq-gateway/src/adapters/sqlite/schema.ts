@@ -111,6 +111,29 @@ CREATE TABLE IF NOT EXISTS withdrawal_approvals (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS withdrawal_approvals_open ON withdrawal_approvals (business_date)
   WHERE released_at_ms IS NULL;
+-- Issue 8: authorisations HQ granted (bank approved, APPROVED sent): the provenance a kiosk's
+-- WithdrawalAuthorised/Posted must match (request id, station, transaction, card token, amount).
+-- card_token is the kiosk's opaque token, never a PAN.
+CREATE TABLE IF NOT EXISTS withdrawal_grants (
+  request_id TEXT PRIMARY KEY,
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  transaction_id TEXT NOT NULL,
+  card_token TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+  fee_fen INTEGER NOT NULL CHECK (fee_fen >= 0),
+  granted_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS withdrawal_grants_by_time ON withdrawal_grants (granted_at_ms);
+-- Issue 8: a station that broke a per-station bound is suspended until an operator resumes it
+-- (persisted, so a restart does not bring the failure back).
+CREATE TABLE IF NOT EXISTS station_suspensions (
+  station_id TEXT PRIMARY KEY REFERENCES stations(station_id),
+  reason_code TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  since_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS quarantine_by_station ON quarantine (station_id, id);
+CREATE INDEX IF NOT EXISTS discrepancies_by_station ON discrepancies (station_id, event_id);
 CREATE TABLE IF NOT EXISTS reconciliation_differences (
   id INTEGER PRIMARY KEY,
   reconciliation_id INTEGER NOT NULL REFERENCES reconciliations(id),

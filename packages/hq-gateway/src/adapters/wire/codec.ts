@@ -293,6 +293,8 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
       const m = message as bianmin.v1.WithdrawalPosted;
       return withdrawal(m, Number(m.feeFen ?? 0), createdAtMs, {
         requestId: m.requestId,
+        maskedPan: m.card?.maskedPan ?? '',
+        cardToken: m.card?.cardToken ?? '',
         receiptNumber: m.receiptNumber,
         bankReference: m.bankReference,
       });
@@ -395,7 +397,11 @@ export interface AuthRequestFields {
   readonly pinBlockFormat: number;
   readonly amountFen: number;
   readonly feeFen: number;
+  readonly feeScheduleVersion: number;
   readonly expiresAtMs: number;
+  /** The kiosk's CardRef: masked PAN (first 6, last 4) and opaque card token; never the PAN. */
+  readonly maskedPan: string;
+  readonly cardToken: string;
 }
 
 export function decodeAuthRequest(message: unknown): AuthRequestFields {
@@ -409,7 +415,10 @@ export function decodeAuthRequest(message: unknown): AuthRequestFields {
       pinBlockFormat: Number(m.pinBlockFormat ?? 0),
       amountFen: Number(m.amountFen ?? 0),
       feeFen: Number(m.feeFen ?? 0),
+      feeScheduleVersion: Number(m.feeScheduleVersion ?? 0),
       expiresAtMs: Number(m.expiresAtMs ?? 0),
+      maskedPan: m.card?.maskedPan ?? '',
+      cardToken: m.card?.cardToken ?? '',
     };
   } catch (error) {
     throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });

@@ -1,0 +1,112 @@
+// Fee schedules are history (R6): the kiosk keeps every version HQ ever gave it, and a config may
+// add a version only with its announcement at least 5 working days before the effective date (the
+// working-day calendar of data/calendar; a year with no calendar is refused, never guessed). The
+// first schedules (the kiosk knows none yet) are the ones "given in writing before business
+// starts" and need no notice. Pure: the calendar comes in as an argument.
+import {
+  checkFeeScheduleAnnouncement,
+  type FeeSchedule,
+  type LedgerCode,
+  shanghaiDayNumber,
+  type WorkingCalendar,
+} from '@bianmin/core-ledger';
+import type { AnnouncedFeeSchedule } from './active-config.js';
+
+/** core-ledger's shape of a schedule (the announcement time dropped). */
+export function plainSchedule(schedule: FeeSchedule): FeeSchedule {
+  return {
+    version: schedule.version,
+    effectiveDate: schedule.effectiveDate,
+    withdrawalFeeFen: schedule.withdrawalFeeFen,
+    billPaymentFeeFen: schedule.billPaymentFeeFen,
+    mobileTopupFeeFen: schedule.mobileTopupFeeFen,
+  };
+}
+
+export function sameSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
+  return (
+    a.version === b.version &&
+    a.effectiveDate === b.effectiveDate &&
+    a.withdrawalFeeFen === b.withdrawalFeeFen &&
+    a.billPaymentFeeFen === b.billPaymentFeeFen &&
+    a.mobileTopupFeeFen === b.mobileTopupFeeFen
+  );
+}
+
+/** One reason a config's fee schedules are refused (R6), naming the version. */
+export interface FeeScheduleProblem {
+  readonly version: number;
+  readonly code: LedgerCode | 'AGENT_FEE_SCHEDULE_CHANGED' | 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED';
+}
+
+/**
+ * The reasons the schedules of a new config are refused; [] when they may be merged. A version
+ * the kiosk knows must come unchanged; a new one needs its R6 notice.
+ */
+export function checkFeeScheduleChange(
+  known: readonly FeeSchedule[],
+  incoming: readonly AnnouncedFeeSchedule[],
+  calendar: WorkingCalendar,
+): FeeScheduleProblem[] {
+  const problems: FeeScheduleProblem[] = [];
+  const byVersion = new Map(known.map((schedule) => [schedule.version, schedule]));
+  const firstEver = known.length === 0;
+  const accepted: FeeSchedule[] = [...known];
+  for (const schedule of [...incoming].sort((a, b) => a.version - b.version)) {
+    const before = byVersion.get(schedule.version);
+    if (before !== undefined) {
+      if (!sameSchedule(before, schedule))
+        problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_CHANGED' });
+      continue;
+    }
+    if (firstEver) continue;
+    if (schedule.announcedAtMs <= 0) {
+      problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED' });
+      continue;
+    }
+    const codes = checkFeeScheduleAnnouncement(
+      accepted,
+      plainSchedule(schedule),
+      shanghaiDayNumber(schedule.announcedAtMs),
+      calendar,
+    );
+    for (const code of codes) problems.push({ version: schedule.version, code });
+    if (codes.length === 0) accepted.push(plainSchedule(schedule));
+  }
+  return problems;
+}
+
+/** `known` with the versions of `incoming` it lacks (a known version keeps its first content). */
+export function mergeFeeSchedules(
+  known: readonly FeeSchedule[],
+  incoming: readonly FeeSchedule[],
+): FeeSchedule[] {
+  const byVersion = new Map(known.map((schedule) => [schedule.version, plainSchedule(schedule)]));
+  for (const schedule of incoming) {
+    if (!byVersion.has(schedule.version)) byVersion.set(schedule.version, plainSchedule(schedule));
+  }
+  return [...byVersion.values()].sort((a, b) => a.version - b.version);
+}
+
+/** The history stored in the journal's meta, read back; [] for anything that is not a list of schedules. */
+export function parseStoredSchedules(text: string): FeeSchedule[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  const fen = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  return value.filter(
+    (s): s is FeeSchedule =>
+      typeof s === 'object' &&
+      s !== null &&
+      Number.isSafeInteger(s.version) &&
+      s.version >= 1 &&
+      typeof s.effectiveDate === 'string' &&
+      fen(s.withdrawalFeeFen) &&
+      fen(s.billPaymentFeeFen) &&
+      fen(s.mobileTopupFeeFen),
+  );
+}

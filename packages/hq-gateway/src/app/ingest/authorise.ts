@@ -1,0 +1,105 @@
+// Step 5c, an authorisation request (cash withdrawal, R5): HQ's own checks first (expiry, PIN-block
+// format, fee, R5 limits on its tally: domain/authorisation.ts), then the approval is made durable
+// and the bank asked; the answer is sealed and published at once. The customer is waiting, so
+// this runs beside the batch, not in it.
+import { type OpenedEnvelope, PayloadType } from '@bianmin/wire';
+import { decodeAuthRequest, shanghaiDate } from '../../adapters/wire/codec.js';
+import {
+  type AuthorisationDecision,
+  decideBeforeBank,
+  decisionOfBank,
+  responseCode,
+  wireDecision,
+} from '../../domain/authorisation.js';
+import type { WithdrawalAsk } from '../../domain/withdrawal-limits.js';
+import type { AuthoriseRequest } from '../../ports/bank-core.js';
+import { cardKeyOf } from '../card-key.js';
+import type { IngestContext } from './context.js';
+import type { StationState } from './station-state.js';
+
+export async function authorise(
+  ctx: IngestContext,
+  station: StationState,
+  opened: OpenedEnvelope,
+): Promise<void> {
+  ctx.counters.authRequests += 1;
+  const request = decodeAuthRequest(opened.body);
+  const stationId = station.record.stationId;
+  const nowMs = ctx.clock.nowMs();
+  const ask: WithdrawalAsk = {
+    requestId: request.requestId,
+    cardKey: cardKeyOf(ctx.settings.cardKeySecret, request.pan),
+    stationId,
+    businessDate: shanghaiDate(opened.header.createdAtMs),
+    amountFen: request.amountFen,
+  };
+  const overLimit = ctx.tally.check(ctx.settings.withdrawalLimits, ask);
+  let decision = decideBeforeBank({
+    nowMs,
+    expiresAtMs: request.expiresAtMs,
+    pinBlockFormat: request.pinBlockFormat,
+    feeFen: request.feeFen,
+    feeFenExpected: ctx.settings.withdrawalFeeFen,
+    overLimit,
+  });
+  if (decision?.responseCode === responseCode.exceedsWithdrawalLimit) {
+    // R5 before the bank; every broken limit is logged, the first (fixed order) goes on the wire.
+    ctx.log.info({ code: overLimit[0], codes: overLimit, stationId }, 'authorisation declined');
+  }
+  decision ??= await askBank(ctx, ask, {
+    requestId: request.requestId,
+    transactionId: request.transactionId,
+    stationId,
+    pan: request.pan,
+    pinBlock: request.pinBlock,
+    amountFen: request.amountFen,
+    feeFen: request.feeFen,
+    businessDate: ask.businessDate,
+    atMs: nowMs,
+  });
+  if (decision.approved) ctx.counters.authApproved += 1;
+  else ctx.counters.authDeclined += 1;
+  // Not awaited (a publish may stay pending while the broker is down); the bank's answer is
+  // idempotent by request id, so a kiosk that times out reverses and HQ releases the hold.
+  ctx.background.fireAndForget(
+    ctx.downlink.send(stationId, 'auth-resp', PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE, {
+      requestId: request.requestId,
+      transactionId: request.transactionId,
+      decision: wireDecision(decision),
+      declineReason: decision.declineReason,
+      bankResponseCode: decision.responseCode,
+      bankReference: decision.bankReference,
+      amountFen: request.amountFen,
+      feeFen: decision.approved ? request.feeFen : 0,
+      respondedAtMs: ctx.clock.nowMs(),
+    }),
+  );
+  ctx.events.emit('authorised', { stationId, requestId: request.requestId, approved: decision.approved });
+}
+
+/** Reserve the approval in the tally, make it durable, then ask the bank. */
+async function askBank(
+  ctx: IngestContext,
+  ask: WithdrawalAsk,
+  request: AuthoriseRequest,
+): Promise<AuthorisationDecision> {
+  const reservedNow = ctx.tally.approved(ask); // reserved now, so a concurrent request sees it
+  try {
+    // Durable before the bank is asked, so a restart still counts what the bank may hold. If it
+    // cannot be stored the bank is not asked and no answer goes out (logged with the error's code
+    // by the background tracker): the kiosk times out and reverses, as for any unanswered request.
+    await ctx.store.recordWithdrawalApproval({ ...ask, approvedAtMs: request.atMs });
+  } catch (error) {
+    if (reservedNow) ctx.tally.released(ask.requestId); // a re-asked approval keeps counting
+    throw error;
+  }
+  const outcome = await ctx.bank.authorise(request);
+  if (!outcome.approved) {
+    ctx.tally.released(ask.requestId);
+    // Not awaited: the decline goes out at once. Should the write fail (logged), the stored
+    // approval keeps counting after a restart: HQ then declines more, never allows more.
+    ctx.background.track(ctx.store.releaseWithdrawalApproval(ask.requestId, request.atMs), 'HQ_STORE_FAILED');
+    ctx.log.info({ code: outcome.code, stationId: ask.stationId }, 'authorisation declined');
+  }
+  return decisionOfBank(outcome);
+}

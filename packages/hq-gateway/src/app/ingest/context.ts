@@ -1,0 +1,83 @@
+// What the ingest steps share: the ports (PipelineDeps), the settings fixed at construction, the
+// per-station state, the counters, and the few pipeline services a step may call (the open batch,
+// scheduling a commit, background work, the downlink, stopping on a fatal error). Each step is a
+// function or a small class in its own file that takes this context; the pipeline
+// (app/ingest-pipeline.ts) builds it once.
+import type { EventEmitter } from 'node:events';
+import type { WithdrawalLimits } from '@bianmin/core-ledger';
+import type { HqKey } from '../../adapters/wire/codec.js';
+import type { LedgerMirror } from '../../domain/ledger-mirror.js';
+import type { WithdrawalTally } from '../../domain/withdrawal-limits.js';
+import type { BankCore } from '../../ports/bank-core.js';
+import type { Clock, TimeSource } from '../../ports/clock.js';
+import type { Log } from '../../ports/log.js';
+import type { Publisher } from '../../ports/publisher.js';
+import type { SignatureVerifier } from '../../ports/signature-verifier.js';
+import type { IngestStore } from '../../ports/store.js';
+import type { CardKeySecret } from '../card-key.js';
+import type { Background } from './background.js';
+import type { Batch } from './batch.js';
+import type { PipelineCounters } from './counters.js';
+import type { Downlink } from './downlink.js';
+import type { HeldEvents } from './held-events.js';
+import type { StationState } from './station-state.js';
+
+export interface PipelineDeps {
+  readonly store: IngestStore;
+  readonly verifier: SignatureVerifier;
+  readonly bank: BankCore;
+  readonly publisher: Publisher;
+  /** Time and timers; a bare time source gets the process's timers (ports/clock.ts). */
+  readonly clock: Clock | TimeSource;
+  readonly hqKey: HqKey;
+  readonly ledger: LedgerMirror;
+  readonly log: Log;
+  /** The withdrawal fee the schedule in force sets (R5); default core-ledger's standard fee. */
+  readonly withdrawalFeeFen?: number;
+  /**
+   * Check every event's own signature instead of one per run of hash-linked events
+   * (domain/verify-plan.ts). Default false: a run is checked at its newest signature.
+   */
+  readonly verifyEverySignature?: boolean;
+  /** R5 limits checked before the bank: the station config's (main.ts); default core-ledger's. */
+  readonly withdrawalLimits?: WithdrawalLimits;
+  /** Nothing heard from an online station for longer than this (ms) → offline, 'silence'. */
+  readonly stationSilenceMsMax?: number;
+  /** Keys the per-card tally key (HMAC); default derived from hqKey (docs/decisions/hq-card-key-hmac.md). */
+  readonly cardKeySecret?: CardKeySecret;
+}
+
+export interface IngestSettings {
+  readonly withdrawalFeeFen: number;
+  readonly withdrawalLimits: WithdrawalLimits;
+  readonly stationSilenceMsMax: number;
+  readonly cardKeySecret: CardKeySecret;
+  readonly verifyEverySignature: boolean;
+}
+
+export interface IngestContext {
+  readonly store: IngestStore;
+  readonly verifier: SignatureVerifier;
+  readonly bank: BankCore;
+  readonly ledger: LedgerMirror;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly settings: IngestSettings;
+  readonly counters: PipelineCounters;
+  readonly stations: Map<string, StationState>;
+  readonly held: HeldEvents;
+  /** Withdrawals HQ approved, per card and station day (R5 limits before the bank). */
+  readonly tally: WithdrawalTally;
+  readonly background: Background;
+  readonly downlink: Downlink;
+  /** The pipeline itself: steps emit its events ('quarantined', 'status', 'authorised', …). */
+  readonly events: EventEmitter;
+  /** The batch being filled now (a new one after each seal). */
+  openBatch(): Batch;
+  /** The open batch has new rows: commit it when full or after batchDelayMsMax. */
+  scheduleCommit(): void;
+  /** Stop the pipeline: nothing more is taken in or stored. */
+  die(error: unknown): void;
+  /** True once die() was called. */
+  dead(): boolean;
+}

@@ -1,0 +1,57 @@
+// What the pipeline keeps per enrolled station between messages: its sequence tracker (ack point
+// and gaps), status, the refusals its next ack carries, the chain tip and the mirror ordering.
+import type { ChainTip } from '../../domain/chain-link.js';
+import { MirrorOrder } from '../../domain/mirror-order.js';
+import { SeqTracker } from '../../domain/seq-tracker.js';
+import { initialStatus } from '../../domain/station-status.js';
+import type { StationRecord, StationStatus } from '../../domain/types.js';
+import { mirrorPendingMax } from '../../limits.js';
+
+/** A refused but handled seq, carried by the station's next ack (docs/protocol.md Ack). */
+export interface Refusal {
+  readonly seq: number;
+  readonly eventId: string;
+  /** v1.RefusalReason */
+  readonly reason: number;
+  readonly code: string;
+  readonly detail: string;
+}
+
+/** What one station's ack says: cumulative ack point, highest seq seen, refusals. */
+export interface AckDue {
+  handledThroughSeq: number;
+  highestSeqReceived: number;
+  refusals: Refusal[];
+}
+
+export interface StationState {
+  readonly record: StationRecord;
+  /** The verifier's reference of the station's key (its fingerprint). */
+  readonly keyRef: string;
+  readonly tracker: SeqTracker;
+  status: StationStatus;
+  /** Refusals not yet sealed into an ack. */
+  refusals: Refusal[];
+  /** The newest stored event, for the chain-link check (domain/chain-link.ts). */
+  chainTip: ChainTip | null;
+  /** The order in which the ledger mirror takes the station's handled seqs. */
+  readonly mirror: MirrorOrder;
+}
+
+export function newStationState(
+  record: StationRecord,
+  ackedSeq: number,
+  storedAbove: readonly number[],
+  status: StationStatus | undefined,
+): StationState {
+  if (!(Number.isSafeInteger(ackedSeq) && ackedSeq >= 0)) throw new Error(`acked seq ${ackedSeq}`);
+  return {
+    record,
+    keyRef: record.fingerprint,
+    tracker: new SeqTracker(ackedSeq, storedAbove),
+    status: status ?? initialStatus(record.stationId),
+    refusals: [],
+    chainTip: null,
+    mirror: new MirrorOrder(ackedSeq + 1, mirrorPendingMax),
+  };
+}
