@@ -10,17 +10,28 @@ import {
   shanghaiDayNumber,
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
+import { assert } from '../assert.js';
 import type { AnnouncedFeeSchedule } from './active-config.js';
+
+/** True when the versions are strictly ascending (each version once). */
+function ascendingVersions(schedules: readonly FeeSchedule[]): boolean {
+  return schedules.every(
+    (schedule, index) => index === 0 || schedules[index - 1]!.version < schedule.version,
+  );
+}
 
 /** core-ledger's shape of a schedule (the announcement time dropped). */
 export function plainSchedule(schedule: FeeSchedule): FeeSchedule {
-  return {
+  const plain = {
     version: schedule.version,
     effectiveDate: schedule.effectiveDate,
     withdrawalFeeFen: schedule.withdrawalFeeFen,
     billPaymentFeeFen: schedule.billPaymentFeeFen,
     mobileTopupFeeFen: schedule.mobileTopupFeeFen,
   };
+  // Only the announcement is dropped: the fee content is the same schedule.
+  assert(sameSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
+  return plain;
 }
 
 export function sameSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
@@ -73,6 +84,11 @@ export function checkFeeScheduleChange(
     for (const code of codes) problems.push({ version: schedule.version, code });
     if (codes.length === 0) accepted.push(plainSchedule(schedule));
   }
+  // Every problem names a version of the incoming config (R21: the refusal says which one).
+  assert(
+    problems.every((problem) => incoming.some((schedule) => schedule.version === problem.version)),
+    'checkFeeScheduleChange: a problem names a version the config does not carry',
+  );
   return problems;
 }
 
@@ -85,7 +101,14 @@ export function mergeFeeSchedules(
   for (const schedule of incoming) {
     if (!byVersion.has(schedule.version)) byVersion.set(schedule.version, plainSchedule(schedule));
   }
-  return [...byVersion.values()].sort((a, b) => a.version - b.version);
+  const merged = [...byVersion.values()].sort((a, b) => a.version - b.version);
+  // R6: history is merged, never dropped; each version once, in order.
+  assert(ascendingVersions(merged), 'mergeFeeSchedules: versions not strictly ascending');
+  assert(
+    merged.length >= known.length && incoming.every((schedule) => byVersion.has(schedule.version)),
+    'mergeFeeSchedules: a version was dropped',
+  );
+  return merged;
 }
 
 /** The history stored in the journal's meta, read back; [] for anything that is not a list of schedules. */
