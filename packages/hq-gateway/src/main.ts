@@ -153,14 +153,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const verifier = new VerifyPool(
     options.verifyWorkers === undefined ? {} : { workers: options.verifyWorkers },
   );
-  const link: GatewayLink = options.link ?? new MqttLink({
-    url: options.brokerUrl,
-    clientId: options.clientId ?? 'hq-gateway',
-    log,
-    ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
-    ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
-    ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
-  });
+  const link: GatewayLink =
+    options.link ??
+    new MqttLink({
+      url: options.brokerUrl,
+      clientId: options.clientId ?? 'hq-gateway',
+      log,
+      ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
+      ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
+      ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
+    });
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
   const withdrawalLimits = ledgerLimitsOf(defaults);
