@@ -16,9 +16,19 @@
 // 'committed', 'dropped', 'authorised', 'reconciled', 'fatal' (error).
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin/core-ledger';
+import { describe } from '../adapters/wire/codec.js';
+import { stationBoundsDefault } from '../domain/containment.js';
+import { feeSchedulesOf } from '../domain/fee-check.js';
+import { StatusReplayGuard } from '../domain/station-status.js';
 import type { StationRecord, StationStatus } from '../domain/types.js';
 import { WithdrawalTally } from '../domain/withdrawal-limits.js';
-import { batchDelayMsMax, stationSilenceMsMaxDefault, stationSilenceSweepMs } from '../limits.js';
+import {
+  batchDelayMsMax,
+  clockSkewMsMaxDefault,
+  stationSilenceMsMaxDefault,
+  stationSilenceSweepMs,
+  statusEnvelopesSeenPerStationMax,
+} from '../limits.js';
 import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
 import { CardKeySecret } from './card-key.js';
@@ -76,7 +86,19 @@ export class IngestPipeline extends EventEmitter {
         stationSilenceMsMax: deps.stationSilenceMsMax ?? stationSilenceMsMaxDefault,
         cardKeySecret: deps.cardKeySecret ?? CardKeySecret.fromHqPrivateKey(deps.hqKey.privateKey),
         verifyEverySignature: deps.verifyEverySignature ?? false,
+        feeSchedules:
+          deps.feeSchedules ??
+          feeSchedulesOf({
+            withdrawalFeeFen: deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
+            feeScheduleVersion: 1,
+            feeScheduleEffectiveDate: '2025-01-01',
+          }),
+        clockSkewMsMax: deps.clockSkewMsMax ?? clockSkewMsMaxDefault,
+        stationBounds: deps.stationBounds ?? stationBoundsDefault,
       },
+      integrity: deps.integrity,
+      provenance: deps.provenance,
+      statusGuard: new StatusReplayGuard(statusEnvelopesSeenPerStationMax),
       counters: this.counters,
       stations: this.#stations,
       held: new HeldEvents(),
@@ -131,6 +153,24 @@ export class IngestPipeline extends EventEmitter {
   addStation(record: StationRecord): void {
     if (this.#stations.has(record.stationId)) return;
     addStation(this.#ctx, record, 0, [], undefined);
+  }
+
+  /**
+   * Lift a station's suspension (operations.resumeStation clears the stored row first): its
+   * messages are checked and served again, its refusal count starts again from zero.
+   */
+  resumeStation(stationId: string): boolean {
+    const station = this.#stations.get(stationId);
+    if (station === undefined || station.suspension === null) return false;
+    station.suspension = null;
+    station.refusalCount = 0;
+    this.#log.info({ stationId }, 'station resumed');
+    return true;
+  }
+
+  /** The station's suspension, or null (undefined for an unknown station). */
+  suspension(stationId: string): StationState['suspension'] | undefined {
+    return this.#stations.get(stationId)?.suspension;
   }
 
   stationIds(): string[] {

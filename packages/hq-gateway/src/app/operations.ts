@@ -31,6 +31,7 @@ import type { StationRecord } from '../domain/types.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { receiptReferenceCharsMax } from '../limits.js';
 import type { TimeSource } from '../ports/clock.js';
+import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
 
@@ -91,6 +92,10 @@ export interface OperationsDeps {
     readonly amountFen: number;
     readonly recordedAtMs: number;
   }) => void;
+  /** Suspensions (issue 8); absent: resumeStation is refused as not available. */
+  readonly integrity?: Pick<IntegrityStore, 'resume'>;
+  /** Called after a suspension is lifted (a running gateway serves the station again at once). */
+  readonly onResumed?: (stationId: string) => void;
 }
 
 export function inspectP256Spki(spkiDer: Uint8Array): KeyInspection {
@@ -279,6 +284,18 @@ export class HqOperations {
     this.#deps.onQuotaPurchased?.({ purchaseId: id, stationId, amountFen, recordedAtMs });
     const config = await this.sendConfig(stationId);
     return { outcome: 'recorded', ...echo, configVersion: config.version };
+  }
+  /**
+   * Lift a station's suspension (issue 8): stored first, then the running gateway serves it again.
+   * 'resumed', or 'not_suspended' when there was none.
+   */
+  async resumeStation(stationId: string): Promise<'resumed' | 'not_suspended'> {
+    await this.#station(stationId);
+    const integrity = this.#deps.integrity;
+    if (integrity === undefined) throw new Error('resumeStation needs the integrity store');
+    const resumed = await integrity.resume(stationId);
+    this.#deps.onResumed?.(stationId);
+    return resumed ? 'resumed' : 'not_suspended';
   }
 }
 

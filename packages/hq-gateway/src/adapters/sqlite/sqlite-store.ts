@@ -17,6 +17,7 @@ import type {
 import type { WithdrawalApprovalRecord } from '../../domain/withdrawal-limits.js';
 import { HqError } from '../../errors.js';
 import { eventLookupChunkMax } from '../../limits.js';
+import type { StationAlert } from '../../ports/integrity-store.js';
 import type {
   ConfigRecord,
   DailyTotals,
@@ -32,6 +33,7 @@ import { encodeIngestBatch } from './batch-encoding.js';
 import { BatchWriter } from './batch-writer.js';
 import { CommitThread } from './commit-thread.js';
 import { openDatabase } from './connection.js';
+import { SqliteIntegrityStore } from './integrity-store.js';
 import { SqliteReportQueries } from './report-queries.js';
 import { type Row, toEvent, toStation, toStatus } from './rows.js';
 import { storeStatements } from './statements.js';
@@ -306,6 +308,9 @@ export class SqliteStore implements Store {
   }
   async counts(): Promise<StoreCounts> {
     return this.#reports.counts();
+  }
+  async stationAlerts(): Promise<StationAlert[]> {
+    return new SqliteIntegrityStore(this.db).stationAlerts();
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,12 @@
 // stopped, nothing can be stored any more: the pipeline stops.
 import { describe } from '../../adapters/wire/codec.js';
 import type { HqCode } from '../../errors.js';
-import { batchDelayMsMax, batchRowsMax } from '../../limits.js';
+import {
+  batchDelayMsMax,
+  batchRowsMax,
+  quarantineRowsMax,
+  quarantineRowsPerStationMax,
+} from '../../limits.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { AckCoalescer } from './acks.js';
 import { codeOf } from './background.js';
@@ -157,6 +162,20 @@ export class Committer {
       ctx.background.fireAndForget(ctx.downlink.sendResend(stationId, fromSeq));
     for (const event of batch.settlements) settle(ctx, event);
     for (const event of batch.closes) ctx.background.track(reconcile(ctx, event));
+    if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
+}
+
+/** Keep the quarantine within its bounds (issue 8): the oldest rows go, counted and logged. */
+async function pruneQuarantine(ctx: IngestContext, batch: Batch): Promise<void> {
+  const stationIds = batch.quarantined.map((row) => row.stationId);
+  const dropped = await ctx.integrity.pruneQuarantine(
+    stationIds,
+    quarantineRowsPerStationMax,
+    quarantineRowsMax,
+  );
+  if (dropped === 0) return;
+  ctx.counters.quarantineDropped += dropped;
+  ctx.log.warn({ code: 'HQ_QUARANTINE_DROPPED', dropped }, 'quarantine bound reached: oldest rows dropped');
 }

@@ -33,6 +33,6 @@ export function route(ctx: IngestContext, item: Item, stored: ReadonlyMap<string
       ctx.background.track(authorise(ctx, station, opened));
       return;
     default:
-      applyStatusMessage(ctx, station, opened);
+      applyStatusMessage(ctx, station, opened, item.payload);
   }
 }
