@@ -166,13 +166,22 @@ t.test("R5 daily limits on HQ's clock: a kiosk a day ahead gets no fresh limit (
   await fx.gateway.bank.seedAccounts([
     { pan: card, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
   ]);
-  const first = await ask(hostile, 300_000, { card });
-  t.equal(first.decision, 1, '3,000 yuan today');
-  const ahead = await ask(hostile, 300_000, { card, createdAtMs: Date.now() + dayMs });
+  // The card's whole day (R5 defaults: core-ledger's), in withdrawals at the per-transaction cap.
+  const perTransactionFen = stationDefaults.withdrawalFenMaxPerTransaction;
+  const approved: number[] = [];
+  for (let usedFen = 0; usedFen + perTransactionFen <= stationDefaults.withdrawalFenMaxPerCardPerDay; ) {
+    approved.push((await ask(hostile, perTransactionFen, { card })).decision);
+    usedFen += perTransactionFen;
+  }
+  t.ok(
+    approved.length > 0 && approved.every((decision) => decision === 1),
+    "the card's daily limit used today",
+  );
+  const ahead = await ask(hostile, perTransactionFen, { card, createdAtMs: Date.now() + dayMs });
   t.same(
     [ahead.decision, ahead.declineReason],
     [2, 4],
-    'another 3,000 "tomorrow" by the kiosk clock: CARD_DAILY_LIMIT',
+    'another withdrawal "tomorrow" by the kiosk clock: CARD_DAILY_LIMIT',
   );
   t.ok(
     (await discrepancyCodes('HX1')).includes('HQ_DISCREPANCY_CLOCK_SKEW'),
