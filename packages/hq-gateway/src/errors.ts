@@ -89,6 +89,10 @@ export const hqCodes = {
     '账实相符 (R8): the cash a station declares at close differs from the cash its day should have paid out',
   HQ_INTERNAL_ERROR:
     'an error that carries no HQ code (a bug or an unexpected library failure): reported under this code with its message, never as a store failure',
+  HQ_MQTT_MESSAGE_OVERSIZED:
+    'the MQTT link dropped a message larger than mqttPayloadBytesMax before decoding it: counted and logged with its SHA-256, topic and size',
+  HQ_MQTT_RETAINED_UP:
+    'the MQTT link ignored a retained message on a station up-topic (the broker replays it on every new subscription): counted and logged with its SHA-256',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;
