@@ -133,6 +133,11 @@ export class KioskLedger {
     return this.#ledger.closes(this.#stationId).at(-1);
   }
 
+  /** R7: days with business after the last close (before `beforeDate` when given), oldest first. */
+  unclosedBusinessDays(beforeDate?: string): string[] {
+    return this.#ledger.unclosedBusinessDays(this.#stationId, beforeDate);
+  }
+
   dayTotals(businessDate: string) {
     return this.#ledger.dayTotals(this.#stationId, businessDate);
   }
