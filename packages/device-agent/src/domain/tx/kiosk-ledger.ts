@@ -166,6 +166,11 @@ export class KioskLedger {
     return this.#ledger.closes(this.#stationId).at(-1);
   }
 
+  /** R7: days with business after the last close (before `beforeDate` when given), oldest first. */
+  unclosedBusinessDays(beforeDate?: string): string[] {
+    return this.#ledger.unclosedBusinessDays(this.#stationId, beforeDate);
+  }
+
   dayTotals(businessDate: string) {
     assert(/^\d{4}-\d{2}-\d{2}$/.test(businessDate), 'dayTotals: businessDate must be YYYY-MM-DD');
     return this.#ledger.dayTotals(this.#stationId, businessDate);
