@@ -11,8 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
+import { stationQuotaView } from '../src/app/quota-view.js';
 import { statusReport } from '../src/cli/reports.js';
 import type { HqFeeSchedule } from '../src/domain/fee-check.js';
+import { defaultCalendarDir, loadCalendarYears } from '../src/main.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import { luhnPan, type SimStation, shanghaiDate } from './helpers/station-sim.js';
 
@@ -127,6 +129,17 @@ t.test(
     await hostile.waitForAck(honestApply.seq);
     await fx.gateway.flush();
     t.equal(fx.gateway.quotaFenAvailable('HX1'), 50_000, 'a recorded purchase is credited');
+    const offline = await stationQuotaView(
+      fx.gateway.store,
+      fx.gateway.integrity,
+      loadCalendarYears(defaultCalendarDir),
+      'HX1',
+    );
+    t.equal(
+      offline.quotaFen,
+      50_000,
+      'the offline quota view (hq config send) does not count the forged purchase',
+    );
   },
 );
 
