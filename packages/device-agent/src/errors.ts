@@ -153,6 +153,8 @@ export const agentErrorCodes = {
   AGENT_TX_CLOCK_SKEW:
     "refused: the kiosk's clock is known to be wrong by more than the configured skew (measured against HQ)",
   AGENT_DOCTOR_CLOCK_SKEW: "the kiosk's last measured drift against HQ is beyond the configured skew",
+  AGENT_STORE_REPAIR_REFUSED:
+    '`kiosk repair` refused: the journal itself is damaged (hash chain broken, pages SQLite cannot fix, events with no copy); HQ-assisted recovery',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -83,6 +83,8 @@ export const hqCodes = {
     'the quarantine reached its bound (per station or in total): the oldest rows were dropped and counted',
   HQ_ENROLMENT_PROOF_MISSING:
     'an enrolment request carries no proof (an EnrolmentRequest envelope signed by the key it enrols)',
+  HQ_INTERNAL_ERROR:
+    'an error that carries no HQ code (a bug or an unexpected library failure): reported under this code with its message, never as a store failure',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -8,6 +8,7 @@ import { configCheckCommand } from './commands/config-check.js';
 import { doctorCommand } from './commands/doctor.js';
 import { keysLoadCommand } from './commands/keys-load.js';
 import { provisionCommand } from './commands/provision.js';
+import { repairCommand } from './commands/repair.js';
 import { testCommand } from './commands/test-peripheral.js';
 import type { CliIo } from './io.js';
 import { serialPeripherals } from './peripherals.js';
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   provisionCommand,
   configCheckCommand,
   doctorCommand,
+  repairCommand,
   testCommand,
   keysLoadCommand,
   txCommand,

@@ -2,7 +2,7 @@
 // outbox envelope, a receipt counter, the last-envelope hash, an index, the ack mark, the link's
 // bdSeq. Method: write a real SQLite store through KioskDb, damage one thing behind its back
 // (SQL for row content, raw file bytes for an index page), and run the store check; then show
-// the repair rebuilds what it can from the journal.
+// `kiosk repair` rebuilds what is a copy of the journal and refuses when the journal is damaged.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { checkJournalIntegrity, checkStoreFull } from '../../src/adapters/sqlite/integrity.js';
 import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
+import { repairStore } from '../../src/adapters/sqlite/repair.js';
+import { repairCommand } from '../../src/cli/commands/repair.js';
 
 function freshStore(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-store-'));
@@ -156,3 +158,104 @@ t.test('AGENT_STORE_SQLITE_CORRUPT: a damaged page structure is found by quick_c
   writeFileSync(path, bytes);
   t.match(checkJournalIntegrity(path), { status: 'corrupt' });
 });
+
+t.test(
+  'repair: the outbox, counters and an index are rebuilt from the journal; the damaged copy is kept',
+  async (t) => {
+    const path = freshStore(t);
+    writeStore(path);
+    const raw = new Database(path);
+    const envelope = raw.prepare('SELECT envelope FROM outbox WHERE seq = 4').pluck().get() as Buffer;
+    envelope[0] = envelope[0]! ^ 0xff;
+    raw.prepare('UPDATE outbox SET envelope = ? WHERE seq = 4').run(envelope);
+    raw.prepare('DELETE FROM outbox WHERE seq = 5').run();
+    raw.prepare("UPDATE meta SET value = '2' WHERE key = 'receipt_counter:2026-12-04'").run();
+    raw.close();
+    const result = repairStore(path, Date.parse('2026-12-04T08:00:00Z'));
+    t.match(result, {
+      status: 'repaired',
+      after: { status: 'ok', outboxDepth: 3, lastEventSeq: 5, ackedThroughSeq: 2 },
+    });
+    if (result.status !== 'repaired') throw new Error('unreachable');
+    t.match(result.backupPath, /kiosk\.db\.damaged-2026-12-04T08-00-00-000Z$/);
+    t.match(
+      checkJournalIntegrity(result.backupPath),
+      { status: 'corrupt' },
+      'the kept copy is the damaged original',
+    );
+    t.match(result.actions.join('\n'), /outbox rebuilt from the journal: 3 event\(s\) above seq 2/);
+    const db = new KioskDb({ path, readOnly: true });
+    t.teardown(() => db.close());
+    t.equal(db.getMeta('receipt_counter:2026-12-04'), '5', 'the receipt counter comes back from the journal');
+    t.equal(db.getMeta('bd_seq'), '7', 'the seal held: bdSeq kept');
+    t.same(
+      db.read(3, 5).map((row) => Buffer.from(row.envelopeBytes).toString()),
+      [3, 4, 5].map((seq) => `signed-envelope-${seq}-`.repeat(8)),
+      'each envelope exactly as signed',
+    );
+    t.equal([...db.rows(0)].at(-1)?.kind, 'store.repaired', 'the repair is journaled');
+  },
+);
+
+t.test(
+  'repair: a broken seal resets the ack mark and moves bdSeq ahead; a broken chain is refused',
+  async (t) => {
+    const path = freshStore(t);
+    writeStore(path);
+    sql(path, "UPDATE meta SET value = '3' WHERE key = 'bd_seq'");
+    const result = repairStore(path, Date.parse('2026-12-04T08:00:00Z'));
+    t.match(result, { status: 'repaired', after: { status: 'ok', ackedThroughSeq: 0, outboxDepth: 5 } });
+    const db = new KioskDb({ path, readOnly: true });
+    t.equal(db.getMeta('bd_seq'), '1000003', 'strictly increasing whatever the damage was');
+    db.close();
+    t.match(repairStore(path, Date.now()), { status: 'intact' }, 'a second run finds nothing');
+    sql(path, 'UPDATE journal SET payload_json = \'{"amountFen":1}\' WHERE idx = 2');
+    t.match(repairStore(path, Date.now()), {
+      status: 'refused',
+      reason: /hash chain is broken at row 2/,
+      before: { code: 'AGENT_JOURNAL_CHAIN_BROKEN' },
+    });
+  },
+);
+
+t.test('AGENT_STORE_REPAIR_REFUSED: kiosk repair names the journal damage and keeps a copy', async (t) => {
+  const path = freshStore(t);
+  writeStore(path);
+  sql(path, 'UPDATE journal SET payload_json = \'{"amountFen":1}\' WHERE idx = 1');
+  const config = join(path, '..', 'kiosk.json');
+  writeFileSync(config, JSON.stringify(minimalConfig(path)));
+  const out: string[] = [];
+  const io = {
+    out: (text: string) => out.push(text),
+    err: (text: string) => out.push(text),
+    env: {},
+    nowMs: () => Date.parse('2026-12-04T08:00:00Z'),
+    stdin: null,
+  };
+  const code = await repairCommand.run(
+    { values: { config, json: true }, positionals: [] } as never,
+    io,
+    {} as never,
+  );
+  t.equal(code, 1);
+  const report = JSON.parse(out.join('')) as { problems: { code: string }[]; backup: string };
+  t.same(
+    report.problems.map((problem) => problem.code),
+    ['AGENT_STORE_REPAIR_REFUSED', 'AGENT_JOURNAL_CHAIN_BROKEN'],
+  );
+  t.match(report.backup, /damaged-/);
+});
+
+function minimalConfig(journalPath: string) {
+  const dir = join(journalPath, '..');
+  return {
+    station: { id: 'ST-0042', orgCode: '3301000042' },
+    serial: { cardReader: { path: journalPath }, pinPad: { path: journalPath } },
+    token: { modulePath: journalPath, label: 'KIOSK-UK', keyLabel: 'k', userPin: { file: journalPath } },
+    mqtt: { url: 'mqtt://127.0.0.1:1883' },
+    journal: { path: journalPath },
+    operatorApi: { socketPath: join(dir, 'op.sock') },
+    hq: { configPublicKeyPath: journalPath },
+    log: { dir },
+  };
+}

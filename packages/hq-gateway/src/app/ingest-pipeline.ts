@@ -33,7 +33,7 @@ import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
 import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
-import { Background, codeOf } from './ingest/background.js';
+import { Background, errorFields } from './ingest/background.js';
 import { Committer } from './ingest/commit.js';
 import type { IngestContext, PipelineDeps } from './ingest/context.js';
 import { newCounters, type PipelineCounters } from './ingest/counters.js';
@@ -275,7 +275,7 @@ export class IngestPipeline extends EventEmitter {
   #die(error: unknown): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = error instanceof Error ? error : new Error(String(error));
-    this.#log.error({ code: codeOf(error, 'HQ_STORE_FAILED'), error: describe(error) }, 'fatal');
+    this.#log.error(errorFields(error), 'fatal');
     this.emit('fatal', this.#fatal);
     this.emit('idle-check');
   }

@@ -2,7 +2,11 @@
 // build and send its HQ-signed configuration (retained on down/config), and record an R3 quota
 // purchase (then send the new config). Refusals list every problem at once (R21).
 import { createHash } from 'node:crypto';
-import { QUOTA_PURCHASE_FEN_MIN } from '@bianmin/core-ledger';
+import {
+  QUOTA_PURCHASE_FEN_MIN,
+  WITHDRAWAL_FEE_FEN_STANDARD,
+  WITHDRAWAL_LIMITS_DEFAULT,
+} from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
   downTopic,
@@ -55,16 +59,17 @@ export interface StationDefaults {
 }
 
 export const stationDefaults: StationDefaults = {
-  withdrawalFeeFen: 100,
+  // R5: one set of defaults, core-ledger's (the kiosk falls back to the same when a config has none).
+  withdrawalFeeFen: WITHDRAWAL_FEE_FEN_STANDARD,
   feeScheduleVersion: 1,
   feeScheduleEffectiveDate: '2025-01-01',
   opensAtMinute: 8 * 60,
   closesAtMinute: 20 * 60,
   maintenanceMinutes: [[14 * 60, 16 * 60]],
   closedOnHolidays: false,
-  withdrawalFenMaxPerTransaction: 300_000,
-  withdrawalFenMaxPerCardPerDay: 500_000,
-  withdrawalFenMaxPerStationPerDay: 5_000_000,
+  withdrawalFenMaxPerTransaction: WITHDRAWAL_LIMITS_DEFAULT.perTransactionFenMax,
+  withdrawalFenMaxPerCardPerDay: WITHDRAWAL_LIMITS_DEFAULT.perCardDailyFenMax,
+  withdrawalFenMaxPerStationPerDay: WITHDRAWAL_LIMITS_DEFAULT.perStationDailyFenMax,
   authorisationTimeoutMs: 15_000,
   holdExpiryMs: 10 * 60_000,
 };

@@ -6,6 +6,7 @@
 
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
   encodePinBlockFormat4,
@@ -231,7 +232,7 @@ export class SimStation extends EventEmitter {
         tpkKeyId: 'tpk-test',
         card: { maskedPan: maskPan(input.pan), cardToken: cardToken(input.pan) },
         amountFen: input.amountFen,
-        feeFen: input.feeFen ?? 100,
+        feeFen: input.feeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
         feeScheduleVersion: 1,
         expiresAtMs: input.expiresAtMs ?? Date.now() + 60_000,
       },
@@ -256,7 +257,7 @@ export class SimStation extends EventEmitter {
       transactionId: input.transactionId,
       requestId: input.requestId,
       amountFen: input.amountFen,
-      feeFen: input.feeFen ?? 100,
+      feeFen: input.feeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
       businessDate: shanghaiDate(atMs),
     };
     switch (kind) {

@@ -322,7 +322,7 @@ export function checkJournal(journalPath: string, journal: JournalIntegrityCheck
     status: 'FAIL',
     code: 'AGENT_DOCTOR_JOURNAL_BROKEN',
     detail: result.detail,
-    hint: 'do not delete it: stop the agent, copy the journal off the kiosk and call HQ (docs/operations.md "Recover")',
+    hint: 'never delete it: stop the agent, run kiosk repair (it keeps a copy and rebuilds the outbox and counters from the journal); if repair refuses, call HQ (docs/operations.md "Corrupted journal")',
   };
 }
 

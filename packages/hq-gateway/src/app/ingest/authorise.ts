@@ -125,7 +125,7 @@ async function askBank(
     ctx.tally.released(ask.requestId);
     // Not awaited: the decline goes out at once. Should the write fail (logged), the stored
     // approval keeps counting after a restart: HQ then declines more, never allows more.
-    ctx.background.track(ctx.store.releaseWithdrawalApproval(ask.requestId, request.atMs), 'HQ_STORE_FAILED');
+    ctx.background.track(ctx.store.releaseWithdrawalApproval(ask.requestId, request.atMs));
     ctx.log.info({ code: outcome.code, stationId: ask.stationId }, 'authorisation declined');
   }
   return decisionOfBank(outcome);

@@ -6,6 +6,7 @@
 // it): its seqs are forgotten and its stations asked to resend. If the commit thread itself
 // stopped, nothing can be stored any more: the pipeline stops.
 import { describe } from '../../adapters/wire/codec.js';
+import type { HqCode } from '../../errors.js';
 import {
   batchDelayMsMax,
   batchRowsMax,
@@ -14,6 +15,7 @@ import {
 } from '../../limits.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { AckCoalescer } from './acks.js';
+import { codeOf } from './background.js';
 import { Batch } from './batch.js';
 import type { IngestContext } from './context.js';
 import { reconcile } from './reconciliation.js';
@@ -95,7 +97,7 @@ export class Committer {
   /** Store the batch in one transaction; false (batch dropped) when it did not commit. */
   async #store(batch: Batch): Promise<boolean> {
     if (batch.failuresAtSeal !== this.#failures) {
-      this.#drop(batch, 'sealed behind a batch that did not commit');
+      this.#drop(batch, 'sealed behind a batch that did not commit', 'HQ_STORE_FAILED');
       return false;
     }
     try {
@@ -108,7 +110,7 @@ export class Committer {
         this.#ctx.die(error);
         return false;
       }
-      this.#drop(batch, describe(error));
+      this.#drop(batch, describe(error), codeOf(error));
       return false;
     }
     return true;
@@ -121,7 +123,7 @@ export class Committer {
    * Its events were applied to the ledger mirror already; core-ledger's idempotency (same id,
    * same content: first result) makes applying them again on the resend harmless.
    */
-  #drop(batch: Batch, reason: string): void {
+  #drop(batch: Batch, reason: string, code: HqCode): void {
     const ctx = this.#ctx;
     const seqsByStation = new Map<string, number[]>();
     const add = (stationId: string, seq: number): void => {
@@ -144,7 +146,7 @@ export class Committer {
     }
     ctx.counters.batchesDropped += 1;
     ctx.log.error(
-      { code: 'HQ_STORE_FAILED', events: batch.events.length, error: reason },
+      { code, events: batch.events.length, error: reason },
       'batch not committed: dropped, resend asked',
     );
     ctx.events.emit('dropped', { events: batch.events.length, reason });
@@ -159,8 +161,8 @@ export class Committer {
     for (const [stationId, fromSeq] of batch.resendFrom)
       ctx.background.fireAndForget(ctx.downlink.sendResend(stationId, fromSeq));
     for (const event of batch.settlements) settle(ctx, event);
-    for (const event of batch.closes) ctx.background.track(reconcile(ctx, event), 'HQ_STORE_FAILED');
-    if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch), 'HQ_STORE_FAILED');
+    for (const event of batch.closes) ctx.background.track(reconcile(ctx, event));
+    if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
 }

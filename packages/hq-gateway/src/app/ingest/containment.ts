@@ -19,7 +19,7 @@ export function suspend(ctx: IngestContext, station: StationState, breach: Bound
   };
   station.suspension = suspension;
   ctx.counters.stationsSuspended += 1;
-  ctx.background.track(ctx.integrity.suspend(suspension), 'HQ_STORE_FAILED');
+  ctx.background.track(ctx.integrity.suspend(suspension));
   ctx.log.error(
     { code: 'HQ_STATION_SUSPENDED', reason: breach.code, stationId, detail: breach.detail, alert: true },
     'station suspended',
