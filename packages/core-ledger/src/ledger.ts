@@ -1,8 +1,10 @@
 // The ledger: double entry over an immutable, append-only history (a correction is a new entry).
 // createLedger(config) returns an object whose apply(command) records one business command and
 // returns a value: Accepted (with the event's index) or Refused (every reason at once, R21).
-// Nothing is thrown for a business outcome; an assertion fails only for programmer errors (R1:
-// fen that are not safe integers, an empty id).
+// Nothing is thrown for a business outcome nor for bad input in a command (a bad amount, id or
+// field is a reason like any other, R21); an assertion fails only for programmer errors. The rules
+// of each command family live in rules-*.ts; this file keeps apply, idempotency and the checks
+// they share.
 //
 // Accounts (each posting debits one and credits another by the same amount, so every posting
 // balances by construction; account totals are asserted):

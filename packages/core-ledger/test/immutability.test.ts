@@ -161,7 +161,7 @@ t.test('sealed means immutable: every returned structure resists mutation', asyn
   limits.perTransactionFenMax = 1;
   hours.opensAtMinute = 0;
   hours.closesAtMinute = 1440;
-  hours.maintenanceWindows.length = 0;
+  (hours.maintenanceWindows as unknown[]).length = 0;
   (config.calendar.years as Set<number>).clear();
 
   t.equal(snapshot(ledger), before, 'nothing readable changed, nor how the config rules');

@@ -112,3 +112,5 @@ export const clockSkewMsMaxDefault = 5 * 60 * 1000;
 export const clockSampleCountMax = 32;
 /** A drift measurement older than this no longer counts as known (the clock may have been fixed). */
 export const clockSampleAgeMsMax = 60 * 60 * 1000;
+/** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
+export const tlsFileBytesMax = 256 * 1024;

@@ -94,6 +94,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
       ...(config.mqtt.passwordFile === undefined
         ? {}
         : { username: config.station.id, password: readSmallFile(config.mqtt.passwordFile) }),
+      ...(config.mqtt.tls === undefined ? {} : { tls: config.mqtt.tls }),
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
   });

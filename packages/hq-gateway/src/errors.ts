@@ -85,6 +85,10 @@ export const hqCodes = {
     'an enrolment request carries no proof (an EnrolmentRequest envelope signed by the key it enrols)',
   HQ_INTERNAL_ERROR:
     'an error that carries no HQ code (a bug or an unexpected library failure): reported under this code with its message, never as a store failure',
+  HQ_MQTT_MESSAGE_OVERSIZED:
+    'the MQTT link dropped a message larger than mqttPayloadBytesMax before decoding it: counted and logged with its SHA-256, topic and size',
+  HQ_MQTT_RETAINED_UP:
+    'the MQTT link ignored a retained message on a station up-topic (the broker replays it on every new subscription): counted and logged with its SHA-256',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

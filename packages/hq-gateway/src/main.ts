@@ -16,6 +16,7 @@ import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-si
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
+import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
+  /** TLS files of the broker link (required by the production broker: deploy/mosquitto/). */
+  readonly mqttTls?: MqttTlsFiles;
   /** Fixed client id of the persistent session. Default "hq-gateway". */
   readonly clientId?: string;
   readonly sharedGroup?: string;
@@ -155,6 +158,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
     ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
     ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
+    ...(options.mqttTls === undefined ? {} : { tls: options.mqttTls }),
   });
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).

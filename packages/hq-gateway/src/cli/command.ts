@@ -11,7 +11,7 @@ import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
-import { type HqConfig, readHqConfig, readSecret } from '../config.js';
+import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { loadCalendarYears } from '../main.js';
 import { systemClock } from '../ports/clock.js';
@@ -103,17 +103,17 @@ export function stationFlag(parsed: Parsed, problems: HqProblem[]): string {
 async function connectPublisher(
   config: HqConfig,
 ): Promise<{ publisher: Publisher; client: mqtt.MqttClient }> {
-  const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
   let client: mqtt.MqttClient;
   try {
+    // The CLI's own broker user and TLS files (cliMqttOptions): with client id bound to the user
+    // name (deploy/mosquitto/), logging in as the gateway's user would take over its session.
     client = await mqtt.connectAsync(config.brokerUrl, {
       protocolVersion: 4,
       clientId: `${config.clientId}-cli-${process.pid}`,
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
-      ...(config.mqttUsername === undefined ? {} : { username: config.mqttUsername }),
-      ...(password === undefined ? {} : { password }),
+      ...cliMqttOptions(config),
     });
   } catch (error) {
     throw new HqError('HQ_MQTT_FAILED', `cannot connect to ${config.brokerUrl}`, { cause: error });

@@ -25,6 +25,7 @@ import {
   type UpChannel,
   upTopic,
 } from '@bianmin/wire';
+import type { IClientOptions } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
 
 export { shanghaiDate };
@@ -296,10 +297,17 @@ export class SimStation extends EventEmitter {
     }
   }
 
-  async connect(url: string, password: string, hqPublicKeyPem: string): Promise<void> {
+  /** `tls`: more connect options for the broker's TLS listener (CA, client certificate). */
+  async connect(
+    url: string,
+    password: string,
+    hqPublicKeyPem: string,
+    tls: IClientOptions = {},
+  ): Promise<void> {
     this.#hqPublicKeyPem = hqPublicKeyPem;
     const mqtt = await import('mqtt');
     const client = await mqtt.connectAsync(url, {
+      ...tls,
       protocolVersion: 4,
       clientId: this.stationId,
       username: this.stationId,

@@ -106,3 +106,9 @@ export function feeInForce(
         : schedule.mobileTopupFeeFen;
   return { feeFen, version: schedule.version };
 }
+
+/** WithdrawalAuthorised.hold_expires_at_ms: authorised + the configured hold expiry; 0 = no expiry. */
+export function holdExpiresAtMsOf(authorisedAtMs: number, holdExpiryMs: number): number {
+  if (!Number.isSafeInteger(holdExpiryMs) || holdExpiryMs < 0) throw new Error('assert: holdExpiryMs >= 0');
+  return holdExpiryMs > 0 ? authorisedAtMs + holdExpiryMs : 0;
+}
