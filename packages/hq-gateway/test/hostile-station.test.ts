@@ -47,7 +47,14 @@ let honest: SimStation;
 
 t.before(async () => {
   fx = await startHqFixture(['HX1', 'HN1'], {
-    stationDefaults: { ...stationDefaults, feeSchedules },
+    // R5 as the issue states it: 5,000 yuan per card per day, 3,000 per withdrawal.
+    stationDefaults: {
+      ...stationDefaults,
+      feeSchedules,
+      withdrawalFenMaxPerTransaction: 300_000,
+      withdrawalFenMaxPerCardPerDay: 500_000,
+      withdrawalFenMaxPerStationPerDay: 50_000_000,
+    },
     bankAccounts: [
       { pan, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
       { pan: panHonest, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
