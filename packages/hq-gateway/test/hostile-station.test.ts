@@ -11,8 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
+import { stationQuotaView } from '../src/app/quota-view.js';
 import { statusReport } from '../src/cli/reports.js';
 import type { HqFeeSchedule } from '../src/domain/fee-check.js';
+import { defaultCalendarDir, loadCalendarYears } from '../src/main.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import { luhnPan, type SimStation, shanghaiDate } from './helpers/station-sim.js';
 
@@ -45,7 +47,14 @@ let honest: SimStation;
 
 t.before(async () => {
   fx = await startHqFixture(['HX1', 'HN1'], {
-    stationDefaults: { ...stationDefaults, feeSchedules },
+    // R5 as the issue states it: 5,000 yuan per card per day, 3,000 per withdrawal.
+    stationDefaults: {
+      ...stationDefaults,
+      feeSchedules,
+      withdrawalFenMaxPerTransaction: 300_000,
+      withdrawalFenMaxPerCardPerDay: 500_000,
+      withdrawalFenMaxPerStationPerDay: 50_000_000,
+    },
     bankAccounts: [
       { pan, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
       { pan: panHonest, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
@@ -127,6 +136,17 @@ t.test(
     await hostile.waitForAck(honestApply.seq);
     await fx.gateway.flush();
     t.equal(fx.gateway.quotaFenAvailable('HX1'), 50_000, 'a recorded purchase is credited');
+    const offline = await stationQuotaView(
+      fx.gateway.store,
+      fx.gateway.integrity,
+      loadCalendarYears(defaultCalendarDir),
+      'HX1',
+    );
+    t.equal(
+      offline.quotaFen,
+      50_000,
+      'the offline quota view (hq config send) does not count the forged purchase',
+    );
   },
 );
 
