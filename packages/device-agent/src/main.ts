@@ -96,6 +96,10 @@ export async function runAgentProcess(configPath: string): Promise<void> {
         : { username: config.station.id, password: readSmallFile(config.mqtt.passwordFile) }),
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
+    ...(config.journal.diskReserveBytes === undefined
+      ? {}
+      : { diskReserveBytes: config.journal.diskReserveBytes }),
+    ...(config.hq.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: config.hq.clockSkewMsMax }),
   });
   const api = new OperatorApi({
     listen: { kind: 'unix', socketPath: config.operatorApi.socketPath },
