@@ -4,7 +4,7 @@
 // chain, then what the journal derives (last event seq, last envelope hash, every meta counter a
 // row moved) against meta, the seal over the meta no row moves, and the outbox row by row against
 // the events the journal holds. Every finding is listed (R21); the first one gives the code.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { ChainFault } from '../../domain/journal/chain.js';
 import { type DerivedStore, deriveStore, metaSealHex } from '../../domain/journal/derive.js';
 import type { AgentErrorCode } from '../../errors.js';
@@ -67,7 +67,7 @@ function open(path: string, check: (db: KioskDb) => JournalIntegrity): JournalIn
   if (!existsSync(path)) return { status: 'missing', path };
   let db: KioskDb;
   try {
-    db = new KioskDb({ path, readOnly: true });
+    db = openReadOnly(path);
   } catch (error) {
     return corrupt(path, [{ code: 'AGENT_JOURNAL_UNREADABLE', detail: String(error) }]);
   }
@@ -77,6 +77,28 @@ function open(path: string, check: (db: KioskDb) => JournalIntegrity): JournalIn
     return corrupt(path, [{ code: 'AGENT_JOURNAL_UNREADABLE', detail: String(error) }]);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Opens read-only; on a full disk (SQLite cannot create the -shm a WAL file needs to be read) a
+ * cleanly closed store is read from an in-memory copy instead: a full disk is not a damaged journal.
+ */
+export function openReadOnly(path: string): KioskDb {
+  let db: KioskDb | null = null;
+  try {
+    db = new KioskDb({ path, readOnly: true });
+    db.rowCount(); // the first read is where a missing -shm shows
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = String((error as { code?: unknown }).code ?? '');
+    const cannotCreate =
+      code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL';
+    // The failed open leaves an empty -wal behind; a -wal with frames would be missing from a copy.
+    const walBytes = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
+    if (!cannotCreate || walBytes > 0) throw error;
+    return new KioskDb({ path, readOnly: true, copyInMemory: true });
   }
 }
 

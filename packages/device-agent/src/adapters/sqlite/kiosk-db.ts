@@ -10,6 +10,7 @@
 // commits nothing and is thrown as AGENT_STORE_WRITE_FAILED; only the ack mark, which HQ holds
 // anyway, is kept in memory and written again later (`retryDeferred`).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
   type ChainVerdict,
@@ -49,6 +50,11 @@ export interface KioskDbOptions {
   readonly path: string;
   /** Open read-only (`kiosk doctor`): no schema changes, no writes. */
   readonly readOnly?: boolean;
+  /**
+   * Read-only from an in-memory copy of the file (doctor on a full disk, where SQLite cannot
+   * create the -shm file a WAL database needs even to read). Complete only when no -wal is left.
+   */
+  readonly copyInMemory?: boolean;
 }
 
 /** The last write failure, for readiness and telemetry; null once a write succeeded again. */
@@ -73,10 +79,12 @@ export class KioskDb implements JournalPort, OutboxPort {
 
   constructor(options: KioskDbOptions) {
     this.#readOnly = options.readOnly === true;
-    this.#db = new Database(options.path, {
-      readonly: this.#readOnly,
-      fileMustExist: this.#readOnly,
-    });
+    this.#db =
+      options.copyInMemory === true
+        ? new Database(rollbackModeCopy(readFileSync(options.path)))
+        : new Database(options.path, { readonly: this.#readOnly, fileMustExist: this.#readOnly });
+    if (options.copyInMemory === true && !this.#readOnly)
+      throw new Error('assert: an in-memory copy is read-only');
     this.#db.pragma('busy_timeout = 5000');
     const fresh = !this.#readOnly && this.#tableColumns('journal').length === 0;
     if (!this.#readOnly) {
@@ -544,4 +552,16 @@ export class KioskDb implements JournalPort, OutboxPort {
     if (this.#readOnly) throw new Error('assert: reindex on a read-only store');
     this.#db.exec('REINDEX');
   }
+}
+
+/**
+ * A WAL database's bytes with the header's read/write versions (offsets 18, 19) set to 1: an
+ * in-memory copy in WAL mode would still need a -shm file, the very thing a full disk refuses.
+ */
+function rollbackModeCopy(bytes: Buffer): Buffer {
+  if (bytes.length >= 100 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return bytes;
 }
