@@ -22,6 +22,7 @@ import {
   systemClock,
 } from '@bianmin/device-agent';
 import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
+import { armKillPoint, type KillPoint } from './lib/kill-point.js';
 
 export interface KioskChildArgs {
   readonly stationId: string;
@@ -46,6 +47,8 @@ export interface KioskChildArgs {
   readonly backoffMsInitial: number;
   readonly backoffMsMax: number;
   readonly heartbeatMs?: number;
+  /** SIGKILL tests: the program point where this process kills itself (lib/kill-point.ts). */
+  readonly killAt?: KillPoint;
 }
 
 type ParentMessage =
@@ -78,6 +81,7 @@ const pinPad = new PinPadDriver({ path: args.pinPadPath, logger });
 cardReader.start();
 pinPad.start();
 const db = new KioskDb({ path: args.dbPath });
+if (args.killAt !== undefined) armKillPoint(db, signer, args.killAt);
 const agent = await KioskAgent.open({
   stationId: args.stationId,
   keyId: publicKey.fingerprintSha256Hex,

@@ -18,6 +18,7 @@
 import { assert, assertFen } from './assert.js';
 import { lastWorkingDayBefore, type WorkingCalendar } from './calendar.js';
 import type { LedgerCode } from './errors.js';
+import { isFen } from './input-checks.js';
 import { LEDGER_LIMITS } from './limits.js';
 import { COMMISSION_LIST_BEFORE_DAY_OF_MONTH, COMMISSION_PAYMENT_BEFORE_DAY_OF_MONTH } from './rules.js';
 import { dateFromDayNumber, daysFromCivil } from './time.js';
@@ -148,8 +149,10 @@ export function computeMonthlyCommission(input: CommissionInput): CommissionResu
     string,
     { stationId: string; paidThrough: CommissionPayer; byType: Map<BusinessType, number> }
   >();
+  const refused = (code: LedgerCode): CommissionResult => ({ ok: false, code, reasons: [code] });
   for (const line of input.revenue) {
-    assertFen(line.revenueFen, 'revenueFen');
+    // Branch statistics come from outside: a bad amount is a refusal, not a crash (R21).
+    if (!isFen(line.revenueFen)) return refused('LEDGER_AMOUNT_INVALID');
     const paidThrough = payerOf(line.businessType);
     const key = `${line.stationId}\u0000${paidThrough}`;
     let group = groups.get(key);
@@ -157,7 +160,9 @@ export function computeMonthlyCommission(input: CommissionInput): CommissionResu
       group = { stationId: line.stationId, paidThrough, byType: new Map() };
       groups.set(key, group);
     }
-    group.byType.set(line.businessType, (group.byType.get(line.businessType) ?? 0) + line.revenueFen);
+    const sumFen = (group.byType.get(line.businessType) ?? 0) + line.revenueFen;
+    if (sumFen > Number.MAX_SAFE_INTEGER) return refused('LEDGER_SUM_UNSAFE');
+    group.byType.set(line.businessType, sumFen);
   }
 
   const stations: StationCommission[] = [];
@@ -180,6 +185,7 @@ export function computeMonthlyCommission(input: CommissionInput): CommissionResu
         remainderTenThousandthsFen: commission.remainder,
       });
       grossFen += commission.fen;
+      if (grossFen > Number.MAX_SAFE_INTEGER) return refused('LEDGER_SUM_UNSAFE');
     }
     const tax = taxOf(grossFen, input.taxRule);
     assert(tax.fen <= grossFen, 'tax above gross');
@@ -194,6 +200,7 @@ export function computeMonthlyCommission(input: CommissionInput): CommissionResu
     });
     grossTotalFen += grossFen;
     taxTotalFen += tax.fen;
+    if (grossTotalFen > Number.MAX_SAFE_INTEGER) return refused('LEDGER_SUM_UNSAFE');
   }
   return {
     ok: true,

@@ -6,6 +6,7 @@
 import { assert } from './assert.js';
 import { canonicalJson } from './canonical-json.js';
 import type { LedgerCode } from './errors.js';
+import { isFen } from './input-checks.js';
 import { sha256Hex } from './sha256.js';
 import type { DailyClose, DayTotals, ReconciliationItem, TotalsKind, TypeTotals } from './types.js';
 
@@ -54,17 +55,39 @@ const SLOT_BY_KIND: Readonly<Record<TotalsKind, number>> = {
  * Bill payments and top-ups consume quota equal to their amount (R2).
  */
 export function totalsFromItems(items: readonly ReconciliationItem[]): DayTotals {
+  const result = totalsFromItemsChecked(items);
+  assert(
+    result.ok,
+    'totalsFromItems: a sum passed 2^53 or an amount is not fen; use totalsFromItemsChecked for input from outside',
+  );
+  return result.totals;
+}
+
+/**
+ * totalsFromItems for items from outside (a store, a report): every amount must be fen and every
+ * sum must stay a safe integer (R1), else the code says which; never a silently rounded total.
+ */
+export function totalsFromItemsChecked(
+  items: readonly ReconciliationItem[],
+):
+  | { readonly ok: true; readonly totals: DayTotals }
+  | { readonly ok: false; readonly code: 'LEDGER_AMOUNT_INVALID' | 'LEDGER_SUM_UNSAFE' } {
   const slots = new Float64Array(TOTALS_SLOTS);
+  const add = (slot: number, fen: number): boolean => {
+    const sum = slots[slot]! + fen;
+    slots[slot] = sum;
+    return sum <= Number.MAX_SAFE_INTEGER;
+  };
   for (const item of items) {
+    if (!isFen(item.amountFen) || !isFen(item.feeFen)) return { ok: false, code: 'LEDGER_AMOUNT_INVALID' };
     const base = SLOT_BY_KIND[item.kind];
     slots[base] = slots[base]! + 1;
-    slots[base + 1] = slots[base + 1]! + item.amountFen;
-    slots[base + 2] = slots[base + 2]! + item.feeFen;
-    if (item.kind === 'BILL_PAYMENT' || item.kind === 'MOBILE_TOPUP') {
-      slots[base + 3] = slots[base + 3]! + item.amountFen;
-    }
+    let safe = add(base + 1, item.amountFen) && add(base + 2, item.feeFen);
+    if (item.kind === 'BILL_PAYMENT' || item.kind === 'MOBILE_TOPUP')
+      safe = safe && add(base + 3, item.amountFen);
+    if (!safe) return { ok: false, code: 'LEDGER_SUM_UNSAFE' };
   }
-  return totalsFromSlots(slots);
+  return { ok: true, totals: totalsFromSlots(slots) };
 }
 
 export type UnsealedClose = Omit<DailyClose, 'hash'>;

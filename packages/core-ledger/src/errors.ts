@@ -47,6 +47,8 @@ export const LEDGER_CODES = {
     "The withdrawal would take the station's daily total above its limit (R5).",
   LEDGER_QUOTA_INSUFFICIENT:
     'The transaction would take the station quota below zero; nothing is recorded (R2).',
+  LEDGER_SUM_UNSAFE:
+    'A sum of fen (an account total, a day or commission total) would pass 2^53 - 1 and lose precision; refused, never rounded (R1).',
   LEDGER_HOLD_UNKNOWN: 'No withdrawal hold with this id exists (R5).',
   LEDGER_HOLD_STATION_MISMATCH: 'The hold belongs to another station.',
   LEDGER_REVERSAL_NOT_A_WITHDRAWAL:

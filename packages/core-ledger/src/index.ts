@@ -57,7 +57,13 @@ export type {
 } from './commission.js';
 export { computeMonthlyCommission } from './commission.js';
 export type { CloseChainProblem, UnsealedClose } from './daily-close.js';
-export { closeHash, GENESIS_HASH, totalsFromItems, verifyCloseChain } from './daily-close.js';
+export {
+  closeHash,
+  GENESIS_HASH,
+  totalsFromItems,
+  totalsFromItemsChecked,
+  verifyCloseChain,
+} from './daily-close.js';
 export type { LedgerCode } from './errors.js';
 export {
   codePrecedence,

@@ -63,3 +63,8 @@ export function isWithdrawalLimits(value: unknown): value is WithdrawalLimits {
     isFen(limits.perStationDailyFenMax)
   );
 }
+
+/** R1: adding addFen to totalFen stays a safe integer (exact in a double). */
+export function sumFits(totalFen: number, addFen: number): boolean {
+  return totalFen + addFen <= Number.MAX_SAFE_INTEGER;
+}

@@ -8,6 +8,7 @@ import { growFloat64, growInt32, growUint8, nextCapacity, StringColumn } from '.
 import { SLOT_BILL, SLOT_TOPUP, TOTALS_SLOTS, totalsFromSlots } from './daily-close.js';
 import type { DailyUsage } from './daily-usage.js';
 import { LEDGER_CODE_LIST, type LedgerCode } from './errors.js';
+import { deepFreeze } from './freeze.js';
 import { ID_MISSING, IdIndex } from './id-index.js';
 import { LEDGER_LIMITS } from './limits.js';
 import type { ServiceHours } from './service-hours.js';
@@ -121,52 +122,52 @@ export interface Refusal {
 /** Storage and queries; the rules live in the subclass (ledger.ts). */
 export abstract class LedgerStore {
   // Idempotency: id → event index (>= 0) or -(refusal index + 1).
-  protected readonly slotsById: IdIndex;
-  protected readonly refusals: Refusal[] = [];
-  protected readonly fingerprints = new Map<number, string>();
-  protected readonly closesByEvent = new Map<number, DailyClose>();
-  protected readonly reversedUnknown = new Map<string, number>();
+  readonly slotsById: IdIndex;
+  readonly refusals: Refusal[] = [];
+  readonly fingerprints = new Map<number, string>();
+  readonly closesByEvent = new Map<number, DailyClose>();
+  readonly reversedUnknown = new Map<string, number>();
 
   // Stations and accounts.
-  protected readonly stationsById = new Map<string, StationState>();
-  protected readonly stations: StationState[] = [];
-  protected readonly cardUsage = new Map<string, DailyUsage>();
-  protected accountCapacity = 0;
-  protected accountCount = 0;
-  protected readonly accountNames: string[] = [];
-  protected accountDebitsPosted = new Float64Array(0);
-  protected accountCreditsPosted = new Float64Array(0);
-  protected accountDebitsPending = new Float64Array(0);
-  protected accountCreditsPending = new Float64Array(0);
+  readonly stationsById = new Map<string, StationState>();
+  readonly stations: StationState[] = [];
+  readonly cardUsage = new Map<string, DailyUsage>();
+  accountCapacity = 0;
+  accountCount = 0;
+  readonly accountNames: string[] = [];
+  accountDebitsPosted = new Float64Array(0);
+  accountCreditsPosted = new Float64Array(0);
+  accountDebitsPending = new Float64Array(0);
+  accountCreditsPending = new Float64Array(0);
 
   // Events (one per accepted command).
-  protected eventCapacity = 0;
+  eventCapacity = 0;
   eventCount = 0;
   // String columns in chunks: growth never copies them.
-  protected readonly eventIds = new StringColumn();
-  protected readonly eventRef1 = new StringColumn();
-  protected readonly eventRef2 = new StringColumn();
-  protected eventKind = new Uint8Array(0);
-  protected eventCode = new Uint8Array(0);
-  protected eventHoldState = new Uint8Array(0);
-  protected eventStation = new Int32Array(0);
-  protected eventDay = new Int32Array(0);
-  protected eventLink = new Int32Array(0);
-  protected eventAmountFen = new Float64Array(0);
-  protected eventFeeFen = new Float64Array(0);
-  protected eventAtMs = new Float64Array(0);
-  protected eventExpiresAtMs = new Float64Array(0);
+  readonly eventIds = new StringColumn();
+  readonly eventRef1 = new StringColumn();
+  readonly eventRef2 = new StringColumn();
+  eventKind = new Uint8Array(0);
+  eventCode = new Uint8Array(0);
+  eventHoldState = new Uint8Array(0);
+  eventStation = new Int32Array(0);
+  eventDay = new Int32Array(0);
+  eventLink = new Int32Array(0);
+  eventAmountFen = new Float64Array(0);
+  eventFeeFen = new Float64Array(0);
+  eventAtMs = new Float64Array(0);
+  eventExpiresAtMs = new Float64Array(0);
 
   // Entries (postings).
-  protected entryCapacity = 0;
+  entryCapacity = 0;
   entryCount = 0;
-  protected entryDebit = new Int32Array(0);
-  protected entryCredit = new Int32Array(0);
-  protected entryEvent = new Int32Array(0);
-  protected entryFlags = new Uint8Array(0);
-  protected entryAmountFen = new Float64Array(0);
+  entryDebit = new Int32Array(0);
+  entryCredit = new Int32Array(0);
+  entryEvent = new Int32Array(0);
+  entryFlags = new Uint8Array(0);
+  entryAmountFen = new Float64Array(0);
 
-  protected readonly reasons: LedgerCode[] = [];
+  readonly reasons: LedgerCode[] = [];
 
   constructor(eventCapacityInitial: number) {
     assert(
@@ -183,7 +184,7 @@ export abstract class LedgerStore {
 
   // ---------------------------------------------------------------- storage
 
-  protected totalsFor(station: StationState, day: number): Float64Array {
+  totalsFor(station: StationState, day: number): Float64Array {
     if (station.totalsDay === day) return station.totals;
     let totals = station.totalsByDay.get(day);
     if (totals === undefined) {
@@ -195,7 +196,7 @@ export abstract class LedgerStore {
     return totals;
   }
 
-  protected addAccount(name: string): number {
+  addAccount(name: string): number {
     if (this.accountCount === this.accountCapacity) {
       const capacity = nextCapacity(this.accountCapacity, this.accountCount + 1);
       this.accountDebitsPosted = growFloat64(this.accountDebitsPosted, capacity);
@@ -208,7 +209,7 @@ export abstract class LedgerStore {
     return this.accountCount++;
   }
 
-  protected growEvents(capacity: number): void {
+  growEvents(capacity: number): void {
     this.eventKind = growUint8(this.eventKind, capacity);
     this.eventCode = growUint8(this.eventCode, capacity);
     this.eventHoldState = growUint8(this.eventHoldState, capacity);
@@ -222,7 +223,7 @@ export abstract class LedgerStore {
     this.eventCapacity = capacity;
   }
 
-  protected growEntries(capacity: number): void {
+  growEntries(capacity: number): void {
     this.entryDebit = growInt32(this.entryDebit, capacity);
     this.entryCredit = growInt32(this.entryCredit, capacity);
     this.entryEvent = growInt32(this.entryEvent, capacity);
@@ -231,7 +232,7 @@ export abstract class LedgerStore {
     this.entryCapacity = capacity;
   }
 
-  protected appendEvent(
+  appendEvent(
     kind: number,
     command: LedgerCommand,
     stationIndex: number,
@@ -261,13 +262,7 @@ export abstract class LedgerStore {
     return index;
   }
 
-  protected appendEntry(
-    debit: number,
-    credit: number,
-    amountFen: number,
-    eventIndex: number,
-    flags: number,
-  ): void {
+  appendEntry(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     // Every posting balances: one debit, one credit, the same amount, two different accounts.
     assert(debit !== credit && amountFen >= 0 && Number.isSafeInteger(amountFen), 'entry does not balance');
     const index = this.entryCount;
@@ -281,7 +276,7 @@ export abstract class LedgerStore {
   }
 
   /** A posted entry. Zero amounts (a zero fee) are not recorded. */
-  protected post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+  post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     this.accountDebitsPosted[debit] = this.accountDebitsPosted[debit]! + amountFen;
@@ -289,7 +284,7 @@ export abstract class LedgerStore {
   }
 
   /** A pending entry (E_PENDING) or the release of one (E_VOID). */
-  protected hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+  hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     const signedFen = (flags & E_VOID) !== 0 ? -amountFen : amountFen;
@@ -303,7 +298,7 @@ export abstract class LedgerStore {
   event(index: number): LedgerEvent {
     assert(Number.isInteger(index) && index >= 0 && index < this.eventCount, 'event index out of range');
     const stationIndex = this.eventStation[index]!;
-    return {
+    return Object.freeze({
       index,
       id: this.eventIds.get(index),
       type: TYPE_BY_KIND[this.eventKind[index]!]!,
@@ -313,13 +308,13 @@ export abstract class LedgerStore {
       atMs: this.eventAtMs[index]!,
       businessDate: dateFromDayNumber(this.eventDay[index]!),
       code: this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK',
-    };
+    });
   }
 
   entry(index: number): LedgerEntry {
     assert(Number.isInteger(index) && index >= 0 && index < this.entryCount, 'entry index out of range');
     const flags = this.entryFlags[index]!;
-    return {
+    return Object.freeze({
       index,
       eventIndex: this.entryEvent[index]!,
       debitAccount: this.accountNames[this.entryDebit[index]!]!,
@@ -328,11 +323,11 @@ export abstract class LedgerStore {
       phase: (flags & E_PENDING) !== 0 ? 'pending' : (flags & E_VOID) !== 0 ? 'void' : 'posted',
       fee: (flags & E_FEE) !== 0,
       reversal: (flags & E_REVERSAL) !== 0,
-    };
+    });
   }
 
   stationIds(): readonly string[] {
-    return this.stations.map((station) => station.stationId);
+    return Object.freeze(this.stations.map((station) => station.stationId));
   }
 
   stationBalances(stationId: string): StationBalances | undefined {
@@ -340,25 +335,27 @@ export abstract class LedgerStore {
     if (station === undefined) return undefined;
     const settlement = station.settlementAccount;
     const quota = station.quotaAccount;
-    return {
+    return Object.freeze({
       settlementFen: this.accountCreditsPosted[settlement]! - this.accountDebitsPosted[settlement]!,
       settlementPendingFen: this.accountCreditsPending[settlement]! - this.accountDebitsPending[settlement]!,
       quotaFenAvailable: this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!,
-    };
+    });
   }
 
   accountBalances(): readonly AccountBalance[] {
     const balances: AccountBalance[] = [];
     for (let index = 0; index < this.accountCount; index++) {
-      balances.push({
-        name: this.accountNames[index]!,
-        debitsPostedFen: this.accountDebitsPosted[index]!,
-        creditsPostedFen: this.accountCreditsPosted[index]!,
-        debitsPendingFen: this.accountDebitsPending[index]!,
-        creditsPendingFen: this.accountCreditsPending[index]!,
-      });
+      balances.push(
+        Object.freeze({
+          name: this.accountNames[index]!,
+          debitsPostedFen: this.accountDebitsPosted[index]!,
+          creditsPostedFen: this.accountCreditsPosted[index]!,
+          debitsPendingFen: this.accountDebitsPending[index]!,
+          creditsPendingFen: this.accountCreditsPending[index]!,
+        }),
+      );
     }
-    return balances;
+    return Object.freeze(balances);
   }
 
   holdState(holdId: string): HoldState | undefined {
@@ -377,11 +374,11 @@ export abstract class LedgerStore {
 
   dayTotals(stationId: string, businessDate: string): DayTotals {
     const station = this.stationsById.get(stationId);
-    return totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate)));
+    return deepFreeze(totalsFromSlots(station?.totalsByDay.get(dayNumberFromDate(businessDate))));
   }
 
   /** The earliest day after the station's last close that has business; +Infinity when none. */
-  protected firstUnclosedBusinessDay(station: StationState): number {
+  firstUnclosedBusinessDay(station: StationState): number {
     let first = Number.POSITIVE_INFINITY;
     for (const day of station.totalsByDay.keys()) {
       if (day > station.closedThroughDay && day < first) first = day;
@@ -408,7 +405,7 @@ export abstract class LedgerStore {
   }
 
   closes(stationId: string): readonly DailyClose[] {
-    return this.stationsById.get(stationId)?.closes.slice() ?? [];
+    return Object.freeze(this.stationsById.get(stationId)?.closes.slice() ?? []);
   }
 
   reconciliationItems(filter?: {
@@ -425,19 +422,21 @@ export abstract class LedgerStore {
       if (day !== DAY_NONE && this.eventDay[index] !== day) continue;
       const kind = this.itemKind(index);
       if (kind === undefined) continue;
-      items.push({
-        id: this.eventIds.get(index),
-        stationId: this.stations[this.eventStation[index]!]!.stationId,
-        kind,
-        amountFen: this.eventAmountFen[index]!,
-        feeFen: this.eventFeeFen[index]!,
-        businessDate: dateFromDayNumber(this.eventDay[index]!),
-      });
+      items.push(
+        Object.freeze({
+          id: this.eventIds.get(index),
+          stationId: this.stations[this.eventStation[index]!]!.stationId,
+          kind,
+          amountFen: this.eventAmountFen[index]!,
+          feeFen: this.eventFeeFen[index]!,
+          businessDate: dateFromDayNumber(this.eventDay[index]!),
+        }),
+      );
     }
     return items;
   }
 
-  protected itemKind(index: number): TotalsKind | undefined {
+  itemKind(index: number): TotalsKind | undefined {
     if (this.eventCode[index] !== CODE_OK_INDEX) return undefined;
     switch (this.eventKind[index]) {
       case K_BILL:

@@ -1,8 +1,10 @@
 // The ledger: double entry over an immutable, append-only history (a correction is a new entry).
 // createLedger(config) returns an object whose apply(command) records one business command and
 // returns a value: Accepted (with the event's index) or Refused (every reason at once, R21).
-// Nothing is thrown for a business outcome; an assertion fails only for programmer errors (R1:
-// fen that are not safe integers, an empty id).
+// Nothing is thrown for a business outcome nor for bad input in a command (a bad amount, id or
+// field is a reason like any other, R21); an assertion fails only for programmer errors. The rules
+// of each command family live in rules-*.ts; this file keeps apply, idempotency and the checks
+// they share.
 //
 // Accounts (each posting debits one and credits another by the same amount, so every posting
 // balances by construction; account totals are asserted):
@@ -26,89 +28,51 @@
 
 import { assert, assertFen } from './assert.js';
 import { canonicalJsonLoose } from './canonical-json.js';
-import {
-  closeHash,
-  GENESIS_HASH,
-  SLOT_BILL,
-  SLOT_QUOTA_PURCHASE,
-  SLOT_REVERSAL,
-  SLOT_TOPUP,
-  SLOT_WITHDRAWAL,
-  TOTALS_SLOTS,
-  totalsFromSlots,
-} from './daily-close.js';
-import { DailyUsage } from './daily-usage.js';
 import { sortByPrecedence } from './errors.js';
 import {
   assertFeeSchedule,
-  checkFeeScheduleAnnouncement,
-  checkFeeScheduleSet,
   type FeeSchedule,
   feeScheduleInForce,
   frozenFeeSchedule,
 } from './fee-schedule.js';
+import { deepFreeze, plainCopy } from './freeze.js';
 import { ID_MISSING } from './id-index.js';
-import { isFen, isId, isInstantMs, isIsoDate, isServiceHours, isWithdrawalLimits } from './input-checks.js';
+import { isFen, isId, isInstantMs } from './input-checks.js';
 import {
-  A_BANK_CLEARING,
-  A_BILLER_CLEARING,
-  A_CUSTOMER_CASH_CLEARING,
-  A_QUOTA_FUNDING,
-  A_TOPUP_CLEARING,
   CODE_NOOP_INDEX,
   CONFLICT,
   DAY_NONE,
-  E_FEE,
-  E_PENDING,
-  E_VOID,
-  H_PENDING,
-  H_POSTED,
-  H_REVERSED,
-  H_VOIDED,
   K_BILL,
-  K_CLOSE,
-  K_FEE_ANNOUNCE,
-  K_FEE_MERGE,
   K_HOLD,
   K_POST,
-  K_QUOTA_PURCHASE,
-  K_REGISTER,
-  K_REVERSE,
   K_TOPUP,
   K_VOID,
   LedgerStore,
   type StationState,
 } from './ledger-store.js';
 import { LEDGER_LIMITS } from './limits.js';
-import { QUOTA_PURCHASE_FEN_MIN } from './rules.js';
-import { SERVICE_HOURS_ALWAYS, serviceHoursState } from './service-hours.js';
+import { applyClose } from './rules-close.js';
+import { applyFeeAnnounce, applyFeeMerge } from './rules-fee-schedules.js';
+import { applyQuotaConsumption, applyQuotaPurchase } from './rules-quota.js';
+import { applyRegister } from './rules-station.js';
+import { applyHold, applyPost, applyReverse, applyVoid, effectiveExpiry } from './rules-withdrawal.js';
+import { serviceHoursState } from './service-hours.js';
 import { dayNumberFromDate, shanghaiDayNumber, shanghaiMinuteOfDay } from './time.js';
 import type {
   Accepted,
   AccountBalance,
-  BillPaymentCommand,
   DailyClose,
-  DailyCloseCommand,
   DayTotals,
-  FeeScheduleAnnounceCommand,
-  FeeSchedulesMergeCommand,
   HoldState,
   LedgerCommand,
   LedgerConfig,
   LedgerEntry,
   LedgerEvent,
   LedgerResult,
-  MobileTopupCommand,
-  QuotaPurchaseCommand,
   ReconciliationItem,
   Refused,
   StationBalances,
-  StationRegisterCommand,
-  WithdrawalHoldCommand,
   WithdrawalLimits,
-  WithdrawalPostCommand,
-  WithdrawalReverseCommand,
-  WithdrawalVoidCommand,
 } from './types.js';
 
 /** The public face of a ledger instance. */
@@ -155,14 +119,15 @@ export function createLedger(config: LedgerConfig): Ledger {
   return new LedgerImpl(config);
 }
 
-class LedgerImpl extends LedgerStore implements Ledger {
-  private readonly config: LedgerConfig;
-  private readonly schedules: FeeSchedule[] = [];
+/** The ledger instance; its members are internal to the package (the public type is Ledger). */
+export class LedgerImpl extends LedgerStore implements Ledger {
+  readonly config: LedgerConfig;
+  readonly schedules: FeeSchedule[] = [];
   /** Set by apply for the command in hand: may it be remembered, is its instant usable. */
-  private idValid = true;
-  private atMsValid = true;
-  private scheduleCacheDay = DAY_NONE;
-  private scheduleCache: FeeSchedule | undefined;
+  idValid = true;
+  atMsValid = true;
+  scheduleCacheDay = DAY_NONE;
+  scheduleCache: FeeSchedule | undefined;
 
   constructor(config: LedgerConfig) {
     super(config.eventCapacityInitial ?? 1024);
@@ -182,7 +147,17 @@ class LedgerImpl extends LedgerStore implements Ledger {
         'holdExpiryMs must be > 0',
       );
     }
-    this.config = config;
+    // The ledger keeps its own frozen copy of its configuration (sealed means immutable).
+    this.config = Object.freeze({
+      ...config,
+      calendar: Object.freeze({
+        years: new Set(config.calendar.years),
+        holidayDays: new Set(config.calendar.holidayDays),
+        extraWorkingDays: new Set(config.calendar.extraWorkingDays),
+      }),
+      feeSchedules: Object.freeze(this.schedules.slice()),
+      withdrawalLimits: deepFreeze(plainCopy(config.withdrawalLimits)),
+    });
   }
 
   // ---------------------------------------------------------------- apply
@@ -201,27 +176,27 @@ class LedgerImpl extends LedgerStore implements Ledger {
     if (!this.atMsValid) this.reasons.push('LEDGER_INSTANT_INVALID');
     switch (command.type) {
       case 'bill-payment':
-        return this.applyQuotaConsumption(command, K_BILL);
+        return applyQuotaConsumption(this, command, K_BILL);
       case 'mobile-topup':
-        return this.applyQuotaConsumption(command, K_TOPUP);
+        return applyQuotaConsumption(this, command, K_TOPUP);
       case 'withdrawal-hold':
-        return this.applyHold(command);
+        return applyHold(this, command);
       case 'withdrawal-post':
-        return this.applyPost(command);
+        return applyPost(this, command);
       case 'withdrawal-void':
-        return this.applyVoid(command);
+        return applyVoid(this, command);
       case 'withdrawal-reverse':
-        return this.applyReverse(command);
+        return applyReverse(this, command);
       case 'quota-purchase':
-        return this.applyQuotaPurchase(command);
+        return applyQuotaPurchase(this, command);
       case 'station-register':
-        return this.applyRegister(command);
+        return applyRegister(this, command);
       case 'fee-schedule-announce':
-        return this.applyFeeAnnounce(command);
+        return applyFeeAnnounce(this, command);
       case 'fee-schedules-merge':
-        return this.applyFeeMerge(command);
+        return applyFeeMerge(this, command);
       case 'daily-close':
-        return this.applyClose(command);
+        return applyClose(this, command);
       default:
         this.reasons.push('LEDGER_FIELD_INVALID');
         return this.refuse(command);
@@ -229,7 +204,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   /** The business day of the command's instant; DAY_NONE when the instant is invalid. */
-  private commandDay(atMs: number): number {
+  commandDay(atMs: number): number {
     return this.atMsValid ? shanghaiDayNumber(atMs) : DAY_NONE;
   }
 
@@ -241,7 +216,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
     return this.acceptedResult(slot);
   }
 
-  private replay(command: LedgerCommand, slot: number): LedgerResult {
+  replay(command: LedgerCommand, slot: number): LedgerResult {
     if (slot < 0) {
       const refusal = this.refusals[-slot - 1]!;
       return refusal.fingerprint === canonicalJsonLoose(command) ? refusal.result : CONFLICT;
@@ -249,16 +224,18 @@ class LedgerImpl extends LedgerStore implements Ledger {
     return this.sameAsEvent(command, slot) ? this.acceptedResult(slot) : CONFLICT;
   }
 
-  private acceptedResult(index: number): Accepted {
+  acceptedResult(index: number): Accepted {
     const code = this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK';
     const close = this.closesByEvent.get(index);
-    return close === undefined
-      ? { ok: true, code, eventIndex: index }
-      : { ok: true, code, eventIndex: index, close };
+    return Object.freeze(
+      close === undefined
+        ? { ok: true, code, eventIndex: index }
+        : { ok: true, code, eventIndex: index, close },
+    );
   }
 
   /** Same content as the recorded event? Hot kinds compare columns; rare kinds a fingerprint. */
-  private sameAsEvent(command: LedgerCommand, index: number): boolean {
+  sameAsEvent(command: LedgerCommand, index: number): boolean {
     if (this.eventAtMs[index] !== command.atMs) return false;
     const kind = this.eventKind[index];
     switch (command.type) {
@@ -283,7 +260,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
           this.eventAmountFen[index] === command.amountFen &&
           this.eventFeeFen[index] === command.feeFen &&
           this.eventRef1.get(index) === command.cardToken &&
-          this.eventExpiresAtMs[index] === this.effectiveExpiry(command)
+          this.eventExpiresAtMs[index] === effectiveExpiry(this, command)
         );
       case 'withdrawal-post':
         return kind === K_POST && this.eventRef1.get(index) === command.holdId;
@@ -294,10 +271,11 @@ class LedgerImpl extends LedgerStore implements Ledger {
     }
   }
 
-  private refuse(command: LedgerCommand): Refused {
+  refuse(command: LedgerCommand): Refused {
     assert(this.reasons.length > 0, 'refuse needs a reason');
     const reasons = sortByPrecedence(Array.from(new Set(this.reasons)));
-    const result: Refused = { ok: false, code: reasons[0]!, reasons };
+    // Kept and returned again on every replay: frozen, reasons and all.
+    const result: Refused = deepFreeze({ ok: false, code: reasons[0]!, reasons });
     // An invalid id cannot be remembered: the refusal is returned, not recorded.
     if (!this.idValid) return result;
     assert(this.refusals.length < LEDGER_LIMITS.refusalsMax, 'refusalsMax reached');
@@ -307,7 +285,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   /** R1 and R21: pushes AMOUNT_INVALID or AMOUNT_NOT_POSITIVE; true when the amount is usable fen. */
-  private checkAmount(amountFen: number): boolean {
+  checkAmount(amountFen: number): boolean {
     if (!isFen(amountFen)) {
       this.reasons.push('LEDGER_AMOUNT_INVALID');
       return false;
@@ -316,14 +294,14 @@ class LedgerImpl extends LedgerStore implements Ledger {
     return true;
   }
 
-  private accept(index: number): Accepted {
-    return { ok: true, code: 'LEDGER_OK', eventIndex: index };
+  accept(index: number): Accepted {
+    return Object.freeze({ ok: true, code: 'LEDGER_OK', eventIndex: index });
   }
 
   // ---------------------------------------------------------------- station checks
 
   /** R4 (+ R20 and R7 for new business): pushes reasons; returns the station when known. */
-  private checkStation(
+  checkStation(
     stationId: string,
     startsBusiness: boolean,
     atMs: number,
@@ -343,7 +321,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   /** The station, or undefined with LEDGER_STATION_UNKNOWN pushed. */
-  private knownStation(stationId: string): StationState | undefined {
+  knownStation(stationId: string): StationState | undefined {
     if (!isId(stationId)) {
       this.reasons.push('LEDGER_FIELD_INVALID');
       return undefined;
@@ -354,12 +332,12 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   /** The business day a completion lands on: its own, or the first day after the last close. */
-  private completionDay(station: StationState, atMs: number): number {
+  completionDay(station: StationState, atMs: number): number {
     const day = shanghaiDayNumber(atMs);
     return day > station.closedThroughDay ? day : station.closedThroughDay + 1;
   }
 
-  private scheduleForDay(day: number): FeeSchedule | undefined {
+  scheduleForDay(day: number): FeeSchedule | undefined {
     if (day !== this.scheduleCacheDay) {
       this.scheduleCache = feeScheduleInForce(this.schedules, day);
       this.scheduleCacheDay = day;
@@ -368,7 +346,7 @@ class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   /** R6: the charged fee must equal the schedule in force; pushes reasons. */
-  private checkFee(day: number, kind: number, feeFen: number): void {
+  checkFee(day: number, kind: number, feeFen: number): void {
     if (day === DAY_NONE) return;
     const schedule = this.scheduleForDay(day);
     if (schedule === undefined) {
@@ -384,429 +362,6 @@ class LedgerImpl extends LedgerStore implements Ledger {
     if (!isFen(feeFen)) return;
     if (feeFen > scheduledFen) this.reasons.push('LEDGER_FEE_ABOVE_SCHEDULE');
     else if (feeFen < scheduledFen) this.reasons.push('LEDGER_FEE_BELOW_SCHEDULE');
-  }
-
-  // ---------------------------------------------------------------- R2: bill payment, top-up
-
-  private applyQuotaConsumption(
-    command: BillPaymentCommand | MobileTopupCommand,
-    kind: number,
-  ): LedgerResult {
-    const amountValid = this.checkAmount(command.amountFen);
-    if (!isFen(command.feeFen)) this.reasons.push('LEDGER_FEE_INVALID');
-    const ref1 = command.type === 'bill-payment' ? command.billerCode : command.phoneNumber;
-    const ref2 = command.type === 'bill-payment' ? command.billAccountNo : '';
-    if (!isId(ref1) || (command.type === 'bill-payment' && !isId(ref2))) {
-      this.reasons.push('LEDGER_FIELD_INVALID');
-    }
-    const day = this.commandDay(command.atMs);
-    const station = this.checkStation(command.stationId, true, command.atMs, day);
-    this.checkFee(day, kind, command.feeFen);
-    if (station !== undefined && amountValid) {
-      const quota = station.quotaAccount;
-      const availableFen = this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!;
-      if (command.amountFen > availableFen) this.reasons.push('LEDGER_QUOTA_INSUFFICIENT');
-    }
-    if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
-
-    const index = this.appendEvent(
-      kind,
-      command,
-      station.index,
-      command.amountFen,
-      command.feeFen,
-      day,
-      ref1,
-      ref2,
-    );
-    const clearing = kind === K_BILL ? A_BILLER_CLEARING : A_TOPUP_CLEARING;
-    this.post(station.quotaAccount, clearing, command.amountFen, index, 0);
-    if (command.feeFen > 0)
-      this.post(A_CUSTOMER_CASH_CLEARING, station.settlementAccount, command.feeFen, index, E_FEE);
-    const totals = this.totalsFor(station, day);
-    const slot = kind === K_BILL ? SLOT_BILL : SLOT_TOPUP;
-    totals[slot] = totals[slot]! + 1;
-    totals[slot + 1] = totals[slot + 1]! + command.amountFen;
-    totals[slot + 2] = totals[slot + 2]! + command.feeFen;
-    totals[slot + 3] = totals[slot + 3]! + command.amountFen;
-    assert(
-      this.accountCreditsPosted[station.quotaAccount]! >= this.accountDebitsPosted[station.quotaAccount]!,
-      'R2: quota below zero',
-    );
-    return this.accept(index);
-  }
-
-  // ---------------------------------------------------------------- R3: quota purchase
-
-  private applyQuotaPurchase(command: QuotaPurchaseCommand): LedgerResult {
-    const amountValid = this.checkAmount(command.amountFen);
-    const station = this.checkStation(command.stationId, false, command.atMs, 0);
-    if (amountValid && command.amountFen < QUOTA_PURCHASE_FEN_MIN) {
-      this.reasons.push('LEDGER_QUOTA_PURCHASE_BELOW_MINIMUM');
-    }
-    if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
-    const day = this.completionDay(station, command.atMs);
-    const index = this.appendEvent(
-      K_QUOTA_PURCHASE,
-      command,
-      station.index,
-      command.amountFen,
-      0,
-      day,
-      '',
-      '',
-    );
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    this.post(A_QUOTA_FUNDING, station.quotaAccount, command.amountFen, index, 0);
-    const totals = this.totalsFor(station, day);
-    totals[SLOT_QUOTA_PURCHASE] = totals[SLOT_QUOTA_PURCHASE]! + 1;
-    totals[SLOT_QUOTA_PURCHASE + 1] = totals[SLOT_QUOTA_PURCHASE + 1]! + command.amountFen;
-    return this.accept(index);
-  }
-
-  // ---------------------------------------------------------------- R5: withdrawal hold / post / void
-
-  private effectiveExpiry(command: WithdrawalHoldCommand): number {
-    if (command.expiresAtMs !== undefined) return command.expiresAtMs;
-    return this.config.holdExpiryMs === undefined ? -1 : command.atMs + this.config.holdExpiryMs;
-  }
-
-  private applyHold(command: WithdrawalHoldCommand): LedgerResult {
-    const amountValid = this.checkAmount(command.amountFen);
-    if (!isFen(command.feeFen)) this.reasons.push('LEDGER_FEE_INVALID');
-    const cardValid = isId(command.cardToken);
-    if (!cardValid) this.reasons.push('LEDGER_FIELD_INVALID');
-    if (command.expiresAtMs !== undefined && !isInstantMs(command.expiresAtMs)) {
-      this.reasons.push('LEDGER_INSTANT_INVALID');
-    }
-    const day = this.commandDay(command.atMs);
-    const station = this.checkStation(command.stationId, true, command.atMs, day);
-    this.checkFee(day, K_HOLD, command.feeFen);
-    let usage: DailyUsage | undefined;
-    if (station !== undefined && amountValid && cardValid && day !== DAY_NONE) {
-      const limits = station.limits;
-      if (command.amountFen > limits.perTransactionFenMax)
-        this.reasons.push('LEDGER_WITHDRAWAL_OVER_TRANSACTION_LIMIT');
-      usage = this.cardUsage.get(command.cardToken);
-      const cardUsedFen = usage === undefined ? 0 : usage.usedFen(day);
-      if (cardUsedFen + command.amountFen > limits.perCardDailyFenMax) {
-        this.reasons.push('LEDGER_WITHDRAWAL_OVER_CARD_DAILY_LIMIT');
-      }
-      if (station.withdrawn.usedFen(day) + command.amountFen > limits.perStationDailyFenMax) {
-        this.reasons.push('LEDGER_WITHDRAWAL_OVER_STATION_DAILY_LIMIT');
-      }
-    }
-    if (this.idValid && this.reversedUnknown.has(command.id)) this.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
-    if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
-
-    const index = this.appendEvent(
-      K_HOLD,
-      command,
-      station.index,
-      command.amountFen,
-      command.feeFen,
-      day,
-      command.cardToken,
-      '',
-    );
-    this.eventExpiresAtMs[index] = this.effectiveExpiry(command);
-    this.eventHoldState[index] = H_PENDING;
-    this.hold(A_BANK_CLEARING, station.settlementAccount, command.amountFen, index, E_PENDING);
-    this.hold(A_BANK_CLEARING, station.settlementAccount, command.feeFen, index, E_PENDING | E_FEE);
-    if (usage === undefined) {
-      usage = new DailyUsage(day);
-      this.cardUsage.set(command.cardToken, usage);
-    }
-    usage.add(day, command.amountFen);
-    station.withdrawn.add(day, command.amountFen);
-    station.holdsPendingCount++;
-    return this.accept(index);
-  }
-
-  /** Finds the hold; pushes HOLD_UNKNOWN / WITHDRAWAL_REVERSED / HOLD_NOT_PENDING. */
-  private findPendingHold(holdId: string): number {
-    if (!isId(holdId)) {
-      this.reasons.push('LEDGER_FIELD_INVALID');
-      return -1;
-    }
-    const slot = this.slotsById.lookup(holdId);
-    if (slot === ID_MISSING || slot < 0 || this.eventKind[slot] !== K_HOLD) {
-      this.reasons.push(
-        this.reversedUnknown.has(holdId) ? 'LEDGER_WITHDRAWAL_REVERSED' : 'LEDGER_HOLD_UNKNOWN',
-      );
-      return -1;
-    }
-    const state = this.eventHoldState[slot];
-    if (state === H_REVERSED) this.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
-    else if (state !== H_PENDING) this.reasons.push('LEDGER_HOLD_NOT_PENDING');
-    return slot;
-  }
-
-  private applyPost(command: WithdrawalPostCommand): LedgerResult {
-    const holdIndex = this.findPendingHold(command.holdId);
-    if (holdIndex >= 0 && this.reasons.length === 0) {
-      const expiresAtMs = this.eventExpiresAtMs[holdIndex]!;
-      if (expiresAtMs >= 0 && command.atMs >= expiresAtMs) this.reasons.push('LEDGER_HOLD_EXPIRED');
-    }
-    if (this.reasons.length > 0) return this.refuse(command);
-    const station = this.stations[this.eventStation[holdIndex]!]!;
-    const amountFen = this.eventAmountFen[holdIndex]!;
-    const feeFen = this.eventFeeFen[holdIndex]!;
-    const day = this.completionDay(station, command.atMs);
-    const index = this.appendEvent(
-      K_POST,
-      command,
-      station.index,
-      amountFen,
-      feeFen,
-      day,
-      command.holdId,
-      '',
-    );
-    this.eventLink[index] = holdIndex;
-    this.eventLink[holdIndex] = index;
-    this.eventHoldState[holdIndex] = H_POSTED;
-    // Release the pending legs, then post amount and the one fee (R5: exactly one per withdrawal).
-    this.hold(A_BANK_CLEARING, station.settlementAccount, amountFen, index, E_VOID);
-    this.hold(A_BANK_CLEARING, station.settlementAccount, feeFen, index, E_VOID | E_FEE);
-    this.post(A_BANK_CLEARING, station.settlementAccount, amountFen, index, 0);
-    this.post(A_BANK_CLEARING, station.settlementAccount, feeFen, index, E_FEE);
-    station.holdsPendingCount--;
-    const totals = this.totalsFor(station, day);
-    totals[SLOT_WITHDRAWAL] = totals[SLOT_WITHDRAWAL]! + 1;
-    totals[SLOT_WITHDRAWAL + 1] = totals[SLOT_WITHDRAWAL + 1]! + amountFen;
-    totals[SLOT_WITHDRAWAL + 2] = totals[SLOT_WITHDRAWAL + 2]! + feeFen;
-    return this.accept(index);
-  }
-
-  private applyVoid(command: WithdrawalVoidCommand): LedgerResult {
-    const holdIndex = this.findPendingHold(command.holdId);
-    if (this.reasons.length > 0) return this.refuse(command);
-    const station = this.stations[this.eventStation[holdIndex]!]!;
-    const day = this.completionDay(station, command.atMs);
-    const index = this.appendEvent(K_VOID, command, station.index, 0, 0, day, command.holdId, '');
-    this.eventLink[index] = holdIndex;
-    this.eventHoldState[holdIndex] = H_VOIDED;
-    this.releaseHold(station, holdIndex, index);
-    return this.accept(index);
-  }
-
-  /** Releases a pending hold: void entries and the daily-limit usage it took. */
-  private releaseHold(station: StationState, holdIndex: number, eventIndex: number): void {
-    const amountFen = this.eventAmountFen[holdIndex]!;
-    this.hold(A_BANK_CLEARING, station.settlementAccount, amountFen, eventIndex, E_VOID);
-    this.hold(
-      A_BANK_CLEARING,
-      station.settlementAccount,
-      this.eventFeeFen[holdIndex]!,
-      eventIndex,
-      E_VOID | E_FEE,
-    );
-    station.holdsPendingCount--;
-    this.releaseUsage(station, holdIndex);
-  }
-
-  private releaseUsage(station: StationState, holdIndex: number): void {
-    const amountFen = this.eventAmountFen[holdIndex]!;
-    const holdDay = this.eventDay[holdIndex]!;
-    this.cardUsage.get(this.eventRef1.get(holdIndex))?.add(holdDay, -amountFen);
-    station.withdrawn.add(holdDay, -amountFen);
-  }
-
-  // ---------------------------------------------------------------- 冲正: reversal
-
-  /**
-   * 冲正 applies to what can be reversed: a withdrawal whose outcome the kiosk does not know (the
-   * authorisation answer never arrived: the id is unknown here, or its hold was refused here while
-   * the bank may hold the money) or a hold still pending. A posted withdrawal (cash handed out,
-   * settled by the bank), a voided hold (already released) and an id that is not a withdrawal are
-   * refused with their own code and change nothing. A second reversal is an accepted no-op.
-   */
-  private applyReverse(command: WithdrawalReverseCommand): LedgerResult {
-    // R4 does not stop a reversal: money already moved must be able to move back.
-    const station = this.knownStation(command.stationId);
-    if (!isId(command.holdId)) {
-      this.reasons.push('LEDGER_FIELD_INVALID');
-      return this.refuse(command);
-    }
-    const slot = this.slotsById.lookup(command.holdId);
-    let holdIndex = -1;
-    if (slot !== ID_MISSING && slot >= 0) {
-      if (this.eventKind[slot] === K_HOLD) holdIndex = slot;
-      else this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
-    } else if (slot !== ID_MISSING && this.refusals[-slot - 1]!.commandType !== 'withdrawal-hold') {
-      this.reasons.push('LEDGER_REVERSAL_NOT_A_WITHDRAWAL');
-    }
-    const state = holdIndex >= 0 ? this.eventHoldState[holdIndex] : H_PENDING;
-    if (holdIndex >= 0) {
-      if (station !== undefined && this.eventStation[holdIndex] !== station.index) {
-        this.reasons.push('LEDGER_HOLD_STATION_MISMATCH');
-      }
-      if (state === H_POSTED) this.reasons.push('LEDGER_REVERSAL_HOLD_POSTED');
-      else if (state === H_VOIDED) this.reasons.push('LEDGER_REVERSAL_HOLD_VOIDED');
-    }
-    if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
-    const day = this.completionDay(station, command.atMs);
-    const alreadyReversed = state === H_REVERSED || this.reversedUnknown.has(command.holdId);
-    const index = this.appendEvent(K_REVERSE, command, station.index, 0, 0, day, command.holdId, '');
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    if (alreadyReversed) {
-      this.eventCode[index] = CODE_NOOP_INDEX;
-      return { ok: true, code: 'LEDGER_REVERSAL_ALREADY_DONE', eventIndex: index };
-    }
-    if (holdIndex < 0) {
-      // Unknown here (the authorisation answer never arrived): remember it, so a late hold with
-      // this id is refused and the withdrawal can never complete.
-      this.reversedUnknown.set(command.holdId, index);
-    } else {
-      assert(state === H_PENDING, 'only a pending hold is reversed');
-      this.eventLink[index] = holdIndex;
-      this.releaseHold(station, holdIndex, index);
-      this.eventHoldState[holdIndex] = H_REVERSED;
-    }
-    // R7: the REVERSAL line counts reversals; nothing had been paid out, so no amount moves back.
-    const totals = this.totalsFor(station, day);
-    totals[SLOT_REVERSAL] = totals[SLOT_REVERSAL]! + 1;
-    return this.accept(index);
-  }
-
-  // ---------------------------------------------------------------- R4: stations
-
-  private applyRegister(command: StationRegisterCommand): LedgerResult {
-    const fieldsValid =
-      isId(command.stationId) &&
-      (command.orgCode === null || isId(command.orgCode)) &&
-      (command.quotaAccountNo === null || isId(command.quotaAccountNo)) &&
-      (command.serviceHours === undefined || isServiceHours(command.serviceHours)) &&
-      (command.withdrawalLimits === undefined || isWithdrawalLimits(command.withdrawalLimits));
-    if (!fieldsValid) this.reasons.push('LEDGER_FIELD_INVALID');
-    if (this.reasons.length > 0) return this.refuse(command);
-    let station = this.stationsById.get(command.stationId);
-    if (station !== undefined) {
-      if (station.orgCode !== null && command.orgCode !== station.orgCode) {
-        this.reasons.push('LEDGER_STATION_ORG_CODE_IMMUTABLE');
-      }
-      if (station.quotaAccountNo !== null && command.quotaAccountNo !== station.quotaAccountNo) {
-        this.reasons.push('LEDGER_STATION_QUOTA_ACCOUNT_IMMUTABLE');
-      }
-      if (this.reasons.length > 0) return this.refuse(command);
-    } else {
-      station = {
-        index: this.stations.length,
-        stationId: command.stationId,
-        orgCode: null,
-        quotaAccountNo: null,
-        serviceHours: SERVICE_HOURS_ALWAYS,
-        limits: this.config.withdrawalLimits,
-        settlementAccount: this.addAccount(`station:${command.stationId}:settlement`),
-        quotaAccount: this.addAccount(`station:${command.stationId}:quota`),
-        closedThroughDay: DAY_NONE,
-        closes: [],
-        totalsDay: DAY_NONE,
-        totals: new Float64Array(TOTALS_SLOTS),
-        totalsByDay: new Map(),
-        withdrawn: new DailyUsage(DAY_NONE),
-        holdsPendingCount: 0,
-      };
-      this.stations.push(station);
-      this.stationsById.set(command.stationId, station);
-    }
-    station.orgCode = command.orgCode;
-    station.quotaAccountNo = command.quotaAccountNo;
-    station.serviceHours = command.serviceHours ?? SERVICE_HOURS_ALWAYS;
-    station.limits = command.withdrawalLimits ?? this.config.withdrawalLimits;
-    const day = this.commandDay(command.atMs);
-    const index = this.appendEvent(K_REGISTER, command, station.index, 0, 0, day, '', '');
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    return this.accept(index);
-  }
-
-  // ---------------------------------------------------------------- R6: fee schedules
-
-  private applyFeeAnnounce(command: FeeScheduleAnnounceCommand): LedgerResult {
-    const day = this.commandDay(command.atMs);
-    if (day !== DAY_NONE) {
-      this.reasons.push(
-        ...checkFeeScheduleAnnouncement(this.schedules, command.schedule, day, this.config.calendar),
-      );
-    }
-    if (this.schedules.length >= LEDGER_LIMITS.feeScheduleVersionsMax) {
-      assert(false, 'feeScheduleVersionsMax reached');
-    }
-    if (this.reasons.length > 0) return this.refuse(command);
-    const index = this.appendEvent(
-      K_FEE_ANNOUNCE,
-      command,
-      -1,
-      0,
-      0,
-      day,
-      String(command.schedule.version),
-      '',
-    );
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    this.schedules.push(frozenFeeSchedule(command.schedule));
-    this.scheduleCacheDay = DAY_NONE;
-    return this.accept(index);
-  }
-
-  /** R6 history: adds the versions new to the ledger, after checkFeeScheduleSet; rebuilds nothing. */
-  private applyFeeMerge(command: FeeSchedulesMergeCommand): LedgerResult {
-    const day = this.commandDay(command.atMs);
-    let added: readonly FeeSchedule[] = [];
-    if (day !== DAY_NONE) {
-      const check = checkFeeScheduleSet(this.schedules, command.schedules, {
-        calendar: this.config.calendar,
-        receivedAtMs: command.atMs,
-      });
-      this.reasons.push(...check.reasons);
-      added = check.added;
-    }
-    if (this.reasons.length > 0) return this.refuse(command);
-    const index = this.appendEvent(K_FEE_MERGE, command, -1, 0, 0, day, String(added.length), '');
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    for (const schedule of added) this.schedules.push(frozenFeeSchedule(schedule));
-    if (added.length > 0) this.scheduleCacheDay = DAY_NONE;
-    return this.accept(index);
-  }
-
-  // ---------------------------------------------------------------- R7: daily close
-
-  private applyClose(command: DailyCloseCommand): LedgerResult {
-    const dateValid = isIsoDate(command.businessDate);
-    if (!dateValid) this.reasons.push('LEDGER_FIELD_INVALID');
-    const closeDay = dateValid ? dayNumberFromDate(command.businessDate) : DAY_NONE;
-    // A station that never had R4 data may still close (an empty day): only the station must exist.
-    const station = this.knownStation(command.stationId);
-    if (station !== undefined && dateValid && closeDay <= station.closedThroughDay)
-      this.reasons.push('LEDGER_CLOSE_OUT_OF_ORDER');
-    if (dateValid && this.atMsValid && closeDay > shanghaiDayNumber(command.atMs)) {
-      this.reasons.push('LEDGER_CLOSE_DATE_IN_FUTURE');
-    }
-    // R7: no day is skipped. Refused rather than closing the earlier days implicitly: each close
-    // is its own journaled, signed record with its own id and instant, so the service closes the
-    // missed days one by one (unclosedBusinessDays) and HQ receives every one of them.
-    if (station !== undefined && dateValid && this.firstUnclosedBusinessDay(station) < closeDay) {
-      this.reasons.push('LEDGER_CLOSE_EARLIER_DAY_UNCLOSED');
-    }
-    if (this.reasons.length > 0 || station === undefined) return this.refuse(command);
-    const previous = station.closes[station.closes.length - 1];
-    const unsealed = {
-      stationId: station.stationId,
-      businessDate: command.businessDate,
-      sequence: station.closes.length + 1,
-      closedAtMs: command.atMs,
-      totals: totalsFromSlots(station.totalsByDay.get(closeDay)),
-      holdsPendingCount: station.holdsPendingCount,
-      previousHash: previous === undefined ? GENESIS_HASH : previous.hash,
-    };
-    const close: DailyClose = Object.freeze({ ...unsealed, hash: closeHash(unsealed) });
-    const index = this.appendEvent(K_CLOSE, command, station.index, 0, 0, closeDay, command.businessDate, '');
-    this.fingerprints.set(index, canonicalJsonLoose(command));
-    station.closes.push(close);
-    station.closedThroughDay = closeDay;
-    this.closesByEvent.set(index, close);
-    return { ok: true, code: 'LEDGER_OK', eventIndex: index, close };
   }
 
   feeSchedules(): readonly FeeSchedule[] {

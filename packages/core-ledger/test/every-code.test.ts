@@ -164,6 +164,12 @@ t.test('every registry code is produced by some scenario', async (t) => {
     receivedAtMs: at(9),
   }).reasons)
     seen.add(code);
+  const full = ledgerWithStations(0);
+  for (let i = 0; i <= 9_007; i++) {
+    note(
+      full.apply({ type: 'quota-purchase', id: `full-${i}`, atMs: at(8), stationId: 'S1', amountFen: 1e12 }),
+    );
+  }
   // R21 input codes: bad values from outside are refusals, never assertion crashes.
   note(ledger.apply(bill('bad', 1.5)));
   note(ledger.apply({ ...bill('bad-fee', 100), feeFen: -1 }));

@@ -92,6 +92,8 @@ export const downMessageBytesMax = 256 * 1024;
 export const cardWaitMsDefault = 60_000;
 /** proto detail fields (ConfigApplied, CommandResult): at most this many characters (the wire checks it). */
 export const downDetailCharsMax = 500;
+/** Start-up catch-up closes every missed day up to this many; beyond it, only the days with business (R7). */
+export const closeCatchUpDaysMax = 62;
 
 // --- hardware faults: damaged store, full disk, wrong clock (issue 9) ---
 /** The WAL is truncated back to this size after a checkpoint (PRAGMA journal_size_limit). */

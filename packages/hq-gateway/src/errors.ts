@@ -87,6 +87,8 @@ export const hqCodes = {
     "账实相符 (R8): the bank's settlement for a station's day differs from HQ's posted withdrawals (amount + fee)",
   HQ_RECON_CASH_DIFFERS:
     '账实相符 (R8): the cash a station declares at close differs from the cash its day should have paid out',
+  HQ_INTERNAL_ERROR:
+    'an error that carries no HQ code (a bug or an unexpected library failure): reported under this code with its message, never as a store failure',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

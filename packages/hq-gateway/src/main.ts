@@ -16,13 +16,15 @@ import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-si
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
+import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
+import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
-import type { ProvenanceBook } from './domain/provenance.js';
+import { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
@@ -63,6 +65,10 @@ export interface GatewayOptions {
   readonly resendOnStart?: boolean;
   /** Silence window (ms): an online station not heard from for longer goes offline ('silence'). */
   readonly stationSilenceMsMax?: number;
+  /** Largest plausible kiosk clock skew (ms); beyond it HQ_DISCREPANCY_CLOCK_SKEW. Default 5 min. */
+  readonly clockSkewMsMax?: number;
+  /** Per-station bounds (default limits.ts; tests pass smaller ones). */
+  readonly stationBounds?: StationBounds;
 }
 
 export interface Gateway {
@@ -72,6 +78,8 @@ export interface Gateway {
   readonly bank: BankSimulator;
   readonly link: MqttLink;
   readonly hqKey: LoadedHqKey;
+  /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
+  readonly integrity: SqliteIntegrityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
   readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
@@ -151,7 +159,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
   const withdrawalLimits = ledgerLimitsOf(defaults);
-  const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedulesOf(defaults));
+  const feeSchedules = feeSchedulesOf(defaults);
+  // What HQ itself recorded (quota purchases, granted authorisations): the mirror judges each
+  // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
+  const provenance = new ProvenanceBook();
+  const integrity = new SqliteIntegrityStore(store.db);
+  const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
     verifier,
@@ -163,6 +176,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     withdrawalFeeFen: defaults.withdrawalFeeFen,
     withdrawalLimits,
+    feeSchedules,
+    integrity,
+    provenance,
+    ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
+    ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),
     ...(options.verifyEverySignature === undefined
       ? {}
       : { verifyEverySignature: options.verifyEverySignature }),
@@ -182,6 +200,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       throughSeq: pipeline.ackedSeq(stationId),
     }),
     onEnrolled: (station) => pipeline.addStation(station),
+    onQuotaPurchased: (purchase) => provenance.purchaseRecorded(purchase),
+    integrity,
+    onResumed: (stationId) => pipeline.resumeStation(stationId),
   });
   try {
     await verifier.ready();
@@ -207,6 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     bank,
     link,
     hqKey,
+    integrity,
     verifyWorkers: verifier.workerCount,
     flush: () => pipeline.flush(),
     quotaFenAvailable: (stationId) => ledger.quotaFenAvailable(stationId),

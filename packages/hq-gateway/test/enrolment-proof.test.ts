@@ -9,6 +9,7 @@ import { generateHqKeyPem, hqKeyFromPem } from '../src/adapters/crypto/hq-key.js
 import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../src/app/operations.js';
 import { HqError } from '../src/errors.js';
+import { asClock } from '../src/ports/clock.js';
 import { SimStation } from './helpers/station-sim.js';
 
 function operations(): { ops: HqOperations; store: SqliteStore } {
@@ -16,7 +17,7 @@ function operations(): { ops: HqOperations; store: SqliteStore } {
   const ops = new HqOperations({
     store,
     hqKey: hqKeyFromPem(generateHqKeyPem().privateKeyPem),
-    clock: { nowMs: () => 1_780_000_000_000 },
+    clock: asClock({ nowMs: () => 1_780_000_000_000 }),
     quotaOf: async () => ({ quotaFen: 0, throughSeq: 0 }),
   });
   return { ops, store };

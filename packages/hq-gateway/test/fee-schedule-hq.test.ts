@@ -10,6 +10,7 @@ import { generateHqKeyPem, hqKeyFromPem } from '../src/adapters/crypto/hq-key.js
 import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { HqOperations, stationDefaults } from '../src/app/operations.js';
 import { type HqFeeSchedule, withdrawalFeeInForce } from '../src/domain/fee-check.js';
+import { asClock } from '../src/ports/clock.js';
 import { SimStation } from './helpers/station-sim.js';
 
 const history: HqFeeSchedule[] = [
@@ -49,7 +50,7 @@ t.test('the station config carries every fee schedule version (R6 history)', asy
   const ops = new HqOperations({
     store,
     hqKey: hqKeyFromPem(generateHqKeyPem().privateKeyPem),
-    clock: { nowMs: () => shanghaiInstantMs('2026-12-05', 9) },
+    clock: asClock({ nowMs: () => shanghaiInstantMs('2026-12-05', 9) }),
     quotaOf: async () => ({ quotaFen: 0, throughSeq: 0 }),
     defaults: { ...stationDefaults, feeSchedules: history },
   });

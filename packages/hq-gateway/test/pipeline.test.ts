@@ -4,9 +4,14 @@
 // request, duplicates and replays told apart, dropped batches resent, authorisation decisions in
 // the wire's enums, and the fatal paths. Method: the pipeline on in-memory fakes (store, verifier,
 // bank, publisher) and a fake clock (helpers/fakes.ts): no broker, no database, no timers waited on.
+
+import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
 import { upTopic, v1 } from '@bianmin/wire';
 import t from 'tap';
+import { Background, codeOf } from '../src/app/ingest/background.js';
+import { HqError } from '../src/errors.js';
 import { ackDelayMsMax, batchDelayMsMax } from '../src/limits.js';
+import { silentLog } from '../src/ports/log.js';
 import { type Harness, startHarness } from './helpers/fakes.js';
 import { luhnPan, SimStation } from './helpers/station-sim.js';
 import { until } from './helpers/until.js';
@@ -187,7 +192,7 @@ t.test('after a restart every station is re-acked and asked to resend', async (t
 });
 
 t.test('authorisation: approved through the bank; HQ checks decline in the wire enums', async (t) => {
-  const h = await startHarness(['W1'], { withdrawalFeeFen: 100 });
+  const h = await startHarness(['W1'], { withdrawalFeeFen: WITHDRAWAL_FEE_FEN_STANDARD });
   const w1 = h.stations[0]!;
   const pan = luhnPan('622202');
   const tpk = new Uint8Array(16);
@@ -207,7 +212,7 @@ t.test('authorisation: approved through the bank; HQ checks decline in the wire 
     await answered;
   };
   await send(ask('ok').bytes);
-  await send(ask('fee', { feeFen: 99 }).bytes);
+  await send(ask('fee', { feeFen: WITHDRAWAL_FEE_FEN_STANDARD - 1 }).bytes);
   await send(ask('late', { expiresAtMs: h.clock.nowMs() - 1 }).bytes);
   h.bank.decline = { approved: false, code: 'HQ_BANK_INSUFFICIENT_FUNDS', responseCode: '51' };
   await send(ask('poor').bytes);
@@ -220,7 +225,7 @@ t.test('authorisation: approved through the bank; HQ checks decline in the wire 
   t.match(responses.get('ok'), {
     decision: v1.AuthorisationDecision.AUTHORISATION_DECISION_APPROVED,
     bankReference: 'BR-ok',
-    feeFen: 100,
+    feeFen: WITHDRAWAL_FEE_FEN_STANDARD,
   });
   t.match(responses.get('fee'), {
     decision: v1.AuthorisationDecision.AUTHORISATION_DECISION_DECLINED,
@@ -292,3 +297,34 @@ t.test('fatal: a store lookup failing stops the pipeline', async (t) => {
   t.match((await fatal).message, /database locked/);
   await t.rejects(h.pipeline.flush());
 });
+
+t.test(
+  'background failures keep their own code; an unknown one is HQ_INTERNAL_ERROR, not a store failure',
+  async (t) => {
+    const logged: Array<Record<string, unknown>> = [];
+    const log = {
+      ...silentLog,
+      error: (fields: object) => void logged.push(fields as Record<string, unknown>),
+    };
+    let settled = 0;
+    let allSettled: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      allSettled = resolve;
+    });
+    const background = new Background(log, () => {
+      settled += 1;
+      if (settled === 3) allSettled();
+    });
+    background.track(Promise.reject(Object.assign(new Error('busy (test)'), { code: 'SQLITE_BUSY' })));
+    background.track(Promise.reject(new HqError('HQ_STORE_FAILED', 'disk full (test)')));
+    background.track(Promise.reject(new Error('bug (test)')));
+    await done;
+    t.match(logged, [
+      { code: 'HQ_INTERNAL_ERROR', errorCode: 'SQLITE_BUSY' },
+      { code: 'HQ_STORE_FAILED' },
+      { code: 'HQ_INTERNAL_ERROR' },
+    ]);
+    t.equal(background.size, 0, 'nothing left in flight');
+    t.equal(codeOf({ code: 'WIRE_SOMETHING' }), 'HQ_INTERNAL_ERROR', 'a foreign code is not an HQ code');
+  },
+);

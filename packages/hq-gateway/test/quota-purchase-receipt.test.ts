@@ -9,6 +9,7 @@ import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../src/app/operations.js';
 import { parseAmount, yuanText } from '../src/domain/amount.js';
 import { HqError } from '../src/errors.js';
+import { asClock } from '../src/ports/clock.js';
 import { SimStation } from './helpers/station-sim.js';
 
 async function setUp(): Promise<{ ops: HqOperations; store: SqliteStore }> {
@@ -16,7 +17,7 @@ async function setUp(): Promise<{ ops: HqOperations; store: SqliteStore }> {
   const ops = new HqOperations({
     store,
     hqKey: hqKeyFromPem(generateHqKeyPem().privateKeyPem),
-    clock: { nowMs: () => 1_780_000_000_000 },
+    clock: asClock({ nowMs: () => 1_780_000_000_000 }),
     quotaOf: async () => ({ quotaFen: 0, throughSeq: 0 }),
   });
   await ops.enrol(new SimStation('QR1').enrolmentRequest());

@@ -15,8 +15,9 @@ let fx: HqFixture;
 t.before(async () => {
   fx = await startHqFixture(['W1'], {
     bankAccounts: [
-      // The bank's own daily limit sits below HQ's per-card one (500,000), so the bank's is tested.
-      { pan, pin: '123456', balanceFen: 1_000_000, dailyLimitFen: 300_000 },
+      // The bank's own daily limit sits below HQ's per-card one (core-ledger's default, 300,000), so
+      // the bank's is tested.
+      { pan, pin: '123456', balanceFen: 1_000_000, dailyLimitFen: 120_000 },
       { pan: poorPan, pin: '1111', balanceFen: 10_000, dailyLimitFen: 500_000 },
     ],
   });
@@ -68,7 +69,8 @@ t.test('insufficient funds is declined (HQ_BANK_INSUFFICIENT_FUNDS)', async (t) 
 });
 
 t.test('the daily limit is declined (HQ_BANK_DAILY_LIMIT)', async (t) => {
-  const { response } = await authorise({ pan, pin: '123456', amountFen: 260_000 });
+  // Within HQ's per-transaction limit (core-ledger's default, 100,000); over the bank's day.
+  const { response } = await authorise({ pan, pin: '123456', amountFen: 100_000 });
   t.same([response.decision, response.declineReason], [2, 4], 'declined: CARD_DAILY_LIMIT');
 });
 

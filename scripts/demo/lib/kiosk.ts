@@ -13,6 +13,7 @@ import { OperatorClient, type OperatorReply } from '@bianmin/device-agent';
 import { PtyPair } from '@bianmin/device-agent/testing';
 import type { KioskChildArgs } from '../kiosk-child.js';
 import { type Cleanup, isAlive } from './cleanup.js';
+import type { KillPoint } from './kill-point.js';
 import { Simulator } from './simulator.js';
 import { initKioskToken, type KioskToken, softhsmModulePath } from './softhsm.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -223,11 +224,19 @@ export class Kiosk {
     return this.#child !== null && isAlive(this.#child);
   }
 
-  /** Starts the agent process; resolves once its operator API listens. */
-  async start(): Promise<void> {
+  /**
+   * Starts the agent process; resolves once its operator API listens. With `killAt`, the process
+   * kills itself at that program point (SIGKILL tests); that death is expected, not a crash.
+   */
+  async start(options: { readonly killAt?: KillPoint } = {}): Promise<void> {
     if (this.running) throw new Error(`assert: ${this.stationId} agent already running`);
+    const args = {
+      ...this.#childArgs,
+      clockOffsetMs: this.#clockOffsetMs,
+      ...(options.killAt === undefined ? {} : { killAt: options.killAt }),
+    };
     const child = this.#cleanup.child(
-      fork(childEntry, [JSON.stringify({ ...this.#childArgs, clockOffsetMs: this.#clockOffsetMs })], {
+      fork(childEntry, [JSON.stringify(args)], {
         execArgv: ['--import', 'tsx'],
         env: this.token.env,
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -239,6 +248,7 @@ export class Kiosk {
     let stderr = '';
     child.once('exit', (code, signal) => {
       if (this.#expectExit) return;
+      if (options.killAt !== undefined && signal === 'SIGKILL') return;
       this.unexpectedExit = `${this.stationId} agent exited unexpectedly (${code ?? signal}): ${stderr}`;
       process.stderr.write(`${this.unexpectedExit}\n`);
     });
@@ -267,6 +277,13 @@ export class Kiosk {
         reject(new Error(`${this.stationId} agent exited (${code ?? signal}) during start-up: ${stderr}`));
       });
     });
+  }
+
+  /** Resolves when the current agent process has exited (at once when none runs). */
+  exited(): Promise<void> {
+    const child = this.#child;
+    if (child === null || !isAlive(child)) return Promise.resolve();
+    return new Promise<void>((resolve) => child.once('exit', () => resolve()));
   }
 
   /** SIGKILL, as a power cut does; resolves when the process is gone. */

@@ -1,7 +1,7 @@
 // The daily close (R7): a business day's totals by business type, sealed by core-ledger with a
 // hash chained to the previous close, journaled and sent to HQ as a signed DailyClose. Closes run
 // automatically after each Shanghai midnight (`arm`), on HQ's request or the operator's.
-import type { LedgerCommand } from '@bianmin/core-ledger';
+import { dateFromDayNumber, dayNumberFromDate, type LedgerCommand } from '@bianmin/core-ledger';
 import { PayloadType, v1 } from '@bianmin/wire';
 import {
   addToDay,
@@ -14,6 +14,7 @@ import {
 } from '../domain/tx/business-day.js';
 import { refusal } from '../domain/tx/refusal.js';
 import { isAgentError } from '../errors.js';
+import { closeCatchUpDaysMax } from '../limits.js';
 import type { TimerHandle } from '../ports/clock.js';
 import type { DailyCloseView, Outcome } from '../ports/operator.js';
 import type { AppContext } from './context.js';
@@ -27,6 +28,8 @@ const TOTALS_KIND_WIRE: Record<BusinessTypeName, number> = {
   REVERSAL: v1.TotalsKind.TOTALS_KIND_REVERSAL,
   QUOTA_PURCHASE: v1.TotalsKind.TOTALS_KIND_QUOTA_PURCHASE,
 };
+
+type CloseOutcome = Outcome<{ close: DailyCloseView }>;
 
 export type DayTotalsView = Record<BusinessTypeName, { count: number; amountFen: number; feeFen: number }>;
 
@@ -55,10 +58,12 @@ export class DailyCloser {
   /** Closes each business day automatically just after Shanghai midnight. */
   arm(): void {
     const clock = this.#c.clock;
-    const delayMs = msUntilNextMidnight(clock.nowMs()) + 1000;
-    this.#timer = clock.setTimer(delayMs, () => {
-      const yesterday = businessDateOf(clock.nowMs() - 2000);
-      void this.close(yesterday)
+    const nowMs = clock.nowMs();
+    // The day to close is today's, fixed now: a timer that fires late (a suspended process, a
+    // clock that jumped) still closes this day, never the one it happens to fire in.
+    const today = businessDateOf(nowMs);
+    this.#timer = clock.setTimer(msUntilNextMidnight(nowMs) + 1000, () => {
+      void this.close(today)
         .catch((error: unknown) =>
           this.#c.log.error(
             { code: isAgentError(error) ? error.code : undefined, err: String(error) },
@@ -73,95 +78,153 @@ export class DailyCloser {
     this.#timer?.cancel();
   }
 
-  /** R7: closes a business day through core-ledger (totals, sequence, hash chained to the last close). */
-  close(businessDate?: string): Promise<Outcome<{ close: DailyCloseView }>> {
+  /**
+   * R7: closes a business day through core-ledger (totals, sequence, hash chained to the last
+   * close). An earlier day with business that is still open is closed first, oldest first: a
+   * later close would otherwise seal the chain past it and its revenue would never reach HQ.
+   */
+  close(businessDate?: string): Promise<CloseOutcome> {
+    const date = businessDate ?? this.#c.rules.businessDate();
+    return this.#c.writer.serially(async () => {
+      for (const earlier of this.#openBusinessDaysBefore(date)) {
+        const closed = await this.#closeOne(earlier);
+        if (!closed.ok) return closed;
+        this.#c.log.info({ businessDate: earlier, before: date }, 'earlier business day closed first (R7)');
+      }
+      return this.#closeOne(date);
+    });
+  }
+
+  /**
+   * Start-up (R7): closes every day the kiosk missed while it was off — each day after the last
+   * close up to yesterday, oldest first (only the days with business when more than
+   * closeCatchUpDaysMax are missing). Returns the dates closed.
+   */
+  catchUp(): Promise<string[]> {
     const c = this.#c;
-    const date = businessDate ?? c.rules.businessDate();
     return c.writer.serially(async () => {
-      const done = c.journal.getMeta(metaClose(date));
-      if (done !== null) {
-        return refusal({
-          code: 'AGENT_CLOSE_NOTHING_NEW',
-          message: `business day ${date} already closed (seq ${done})`,
-        });
+      const today = dayNumberFromDate(c.rules.businessDate());
+      const last = c.ledger.lastClose()?.businessDate;
+      const business = [...this.#days.keys()].filter((d) => last === undefined || d > last).sort();
+      const from = last === undefined ? business[0] : dateFromDayNumber(dayNumberFromDate(last) + 1);
+      if (from === undefined) return [];
+      const fromDay = dayNumberFromDate(from);
+      const days: string[] = [];
+      if (today - fromDay <= closeCatchUpDaysMax) {
+        for (let day = fromDay; day < today; day += 1) days.push(dateFromDayNumber(day));
+      } else {
+        days.push(...business.filter((d) => dayNumberFromDate(d) < today));
       }
-      const command: LedgerCommand = {
-        type: 'daily-close',
-        id: `close:${date}`,
-        atMs: c.clock.nowMs(),
-        stationId: c.stationId,
-        businessDate: date,
-      };
-      const result = c.ledger.apply(command);
-      if (!result.ok || result.close === undefined) {
-        const codes = result.ok ? ['LEDGER_OK'] : result.reasons;
-        return refusal(
-          ...codes.map((code) => ({ code, message: `daily close of ${date} refused by the ledger` })),
-        );
+      const closed: string[] = [];
+      for (const date of days) {
+        const outcome = await this.#closeOne(date);
+        if (outcome.ok) closed.push(date);
+        else if (outcome.reasons[0]?.code !== 'AGENT_CLOSE_NOTHING_NEW') {
+          c.log.error({ code: outcome.reasons[0]?.code, businessDate: date }, 'missed day not closed');
+          break;
+        }
       }
-      const close = result.close;
-      const day = this.#days.get(date) ?? emptyDay();
-      const quotaClosing = c.ledger.quotaFenAvailable();
-      const totals = close.totals;
-      const body = {
+      if (closed.length > 0) c.log.info({ closed }, 'missed business days closed at start (R7)');
+      return closed;
+    });
+  }
+
+  /** Days with money events after the last close and before `date`, oldest first. */
+  #openBusinessDaysBefore(date: string): string[] {
+    const last = this.#c.ledger.lastClose()?.businessDate;
+    return [...this.#days.keys()]
+      .filter(
+        (d) => d < date && (last === undefined || d > last) && this.#c.journal.getMeta(metaClose(d)) === null,
+      )
+      .sort();
+  }
+
+  /** One close. Inside `serially`. */
+  async #closeOne(date: string): Promise<CloseOutcome> {
+    const c = this.#c;
+    const done = c.journal.getMeta(metaClose(date));
+    if (done !== null) {
+      return refusal({
+        code: 'AGENT_CLOSE_NOTHING_NEW',
+        message: `business day ${date} already closed (seq ${done})`,
+      });
+    }
+    const command: LedgerCommand = {
+      type: 'daily-close',
+      id: `close:${date}`,
+      atMs: c.clock.nowMs(),
+      stationId: c.stationId,
+      businessDate: date,
+    };
+    const result = c.ledger.apply(command);
+    if (!result.ok || result.close === undefined) {
+      const codes = result.ok ? ['LEDGER_OK'] : result.reasons;
+      return refusal(
+        ...codes.map((code) => ({ code, message: `daily close of ${date} refused by the ledger` })),
+      );
+    }
+    const close = result.close;
+    const day = this.#days.get(date) ?? emptyDay();
+    const quotaClosing = c.ledger.quotaFenAvailable();
+    const totals = close.totals;
+    const body = {
+      businessDate: date,
+      totals: BUSINESS_TYPES.map((kind) => ({
+        kind: TOTALS_KIND_WIRE[kind],
+        count: totals[kind].count,
+        amountFen: totals[kind].amountFen,
+        feeFen: totals[kind].feeFen,
+        quotaFenConsumed: totals[kind].quotaConsumedFen,
+      })),
+      closeHash: close.hash,
+      previousCloseHash: close.previousHash,
+      firstSeq: day.firstSeq,
+      lastSeq: day.lastSeq,
+      quotaFenOpening: Math.max(
+        0,
+        quotaClosing +
+          totals.BILL_PAYMENT.quotaConsumedFen +
+          totals.MOBILE_TOPUP.quotaConsumedFen -
+          totals.QUOTA_PURCHASE.amountFen,
+      ),
+      quotaFenClosing: quotaClosing,
+      closedAtMs: close.closedAtMs,
+      closeSequence: close.sequence,
+      holdsPendingCount: close.holdsPendingCount,
+    };
+    const seq = c.journal.nextEventSeq();
+    try {
+      await c.writer.append(
+        'day.closed',
+        `close-${date}`,
+        {
+          businessDate: date,
+          closeHash: close.hash,
+          previousCloseHash: close.previousHash,
+          sequence: close.sequence,
+        },
+        { type: PayloadType.PAYLOAD_TYPE_DAILY_CLOSE, body },
+        { [metaClose(date)]: String(seq) },
+        { command, alreadyApplied: true },
+      );
+    } catch (error) {
+      c.ledger.undo(command.id);
+      throw error;
+    }
+    return {
+      ok: true,
+      close: {
         businessDate: date,
+        seq,
+        closeHash: close.hash,
         totals: BUSINESS_TYPES.map((kind) => ({
-          kind: TOTALS_KIND_WIRE[kind],
+          businessType: kind,
           count: totals[kind].count,
           amountFen: totals[kind].amountFen,
           feeFen: totals[kind].feeFen,
-          quotaFenConsumed: totals[kind].quotaConsumedFen,
         })),
-        closeHash: close.hash,
-        previousCloseHash: close.previousHash,
-        firstSeq: day.firstSeq,
-        lastSeq: day.lastSeq,
-        quotaFenOpening: Math.max(
-          0,
-          quotaClosing +
-            totals.BILL_PAYMENT.quotaConsumedFen +
-            totals.MOBILE_TOPUP.quotaConsumedFen -
-            totals.QUOTA_PURCHASE.amountFen,
-        ),
-        quotaFenClosing: quotaClosing,
-        closedAtMs: close.closedAtMs,
-        closeSequence: close.sequence,
-        holdsPendingCount: close.holdsPendingCount,
-      };
-      const seq = c.journal.nextEventSeq();
-      try {
-        await c.writer.append(
-          'day.closed',
-          `close-${date}`,
-          {
-            businessDate: date,
-            closeHash: close.hash,
-            previousCloseHash: close.previousHash,
-            sequence: close.sequence,
-          },
-          { type: PayloadType.PAYLOAD_TYPE_DAILY_CLOSE, body },
-          { [metaClose(date)]: String(seq) },
-          { command, alreadyApplied: true },
-        );
-      } catch (error) {
-        c.ledger.undo(command.id);
-        throw error;
-      }
-      return {
-        ok: true,
-        close: {
-          businessDate: date,
-          seq,
-          closeHash: close.hash,
-          totals: BUSINESS_TYPES.map((kind) => ({
-            businessType: kind,
-            count: totals[kind].count,
-            amountFen: totals[kind].amountFen,
-            feeFen: totals[kind].feeFen,
-          })),
-        },
-      };
-    });
+      },
+    };
   }
 
   /** Totals of one business day as the ledger has them (tests and the demo compare with HQ). */

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { Pan } from '../domain/pin/pan.js';
 import type { ActiveConfig } from '../domain/tx/active-config.js';
 import { KioskLedger } from '../domain/tx/kiosk-ledger.js';
+import { isAgentError } from '../errors.js';
 import type { CardReader } from '../ports/card-reader.js';
 import type { ClockPort } from '../ports/clock.js';
 import type {
@@ -91,6 +92,7 @@ export class KioskAgentCore implements OperatorPort {
   readonly #inbox: HqInbox;
   readonly #commands: HqCommands;
   #stopped = false;
+  #caughtUp: Promise<string[]> = Promise.resolve([]);
 
   protected constructor(options: KioskAgentPorts, makeLink: LinkFactory) {
     this.#o = options;
@@ -167,10 +169,21 @@ export class KioskAgentCore implements OperatorPort {
     await this.#withdrawals.recover();
   }
 
-  /** Connects to the broker and starts the automatic daily close. */
+  /**
+   * Connects to the broker and starts the automatic daily close, which first closes every day
+   * missed while the kiosk was off (R7).
+   */
   start(): void {
     this.#link.start();
-    if (this.#o.autoDailyClose !== false) this.#closer.arm();
+    if (this.#o.autoDailyClose === false) return;
+    this.#caughtUp = this.#closer.catchUp();
+    this.#caughtUp.catch((error: unknown) =>
+      this.#o.logger.error(
+        { code: isAgentError(error) ? error.code : undefined, err: String(error) },
+        'catch-up close failed',
+      ),
+    );
+    this.#closer.arm();
   }
 
   /** Stops without settling withdrawals in flight: the next start settles them from the journal. */
@@ -180,6 +193,11 @@ export class KioskAgentCore implements OperatorPort {
     this.#withdrawals.abandonWaits();
     await this.#writer.drained();
     await this.#link.stop();
+  }
+
+  /** The business days the start-up catch-up closed (R7), once it is done. */
+  caughtUp(): Promise<string[]> {
+    return this.#caughtUp;
   }
 
   link(): PublisherPort {

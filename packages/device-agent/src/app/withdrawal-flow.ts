@@ -275,7 +275,9 @@ export class WithdrawalFlow {
         bankReference: response.bankReference,
         feeScheduleVersion: feeVersion,
         authorisedAtMs: now,
-        holdExpiresAtMs: 0,
+        // The configured expiry, as the proto says (0 = none); the kiosk's ledger does not expire
+        // holds itself: the shopkeeper's confirmation is what posts.
+        holdExpiresAtMs: holdExpiresAtMs(now, this.#c.rules.config()?.limits.holdExpiryMs ?? 0),
         businessDate: businessDateOf(now),
       };
       const command: LedgerCommand = {
@@ -518,6 +520,12 @@ export class WithdrawalFlow {
       return this.#c.writer.append(kind, txId, payload);
     });
   }
+}
+
+/** When a hold authorised at `nowMs` lapses unless posted; 0 when the config sets no expiry. */
+export function holdExpiresAtMs(nowMs: number, holdExpiryMs: number): number {
+  if (!Number.isSafeInteger(holdExpiryMs) || holdExpiryMs < 0) throw new Error('assert: holdExpiryMs >= 0');
+  return holdExpiryMs === 0 ? 0 : nowMs + holdExpiryMs;
 }
 
 function viewOf(state: WithdrawalState): WithdrawalView {

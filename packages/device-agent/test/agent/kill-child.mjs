@@ -2,6 +2,10 @@
 // one kiosk agent with scripted peripherals, the real SQLite journal, a SoftHSM signer (token
 // made by the parent), the real Mosquitto link and the operator API on a Unix socket. Prints
 // READY once the API listens. Argument: one JSON object. Build first: npx tsc -b packages/device-agent.
+// args.killAt = { site, nth } arms a kill point: the process SIGKILLs itself at the nth journal
+// write (site 'append-before': before it commits; 'append-after': right after) or at the nth UK key
+// signature (site 'sign': the token signed, the caller never sees it). The parent draws the point
+// from its seeded PRNG, so a seed replays where every kill lands (no wall-clock delay decides it).
 import { randomBytes } from 'node:crypto';
 import {
   KioskAgent,
@@ -54,6 +58,32 @@ const signer = new Pkcs11Signer({
 });
 signer.open();
 const db = new KioskDb({ path: args.dbPath });
+armKillPoint(args.killAt);
+
+/** Wraps the journal's append or the signer's signDigest to die at the nth call (see header). */
+function armKillPoint(killAt) {
+  if (killAt === undefined) return;
+  let calls = 0;
+  const die = () => process.kill(process.pid, 'SIGKILL');
+  if (killAt.site === 'sign') {
+    const signDigest = signer.signDigest.bind(signer);
+    signer.signDigest = async (digest) => {
+      const signature = await signDigest(digest);
+      calls += 1;
+      if (calls === killAt.nth) die();
+      return signature;
+    };
+    return;
+  }
+  const append = db.append.bind(db);
+  db.append = (entry) => {
+    calls += 1;
+    if (calls === killAt.nth && killAt.site === 'append-before') die();
+    const row = append(entry);
+    if (calls === killAt.nth && killAt.site === 'append-after') die();
+    return row;
+  };
+}
 const agent = await KioskAgent.open({
   stationId: args.stationId,
   keyId: args.keyId,

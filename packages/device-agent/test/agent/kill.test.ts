@@ -2,8 +2,10 @@
 // restart and its totals equal HQ's: every event stored once, no gap, no withdrawal left hanging,
 // every withdrawal HQ approved ends posted, voided or reversed at HQ. Method: 50 kills of a child
 // agent process (real SQLite, SoftHSM, Mosquitto, operator API over a Unix socket) while the
-// parent drives bill payments and withdrawals through the operator API; kill points come from a
-// seeded PRNG (printed) as delays after a transaction starts; a fake HQ approves and acks.
+// parent drives bill payments and withdrawals through the operator API; a fake HQ approves and
+// acks. Kill points are program points drawn from a seeded PRNG (printed; KIOSK_KILL_SEED replays
+// it): the child dies by itself at the nth journal write (before or after its commit) or right
+// after the nth UK key signature, so no wall-clock delay decides where a kill lands.
 // The child runs the built dist/ (build first), so 50 restarts fit in the test timeout.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -60,28 +62,39 @@ await fakeHq.publishConfig(
 const operatorToken = randomBytes(16).toString('hex');
 const socketPath = join(dir, 'operator.sock');
 const dbPath = join(dir, 'kiosk.db');
-const childArgs = JSON.stringify({
-  stationId: STATION,
-  dbPath,
-  socketPath,
-  operatorToken,
-  brokerUrl: broker.url,
-  mqttPassword: broker.password(STATION),
-  tokenLabel: uk.tokenLabel,
-  pinFile: uk.pinFile,
-  keyId: uk.keyId,
-  hqKeyId: hq.keyId,
-  hqPublicKeyPem: hq.pinned()[0]!.publicKey,
-});
+const childArgs = (killAt?: KillPoint) =>
+  JSON.stringify({
+    stationId: STATION,
+    dbPath,
+    socketPath,
+    operatorToken,
+    brokerUrl: broker.url,
+    mqttPassword: broker.password(STATION),
+    tokenLabel: uk.tokenLabel,
+    pinFile: uk.pinFile,
+    keyId: uk.keyId,
+    hqKeyId: hq.keyId,
+    hqPublicKeyPem: hq.pinned()[0]!.publicKey,
+    ...(killAt === undefined ? {} : { killAt }),
+  });
+
+/** Where a child kills itself (kill-child.mjs): the nth journal write or UK key signature. */
+interface KillPoint {
+  readonly site: 'append-before' | 'append-after' | 'sign';
+  readonly nth: number;
+}
+const killSites = ['append-before', 'append-after', 'sign'] as const;
+/** Transactions one round may run before the parent kills the child itself (a bound, not a clock). */
+const roundTransactionsMax = 40;
 const client = new OperatorClient({ kind: 'unix', socketPath }, operatorToken);
 let live: ChildProcess | null = null;
 t.teardown(() => {
   live?.kill('SIGKILL');
 });
 
-function startChild(): Promise<ChildProcess> {
+function startChild(killAt?: KillPoint): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'kill-child.mjs'), childArgs], {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'kill-child.mjs'), childArgs(killAt)], {
       env: { ...process.env, ...uk.env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -124,27 +137,46 @@ t.test(
   `${KILLS} SIGKILLs during transactions, then everything settles and totals match`,
   { timeout: 880_000 },
   async (t) => {
+    let selfKillsMissed = 0;
     for (let kill = 0; kill < KILLS; kill += 1) {
       const t0 = Date.now();
-      const child = await startChild();
+      const killAt: KillPoint = {
+        site: killSites[Math.floor(random() * killSites.length)]!,
+        nth: 1 + Math.floor(random() * 12),
+      };
+      // The child dies by itself at its kill point: possibly while it settles the last round's
+      // withdrawals at start-up, before READY or before it is online.
+      const started = startChild(killAt);
+      const child = live!;
+      let dead = false;
+      const exited = new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) resolve();
+        else child.once('exit', () => resolve());
+      }).then(() => {
+        dead = true;
+      });
+      await started.catch(() => undefined);
+      if (child.exitCode !== null)
+        throw new Error(`child ${kill} exited by itself (${child.exitCode}), not killed`);
       const t1 = Date.now();
       // Wait for the link and the retained HQ config, so the kill lands inside transactions.
-      for (let waited = 0; ; waited += 1) {
-        const s = (await client.get('/v1/status')).body as { configVersion: number; link: string };
+      for (let waited = 0; !dead; waited += 1) {
+        const s = (await client.get('/v1/status').catch(() => null))?.body as
+          | { configVersion: number; link: string }
+          | undefined;
         // The first start needs the link (retained config); later ones have it in the journal and
         // run partly offline, so kills also land in withdrawals waiting for an answer.
-        if (s.configVersion > 0 && (kill > 0 || s.link === 'online')) break;
+        if (s !== undefined && s.configVersion > 0 && (kill > 0 || s.link === 'online')) break;
         if (waited > 500) throw new Error(`child ${kill} never online: ${JSON.stringify(s)}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const killAfterMs = 5 + Math.floor(random() * 150);
       if (process.env.KIOSK_KILL_TRACE) t.comment(`ready ${t1 - t0} ms, online ${Date.now() - t1} ms`);
-      const work = (async () => {
-        for (;;) await oneTransaction();
-      })().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+      // Transactions run until the child dies at its kill point (bounded).
+      for (let n = 0; n < roundTransactionsMax && !dead; n += 1)
+        await oneTransaction().catch(() => undefined);
+      if (!dead) selfKillsMissed += 1;
       await killed(child);
-      await work;
+      await exited;
     }
     const child = await startChild();
     const status = async () =>
@@ -161,6 +193,7 @@ t.test(
         throw new Error(`never drained: ${JSON.stringify(s)}, HQ contiguous ${fakeHq.contiguousSeq()}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    t.equal(selfKillsMissed, 0, 'every round died at its seeded kill point (none needed the fallback kill)');
     const final = await status();
     t.equal(final.openTransactions, 0, 'no withdrawal left hanging');
     child.kill('SIGTERM');

@@ -36,7 +36,14 @@ export interface RigSet {
   readonly hq: HqKey;
   open(
     t: Test,
-    options?: { path?: string; clock?: ManualClock; logger?: Logger; pans?: string[]; calendarDir?: string },
+    options?: {
+      path?: string;
+      clock?: ManualClock;
+      logger?: Logger;
+      pans?: string[];
+      calendarDir?: string;
+      autoDailyClose?: boolean;
+    },
   ): Promise<Rig>;
 }
 
@@ -71,7 +78,7 @@ export function rigSet(t: Test, tokenLabel: string): RigSet {
         cardTokenKey: new Uint8Array(32).fill(7),
         tpkKeyId: 'TPK1',
         mqtt: { brokerUrl: 'mqtt://unused' },
-        autoDailyClose: false,
+        autoDailyClose: options.autoDailyClose ?? false,
         ...(options.calendarDir === undefined ? {} : { calendarDir: options.calendarDir }),
         makeLink: () => {
           link = new MemoryLink(db);

@@ -103,6 +103,17 @@ t.test('provisioning generates a P-256 key on the token, sensitive and not extra
     [1, 0, 1],
     'CKA_SENSITIVE true, CKA_EXTRACTABLE false, CKA_TOKEN true',
   );
+  const usage = raw.C_GetAttributeValue(session, handles[0]!, [
+    { type: pkcs11js.CKA_SIGN },
+    { type: pkcs11js.CKA_DECRYPT },
+    { type: pkcs11js.CKA_UNWRAP },
+    { type: pkcs11js.CKA_DERIVE },
+  ]);
+  t.same(
+    usage.map((attribute) => Buffer.from(attribute.value as Buffer)[0]),
+    [1, 0, 0, 0],
+    'sign-only: CKA_SIGN true, CKA_DECRYPT / CKA_UNWRAP / CKA_DERIVE false (issue 8)',
+  );
   t.throws(
     () => raw.C_GetAttributeValue(session, handles[0]!, [{ type: pkcs11js.CKA_VALUE }]),
     { code: pkcs11js.CKR_ATTRIBUTE_SENSITIVE },

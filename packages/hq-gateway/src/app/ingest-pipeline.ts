@@ -17,14 +17,23 @@
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin/core-ledger';
 import { describe } from '../adapters/wire/codec.js';
+import { stationBoundsDefault } from '../domain/containment.js';
+import { feeSchedulesOf } from '../domain/fee-check.js';
+import { StatusReplayGuard } from '../domain/station-status.js';
 import type { StationRecord, StationStatus } from '../domain/types.js';
 import { WithdrawalTally } from '../domain/withdrawal-limits.js';
-import { batchDelayMsMax, stationSilenceMsMaxDefault, stationSilenceSweepMs } from '../limits.js';
+import {
+  batchDelayMsMax,
+  clockSkewMsMaxDefault,
+  stationSilenceMsMaxDefault,
+  stationSilenceSweepMs,
+  statusEnvelopesSeenPerStationMax,
+} from '../limits.js';
 import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
 import type { Log } from '../ports/log.js';
 import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
-import { Background, codeOf } from './ingest/background.js';
+import { Background, errorFields } from './ingest/background.js';
 import { Committer } from './ingest/commit.js';
 import type { IngestContext, PipelineDeps } from './ingest/context.js';
 import { newCounters, type PipelineCounters } from './ingest/counters.js';
@@ -77,7 +86,19 @@ export class IngestPipeline extends EventEmitter {
         stationSilenceMsMax: deps.stationSilenceMsMax ?? stationSilenceMsMaxDefault,
         cardKeySecret: deps.cardKeySecret ?? CardKeySecret.fromHqPrivateKey(deps.hqKey.privateKey),
         verifyEverySignature: deps.verifyEverySignature ?? false,
+        feeSchedules:
+          deps.feeSchedules ??
+          feeSchedulesOf({
+            withdrawalFeeFen: deps.withdrawalFeeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
+            feeScheduleVersion: 1,
+            feeScheduleEffectiveDate: '2025-01-01',
+          }),
+        clockSkewMsMax: deps.clockSkewMsMax ?? clockSkewMsMaxDefault,
+        stationBounds: deps.stationBounds ?? stationBoundsDefault,
       },
+      integrity: deps.integrity,
+      provenance: deps.provenance,
+      statusGuard: new StatusReplayGuard(statusEnvelopesSeenPerStationMax),
       counters: this.counters,
       stations: this.#stations,
       held: new HeldEvents(),
@@ -132,6 +153,24 @@ export class IngestPipeline extends EventEmitter {
   addStation(record: StationRecord): void {
     if (this.#stations.has(record.stationId)) return;
     addStation(this.#ctx, record, 0, [], undefined);
+  }
+
+  /**
+   * Lift a station's suspension (operations.resumeStation clears the stored row first): its
+   * messages are checked and served again, its refusal count starts again from zero.
+   */
+  resumeStation(stationId: string): boolean {
+    const station = this.#stations.get(stationId);
+    if (station === undefined || station.suspension === null) return false;
+    station.suspension = null;
+    station.refusalCount = 0;
+    this.#log.info({ stationId }, 'station resumed');
+    return true;
+  }
+
+  /** The station's suspension, or null (undefined for an unknown station). */
+  suspension(stationId: string): StationState['suspension'] | undefined {
+    return this.#stations.get(stationId)?.suspension;
   }
 
   stationIds(): string[] {
@@ -236,7 +275,7 @@ export class IngestPipeline extends EventEmitter {
   #die(error: unknown): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = error instanceof Error ? error : new Error(String(error));
-    this.#log.error({ code: codeOf(error, 'HQ_STORE_FAILED'), error: describe(error) }, 'fatal');
+    this.#log.error(errorFields(error), 'fatal');
     this.emit('fatal', this.#fatal);
     this.emit('idle-check');
   }

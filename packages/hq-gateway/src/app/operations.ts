@@ -2,7 +2,11 @@
 // build and send its HQ-signed configuration (retained on down/config), and record an R3 quota
 // purchase (then send the new config). Refusals list every problem at once (R21).
 import { createHash } from 'node:crypto';
-import { QUOTA_PURCHASE_FEN_MIN } from '@bianmin/core-ledger';
+import {
+  QUOTA_PURCHASE_FEN_MIN,
+  WITHDRAWAL_FEE_FEN_STANDARD,
+  WITHDRAWAL_LIMITS_DEFAULT,
+} from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
   downTopic,
@@ -27,6 +31,7 @@ import type { StationRecord } from '../domain/types.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { receiptReferenceCharsMax } from '../limits.js';
 import type { TimeSource } from '../ports/clock.js';
+import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
 
@@ -54,16 +59,17 @@ export interface StationDefaults {
 }
 
 export const stationDefaults: StationDefaults = {
-  withdrawalFeeFen: 100,
+  // R5: one set of defaults, core-ledger's (the kiosk falls back to the same when a config has none).
+  withdrawalFeeFen: WITHDRAWAL_FEE_FEN_STANDARD,
   feeScheduleVersion: 1,
   feeScheduleEffectiveDate: '2025-01-01',
   opensAtMinute: 8 * 60,
   closesAtMinute: 20 * 60,
   maintenanceMinutes: [[14 * 60, 16 * 60]],
   closedOnHolidays: false,
-  withdrawalFenMaxPerTransaction: 300_000,
-  withdrawalFenMaxPerCardPerDay: 500_000,
-  withdrawalFenMaxPerStationPerDay: 5_000_000,
+  withdrawalFenMaxPerTransaction: WITHDRAWAL_LIMITS_DEFAULT.perTransactionFenMax,
+  withdrawalFenMaxPerCardPerDay: WITHDRAWAL_LIMITS_DEFAULT.perCardDailyFenMax,
+  withdrawalFenMaxPerStationPerDay: WITHDRAWAL_LIMITS_DEFAULT.perStationDailyFenMax,
   authorisationTimeoutMs: 15_000,
   holdExpiryMs: 10 * 60_000,
 };
@@ -86,6 +92,10 @@ export interface OperationsDeps {
     readonly amountFen: number;
     readonly recordedAtMs: number;
   }) => void;
+  /** Suspensions (issue 8); absent: resumeStation is refused as not available. */
+  readonly integrity?: Pick<IntegrityStore, 'resume'>;
+  /** Called after a suspension is lifted (a running gateway serves the station again at once). */
+  readonly onResumed?: (stationId: string) => void;
 }
 
 export function inspectP256Spki(spkiDer: Uint8Array): KeyInspection {
@@ -274,6 +284,18 @@ export class HqOperations {
     this.#deps.onQuotaPurchased?.({ purchaseId: id, stationId, amountFen, recordedAtMs });
     const config = await this.sendConfig(stationId);
     return { outcome: 'recorded', ...echo, configVersion: config.version };
+  }
+  /**
+   * Lift a station's suspension (issue 8): stored first, then the running gateway serves it again.
+   * 'resumed', or 'not_suspended' when there was none.
+   */
+  async resumeStation(stationId: string): Promise<'resumed' | 'not_suspended'> {
+    await this.#station(stationId);
+    const integrity = this.#deps.integrity;
+    if (integrity === undefined) throw new Error('resumeStation needs the integrity store');
+    const resumed = await integrity.resume(stationId);
+    this.#deps.onResumed?.(stationId);
+    return resumed ? 'resumed' : 'not_suspended';
   }
 }
 

@@ -17,8 +17,10 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
   const counts = await store.counts();
   const gaps = await store.openGaps(reportRowsMax);
   const discrepancies = await store.discrepancies(reportRowsMax);
+  const alerts = new Map((await store.stationAlerts()).map((a) => [a.stationId, a]));
   const rows = stations.map((station) => {
     const status = statuses.get(station.stationId);
+    const alert = alerts.get(station.stationId);
     return {
       stationId: station.stationId,
       orgCode: station.orgCode,
@@ -30,6 +32,10 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
       outboxDepth: status?.outboxDepth ?? 0,
       peripheralsFaulty: (status?.peripherals ?? []).filter((p) => !p.ok).map((p) => p.name),
       ackedSeq: seqs.get(station.stationId)?.ackedSeq ?? 0,
+      /** Issue 8: suspended by a per-station bound (reason code), null when served. */
+      suspended: alert?.suspension?.reasonCode ?? null,
+      discrepancyCount: alert?.discrepancyCount ?? 0,
+      lastDiscrepancy: alert?.lastDiscrepancy ?? null,
     };
   });
   const lines = [
@@ -39,6 +45,13 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
         `${r.stationId.padEnd(16)} ${r.orgCode.padEnd(12)} ${onlineText(r.online, r.offlineReason).padEnd(14)} ${(r.lastSeenMs > 0 ? new Date(r.lastSeenMs).toISOString() : '-').padEnd(25)} ${String(r.ackedSeq).padStart(9)}  ${String(r.outboxDepth).padStart(6)}  ${r.peripheralsFaulty.length === 0 ? 'ok' : `faulty: ${r.peripheralsFaulty.join(', ')}`}`,
     ),
     '',
+    // Discrepancies and suspensions are alerts: every station with one, with its reason.
+    ...rows
+      .filter((r) => r.suspended !== null || r.discrepancyCount > 0)
+      .map(
+        (r) =>
+          `ALERT ${r.stationId}: ${r.suspended === null ? '' : `suspended (${r.suspended}); `}${r.discrepancyCount} discrepancies${r.lastDiscrepancy === null ? '' : `, newest ${r.lastDiscrepancy.code}: ${r.lastDiscrepancy.detail}`}`,
+      ),
     `events stored: ${counts.events}`,
     `quarantined: ${
       Object.entries(counts.quarantinedByReason)

@@ -62,3 +62,8 @@ export function withdrawalFeeInForce(
   }
   return false;
 }
+
+/** The withdrawal fee of the schedule in force on HQ's business day of `atMs` (-1 when none is). */
+export function withdrawalFeeOnDay(schedules: readonly FeeSchedule[], atMs: number): number {
+  return feeScheduleInForce(schedules, shanghaiDayNumber(atMs))?.withdrawalFeeFen ?? -1;
+}

@@ -1,6 +1,7 @@
 // The Store port: everything HQ keeps. SQLite (better-sqlite3, WAL, synchronous=FULL) implements
 // it today; a later issue adds PostgreSQL, hence every method is async and batch-shaped (one
 // round trip per ingest batch, not per event).
+
 import type {
   DiscrepancyRecord,
   GapRecord,
@@ -10,6 +11,7 @@ import type {
   StationStatus,
 } from '../domain/types.js';
 import type { WithdrawalApprovalRecord } from '../domain/withdrawal-limits.js';
+import type { StationAlert } from './integrity-store.js';
 
 export interface StoredEventRef {
   readonly eventId: string;
@@ -115,6 +117,8 @@ export interface IngestStore {
   /** A small named value HQ keeps across runs (e.g. the card-key fingerprint); undefined if unset. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** The station's recorded quota purchases (R3 provenance; `hq quota purchase` may run in another process). */
+  quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]>;
 }
 
 /** What HQ's operations (enrolment, quota purchases, configs) need. */
@@ -139,6 +143,8 @@ export interface ReportStore {
   openGaps(limit: number): Promise<GapRecord[]>;
   dailyTotals(businessDate: string): Promise<DailyTotals[]>;
   counts(): Promise<StoreCounts>;
+  /** Per station: suspension and discrepancies (count, newest code and why) for `hq status` (issue 8). */
+  stationAlerts(): Promise<StationAlert[]>;
 }
 
 /** Everything HQ keeps: one adapter (SQLite today, PostgreSQL next) implements all three. */

@@ -8,6 +8,7 @@ import { openVerifiedEnvelope, PayloadType, parseTopic } from '@bianmin/wire';
 import { generateHqKeyPem, hqKeyFromPem, type LoadedHqKey } from '../../src/adapters/crypto/hq-key.js';
 import { publicKeyFromSpki, verifyEnvelopeSignature } from '../../src/adapters/crypto/verify-core.js';
 import { IngestPipeline, type PipelineDeps } from '../../src/app/ingest-pipeline.js';
+import { ProvenanceBook, type WithdrawalGrant } from '../../src/domain/provenance.js';
 import type {
   DiscrepancyRecord,
   GapRecord,
@@ -24,12 +25,14 @@ import type {
   BankCore,
   SettleOutcome,
 } from '../../src/ports/bank-core.js';
+import type { IntegrityStore, StationAlert, Suspension } from '../../src/ports/integrity-store.js';
 import { silentLog } from '../../src/ports/log.js';
 import type { Publisher, PublishOptions } from '../../src/ports/publisher.js';
 import type { SignatureVerifier, VerdictCallback } from '../../src/ports/signature-verifier.js';
 import type {
   IngestBatch,
   IngestStore,
+  QuotaPurchaseRecord,
   ReconciliationRecord,
   StationSeqState,
   StoredEventRef,
@@ -131,6 +134,49 @@ export class FakeStore implements IngestStore {
   }
   async setMeta(key: string, value: string): Promise<void> {
     this.meta.set(key, value);
+  }
+  readonly purchases: QuotaPurchaseRecord[] = [];
+  async quotaPurchases(stationId: string): Promise<QuotaPurchaseRecord[]> {
+    return this.purchases.filter((p) => p.stationId === stationId);
+  }
+}
+
+/** The IntegrityStore port in memory (grants, suspensions, judgements, quarantine bounds). */
+export class FakeIntegrityStore implements IntegrityStore {
+  readonly grants = new Map<string, WithdrawalGrant>();
+  readonly suspended = new Map<string, Suspension>();
+  constructor(readonly store: FakeStore) {}
+  async recordGrant(grant: WithdrawalGrant): Promise<void> {
+    if (!this.grants.has(grant.requestId)) this.grants.set(grant.requestId, grant);
+  }
+  async grantsSince(grantedAtMsMin: number): Promise<WithdrawalGrant[]> {
+    return [...this.grants.values()].filter((g) => g.grantedAtMs >= grantedAtMsMin);
+  }
+  async provenanceJudgements(stationId: string, codes: readonly string[]): Promise<Map<string, string[]>> {
+    const judged = new Map<string, string[]>();
+    for (const d of this.store.discrepancies) {
+      if (d.stationId !== stationId || !codes.includes(d.code)) continue;
+      judged.set(d.eventId, [...(judged.get(d.eventId) ?? []), d.code]);
+    }
+    return judged;
+  }
+  async suspend(suspension: Suspension): Promise<void> {
+    if (!this.suspended.has(suspension.stationId)) this.suspended.set(suspension.stationId, suspension);
+  }
+  async resume(stationId: string): Promise<boolean> {
+    return this.suspended.delete(stationId);
+  }
+  async suspensions(): Promise<Suspension[]> {
+    return [...this.suspended.values()];
+  }
+  async pruneQuarantine(): Promise<number> {
+    return 0;
+  }
+  async quarantineDropped(): Promise<number> {
+    return 0;
+  }
+  async stationAlerts(): Promise<StationAlert[]> {
+    return [];
   }
 }
 
@@ -289,6 +335,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const clock = new FakeClock();
   const store = new FakeStore();
+  const integrity = new FakeIntegrityStore(store);
   const verifier = new FakeVerifier();
   const bank = new FakeBank();
   const { privateKeyPem, publicKeyPem } = generateHqKeyPem();
@@ -306,6 +353,8 @@ export async function startHarness(
       hqKey,
       ledger: createLedgerMirror(calendarYears),
       log: silentLog,
+      integrity,
+      provenance: new ProvenanceBook(),
       ...options,
     });
     await pipeline.start();

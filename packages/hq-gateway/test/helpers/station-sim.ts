@@ -6,6 +6,7 @@
 
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
 import {
   channelPublishOptions,
   encodePinBlockFormat4,
@@ -217,20 +218,26 @@ export class SimStation extends EventEmitter {
     amountFen: number;
     feeFen?: number;
     expiresAtMs?: number;
+    /** The kiosk's clock when it signs (default now): a kiosk whose clock is off. */
+    createdAtMs?: number;
   }): Sealed {
-    return this.seal(PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST, {
-      requestId: input.requestId,
-      transactionId: input.transactionId,
-      pan: input.pan,
-      pinBlock: encodePinBlockFormat4({ pin: input.pin, pan: input.pan, key: input.tpk }),
-      pinBlockFormat: 4,
-      tpkKeyId: 'tpk-test',
-      card: { maskedPan: maskPan(input.pan), cardToken: cardToken(input.pan) },
-      amountFen: input.amountFen,
-      feeFen: input.feeFen ?? 100,
-      feeScheduleVersion: 1,
-      expiresAtMs: input.expiresAtMs ?? Date.now() + 60_000,
-    });
+    return this.seal(
+      PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST,
+      {
+        requestId: input.requestId,
+        transactionId: input.transactionId,
+        pan: input.pan,
+        pinBlock: encodePinBlockFormat4({ pin: input.pin, pan: input.pan, key: input.tpk }),
+        pinBlockFormat: 4,
+        tpkKeyId: 'tpk-test',
+        card: { maskedPan: maskPan(input.pan), cardToken: cardToken(input.pan) },
+        amountFen: input.amountFen,
+        feeFen: input.feeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
+        feeScheduleVersion: 1,
+        expiresAtMs: input.expiresAtMs ?? Date.now() + 60_000,
+      },
+      input.createdAtMs === undefined ? {} : { createdAtMs: input.createdAtMs },
+    );
   }
 
   withdrawalEvent(
@@ -250,7 +257,7 @@ export class SimStation extends EventEmitter {
       transactionId: input.transactionId,
       requestId: input.requestId,
       amountFen: input.amountFen,
-      feeFen: input.feeFen ?? 100,
+      feeFen: input.feeFen ?? WITHDRAWAL_FEE_FEN_STANDARD,
       businessDate: shanghaiDate(atMs),
     };
     switch (kind) {

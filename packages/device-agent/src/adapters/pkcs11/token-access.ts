@@ -194,7 +194,8 @@ export function readPublicKey(binding: Pkcs11Binding, session: Handle, publicKey
 
 /**
  * Generates a P-256 key pair ON the token: the private half is sensitive, non-extractable and
- * persistent, so it can sign but never leave the key. Refuses (AGENT_TOKEN_KEY_EXISTS) when any
+ * persistent, and sign-only (no decrypt, unwrap or derive: a stolen session cannot turn the
+ * station's identity key into anything but a signer), so it can sign but never leave the key. Refuses (AGENT_TOKEN_KEY_EXISTS) when any
  * object already has the label: a key is never overwritten or shadowed.
  */
 export function generateP256KeyPair(binding: Pkcs11Binding, session: Handle, label: string): SignerPublicKey {
@@ -220,6 +221,9 @@ export function generateP256KeyPair(binding: Pkcs11Binding, session: Handle, lab
         { type: P.CKA_LABEL, value: label },
         { type: P.CKA_ID, value: id },
         { type: P.CKA_VERIFY, value: true },
+        { type: P.CKA_ENCRYPT, value: false },
+        { type: P.CKA_WRAP, value: false },
+        { type: P.CKA_DERIVE, value: false },
         { type: P.CKA_EC_PARAMS, value: p256ParamsDer },
       ],
       [
@@ -228,6 +232,9 @@ export function generateP256KeyPair(binding: Pkcs11Binding, session: Handle, lab
         { type: P.CKA_LABEL, value: label },
         { type: P.CKA_ID, value: id },
         { type: P.CKA_SIGN, value: true },
+        { type: P.CKA_DECRYPT, value: false },
+        { type: P.CKA_UNWRAP, value: false },
+        { type: P.CKA_DERIVE, value: false },
         { type: P.CKA_SENSITIVE, value: true },
         { type: P.CKA_EXTRACTABLE, value: false },
       ],

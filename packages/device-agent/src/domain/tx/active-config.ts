@@ -32,6 +32,8 @@ export interface ActiveConfig {
     readonly billPaymentFenMaxPerTransaction: number;
     readonly topupFenMaxPerTransaction: number;
     readonly authorisationTimeoutMs: number;
+    /** How long an authorised hold may wait to be posted; 0 = no expiry (proto Limits.hold_expiry_ms). */
+    readonly holdExpiryMs: number;
   };
 }
 
@@ -81,6 +83,7 @@ export function toActiveConfig(config: bianmin.v1.IStationConfig): ActiveConfig 
       billPaymentFenMaxPerTransaction: int(limits.billPaymentFenMaxPerTransaction, 'bill limit'),
       topupFenMaxPerTransaction: int(limits.topupFenMaxPerTransaction, 'topup limit'),
       authorisationTimeoutMs: int(limits.authorisationTimeoutMs, 'authorisationTimeoutMs'),
+      holdExpiryMs: int(limits.holdExpiryMs, 'holdExpiryMs'),
     },
   };
 }

@@ -17,6 +17,7 @@ import type {
 import type { WithdrawalApprovalRecord } from '../../domain/withdrawal-limits.js';
 import { HqError } from '../../errors.js';
 import { eventLookupChunkMax } from '../../limits.js';
+import type { StationAlert } from '../../ports/integrity-store.js';
 import type {
   ConfigRecord,
   DailyTotals,
@@ -32,6 +33,7 @@ import { encodeIngestBatch } from './batch-encoding.js';
 import { BatchWriter } from './batch-writer.js';
 import { CommitThread } from './commit-thread.js';
 import { openDatabase } from './connection.js';
+import { SqliteIntegrityStore } from './integrity-store.js';
 import { SqliteReportQueries } from './report-queries.js';
 import { type Row, toEvent, toStation, toStatus } from './rows.js';
 import { storeStatements } from './statements.js';
@@ -132,7 +134,7 @@ export class SqliteStore implements Store {
       for (let index = 0; index < eventLookupChunkMax; index += 1) {
         chunk[index] = eventIds[Math.min(start + index, end - 1)]!;
       }
-      for (const row of this.#s.findEvents.all(chunk) as Row[]) {
+      for (const row of storeCall('look event ids up', () => this.#s.findEvents.all(chunk)) as Row[]) {
         const eventId = String(row.event_id);
         found.set(eventId, {
           eventId,
@@ -150,7 +152,9 @@ export class SqliteStore implements Store {
   }
 
   async previousClose(stationId: string, beforeSeq: number): Promise<StationEvent | undefined> {
-    const row = this.#s.previousClose.get(stationId, beforeSeq) as Row | undefined;
+    const row = storeCall('read the previous daily close', () =>
+      this.#s.previousClose.get(stationId, beforeSeq),
+    ) as Row | undefined;
     return row === undefined ? undefined : toEvent(row);
   }
 
@@ -168,7 +172,7 @@ export class SqliteStore implements Store {
   }
 
   async markSettled(eventId: string, outcome: string): Promise<void> {
-    this.#s.markSettled.run(outcome, eventId);
+    storeCall('mark a settlement done', () => this.#s.markSettled.run(outcome, eventId));
   }
 
   async recordQuotaPurchase(purchase: QuotaPurchaseRecord): Promise<void> {
@@ -271,7 +275,7 @@ export class SqliteStore implements Store {
       for (const d of record.differences)
         this.#s.insertReconciliationDifference.run(info.lastInsertRowid, d.code, d.detail);
     });
-    insert.immediate();
+    storeCall('save a reconciliation', () => insert.immediate());
   }
 
   async getMeta(key: string): Promise<string | undefined> {
@@ -280,7 +284,7 @@ export class SqliteStore implements Store {
   }
 
   async setMeta(key: string, value: string): Promise<void> {
-    this.#s.setMeta.run(key, value);
+    storeCall('write a meta value', () => this.#s.setMeta.run(key, value));
   }
 
   // The ReportStore reads (report-queries.ts).
@@ -305,9 +309,22 @@ export class SqliteStore implements Store {
   async counts(): Promise<StoreCounts> {
     return this.#reports.counts();
   }
+  async stationAlerts(): Promise<StationAlert[]> {
+    return new SqliteIntegrityStore(this.db).stationAlerts();
+  }
 
   async close(): Promise<void> {
     await this.commitThread?.close();
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Run one SQLite call; a failure becomes HQ_STORE_FAILED naming what was being done. */
+function storeCall<T>(what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof HqError) throw error;
+    throw new HqError('HQ_STORE_FAILED', `the HQ store could not ${what}`, { cause: error });
   }
 }

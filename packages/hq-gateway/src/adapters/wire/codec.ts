@@ -12,6 +12,8 @@ import {
   type EnvelopeParts,
   isWireError,
   type KnownPayloadType,
+  luhnValid,
+  maskPan,
   type OpenedEnvelope,
   openEnvelope,
   type ParsedTopic,
@@ -506,4 +508,73 @@ export function maskPhone(phone: string): string {
 
 export function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+}
+
+/**
+ * What the quarantine keeps of a refused message (R24, issue 8): an authorisation request carries
+ * a full PAN and a PIN block, and an unverified one may carry real card data, so on the auth-req
+ * channel (or whatever its header says it is) only a redacted JSON copy is kept: request and
+ * transaction ids, masked PAN, amounts, header fields, and the SHA-256 of the bytes received as
+ * evidence. Any other message is kept as received, except that a run of 12..19 digits passing the
+ * Luhn check is masked in place (first 6, last 4), so no PAN reaches the table by accident.
+ */
+export function redactedQuarantineCopy(channel: string | null, payload: Uint8Array): Uint8Array {
+  const envelopeSha256 = hash('sha256', payload, 'hex');
+  let header: EnvelopeHeader | null = null;
+  let body: unknown = null;
+  try {
+    const opened = openEnvelope(decodeEnvelope(payload));
+    header = opened.header;
+    body = opened.body;
+  } catch {
+    header = null;
+  }
+  const isAuthRequest =
+    channel === 'auth-req' || header?.type === v1.PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST;
+  if (!isAuthRequest) return maskPanRuns(payload);
+  const request = (body ?? {}) as Partial<bianmin.v1.AuthorisationRequest>;
+  const redacted = {
+    redacted: 'authorisation-request',
+    envelopeSha256,
+    sizeBytes: payload.length,
+    header:
+      header === null
+        ? null
+        : {
+            stationId: header.stationId,
+            keyId: header.keyId,
+            eventId: header.eventId,
+            createdAtMs: header.createdAtMs,
+          },
+    requestId: typeof request.requestId === 'string' ? request.requestId.slice(0, 64) : null,
+    transactionId: typeof request.transactionId === 'string' ? request.transactionId.slice(0, 64) : null,
+    maskedPan:
+      typeof request.pan === 'string' && /^\d{12,19}$/.test(request.pan) ? maskPan(request.pan) : null,
+    amountFen: Number.isSafeInteger(Number(request.amountFen)) ? Number(request.amountFen) : null,
+    feeFen: Number.isSafeInteger(Number(request.feeFen)) ? Number(request.feeFen) : null,
+  };
+  return new TextEncoder().encode(JSON.stringify(redacted));
+}
+
+/** A copy with every Luhn-valid run of 12..19 ASCII digits masked to first 6 / last 4. */
+function maskPanRuns(payload: Uint8Array): Uint8Array {
+  let copy: Uint8Array | null = null;
+  let start = -1;
+  for (let index = 0; index <= payload.length; index += 1) {
+    const byte = index < payload.length ? payload[index]! : 0;
+    const digit = byte >= 0x30 && byte <= 0x39;
+    if (digit && start < 0) start = index;
+    if (!digit && start >= 0) {
+      const length = index - start;
+      if (length >= 12 && length <= 19) {
+        const run = new TextDecoder().decode(payload.subarray(start, index));
+        if (luhnValid(run)) {
+          copy ??= new Uint8Array(payload);
+          copy.fill(0x2a, start + 6, index - 4);
+        }
+      }
+      start = -1;
+    }
+  }
+  return copy ?? payload;
 }

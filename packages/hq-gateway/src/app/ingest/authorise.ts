@@ -11,10 +11,12 @@ import {
   responseCode,
   wireDecision,
 } from '../../domain/authorisation.js';
+import { withdrawalFeeInForce, withdrawalFeeOnDay } from '../../domain/fee-check.js';
 import type { WithdrawalAsk } from '../../domain/withdrawal-limits.js';
 import type { AuthoriseRequest } from '../../ports/bank-core.js';
 import { cardKeyOf } from '../card-key.js';
 import type { IngestContext } from './context.js';
+import { recordSkew } from './skew.js';
 import type { StationState } from './station-state.js';
 
 export async function authorise(
@@ -26,20 +28,30 @@ export async function authorise(
   const request = decodeAuthRequest(opened.body);
   const stationId = station.record.stationId;
   const nowMs = ctx.clock.nowMs();
+  // HQ's clock decides the business day of the R5 tally (issue 9): a kiosk whose clock runs a day
+  // ahead must not get a fresh daily limit. Its timestamp is checked against HQ's receive time.
+  recordSkew(ctx, 'live', stationId, `auth:${request.requestId}`, opened.header.createdAtMs, nowMs);
   const ask: WithdrawalAsk = {
     requestId: request.requestId,
     cardKey: cardKeyOf(ctx.settings.cardKeySecret, request.pan),
     stationId,
-    businessDate: shanghaiDate(opened.header.createdAtMs),
+    businessDate: shanghaiDate(nowMs),
     amountFen: request.amountFen,
   };
+  // R5/R6: the fee of the schedule in force on HQ's day for this station, not a constant.
+  const feeInForce = withdrawalFeeInForce(
+    ctx.settings.feeSchedules,
+    request.feeFen,
+    nowMs,
+    ctx.settings.clockSkewMsMax,
+  );
   const overLimit = ctx.tally.check(ctx.settings.withdrawalLimits, ask);
   let decision = decideBeforeBank({
     nowMs,
     expiresAtMs: request.expiresAtMs,
     pinBlockFormat: request.pinBlockFormat,
     feeFen: request.feeFen,
-    feeFenExpected: ctx.settings.withdrawalFeeFen,
+    feeFenExpected: feeInForce ? request.feeFen : withdrawalFeeOnDay(ctx.settings.feeSchedules, nowMs),
     overLimit,
   });
   if (decision?.responseCode === responseCode.exceedsWithdrawalLimit) {
@@ -57,6 +69,21 @@ export async function authorise(
     businessDate: ask.businessDate,
     atMs: nowMs,
   });
+  if (decision.approved) {
+    // The grant is HQ's provenance for the kiosk's WithdrawalAuthorised/Posted (issue 8): durable
+    // before APPROVED goes out. If it cannot be stored no answer goes out; the kiosk reverses.
+    const grant = {
+      requestId: request.requestId,
+      stationId,
+      transactionId: request.transactionId,
+      cardToken: request.cardToken,
+      amountFen: request.amountFen,
+      feeFen: request.feeFen,
+      grantedAtMs: nowMs,
+    };
+    ctx.provenance.grantRecorded(grant);
+    await ctx.integrity.recordGrant(grant);
+  }
   if (decision.approved) ctx.counters.authApproved += 1;
   else ctx.counters.authDeclined += 1;
   // Not awaited (a publish may stay pending while the broker is down); the bank's answer is
@@ -98,7 +125,7 @@ async function askBank(
     ctx.tally.released(ask.requestId);
     // Not awaited: the decline goes out at once. Should the write fail (logged), the stored
     // approval keeps counting after a restart: HQ then declines more, never allows more.
-    ctx.background.track(ctx.store.releaseWithdrawalApproval(ask.requestId, request.atMs), 'HQ_STORE_FAILED');
+    ctx.background.track(ctx.store.releaseWithdrawalApproval(ask.requestId, request.atMs));
     ctx.log.info({ code: outcome.code, stationId: ask.stationId }, 'authorisation declined');
   }
   return decisionOfBank(outcome);

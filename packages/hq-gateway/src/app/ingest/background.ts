@@ -7,10 +7,19 @@ import { describe } from '../../adapters/wire/codec.js';
 import { type HqCode, isHqCode } from '../../errors.js';
 import type { Log } from '../../ports/log.js';
 
-/** The error's own HQ code when it carries one, else `fallback`. */
-export function codeOf(error: unknown, fallback: HqCode): HqCode {
+/** The error's own HQ code when it carries one, else `fallback` (HQ_INTERNAL_ERROR by default). */
+export function codeOf(error: unknown, fallback: HqCode = 'HQ_INTERNAL_ERROR'): HqCode {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && isHqCode(code) ? code : fallback;
+}
+
+/** Log fields of an error: its HQ code, a foreign code (e.g. SQLITE_BUSY) as errorCode, the message. */
+export function errorFields(error: unknown, fallback?: HqCode): Record<string, unknown> {
+  const own = (error as { code?: unknown } | null)?.code;
+  const code = codeOf(error, fallback);
+  return typeof own === 'string' && own !== code
+    ? { code, errorCode: own, error: describe(error) }
+    : { code, error: describe(error) };
 }
 
 export class Background {
@@ -28,10 +37,10 @@ export class Background {
     return this.#work.size;
   }
 
-  /** Work flush() waits for; a failure is logged with its code (`fallback` when it has none). */
-  track(work: Promise<unknown>, fallback: HqCode): void {
+  /** Work flush() waits for; a failure is logged with its own code (HQ_INTERNAL_ERROR when it has none). */
+  track(work: Promise<unknown>): void {
     const tracked = work.catch((error: unknown) => {
-      this.#log.error({ code: codeOf(error, fallback), error: describe(error) }, 'background work failed');
+      this.#log.error(errorFields(error), 'background work failed');
     });
     this.#work.add(tracked);
     void tracked.finally(() => {
@@ -43,7 +52,7 @@ export class Background {
   /** A publish HQ does not wait for (flush() neither): logged when it fails. */
   fireAndForget(work: Promise<unknown>): void {
     work.catch((error: unknown) => {
-      this.#log.warn({ code: codeOf(error, 'HQ_MQTT_FAILED'), error: describe(error) }, 'publish failed');
+      this.#log.warn(errorFields(error, 'HQ_MQTT_FAILED'), 'publish failed');
     });
   }
 }

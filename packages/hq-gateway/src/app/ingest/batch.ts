@@ -28,7 +28,8 @@ export class Batch {
   failuresAtSeal = 0;
 
   get rowCount(): number {
-    return this.events.length + this.quarantined.length + this.statuses.size;
+    // Discrepancies count too: one found outside an event (a skewed authorisation request) must be stored.
+    return this.events.length + this.quarantined.length + this.statuses.size + this.discrepancies.length;
   }
 
   get empty(): boolean {

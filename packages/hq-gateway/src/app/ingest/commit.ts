@@ -6,9 +6,16 @@
 // it): its seqs are forgotten and its stations asked to resend. If the commit thread itself
 // stopped, nothing can be stored any more: the pipeline stops.
 import { describe } from '../../adapters/wire/codec.js';
-import { batchDelayMsMax, batchRowsMax } from '../../limits.js';
+import type { HqCode } from '../../errors.js';
+import {
+  batchDelayMsMax,
+  batchRowsMax,
+  quarantineRowsMax,
+  quarantineRowsPerStationMax,
+} from '../../limits.js';
 import type { TimerHandle } from '../../ports/clock.js';
 import type { AckCoalescer } from './acks.js';
+import { codeOf } from './background.js';
 import { Batch } from './batch.js';
 import type { IngestContext } from './context.js';
 import { reconcile } from './reconciliation.js';
@@ -90,7 +97,7 @@ export class Committer {
   /** Store the batch in one transaction; false (batch dropped) when it did not commit. */
   async #store(batch: Batch): Promise<boolean> {
     if (batch.failuresAtSeal !== this.#failures) {
-      this.#drop(batch, 'sealed behind a batch that did not commit');
+      this.#drop(batch, 'sealed behind a batch that did not commit', 'HQ_STORE_FAILED');
       return false;
     }
     try {
@@ -103,7 +110,7 @@ export class Committer {
         this.#ctx.die(error);
         return false;
       }
-      this.#drop(batch, describe(error));
+      this.#drop(batch, describe(error), codeOf(error));
       return false;
     }
     return true;
@@ -116,7 +123,7 @@ export class Committer {
    * Its events were applied to the ledger mirror already; core-ledger's idempotency (same id,
    * same content: first result) makes applying them again on the resend harmless.
    */
-  #drop(batch: Batch, reason: string): void {
+  #drop(batch: Batch, reason: string, code: HqCode): void {
     const ctx = this.#ctx;
     const seqsByStation = new Map<string, number[]>();
     const add = (stationId: string, seq: number): void => {
@@ -139,7 +146,7 @@ export class Committer {
     }
     ctx.counters.batchesDropped += 1;
     ctx.log.error(
-      { code: 'HQ_STORE_FAILED', events: batch.events.length, error: reason },
+      { code, events: batch.events.length, error: reason },
       'batch not committed: dropped, resend asked',
     );
     ctx.events.emit('dropped', { events: batch.events.length, reason });
@@ -154,7 +161,21 @@ export class Committer {
     for (const [stationId, fromSeq] of batch.resendFrom)
       ctx.background.fireAndForget(ctx.downlink.sendResend(stationId, fromSeq));
     for (const event of batch.settlements) settle(ctx, event);
-    for (const event of batch.closes) ctx.background.track(reconcile(ctx, event), 'HQ_STORE_FAILED');
+    for (const event of batch.closes) ctx.background.track(reconcile(ctx, event));
+    if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
+}
+
+/** Keep the quarantine within its bounds (issue 8): the oldest rows go, counted and logged. */
+async function pruneQuarantine(ctx: IngestContext, batch: Batch): Promise<void> {
+  const stationIds = batch.quarantined.map((row) => row.stationId);
+  const dropped = await ctx.integrity.pruneQuarantine(
+    stationIds,
+    quarantineRowsPerStationMax,
+    quarantineRowsMax,
+  );
+  if (dropped === 0) return;
+  ctx.counters.quarantineDropped += dropped;
+  ctx.log.warn({ code: 'HQ_QUARANTINE_DROPPED', dropped }, 'quarantine bound reached: oldest rows dropped');
 }

@@ -6,10 +6,15 @@
 import type { EventEmitter } from 'node:events';
 import type { WithdrawalLimits } from '@bianmin/core-ledger';
 import type { HqKey } from '../../adapters/wire/codec.js';
+import type { StationBounds } from '../../domain/containment.js';
+import type { HqFeeSchedule } from '../../domain/fee-check.js';
 import type { LedgerMirror } from '../../domain/ledger-mirror.js';
+import type { ProvenanceBook } from '../../domain/provenance.js';
+import type { StatusReplayGuard } from '../../domain/station-status.js';
 import type { WithdrawalTally } from '../../domain/withdrawal-limits.js';
 import type { BankCore } from '../../ports/bank-core.js';
 import type { Clock, TimeSource } from '../../ports/clock.js';
+import type { IntegrityStore } from '../../ports/integrity-store.js';
 import type { Log } from '../../ports/log.js';
 import type { Publisher } from '../../ports/publisher.js';
 import type { SignatureVerifier } from '../../ports/signature-verifier.js';
@@ -45,6 +50,16 @@ export interface PipelineDeps {
   readonly stationSilenceMsMax?: number;
   /** Keys the per-card tally key (HMAC); default derived from hqKey (docs/decisions/hq-card-key-hmac.md). */
   readonly cardKeySecret?: CardKeySecret;
+  /** Grants, suspensions, provenance judgements, quarantine bounds (issue 8). */
+  readonly integrity: IntegrityStore;
+  /** What HQ itself recorded; the same book the ledger mirror judges with (main.ts). */
+  readonly provenance: ProvenanceBook;
+  /** Every fee schedule version (R6 history); default: one schedule with withdrawalFeeFen. */
+  readonly feeSchedules?: readonly HqFeeSchedule[];
+  /** Largest plausible kiosk clock skew (ms); default limits.ts clockSkewMsMaxDefault. */
+  readonly clockSkewMsMax?: number;
+  /** Per-station bounds; default limits.ts (tests pass smaller ones). */
+  readonly stationBounds?: StationBounds;
 }
 
 export interface IngestSettings {
@@ -53,6 +68,9 @@ export interface IngestSettings {
   readonly stationSilenceMsMax: number;
   readonly cardKeySecret: CardKeySecret;
   readonly verifyEverySignature: boolean;
+  readonly feeSchedules: readonly HqFeeSchedule[];
+  readonly clockSkewMsMax: number;
+  readonly stationBounds: StationBounds;
 }
 
 export interface IngestContext {
@@ -60,6 +78,10 @@ export interface IngestContext {
   readonly verifier: SignatureVerifier;
   readonly bank: BankCore;
   readonly ledger: LedgerMirror;
+  readonly integrity: IntegrityStore;
+  readonly provenance: ProvenanceBook;
+  /** Births and deaths already seen (freshness). */
+  readonly statusGuard: StatusReplayGuard;
   readonly clock: Clock;
   readonly log: Log;
   readonly settings: IngestSettings;

@@ -14,6 +14,12 @@ export interface PipelineCounters {
   authApproved: number;
   authDeclined: number;
   staleDeaths: number;
+  /** Births and telemetry that were not fresh (replays, older sessions): ignored. */
+  staleStatus: number;
+  /** Stations suspended by a per-station bound since start. */
+  stationsSuspended: number;
+  /** Quarantine rows dropped by its bounds since start. */
+  quarantineDropped: number;
   batches: number;
   settlements: number;
   /** Batches that did not commit (or were sealed behind one that did not): dropped, resend asked. */
@@ -38,6 +44,9 @@ export function newCounters(): PipelineCounters {
     authApproved: 0,
     authDeclined: 0,
     staleDeaths: 0,
+    staleStatus: 0,
+    stationsSuspended: 0,
+    quarantineDropped: 0,
     batches: 0,
     settlements: 0,
     batchesDropped: 0,

@@ -4,6 +4,7 @@
 // slice (at most batchRowsMax) the bodies are opened and the event ids HQ may already hold are
 // looked up in the store in one call; then each item is routed (route.ts) into the open batch.
 
+import { PayloadType } from '@bianmin/wire';
 import { CodecFailure, describe, openChecked } from '../../adapters/wire/codec.js';
 import { batchRowsMax, ingestQueueMax } from '../../limits.js';
 import type { StoredEventRef } from '../../ports/store.js';
@@ -92,9 +93,30 @@ export class InOrderQueue {
     }
     const stored =
       eventIds.length === 0 ? new Map<string, StoredEventRef>() : await this.#ctx.store.findEvents(eventIds);
+    await this.#learnPurchases(ready);
     for (const ref of inflight) stored.set(ref.eventId, ref);
     for (const item of ready) route(this.#ctx, item, stored);
     this.#ctx.scheduleCommit();
+  }
+
+  /**
+   * A QuotaPurchaseApplied naming a purchase the provenance book does not know yet: the purchase
+   * may have been recorded by `hq quota purchase` in another process, so the station's purchases
+   * are read from the store before the mirror judges the event (R3, issue 8).
+   */
+  async #learnPurchases(ready: readonly Item[]): Promise<void> {
+    const stations = new Set<string>();
+    for (const item of ready) {
+      const opened = item.opened;
+      if (item.failure !== null || opened === null) continue;
+      if (opened.header.type !== PayloadType.PAYLOAD_TYPE_QUOTA_PURCHASE_APPLIED) continue;
+      const purchaseId = String((opened.body as { purchaseId?: unknown }).purchaseId ?? '');
+      if (!this.#ctx.provenance.hasPurchase(purchaseId)) stations.add(opened.header.stationId);
+    }
+    for (const stationId of stations) {
+      for (const purchase of await this.#ctx.store.quotaPurchases(stationId))
+        this.#ctx.provenance.purchaseRecorded(purchase);
+    }
   }
 
   #wakeRoomWaiters(): void {

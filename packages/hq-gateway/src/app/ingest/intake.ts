@@ -48,6 +48,9 @@ export function intake(
   if (failure === null && parsed !== null) {
     station = stations.get(parsed.stationId) ?? null;
     if (station === null) failure = { code: 'HQ_STATION_UNKNOWN', detail: `station ${parsed.stationId}` };
+    // A suspended station (issue 8) costs no signature check: quarantined until resumed.
+    else if (station.suspension !== null)
+      failure = { code: 'HQ_STATION_SUSPENDED', detail: `suspended: ${station.suspension.reasonCode}` };
   }
   if (failure === null) {
     try {

@@ -3,8 +3,10 @@
 // content still counts as handled: its seq joins the ack with a refusal, so the kiosk stops
 // resending it (docs/protocol.md Ack).
 import { decodeSignedHeader, type EnvelopeParts } from '@bianmin/wire';
+import { redactedQuarantineCopy } from '../../adapters/wire/codec.js';
 import { refusalReasonOf } from '../../domain/authorisation.js';
 import type { HqCode } from '../../errors.js';
+import { countRefusal } from './containment.js';
 import type { IngestContext } from './context.js';
 import type { Item } from './intake.js';
 import { acceptSeq, toMirror } from './sequence.js';
@@ -26,6 +28,7 @@ export function quarantine(
   if (verified && station !== null && item.parts !== null && item.parsed?.channel === 'event') {
     handledSeq = handledSeqOf(ctx, station, item.parts, code, detail);
   }
+  if (station !== null && code !== 'HQ_STATION_SUSPENDED') countRefusal(ctx, station);
   ctx.counters.quarantined += 1;
   ctx.counters.quarantinedByReason[code] = (ctx.counters.quarantinedByReason[code] ?? 0) + 1;
   ctx.openBatch().quarantined.push({
@@ -35,7 +38,8 @@ export function quarantine(
     reasonCode: code,
     detail: detail.slice(0, detailCharsStoredMax),
     sizeBytes: item.payload.length,
-    raw: item.payload,
+    // Never a full PAN, a PIN block or a secret (R24): an authorisation request is kept redacted.
+    raw: redactedQuarantineCopy(item.parsed?.channel ?? null, item.payload),
     handledSeq,
   });
   ctx.log.warn(

@@ -3,8 +3,9 @@
 // it, refused seqs are placeholders); the R5 tally of the current business day(s); the card-key
 // fingerprint checked; and withdrawal settlements not yet confirmed re-driven.
 import { shanghaiDate } from '../../adapters/wire/codec.js';
+import { provenanceCodes } from '../../domain/provenance.js';
 import type { StationRecord, StationStatus } from '../../domain/types.js';
-import { withdrawalTallyRestoreMsBack } from '../../limits.js';
+import { withdrawalGrantsRestoreMsBack, withdrawalTallyRestoreMsBack } from '../../limits.js';
 import type { IngestContext } from './context.js';
 import { settle } from './settlement.js';
 import { newStationState } from './station-state.js';
@@ -27,15 +28,25 @@ export function addStation(
 
 export async function restore(ctx: IngestContext): Promise<void> {
   const { store } = ctx;
+  // Provenance first (issue 8): HQ's recorded purchases and recent grants, so the events still
+  // waiting beyond a gap are judged against them; stored events are judged as they were at ingest.
+  const nowMs = ctx.clock.nowMs();
+  for (const grant of await ctx.integrity.grantsSince(nowMs - withdrawalGrantsRestoreMsBack))
+    ctx.provenance.grantRecorded(grant);
+  const suspensions = new Map((await ctx.integrity.suspensions()).map((s) => [s.stationId, s]));
   const seqStates = new Map((await store.loadSeqStates()).map((s) => [s.stationId, s]));
   const statuses = new Map((await store.loadStatuses()).map((s) => [s.stationId, s]));
   for (const record of await store.listStations()) {
     const seq = seqStates.get(record.stationId);
     addStation(ctx, record, seq?.ackedSeq ?? 0, seq?.storedAbove ?? [], statuses.get(record.stationId));
     const station = ctx.stations.get(record.stationId)!;
+    station.suspension = suspensions.get(record.stationId) ?? null;
+    for (const purchase of await store.quotaPurchases(record.stationId))
+      ctx.provenance.purchaseRecorded(purchase);
+    const judged = await ctx.integrity.provenanceJudgements(record.stationId, provenanceCodes);
     const above = new Set(seq?.storedAbove ?? []);
     for (const event of await store.eventsOfStation(record.stationId)) {
-      if (event.seq < station.mirror.nextSeq) ctx.ledger.apply(event);
+      if (event.seq < station.mirror.nextSeq) ctx.ledger.apply(event, judged.get(event.eventId) ?? []);
       else station.mirror.restorePending(event.seq, event);
       above.delete(event.seq);
       ctx.held.stored(event.eventId);
@@ -61,8 +72,14 @@ export async function restore(ctx: IngestContext): Promise<void> {
   }
   if (storedFingerprint !== fingerprint) await store.setMeta(cardKeyFingerprintMeta, fingerprint);
   for (const event of await store.pendingSettlements()) settle(ctx, event);
+  for (const s of suspensions.values()) {
+    ctx.log.warn(
+      { code: s.reasonCode, stationId: s.stationId, detail: s.detail },
+      'station suspended (alert)',
+    );
+  }
   ctx.log.info(
-    { stations: ctx.stations.size, withdrawalApprovalsRestored: restored },
+    { stations: ctx.stations.size, withdrawalApprovalsRestored: restored, suspended: suspensions.size },
     'ingest pipeline started',
   );
 }

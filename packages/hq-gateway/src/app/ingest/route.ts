@@ -30,9 +30,9 @@ export function route(ctx: IngestContext, item: Item, stored: ReadonlyMap<string
       storeEvent(ctx, item, opened, station, stored);
       return;
     case 'auth-req':
-      ctx.background.track(authorise(ctx, station, opened), 'HQ_STORE_FAILED');
+      ctx.background.track(authorise(ctx, station, opened));
       return;
     default:
-      applyStatusMessage(ctx, station, opened);
+      applyStatusMessage(ctx, station, opened, item.payload);
   }
 }

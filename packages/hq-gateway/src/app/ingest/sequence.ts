@@ -53,7 +53,17 @@ function mirrorApply(ctx: IngestContext, event: StationEvent, nowMs: number): vo
       ...d,
     });
     ctx.log.warn(
-      { code: d.code, stationId: event.stationId, eventId: event.eventId, seq: event.seq },
+      // An alert with its reason (issue 8): the code, what HQ expected and what the kiosk claimed.
+      {
+        code: d.code,
+        stationId: event.stationId,
+        eventId: event.eventId,
+        seq: event.seq,
+        detail: d.detail,
+        expected: d.expected,
+        actual: d.actual,
+        alert: true,
+      },
       'ledger discrepancy',
     );
   }

@@ -25,5 +25,5 @@ export function settle(ctx: IngestContext, event: StationEvent): void {
       }
       await ctx.store.markSettled(event.eventId, outcome);
     });
-  ctx.background.track(work, 'HQ_STORE_FAILED');
+  ctx.background.track(work);
 }

@@ -6,6 +6,7 @@ import { SeqTracker } from '../../domain/seq-tracker.js';
 import { initialStatus } from '../../domain/station-status.js';
 import type { StationRecord, StationStatus } from '../../domain/types.js';
 import { mirrorPendingMax } from '../../limits.js';
+import type { Suspension } from '../../ports/integrity-store.js';
 
 /** A refused but handled seq, carried by the station's next ack (docs/protocol.md Ack). */
 export interface Refusal {
@@ -36,6 +37,10 @@ export interface StationState {
   chainTip: ChainTip | null;
   /** The order in which the ledger mirror takes the station's handled seqs. */
   readonly mirror: MirrorOrder;
+  /** Set while the station is suspended (a per-station bound broken; persisted, issue 8). */
+  suspension: Suspension | null;
+  /** Messages refused (quarantined) since the station's last resume or HQ's start. */
+  refusalCount: number;
 }
 
 export function newStationState(
@@ -53,5 +58,7 @@ export function newStationState(
     refusals: [],
     chainTip: null,
     mirror: new MirrorOrder(ackedSeq + 1, mirrorPendingMax),
+    suspension: null,
+    refusalCount: 0,
   };
 }

@@ -2,25 +2,59 @@
 // (domain/station-status.ts) through the open batch's status rows; a stale death (an older
 // connection's last will) is counted and ignored. The silence sweep marks offline every online
 // station not heard from for longer than the silence window, on the Clock's time.
+import { hash } from 'node:crypto';
 import type { OpenedEnvelope } from '@bianmin/wire';
 import { decodeStatus } from '../../adapters/wire/codec.js';
 import { applyStatus, type StatusInput } from '../../domain/station-status.js';
 import type { IngestContext } from './context.js';
+import { recordSkew } from './skew.js';
 import type { StationState } from './station-state.js';
 
-export function applyStatusMessage(ctx: IngestContext, station: StationState, opened: OpenedEnvelope): void {
+export function applyStatusMessage(
+  ctx: IngestContext,
+  station: StationState,
+  opened: OpenedEnvelope,
+  payload: Uint8Array,
+): void {
   const body = decodeStatus(opened.header.type, opened.body);
   const atMs = ctx.clock.nowMs();
   const stationId = station.record.stationId;
+  const createdAtMs = opened.header.createdAtMs;
+  // Freshness (issue 8): a birth or death whose very bytes were seen before is a replay.
+  if (body.kind !== 'telemetry' && ctx.statusGuard.seenBefore(stationId, hash('sha256', payload, 'hex'))) {
+    staleStatus(ctx, stationId, body.kind, body.bdSeq, 'envelope already seen');
+    return;
+  }
+  // A death is signed at connect time (its will), so only births and telemetry are live stamps.
+  if (body.kind !== 'death')
+    recordSkew(ctx, 'live', stationId, `${body.kind}:${opened.header.eventId}`, createdAtMs, atMs);
   const input: StatusInput =
     body.kind === 'telemetry'
-      ? { kind: 'telemetry', atMs, peripherals: body.peripherals, outboxDepth: body.outboxDepth }
-      : { kind: body.kind, bdSeq: body.bdSeq, atMs };
+      ? {
+          kind: 'telemetry',
+          atMs,
+          bdSeq: body.bdSeq,
+          peripherals: body.peripherals,
+          outboxDepth: body.outboxDepth,
+        }
+      : body.kind === 'birth'
+        ? { kind: 'birth', bdSeq: body.bdSeq, atMs, createdAtMs }
+        : { kind: 'death', bdSeq: body.bdSeq, atMs };
   const { status, outcome } = applyStatus(station.status, input);
   if (outcome === 'stale_death') {
     ctx.counters.staleDeaths += 1;
     ctx.log.info({ stationId, bdSeq: body.bdSeq }, 'stale death ignored');
     ctx.events.emit('status', stationId, 'stale_death');
+    return;
+  }
+  if (outcome === 'stale_birth' || outcome === 'stale_telemetry') {
+    staleStatus(
+      ctx,
+      stationId,
+      body.kind,
+      body.bdSeq,
+      `bdSeq ${body.bdSeq}, current ${station.status.bdSeq}`,
+    );
     return;
   }
   station.status =
@@ -32,6 +66,17 @@ export function applyStatusMessage(ctx: IngestContext, station: StationState, op
   // A birth means a (re)connected kiosk: tell it at once where HQ stands.
   if (body.kind === 'birth') batch.touched.add(stationId);
   ctx.events.emit('status', stationId, body.kind);
+}
+
+/** A birth, death or telemetry that is not fresh: ignored, counted, logged (HQ_STATUS_REPLAYED). */
+function staleStatus(ctx: IngestContext, stationId: string, kind: string, bdSeq: number, why: string): void {
+  if (kind === 'death') ctx.counters.staleDeaths += 1;
+  else ctx.counters.staleStatus += 1;
+  ctx.log.warn(
+    { code: 'HQ_STATUS_REPLAYED', stationId, kind, bdSeq, why },
+    'status message not fresh: ignored',
+  );
+  ctx.events.emit('status', stationId, `stale_${kind}`);
 }
 
 /** Mark silent stations offline (reason 'silence'); returns their ids. */

@@ -7,14 +7,17 @@
 import type { OpenedEnvelope } from '@bianmin/wire';
 import { CodecFailure, describe, toStationEvent } from '../../adapters/wire/codec.js';
 import { checkChainLink } from '../../domain/chain-link.js';
+import { checkSeq } from '../../domain/containment.js';
 import { applyStatus } from '../../domain/station-status.js';
 import type { StationEvent } from '../../domain/types.js';
 import type { StoredEventRef } from '../../ports/store.js';
 import { classifyRepeat } from '../repeats.js';
+import { suspend } from './containment.js';
 import type { IngestContext } from './context.js';
 import type { Item } from './intake.js';
 import { quarantine } from './quarantine.js';
 import { acceptSeq, toMirror } from './sequence.js';
+import { recordSkew } from './skew.js';
 import type { StationState } from './station-state.js';
 
 export function storeEvent(
@@ -43,6 +46,18 @@ export function storeEvent(
     quarantine(ctx, item, 'HQ_REPLAY_SEQ', `seq ${seq} already used by another event`, false);
     return;
   }
+  // Per-station bounds before the seq takes memory or opens a gap (issue 8).
+  const breach = checkSeq(
+    ctx.settings.stationBounds,
+    seq,
+    station.tracker.ackedSeq,
+    station.tracker.pendingCount,
+  );
+  if (breach !== null) {
+    quarantine(ctx, item, breach.code, breach.detail, false);
+    suspend(ctx, station, breach);
+    return;
+  }
   let event: StationEvent;
   try {
     event = toStationEvent(opened, item.payload, item.link?.sha256.toString('hex'));
@@ -60,6 +75,7 @@ export function storeEvent(
   recordChainLink(ctx, station, event, opened.header.prevEnvelopeSha256, nowMs);
   batch.events.push(event);
   ctx.held.hold(eventId, event.envelopeSha256);
+  recordSkew(ctx, 'journaled', stationId, eventId, event.createdAtMs, item.receivedAtMs);
   if (event.kind === 'DAILY_CLOSE') batch.closes.push(event);
   if (
     event.kind === 'WITHDRAWAL_POSTED' ||

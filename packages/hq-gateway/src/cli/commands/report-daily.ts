@@ -1,0 +1,27 @@
+// `hq report daily`: per-station totals of a business day and its reconciliation (R7, R8).
+import { shanghaiDate } from '../../adapters/wire/codec.js';
+import { configFlag, type HqCommand, usageError, withStore } from '../command.js';
+import { dailyReport } from '../reports.js';
+
+export const reportDailyCommand: HqCommand = {
+  name: 'report daily',
+  summary: 'per-station totals of a business day and its reconciliation result (R7, R8)',
+  usage: 'hq report daily [--date YYYY-MM-DD] --config FILE',
+  flags: {
+    ...configFlag,
+    date: {
+      type: 'string',
+      valueName: 'YYYY-MM-DD',
+      description: 'business date (default: today, Asia/Shanghai)',
+    },
+  },
+  positionals: 0,
+  async run(parsed) {
+    const date = typeof parsed.values.date === 'string' ? parsed.values.date : shanghaiDate(Date.now());
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      throw usageError([{ code: 'HQ_CLI_USAGE', field: '--date', message: '--date must be YYYY-MM-DD' }]);
+    }
+    const report = await withStore(parsed, (store) => dailyReport(store, date));
+    return { data: report.data, text: report.text };
+  },
+};

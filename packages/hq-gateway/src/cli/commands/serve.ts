@@ -1,0 +1,63 @@
+// `hq serve`: run the gateway from the config until SIGTERM/SIGINT (docs/hq.md).
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { readCardKeySecret, readSecret } from '../../config.js';
+import { startGateway } from '../../main.js';
+import { configFlag, type HqCommand, loadConfig, readBankAccountsFile, readTpk } from '../command.js';
+
+export const serveCommand: HqCommand = {
+  name: 'serve',
+  summary: 'run the HQ gateway: ingest, authorisation, acks (until SIGTERM/SIGINT)',
+  usage: 'hq serve --config FILE',
+  flags: { ...configFlag },
+  positionals: 0,
+  async run(parsed, io, json) {
+    const config = loadConfig(parsed);
+    const log = pino(
+      {
+        level: config.logLevel ?? 'info',
+        redact: ['pan', 'pin', 'pinBlock', '*.pan', '*.pinBlock', 'privateKey', 'password'],
+      },
+      pino.destination(2),
+    );
+    const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
+    const bankAccounts =
+      config.bankAccountsFile === undefined ? undefined : readBankAccountsFile(config.bankAccountsFile);
+    const cardKeySecret = readCardKeySecret(config);
+    const gateway = await startGateway({
+      dbPath: config.dbPath,
+      brokerUrl: config.brokerUrl,
+      clientId: config.clientId,
+      hqKeyPem: readFileSync(config.hqKeyFile, 'utf8'),
+      tpk: readTpk(config),
+      calendarDir: config.calendarDir,
+      log,
+      ...(config.mqttUsername === undefined ? {} : { mqttUsername: config.mqttUsername }),
+      ...(password === undefined ? {} : { mqttPassword: password }),
+      ...(config.sharedGroup === undefined ? {} : { sharedGroup: config.sharedGroup }),
+      ...(config.verifyWorkers === undefined ? {} : { verifyWorkers: config.verifyWorkers }),
+      ...(config.verifyEverySignature === undefined
+        ? {}
+        : { verifyEverySignature: config.verifyEverySignature }),
+      ...(bankAccounts === undefined ? {} : { bankAccounts }),
+      ...(cardKeySecret === undefined ? {} : { cardKeySecret }),
+      ...(config.stationSilenceMsMax === undefined
+        ? {}
+        : { stationSilenceMsMax: config.stationSilenceMsMax }),
+    });
+    gateway.pipeline.on('fatal', () => {
+      process.exitCode = 1;
+      void gateway.stop().finally(() => process.exit(1));
+    });
+    io.err(`hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath})\n`);
+    // "ready" on stdout is what supervisors and tests wait for.
+    if (!json) io.out('ready\n');
+    else io.out(`${JSON.stringify({ ok: true, command: 'serve', ready: true })}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await gateway.stop();
+    return { data: { stopped: true, counters: gateway.pipeline.counters }, text: '' };
+  },
+};
