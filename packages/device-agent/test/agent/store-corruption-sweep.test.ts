@@ -201,9 +201,10 @@ t.test('every flipped byte is harmless by proof or detected at start-up', async 
   t.equal(startUp(copyTo(basePath, join(dir, 'control.db'))), 'passed', 'the untouched copy passes');
 
   const replay = process.env.BIANMIN_SWEEP_SEED;
+  // 4128445980 found a flip in an index record that only integrity_check sees: always replayed.
   const seeds =
     replay === undefined
-      ? Array.from({ length: 8 }, () => (Math.random() * 2 ** 32) >>> 0)
+      ? [4128445980, ...Array.from({ length: 7 }, () => (Math.random() * 2 ** 32) >>> 0)]
       : [Number(replay)];
   const flipsPerSeed = Number(process.env.BIANMIN_SWEEP_FLIPS ?? 150);
   const places = new Map<string, { detected: number; harmless: number }>();
