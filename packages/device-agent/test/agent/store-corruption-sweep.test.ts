@@ -94,8 +94,12 @@ function mapPages(path: string): PageMap {
 
 /** Header fields SQLite reads no content through (https://sqlite.org/fileformat.html#the_database_header). */
 const HARMLESS_HEADER_OFFSETS = [
+  [18, 20, 'file format read/write versions (the agent opens the store in WAL mode itself)'],
   [24, 28, 'file change counter'],
   [40, 44, 'schema cookie (a change only makes SQLite re-read the schema)'],
+  [44, 48, 'schema format number (formats 1-4 read alike; above 4 SQLite refuses the file)'],
+  [48, 52, 'default page cache size (a hint)'],
+  [56, 60, 'text encoding (measured: read identically; the check asserts PRAGMA encoding is UTF-8)'],
   [60, 64, 'user version (unused by the kiosk)'],
   [68, 72, 'application id (unused)'],
   [72, 92, 'reserved for expansion'],

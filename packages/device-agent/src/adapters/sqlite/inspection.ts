@@ -1,7 +1,42 @@
 // SQLite's own view of the kiosk store, for the start-up check and doctor (issue 9): its quick /
 // integrity check, the objects and columns of the schema, and every index compared with its
 // table (quick_check does not look, and a damaged index makes a lookup by tx id miss).
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { SCHEMA_SQL } from './schema.js';
+
+/** Each schema object's SQL text as a fresh schema-2 store holds it (made once, in memory). */
+let freshSchemaSql: Map<string, string | null> | null = null;
+export function expectedSchemaSql(): Map<string, string | null> {
+  if (freshSchemaSql === null) {
+    const memory = new Database(':memory:');
+    memory.exec(SCHEMA_SQL);
+    freshSchemaSql = schemaSql(memory);
+    memory.close();
+  }
+  return freshSchemaSql;
+}
+
+/** name -> SQL text of every object in sqlite_schema (null for automatic indexes). */
+export function schemaSql(db: Database.Database): Map<string, string | null> {
+  const rows = db.prepare('SELECT name, sql FROM sqlite_schema').all() as {
+    name: string;
+    sql: string | null;
+  }[];
+  return new Map(rows.map((row) => [row.name, row.sql]));
+}
+
+/** Problems of the store's text encoding and schema SQL (a case flip in SQL still parses). */
+export function schemaTextProblems(db: Database.Database, migrated: boolean): string[] {
+  const problems: string[] = [];
+  const encoding = db.pragma('encoding', { simple: true });
+  if (encoding !== 'UTF-8') problems.push(`text encoding is ${String(encoding)}, expected UTF-8`);
+  if (migrated) return problems; // ALTER TABLE rewrote the text of a schema-1 store
+  const expected = expectedSchemaSql();
+  for (const [name, sql] of schemaSql(db)) {
+    if (expected.get(name) !== sql) problems.push(`the schema text of ${name} differs from this version's`);
+  }
+  return problems;
+}
 
 /** PRAGMA quick_check (start-up) or integrity_check (doctor): [] when SQLite finds nothing. */
 export function sqliteCheck(db: Database.Database, full: boolean): string[] {

@@ -134,7 +134,9 @@ function corrupt(
 }
 
 function schemaProblems(db: KioskDb): StoreProblem[] {
-  const problems: StoreProblem[] = [];
+  const problems: StoreProblem[] = db
+    .schemaTextProblems(db.getMeta(META_SCHEMA_2_FROM_INDEX) !== null)
+    .map((detail) => ({ code: 'AGENT_STORE_SQLITE_CORRUPT' as const, detail }));
   const objects = db.schemaObjects();
   if (objects.join() !== SCHEMA_OBJECTS.join())
     problems.push({

@@ -24,7 +24,13 @@ import { AgentError } from '../../errors.js';
 import { walJournalSizeLimitBytes } from '../../limits.js';
 import type { JournalAppend, JournalPort } from '../../ports/journal.js';
 import type { OutboxPort, OutboxRow } from '../../ports/outbox.js';
-import { indexMismatches, schemaObjects, sqliteCheck, tableColumns } from './inspection.js';
+import {
+  indexMismatches,
+  schemaObjects,
+  schemaTextProblems,
+  sqliteCheck,
+  tableColumns,
+} from './inspection.js';
 import {
   isWriteFailure,
   JOURNAL_COLUMNS,
@@ -500,6 +506,11 @@ export class KioskDb implements JournalPort, OutboxPort {
   /** Column lists of the three tables as stored in the schema. */
   columnsOf(table: string): string[] {
     return tableColumns(this.#db, table);
+  }
+
+  /** Text encoding and schema SQL text against this version's (none of it is covered by a hash). */
+  schemaTextProblems(migrated: boolean): string[] {
+    return schemaTextProblems(this.#db, migrated);
   }
 
   /** Indexes that disagree with their table (quick_check does not look). */
