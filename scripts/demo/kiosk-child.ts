@@ -32,6 +32,13 @@ export interface KioskChildArgs {
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPasswordFile?: string;
+  /** TLS files of the broker link (config mqtt.tls). */
+  readonly mqttTls?: {
+    readonly caPath: string;
+    readonly certPath: string;
+    readonly keyPath: string;
+    readonly serverName: string;
+  };
   readonly modulePath: string;
   readonly tokenLabel: string;
   readonly keyLabel: string;
@@ -100,6 +107,7 @@ const agent = await KioskAgent.open({
     brokerUrl: args.brokerUrl,
     ...(args.mqttUsername === undefined ? {} : { username: args.mqttUsername }),
     ...(args.mqttPasswordFile === undefined ? {} : { password: readTrimmed(args.mqttPasswordFile) }),
+    ...(args.mqttTls === undefined ? {} : { tls: args.mqttTls }),
     backoffMsInitial: args.backoffMsInitial,
     backoffMsMax: args.backoffMsMax,
     ...(args.heartbeatMs === undefined ? {} : { heartbeatMs: args.heartbeatMs }),

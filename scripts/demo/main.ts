@@ -13,7 +13,7 @@ import { BusinessDay } from './day.js';
 import { startEmbeddedBroker } from './lib/broker.js';
 import { Cleanup } from './lib/cleanup.js';
 import { DemoClock, shanghaiTime } from './lib/demo-clock.js';
-import { startNetwork } from './lib/network.js';
+import { type BrokerEndpoint, startNetwork } from './lib/network.js';
 import { prng } from './lib/prng.js';
 import { summarise } from './summary.js';
 
@@ -55,19 +55,24 @@ async function main(): Promise<number> {
     const random = prng(options.seed);
     const clock = new DemoClock();
     await clock.set(shanghaiTime(businessDate, 7, 30));
-    let brokerUrl = options.broker;
-    if (brokerUrl === null) {
-      const broker = await startEmbeddedBroker();
-      cleanup.defer('embedded broker', () => broker.close());
-      brokerUrl = broker.url;
-    }
     const stationIds = Array.from(
       { length: options.stations },
       (_, index) => `ZJ-${String(index + 1).padStart(3, '0')}`,
     );
+    // The embedded broker checks per-station credentials and ACLs like the production Mosquitto
+    // (deploy/mosquitto/); an external --broker is used anonymously.
+    let broker: BrokerEndpoint = { url: options.broker ?? '' };
+    let hqClientId = `hq-demo-${options.seed}-${process.pid}`;
+    if (options.broker === null) {
+      const embedded = await startEmbeddedBroker({ stationIds });
+      cleanup.defer('embedded broker', () => embedded.close());
+      broker = { url: embedded.url, password: (user) => embedded.password(user), hqUser: embedded.hqUser };
+      hqClientId = embedded.hqUser; // the client id must equal the user name
+    }
+    const brokerUrl = broker.url;
     say(`China Post convenience stations: one business day, end to end (seed ${options.seed})`);
     say(
-      `broker ${options.broker === null ? `embedded aedes at ${brokerUrl}` : brokerUrl}; HQ gateway on SQLite; ${stationIds.length} kiosks: ${stationIds.join(', ')}`,
+      `broker ${options.broker === null ? `embedded aedes at ${brokerUrl} (per-station users and ACLs)` : brokerUrl}; HQ gateway on SQLite; ${stationIds.length} kiosks: ${stationIds.join(', ')}`,
     );
     say(
       'setting up: SoftHSM token, card reader and PIN pad simulators on PTYs, kiosk provision, HQ enrolment, opening quota ...',
@@ -77,10 +82,10 @@ async function main(): Promise<number> {
       dataDir,
       logDir,
       random,
-      broker: { url: brokerUrl },
+      broker,
       clock,
       cleanup,
-      hqClientId: `hq-demo-${options.seed}-${process.pid}`,
+      hqClientId,
       authorisationTimeoutMs: 2_000,
       openingQuotaFen,
     });

@@ -42,7 +42,9 @@ t.test('hostile messages: refused, quarantined, counted; nothing stored; HQ keep
       reconnectPeriod: 0,
     });
   // Capture one genuine event of HO-001 off the broker.
-  const spy = await connect(broker.hqUser);
+  // As the test-only tool user: a second client logged in as HQ's user would take over the
+  // gateway's session (the production broker binds client ids to user names).
+  const spy = await connect(broker.testUser);
   t.teardown(() => spy.endAsync(true));
   const captured = new Promise<Uint8Array>((resolve) => {
     spy.on('message', (_topic, payload) => resolve(new Uint8Array(payload)));

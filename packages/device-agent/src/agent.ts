@@ -3,6 +3,7 @@
 import type { WorkingCalendar } from '@bianmin/core-ledger';
 import { downTopic, upTopic } from '@bianmin/wire';
 import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
+import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
 import type { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { StoreMaintenance } from './adapters/sqlite/maintenance.js';
@@ -31,6 +32,8 @@ export interface KioskAgentOptions extends KioskAgentPorts {
     readonly brokerUrl: string;
     readonly username?: string;
     readonly password?: string;
+    /** TLS files of the broker link (config mqtt.tls). */
+    readonly tls?: MqttTlsFiles;
     readonly windowMax?: number;
     readonly ackTimeoutMs?: number;
     readonly heartbeatMs?: number;
@@ -103,6 +106,7 @@ function mqttLinkOptions(options: KioskAgentOptions, status: MqttLinkOptions['st
     stationId: st,
     ...(mqtt.username === undefined ? {} : { username: mqtt.username }),
     ...(mqtt.password === undefined ? {} : { password: mqtt.password }),
+    ...(mqtt.tls === undefined ? {} : { tls: mqtt.tls }),
     topics: {
       event: upTopic(st, 'event'),
       birth: upTopic(st, 'birth'),

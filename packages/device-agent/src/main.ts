@@ -20,6 +20,7 @@ import { KioskAgent, systemClock } from './agent.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadConfigFile } from './config/load.js';
 import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
+import { checkSecretFiles } from './config/secret-files.js';
 import { signerOptionsOf } from './config/signer-options.js';
 import type { ConfigProblem } from './config/validate.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
@@ -92,11 +93,18 @@ async function openJournalWhenWritable(
 }
 
 export async function runAgentProcess(configPath: string): Promise<void> {
+  // Everything the agent creates (journal and its WAL, log files, the operator socket) is the
+  // service user's alone: owner read/write, nothing for group or others.
+  process.umask(0o077);
   const report = loadConfigFile(configPath);
   const problems =
     report.config === undefined || report.config === null
       ? report.problems
-      : [...report.problems, ...missingAgentKeys(report.config)];
+      : [
+          ...report.problems,
+          ...missingAgentKeys(report.config),
+          ...checkSecretFiles(report.config, process.getuid?.() ?? 0),
+        ];
   if (report.config === undefined || report.config === null || problems.length > 0) {
     process.stderr.write(`${JSON.stringify(problems)}\n`);
     process.exitCode = 1;
@@ -133,6 +141,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
       ...(config.mqtt.passwordFile === undefined
         ? {}
         : { username: config.station.id, password: readSmallFile(config.mqtt.passwordFile) }),
+      ...(config.mqtt.tls === undefined ? {} : { tls: config.mqtt.tls }),
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
     ...(config.journal.diskReserveBytes === undefined

@@ -4,6 +4,7 @@
 // environment, never from a command-line argument.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './adapters/mqtt/tls.js';
 import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
 import { HqError, type HqProblem } from './errors.js';
 import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
@@ -15,6 +16,22 @@ export interface HqConfig {
   readonly mqttUsername?: string;
   /** File holding the MQTT password (or env HQ_MQTT_PASSWORD). */
   readonly mqttPasswordFile?: string;
+  /**
+   * The MQTT user of the `hq` command line's short-lived connections (configs, commands). The
+   * production broker binds client ids to user names, so the CLI must not log in as the gateway's
+   * user: it would take over the gateway's persistent session. Absent: mqttUsername.
+   */
+  readonly mqttCliUsername?: string;
+  /** File holding the CLI user's password (or env HQ_MQTT_CLI_PASSWORD). */
+  readonly mqttCliPasswordFile?: string;
+  /** PEM of the CA that signed the broker's certificate; required with an mqtts:// brokerUrl. */
+  readonly mqttCaFile?: string;
+  /** PEM client certificate HQ presents to the broker (with mqttKeyFile). */
+  readonly mqttCertFile?: string;
+  /** PEM private key of mqttCertFile. */
+  readonly mqttKeyFile?: string;
+  /** Name the broker's certificate is checked against, when brokerUrl's host is not it. */
+  readonly mqttServerName?: string;
   readonly clientId: string;
   readonly sharedGroup?: string;
   /** PEM P-256 private key that signs HQ -> kiosk messages. */
@@ -47,6 +64,12 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean'> = {
   brokerUrl: 'string',
   mqttUsername: 'string',
   mqttPasswordFile: 'string',
+  mqttCliUsername: 'string',
+  mqttCliPasswordFile: 'string',
+  mqttCaFile: 'string',
+  mqttCertFile: 'string',
+  mqttKeyFile: 'string',
+  mqttServerName: 'string',
   clientId: 'string',
   sharedGroup: 'string',
   hqKeyFile: 'string',
@@ -69,6 +92,10 @@ const required: ReadonlyArray<keyof HqConfig> = [
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
   'dbPath',
   'mqttPasswordFile',
+  'mqttCliPasswordFile',
+  'mqttCaFile',
+  'mqttCertFile',
+  'mqttKeyFile',
   'hqKeyFile',
   'tpkFile',
   'cardKeySecretFile',
@@ -113,12 +140,79 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
   if (typeof record.brokerUrl === 'string' && !/^(mqtt|mqtts|tcp|ws|wss):\/\//.test(record.brokerUrl)) {
     problem('brokerUrl', 'must be an mqtt:// or mqtts:// URL');
   }
+  checkMqttTls(record, problem);
   if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
   const out: Record<string, unknown> = { ...record };
   for (const key of pathKeys) {
     if (typeof out[key] === 'string') out[key] = resolve(baseDir, out[key] as string);
   }
   return out as unknown as HqConfig;
+}
+
+/**
+ * brokerUrl and the TLS keys agree: mqtts:// needs mqttCaFile (the network's own CA), TLS files with
+ * a plain URL would be silently unused, a certificate comes with its key, a server name is a DNS name.
+ */
+function checkMqttTls(
+  record: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): void {
+  const url = record.brokerUrl;
+  if (typeof url !== 'string') return;
+  const secure = /^(mqtts|wss):\/\//.test(url);
+  const anyTls = ['mqttCaFile', 'mqttCertFile', 'mqttKeyFile', 'mqttServerName'].some(
+    (key) => record[key] !== undefined,
+  );
+  if (secure && record.mqttCaFile === undefined) {
+    problem(
+      'mqttCaFile',
+      'is required with an mqtts:// brokerUrl (the CA that signed the broker certificate)',
+    );
+  }
+  if (!secure && anyTls)
+    problem('brokerUrl', 'must be mqtts:// when mqttCaFile/mqttCertFile/mqttKeyFile are set');
+  if ((record.mqttCertFile === undefined) !== (record.mqttKeyFile === undefined)) {
+    problem(
+      record.mqttCertFile === undefined ? 'mqttCertFile' : 'mqttKeyFile',
+      'mqttCertFile and mqttKeyFile go together',
+    );
+  }
+  const name = record.mqttServerName;
+  if (typeof name === 'string' && !/^[A-Za-z0-9.-]{1,253}$/.test(name)) {
+    problem('mqttServerName', 'must be a DNS name (letters, digits, dots, dashes)');
+  }
+}
+
+/** The TLS files of the config, for the MQTT link and the CLI's connections; undefined without TLS. */
+export function mqttTlsFiles(config: HqConfig): MqttTlsFiles | undefined {
+  if (config.mqttCaFile === undefined) return undefined;
+  return {
+    caFile: config.mqttCaFile,
+    ...(config.mqttCertFile === undefined ? {} : { certFile: config.mqttCertFile }),
+    ...(config.mqttKeyFile === undefined ? {} : { keyFile: config.mqttKeyFile }),
+    ...(config.mqttServerName === undefined ? {} : { serverName: config.mqttServerName }),
+  };
+}
+
+/**
+ * mqtt.js options of the `hq` command line's short-lived connection: its own user when the config
+ * names one (mqttCliUsername; password from mqttCliPasswordFile or env HQ_MQTT_CLI_PASSWORD), else
+ * the gateway's, and the TLS files.
+ */
+export function cliMqttOptions(
+  config: HqConfig,
+): Partial<MqttTlsOptions> & { readonly username?: string; readonly password?: string } {
+  const ownUser = config.mqttCliUsername !== undefined;
+  const username = ownUser ? config.mqttCliUsername : config.mqttUsername;
+  const password = ownUser
+    ? readSecret(config.mqttCliPasswordFile, 'HQ_MQTT_CLI_PASSWORD')
+    : readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
+  const tls = mqttTlsFiles(config);
+  return {
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+    ...(tls === undefined ? {} : loadMqttTls(tls)),
+  };
 }
 
 export function readHqConfig(path: string): HqConfig {

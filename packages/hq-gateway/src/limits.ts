@@ -144,3 +144,12 @@ export const withdrawalGrantsTrackedMax = 1_000_000;
 export const withdrawalGrantsRestoreMsBack = 7 * 24 * 3_600_000;
 /** A quota purchase's receipt reference (the outlet's receipt number, R9): 1..64 printable ASCII. */
 export const receiptReferenceCharsMax = 64;
+/**
+ * Largest MQTT payload the MQTT link hands to ingest: larger ones are dropped in the adapter before
+ * any decoding, counted and logged with their SHA-256 (HQ_MQTT_MESSAGE_OVERSIZED). Equal to the
+ * wire Envelope maximum and to the broker's message_size_limit (deploy/mosquitto/mosquitto.conf),
+ * so only a misconfigured or foreign broker lets one through.
+ */
+export const mqttPayloadBytesMax = 64 * 1024;
+/** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
+export const tlsFileBytesMax = 256 * 1024;

@@ -22,7 +22,21 @@ t.test('gateway killed mid-ingest: nothing lost or doubled', async (t) => {
     await broker.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const files = writeHqConfig(dir, broker.url, broker.password('hq'));
+  // `hq serve` and the `hq` CLI over the production broker's TLS listener, from the config keys;
+  // the CLI logs in as its own user (client id = user name: it must not take over the gateway's).
+  const cliPasswordFile = join(dir, 'mqtt-cli-password');
+  (await import('node:fs')).writeFileSync(cliPasswordFile, broker.password(broker.hqCliUser), {
+    mode: 0o600,
+  });
+  const hqCert = broker.clientCert('hq');
+  const files = writeHqConfig(dir, broker.tlsUrl, broker.password('hq'), {
+    mqttCaFile: broker.ca.caFile,
+    mqttCertFile: hqCert.certFile,
+    mqttKeyFile: hqCert.keyFile,
+    mqttServerName: 'localhost',
+    mqttCliUsername: broker.hqCliUser,
+    mqttCliPasswordFile: cliPasswordFile,
+  });
   const station = new SimStation('K1');
   const enrolmentPath = join(dir, 'enrol.json');
   (await import('node:fs')).writeFileSync(enrolmentPath, JSON.stringify(station.enrolmentRequest()));
@@ -31,7 +45,7 @@ t.test('gateway killed mid-ingest: nothing lost or doubled', async (t) => {
 
   let hq = await startHqServe(files.configPath);
   t.teardown(() => killHard(hq));
-  await station.connect(broker.url, broker.password('K1'), files.hqPublicKeyPem);
+  await station.connect(broker.tlsUrl, broker.password('K1'), files.hqPublicKeyPem, broker.tlsOptions('K1'));
   t.teardown(() => station.close());
   const events: Sealed[] = [];
   for (let index = 0; index < eventCount; index += 1)

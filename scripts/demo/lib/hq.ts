@@ -12,6 +12,13 @@ export interface HqSpec {
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
+  /** TLS files of HQ's broker link (the production broker's TLS listener). */
+  readonly mqttTls?: {
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly serverName: string;
+  };
   readonly clientId: string;
   readonly hqKeyPem: string;
   readonly tpk: Uint8Array;
@@ -31,6 +38,7 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
     brokerUrl: spec.brokerUrl,
     ...(spec.mqttUsername === undefined ? {} : { mqttUsername: spec.mqttUsername }),
     ...(spec.mqttPassword === undefined ? {} : { mqttPassword: spec.mqttPassword }),
+    ...(spec.mqttTls === undefined ? {} : { mqttTls: spec.mqttTls }),
     clientId: spec.clientId,
     hqKeyPem: spec.hqKeyPem,
     tpk: spec.tpk,

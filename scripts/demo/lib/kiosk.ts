@@ -38,6 +38,8 @@ export interface KioskSpec {
   readonly brokerHost: string;
   readonly brokerPort: number;
   readonly mqttPassword?: string;
+  /** TLS client files for the broker's TLS listener (CA, this kiosk's certificate and key). */
+  readonly mqttTls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
   readonly hqPublicKeyPem: string;
   /** The terminal PIN key (AES-128, 32 hex) loaded into the PIN pad; the bank simulator has it too. */
   readonly tpkHex: string;
@@ -175,6 +177,18 @@ export class Kiosk {
       mqttPasswordFile = join(dir, 'mqtt-password');
       writeFileSync(mqttPasswordFile, `${spec.mqttPassword}\n`, { mode: 0o600 });
     }
+    // Over TLS the proxy still passes bytes; the URL says mqtts:// and the broker's certificate is
+    // checked against its name (localhost), not the proxy's address.
+    const mqttTls =
+      spec.mqttTls === undefined
+        ? undefined
+        : {
+            caPath: spec.mqttTls.caFile,
+            certPath: spec.mqttTls.certFile,
+            keyPath: spec.mqttTls.keyFile,
+            serverName: 'localhost',
+          };
+    const brokerUrl = mqttTls === undefined ? proxy.url : proxy.url.replace(/^mqtt:/, 'mqtts:');
     const device = (path: string) => ({ path, baudRate: 115_200, commandTimeoutMs: 10_000 });
     const config = {
       station: { id: spec.stationId, orgCode: spec.orgCode },
@@ -185,7 +199,11 @@ export class Kiosk {
         keyLabel: 'kiosk-signing',
         userPin: { file: token.userPinFile },
       },
-      mqtt: { url: proxy.url },
+      mqtt: {
+        url: brokerUrl,
+        ...(mqttPasswordFile === undefined ? {} : { passwordFile: mqttPasswordFile }),
+        ...(mqttTls === undefined ? {} : { tls: mqttTls }),
+      },
       journal: { path: paths.journal },
       operatorApi: { socketPath: paths.socket },
       hq: { configPublicKeyPath: hqPublicKeyPath },
@@ -198,7 +216,8 @@ export class Kiosk {
       dbPath: paths.journal,
       socketPath: paths.socket,
       operatorTokenFile,
-      brokerUrl: proxy.url,
+      brokerUrl,
+      ...(mqttTls === undefined ? {} : { mqttTls }),
       ...(spec.mqttPassword === undefined ? {} : { mqttUsername: spec.stationId }),
       ...(mqttPasswordFile === undefined ? {} : { mqttPasswordFile }),
       modulePath: softhsmModulePath,

@@ -16,6 +16,12 @@ export interface BrokerEndpoint {
   /** Credentials per MQTT user (station ids and HQ's user) when the broker checks them. */
   readonly password?: (user: string) => string;
   readonly hqUser?: string;
+  /** TLS client files per MQTT user, when the broker is reached over TLS (url mqtts://). */
+  readonly tls?: (user: string) => {
+    readonly caFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
+  };
 }
 
 export interface NetworkSpec {
@@ -107,6 +113,9 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
     dbPath: `${spec.dataDir}/hq.sqlite`,
     brokerUrl: spec.broker.url,
     ...(hqPassword === undefined ? {} : { mqttUsername: hqUser, mqttPassword: hqPassword }),
+    ...(spec.broker.tls === undefined
+      ? {}
+      : { mqttTls: { ...spec.broker.tls(hqUser), serverName: 'localhost' } }),
     clientId: spec.hqClientId,
     hqKeyPem: privateKeyPem,
     tpk,
@@ -131,6 +140,7 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
           brokerHost: brokerUrl.hostname,
           brokerPort: Number(brokerUrl.port || 1883),
           ...(password === undefined ? {} : { mqttPassword: password }),
+          ...(spec.broker.tls === undefined ? {} : { mqttTls: spec.broker.tls(stationId) }),
           hqPublicKeyPem: publicKeyPem,
           tpkHex: hex(tpk),
           tmkHex: hex(tmk),

@@ -51,7 +51,13 @@ export async function startE2e(
     dataDir,
     logDir: process.env.BIANMIN_LOG_DIR ?? join(dataDir, 'logs'),
     random,
-    broker: { url: broker.url, password: (user) => broker.password(user), hqUser: broker.hqUser },
+    // The production broker's TLS listener: client certificate + password for HQ and each kiosk.
+    broker: {
+      url: broker.tlsUrl,
+      password: (user) => broker.password(user),
+      hqUser: broker.hqUser,
+      tls: (user) => ({ caFile: broker.ca.caFile, ...broker.clientCert(user) }),
+    },
     clock,
     cleanup,
     hqClientId: 'hq-gateway',

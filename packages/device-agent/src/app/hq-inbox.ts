@@ -184,7 +184,7 @@ export class HqInbox {
       const known = c.ledger.feeSchedules();
       // (A config built in code may lack the list; one decoded from the wire always has it.)
       const incoming = config.feeSchedules ?? [];
-      const problems = checkFeeScheduleChange(known, incoming, this.#calendar);
+      const problems = checkFeeScheduleChange(known, incoming, this.#calendar, c.clock.nowMs());
       if (problems.length > 0) {
         const detail = problems.map((problem) => `version ${problem.version}: ${problem.code}`).join('; ');
         c.log.warn(

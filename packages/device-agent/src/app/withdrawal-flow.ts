@@ -9,6 +9,7 @@ import { type bianmin, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import { cardToken } from '../domain/journal/card.js';
 import type { JournalRow } from '../domain/journal/chain.js';
 import type { Pan } from '../domain/pin/pan.js';
+import { holdExpiresAtMsOf } from '../domain/tx/active-config.js';
 import { businessDateOf } from '../domain/tx/business-day.js';
 import { ledgerReasons, refusal } from '../domain/tx/refusal.js';
 import {
@@ -277,7 +278,7 @@ export class WithdrawalFlow {
         authorisedAtMs: now,
         // The configured expiry, as the proto says (0 = none); the kiosk's ledger does not expire
         // holds itself: the shopkeeper's confirmation is what posts.
-        holdExpiresAtMs: holdExpiresAtMs(now, this.#c.rules.config()?.limits.holdExpiryMs ?? 0),
+        holdExpiresAtMs: holdExpiresAtMsOf(now, this.#c.rules.config()?.limits.holdExpiryMs ?? 0),
         businessDate: businessDateOf(now),
       };
       const command: LedgerCommand = {
@@ -520,12 +521,6 @@ export class WithdrawalFlow {
       return this.#c.writer.append(kind, txId, payload);
     });
   }
-}
-
-/** When a hold authorised at `nowMs` lapses unless posted; 0 when the config sets no expiry. */
-export function holdExpiresAtMs(nowMs: number, holdExpiryMs: number): number {
-  if (!Number.isSafeInteger(holdExpiryMs) || holdExpiryMs < 0) throw new Error('assert: holdExpiryMs >= 0');
-  return holdExpiryMs === 0 ? 0 : nowMs + holdExpiryMs;
 }
 
 function viewOf(state: WithdrawalState): WithdrawalView {

@@ -41,7 +41,13 @@ export interface DeviceConfig {
     readonly url: string;
     /** File holding the station's broker password (the user name is the station id). */
     readonly passwordFile?: string;
-    readonly tls?: { readonly caPath: string; readonly certPath?: string; readonly keyPath?: string };
+    /** TLS to the broker: the network CA, this kiosk's client certificate and key, the broker's name. */
+    readonly tls?: {
+      readonly caPath: string;
+      readonly certPath?: string;
+      readonly keyPath?: string;
+      readonly serverName?: string;
+    };
   };
   readonly journal: {
     readonly path: string;
@@ -151,6 +157,12 @@ export const deviceConfigSchema: FieldSpec = {
             caPath: { kind: 'path', role: 'readable-file' },
             certPath: { kind: 'path', optional: true, role: 'readable-file' },
             keyPath: { kind: 'path', optional: true, role: 'readable-file' },
+            serverName: {
+              kind: 'string',
+              optional: true,
+              pattern: /^[A-Za-z0-9.-]{1,253}$/u,
+              hint: 'a DNS name (letters, digits, dots, dashes)',
+            },
           },
         },
       },

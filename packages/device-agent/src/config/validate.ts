@@ -163,6 +163,43 @@ export interface StructureResult {
   readonly config: DeviceConfig | null;
 }
 
+/**
+ * mqtt.url and mqtt.tls agree: an mqtts:// (or tls://) URL needs mqtt.tls.caPath (the network's
+ * own CA, not the system's), TLS files with a plain mqtt:// URL would be silently unused, and a
+ * client certificate comes with its key.
+ */
+function mqttTlsProblems(raw: unknown): ConfigProblem[] {
+  const mqtt = (raw as { mqtt?: unknown } | null)?.mqtt;
+  if (typeof mqtt !== 'object' || mqtt === null) return [];
+  const { url, tls } = mqtt as { url?: unknown; tls?: unknown };
+  if (typeof url !== 'string') return [];
+  const problems: ConfigProblem[] = [];
+  const secure = /^(mqtts|tls):/.test(url);
+  const tlsRecord = typeof tls === 'object' && tls !== null ? (tls as Record<string, unknown>) : null;
+  if (secure && tls === undefined) {
+    problems.push({
+      code: 'AGENT_CONFIG_MISSING_KEY',
+      key: 'mqtt.tls',
+      message: 'an mqtts:// broker needs mqtt.tls.caPath (the CA of the network) and the kiosk certificate',
+    });
+  }
+  if (!secure && tls !== undefined) {
+    problems.push({
+      code: 'AGENT_CONFIG_BAD_VALUE',
+      key: 'mqtt.url',
+      message: 'mqtt.tls is set but the URL is not mqtts://: the link would run without TLS',
+    });
+  }
+  if (tlsRecord !== null && (tlsRecord.certPath === undefined) !== (tlsRecord.keyPath === undefined)) {
+    problems.push({
+      code: 'AGENT_CONFIG_MISSING_KEY',
+      key: tlsRecord.certPath === undefined ? 'mqtt.tls.certPath' : 'mqtt.tls.keyPath',
+      message: 'give mqtt.tls.certPath and mqtt.tls.keyPath together',
+    });
+  }
+  return problems;
+}
+
 /** Checks shape, types, values and cross-field rules. Pure. */
 export function validateStructure(raw: unknown): StructureResult {
   const problems: ConfigProblem[] = [];
@@ -190,6 +227,7 @@ export function validateStructure(raw: unknown): StructureResult {
       }
     }
   }
+  problems.push(...mqttTlsProblems(raw));
   if (problems.length > 0) return { problems, paths, config: null };
   const config = raw as DeviceConfig;
   const withDefaults: DeviceConfig = {

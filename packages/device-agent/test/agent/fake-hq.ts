@@ -5,7 +5,7 @@
 
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { downTopic, hqSubscription, openVerifiedEnvelope, PayloadType, parseTopic } from '@bianmin/wire';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { HqKey } from './helpers.js';
 
 export interface StoredEvent {
@@ -41,6 +41,8 @@ export class FakeHq {
     private readonly password: string,
     private readonly hq: HqKey,
     stationKeyPem: string,
+    /** More connect options (TLS: broker.tlsOptions('hq')). */
+    private readonly connectOptions: IClientOptions = {},
   ) {
     this.#stationKey = createPublicKey(stationKeyPem);
   }
@@ -53,6 +55,7 @@ export class FakeHq {
       protocolVersion: 4,
       clean: false,
       reconnectPeriod: 100,
+      ...this.connectOptions,
     });
     this.#client = client;
     client.on('message', (topic, payload) => this.#onMessage(topic, new Uint8Array(payload)));

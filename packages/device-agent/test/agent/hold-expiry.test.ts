@@ -4,7 +4,7 @@
 // is read back from the outbox.
 import { downTopic, openVerifiedEnvelope, PayloadType } from '@bianmin/wire';
 import t from 'tap';
-import { holdExpiresAtMs } from '../../src/app/withdrawal-flow.js';
+import { holdExpiresAtMsOf as holdExpiresAtMs } from '../../src/domain/tx/active-config.js';
 import { ManualClock, TEN_AM_MS } from './helpers.js';
 import { type Rig, rigSet, STATION, waitFor, withdraw } from './rig.js';
 

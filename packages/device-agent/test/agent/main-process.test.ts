@@ -35,7 +35,9 @@ t.teardown(() => broker.close());
 const uk = softHsmSigner('MAIN-T');
 t.teardown(() => uk.close());
 const hq = new HqKey();
-const fakeHq = new FakeHq(broker.url, broker.password('hq'), hq, uk.publicKeyPem);
+// The production broker's TLS listener (test/helpers/mosquitto.ts): the agent reads its TLS files
+// from the config keys mqtt.tls.* (src/main.ts).
+const fakeHq = new FakeHq(broker.tlsUrl, broker.password('hq'), hq, uk.publicKeyPem, broker.tlsOptions('hq'));
 await fakeHq.start();
 t.teardown(() => fakeHq.stop());
 await fakeHq.publishConfig(STATION, hq.config(STATION, { serviceHours: ALWAYS_OPEN }));
@@ -89,7 +91,16 @@ writeFileSync(
       keyLabel: 'kiosk-signing',
       userPin: { file: uk.pinFile },
     },
-    mqtt: { url: broker.url, passwordFile: secret('mqtt-password', broker.password(STATION)) },
+    mqtt: {
+      url: broker.tlsUrl,
+      passwordFile: secret('mqtt-password', broker.password(STATION)),
+      tls: {
+        caPath: broker.ca.caFile,
+        certPath: broker.clientCert(STATION).certFile,
+        keyPath: broker.clientCert(STATION).keyFile,
+        serverName: 'localhost',
+      },
+    },
     journal: { path: journalPath },
     operatorApi: { socketPath, tokenFile: operatorTokenFile },
     hq: { configPublicKeyPath: secret('hq.pem', hq.pinned()[0]!.publicKey) },

@@ -20,7 +20,8 @@ t.teardown(() => broker.close());
 const uk = softHsmSigner('AGENT-MQTT');
 t.teardown(() => uk.close());
 const hq = new HqKey();
-const fakeHq = new FakeHq(broker.url, broker.password('hq'), hq, uk.publicKeyPem);
+// Over the production broker's TLS listener (client certificate + password).
+const fakeHq = new FakeHq(broker.tlsUrl, broker.password('hq'), hq, uk.publicKeyPem, broker.tlsOptions('hq'));
 await fakeHq.start();
 t.teardown(() => fakeHq.stop());
 
@@ -40,9 +41,15 @@ const agent = await KioskAgent.open({
   cardTokenKey: new Uint8Array(32).fill(3),
   tpkKeyId: 'TPK1',
   mqtt: {
-    brokerUrl: broker.url,
+    brokerUrl: broker.tlsUrl,
     username: STATION,
     password: broker.password(STATION),
+    tls: {
+      caPath: broker.ca.caFile,
+      certPath: broker.clientCert(STATION).certFile,
+      keyPath: broker.clientCert(STATION).keyFile,
+      serverName: 'localhost',
+    },
     windowMax: 64,
     ackTimeoutMs: 2_000,
     backoffMsInitial: 50,

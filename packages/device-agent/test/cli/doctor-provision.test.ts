@@ -197,6 +197,8 @@ t.test('doctor: TLS against a plain port, clock far ahead, low-disk warning, unu
   const tlsConfig = structuredClone(setup.config);
   tlsConfig.token.serial = setup.hsm.serial;
   tlsConfig.mqtt.tls = { caPath: join(caDir, 'ca.pem') };
+  // mqtt.tls needs an mqtts:// URL (config check); the plain test broker then fails the handshake.
+  tlsConfig.mqtt.url = tlsConfig.mqtt.url.replace(/^mqtt:/, 'mqtts:');
   const path = setup.writeConfig(tlsConfig, join(setup.dir, 'etc', 'tls.json'));
   const run = await runCli(['doctor', '--config', path, '--json'], {
     env,

@@ -7,11 +7,13 @@ import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
+import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../app/operations.js';
-import { type HqConfig, readHqConfig, readSecret } from '../config.js';
+import { stationQuotaView } from '../app/quota-view.js';
+import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
-import { createLedgerMirror, loadCalendarYears } from '../main.js';
+import { loadCalendarYears } from '../main.js';
 import { systemClock } from '../ports/clock.js';
 import type { Publisher } from '../ports/publisher.js';
 
@@ -101,17 +103,17 @@ export function stationFlag(parsed: Parsed, problems: HqProblem[]): string {
 async function connectPublisher(
   config: HqConfig,
 ): Promise<{ publisher: Publisher; client: mqtt.MqttClient }> {
-  const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
   let client: mqtt.MqttClient;
   try {
+    // The CLI's own broker user and TLS files (cliMqttOptions): with client id bound to the user
+    // name (deploy/mosquitto/), logging in as the gateway's user would take over its session.
     client = await mqtt.connectAsync(config.brokerUrl, {
       protocolVersion: 4,
       clientId: `${config.clientId}-cli-${process.pid}`,
       clean: true,
       reconnectPeriod: 0,
       connectTimeout: 10_000,
-      ...(config.mqttUsername === undefined ? {} : { username: config.mqttUsername }),
-      ...(password === undefined ? {} : { password }),
+      ...cliMqttOptions(config),
     });
   } catch (error) {
     throw new HqError('HQ_MQTT_FAILED', `cannot connect to ${config.brokerUrl}`, { cause: error });
@@ -137,21 +139,16 @@ export async function withOperations<T>(
     let publisher: Publisher | undefined;
     if (publish) ({ publisher, client } = await connectPublisher(config));
     const calendarYears = loadCalendarYears(config.calendarDir);
+    const integrity = new SqliteIntegrityStore(store.db);
     const operations = new HqOperations({
       store,
       hqKey,
       clock: systemClock,
       ...(publisher === undefined ? {} : { publisher }),
-      quotaOf: async (stationId) => {
-        // HQ's quota view: the ledger mirror rebuilt from this station's stored events.
-        const station = await store.getStation(stationId);
-        const mirror = createLedgerMirror(calendarYears);
-        if (station !== undefined) mirror.registerStation(station);
-        for (const event of await store.eventsOfStation(stationId)) mirror.apply(event);
-        const throughSeq =
-          (await store.loadSeqStates()).find((s) => s.stationId === stationId)?.ackedSeq ?? 0;
-        return { quotaFen: mirror.quotaFenAvailable(stationId), throughSeq };
-      },
+      // HQ's quota view: the ledger mirror rebuilt from this station's stored events, judged as at
+      // ingest (a forged purchase is not signed into a config; app/quota-view.ts).
+      quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
+      integrity,
     });
     return await work(operations, store);
   } finally {

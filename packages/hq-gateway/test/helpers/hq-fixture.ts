@@ -42,7 +42,9 @@ export async function startHqFixture(
   const start = (): Promise<Gateway> =>
     startGateway({
       dbPath,
-      brokerUrl: broker.url,
+      // The production broker's TLS listener (test/helpers/mosquitto.ts): CA + client certificate.
+      brokerUrl: broker.tlsUrl,
+      mqttTls: { caFile: broker.ca.caFile, ...broker.clientCert('hq'), serverName: 'localhost' },
       mqttUsername: 'hq',
       mqttPassword: broker.password('hq'),
       hqKeyPem: privateKeyPem,
@@ -56,7 +58,12 @@ export async function startHqFixture(
   const stations = stationIds.map((id) => new SimStation(id));
   for (const station of stations) {
     await gateway.operations.enrol(station.enrolmentRequest());
-    await station.connect(broker.url, broker.password(station.stationId), publicKeyPem);
+    await station.connect(
+      broker.tlsUrl,
+      broker.password(station.stationId),
+      publicKeyPem,
+      broker.tlsOptions(station.stationId),
+    );
   }
   const fixture: HqFixture = {
     broker,

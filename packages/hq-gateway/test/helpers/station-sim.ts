@@ -25,7 +25,9 @@ import {
   type UpChannel,
   upTopic,
 } from '@bianmin/wire';
+import type { IClientOptions } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
+import type { MemoryBroker } from './memory-broker.js';
 
 export { shanghaiDate };
 
@@ -66,6 +68,7 @@ export class SimStation extends EventEmitter {
   readonly configs: Array<{ configVersion: number; quotaFenBalance: number; purchases: string[] }> = [];
   readonly resendRequests: number[] = [];
   #client: MqttClient | undefined;
+  #memory: MemoryBroker | undefined;
   #hqPublicKeyPem: string | undefined;
   /** SHA-256 of the last envelope sealed for each journaled seq (the next seq's chain link). */
   readonly #envelopeSha256BySeq = new Map<number, Uint8Array>();
@@ -296,10 +299,17 @@ export class SimStation extends EventEmitter {
     }
   }
 
-  async connect(url: string, password: string, hqPublicKeyPem: string): Promise<void> {
+  /** `tls`: more connect options for the broker's TLS listener (CA, client certificate). */
+  async connect(
+    url: string,
+    password: string,
+    hqPublicKeyPem: string,
+    tls: IClientOptions = {},
+  ): Promise<void> {
     this.#hqPublicKeyPem = hqPublicKeyPem;
     const mqtt = await import('mqtt');
     const client = await mqtt.connectAsync(url, {
+      ...tls,
       protocolVersion: 4,
       clientId: this.stationId,
       username: this.stationId,
@@ -314,7 +324,19 @@ export class SimStation extends EventEmitter {
     await client.subscribeAsync(kioskSubscription(this.stationId), { qos: 1 });
   }
 
+  /** Connect through an in-process broker (helpers/memory-broker.ts) instead of MQTT. */
+  attach(broker: MemoryBroker, hqPublicKeyPem: string): void {
+    this.#hqPublicKeyPem = hqPublicKeyPem;
+    this.#memory = broker;
+    broker.attachStation(this.stationId, (topic, payload) => this.#onMessage(topic, payload));
+    this.emit('connected');
+  }
+
   async publish(channel: UpChannel, bytes: Uint8Array, topicStationId = this.stationId): Promise<void> {
+    if (this.#memory !== undefined) {
+      await this.#memory.publishUp(upTopic(topicStationId, channel), bytes);
+      return;
+    }
     const client = this.#client;
     if (client === undefined) throw new Error('not connected');
     await client.publishAsync(
@@ -382,10 +404,12 @@ export class SimStation extends EventEmitter {
   }
 
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#memory !== undefined || (this.#client?.connected ?? false);
   }
 
   async close(): Promise<void> {
+    this.#memory?.detachStation(this.stationId);
+    this.#memory = undefined;
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) await client.endAsync(true);

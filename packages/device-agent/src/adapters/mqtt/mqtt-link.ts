@@ -20,6 +20,7 @@ import {
 import type { ClockPort, TimerHandle } from '../../ports/clock.js';
 import type { OutboxPort } from '../../ports/outbox.js';
 import type { DownMessage, LinkState, PublisherPort } from '../../ports/publisher.js';
+import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './tls.js';
 
 export interface StatusMessages {
   /** Takes the next bdSeq and persists it before returning (strictly increasing across restarts). */
@@ -43,6 +44,8 @@ export interface MqttLinkOptions {
   readonly stationId: string;
   readonly username?: string;
   readonly password?: string;
+  /** TLS files (config mqtt.tls); required by the production broker. Read once, in the constructor. */
+  readonly tls?: MqttTlsFiles;
   readonly topics: MqttLinkTopics;
   readonly outbox: OutboxPort;
   readonly status: StatusMessages;
@@ -66,6 +69,7 @@ export interface MqttLinkOptions {
 export class MqttLink implements PublisherPort {
   readonly #options: MqttLinkOptions;
   readonly #log: Logger;
+  readonly #tls: MqttTlsOptions | undefined;
   #state: LinkState = { kind: 'idle' };
   #client: MqttClient | null = null;
   #window: OutboxWindow;
@@ -83,6 +87,7 @@ export class MqttLink implements PublisherPort {
   constructor(options: MqttLinkOptions) {
     if (options.windowMax < 1) throw new Error('assert: windowMax >= 1');
     this.#options = options;
+    this.#tls = options.tls === undefined ? undefined : loadMqttTls(options.tls);
     this.#log = options.logger.child({ component: 'mqtt-link' });
     this.#window = startWindow(options.outbox.ackedThroughSeq());
     this.#flushedThroughSeq = this.#window.ackedThroughSeq;
@@ -228,6 +233,7 @@ export class MqttLink implements PublisherPort {
       will: { topic: options.topics.death, payload: Buffer.from(will), qos: 1, retain: false },
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
+      ...(this.#tls === undefined ? {} : this.#tls),
     });
     this.#client = client;
     let settled = false;

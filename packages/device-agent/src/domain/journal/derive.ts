@@ -4,7 +4,8 @@
 // next event's chain link), every meta counter a row moved (last value wins), and the outbox rows
 // still waiting for HQ's ack. Pure: rows come in, a verdict goes out.
 import { createHash } from 'node:crypto';
-import { type ChainVerdict, type JournalRow, verifyChain } from './chain.js';
+import { assertHexLowerCase } from '../assert.js';
+import { CHAIN_HASH_HEX_LENGTH, type ChainVerdict, type JournalRow, verifyChain } from './chain.js';
 
 /** An outbox row as the journal recorded it (schema 2), or null for a row written before. */
 export interface ExpectedOutboxRow {
@@ -98,6 +99,9 @@ export function deriveStore(rows: Iterable<JournalRow>, options: DeriveOptions):
   const chain = verifyChain(folded());
   const lastEventEnvelopeSha256Hex =
     lastEnvelope === null ? null : createHash('sha256').update(lastEnvelope).digest('hex');
+  // Computed here, never read from the store: the next event's chain link is a full SHA-256.
+  if (lastEventEnvelopeSha256Hex !== null)
+    assertHexLowerCase(lastEventEnvelopeSha256Hex, CHAIN_HASH_HEX_LENGTH, 'lastEventEnvelopeSha256Hex');
   if (options.ackedThroughSeq > lastEventSeq)
     problems.push(`ack mark ${options.ackedThroughSeq} is beyond the last event seq ${lastEventSeq}`);
   return { chain, lastEventSeq, lastEventEnvelopeSha256Hex, meta, unacked, problems };
@@ -106,5 +110,7 @@ export function deriveStore(rows: Iterable<JournalRow>, options: DeriveOptions):
 /** Hex SHA-256 of the sealed meta entries (canonical: keys sorted). */
 export function metaSealHex(entries: ReadonlyMap<string, string>): string {
   const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+  const sealHex = createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+  assertHexLowerCase(sealHex, CHAIN_HASH_HEX_LENGTH, 'metaSealHex');
+  return sealHex;
 }

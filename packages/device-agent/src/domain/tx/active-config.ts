@@ -9,6 +9,7 @@ import {
   type ServiceHours,
 } from '@bianmin/core-ledger';
 import type { bianmin } from '@bianmin/wire';
+import { assert, assertIntegerInRange } from '../assert.js';
 
 /** A fee schedule as HQ signs it: core-ledger's shape and when it was announced (epoch ms; 0 = not given). */
 export type AnnouncedFeeSchedule = FeeSchedule & { readonly announcedAtMs: number };
@@ -96,6 +97,8 @@ export function feeInForce(
   kind: FeeKind,
   businessDate: string,
 ): { feeFen: number; version: number } {
+  // The business date is ours (businessDateOf); the schedules passed int() or the stored history check.
+  assert(/^\d{4}-\d{2}-\d{2}$/.test(businessDate), 'feeInForce: businessDate must be YYYY-MM-DD');
   const schedule = feeScheduleInForce(schedules, dayNumberFromDate(businessDate));
   if (schedule === undefined) return { feeFen: 0, version: 0 };
   const feeFen =
@@ -104,5 +107,12 @@ export function feeInForce(
       : kind === 'BILL_PAYMENT'
         ? schedule.billPaymentFeeFen
         : schedule.mobileTopupFeeFen;
+  assertIntegerInRange(feeFen, 0, Number.MAX_SAFE_INTEGER, 'feeInForce feeFen (R1)');
   return { feeFen, version: schedule.version };
+}
+
+/** WithdrawalAuthorised.hold_expires_at_ms: authorised + the configured hold expiry; 0 = no expiry. */
+export function holdExpiresAtMsOf(authorisedAtMs: number, holdExpiryMs: number): number {
+  if (!Number.isSafeInteger(holdExpiryMs) || holdExpiryMs < 0) throw new Error('assert: holdExpiryMs >= 0');
+  return holdExpiryMs > 0 ? authorisedAtMs + holdExpiryMs : 0;
 }

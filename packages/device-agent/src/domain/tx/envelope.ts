@@ -15,6 +15,9 @@ import {
   WireError,
 } from '@bianmin/wire';
 import type { Signer } from '../../ports/signer.js';
+import { assert, assertByteLength, assertIntegerInRange } from '../assert.js';
+
+const prevEnvelopeSha256SizeBytes = 32;
 
 /** A payload with its type, as buildSigned takes it. */
 export type WirePayload = {
@@ -37,7 +40,10 @@ export async function signEnvelope(
   fields: HeaderFields,
   payload: WirePayload,
 ): Promise<Uint8Array> {
-  if (!Number.isSafeInteger(fields.seq) || fields.seq < 0) throw new Error('assert: seq >= 0');
+  assertIntegerInRange(fields.seq, 0, Number.MAX_SAFE_INTEGER, 'signEnvelope seq');
+  assertIntegerInRange(fields.createdAtMs, 0, Number.MAX_SAFE_INTEGER, 'signEnvelope createdAtMs');
+  if (fields.prevEnvelopeSha256 !== undefined)
+    assertByteLength(fields.prevEnvelopeSha256, prevEnvelopeSha256SizeBytes, 'prevEnvelopeSha256');
   const signed = buildSigned({ ...fields, ...payload } as SignedInput<KnownPayloadType>);
   const signature = await signer.signDigest(envelopeDigest(signed));
   if (signature.length !== 64) throw new Error('assert: P-256 signature must be 64 bytes');
@@ -59,6 +65,9 @@ export function openHqEnvelope(
   hqKeys: ReadonlyMap<string, KeyObject>,
   stationId: string,
 ): OpenedHq {
+  // `bytes` are HQ's and come back as refusals with a code; `stationId` is ours (checked at the edge,
+  // 1..32 characters): an empty one would match a header that names no station.
+  assert(stationId.length > 0, 'openHqEnvelope: our station id is empty');
   let opened: OpenedEnvelope;
   try {
     opened = openVerifiedEnvelope(bytes, (header) => hqKeys.get(header.keyId));

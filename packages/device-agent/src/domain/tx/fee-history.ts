@@ -1,26 +1,37 @@
 // Fee schedules are history (R6): the kiosk keeps every version HQ ever gave it, and a config may
 // add a version only with its announcement at least 5 working days before the effective date (the
-// working-day calendar of data/calendar; a year with no calendar is refused, never guessed). The
-// first schedules (the kiosk knows none yet) are the ones "given in writing before business
-// starts" and need no notice. Pure: the calendar comes in as an argument.
+// working-day calendar of data/calendar; a year with no calendar is refused, never guessed) —
+// core-ledger's checkFeeScheduleSet decides. The first schedules (the kiosk knows none yet) are the
+// ones "given in writing before business starts" and need no notice. Pure: the calendar and the
+// time come in as arguments.
 import {
-  checkFeeScheduleAnnouncement,
+  checkFeeScheduleSet,
   type FeeSchedule,
   type LedgerCode,
-  shanghaiDayNumber,
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
+import { assert } from '../assert.js';
 import type { AnnouncedFeeSchedule } from './active-config.js';
+
+/** True when the versions are strictly ascending (each version once). */
+function ascendingVersions(schedules: readonly FeeSchedule[]): boolean {
+  return schedules.every(
+    (schedule, index) => index === 0 || schedules[index - 1]!.version < schedule.version,
+  );
+}
 
 /** core-ledger's shape of a schedule (the announcement time dropped). */
 export function plainSchedule(schedule: FeeSchedule): FeeSchedule {
-  return {
+  const plain = {
     version: schedule.version,
     effectiveDate: schedule.effectiveDate,
     withdrawalFeeFen: schedule.withdrawalFeeFen,
     billPaymentFeeFen: schedule.billPaymentFeeFen,
     mobileTopupFeeFen: schedule.mobileTopupFeeFen,
   };
+  // Only the announcement is dropped: the fee content is the same schedule.
+  assert(sameSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
+  return plain;
 }
 
 export function sameSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
@@ -40,39 +51,39 @@ export interface FeeScheduleProblem {
 }
 
 /**
- * The reasons the schedules of a new config are refused; [] when they may be merged. A version
- * the kiosk knows must come unchanged; a new one needs its R6 notice.
+ * The reasons the schedules of a new config are refused; [] when they may be merged. The R6 rule
+ * itself is core-ledger's (checkFeeScheduleSet: a known version unchanged, a new one newer and
+ * announced 5 working days ahead, no guessed calendar). The kiosk adds one policy: a new version
+ * must carry its signed announcement time (HQ signs it; "as received" is not enough at the kiosk).
  */
 export function checkFeeScheduleChange(
   known: readonly FeeSchedule[],
   incoming: readonly AnnouncedFeeSchedule[],
   calendar: WorkingCalendar,
+  receivedAtMs: number,
 ): FeeScheduleProblem[] {
   const problems: FeeScheduleProblem[] = [];
-  const byVersion = new Map(known.map((schedule) => [schedule.version, schedule]));
-  const firstEver = known.length === 0;
-  const accepted: FeeSchedule[] = [...known];
-  for (const schedule of [...incoming].sort((a, b) => a.version - b.version)) {
-    const before = byVersion.get(schedule.version);
-    if (before !== undefined) {
-      if (!sameSchedule(before, schedule))
-        problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_CHANGED' });
-      continue;
+  const knownVersions = new Set(known.map((schedule) => schedule.version));
+  if (known.length > 0) {
+    for (const schedule of incoming) {
+      if (!knownVersions.has(schedule.version) && schedule.announcedAtMs <= 0)
+        problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED' });
     }
-    if (firstEver) continue;
-    if (schedule.announcedAtMs <= 0) {
-      problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED' });
-      continue;
-    }
-    const codes = checkFeeScheduleAnnouncement(
-      accepted,
-      plainSchedule(schedule),
-      shanghaiDayNumber(schedule.announcedAtMs),
-      calendar,
-    );
-    for (const code of codes) problems.push({ version: schedule.version, code });
-    if (codes.length === 0) accepted.push(plainSchedule(schedule));
   }
+  const given = incoming.map((schedule) => (schedule.announcedAtMs > 0 ? schedule : plainSchedule(schedule)));
+  const check = checkFeeScheduleSet(known, given, { calendar, receivedAtMs });
+  for (const problem of check.problems) {
+    problems.push({
+      version: problem.version,
+      code:
+        problem.code === 'LEDGER_FEE_SCHEDULE_VERSION_CONFLICT' ? 'AGENT_FEE_SCHEDULE_CHANGED' : problem.code,
+    });
+  }
+  // Every problem names a version of the incoming config (R21: the refusal says which one).
+  assert(
+    problems.every((problem) => incoming.some((schedule) => schedule.version === problem.version)),
+    'checkFeeScheduleChange: a problem names a version the config does not carry',
+  );
   return problems;
 }
 
@@ -85,7 +96,14 @@ export function mergeFeeSchedules(
   for (const schedule of incoming) {
     if (!byVersion.has(schedule.version)) byVersion.set(schedule.version, plainSchedule(schedule));
   }
-  return [...byVersion.values()].sort((a, b) => a.version - b.version);
+  const merged = [...byVersion.values()].sort((a, b) => a.version - b.version);
+  // R6: history is merged, never dropped; each version once, in order.
+  assert(ascendingVersions(merged), 'mergeFeeSchedules: versions not strictly ascending');
+  assert(
+    merged.length >= known.length && incoming.every((schedule) => byVersion.has(schedule.version)),
+    'mergeFeeSchedules: a version was dropped',
+  );
+  return merged;
 }
 
 /** The history stored in the journal's meta, read back; [] for anything that is not a list of schedules. */

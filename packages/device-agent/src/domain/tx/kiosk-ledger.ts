@@ -21,6 +21,7 @@ import {
   WITHDRAWAL_LIMITS_DEFAULT,
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
+import { assert, assertIntegerInRange } from '../assert.js';
 import type { ActiveConfig } from './active-config.js';
 import { mergeFeeSchedules, sameSchedule } from './fee-history.js';
 
@@ -44,8 +45,11 @@ export class KioskLedger {
   #replaying = false;
 
   constructor(stationId: string) {
+    // The station id passed the config's pattern (1..32 characters) at the edge.
+    assert(stationId.length > 0, 'KioskLedger: station id is empty');
     this.#stationId = stationId;
     this.#ledger = this.#rebuild();
+    assert(this.#commands.length === 0, 'KioskLedger: a new ledger holds no commands');
   }
 
   /**
@@ -55,9 +59,12 @@ export class KioskLedger {
    * undo this morning's payments; their usage still counts against the new limits).
    */
   configure(config: ActiveConfig): void {
+    const commandCount = this.#commands.length;
     this.#config = config;
     this.learnSchedules(config.feeSchedules);
     this.#ledger = this.#rebuild();
+    // A config changes what comes next, never what was accepted (the commands stay as they were).
+    assert(this.#commands.length === commandCount, 'configure: a config changed the accepted commands');
   }
 
   /**
@@ -71,32 +78,47 @@ export class KioskLedger {
         return known !== undefined && !sameSchedule(known, schedule);
       })
       .map((schedule) => schedule.version);
+    const knownCount = this.#schedules.size;
     for (const schedule of mergeFeeSchedules(this.feeSchedules(), schedules))
       this.#schedules.set(schedule.version, schedule);
+    // R6: learning only adds versions.
+    assert(this.#schedules.size >= knownCount, 'learnSchedules: a known version was dropped');
+    assert(conflicts.length <= schedules.length, 'learnSchedules: more conflicts than schedules');
     return conflicts;
   }
 
   /** Every fee schedule version the kiosk was given, by version (R6 history). */
   feeSchedules(): FeeSchedule[] {
-    return [...this.#schedules.values()].sort((a, b) => a.version - b.version);
+    const schedules = [...this.#schedules.values()].sort((a, b) => a.version - b.version);
+    assert(
+      schedules.every((schedule) => this.#schedules.get(schedule.version) === schedule),
+      'feeSchedules: a schedule is kept under another version',
+    );
+    return schedules;
   }
 
   /** Start-up: the journal's commands follow through `replay`, under open hours and limits. */
   beginReplay(): void {
+    assert(!this.#replaying, 'beginReplay: already replaying');
+    assert(this.#commands.length === 0, 'beginReplay: replay starts from an empty ledger');
     this.#replaying = true;
     this.#ledger = this.#rebuild();
   }
 
   /** Start-up replay done: the config's hours and limits apply to what comes next. */
   endReplay(): void {
+    assert(this.#replaying, 'endReplay without beginReplay');
     this.#replaying = false;
     this.#tighten(this.#ledger);
   }
 
   /** Applies a command; records it for rebuilds only when accepted. */
   apply(command: LedgerCommand): LedgerResult {
+    const commandCount = this.#commands.length;
     const result = this.#ledger.apply(command);
     if (result.ok) this.#commands.push(command);
+    // Only an accepted command is kept for rebuilds, and exactly once.
+    assert(this.#commands.length === commandCount + (result.ok ? 1 : 0), 'apply: commands out of step');
     return result;
   }
 
@@ -106,19 +128,27 @@ export class KioskLedger {
    * the last command (the agent's single writer guarantees that). [] = it would be accepted.
    */
   check(command: LedgerCommand): readonly LedgerCode[] {
+    const commandCount = this.#commands.length;
     const result = this.apply(command);
-    if (!result.ok) return result.reasons;
+    if (!result.ok) {
+      assert(result.reasons.length > 0, 'check: a refusal without a reason (R21)');
+      return result.reasons;
+    }
     this.undo(command.id);
+    // A dry run: the ledger is left as it was.
+    assert(this.#commands.length === commandCount, 'check: the probe was not taken back');
     return [];
   }
 
   /** Replays a command read back from the journal (accepted when it was first applied). */
   replay(command: LedgerCommand): LedgerResult {
+    assert(this.#replaying, 'replay outside beginReplay/endReplay');
     return this.apply(command);
   }
 
   /** Takes back the last accepted command (its journal append failed, or another rule refused it). */
   undo(id: string): void {
+    assert(id.length > 0, 'undo: a command id is never empty');
     const last = this.#commands.at(-1);
     if (last === undefined || last.id !== id) return;
     this.#commands.pop();
@@ -126,22 +156,33 @@ export class KioskLedger {
   }
 
   quotaFenAvailable(): number {
-    return this.#ledger.stationBalances(this.#stationId)?.quotaFenAvailable ?? 0;
+    const quotaFen = this.#ledger.stationBalances(this.#stationId)?.quotaFenAvailable ?? 0;
+    // R2: the station quota never goes below zero; R1: integer fen.
+    assertIntegerInRange(quotaFen, 0, LEDGER_LIMITS.amountFenMax, 'quotaFenAvailable');
+    return quotaFen;
   }
 
   lastClose(): DailyClose | undefined {
     return this.#ledger.closes(this.#stationId).at(-1);
   }
 
+  /** R7: days with business after the last close (before `beforeDate` when given), oldest first. */
+  unclosedBusinessDays(beforeDate?: string): string[] {
+    return this.#ledger.unclosedBusinessDays(this.#stationId, beforeDate);
+  }
+
   dayTotals(businessDate: string) {
+    assert(/^\d{4}-\d{2}-\d{2}$/.test(businessDate), 'dayTotals: businessDate must be YYYY-MM-DD');
     return this.#ledger.dayTotals(this.#stationId, businessDate);
   }
 
   /** A new ledger with every accepted command again (open hours and limits), then tightened. */
   #rebuild(): Ledger {
     const ledger = this.#fresh();
+    const commandCount = this.#commands.length;
     for (const command of this.#commands) ledger.apply(command);
     if (!this.#replaying) this.#tighten(ledger);
+    assert(this.#commands.length === commandCount, 'rebuild: the replay changed the command list');
     return ledger;
   }
 
@@ -154,6 +195,7 @@ export class KioskLedger {
   }
 
   #register(config: ActiveConfig | null) {
+    assert(config === null || config === this.#config, '#register: not the configured config');
     return {
       type: 'station-register' as const,
       id: `register:${this.#stationId}`,

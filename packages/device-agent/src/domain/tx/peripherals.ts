@@ -2,6 +2,7 @@
 // UK key's state mapped to the wire enums, with a short safe detail (never card or PIN data). Pure.
 import { v1 } from '@bianmin/wire';
 import type { SignerState } from '../../ports/signer.js';
+import { assertIntegerInRange } from '../assert.js';
 import type { LinkState } from '../serial/link-state.js';
 
 export interface PeripheralStatusBody {
@@ -29,6 +30,7 @@ export function serialPeripheralStatus(
         sinceMs: link.openedAtMs,
       };
     case 'backoff':
+      assertIntegerInRange(link.attemptIndex, 0, Number.MAX_SAFE_INTEGER, 'backoff attemptIndex');
       return {
         kind: wireKind,
         state: v1.PeripheralState.PERIPHERAL_STATE_DISCONNECTED,
@@ -36,6 +38,7 @@ export function serialPeripheralStatus(
         sinceMs: 0,
       };
     case 'opening':
+      assertIntegerInRange(link.attemptIndex, 0, Number.MAX_SAFE_INTEGER, 'opening attemptIndex');
       return {
         kind: wireKind,
         state: v1.PeripheralState.PERIPHERAL_STATE_DISCONNECTED,

@@ -7,7 +7,10 @@
 //
 // The journal row of each step is committed before the step acts outside (before the request
 // leaves, before the shopkeeper is told to hand out cash). `recoveryAction` says how a restart
-// settles a withdrawal the process died in: nothing is left hanging.
+// settles a withdrawal the process died in: nothing is left hanging. Events are the agent's own
+// (made by the withdrawal flow, or read back from the journal it checked at start-up): assertions.
+
+import { assert, assertIntegerInRange } from '../assert.js';
 
 export type WithdrawalEvent =
   | {
@@ -56,7 +59,15 @@ const TERMINAL: ReadonlySet<WithdrawalPhase> = new Set([
   'abandoned',
 ]);
 
+const PHASES: ReadonlySet<WithdrawalPhase> = new Set([
+  'card_read',
+  'auth_requested',
+  'authorised',
+  ...TERMINAL,
+]);
+
 export function isTerminal(phase: WithdrawalPhase): boolean {
+  assert(PHASES.has(phase), `isTerminal: unknown phase ${phase}`);
   return TERMINAL.has(phase);
 }
 
@@ -79,7 +90,14 @@ const ALLOWED_FROM: Record<
 /** True when `event` is a legal next step from `state`. */
 export function canApply(state: WithdrawalState | null, event: WithdrawalEvent): boolean {
   if (event.kind === 'withdrawal.card_read') return state === null;
-  return state !== null && ALLOWED_FROM[event.kind].includes(state.phase);
+  const allowedFrom = ALLOWED_FROM[event.kind];
+  assert(allowedFrom !== undefined, `canApply: unknown event ${String(event.kind)}`);
+  // Nothing follows a terminal phase: a settled withdrawal is never reopened.
+  assert(
+    allowedFrom.every((phase) => !isTerminal(phase)),
+    'canApply: a step from a terminal phase',
+  );
+  return state !== null && allowedFrom.includes(state.phase);
 }
 
 /** Folds one event in. An illegal step is a programmer error: callers check `canApply` first. */
@@ -88,13 +106,14 @@ export function applyWithdrawalEvent(
   state: WithdrawalState | null,
   event: WithdrawalEvent,
 ): WithdrawalState {
-  if (!canApply(state, event)) {
-    throw new Error(`assert: ${event.kind} not allowed from ${state === null ? 'nothing' : state.phase}`);
-  }
+  assert(
+    canApply(state, event),
+    `${event.kind} not allowed from ${state === null ? 'nothing' : state.phase}`,
+  );
+  assert(state === null || state.txId === txId, 'applyWithdrawalEvent: event folded into another withdrawal');
   switch (event.kind) {
     case 'withdrawal.card_read':
-      if (!Number.isSafeInteger(event.amountFen) || event.amountFen <= 0)
-        throw new Error('assert: amountFen > 0');
+      assertIntegerInRange(event.amountFen, 1, Number.MAX_SAFE_INTEGER, 'withdrawal amountFen (R1)');
       return {
         txId,
         phase: 'card_read',
@@ -116,7 +135,7 @@ export function applyWithdrawalEvent(
         deadlineAtMs: event.deadlineAtMs,
       };
     case 'withdrawal.authorised':
-      if (!Number.isSafeInteger(event.feeFen) || event.feeFen < 0) throw new Error('assert: feeFen >= 0');
+      assertIntegerInRange(event.feeFen, 0, Number.MAX_SAFE_INTEGER, 'withdrawal feeFen (R1)');
       return { ...state!, phase: 'authorised', authCode: event.authCode, feeFen: event.feeFen };
     case 'withdrawal.posted':
       return { ...state!, phase: 'posted', receiptNumber: event.receiptNumber };
@@ -147,7 +166,15 @@ export type RecoveryAction =
  *   (the hold released), because posting money for cash nobody confirmed would be worse.
  */
 export function recoveryAction(state: WithdrawalState): RecoveryAction {
-  switch (state.phase) {
+  assertIntegerInRange(state.amountFen, 1, Number.MAX_SAFE_INTEGER, 'recoveryAction amountFen');
+  const action = recoveryActionOf(state.phase);
+  // Nothing is left hanging: exactly the phases that are not terminal get an action.
+  assert((action.kind === 'none') === isTerminal(state.phase), 'recoveryAction: a phase left hanging');
+  return action;
+}
+
+function recoveryActionOf(phase: WithdrawalPhase): RecoveryAction {
+  switch (phase) {
     case 'card_read':
       return { kind: 'abandon', reasonCode: 'AGENT_RECOVERY_ABANDONED' };
     case 'auth_requested':

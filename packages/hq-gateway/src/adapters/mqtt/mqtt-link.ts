@@ -3,14 +3,20 @@
 // shared subscription for scale-out. Intake back-pressure: mqtt.js reads the next packet only
 // after handleMessage's callback, which waits while the ingest queue is full. Reconnects use
 // capped exponential back-off with jitter (not mqtt.js's fixed period). The link state is one
-// discriminated union.
+// discriminated union. Two kinds of message never reach ingest: one over mqttPayloadBytesMax
+// (dropped before any decoding: HQ_MQTT_MESSAGE_OVERSIZED) and a retained one, which on HQ's
+// up-topics can only be a station's old message replayed by the broker on a new subscription
+// (HQ_MQTT_RETAINED_UP; docs/security.md). Both are counted and logged with the payload's SHA-256.
+// TLS files (CA, client certificate and key, server name) come from the config (tls.ts).
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hqSharedSubscription, hqSubscription } from '@bianmin/wire';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { HqError } from '../../errors.js';
-import { reconnectMsMax, reconnectMsMin } from '../../limits.js';
+import { mqttPayloadBytesMax, reconnectMsMax, reconnectMsMin } from '../../limits.js';
 import type { Log } from '../../ports/log.js';
 import type { Publisher, PublishOptions } from '../../ports/publisher.js';
+import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './tls.js';
 
 export interface MqttLinkOptions {
   readonly url: string;
@@ -21,7 +27,19 @@ export interface MqttLinkOptions {
   /** Shared-subscription group name; absent = a plain subscription. */
   readonly sharedGroup?: string;
   readonly connectTimeoutMs?: number;
+  /** TLS files (config mqttCaFile, mqttCertFile, mqttKeyFile, mqttServerName); read in the constructor. */
+  readonly tls?: MqttTlsFiles;
+  /** Largest payload handed to ingest; default mqttPayloadBytesMax (tests lower it). */
+  readonly payloadBytesMax?: number;
   readonly log: Log;
+}
+
+/** Messages the link kept from ingest, by reason. */
+export interface MqttLinkCounters {
+  /** Over the payload cap: HQ_MQTT_MESSAGE_OVERSIZED. */
+  oversized: number;
+  /** Retained deliveries on up-topics: HQ_MQTT_RETAINED_UP. */
+  retainedUp: number;
 }
 
 export type LinkState =
@@ -45,11 +63,19 @@ export class MqttLink extends EventEmitter implements Publisher {
   #corked = false;
   readonly #options: MqttLinkOptions;
   readonly #log: Log;
+  readonly #tls: MqttTlsOptions | undefined;
+  readonly #payloadBytesMax: number;
+  readonly counters: MqttLinkCounters = { oversized: 0, retainedUp: 0 };
 
   constructor(options: MqttLinkOptions) {
     super();
     this.#options = options;
     this.#log = options.log.child({ component: 'mqtt' });
+    this.#tls = options.tls === undefined ? undefined : loadMqttTls(options.tls);
+    this.#payloadBytesMax = options.payloadBytesMax ?? mqttPayloadBytesMax;
+    if (!(Number.isSafeInteger(this.#payloadBytesMax) && this.#payloadBytesMax > 0)) {
+      throw new Error('assert: payloadBytesMax is a positive integer');
+    }
   }
 
   get state(): LinkState {
@@ -71,6 +97,7 @@ export class MqttLink extends EventEmitter implements Publisher {
       clientId: options.clientId,
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
+      ...(this.#tls === undefined ? {} : this.#tls),
       reconnectPeriod: 0,
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       keepalive: 30,
@@ -84,6 +111,10 @@ export class MqttLink extends EventEmitter implements Publisher {
     client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void): void => {
       this.#corkUntilIdle(client);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      if (this.#keptFromIngest(packet, payload)) {
+        callback(); // PUBACK: the broker must not deliver it again
+        return;
+      }
       let waiting: Promise<void> | undefined;
       try {
         waiting = onMessage(packet.topic, payload);
@@ -125,6 +156,27 @@ export class MqttLink extends EventEmitter implements Publisher {
       await this.close();
       throw error;
     });
+  }
+
+  /** True (counted, logged) for a message that must not reach ingest: over the cap, or retained. */
+  #keptFromIngest(packet: IPublishPacket, payload: Uint8Array): boolean {
+    const oversized = payload.byteLength > this.#payloadBytesMax;
+    if (!oversized && !packet.retain) return false;
+    const code = oversized ? 'HQ_MQTT_MESSAGE_OVERSIZED' : 'HQ_MQTT_RETAINED_UP';
+    if (oversized) this.counters.oversized += 1;
+    else this.counters.retainedUp += 1;
+    this.#log.warn(
+      {
+        code,
+        topic: packet.topic.slice(0, 128),
+        sizeBytes: payload.byteLength,
+        sha256: createHash('sha256').update(payload).digest('hex'),
+      },
+      oversized
+        ? 'message over the payload cap dropped before decoding'
+        : 'retained up-topic message ignored',
+    );
+    return true;
   }
 
   /**

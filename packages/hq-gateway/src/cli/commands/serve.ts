@@ -1,7 +1,7 @@
 // `hq serve`: run the gateway from the config until SIGTERM/SIGINT (docs/hq.md).
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { readCardKeySecret, readSecret } from '../../config.js';
+import { mqttTlsFiles, readCardKeySecret, readSecret } from '../../config.js';
 import { startGateway } from '../../main.js';
 import { configFlag, type HqCommand, loadConfig, readBankAccountsFile, readTpk } from '../command.js';
 
@@ -24,7 +24,9 @@ export const serveCommand: HqCommand = {
     const bankAccounts =
       config.bankAccountsFile === undefined ? undefined : readBankAccountsFile(config.bankAccountsFile);
     const cardKeySecret = readCardKeySecret(config);
+    const mqttTls = mqttTlsFiles(config);
     const gateway = await startGateway({
+      ...(mqttTls === undefined ? {} : { mqttTls }),
       dbPath: config.dbPath,
       brokerUrl: config.brokerUrl,
       clientId: config.clientId,
