@@ -38,7 +38,7 @@ export const sqliteJournalCheck: JournalIntegrityCheck = {
         detail: `${result.rowCount} rows, ${result.sqliteCheck} ok, chain intact, outbox ${result.outboxDepth} row(s) and counters match the journal`,
       };
     }
-    return { status: 'corrupt', detail: `${result.code}: ${result.detail}` };
+    return { status: 'corrupt', detail: result.detail }; // each problem already starts with its code
   },
 };
 
