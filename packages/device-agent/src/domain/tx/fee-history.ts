@@ -8,6 +8,7 @@ import {
   checkFeeScheduleSet,
   type FeeSchedule,
   type LedgerCode,
+  sameFeeSchedule,
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
 import { assert } from '../assert.js';
@@ -30,18 +31,8 @@ export function plainSchedule(schedule: FeeSchedule): FeeSchedule {
     mobileTopupFeeFen: schedule.mobileTopupFeeFen,
   };
   // Only the announcement is dropped: the fee content is the same schedule.
-  assert(sameSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
+  assert(sameFeeSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
   return plain;
-}
-
-export function sameSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
-  return (
-    a.version === b.version &&
-    a.effectiveDate === b.effectiveDate &&
-    a.withdrawalFeeFen === b.withdrawalFeeFen &&
-    a.billPaymentFeeFen === b.billPaymentFeeFen &&
-    a.mobileTopupFeeFen === b.mobileTopupFeeFen
-  );
 }
 
 /** One reason a config's fee schedules are refused (R6), naming the version. */
