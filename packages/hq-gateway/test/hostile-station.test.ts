@@ -41,18 +41,19 @@ const feeSchedules: HqFeeSchedule[] = [
   },
 ];
 const fee = 150;
+/** R5 as the issue states it: 5,000 yuan per card per day, 3,000 per withdrawal. */
+const limits = { perTransactionFen: 300_000, perCardPerDayFen: 500_000 };
 let fx: HqFixture;
 let hostile: SimStation;
 let honest: SimStation;
 
 t.before(async () => {
   fx = await startHqFixture(['HX1', 'HN1'], {
-    // R5 as the issue states it: 5,000 yuan per card per day, 3,000 per withdrawal.
     stationDefaults: {
       ...stationDefaults,
       feeSchedules,
-      withdrawalFenMaxPerTransaction: 300_000,
-      withdrawalFenMaxPerCardPerDay: 500_000,
+      withdrawalFenMaxPerTransaction: limits.perTransactionFen,
+      withdrawalFenMaxPerCardPerDay: limits.perCardPerDayFen,
       withdrawalFenMaxPerStationPerDay: 50_000_000,
     },
     bankAccounts: [
@@ -186,10 +187,10 @@ t.test("R5 daily limits on HQ's clock: a kiosk a day ahead gets no fresh limit (
   await fx.gateway.bank.seedAccounts([
     { pan: card, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
   ]);
-  // The card's whole day (R5 defaults: core-ledger's), in withdrawals at the per-transaction cap.
-  const perTransactionFen = stationDefaults.withdrawalFenMaxPerTransaction;
+  // The card's whole day (the limits this gateway signs), in withdrawals at the per-transaction cap.
+  const perTransactionFen = limits.perTransactionFen;
   const approved: number[] = [];
-  for (let usedFen = 0; usedFen + perTransactionFen <= stationDefaults.withdrawalFenMaxPerCardPerDay; ) {
+  for (let usedFen = 0; usedFen + perTransactionFen <= limits.perCardPerDayFen; ) {
     approved.push((await ask(hostile, perTransactionFen, { card })).decision);
     usedFen += perTransactionFen;
   }
