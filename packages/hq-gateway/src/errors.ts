@@ -89,6 +89,10 @@ export const hqCodes = {
     'the MQTT link dropped a message larger than mqttPayloadBytesMax before decoding it: counted and logged with its SHA-256, topic and size',
   HQ_MQTT_RETAINED_UP:
     'the MQTT link ignored a retained message on a station up-topic (the broker replays it on every new subscription): counted and logged with its SHA-256',
+  HQ_DISCREPANCY_HOLD_EXPIRED:
+    "a WITHDRAWAL_POSTED reached HQ after the hold HQ granted expired on HQ's clock (grant time + holdExpiryMs): stored, recorded as a discrepancy",
+  HQ_STATION_NOT_SUSPENDED:
+    '`hq station resume` names an enrolled station that is not suspended: nothing is changed',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -199,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     provenance,
     ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
+    holdExpiryMs: defaults.holdExpiryMs,
     ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),
     ...(options.verifyEverySignature === undefined
       ? {}

@@ -309,7 +309,7 @@ t.test(
     const report = await statusReport(fx.gateway.store);
     t.match(
       report.text,
-      /ALERT HX1: suspended \(HQ_SEQ_TOO_FAR_AHEAD\); \d+ discrepancies, newest HQ_/,
+      /ALERT HX1: suspended since \S+ \(HQ_SEQ_TOO_FAR_AHEAD: seq \d+ .*?; lift: hq station resume HX1 --reason TEXT\); \d+ discrepancies, newest HQ_/,
       'hq status shows it',
     );
     t.notMatch(report.text, /ALERT HN1/, 'the honest station has no alert');

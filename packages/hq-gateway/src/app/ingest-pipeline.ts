@@ -44,6 +44,7 @@ import { addStation, restore } from './ingest/restore.js';
 import { SignatureRounds } from './ingest/signature-rounds.js';
 import type { StationState } from './ingest/station-state.js';
 import { sweepSilence } from './ingest/status.js';
+import { stationDefaults } from './operations.js';
 
 export type { PipelineDeps } from './ingest/context.js';
 export type { PipelineCounters } from './ingest/counters.js';
@@ -93,6 +94,7 @@ export class IngestPipeline extends EventEmitter {
             feeScheduleEffectiveDate: '2025-01-01',
           }),
         clockSkewMsMax: deps.clockSkewMsMax ?? clockSkewMsMaxDefault,
+        holdExpiryMs: deps.holdExpiryMs ?? stationDefaults.holdExpiryMs,
         stationBounds: deps.stationBounds ?? stationBoundsDefault,
       },
       integrity: deps.integrity,

@@ -289,11 +289,18 @@ export class HqOperations {
    * Lift a station's suspension (issue 8): stored first, then the running gateway serves it again.
    * 'resumed', or 'not_suspended' when there was none.
    */
-  async resumeStation(stationId: string): Promise<'resumed' | 'not_suspended'> {
+  async resumeStation(
+    stationId: string,
+    why?: { readonly resumedBy: string; readonly reason: string },
+  ): Promise<'resumed' | 'not_suspended'> {
     await this.#station(stationId);
     const integrity = this.#deps.integrity;
     if (integrity === undefined) throw new Error('resumeStation needs the integrity store');
-    const resumed = await integrity.resume(stationId);
+    // Who, when (HQ's clock) and why are recorded with the suspension lifted (station_resumptions).
+    const resumed = await integrity.resume(
+      stationId,
+      why === undefined ? undefined : { ...why, resumedAtMs: this.#deps.clock.nowMs() },
+    );
     this.#deps.onResumed?.(stationId);
     return resumed ? 'resumed' : 'not_suspended';
   }

@@ -34,6 +34,8 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
       ackedSeq: seqs.get(station.stationId)?.ackedSeq ?? 0,
       /** Issue 8: suspended by a per-station bound (reason code), null when served. */
       suspended: alert?.suspension?.reasonCode ?? null,
+      /** The suspension in full (reason code, detail, since), null when served. */
+      suspension: alert?.suspension ?? null,
       discrepancyCount: alert?.discrepancyCount ?? 0,
       lastDiscrepancy: alert?.lastDiscrepancy ?? null,
     };
@@ -50,7 +52,7 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
       .filter((r) => r.suspended !== null || r.discrepancyCount > 0)
       .map(
         (r) =>
-          `ALERT ${r.stationId}: ${r.suspended === null ? '' : `suspended (${r.suspended}); `}${r.discrepancyCount} discrepancies${r.lastDiscrepancy === null ? '' : `, newest ${r.lastDiscrepancy.code}: ${r.lastDiscrepancy.detail}`}`,
+          `ALERT ${r.stationId}: ${r.suspension === null ? '' : `suspended since ${new Date(r.suspension.sinceMs).toISOString()} (${r.suspension.reasonCode}: ${r.suspension.detail}; lift: hq station resume ${r.stationId} --reason TEXT); `}${r.discrepancyCount} discrepancies${r.lastDiscrepancy === null ? '' : `, newest ${r.lastDiscrepancy.code}: ${r.lastDiscrepancy.detail}`}`,
       ),
     `events stored: ${counts.events}`,
     `quarantined: ${

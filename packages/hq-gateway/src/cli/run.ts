@@ -27,11 +27,13 @@ import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { reportDailyCommand } from './commands/report-daily.js';
 import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
+import { stationResumeCommand } from './commands/station-resume.js';
 import { statusCommand } from './commands/status.js';
 
 export const commands: readonly HqCommand[] = [
   serveCommand,
   stationEnrolCommand,
+  stationResumeCommand,
   configSendCommand,
   quotaPurchaseCommand,
   statusCommand,

@@ -75,6 +75,11 @@ export class ProvenanceBook {
     this.#grants.set(grant.requestId, grant);
   }
 
+  /** The grant HQ recorded for this request id, if it still tracks it. */
+  grantOf(requestId: string): WithdrawalGrant | undefined {
+    return this.#grants.get(requestId);
+  }
+
   get grantCount(): number {
     return this.#grants.size;
   }

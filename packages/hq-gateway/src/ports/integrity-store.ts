@@ -13,6 +13,16 @@ export interface Suspension {
   readonly sinceMs: number;
 }
 
+/** Who lifted a suspension, when (HQ's clock) and why: kept with the suspension lifted. */
+export interface Resumption {
+  readonly resumedAtMs: number;
+  readonly resumedBy: string;
+  readonly reason: string;
+}
+
+/** A lifted suspension as recorded (`station_resumptions`). */
+export interface ResumptionRecord extends Suspension, Resumption {}
+
 /** What `hq status` shows per station beside its link state. */
 export interface StationAlert {
   readonly stationId: string;
@@ -35,8 +45,13 @@ export interface IntegrityStore {
   provenanceJudgements(stationId: string, codes: readonly string[]): Promise<Map<string, string[]>>;
   /** Idempotent: a station already suspended keeps its first reason. */
   suspend(suspension: Suspension): Promise<void>;
-  /** True when the station was suspended. */
-  resume(stationId: string): Promise<boolean>;
+  /**
+   * True when the station was suspended. With `resumption`, the lifted suspension and who, when
+   * and why are recorded in the same transaction.
+   */
+  resume(stationId: string, resumption?: Resumption): Promise<boolean>;
+  /** The suspensions lifted for this station, oldest first. */
+  resumptions(stationId: string): Promise<ResumptionRecord[]>;
   suspensions(): Promise<Suspension[]>;
   /**
    * Keep at most `perStationMax` quarantine rows per station and `totalMax` in all, dropping the

@@ -25,7 +25,12 @@ import type {
   BankCore,
   SettleOutcome,
 } from '../../src/ports/bank-core.js';
-import type { IntegrityStore, StationAlert, Suspension } from '../../src/ports/integrity-store.js';
+import type {
+  IntegrityStore,
+  ResumptionRecord,
+  StationAlert,
+  Suspension,
+} from '../../src/ports/integrity-store.js';
 import { silentLog } from '../../src/ports/log.js';
 import type { Publisher, PublishOptions } from '../../src/ports/publisher.js';
 import type { SignatureVerifier, VerdictCallback } from '../../src/ports/signature-verifier.js';
@@ -165,6 +170,9 @@ export class FakeIntegrityStore implements IntegrityStore {
   }
   async resume(stationId: string): Promise<boolean> {
     return this.suspended.delete(stationId);
+  }
+  async resumptions(): Promise<ResumptionRecord[]> {
+    return [];
   }
   async suspensions(): Promise<Suspension[]> {
     return [...this.suspended.values()];

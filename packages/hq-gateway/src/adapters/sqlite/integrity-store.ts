@@ -5,7 +5,13 @@
 import type Database from 'better-sqlite3';
 import type { WithdrawalGrant } from '../../domain/provenance.js';
 import { HqError } from '../../errors.js';
-import type { IntegrityStore, StationAlert, Suspension } from '../../ports/integrity-store.js';
+import type {
+  IntegrityStore,
+  Resumption,
+  ResumptionRecord,
+  StationAlert,
+  Suspension,
+} from '../../ports/integrity-store.js';
 
 type Row = Record<string, unknown>;
 
@@ -92,11 +98,39 @@ export class SqliteIntegrityStore implements IntegrityStore {
     );
   }
 
-  async resume(stationId: string): Promise<boolean> {
-    return this.#write(
-      () =>
-        this.#db.prepare('DELETE FROM station_suspensions WHERE station_id = ?').run(stationId).changes > 0,
-    );
+  async resume(stationId: string, resumption?: Resumption): Promise<boolean> {
+    return this.#write(() => {
+      if (resumption !== undefined) {
+        this.#db
+          .prepare(
+            `INSERT INTO station_resumptions
+             (station_id, reason_code, detail, since_ms, resumed_at_ms, resumed_by, reason)
+             SELECT station_id, reason_code, detail, since_ms, ?, ?, ? FROM station_suspensions
+             WHERE station_id = ?`,
+          )
+          .run(
+            resumption.resumedAtMs,
+            resumption.resumedBy.slice(0, 100),
+            resumption.reason.slice(0, 500),
+            stationId,
+          );
+      }
+      return (
+        this.#db.prepare('DELETE FROM station_suspensions WHERE station_id = ?').run(stationId).changes > 0
+      );
+    });
+  }
+
+  async resumptions(stationId: string): Promise<ResumptionRecord[]> {
+    const rows = this.#db
+      .prepare('SELECT * FROM station_resumptions WHERE station_id = ? ORDER BY id')
+      .all(stationId) as Row[];
+    return rows.map((row) => ({
+      ...toSuspension(row),
+      resumedAtMs: Number(row.resumed_at_ms),
+      resumedBy: String(row.resumed_by),
+      reason: String(row.reason),
+    }));
   }
 
   async suspensions(): Promise<Suspension[]> {

@@ -132,6 +132,18 @@ CREATE TABLE IF NOT EXISTS station_suspensions (
   detail TEXT NOT NULL,
   since_ms INTEGER NOT NULL
 ) STRICT;
+-- Each lifted suspension: what it was, and who lifted it, when (HQ's clock) and why (hq station
+-- resume), kept for the audit.
+CREATE TABLE IF NOT EXISTS station_resumptions (
+  id INTEGER PRIMARY KEY,
+  station_id TEXT NOT NULL REFERENCES stations(station_id),
+  reason_code TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  since_ms INTEGER NOT NULL,
+  resumed_at_ms INTEGER NOT NULL,
+  resumed_by TEXT NOT NULL,
+  reason TEXT NOT NULL
+) STRICT;
 CREATE INDEX IF NOT EXISTS quarantine_by_station ON quarantine (station_id, id);
 CREATE INDEX IF NOT EXISTS discrepancies_by_station ON discrepancies (station_id, event_id);
 CREATE TABLE IF NOT EXISTS reconciliation_differences (

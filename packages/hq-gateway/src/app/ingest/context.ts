@@ -58,6 +58,8 @@ export interface PipelineDeps {
   readonly feeSchedules?: readonly HqFeeSchedule[];
   /** Largest plausible kiosk clock skew (ms); default limits.ts clockSkewMsMaxDefault. */
   readonly clockSkewMsMax?: number;
+  /** A granted hold's life on HQ's clock (ms); default the station config's (stationDefaults). */
+  readonly holdExpiryMs?: number;
   /** Per-station bounds; default limits.ts (tests pass smaller ones). */
   readonly stationBounds?: StationBounds;
 }
@@ -70,6 +72,7 @@ export interface IngestSettings {
   readonly verifyEverySignature: boolean;
   readonly feeSchedules: readonly HqFeeSchedule[];
   readonly clockSkewMsMax: number;
+  readonly holdExpiryMs: number;
   readonly stationBounds: StationBounds;
 }
 

@@ -8,6 +8,7 @@ import type { OpenedEnvelope } from '@bianmin/wire';
 import { CodecFailure, describe, toStationEvent } from '../../adapters/wire/codec.js';
 import { checkChainLink } from '../../domain/chain-link.js';
 import { checkSeq } from '../../domain/containment.js';
+import { holdExpiryFinding } from '../../domain/hold-expiry.js';
 import { applyStatus } from '../../domain/station-status.js';
 import type { StationEvent } from '../../domain/types.js';
 import type { StoredEventRef } from '../../ports/store.js';
@@ -76,6 +77,7 @@ export function storeEvent(
   batch.events.push(event);
   ctx.held.hold(eventId, event.envelopeSha256);
   recordSkew(ctx, 'journaled', stationId, eventId, event.createdAtMs, item.receivedAtMs);
+  if (event.kind === 'WITHDRAWAL_POSTED') recordHoldExpiry(ctx, event, item.receivedAtMs);
   if (event.kind === 'DAILY_CLOSE') batch.closes.push(event);
   if (
     event.kind === 'WITHDRAWAL_POSTED' ||
@@ -108,4 +110,20 @@ function recordChainLink(
     foundAtMs: nowMs,
   });
   ctx.log.warn({ code, stationId: event.stationId, seq: event.seq }, 'chain link broken');
+}
+
+/** Issue 9: a posted withdrawal received after its hold expired on HQ's clock is a discrepancy. */
+function recordHoldExpiry(ctx: IngestContext, event: StationEvent, receivedAtMs: number): void {
+  const grant = ctx.provenance.grantOf(String(event.detail.requestId ?? ''));
+  if (grant === undefined) return; // no grant: the provenance book already judges it unauthorised
+  const finding = holdExpiryFinding(grant.grantedAtMs, ctx.settings.holdExpiryMs, receivedAtMs);
+  if (finding === null) return;
+  ctx.counters.discrepancies += 1;
+  ctx.openBatch().discrepancies.push({
+    stationId: event.stationId,
+    eventId: event.eventId,
+    foundAtMs: receivedAtMs,
+    ...finding,
+  });
+  ctx.log.warn({ code: finding.code, stationId: event.stationId, eventId: event.eventId }, finding.detail);
 }
