@@ -6,6 +6,7 @@ import { MqttLink, type MqttLinkOptions } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { checkOpenDb } from './adapters/sqlite/integrity.js';
 import type { KioskDb } from './adapters/sqlite/kiosk-db.js';
+import { StoreMaintenance } from './adapters/sqlite/maintenance.js';
 import { KioskAgentCore, type KioskAgentPorts } from './app/kiosk-agent.js';
 import { loadCalendar } from './config/calendar.js';
 import { AgentError } from './errors.js';
@@ -46,6 +47,9 @@ export interface KioskAgentOptions extends KioskAgentPorts {
 }
 
 export class KioskAgent extends KioskAgentCore {
+  /** WAL checkpoints and writes a full disk postponed, retried on a timer (issue 9). */
+  #maintenance: StoreMaintenance | null = null;
+
   /**
    * Opens the agent: checks the journal (throws AGENT_JOURNAL_CHAIN_BROKEN / AGENT_OUTBOX_GAP and
    * the other integrity codes), rebuilds state from the journal, loads the last good HQ config,
@@ -65,8 +69,23 @@ export class KioskAgent extends KioskAgentCore {
         return options.makeLink === undefined ? new MqttLink(linkOptions) : options.makeLink(linkOptions);
       },
     );
+    agent.#maintenance = new StoreMaintenance({
+      db: options.db,
+      clock: options.clock,
+      logger: options.logger,
+    });
     await agent.init();
     return agent;
+  }
+
+  override start(): void {
+    super.start();
+    this.#maintenance?.start();
+  }
+
+  override async stop(): Promise<void> {
+    this.#maintenance?.stop();
+    await super.stop();
   }
 }
 

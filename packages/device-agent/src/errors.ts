@@ -155,6 +155,9 @@ export const agentErrorCodes = {
   AGENT_DOCTOR_CLOCK_SKEW: "the kiosk's last measured drift against HQ is beyond the configured skew",
   AGENT_STORE_REPAIR_REFUSED:
     '`kiosk repair` refused: the journal itself is damaged (hash chain broken, pages SQLite cannot fix, events with no copy); HQ-assisted recovery',
+  // --- secrets and file modes at start (src/config/secret-files.ts, src/main.ts) ---
+  AGENT_SECRET_FILE_EXPOSED:
+    'a secret file (token PIN, operator token, card-token key, broker password, TLS key) is readable by group/others or owned by another user: the agent refuses to start',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

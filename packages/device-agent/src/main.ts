@@ -15,13 +15,20 @@ import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
 import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
 import { KioskDb } from './adapters/sqlite/kiosk-db.js';
+import { isWriteFailure } from './adapters/sqlite/records.js';
 import { KioskAgent, systemClock } from './agent.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadConfigFile } from './config/load.js';
 import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
+import { checkSecretFiles } from './config/secret-files.js';
 import { signerOptionsOf } from './config/signer-options.js';
 import type { ConfigProblem } from './config/validate.js';
-import { operatorTokenFileBytesMax } from './limits.js';
+import { backoffDelayMs } from './domain/outbox/backoff.js';
+import {
+  operatorTokenFileBytesMax,
+  walCheckpointBackoffMsInitial,
+  walCheckpointBackoffMsMax,
+} from './limits.js';
 import { createLogger } from './logging.js';
 
 function readSmallFile(path: string): string {
@@ -52,12 +59,52 @@ function diskFreeBytes(dir: string): number {
   return stats.bavail * stats.bsize;
 }
 
+/**
+ * Opens the journal read-write; while the disk is too full even for that (SQLite cannot create
+ * its -shm/-wal files), waits and tries again instead of exiting, so a full disk never becomes a
+ * crash loop under the service manager (issue 9). Other errors are thrown as before.
+ */
+async function openJournalWhenWritable(
+  path: string,
+  logger: ReturnType<typeof createLogger>,
+): Promise<KioskDb> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return new KioskDb({ path });
+    } catch (error) {
+      if (!isWriteFailure(error) && (error as { code?: unknown }).code !== 'SQLITE_CANTOPEN') throw error;
+      const delayMs = backoffDelayMs(
+        { backoffMsInitial: walCheckpointBackoffMsInitial, backoffMsMax: walCheckpointBackoffMsMax },
+        attempt,
+        Math.random(),
+      );
+      logger.error(
+        {
+          code: 'AGENT_STORE_WRITE_FAILED',
+          sqliteCode: String((error as { code?: unknown }).code),
+          attempt,
+          delayMs,
+        },
+        'journal cannot be opened for writing (disk full?); waiting for space',
+      );
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 export async function runAgentProcess(configPath: string): Promise<void> {
+  // Everything the agent creates (journal and its WAL, log files, the operator socket) is the
+  // service user's alone: owner read/write, nothing for group or others.
+  process.umask(0o077);
   const report = loadConfigFile(configPath);
   const problems =
     report.config === undefined || report.config === null
       ? report.problems
-      : [...report.problems, ...missingAgentKeys(report.config)];
+      : [
+          ...report.problems,
+          ...missingAgentKeys(report.config),
+          ...checkSecretFiles(report.config, process.getuid?.() ?? 0),
+        ];
   if (report.config === undefined || report.config === null || problems.length > 0) {
     process.stderr.write(`${JSON.stringify(problems)}\n`);
     process.exitCode = 1;
@@ -76,7 +123,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   const pinPad = peripherals.pinPad(config);
   cardReader.start();
   pinPad.start();
-  const db = new KioskDb({ path: config.journal.path });
+  const db = await openJournalWhenWritable(config.journal.path, logger);
   const agent = await KioskAgent.open({
     stationId: config.station.id,
     keyId: publicKey.fingerprintSha256Hex,
@@ -97,6 +144,10 @@ export async function runAgentProcess(configPath: string): Promise<void> {
       ...(config.mqtt.tls === undefined ? {} : { tls: config.mqtt.tls }),
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
+    ...(config.journal.diskReserveBytes === undefined
+      ? {}
+      : { diskReserveBytes: config.journal.diskReserveBytes }),
+    ...(config.hq.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: config.hq.clockSkewMsMax }),
   });
   const api = new OperatorApi({
     listen: { kind: 'unix', socketPath: config.operatorApi.socketPath },

@@ -65,7 +65,7 @@ export const hqCodes = {
     'the thread that commits ingest batches stopped: nothing can be stored, so the gateway stops',
   HQ_AUDIT_SIGNATURE_INVALID:
     '`hq audit signatures` found a stored event whose own signature or stored hash does not verify',
-  // Issue 8/9 (integrity): provenance, HQ's clock, containment, freshness, enrolment proof, R8.
+  // Issue 8/9 (integrity): provenance, HQ's clock, containment, freshness, enrolment proof.
   HQ_DISCREPANCY_QUOTA_PURCHASE_UNKNOWN:
     'a QuotaPurchaseApplied names no quota purchase HQ recorded for that station and amount (R3): no quota is credited',
   HQ_DISCREPANCY_WITHDRAWAL_UNAUTHORISED:
@@ -83,10 +83,6 @@ export const hqCodes = {
     'the quarantine reached its bound (per station or in total): the oldest rows were dropped and counted',
   HQ_ENROLMENT_PROOF_MISSING:
     'an enrolment request carries no proof (an EnrolmentRequest envelope signed by the key it enrols)',
-  HQ_RECON_SETTLEMENT_DIFFERS:
-    "账实相符 (R8): the bank's settlement for a station's day differs from HQ's posted withdrawals (amount + fee)",
-  HQ_RECON_CASH_DIFFERS:
-    '账实相符 (R8): the cash a station declares at close differs from the cash its day should have paid out',
   HQ_INTERNAL_ERROR:
     'an error that carries no HQ code (a bug or an unexpected library failure): reported under this code with its message, never as a store failure',
   HQ_MQTT_MESSAGE_OVERSIZED:

@@ -31,12 +31,24 @@ import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import { type Log, silentLog } from './ports/log.js';
+import type { Publisher } from './ports/publisher.js';
+
+/**
+ * What the gateway needs of its broker link: MqttLink by default; tests pass an in-memory one
+ * (test/helpers/memory-broker.ts). `onMessage` may return a promise: back-pressure.
+ */
+export interface GatewayLink extends Publisher {
+  connect(onMessage: (topic: string, payload: Uint8Array) => Promise<void> | undefined): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface GatewayOptions {
   /** SQLite file of the HQ store (':memory:' for a throw-away run). */
   readonly dbPath: string;
   /** mqtt://host:port of Mosquitto, aedes or any MQTT 3.1.1 broker. */
   readonly brokerUrl: string;
+  /** The broker link; default an MqttLink to brokerUrl (the MQTT options below apply to it). */
+  readonly link?: GatewayLink;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
   /** TLS files of the broker link (required by the production broker: deploy/mosquitto/). */
@@ -79,7 +91,8 @@ export interface Gateway {
   readonly operations: HqOperations;
   readonly store: SqliteStore;
   readonly bank: BankSimulator;
-  readonly link: MqttLink;
+  /** The MqttLink unless GatewayOptions.link gave another. */
+  readonly link: GatewayLink;
   readonly hqKey: LoadedHqKey;
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
   readonly integrity: SqliteIntegrityStore;
@@ -151,15 +164,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const verifier = new VerifyPool(
     options.verifyWorkers === undefined ? {} : { workers: options.verifyWorkers },
   );
-  const link = new MqttLink({
-    url: options.brokerUrl,
-    clientId: options.clientId ?? 'hq-gateway',
-    log,
-    ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
-    ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
-    ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
-    ...(options.mqttTls === undefined ? {} : { tls: options.mqttTls }),
-  });
+  const link: GatewayLink =
+    options.link ??
+    new MqttLink({
+      url: options.brokerUrl,
+      clientId: options.clientId ?? 'hq-gateway',
+      log,
+      ...(options.mqttUsername === undefined ? {} : { username: options.mqttUsername }),
+      ...(options.mqttPassword === undefined ? {} : { password: options.mqttPassword }),
+      ...(options.sharedGroup === undefined ? {} : { sharedGroup: options.sharedGroup }),
+      ...(options.mqttTls === undefined ? {} : { tls: options.mqttTls }),
+    });
   const defaults = options.stationDefaults ?? stationDefaults;
   // One source of R5 limits: the ones HQ signs into every station config (operations.sendConfig).
   const withdrawalLimits = ledgerLimitsOf(defaults);

@@ -6,6 +6,7 @@
 // what HQ has not acknowledged (as the kiosk outbox does after a reconnect, and on HQ's
 // Command{resend_from}); every wait listens to events, none sleeps.
 import t from 'tap';
+import type { MqttLink } from '../src/adapters/mqtt/mqtt-link.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import type { Sealed } from './helpers/station-sim.js';
 
@@ -40,7 +41,7 @@ t.test(
     await fx.broker.kill();
     t.ok(k1!.ackedSeq <= sentBeforeKill, `broker killed mid-stream (acked ${k1!.ackedSeq})`);
     await fx.broker.start();
-    const link = fx.gateway.link;
+    const link = fx.gateway.link as MqttLink;
     await until(link, ['state'], () => link.state.kind === 'connected');
     if (!k1!.connected) await new Promise((resolve) => k1!.once('connected', resolve));
     // The outbox drains after the reconnect; each round is answered by a (re-)ack, so a round

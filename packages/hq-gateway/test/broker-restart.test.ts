@@ -4,6 +4,7 @@
 // reconnects and drains what HQ has not acknowledged (as the kiosk outbox does); at the end every
 // seq 1..N is stored exactly once.
 import t from 'tap';
+import type { MqttLink } from '../src/adapters/mqtt/mqtt-link.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import type { Sealed } from './helpers/station-sim.js';
 
@@ -38,7 +39,7 @@ t.test('broker restarted mid-stream: every event stored once', async (t) => {
   await fx.broker.stop();
   t.ok(r1!.ackedSeq <= sentBeforeStop, `broker stopped mid-stream (acked ${r1!.ackedSeq})`);
   await fx.broker.start();
-  const link = fx.gateway.link;
+  const link = fx.gateway.link as MqttLink;
   await until(link, ['state'], () => link.state.kind === 'connected');
   if (!r1!.connected) await new Promise((resolve) => r1!.once('connected', resolve));
   // The kiosk outbox drains every event HQ has not acknowledged, in order.

@@ -1,11 +1,11 @@
 // Goal: HQ authenticates a run of hash-linked events with one signature check, and a forged event
 // gains nothing from a link: the run is then checked one event at a time and only the forgery is
-// refused. Method: a real Mosquitto and the gateway in-process (hq-fixture); messages are handed
+// refused. Method: the gateway in-process over the in-process broker (hq-memory-fixture); messages are handed
 // to the pipeline in one turn of the event loop, so they form one planning round and the counts
 // of checks are exact.
 import { encodeEnvelope, upTopic, v1 } from '@bianmin/wire';
 import t from 'tap';
-import { type HqFixture, startHqFixture } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture } from './helpers/hq-memory-fixture.js';
 
 let fx: HqFixture;
 

@@ -57,8 +57,8 @@ t.test('an unknown command and bad flags: every problem at once, exit 2', async 
     JSON.parse(missing.out)
       .problems.map((p: { field: string }) => p.field)
       .sort(),
-    ['--fen', '--station'],
-    'both missing flags reported together (R21)',
+    ['--receipt', '--station', '--yuan'],
+    'every missing flag reported together (R21)',
   );
   t.equal(missing.out.trim().split('\n').length, 1, 'one JSON line');
 });

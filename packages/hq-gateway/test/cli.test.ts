@@ -153,6 +153,8 @@ t.test('quota purchase records R3 purchases and publishes the signed config, ret
     'C1',
     '--fen',
     '49999',
+    '--receipt',
+    'OUT-C1-0',
     '--config',
     files.configPath,
     '--json',
@@ -164,14 +166,35 @@ t.test('quota purchase records R3 purchases and publishes the signed config, ret
     'purchase',
     '--station',
     'C1',
-    '--fen',
-    '50000',
+    '--yuan',
+    '500.00',
+    '--receipt',
+    'OUT-C1-1',
     '--config',
     files.configPath,
     '--json',
   );
   t.equal(bought.code, 0, bought.err);
   t.equal(bought.json.result.configVersion, 1);
+  t.same(
+    [bought.json.result.outcome, bought.json.result.amountYuan],
+    ['recorded', '500.00'],
+    'echoed in yuan',
+  );
+  const again = await hq(
+    'quota',
+    'purchase',
+    '--station',
+    'C1',
+    '--fen',
+    '50000',
+    '--receipt',
+    'OUT-C1-1',
+    '--config',
+    files.configPath,
+    '--json',
+  );
+  t.same([again.code, again.json.result.outcome], [0, 'exists'], 'the same receipt again is exists');
   await station.connect(broker.url, broker.password('C1'), files.hqPublicKeyPem);
   await station.waitForConfig(1);
   t.same(
@@ -220,7 +243,7 @@ t.test('usage problems are listed together, exit 2 (HQ_CLI_USAGE)', async (t) =>
   const values = await hq('quota', 'purchase', '--fen', 'ten', '--config', files.configPath, '--json');
   t.same(
     values.json.problems.map((p: { field: string }) => p.field),
-    ['--station', '--fen'],
+    ['--station', '--fen', '--receipt'],
     'every value problem',
   );
   const unknown = await hq('frobnicate');

@@ -1,11 +1,11 @@
 // Goal: a batch that fails to commit is dropped cleanly: its event ids and seqs are forgotten (so
 // the station's resend is stored, not taken for a duplicate), no ack covers it, the station is
-// asked to resend, and the gateway keeps running. Method: the real gateway and Mosquitto; the
+// asked to resend, and the gateway keeps running. Method: the real gateway over the in-process broker; the
 // store's commitBatch is made to throw once; the station resends on HQ's Command{resend_from}.
 import t from 'tap';
 import { SeqTracker } from '../src/domain/seq-tracker.js';
 import type { IngestBatch } from '../src/ports/store.js';
-import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 
 let fx: HqFixture;
 

@@ -11,8 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
+import { stationQuotaView } from '../src/app/quota-view.js';
 import { statusReport } from '../src/cli/reports.js';
 import type { HqFeeSchedule } from '../src/domain/fee-check.js';
+import { defaultCalendarDir, loadCalendarYears } from '../src/main.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
 import { luhnPan, type SimStation, shanghaiDate } from './helpers/station-sim.js';
 
@@ -45,7 +47,14 @@ let honest: SimStation;
 
 t.before(async () => {
   fx = await startHqFixture(['HX1', 'HN1'], {
-    stationDefaults: { ...stationDefaults, feeSchedules },
+    // R5 as the issue states it: 5,000 yuan per card per day, 3,000 per withdrawal.
+    stationDefaults: {
+      ...stationDefaults,
+      feeSchedules,
+      withdrawalFenMaxPerTransaction: 300_000,
+      withdrawalFenMaxPerCardPerDay: 500_000,
+      withdrawalFenMaxPerStationPerDay: 50_000_000,
+    },
     bankAccounts: [
       { pan, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
       { pan: panHonest, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
@@ -127,6 +136,17 @@ t.test(
     await hostile.waitForAck(honestApply.seq);
     await fx.gateway.flush();
     t.equal(fx.gateway.quotaFenAvailable('HX1'), 50_000, 'a recorded purchase is credited');
+    const offline = await stationQuotaView(
+      fx.gateway.store,
+      fx.gateway.integrity,
+      loadCalendarYears(defaultCalendarDir),
+      'HX1',
+    );
+    t.equal(
+      offline.quotaFen,
+      50_000,
+      'the offline quota view (hq config send) does not count the forged purchase',
+    );
   },
 );
 
@@ -166,13 +186,22 @@ t.test("R5 daily limits on HQ's clock: a kiosk a day ahead gets no fresh limit (
   await fx.gateway.bank.seedAccounts([
     { pan: card, pin: '123456', balanceFen: 50_000_000, dailyLimitFen: 50_000_000 },
   ]);
-  const first = await ask(hostile, 300_000, { card });
-  t.equal(first.decision, 1, '3,000 yuan today');
-  const ahead = await ask(hostile, 300_000, { card, createdAtMs: Date.now() + dayMs });
+  // The card's whole day (R5 defaults: core-ledger's), in withdrawals at the per-transaction cap.
+  const perTransactionFen = stationDefaults.withdrawalFenMaxPerTransaction;
+  const approved: number[] = [];
+  for (let usedFen = 0; usedFen + perTransactionFen <= stationDefaults.withdrawalFenMaxPerCardPerDay; ) {
+    approved.push((await ask(hostile, perTransactionFen, { card })).decision);
+    usedFen += perTransactionFen;
+  }
+  t.ok(
+    approved.length > 0 && approved.every((decision) => decision === 1),
+    "the card's daily limit used today",
+  );
+  const ahead = await ask(hostile, perTransactionFen, { card, createdAtMs: Date.now() + dayMs });
   t.same(
     [ahead.decision, ahead.declineReason],
     [2, 4],
-    'another 3,000 "tomorrow" by the kiosk clock: CARD_DAILY_LIMIT',
+    'another withdrawal "tomorrow" by the kiosk clock: CARD_DAILY_LIMIT',
   );
   t.ok(
     (await discrepancyCodes('HX1')).includes('HQ_DISCREPANCY_CLOCK_SKEW'),

@@ -2,12 +2,12 @@
 // (quota after a payment, a payment over quota), finds and reports sequence gaps until they are
 // filled, reconciles a received daily close with its own store (R8), and keeps station status
 // from birth, death and telemetry with stale deaths ignored (bdSeq). Method: simulated stations
-// through a real Mosquitto; results read back from the store.
+// through the in-process broker; results read back from the store.
 import { closeHash, GENESIS_HASH } from '@bianmin/core-ledger';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { reportTotals } from '../src/domain/ledger-mirror.js';
-import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 import { shanghaiDate } from './helpers/station-sim.js';
 
 let fx: HqFixture;

@@ -2,13 +2,13 @@
 // the station config (not core-ledger's defaults), and HQ declines an authorisation request that
 // breaks them (per transaction, per card per day, per station per day) with its reason before the
 // bank sees it; a released hold stops counting; and the gateway exposes HQ's quota view per
-// station (R2, R3). Method: a real Mosquitto, the gateway in-process with station defaults of its
+// station (R2, R3). Method: the in-process broker, the gateway in-process with station defaults of its
 // own, a simulated station sending signed requests and events; answers on down/auth-resp.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
 import { ledgerLimitsOf, WithdrawalTally } from '../src/domain/withdrawal-limits.js';
-import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 import { luhnPan } from './helpers/station-sim.js';
 
 const panA = luhnPan('622850', 16);

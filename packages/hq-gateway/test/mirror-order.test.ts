@@ -1,11 +1,11 @@
 // Goal: HQ's ledger mirror re-checks a station's events in seq order even when they arrive out
 // of order (after an HQ restart the broker can deliver seqs queued for HQ before the kiosk
 // resends the seqs HQ lost), so an honest kiosk never shows a quota discrepancy; and it survives
-// a restart with a gap still open. Method: a real Mosquitto and the gateway in-process
+// a restart with a gap still open. Method: the gateway in-process over the in-process broker
 // (hq-fixture); messages are handed to the pipeline in a chosen order.
 import { upTopic } from '@bianmin/wire';
 import t from 'tap';
-import { type HqFixture, startHqFixture } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture } from './helpers/hq-memory-fixture.js';
 
 let fx: HqFixture;
 

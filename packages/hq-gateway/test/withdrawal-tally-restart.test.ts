@@ -1,15 +1,15 @@
 // Goal: HQ's R5 withdrawal tally (per card per day, per station per day) survives an HQ restart:
 // approvals are stored (card digest, never the PAN) before the bank is asked and restored at
 // start-up, so the next request over a daily limit is still declined before the bank; a hold
-// released (voided, or declined by the bank) frees its room, also after a restart. Method: a real
-// Mosquitto, the gateway in-process on a temp SQLite file, stopped and started again on the same
+// released (voided, or declined by the bank) frees its room, also after a restart. Method: the
+// in-process broker, the gateway in-process on a temp SQLite file, stopped and started again on the same
 // file (the fixture's startGateway); a simulated station sends signed requests and events, and the
 // answers arrive on down/auth-resp. The bank's own daily limit is set high, so every limit decline
 // here is HQ's.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { stationDefaults } from '../src/app/operations.js';
-import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 import { luhnPan } from './helpers/station-sim.js';
 
 const panA = luhnPan('622860', 16);

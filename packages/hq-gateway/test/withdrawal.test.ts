@@ -2,10 +2,10 @@
 // deciphering the ISO 9564 format 4 PIN block with the test TPK; wrong PIN, insufficient funds and
 // the daily limit are declined with their reasons; a posted withdrawal moves amount + fee from the
 // customer to the station; a reversal releases the hold once, however often it arrives. Method:
-// signed requests from a simulated station through a real Mosquitto; answers on down/auth-resp.
+// signed requests from a simulated station through the in-process broker; answers on down/auth-resp.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { type HqFixture, startHqFixture, until } from './helpers/hq-fixture.js';
+import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 import { luhnPan } from './helpers/station-sim.js';
 
 const pan = luhnPan('622848', 16);

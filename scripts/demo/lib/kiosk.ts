@@ -293,7 +293,11 @@ export class Kiosk {
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`${this.stationId} agent exited (${code ?? signal}) during start-up: ${stderr}`));
+        // An armed kill point may land while the agent settles the last run at start-up: that is
+        // the seeded kill, not a failed start (the caller sees the process gone).
+        if (options.killAt !== undefined && signal === 'SIGKILL') resolve();
+        else
+          reject(new Error(`${this.stationId} agent exited (${code ?? signal}) during start-up: ${stderr}`));
       });
     });
   }

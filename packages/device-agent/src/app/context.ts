@@ -7,11 +7,13 @@ import type { ClockPort } from '../ports/clock.js';
 import type { JournalPort } from '../ports/journal.js';
 import type { OutboxPort } from '../ports/outbox.js';
 import type { PublisherPort } from '../ports/publisher.js';
+import type { StoreHealthPort } from '../ports/store-health.js';
+import type { HardwareHealth } from './hardware-health.js';
 import type { JournalWriter } from './journal-writer.js';
 import type { StationRules } from './station-rules.js';
 
-/** The journal and its outbox: one store (the SQLite adapter implements both). */
-export type AgentJournal = JournalPort & OutboxPort;
+/** The journal and its outbox: one store (the SQLite adapter implements both), and its write health. */
+export type AgentJournal = JournalPort & OutboxPort & StoreHealthPort;
 
 export interface AppContext {
   readonly stationId: string;
@@ -21,5 +23,7 @@ export interface AppContext {
   readonly writer: JournalWriter;
   readonly ledger: KioskLedger;
   readonly rules: StationRules;
+  /** Disk reserve and clock: refusals before a card or PIN, telemetry, bdSeq (issue 9). */
+  readonly health: HardwareHealth;
   readonly link: PublisherPort;
 }

@@ -1,7 +1,7 @@
 // The daily close (R7): a business day's totals by business type, sealed by core-ledger with a
 // hash chained to the previous close, journaled and sent to HQ as a signed DailyClose. Closes run
 // automatically after each Shanghai midnight (`arm`), on HQ's request or the operator's.
-import { dateFromDayNumber, dayNumberFromDate, type LedgerCommand } from '@bianmin/core-ledger';
+import { dateFromDayNumber, dayNumberFromDate, type LedgerCommand, parseIsoDate } from '@bianmin/core-ledger';
 import { PayloadType, v1 } from '@bianmin/wire';
 import {
   addToDay,
@@ -105,7 +105,7 @@ export class DailyCloser {
     return c.writer.serially(async () => {
       const today = dayNumberFromDate(c.rules.businessDate());
       const last = c.ledger.lastClose()?.businessDate;
-      const business = [...this.#days.keys()].filter((d) => last === undefined || d > last).sort();
+      const business = c.ledger.unclosedBusinessDays();
       const from = last === undefined ? business[0] : dateFromDayNumber(dayNumberFromDate(last) + 1);
       if (from === undefined) return [];
       const fromDay = dayNumberFromDate(from);
@@ -129,14 +129,11 @@ export class DailyCloser {
     });
   }
 
-  /** Days with money events after the last close and before `date`, oldest first. */
+  /** Days with business after the last close and before `date`, oldest first (core-ledger's list). */
   #openBusinessDaysBefore(date: string): string[] {
-    const last = this.#c.ledger.lastClose()?.businessDate;
-    return [...this.#days.keys()]
-      .filter(
-        (d) => d < date && (last === undefined || d > last) && this.#c.journal.getMeta(metaClose(d)) === null,
-      )
-      .sort();
+    // A date from outside may be no date at all: its own close is then refused with a code.
+    if (parseIsoDate(date) === undefined) return [];
+    return this.#c.ledger.unclosedBusinessDays(date);
   }
 
   /** One close. Inside `serially`. */

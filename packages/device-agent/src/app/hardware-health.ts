@@ -4,6 +4,7 @@
 // PIN (listed with every other refusal, R21), feeds `hqAnswered()` with each HQ-signed answer to
 // something it sent (acks, authorisation answers), and adds `telemetry()` to its heartbeat.
 // Nothing here throws for a full disk: a measurement that cannot be stored is kept in memory.
+import { openEnvelope } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import {
   addClockSample,
@@ -22,6 +23,7 @@ import { isAgentError } from '../errors.js';
 import { clockSkewMsMaxDefault, diskReserveBytesDefault } from '../limits.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { RefusalReason } from '../ports/operator.js';
+import type { OutboxPort } from '../ports/outbox.js';
 import type { StoreHealthPort } from '../ports/store-health.js';
 
 /** The clock measurement is stored for doctor at most this often (each store is an fsync). */
@@ -41,7 +43,6 @@ export interface HardwareHealthOptions {
 export interface HardwareTelemetry {
   /** The codes the kiosk refuses new business with right now (AGENT_TX_DISK_LOW, AGENT_TX_CLOCK_SKEW). */
   readonly refusingCodes: string[];
-  readonly diskFreeBytes: number;
   readonly diskReserveBytes: number;
   /** Bounds of (kiosk clock − HQ clock) in ms; both 0 with clockOffsetKnown false when unmeasured. */
   readonly clockOffsetMsLow: number;
@@ -91,6 +92,23 @@ export class HardwareHealth {
     this.#persist(verdict, wrong);
   }
 
+  /**
+   * HQ acknowledged events through `seq` with an envelope it made at `hqAtMs` (its clock): it did
+   * so after event `seq` was made (the event's created_at_ms, read back from the outbox) and
+   * before now. A seq no longer in the outbox gives no sample.
+   */
+  hqAnsweredEvent(outbox: Pick<OutboxPort, 'read'>, seq: number, hqAtMs: number): void {
+    const row = seq > 0 ? outbox.read(seq, seq)[0] : undefined;
+    if (row === undefined) return;
+    let sentAtMs: number;
+    try {
+      sentAtMs = openEnvelope(row.envelopeBytes).header.createdAtMs;
+    } catch {
+      return; // our own envelope no longer decodes: the store check finds that at start-up
+    }
+    this.hqAnswered({ sentAtMs, hqAtMs, receivedAtMs: this.#o.clock.nowMs() });
+  }
+
   verdict(): ClockVerdict {
     return clockVerdict(this.#samples, this.#o.clock.nowMs());
   }
@@ -100,7 +118,6 @@ export class HardwareHealth {
     const verdict = input.clock;
     return {
       refusingCodes: refusingCodes(input),
-      diskFreeBytes: input.diskFreeBytes ?? 0,
       diskReserveBytes: this.#diskReserveBytes,
       clockOffsetMsLow: verdict.kind === 'measured' ? verdict.offsetMsLow : 0,
       clockOffsetMsHigh: verdict.kind === 'measured' ? verdict.offsetMsHigh : 0,

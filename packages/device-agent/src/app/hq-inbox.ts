@@ -99,9 +99,13 @@ export class HqInbox {
     }
     const envelope = opened.opened;
     switch (envelope.type) {
-      case PayloadType.PAYLOAD_TYPE_ACK:
-        this.#c.link.acknowledged(Number(envelope.body.handledThroughSeq));
+      case PayloadType.PAYLOAD_TYPE_ACK: {
+        const ackSeq = Number(envelope.body.handledThroughSeq);
+        // HQ stamped the ack after event ackSeq was made: a bound on the clock offset (issue 9).
+        this.#c.health.hqAnsweredEvent(this.#c.journal, ackSeq, envelope.header.createdAtMs);
+        this.#c.link.acknowledged(ackSeq);
         return;
+      }
       case PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE:
         if (!this.#handlers.authorisation(envelope.body))
           log.warn(
@@ -180,7 +184,7 @@ export class HqInbox {
       const known = c.ledger.feeSchedules();
       // (A config built in code may lack the list; one decoded from the wire always has it.)
       const incoming = config.feeSchedules ?? [];
-      const problems = checkFeeScheduleChange(known, incoming, this.#calendar);
+      const problems = checkFeeScheduleChange(known, incoming, this.#calendar, c.clock.nowMs());
       if (problems.length > 0) {
         const detail = problems.map((problem) => `version ${problem.version}: ${problem.code}`).join('; ');
         c.log.warn(

@@ -38,6 +38,7 @@ import type { LinkStatusMessages, PublisherPort } from '../ports/publisher.js';
 import type { Signer } from '../ports/signer.js';
 import type { AgentJournal, AppContext } from './context.js';
 import { DailyCloser, type DayTotalsView } from './daily-close.js';
+import { HardwareHealth } from './hardware-health.js';
 import { type CommandResult, HqCommands } from './hq-commands.js';
 import { HqInbox, type HqPublicKey } from './hq-inbox.js';
 import { JournalWriter } from './journal-writer.js';
@@ -71,6 +72,10 @@ export interface KioskAgentPorts {
   readonly diskFreeBytes?: () => number;
   /** Working days for R6 notice (data/calendar). Default: none, so every fee-schedule change is refused. */
   readonly calendar?: WorkingCalendar;
+  /** Free bytes kept on the journal's file system (config journal.diskReserveBytes). Default diskReserveBytesDefault. */
+  readonly diskReserveBytes?: number;
+  /** Clock skew against HQ beyond which withdrawals are refused (config hq.clockSkewMsMax). */
+  readonly clockSkewMsMax?: number;
 }
 
 /** Makes the link to HQ, given the status messages it publishes on its own. */
@@ -104,6 +109,14 @@ export class KioskAgentCore implements OperatorPort {
       logger: log,
       outboxChanged: () => this.#link.outboxChanged(),
     });
+    const health = new HardwareHealth({
+      store: options.db,
+      clock: options.clock,
+      logger: log,
+      ...(options.diskFreeBytes === undefined ? {} : { diskFreeBytes: options.diskFreeBytes }),
+      ...(options.diskReserveBytes === undefined ? {} : { diskReserveBytes: options.diskReserveBytes }),
+      ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
+    });
     const base = {
       stationId: options.stationId,
       clock: options.clock,
@@ -112,6 +125,7 @@ export class KioskAgentCore implements OperatorPort {
       writer,
       ledger,
       rules,
+      health,
     };
     const telemetry = new Telemetry(base, options);
     this.#link = makeLink(telemetry.statusMessages());

@@ -131,6 +131,7 @@ export class QuotaPayments {
       const limitFen = config === null ? 0 : kind.limitFen(config.limits);
       const reasons = c.rules.commonChecks(amountFen, limitFen, false);
       if (reasons.some((reason) => reason.code === 'AGENT_TX_NO_CONFIG')) return refusal(...reasons);
+      reasons.push(...c.health.reasons('quota-payment')); // disk reserve (issue 9), listed with the rest (R21)
       const now = c.clock.nowMs();
       const businessDate = businessDateOf(now);
       const fee = c.rules.feeFor(kind.businessType);

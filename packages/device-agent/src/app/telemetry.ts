@@ -9,8 +9,6 @@ import type { LinkStatusMessages } from '../ports/publisher.js';
 import type { Signer } from '../ports/signer.js';
 import type { AppContext } from './context.js';
 
-const META_BD_SEQ = 'bd_seq';
-
 export interface TelemetryOptions {
   readonly signer: Signer;
   readonly cardReader: CardReader;
@@ -38,11 +36,8 @@ export class Telemetry {
   statusMessages(): LinkStatusMessages {
     const sign = this.#c.writer;
     return {
-      nextBdSeq: () => {
-        const next = Number(this.#c.journal.getMeta(META_BD_SEQ) ?? '0') + 1;
-        this.#c.journal.setMeta(META_BD_SEQ, String(next));
-        return next;
-      },
+      // Stored before use; on a full disk taken from memory, never thrown into the link (issue 9).
+      nextBdSeq: () => this.#c.health.nextBdSeq(),
       death: (bdSeq) => sign.signUnjournaled({ type: PayloadType.PAYLOAD_TYPE_DEATH, body: { bdSeq } }),
       birth: (bdSeq) =>
         sign.signUnjournaled({ type: PayloadType.PAYLOAD_TYPE_BIRTH, body: this.#birthBody(bdSeq) }),
@@ -89,6 +84,7 @@ export class Telemetry {
       configVersionApplied: this.#c.rules.configVersion(),
       memoryRssBytes: process.memoryUsage.rss(),
       diskFreeBytes: this.#diskFreeBytes(),
+      ...this.#c.health.telemetry(), // refusing codes, disk reserve, clock offset (issue 9)
     };
   }
 

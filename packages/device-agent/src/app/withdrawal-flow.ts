@@ -104,7 +104,11 @@ export class WithdrawalFlow {
       return { ok: true, withdrawal: viewOf(existing) };
     }
     const limit = this.#c.rules.config()?.limits.withdrawalFenMaxPerTransaction ?? 0;
-    const reasons = this.#c.rules.commonChecks(input.amountFen, limit);
+    // Disk reserve and clock (issue 9) with every other reason, before a card or a PIN (R21).
+    const reasons = [
+      ...this.#c.rules.commonChecks(input.amountFen, limit),
+      ...this.#c.health.reasons('withdrawal'),
+    ];
     if (this.#busy) reasons.push({ code: 'AGENT_TX_BUSY', message: 'another withdrawal is in progress' });
     if (reasons.length > 0) return refusal(...reasons);
     this.#busy = true;

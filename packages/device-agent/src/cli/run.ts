@@ -1,5 +1,7 @@
 // The `kiosk` command dispatcher: finds the command, parses its flags (every flag problem at
 // once), prints help, and runs it with the injected services. Returns the exit code.
+import { readFileSync } from 'node:fs';
+import { printVersion } from '@bianmin/cli-kit';
 import { checkStoreFull } from '../adapters/sqlite/integrity.js';
 import { flagHelp, parseFlags } from './args.js';
 import { buildDateMs } from './build-info.js';
@@ -36,7 +38,7 @@ export const sqliteJournalCheck: JournalIntegrityCheck = {
         detail: `${result.rowCount} rows, ${result.sqliteCheck} ok, chain intact, outbox ${result.outboxDepth} row(s) and counters match the journal`,
       };
     }
-    return { status: 'corrupt', detail: `${result.code}: ${result.detail}` };
+    return { status: 'corrupt', detail: result.detail }; // each problem already starts with its code
   },
 };
 
@@ -44,12 +46,21 @@ export function defaultDeps(): CliDeps {
   return { peripherals: serialPeripherals(), journal: sqliteJournalCheck, buildDateMs };
 }
 
+/** This package's version (package.json, two folders up from src/cli or dist/cli). */
+export function kioskVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(manifest.version);
+}
+
 export function generalHelp(): string {
   const rows = commands.map((command) => `  kiosk ${command.usage}\n      ${command.summary}`);
   return (
     'kiosk: the field technician CLI of the China Post convenience-station kiosk\n\n' +
     `Commands:\n${rows.join('\n')}\n\n` +
-    'Every command takes --help and --json. Exit codes: 0 ok, 1 problems found, 2 usage error.\n' +
+    'Every command takes --help and --json; kiosk --version prints the version.\n' +
+    'Exit codes: 0 ok, 1 problems found, 2 usage error.\n' +
     'Every problem is listed at once, each with a stable code (docs/errors/device-agent.md).\n' +
     'Guide: docs/operations.md\n'
   );
@@ -76,6 +87,7 @@ export async function runKiosk(argv: readonly string[], io: CliIo, deps?: CliDep
     io.out(generalHelp());
     return exitOk;
   }
+  if (argv[0] === '--version') return printVersion(io, 'kiosk', kioskVersion(), json);
   const found = findCommand(argv);
   if (found === null) {
     const word =

@@ -56,6 +56,12 @@ t.test('a close for day D closes an earlier open day with business first, in ord
     ok: false,
     reasons: [{ code: 'AGENT_CLOSE_NOTHING_NEW' }],
   });
+  // Bad input from outside (operator API, HQ command) is a refusal with a code, never a crash.
+  t.match(await r.agent.dailyClose('2026-02-30'), { ok: false, reasons: [{ code: 'LEDGER_FIELD_INVALID' }] });
+  t.match(await r.agent.dailyClose('2026-11-27'), {
+    ok: false,
+    reasons: [{ code: 'LEDGER_CLOSE_OUT_OF_ORDER' }],
+  });
 });
 
 t.test('a kiosk off over three midnights closes every missed day at start, oldest first', async (t) => {

@@ -139,11 +139,16 @@ export class FakeHq {
         this.#ackScheduled = true;
         setImmediate(() => {
           this.#ackScheduled = false;
-          const ack = this.hq.seal(stationId, PayloadType.PAYLOAD_TYPE_ACK, {
-            handledThroughSeq: this.#contiguous,
-            highestSeqReceived: this.#highest,
-            ackedAtMs: Date.now(),
-          });
+          const ack = this.hq.seal(
+            stationId,
+            PayloadType.PAYLOAD_TYPE_ACK,
+            {
+              handledThroughSeq: this.#contiguous,
+              highestSeqReceived: this.#highest,
+              ackedAtMs: Date.now(),
+            },
+            Date.now(), // HQ's clock (the kiosk measures its drift against it, issue 9)
+          );
           void this.#client
             ?.publishAsync(downTopic(stationId, 'ack'), Buffer.from(ack), { qos: 1 })
             .catch(() => undefined);
@@ -153,17 +158,22 @@ export class FakeHq {
     if (opened.type === PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST && this.answerAuth) {
       const request = opened.body;
       this.approved.add(request.transactionId);
-      const response = this.hq.seal(stationId, PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE, {
-        requestId: request.requestId,
-        transactionId: request.transactionId,
-        decision: 1,
-        declineReason: 0,
-        bankResponseCode: '00',
-        bankReference: `BANK-${request.requestId.slice(0, 8)}`,
-        amountFen: Number(request.amountFen),
-        feeFen: 100,
-        respondedAtMs: Date.now(),
-      });
+      const response = this.hq.seal(
+        stationId,
+        PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE,
+        {
+          requestId: request.requestId,
+          transactionId: request.transactionId,
+          decision: 1,
+          declineReason: 0,
+          bankResponseCode: '00',
+          bankReference: `BANK-${request.requestId.slice(0, 8)}`,
+          amountFen: Number(request.amountFen),
+          feeFen: 100,
+          respondedAtMs: Date.now(),
+        },
+        Date.now(),
+      );
       void this.#client
         ?.publishAsync(downTopic(stationId, 'auth-resp'), Buffer.from(response), { qos: 1 })
         .catch(() => undefined);

@@ -189,22 +189,28 @@ t.test('kiosk tx is a registered command: in kiosk --help, dispatched by runKios
   t.match(err.at(-1), /AGENT_CLI_BAD_ARGUMENT: --socket/);
 });
 
-t.test('AGENT_OPERATOR_INTERNAL: an unexpected failure behind the API is a 503 with the code', async (t) => {
-  const brokenSocket = join(dir, 'broken.sock');
-  const broken = new OperatorApi({
-    listen: { kind: 'unix', socketPath: brokenSocket },
-    token,
-    operator: {
-      ...operator,
-      status: () => {
-        throw new TypeError('boom');
+t.test(
+  'AGENT_OPERATOR_INTERNAL: an unexpected failure is a 503 with the code and a request id, never the error',
+  async (t) => {
+    const brokenSocket = join(dir, 'broken.sock');
+    const broken = new OperatorApi({
+      listen: { kind: 'unix', socketPath: brokenSocket },
+      token,
+      operator: {
+        ...operator,
+        status: () => {
+          throw new TypeError('boom');
+        },
       },
-    },
-    logger: silentLogger,
-  });
-  await broken.listen();
-  t.teardown(() => broken.close());
-  const reply = await new OperatorClient({ kind: 'unix', socketPath: brokenSocket }, token).get('/v1/status');
-  t.equal(reply.status, 503);
-  t.match(reply.body, { code: 'AGENT_OPERATOR_INTERNAL', message: 'boom' });
-});
+      logger: silentLogger,
+    });
+    await broken.listen();
+    t.teardown(() => broken.close());
+    const reply = await new OperatorClient({ kind: 'unix', socketPath: brokenSocket }, token).get(
+      '/v1/status',
+    );
+    t.equal(reply.status, 503);
+    t.match(reply.body, { code: 'AGENT_OPERATOR_INTERNAL', requestId: /^[0-9a-f-]{36}$/ });
+    t.notMatch(JSON.stringify(reply.body), /boom|TypeError/, 'the internal error is not echoed (issue 8)');
+  },
+);

@@ -141,7 +141,7 @@ t.test(
   },
 );
 
-t.test('AGENT_STORE_SQLITE_CORRUPT: a damaged page structure is found by quick_check', async (t) => {
+t.test('AGENT_STORE_SQLITE_CORRUPT: a damaged page structure is found by the SQLite check', async (t) => {
   const path = freshStore(t);
   writeStore(path);
   const raw = new Database(path, { readonly: true });

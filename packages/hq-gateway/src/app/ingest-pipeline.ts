@@ -16,7 +16,6 @@
 // 'committed', 'dropped', 'authorised', 'reconciled', 'fatal' (error).
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin/core-ledger';
-import { describe } from '../adapters/wire/codec.js';
 import { stationBoundsDefault } from '../domain/containment.js';
 import { feeSchedulesOf } from '../domain/fee-check.js';
 import { StatusReplayGuard } from '../domain/station-status.js';

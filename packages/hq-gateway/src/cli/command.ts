@@ -7,11 +7,13 @@ import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
+import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
 import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../app/operations.js';
+import { stationQuotaView } from '../app/quota-view.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
-import { createLedgerMirror, loadCalendarYears } from '../main.js';
+import { loadCalendarYears } from '../main.js';
 import { systemClock } from '../ports/clock.js';
 import type { Publisher } from '../ports/publisher.js';
 
@@ -137,21 +139,16 @@ export async function withOperations<T>(
     let publisher: Publisher | undefined;
     if (publish) ({ publisher, client } = await connectPublisher(config));
     const calendarYears = loadCalendarYears(config.calendarDir);
+    const integrity = new SqliteIntegrityStore(store.db);
     const operations = new HqOperations({
       store,
       hqKey,
       clock: systemClock,
       ...(publisher === undefined ? {} : { publisher }),
-      quotaOf: async (stationId) => {
-        // HQ's quota view: the ledger mirror rebuilt from this station's stored events.
-        const station = await store.getStation(stationId);
-        const mirror = createLedgerMirror(calendarYears);
-        if (station !== undefined) mirror.registerStation(station);
-        for (const event of await store.eventsOfStation(stationId)) mirror.apply(event);
-        const throughSeq =
-          (await store.loadSeqStates()).find((s) => s.stationId === stationId)?.ackedSeq ?? 0;
-        return { quotaFen: mirror.quotaFenAvailable(stationId), throughSeq };
-      },
+      // HQ's quota view: the ledger mirror rebuilt from this station's stored events, judged as at
+      // ingest (a forged purchase is not signed into a config; app/quota-view.ts).
+      quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
+      integrity,
     });
     return await work(operations, store);
   } finally {

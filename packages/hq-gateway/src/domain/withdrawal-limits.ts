@@ -37,13 +37,6 @@ export type LimitDeclineCode = Extract<
   'HQ_AUTH_OVER_TRANSACTION_LIMIT' | 'HQ_AUTH_OVER_CARD_DAILY_LIMIT' | 'HQ_AUTH_OVER_STATION_DAILY_LIMIT'
 >;
 
-/** The wire's DeclineReason for each limit (proto/bianmin/v1/authorisation.proto). */
-export const declineReasonOfLimit: Record<LimitDeclineCode, number> = {
-  HQ_AUTH_OVER_TRANSACTION_LIMIT: 6,
-  HQ_AUTH_OVER_CARD_DAILY_LIMIT: 4,
-  HQ_AUTH_OVER_STATION_DAILY_LIMIT: 5,
-};
-
 export interface WithdrawalAsk {
   readonly requestId: string;
   /** An opaque per-card key (a digest of the PAN, never the PAN). */

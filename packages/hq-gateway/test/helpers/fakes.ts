@@ -303,6 +303,7 @@ export interface Harness {
   readonly pipeline: IngestPipeline;
   readonly clock: FakeClock;
   readonly store: FakeStore;
+  readonly integrity: FakeIntegrityStore;
   readonly verifier: FakeVerifier;
   readonly bank: FakeBank;
   readonly publisher: FakePublisher;
@@ -331,7 +332,9 @@ const calendarYears = loadCalendarYears(defaultCalendarDir);
 /** A started pipeline on fakes with `stationIds` enrolled. */
 export async function startHarness(
   stationIds: readonly string[],
-  options: Partial<Pick<PipelineDeps, 'withdrawalFeeFen' | 'verifyEverySignature' | 'withdrawalLimits'>> = {},
+  options: Partial<
+    Pick<PipelineDeps, 'withdrawalFeeFen' | 'verifyEverySignature' | 'withdrawalLimits' | 'stationBounds'>
+  > = {},
 ): Promise<Harness> {
   const clock = new FakeClock();
   const store = new FakeStore();
@@ -364,6 +367,7 @@ export async function startHarness(
     pipeline: await make(),
     clock,
     store,
+    integrity,
     verifier,
     bank,
     publisher,

@@ -27,6 +27,7 @@ import {
 } from '@bianmin/wire';
 import type { IClientOptions } from 'mqtt';
 import { shanghaiDate } from '../../src/adapters/wire/codec.js';
+import type { MemoryBroker } from './memory-broker.js';
 
 export { shanghaiDate };
 
@@ -67,6 +68,7 @@ export class SimStation extends EventEmitter {
   readonly configs: Array<{ configVersion: number; quotaFenBalance: number; purchases: string[] }> = [];
   readonly resendRequests: number[] = [];
   #client: MqttClient | undefined;
+  #memory: MemoryBroker | undefined;
   #hqPublicKeyPem: string | undefined;
   /** SHA-256 of the last envelope sealed for each journaled seq (the next seq's chain link). */
   readonly #envelopeSha256BySeq = new Map<number, Uint8Array>();
@@ -322,7 +324,19 @@ export class SimStation extends EventEmitter {
     await client.subscribeAsync(kioskSubscription(this.stationId), { qos: 1 });
   }
 
+  /** Connect through an in-process broker (helpers/memory-broker.ts) instead of MQTT. */
+  attach(broker: MemoryBroker, hqPublicKeyPem: string): void {
+    this.#hqPublicKeyPem = hqPublicKeyPem;
+    this.#memory = broker;
+    broker.attachStation(this.stationId, (topic, payload) => this.#onMessage(topic, payload));
+    this.emit('connected');
+  }
+
   async publish(channel: UpChannel, bytes: Uint8Array, topicStationId = this.stationId): Promise<void> {
+    if (this.#memory !== undefined) {
+      await this.#memory.publishUp(upTopic(topicStationId, channel), bytes);
+      return;
+    }
     const client = this.#client;
     if (client === undefined) throw new Error('not connected');
     await client.publishAsync(
@@ -390,10 +404,12 @@ export class SimStation extends EventEmitter {
   }
 
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#memory !== undefined || (this.#client?.connected ?? false);
   }
 
   async close(): Promise<void> {
+    this.#memory?.detachStation(this.stationId);
+    this.#memory = undefined;
     const client = this.#client;
     this.#client = undefined;
     if (client !== undefined) await client.endAsync(true);

@@ -3,11 +3,11 @@
 // compared in constant time. JSON bodies are validated at the edge: a bad field is refused with
 // its name and the stable code AGENT_OPERATOR_BAD_FIELD; a business refusal carries every reason
 // at once (R21).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { isAgentError } from '../../errors.js';
+import { agentErrorCodes, isAgentError } from '../../errors.js';
 import { operatorBodyBytesMax } from '../../limits.js';
 import type { OperatorPort } from '../../ports/operator.js';
 import { validateBillPayment, validateDailyClose, validateTopup, validateWithdrawal } from './validate.js';
@@ -101,12 +101,15 @@ export class OperatorApi {
         send(response, error.status, error.body);
         return;
       }
+      // Never echo an internal error to the client (it may name paths, SQL or secrets): the code,
+      // its registry meaning and a request id that finds the full error in the log.
       const code = isAgentError(error) ? error.code : 'AGENT_OPERATOR_INTERNAL';
+      const requestId = randomUUID();
       this.#log.error(
-        { code, err: error instanceof Error ? error.message : String(error) },
+        { code, requestId, err: error instanceof Error ? error.message : String(error) },
         'operator request failed',
       );
-      send(response, 503, { code, message: error instanceof Error ? error.message : 'internal error' });
+      send(response, 503, { code, requestId, message: agentErrorCodes[code] });
     }
   }
 

@@ -22,6 +22,7 @@ import {
   type LinkState,
   reopenDelayMs,
 } from '../../domain/serial/link-state.js';
+import { LogBudget } from '../../domain/serial/log-budget.js';
 import { RequestTable } from '../../domain/serial/request-table.js';
 import {
   checkSessionEcho,
@@ -34,6 +35,8 @@ import {
   serialAttemptsMax,
   serialHeartbeatMissesMax,
   serialInFlightCountMax,
+  serialJunkLogLinesMax,
+  serialJunkLogWindowMs,
   serialLineBytesMax,
   serialQueueCountMax,
 } from '../../limits.js';
@@ -103,6 +106,7 @@ export class SerialLink {
   readonly #options: SerialLinkOptions;
   readonly #clock: ClockPort;
   readonly #logger: Logger;
+  readonly #junkLog = new LogBudget(serialJunkLogLinesMax, serialJunkLogWindowMs);
   readonly #splitter = new CappedLineSplitter(serialLineBytesMax);
   readonly #table: RequestTable;
   readonly #queue: Job[] = [];
@@ -521,7 +525,7 @@ export class SerialLink {
     for (const event of this.#splitter.push(chunk)) {
       if (event.kind === 'overflow') {
         this.#stats.linesTooLong += 1;
-        this.#logger.warn(
+        this.#logJunk(
           { code: 'AGENT_SERIAL_LINE_TOO_LONG', lineBytesMax: event.lineBytesMax },
           'line too long',
         );
@@ -532,15 +536,18 @@ export class SerialLink {
     }
   }
 
+  /** Junk is counted always (stats) and logged at a bounded rate, with how many lines were held back. */
+  #logJunk(fields: Record<string, unknown>, message: string): void {
+    const verdict = this.#junkLog.take(this.#clock.nowMs());
+    if (verdict.log) this.#logger.warn({ ...fields, suppressedCount: verdict.suppressedCount }, message);
+  }
+
   #onLine(bytes: Uint8Array): void {
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) {
       if (decoded.code === 'AGENT_SERIAL_FRAME_CRC') this.#stats.framesCrcFailed += 1;
       else this.#stats.framesMalformed += 1;
-      this.#logger.warn(
-        { code: decoded.code, reason: decoded.reason, seq: decoded.seq },
-        'bad frame dropped',
-      );
+      this.#logJunk({ code: decoded.code, reason: decoded.reason, seq: decoded.seq }, 'bad frame dropped');
       // Only a frame that failed its CRC with a readable seq is NAKed; a NAK is never NAKed back
       // unless it is corrupted, and the sender's retries are bounded, so no NAK storm is possible.
       if (decoded.code === 'AGENT_SERIAL_FRAME_CRC' && decoded.seq !== undefined) {

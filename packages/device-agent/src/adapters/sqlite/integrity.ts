@@ -1,10 +1,10 @@
 // Store integrity for start-up and `kiosk doctor` (issue 9): nothing the kiosk relies on is
-// trusted unchecked. In order: SQLite's own check (quick_check at start-up, the full
-// integrity_check in doctor), the schema, every index against its table, the journal's hash
+// trusted unchecked. In order: SQLite's own check (integrity_check, at start-up too; quick_check only
+// when asked), the schema, every index against its table, the journal's hash
 // chain, then what the journal derives (last event seq, last envelope hash, every meta counter a
 // row moved) against meta, the seal over the meta no row moves, and the outbox row by row against
 // the events the journal holds. Every finding is listed (R21); the first one gives the code.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { ChainFault } from '../../domain/journal/chain.js';
 import { type DerivedStore, deriveStore, metaSealHex } from '../../domain/journal/derive.js';
 import type { AgentErrorCode } from '../../errors.js';
@@ -45,7 +45,7 @@ export type JournalIntegrity =
       readonly outboxDepth: number;
       readonly lastEventSeq: number;
       readonly ackedThroughSeq: number;
-      /** 'quick_check' at start-up, 'integrity_check' in doctor. */
+      /** integrity_check by default (start-up and doctor); quick_check only when asked. */
       readonly sqliteCheck: 'quick_check' | 'integrity_check';
     }
   | {
@@ -67,7 +67,7 @@ function open(path: string, check: (db: KioskDb) => JournalIntegrity): JournalIn
   if (!existsSync(path)) return { status: 'missing', path };
   let db: KioskDb;
   try {
-    db = new KioskDb({ path, readOnly: true });
+    db = openReadOnly(path);
   } catch (error) {
     return corrupt(path, [{ code: 'AGENT_JOURNAL_UNREADABLE', detail: String(error) }]);
   }
@@ -80,7 +80,29 @@ function open(path: string, check: (db: KioskDb) => JournalIntegrity): JournalIn
   }
 }
 
-/** The start-up check (quick_check) on a file, without changing it. */
+/**
+ * Opens read-only; on a full disk (SQLite cannot create the -shm a WAL file needs to be read) a
+ * cleanly closed store is read from an in-memory copy instead: a full disk is not a damaged journal.
+ */
+export function openReadOnly(path: string): KioskDb {
+  let db: KioskDb | null = null;
+  try {
+    db = new KioskDb({ path, readOnly: true });
+    db.rowCount(); // the first read is where a missing -shm shows
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = String((error as { code?: unknown }).code ?? '');
+    const cannotCreate =
+      code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_FULL';
+    // The failed open leaves an empty -wal behind; a -wal with frames would be missing from a copy.
+    const walBytes = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
+    if (!cannotCreate || walBytes > 0) throw error;
+    return new KioskDb({ path, readOnly: true, copyInMemory: true });
+  }
+}
+
+/** The start-up check on a file, without changing it. */
 export function checkJournalIntegrity(path: string): JournalIntegrity {
   return open(path, (db) => checkOpenDb(db, path));
 }
@@ -112,7 +134,9 @@ function corrupt(
 }
 
 function schemaProblems(db: KioskDb): StoreProblem[] {
-  const problems: StoreProblem[] = [];
+  const problems: StoreProblem[] = db
+    .schemaTextProblems(db.getMeta(META_SCHEMA_2_FROM_INDEX) !== null)
+    .map((detail) => ({ code: 'AGENT_STORE_SQLITE_CORRUPT' as const, detail }));
   const objects = db.schemaObjects();
   if (objects.join() !== SCHEMA_OBJECTS.join())
     problems.push({
@@ -204,7 +228,10 @@ function sameOutboxRow(row: OutboxRow, expected: OutboxRow): boolean {
  */
 export function checkOpenDb(db: KioskDb, path: string, options: { full?: boolean } = {}): JournalIntegrity {
   try {
-    return checkOpenDbOrThrow(db, path, options.full === true);
+    // Full integrity_check by default, at start-up too: the corruption sweep found an index-record
+    // flip (the stored copy of a rowid-alias column, seed 4128445980) that quick_check and the
+    // index-against-table reads both pass and only integrity_check sees. quick_check on request.
+    return checkOpenDbOrThrow(db, path, options.full !== false);
   } catch (error) {
     return corrupt(path, [{ code: 'AGENT_JOURNAL_UNREADABLE', detail: String(error) }]);
   }

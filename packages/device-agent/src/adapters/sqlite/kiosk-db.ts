@@ -10,6 +10,7 @@
 // commits nothing and is thrown as AGENT_STORE_WRITE_FAILED; only the ack mark, which HQ holds
 // anyway, is kept in memory and written again later (`retryDeferred`).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
   type ChainVerdict,
@@ -24,6 +25,21 @@ import { walJournalSizeLimitBytes } from '../../limits.js';
 import type { JournalAppend, JournalPort } from '../../ports/journal.js';
 import type { OutboxPort, OutboxRow } from '../../ports/outbox.js';
 import {
+  indexMismatches,
+  schemaObjects,
+  schemaTextProblems,
+  sqliteCheck,
+  tableColumns,
+} from './inspection.js';
+import {
+  isWriteFailure,
+  JOURNAL_COLUMNS,
+  JOURNAL_COLUMNS_SCHEMA_1,
+  type JournalRecord,
+  toRow,
+  writeFailed,
+} from './records.js';
+import {
   META_ACKED_THROUGH_SEQ,
   META_LAST_EVENT_ENVELOPE_SHA256,
   META_LAST_EVENT_SEQ,
@@ -35,58 +51,16 @@ import {
   SCHEMA_VERSION,
 } from './schema.js';
 
-interface JournalRecord {
-  idx: number;
-  kind: string;
-  tx_id: string;
-  created_at_ms: number;
-  event_seq: number | null;
-  payload_json: string;
-  prev_hash: string;
-  hash: string;
-  event_id: string | null;
-  payload_type: string | null;
-  envelope: Buffer | null;
-  meta_json: string | null;
-}
-
-function toRow(record: JournalRecord): JournalRow {
-  return {
-    index: record.idx,
-    kind: record.kind,
-    txId: record.tx_id,
-    createdAtMs: record.created_at_ms,
-    eventSeq: record.event_seq,
-    payloadJson: record.payload_json,
-    prevHashHex: record.prev_hash,
-    hashHex: record.hash,
-    eventId: record.event_id,
-    payloadType: record.payload_type,
-    envelopeBytes: record.envelope === null ? null : new Uint8Array(record.envelope),
-    metaJson: record.meta_json,
-  };
-}
-
-/** SQLite result codes that mean "could not write" (disk full, I/O), not a bug. */
-export function isWriteFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR'));
-}
-
-function writeFailed(what: string, error: unknown): unknown {
-  if (!isWriteFailure(error)) return error;
-  const sqliteCode = String((error as { code: string }).code);
-  return new AgentError('AGENT_STORE_WRITE_FAILED', `${what}: ${sqliteCode}; nothing was committed`, {
-    cause: error,
-    details: { sqliteCode },
-  });
-}
-
 export interface KioskDbOptions {
   /** File path, or ':memory:' for unit tests. */
   readonly path: string;
   /** Open read-only (`kiosk doctor`): no schema changes, no writes. */
   readonly readOnly?: boolean;
+  /**
+   * Read-only from an in-memory copy of the file (doctor on a full disk, where SQLite cannot
+   * create the -shm file a WAL database needs even to read). Complete only when no -wal is left.
+   */
+  readonly copyInMemory?: boolean;
 }
 
 /** The last write failure, for readiness and telemetry; null once a write succeeded again. */
@@ -94,11 +68,6 @@ export interface StoreWriteFault {
   readonly sqliteCode: string;
   readonly what: string;
 }
-
-const JOURNAL_COLUMNS =
-  'idx, kind, tx_id, created_at_ms, event_seq, payload_json, prev_hash, hash, event_id, payload_type, envelope, meta_json';
-const JOURNAL_COLUMNS_SCHEMA_1 =
-  'idx, kind, tx_id, created_at_ms, event_seq, payload_json, prev_hash, hash, NULL AS event_id, NULL AS payload_type, NULL AS envelope, NULL AS meta_json';
 
 export class KioskDb implements JournalPort, OutboxPort {
   readonly #db: Database.Database;
@@ -116,10 +85,12 @@ export class KioskDb implements JournalPort, OutboxPort {
 
   constructor(options: KioskDbOptions) {
     this.#readOnly = options.readOnly === true;
-    this.#db = new Database(options.path, {
-      readonly: this.#readOnly,
-      fileMustExist: this.#readOnly,
-    });
+    this.#db =
+      options.copyInMemory === true
+        ? new Database(rollbackModeCopy(readFileSync(options.path)))
+        : new Database(options.path, { readonly: this.#readOnly, fileMustExist: this.#readOnly });
+    if (options.copyInMemory === true && !this.#readOnly)
+      throw new Error('assert: an in-memory copy is read-only');
     this.#db.pragma('busy_timeout = 5000');
     const fresh = !this.#readOnly && this.#tableColumns('journal').length === 0;
     if (!this.#readOnly) {
@@ -196,7 +167,7 @@ export class KioskDb implements JournalPort, OutboxPort {
   }
 
   #tableColumns(table: string): string[] {
-    return (this.#db.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name);
+    return tableColumns(this.#db, table);
   }
 
   /** Adds the schema-2 columns; the meta that exists now (not derivable from old rows) is sealed. */
@@ -524,76 +495,27 @@ export class KioskDb implements JournalPort, OutboxPort {
 
   /** PRAGMA quick_check (start-up) or integrity_check (doctor): [] when SQLite finds nothing. */
   sqliteCheck(full: boolean): string[] {
-    const rows = this.#db.pragma(full ? 'integrity_check' : 'quick_check', { simple: false }) as Record<
-      string,
-      string
-    >[];
-    const messages = rows.map((row) => String(Object.values(row)[0]));
-    return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
+    return sqliteCheck(this.#db, full);
   }
 
   /** The objects in sqlite_schema, as `type name on table`, sorted. */
   schemaObjects(): string[] {
-    return (
-      this.#db.prepare('SELECT type, name, tbl_name FROM sqlite_schema').all() as {
-        type: string;
-        name: string;
-        tbl_name: string;
-      }[]
-    )
-      .map((object) => `${object.type} ${object.name} on ${object.tbl_name}`)
-      .sort();
+    return schemaObjects(this.#db);
   }
 
   /** Column lists of the three tables as stored in the schema. */
   columnsOf(table: string): string[] {
-    return this.#tableColumns(table);
+    return tableColumns(this.#db, table);
   }
 
-  /**
-   * Indexes that disagree with their table (quick_check does not look): for every index, its
-   * (columns, rowid) read through the index equal the table's, sorted the same way.
-   */
+  /** Text encoding and schema SQL text against this version's (none of it is covered by a hash). */
+  schemaTextProblems(migrated: boolean): string[] {
+    return schemaTextProblems(this.#db, migrated);
+  }
+
+  /** Indexes that disagree with their table (quick_check does not look). */
   indexMismatches(): string[] {
-    const found: string[] = [];
-    const indexes = this.#db
-      .prepare("SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
-      .all() as { name: string; tbl_name: string }[];
-    for (const { name, tbl_name: table } of indexes) {
-      const columns = (
-        this.#db.pragma(`index_info(${JSON.stringify(name)})`) as { name: string | null }[]
-      ).map((column) => column.name);
-      if (columns.length === 0 || columns.some((column) => column === null)) {
-        found.push(`index ${name}: columns unknown`);
-        continue;
-      }
-      const list = [...columns.map((column) => JSON.stringify(column)), 'rowid'].join(', ');
-      const through = this.#db
-        .prepare(
-          `SELECT ${list} FROM ${JSON.stringify(table)} INDEXED BY ${JSON.stringify(name)} ORDER BY ${list}`,
-        )
-        .raw();
-      const plain = this.#db
-        .prepare(`SELECT ${list} FROM ${JSON.stringify(table)} NOT INDEXED ORDER BY ${list}`)
-        .raw();
-      const a = through.iterate() as IterableIterator<unknown[]>;
-      const b = plain.iterate() as IterableIterator<unknown[]>;
-      try {
-        for (let position = 0; ; position += 1) {
-          const left = a.next();
-          const right = b.next();
-          if (left.done === true && right.done === true) break;
-          if (left.done === true || right.done === true || !sameRow(left.value, right.value)) {
-            found.push(`index ${name} disagrees with table ${table} at entry ${position}`);
-            break;
-          }
-        }
-      } finally {
-        a.return?.();
-        b.return?.();
-      }
-    }
-    return found;
+    return indexMismatches(this.#db);
   }
 
   /**
@@ -643,6 +565,14 @@ export class KioskDb implements JournalPort, OutboxPort {
   }
 }
 
-function sameRow(left: unknown[], right: unknown[]): boolean {
-  return left.length === right.length && left.every((value, index) => value === right[index]);
+/**
+ * A WAL database's bytes with the header's read/write versions (offsets 18, 19) set to 1: an
+ * in-memory copy in WAL mode would still need a -shm file, the very thing a full disk refuses.
+ */
+function rollbackModeCopy(bytes: Buffer): Buffer {
+  if (bytes.length >= 100 && bytes[18] === 2 && bytes[19] === 2) {
+    bytes[18] = 1;
+    bytes[19] = 1;
+  }
+  return bytes;
 }

@@ -6,7 +6,7 @@ import { isIP, connect as netConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
-import { KioskDb } from '../../adapters/sqlite/kiosk-db.js';
+import { openReadOnly } from '../../adapters/sqlite/integrity.js';
 import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
 import { signerOptionsOf } from '../../config/signer-options.js';
 import {
@@ -338,7 +338,7 @@ export function checkClockDrift(
   if (!existsSync(journalPath)) return { check: 'clock drift', status: 'SKIP', detail: 'no journal' };
   let stored: string | null;
   try {
-    const db = new KioskDb({ path: journalPath, readOnly: true });
+    const db = openReadOnly(journalPath);
     try {
       stored = db.getMeta(META_CLOCK_OFFSET);
     } finally {

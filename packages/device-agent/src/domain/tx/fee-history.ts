@@ -1,13 +1,14 @@
 // Fee schedules are history (R6): the kiosk keeps every version HQ ever gave it, and a config may
 // add a version only with its announcement at least 5 working days before the effective date (the
-// working-day calendar of data/calendar; a year with no calendar is refused, never guessed). The
-// first schedules (the kiosk knows none yet) are the ones "given in writing before business
-// starts" and need no notice. Pure: the calendar comes in as an argument.
+// working-day calendar of data/calendar; a year with no calendar is refused, never guessed) —
+// core-ledger's checkFeeScheduleSet decides. The first schedules (the kiosk knows none yet) are the
+// ones "given in writing before business starts" and need no notice. Pure: the calendar and the
+// time come in as arguments.
 import {
-  checkFeeScheduleAnnouncement,
+  checkFeeScheduleSet,
   type FeeSchedule,
   type LedgerCode,
-  shanghaiDayNumber,
+  sameFeeSchedule,
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
 import { assert } from '../assert.js';
@@ -30,18 +31,8 @@ export function plainSchedule(schedule: FeeSchedule): FeeSchedule {
     mobileTopupFeeFen: schedule.mobileTopupFeeFen,
   };
   // Only the announcement is dropped: the fee content is the same schedule.
-  assert(sameSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
+  assert(sameFeeSchedule(plain, schedule), 'plainSchedule: the copy changed the schedule');
   return plain;
-}
-
-export function sameSchedule(a: FeeSchedule, b: FeeSchedule): boolean {
-  return (
-    a.version === b.version &&
-    a.effectiveDate === b.effectiveDate &&
-    a.withdrawalFeeFen === b.withdrawalFeeFen &&
-    a.billPaymentFeeFen === b.billPaymentFeeFen &&
-    a.mobileTopupFeeFen === b.mobileTopupFeeFen
-  );
 }
 
 /** One reason a config's fee schedules are refused (R6), naming the version. */
@@ -51,38 +42,33 @@ export interface FeeScheduleProblem {
 }
 
 /**
- * The reasons the schedules of a new config are refused; [] when they may be merged. A version
- * the kiosk knows must come unchanged; a new one needs its R6 notice.
+ * The reasons the schedules of a new config are refused; [] when they may be merged. The R6 rule
+ * itself is core-ledger's (checkFeeScheduleSet: a known version unchanged, a new one newer and
+ * announced 5 working days ahead, no guessed calendar). The kiosk adds one policy: a new version
+ * must carry its signed announcement time (HQ signs it; "as received" is not enough at the kiosk).
  */
 export function checkFeeScheduleChange(
   known: readonly FeeSchedule[],
   incoming: readonly AnnouncedFeeSchedule[],
   calendar: WorkingCalendar,
+  receivedAtMs: number,
 ): FeeScheduleProblem[] {
   const problems: FeeScheduleProblem[] = [];
-  const byVersion = new Map(known.map((schedule) => [schedule.version, schedule]));
-  const firstEver = known.length === 0;
-  const accepted: FeeSchedule[] = [...known];
-  for (const schedule of [...incoming].sort((a, b) => a.version - b.version)) {
-    const before = byVersion.get(schedule.version);
-    if (before !== undefined) {
-      if (!sameSchedule(before, schedule))
-        problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_CHANGED' });
-      continue;
+  const knownVersions = new Set(known.map((schedule) => schedule.version));
+  if (known.length > 0) {
+    for (const schedule of incoming) {
+      if (!knownVersions.has(schedule.version) && schedule.announcedAtMs <= 0)
+        problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED' });
     }
-    if (firstEver) continue;
-    if (schedule.announcedAtMs <= 0) {
-      problems.push({ version: schedule.version, code: 'AGENT_FEE_SCHEDULE_NOT_ANNOUNCED' });
-      continue;
-    }
-    const codes = checkFeeScheduleAnnouncement(
-      accepted,
-      plainSchedule(schedule),
-      shanghaiDayNumber(schedule.announcedAtMs),
-      calendar,
-    );
-    for (const code of codes) problems.push({ version: schedule.version, code });
-    if (codes.length === 0) accepted.push(plainSchedule(schedule));
+  }
+  const given = incoming.map((schedule) => (schedule.announcedAtMs > 0 ? schedule : plainSchedule(schedule)));
+  const check = checkFeeScheduleSet(known, given, { calendar, receivedAtMs });
+  for (const problem of check.problems) {
+    problems.push({
+      version: problem.version,
+      code:
+        problem.code === 'LEDGER_FEE_SCHEDULE_VERSION_CONFLICT' ? 'AGENT_FEE_SCHEDULE_CHANGED' : problem.code,
+    });
   }
   // Every problem names a version of the incoming config (R21: the refusal says which one).
   assert(

@@ -17,13 +17,14 @@ import {
   type LedgerCommand,
   type LedgerResult,
   SERVICE_HOURS_ALWAYS,
+  sameFeeSchedule,
   standardFeeSchedule,
   WITHDRAWAL_LIMITS_DEFAULT,
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
 import { assert, assertIntegerInRange } from '../assert.js';
 import type { ActiveConfig } from './active-config.js';
-import { mergeFeeSchedules, sameSchedule } from './fee-history.js';
+import { mergeFeeSchedules } from './fee-history.js';
 
 /** Instant of the synthetic registration command: before any business. */
 const REGISTER_AT_MS = Date.UTC(2020, 0, 1);
@@ -75,7 +76,7 @@ export class KioskLedger {
     const conflicts = schedules
       .filter((schedule) => {
         const known = this.#schedules.get(schedule.version);
-        return known !== undefined && !sameSchedule(known, schedule);
+        return known !== undefined && !sameFeeSchedule(known, schedule);
       })
       .map((schedule) => schedule.version);
     const knownCount = this.#schedules.size;
@@ -164,6 +165,11 @@ export class KioskLedger {
 
   lastClose(): DailyClose | undefined {
     return this.#ledger.closes(this.#stationId).at(-1);
+  }
+
+  /** R7: days with business after the last close (before `beforeDate` when given), oldest first. */
+  unclosedBusinessDays(beforeDate?: string): string[] {
+    return this.#ledger.unclosedBusinessDays(this.#stationId, beforeDate);
   }
 
   dayTotals(businessDate: string) {

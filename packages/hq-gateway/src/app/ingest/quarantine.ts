@@ -5,6 +5,7 @@
 import { decodeSignedHeader, type EnvelopeParts } from '@bianmin/wire';
 import { redactedQuarantineCopy } from '../../adapters/wire/codec.js';
 import { refusalReasonOf } from '../../domain/authorisation.js';
+import { checkSeq } from '../../domain/containment.js';
 import type { HqCode } from '../../errors.js';
 import { countRefusal } from './containment.js';
 import type { IngestContext } from './context.js';
@@ -63,6 +64,12 @@ function handledSeqOf(
     return null;
   }
   if (header.stationId !== station.record.stationId || header.seq < 1 || station.tracker.has(header.seq)) {
+    return null;
+  }
+  // A seq beyond the per-station bounds is not taken as handled (it would open an unbounded gap
+  // or fill the seq tracker): the refusal still counts towards the station's refusal bound.
+  const { stationBounds } = ctx.settings;
+  if (checkSeq(stationBounds, header.seq, station.tracker.ackedSeq, station.tracker.pendingCount) !== null) {
     return null;
   }
   acceptSeq(ctx, station, header.seq);
