@@ -7,19 +7,24 @@
 // while doubling a large column triggers full GCs — so a service that knows its volume (HQ
 // replaying its store at start-up) passes the capacity, and a kiosk's small days never notice.
 
+import { assert } from './assert.js';
+
 export function growFloat64(array: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+  assert(Number.isSafeInteger(capacity) && capacity >= array.length, 'a column only grows');
   const next = new Float64Array(capacity);
   next.set(array);
   return next;
 }
 
 export function growInt32(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  assert(Number.isSafeInteger(capacity) && capacity >= array.length, 'a column only grows');
   const next = new Int32Array(capacity);
   next.set(array);
   return next;
 }
 
 export function growUint8(array: Uint8Array, capacity: number): Uint8Array<ArrayBuffer> {
+  assert(Number.isSafeInteger(capacity) && capacity >= array.length, 'a column only grows');
   const next = new Uint8Array(capacity);
   next.set(array);
   return next;
@@ -27,8 +32,10 @@ export function growUint8(array: Uint8Array, capacity: number): Uint8Array<Array
 
 /** Next capacity when `needed` slots do not fit in `capacity`: doubling (a power of two). */
 export function nextCapacity(capacity: number, needed: number): number {
+  assert(Number.isSafeInteger(needed) && needed >= 0, 'nextCapacity needs a slot count');
   let next = Math.max(capacity, 16);
   while (next < needed) next *= 2;
+  assert(next >= needed && Number.isSafeInteger(next), 'the next capacity holds what is needed');
   return next;
 }
 
@@ -45,10 +52,12 @@ export class StringColumn {
   private readonly chunks: string[][] = [];
 
   get(index: number): string {
+    assert(index >= 0 && index >>> STRING_CHUNK_BITS < this.chunks.length, 'StringColumn index out of range');
     return this.chunks[index >>> STRING_CHUNK_BITS]![index & STRING_CHUNK_MASK]!;
   }
 
   set(index: number, value: string): void {
+    assert(Number.isInteger(index) && index >= 0, 'StringColumn index must be a non-negative integer');
     const chunkIndex = index >>> STRING_CHUNK_BITS;
     while (chunkIndex >= this.chunks.length) this.chunks.push(new Array<string>(STRING_CHUNK_SIZE).fill(''));
     this.chunks[chunkIndex]![index & STRING_CHUNK_MASK] = value;

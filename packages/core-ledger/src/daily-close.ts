@@ -32,6 +32,7 @@ function typeTotals(slots: Float64Array | undefined, base: number): TypeTotals {
 }
 
 export function totalsFromSlots(slots: Float64Array | undefined): DayTotals {
+  assert(slots === undefined || slots.length === TOTALS_SLOTS, 'a totals row has TOTALS_SLOTS slots');
   return {
     CASH_WITHDRAWAL: typeTotals(slots, SLOT_WITHDRAWAL),
     BILL_PAYMENT: typeTotals(slots, SLOT_BILL),
@@ -74,6 +75,7 @@ export function totalsFromItemsChecked(
   | { readonly ok: false; readonly code: 'LEDGER_AMOUNT_INVALID' | 'LEDGER_SUM_UNSAFE' } {
   const slots = new Float64Array(TOTALS_SLOTS);
   const add = (slot: number, fen: number): boolean => {
+    assert(slot > 0 && slot < TOTALS_SLOTS, 'totals slot out of range');
     const sum = slots[slot]! + fen;
     slots[slot] = sum;
     return sum <= Number.MAX_SAFE_INTEGER;
@@ -96,9 +98,11 @@ export type UnsealedClose = Omit<DailyClose, 'hash'>;
 export function closeHash(close: UnsealedClose): string {
   const { stationId, businessDate, sequence, closedAtMs, totals, holdsPendingCount, previousHash } = close;
   assert(/^[0-9a-f]{64}$/.test(previousHash), 'previousHash must be 64 hex digits');
-  return sha256Hex(
+  const hash = sha256Hex(
     canonicalJson({ stationId, businessDate, sequence, closedAtMs, totals, holdsPendingCount, previousHash }),
   );
+  assert(hash.length === 64, 'a close hash is 64 hex digits');
+  return hash;
 }
 
 export interface CloseChainProblem {
@@ -136,5 +140,6 @@ export function verifyCloseChain(
     }
     expectedPrevious = close.hash;
   });
+  assert(problems.length <= closes.length * 2, 'at most two problems per close');
   return problems;
 }

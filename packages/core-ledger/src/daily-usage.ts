@@ -1,5 +1,6 @@
 // R5 daily withdrawal limits need the amount a card or a station has withdrawn per business day.
 
+import { assert } from './assert.js';
 import { LEDGER_LIMITS } from './limits.js';
 
 /**
@@ -13,6 +14,7 @@ export class DailyUsage {
   private previous: Map<number, number> | undefined;
 
   constructor(day: number) {
+    assert(Number.isInteger(day), 'a business day is an integer day number');
     this.day = day;
     this.amountFen = 0;
   }
@@ -23,6 +25,12 @@ export class DailyUsage {
   }
 
   add(day: number, amountFen: number): void {
+    // A hold adds its amount; a void or reversal gives it back (negative).
+    assert(Number.isInteger(day), 'a business day is an integer day number');
+    assert(
+      Number.isSafeInteger(amountFen) && Math.abs(amountFen) <= LEDGER_LIMITS.amountFenMax,
+      'usage in fen',
+    );
     if (day === this.day) {
       this.amountFen += amountFen;
       return;

@@ -4,11 +4,15 @@
 // each call (events, entries, balances, totals, results) are frozen too, so a caller that tries to
 // change one gets a TypeError (ESM code is strict) instead of a silent, misleading edit.
 
+import { assert } from './assert.js';
+
 /** Freezes a value and everything reachable from it (plain objects and arrays); returns it. */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return Object.freeze(value);
+  const frozen = Object.freeze(value);
+  assert(Object.isFrozen(frozen), 'deepFreeze froze its value');
+  return frozen;
 }
 
 /** A plain-data copy of a small JSON-shaped value (service hours, limits). */

@@ -3,7 +3,7 @@
 // idempotency index, and the queries over them. ledger.ts extends it with the rules (apply).
 // Nothing here decides a business outcome; it records what the rules accepted.
 
-import { assert } from './assert.js';
+import { assert, assertFen, assertId, assertInstantMs } from './assert.js';
 import { growFloat64, growInt32, growUint8, nextCapacity, StringColumn } from './columns.js';
 import { SLOT_BILL, SLOT_TOPUP, TOTALS_SLOTS, totalsFromSlots } from './daily-close.js';
 import type { DailyUsage } from './daily-usage.js';
@@ -185,6 +185,9 @@ export abstract class LedgerStore {
   // ---------------------------------------------------------------- storage
 
   totalsFor(station: StationState, day: number): Float64Array {
+    // Only an accepted command writes totals, and its instant was valid: a real business day.
+    assert(Number.isInteger(day) && day !== DAY_NONE, 'totalsFor needs a business day');
+    assert(this.stations[station.index] === station, 'totalsFor of a station the ledger does not hold');
     if (station.totalsDay === day) return station.totals;
     let totals = station.totalsByDay.get(day);
     if (totals === undefined) {
@@ -193,10 +196,12 @@ export abstract class LedgerStore {
     }
     station.totalsDay = day;
     station.totals = totals;
+    assert(totals.length === TOTALS_SLOTS, 'a totals row has TOTALS_SLOTS slots');
     return totals;
   }
 
   addAccount(name: string): number {
+    assert(name.length > 0, 'an account has a name');
     if (this.accountCount === this.accountCapacity) {
       const capacity = nextCapacity(this.accountCapacity, this.accountCount + 1);
       this.accountDebitsPosted = growFloat64(this.accountDebitsPosted, capacity);
@@ -206,10 +211,15 @@ export abstract class LedgerStore {
       this.accountCapacity = capacity;
     }
     this.accountNames.push(name);
-    return this.accountCount++;
+    const index = this.accountCount++;
+    // Names and the four total columns describe the same accounts.
+    assert(this.accountNames.length === this.accountCount, 'account names and count agree');
+    assert(this.accountCount <= this.accountCapacity, 'account columns hold every account');
+    return index;
   }
 
   growEvents(capacity: number): void {
+    assert(Number.isSafeInteger(capacity) && capacity >= this.eventCount, 'growEvents never shrinks');
     this.eventKind = growUint8(this.eventKind, capacity);
     this.eventCode = growUint8(this.eventCode, capacity);
     this.eventHoldState = growUint8(this.eventHoldState, capacity);
@@ -221,15 +231,31 @@ export abstract class LedgerStore {
     this.eventAtMs = growFloat64(this.eventAtMs, capacity);
     this.eventExpiresAtMs = growFloat64(this.eventExpiresAtMs, capacity);
     this.eventCapacity = capacity;
+    // Struct of arrays: every event column has the same length.
+    assert(
+      this.eventKind.length === capacity &&
+        this.eventStation.length === capacity &&
+        this.eventAmountFen.length === capacity &&
+        this.eventExpiresAtMs.length === capacity,
+      'event columns have equal lengths',
+    );
   }
 
   growEntries(capacity: number): void {
+    assert(Number.isSafeInteger(capacity) && capacity >= this.entryCount, 'growEntries never shrinks');
     this.entryDebit = growInt32(this.entryDebit, capacity);
     this.entryCredit = growInt32(this.entryCredit, capacity);
     this.entryEvent = growInt32(this.entryEvent, capacity);
     this.entryFlags = growUint8(this.entryFlags, capacity);
     this.entryAmountFen = growFloat64(this.entryAmountFen, capacity);
     this.entryCapacity = capacity;
+    assert(
+      this.entryDebit.length === capacity &&
+        this.entryCredit.length === capacity &&
+        this.entryFlags.length === capacity &&
+        this.entryAmountFen.length === capacity,
+      'entry columns have equal lengths',
+    );
   }
 
   appendEvent(
@@ -242,6 +268,18 @@ export abstract class LedgerStore {
     ref1: string,
     ref2: string,
   ): number {
+    // Only accepted commands reach here: apply refused a bad id, instant or amount (R21) first,
+    // so these are the ledger's own invariants, not checks of input.
+    assert(kind >= K_REGISTER && kind <= K_FEE_MERGE, 'appendEvent: unknown event kind');
+    assertId(command.id, 'command.id');
+    assertInstantMs(command.atMs, 'command.atMs');
+    assertFen(amountFen, 'amountFen');
+    assertFen(feeFen, 'feeFen');
+    assert(
+      stationIndex >= -1 && stationIndex < this.stations.length,
+      'appendEvent: station index out of range',
+    );
+    assert(Number.isInteger(day) && day !== DAY_NONE, 'appendEvent: an event has a business day');
     const index = this.eventCount;
     assert(index < LEDGER_LIMITS.eventCountMax, 'eventCountMax reached');
     if (index === this.eventCapacity) this.growEvents(nextCapacity(this.eventCapacity, index + 1));
@@ -259,12 +297,16 @@ export abstract class LedgerStore {
     this.eventExpiresAtMs[index] = -1;
     this.slotsById.insert(command.id, index);
     this.eventCount = index + 1;
+    assert(this.eventCount <= this.eventCapacity, 'event columns hold every event');
     return index;
   }
 
   appendEntry(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
     // Every posting balances: one debit, one credit, the same amount, two different accounts.
     assert(debit !== credit && amountFen >= 0 && Number.isSafeInteger(amountFen), 'entry does not balance');
+    assert(debit >= 0 && debit < this.accountCount, 'entry debit account out of range');
+    assert(credit >= 0 && credit < this.accountCount, 'entry credit account out of range');
+    assert(eventIndex >= 0 && eventIndex < this.eventCount, 'an entry belongs to a recorded event');
     const index = this.entryCount;
     if (index === this.entryCapacity) this.growEntries(nextCapacity(this.entryCapacity, index + 1));
     this.entryDebit[index] = debit;
@@ -277,20 +319,32 @@ export abstract class LedgerStore {
 
   /** A posted entry. Zero amounts (a zero fee) are not recorded. */
   post(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+    assertFen(amountFen, 'amountFen');
+    assert((flags & (E_PENDING | E_VOID)) === 0, 'a posted entry is neither pending nor void');
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     this.accountDebitsPosted[debit] = this.accountDebitsPosted[debit]! + amountFen;
     this.accountCreditsPosted[credit] = this.accountCreditsPosted[credit]! + amountFen;
+    // R1: the rules refused with LEDGER_SUM_UNSAFE before any total could pass 2^53.
+    assert(
+      Number.isSafeInteger(this.accountDebitsPosted[debit]!) &&
+        Number.isSafeInteger(this.accountCreditsPosted[credit]!),
+      'posted totals stay safe integers',
+    );
   }
 
   /** A pending entry (E_PENDING) or the release of one (E_VOID). */
   hold(debit: number, credit: number, amountFen: number, eventIndex: number, flags: number): void {
+    assertFen(amountFen, 'amountFen');
+    // Exactly one of pending (a hold) or void (its release).
+    assert(((flags & E_PENDING) === 0) !== ((flags & E_VOID) === 0), 'a hold entry is pending or void');
     if (amountFen === 0) return;
     this.appendEntry(debit, credit, amountFen, eventIndex, flags);
     const signedFen = (flags & E_VOID) !== 0 ? -amountFen : amountFen;
     this.accountDebitsPending[debit] = this.accountDebitsPending[debit]! + signedFen;
     this.accountCreditsPending[credit] = this.accountCreditsPending[credit]! + signedFen;
     assert(this.accountCreditsPending[credit]! >= 0, 'pending credits below zero');
+    assert(this.accountDebitsPending[debit]! >= 0, 'pending debits below zero');
   }
 
   // ---------------------------------------------------------------- queries
@@ -298,6 +352,8 @@ export abstract class LedgerStore {
   event(index: number): LedgerEvent {
     assert(Number.isInteger(index) && index >= 0 && index < this.eventCount, 'event index out of range');
     const stationIndex = this.eventStation[index]!;
+    const kind = this.eventKind[index]!;
+    assert(kind >= K_REGISTER && kind <= K_FEE_MERGE, 'a recorded event has a known kind');
     return Object.freeze({
       index,
       id: this.eventIds.get(index),
@@ -314,6 +370,7 @@ export abstract class LedgerStore {
   entry(index: number): LedgerEntry {
     assert(Number.isInteger(index) && index >= 0 && index < this.entryCount, 'entry index out of range');
     const flags = this.entryFlags[index]!;
+    assert((flags & (E_PENDING | E_VOID)) !== (E_PENDING | E_VOID), 'an entry is not both pending and void');
     return Object.freeze({
       index,
       eventIndex: this.entryEvent[index]!,
@@ -327,6 +384,7 @@ export abstract class LedgerStore {
   }
 
   stationIds(): readonly string[] {
+    assert(this.stations.length === this.stationsById.size, 'station list and map agree');
     return Object.freeze(this.stations.map((station) => station.stationId));
   }
 
@@ -335,14 +393,19 @@ export abstract class LedgerStore {
     if (station === undefined) return undefined;
     const settlement = station.settlementAccount;
     const quota = station.quotaAccount;
+    assert(settlement < this.accountCount && quota < this.accountCount, 'station accounts exist');
+    const quotaFenAvailable = this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!;
+    // R2: a station's quota never goes below zero.
+    assert(quotaFenAvailable >= 0, 'R2: quota below zero');
     return Object.freeze({
       settlementFen: this.accountCreditsPosted[settlement]! - this.accountDebitsPosted[settlement]!,
       settlementPendingFen: this.accountCreditsPending[settlement]! - this.accountDebitsPending[settlement]!,
-      quotaFenAvailable: this.accountCreditsPosted[quota]! - this.accountDebitsPosted[quota]!,
+      quotaFenAvailable,
     });
   }
 
   accountBalances(): readonly AccountBalance[] {
+    assert(this.accountNames.length === this.accountCount, 'account names and count agree');
     const balances: AccountBalance[] = [];
     for (let index = 0; index < this.accountCount; index++) {
       balances.push(
@@ -362,7 +425,8 @@ export abstract class LedgerStore {
     if (this.reversedUnknown.has(holdId)) return 'reversed';
     const slot = this.slotsById.lookup(holdId);
     if (slot === ID_MISSING || slot < 0 || this.eventKind[slot] !== K_HOLD) return undefined;
-    const state = this.eventHoldState[slot];
+    const state = this.eventHoldState[slot]!;
+    assert(state >= H_PENDING && state <= H_REVERSED, 'a recorded hold has a state');
     return state === H_PENDING
       ? 'pending'
       : state === H_POSTED
@@ -383,6 +447,7 @@ export abstract class LedgerStore {
     for (const day of station.totalsByDay.keys()) {
       if (day > station.closedThroughDay && day < first) first = day;
     }
+    assert(first > station.closedThroughDay, 'the first unclosed day is after the last close');
     return first;
   }
 
@@ -401,6 +466,7 @@ export abstract class LedgerStore {
     for (const day of station.totalsByDay.keys()) {
       if (day > station.closedThroughDay && day < beforeDay) days.push(day);
     }
+    assert(days.length <= station.totalsByDay.size, 'unclosed days are days with business');
     return days.sort((a, b) => a - b).map((day) => dateFromDayNumber(day));
   }
 
@@ -433,10 +499,12 @@ export abstract class LedgerStore {
         }),
       );
     }
+    assert(items.length <= this.eventCount, 'at most one item per event');
     return items;
   }
 
   itemKind(index: number): TotalsKind | undefined {
+    assert(index >= 0 && index < this.eventCount, 'itemKind: event index out of range');
     if (this.eventCode[index] !== CODE_OK_INDEX) return undefined;
     switch (this.eventKind[index]) {
       case K_BILL:
@@ -473,11 +541,14 @@ export abstract class LedgerStore {
         billFen += totals[SLOT_BILL + 1]!;
         topupFen += totals[SLOT_TOPUP + 1]!;
       }
+      // Each day's totals are parts of the clearing totals the sum check kept below 2^53 (R1).
+      assert(Number.isSafeInteger(billFen) && Number.isSafeInteger(topupFen), 'revenue stays safe integers');
       if (billFen > 0)
         lines.push({ stationId: station.stationId, businessType: 'BILL_PAYMENT', revenueFen: billFen });
       if (topupFen > 0)
         lines.push({ stationId: station.stationId, businessType: 'MOBILE_TOPUP', revenueFen: topupFen });
     }
+    assert(lines.length <= this.stations.length * 2, 'at most two revenue lines per station');
     return lines;
   }
 }

@@ -26,7 +26,7 @@
 // reversal, quota purchase) are never refused for that reason, they land on the station's next
 // open business day, so a close never changes after it is sealed.
 
-import { assert, assertFen } from './assert.js';
+import { assert, assertFen, assertInstantMs } from './assert.js';
 import { canonicalJsonLoose } from './canonical-json.js';
 import { sortByPrecedence } from './errors.js';
 import {
@@ -205,19 +205,26 @@ export class LedgerImpl extends LedgerStore implements Ledger {
 
   /** The business day of the command's instant; DAY_NONE when the instant is invalid. */
   commandDay(atMs: number): number {
-    return this.atMsValid ? shanghaiDayNumber(atMs) : DAY_NONE;
+    const day = this.atMsValid ? shanghaiDayNumber(atMs) : DAY_NONE;
+    assert(Number.isInteger(day), 'a business day is an integer day number');
+    return day;
   }
 
   lookup(id: string): LedgerResult | undefined {
     if (!isId(id)) return undefined;
     const slot = this.slotsById.lookup(id);
     if (slot === ID_MISSING) return undefined;
-    if (slot < 0) return this.refusals[-slot - 1]!.result;
+    if (slot < 0) {
+      assert(-slot - 1 < this.refusals.length, 'a refusal slot names a kept refusal');
+      return this.refusals[-slot - 1]!.result;
+    }
     return this.acceptedResult(slot);
   }
 
   replay(command: LedgerCommand, slot: number): LedgerResult {
+    assert(slot !== ID_MISSING && slot < this.eventCount, 'replay of a remembered id');
     if (slot < 0) {
+      assert(-slot - 1 < this.refusals.length, 'a refusal slot names a kept refusal');
       const refusal = this.refusals[-slot - 1]!;
       return refusal.fingerprint === canonicalJsonLoose(command) ? refusal.result : CONFLICT;
     }
@@ -225,6 +232,7 @@ export class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   acceptedResult(index: number): Accepted {
+    assert(index >= 0 && index < this.eventCount, 'acceptedResult: event index out of range');
     const code = this.eventCode[index] === CODE_NOOP_INDEX ? 'LEDGER_REVERSAL_ALREADY_DONE' : 'LEDGER_OK';
     const close = this.closesByEvent.get(index);
     return Object.freeze(
@@ -236,6 +244,7 @@ export class LedgerImpl extends LedgerStore implements Ledger {
 
   /** Same content as the recorded event? Hot kinds compare columns; rare kinds a fingerprint. */
   sameAsEvent(command: LedgerCommand, index: number): boolean {
+    assert(index >= 0 && index < this.eventCount, 'sameAsEvent: event index out of range');
     if (this.eventAtMs[index] !== command.atMs) return false;
     const kind = this.eventKind[index];
     switch (command.type) {
@@ -295,6 +304,9 @@ export class LedgerImpl extends LedgerStore implements Ledger {
   }
 
   accept(index: number): Accepted {
+    // Accepted means the command passed every rule and its event is the one just appended.
+    assert(this.reasons.length === 0, 'accept with reasons to refuse');
+    assert(index === this.eventCount - 1, 'accept names the event just appended');
     return Object.freeze({ ok: true, code: 'LEDGER_OK', eventIndex: index });
   }
 
@@ -309,6 +321,10 @@ export class LedgerImpl extends LedgerStore implements Ledger {
   ): StationState | undefined {
     const station = this.knownStation(stationId);
     if (station === undefined) return undefined;
+    assert(
+      !startsBusiness || (day === DAY_NONE) === !this.atMsValid,
+      'a business day comes from a valid instant',
+    );
     if (station.orgCode === null) this.reasons.push('LEDGER_STATION_NO_ORG_CODE');
     if (station.quotaAccountNo === null) this.reasons.push('LEDGER_STATION_NO_QUOTA_ACCOUNT');
     if (startsBusiness && this.atMsValid) {
@@ -328,16 +344,22 @@ export class LedgerImpl extends LedgerStore implements Ledger {
     }
     const station = this.stationsById.get(stationId);
     if (station === undefined) this.reasons.push('LEDGER_STATION_UNKNOWN');
+    else assert(this.stations[station.index] === station, 'station map and list agree');
     return station;
   }
 
   /** The business day a completion lands on: its own, or the first day after the last close. */
   completionDay(station: StationState, atMs: number): number {
+    // Called only after the refusal check: the instant was valid (else LEDGER_INSTANT_INVALID).
+    assertInstantMs(atMs, 'atMs');
     const day = shanghaiDayNumber(atMs);
-    return day > station.closedThroughDay ? day : station.closedThroughDay + 1;
+    const completion = day > station.closedThroughDay ? day : station.closedThroughDay + 1;
+    assert(completion > station.closedThroughDay, 'a completion never lands on a closed day (R7)');
+    return completion;
   }
 
   scheduleForDay(day: number): FeeSchedule | undefined {
+    assert(Number.isInteger(day) && day !== DAY_NONE, 'scheduleForDay needs a business day');
     if (day !== this.scheduleCacheDay) {
       this.scheduleCache = feeScheduleInForce(this.schedules, day);
       this.scheduleCacheDay = day;
@@ -347,6 +369,7 @@ export class LedgerImpl extends LedgerStore implements Ledger {
 
   /** R6: the charged fee must equal the schedule in force; pushes reasons. */
   checkFee(day: number, kind: number, feeFen: number): void {
+    assert(kind === K_HOLD || kind === K_BILL || kind === K_TOPUP, 'checkFee: a kind that charges a fee');
     if (day === DAY_NONE) return;
     const schedule = this.scheduleForDay(day);
     if (schedule === undefined) {

@@ -74,6 +74,7 @@ export function reconcileItems(
   for (const [id, rightItem] of rightById) {
     if (!leftById.has(id)) differences.push({ code: 'LEDGER_RECON_EXTRA', id, right: rightItem });
   }
+  assert(differences.length <= left.length + right.length, 'at most one difference per item');
   return differences;
 }
 
@@ -98,5 +99,6 @@ export function reconcileTotals(ledger: DayTotals, report: DayTotals): TotalsDif
       }
     }
   }
+  assert(differences.length <= TOTALS_KINDS.length * fields.length, 'at most one difference per field');
   return differences;
 }

@@ -1,6 +1,7 @@
 // The daily close (R7): sealed, chained, never skipping an earlier day with business. A handler
 // of LedgerImpl.apply.
 
+import { assert } from './assert.js';
 import { canonicalJsonLoose } from './canonical-json.js';
 import { closeHash, GENESIS_HASH, totalsFromSlots } from './daily-close.js';
 import { deepFreeze } from './freeze.js';
@@ -41,10 +42,14 @@ export function applyClose(ledger: LedgerImpl, command: DailyCloseCommand): Ledg
     previousHash: previous === undefined ? GENESIS_HASH : previous.hash,
   };
   const close: DailyClose = deepFreeze({ ...unsealed, hash: closeHash(unsealed) });
+  // The chain: each sealed close carries two full SHA-256 hex hashes (R7).
+  assert(close.hash.length === 64 && close.previousHash.length === 64, 'close hashes are 64 hex digits');
+  assert(station.holdsPendingCount >= 0, 'pending holds never below zero');
   const index = ledger.appendEvent(K_CLOSE, command, station.index, 0, 0, closeDay, command.businessDate, '');
   ledger.fingerprints.set(index, canonicalJsonLoose(command));
   station.closes.push(close);
   station.closedThroughDay = closeDay;
   ledger.closesByEvent.set(index, close);
+  assert(close.sequence === station.closes.length, 'close sequence numbers count from 1 without gaps');
   return Object.freeze({ ok: true, code: 'LEDGER_OK', eventIndex: index, close });
 }

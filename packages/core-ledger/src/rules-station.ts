@@ -1,6 +1,7 @@
 // Station registration (R4, R15, R20, R5 limits): org code and quota account once given never
 // change; service hours and limits are kept as frozen copies. A handler of LedgerImpl.apply.
 
+import { assert } from './assert.js';
 import { canonicalJsonLoose } from './canonical-json.js';
 import { TOTALS_SLOTS } from './daily-close.js';
 import { DailyUsage } from './daily-usage.js';
@@ -61,6 +62,13 @@ export function applyRegister(ledger: LedgerImpl, command: StationRegisterComman
     command.withdrawalLimits === undefined
       ? ledger.config.withdrawalLimits
       : deepFreeze(plainCopy(command.withdrawalLimits));
+  // Sealed means immutable: the copies the station keeps cannot be changed by the caller.
+  assert(
+    Object.isFrozen(station.limits) &&
+      (station.serviceHours === SERVICE_HOURS_ALWAYS || Object.isFrozen(station.serviceHours)),
+    'station settings are frozen copies',
+  );
+  assert(ledger.stations[station.index] === station, 'station list and map agree');
   const day = ledger.commandDay(command.atMs);
   const index = ledger.appendEvent(K_REGISTER, command, station.index, 0, 0, day, '', '');
   ledger.fingerprints.set(index, canonicalJsonLoose(command));

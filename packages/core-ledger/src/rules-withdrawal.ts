@@ -105,6 +105,12 @@ export function applyHold(ledger: LedgerImpl, command: WithdrawalHoldCommand): L
   usage.add(day, command.amountFen);
   station.withdrawn.add(day, command.amountFen);
   station.holdsPendingCount++;
+  // R5: the limit checks above ran against the usage including this hold.
+  assert(usage.usedFen(day) <= station.limits.perCardDailyFenMax, 'R5: card daily limit passed');
+  assert(
+    station.withdrawn.usedFen(day) <= station.limits.perStationDailyFenMax,
+    'R5: station daily limit passed',
+  );
   return ledger.accept(index);
 }
 
@@ -121,6 +127,7 @@ export function findPendingHold(ledger: LedgerImpl, holdId: string): number {
     );
     return -1;
   }
+  assert(slot < ledger.eventCount, 'findPendingHold: event index out of range');
   const state = ledger.eventHoldState[slot];
   if (state === H_REVERSED) ledger.reasons.push('LEDGER_WITHDRAWAL_REVERSED');
   else if (state !== H_PENDING) ledger.reasons.push('LEDGER_HOLD_NOT_PENDING');
@@ -134,6 +141,8 @@ export function applyPost(ledger: LedgerImpl, command: WithdrawalPostCommand): L
     if (expiresAtMs >= 0 && command.atMs >= expiresAtMs) ledger.reasons.push('LEDGER_HOLD_EXPIRED');
   }
   if (ledger.reasons.length > 0) return ledger.refuse(command);
+  // No reason pushed: findPendingHold found a pending hold.
+  assert(holdIndex >= 0 && ledger.eventHoldState[holdIndex] === H_PENDING, 'post of a pending hold');
   const station = ledger.stations[ledger.eventStation[holdIndex]!]!;
   const amountFen = ledger.eventAmountFen[holdIndex]!;
   const feeFen = ledger.eventFeeFen[holdIndex]!;
@@ -161,12 +170,19 @@ export function applyPost(ledger: LedgerImpl, command: WithdrawalPostCommand): L
   totals[SLOT_WITHDRAWAL] = totals[SLOT_WITHDRAWAL]! + 1;
   totals[SLOT_WITHDRAWAL + 1] = totals[SLOT_WITHDRAWAL + 1]! + amountFen;
   totals[SLOT_WITHDRAWAL + 2] = totals[SLOT_WITHDRAWAL + 2]! + feeFen;
+  assert(station.holdsPendingCount >= 0, 'pending holds never below zero');
+  // Day totals are parts of the settlement total the hold's sum check kept below 2^53 (R1).
+  assert(
+    Number.isSafeInteger(totals[SLOT_WITHDRAWAL + 1]! + totals[SLOT_WITHDRAWAL + 2]!),
+    'R1: day totals safe',
+  );
   return ledger.accept(index);
 }
 
 export function applyVoid(ledger: LedgerImpl, command: WithdrawalVoidCommand): LedgerResult {
   const holdIndex = findPendingHold(ledger, command.holdId);
   if (ledger.reasons.length > 0) return ledger.refuse(command);
+  assert(holdIndex >= 0 && ledger.eventHoldState[holdIndex] === H_PENDING, 'void of a pending hold');
   const station = ledger.stations[ledger.eventStation[holdIndex]!]!;
   const day = ledger.completionDay(station, command.atMs);
   const index = ledger.appendEvent(K_VOID, command, station.index, 0, 0, day, command.holdId, '');
@@ -183,6 +199,8 @@ export function releaseHold(
   holdIndex: number,
   eventIndex: number,
 ): void {
+  assert(holdIndex >= 0 && holdIndex < eventIndex, 'a release follows its hold');
+  assert(ledger.eventStation[holdIndex] === station.index, 'a hold is released at its own station');
   const amountFen = ledger.eventAmountFen[holdIndex]!;
   ledger.hold(A_BANK_CLEARING, station.settlementAccount, amountFen, eventIndex, E_VOID);
   ledger.hold(
@@ -193,10 +211,12 @@ export function releaseHold(
     E_VOID | E_FEE,
   );
   station.holdsPendingCount--;
+  assert(station.holdsPendingCount >= 0, 'pending holds never below zero');
   releaseUsage(ledger, station, holdIndex);
 }
 
 export function releaseUsage(ledger: LedgerImpl, station: StationState, holdIndex: number): void {
+  assert(ledger.eventKind[holdIndex] === K_HOLD, 'usage is released for a hold');
   const amountFen = ledger.eventAmountFen[holdIndex]!;
   const holdDay = ledger.eventDay[holdIndex]!;
   ledger.cardUsage.get(ledger.eventRef1.get(holdIndex))?.add(holdDay, -amountFen);

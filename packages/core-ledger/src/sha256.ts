@@ -83,12 +83,14 @@ export function sha256(message: Uint8Array): Uint8Array {
   const digest = new Uint8Array(32);
   const digestView = new DataView(digest.buffer);
   for (let i = 0; i < 8; i++) digestView.setUint32(i * 4, h[i]!);
+  assert(digest.length === 32 && paddedLength % 64 === 0, 'SHA-256: 32-byte digest over 64-byte blocks');
   return digest;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  assert(hex.length === bytes.length * 2, 'two hex digits per byte');
   return hex;
 }
 
@@ -120,10 +122,14 @@ export function utf8Encode(text: string): Uint8Array {
         0x80 | (codePoint & 0x3f),
       );
   }
+  // UTF-8 takes 1..3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units).
+  assert(bytes.length >= text.length && bytes.length <= text.length * 3, 'UTF-8 length bounds');
   return Uint8Array.from(bytes);
 }
 
 /** Hex SHA-256 of a string's UTF-8 bytes. */
 export function sha256Hex(text: string): string {
-  return bytesToHex(sha256(utf8Encode(text)));
+  const hex = bytesToHex(sha256(utf8Encode(text)));
+  assert(hex.length === 64, 'SHA-256 hex is 64 digits');
+  return hex;
 }

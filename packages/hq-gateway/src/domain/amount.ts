@@ -3,6 +3,7 @@
 // is answered in yuan. Refusals name the field and are returned, never thrown (R21).
 import { formatYuan, parseYuanToFen } from '@bianmin/core-ledger';
 import type { HqProblem } from '../errors.js';
+import { assert } from './assert.js';
 
 /** An amount given in fen (a safe integer, or its decimal digits) or in yuan (a decimal text or number). */
 export type AmountInput = number | { readonly fen: number | string } | { readonly yuan: number | string };
@@ -28,13 +29,16 @@ export function parseAmount(input: AmountInput, code: HqProblem['code']): Amount
   const fen = parseYuanToFen(text);
   if (fen === undefined)
     return refuse('yuan', 'must be yuan with at most two decimals, e.g. 5000 or 5000.00');
+  assert(Number.isSafeInteger(fen) && fen >= 0, 'core-ledger parseYuanToFen gives whole fen');
   return { ok: true, amountFen: fen };
 }
 
 /** Yuan for machines: '5000.00' (two decimals, no separators); fen stays the stored unit. */
 export function yuanText(amountFen: number): string {
   if (!(Number.isSafeInteger(amountFen) && amountFen >= 0)) throw new Error('amountFen must be fen');
-  return `${Math.floor(amountFen / 100)}.${String(amountFen % 100).padStart(2, '0')}`;
+  const text = `${Math.floor(amountFen / 100)}.${String(amountFen % 100).padStart(2, '0')}`;
+  assert(/^\d+\.\d{2}$/.test(text), 'yuan text has exactly two decimals');
+  return text;
 }
 
 /** Yuan for people: '¥5,000.00'. */
@@ -44,6 +48,7 @@ export function yuanForPeople(amountFen: number): string {
 
 /** A receipt reference (the outlet's receipt number, R9): 1..max printable ASCII, no spaces. */
 export function checkReceiptReference(reference: string, charsMax: number): string | undefined {
+  assert(Number.isSafeInteger(charsMax) && charsMax >= 1, 'charsMax must be a positive whole number');
   return new RegExp(`^[\\x21-\\x7e]{1,${charsMax}}$`).test(reference)
     ? undefined
     : `must be 1..${charsMax} printable characters without spaces`;

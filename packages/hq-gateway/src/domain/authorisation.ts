@@ -10,6 +10,7 @@ type WireDecision = bianmin.v1.AuthorisationDecision;
 
 import type { HqCode } from '../errors.js';
 import type { AuthoriseOutcome, BankDeclineCode } from '../ports/bank-core.js';
+import { assert } from './assert.js';
 import type { LimitDeclineCode } from './withdrawal-limits.js';
 
 /** The only PIN-block format HQ accepts: ISO 9564 format 4 (AES), as proto's pin_block_format. */
@@ -38,6 +39,7 @@ export function wireDecision(decision: AuthorisationDecision): WireDecision {
 }
 
 function declined(declineReason: DeclineReason, code: string): AuthorisationDecision {
+  assert(declineReason !== v1.DeclineReason.DECLINE_REASON_UNSPECIFIED, 'a decline names its reason');
   return { approved: false, declineReason, responseCode: code, bankReference: '' };
 }
 
@@ -75,7 +77,9 @@ export interface RequestFacts {
  * (R5). A decline, or null when the bank is to be asked. The first broken check goes on the wire.
  */
 export function decideBeforeBank(facts: RequestFacts): AuthorisationDecision | null {
-  if (!Number.isSafeInteger(facts.feeFenExpected)) throw new Error('expected fee is not integer fen');
+  // feeFenExpected and nowMs are HQ's own (its schedule, its clock); the rest is the kiosk's request.
+  assert(Number.isSafeInteger(facts.feeFenExpected), 'expected fee is not integer fen');
+  assert(Number.isSafeInteger(facts.nowMs) && facts.nowMs >= 0, 'nowMs must be HQ epoch milliseconds');
   if (facts.expiresAtMs > 0 && facts.nowMs > facts.expiresAtMs)
     return declined(v1.DeclineReason.DECLINE_REASON_REQUEST_EXPIRED, responseCode.responseReceivedTooLate);
   if (facts.pinBlockFormat !== pinBlockFormatIso4)

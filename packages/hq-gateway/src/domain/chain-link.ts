@@ -4,6 +4,8 @@
 // authentic and stored, and the break is a discrepancy (HQ_DISCREPANCY_CHAIN_BROKEN). Checked
 // when the events arrive in order (the usual case); a link into a gap is not checked.
 
+import { assert } from './assert.js';
+
 /** The newest stored event of a station: its seq and envelope SHA-256 (hex). */
 export interface ChainTip {
   readonly seq: number;
@@ -43,5 +45,8 @@ export function checkChainLink(
   }
   const next =
     tip === null || event.seq > tip.seq ? { seq: event.seq, sha256Hex: event.envelopeSha256 } : tip;
+  // The tip never moves back, and a break is only reported for the event right after the tip.
+  assert(tip === null || next.seq >= tip.seq, 'the chain tip never moves back');
+  assert(broken === null || tip?.seq === event.seq - 1, 'a break is reported only for the next seq');
   return { tip: next, broken };
 }

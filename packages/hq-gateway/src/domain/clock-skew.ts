@@ -5,6 +5,7 @@
 // event stamped ahead of HQ is implausible; live messages (authorisation requests, births, deaths,
 // telemetry) are sent when made, so both directions count.
 import type { HqCode } from '../errors.js';
+import { assert } from './assert.js';
 
 export type TimestampKind = 'journaled' | 'live';
 
@@ -29,6 +30,7 @@ export function clockSkewFinding(
   const skewMs = createdAtMs - receivedAtMs;
   const implausible = kind === 'journaled' ? skewMs > skewMsMax : Math.abs(skewMs) > skewMsMax;
   if (!implausible) return null;
+  assert(skewMs !== 0 && Math.abs(skewMs) > skewMsMax, 'an implausible skew is beyond skewMsMax');
   return {
     code: 'HQ_DISCREPANCY_CLOCK_SKEW',
     expected: `within ${skewMsMax} ms of HQ's ${new Date(receivedAtMs).toISOString()}`,

@@ -6,6 +6,7 @@
 // documented in docs/hq.md and tested (test/containment.test.ts).
 import type { HqCode } from '../errors.js';
 import { outOfOrderSeqsPerStationMax, refusalsPerStationMax, seqAheadMax } from '../limits.js';
+import { assert } from './assert.js';
 
 export interface BoundBreach {
   /** Quarantine code of the message that broke the bound. */
@@ -38,6 +39,9 @@ export function checkSeq(
   outOfOrderCount: number,
 ): BoundBreach | null {
   if (!(Number.isSafeInteger(seq) && seq > 0)) throw new Error('seq must be a positive integer');
+  // ackedSeq and outOfOrderCount are HQ's own bookkeeping (the station's SeqTracker).
+  assert(Number.isSafeInteger(ackedSeq) && ackedSeq >= 0, 'ackedSeq must be a whole number');
+  assert(Number.isSafeInteger(outOfOrderCount) && outOfOrderCount >= 0, 'outOfOrderCount must be a count');
   if (seq - ackedSeq > bounds.seqAheadMax) {
     return {
       code: 'HQ_SEQ_TOO_FAR_AHEAD',
@@ -55,6 +59,7 @@ export function checkSeq(
 
 /** Refused messages since the station's last resume: suspended past refusalsMax. */
 export function checkRefusals(bounds: StationBounds, refusalCount: number): BoundBreach | null {
+  assert(Number.isSafeInteger(refusalCount) && refusalCount >= 0, 'refusalCount must be a count');
   if (refusalCount <= bounds.refusalsMax) return null;
   return {
     code: 'HQ_STATION_SUSPENDED',

@@ -5,6 +5,7 @@
 // Every problem is reported at once with its field (R21). Key parsing is injected so this module
 // stays pure; the proof's signature and content are checked by the caller (app/operations.ts).
 import type { HqProblem } from '../errors.js';
+import { assert } from './assert.js';
 import type { StationRecord } from './types.js';
 
 export const enrolmentRequestKind = 'bianmin.kiosk.enrolment-request';
@@ -54,6 +55,7 @@ export function parseEnrolmentRequest(
     const device = devices[name];
     const value = isObject(device) ? text(device.serialNumber) : '';
     if (value.length === 0 || value.length > 128) problem(`devices.${name}.serialNumber`, 'is required');
+    assert(problems.length > 0 || value.length > 0, 'an empty serial number is a problem');
     return value;
   };
   const readerSerial = serial('cardReader');
@@ -89,7 +91,12 @@ export function parseEnrolmentRequest(
   } else if (proofBase64.length === 0 || proofBase64.length > enrolmentProofCharsMax) {
     problem('proof', 'must be a base64 envelope');
   }
-  if (problems.length > 0 || !inspection.ok) return { station: null, proofBase64, problems };
+  if (problems.length > 0 || !inspection.ok) {
+    // A key that fails inspection (or is missing) always pushed its own problem: no silent refusal.
+    assert(problems.length > 0, 'a refused enrolment names at least one problem');
+    return { station: null, proofBase64, problems };
+  }
+  assert(stationIdPattern.test(stationId) && proofBase64.length > 0, 'an accepted enrolment is well formed');
   return {
     station: {
       stationId,

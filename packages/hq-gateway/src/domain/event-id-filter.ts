@@ -6,6 +6,7 @@
 // Scalable (Almeida et al.): when a layer holds its capacity, a new layer twice as large is added;
 // a lookup asks every layer. Memory: 14 bits per id (10M stored events: ~17.5 MB).
 import { eventIdFilterCapacityInitial } from '../limits.js';
+import { assert } from './assert.js';
 
 /** Bits per id and probes per lookup: a false-positive rate of about 0.05% per full layer. */
 const bitsPerId = 14;
@@ -20,8 +21,14 @@ interface Layer {
 }
 
 function newLayer(capacity: number): Layer {
+  assert(Number.isSafeInteger(capacity) && capacity >= 1, 'a layer holds at least one id');
   let bits = 1024;
   while (bits < capacity * bitsPerId) bits *= 2;
+  // A power of two (the probe index is masked) and at least bitsPerId bits per id.
+  assert(
+    (bits & (bits - 1)) === 0 && bits >= capacity * bitsPerId,
+    'layer bits: a power of two, enough per id',
+  );
   return { words: new Uint32Array(bits / 32), bitMask: bits - 1, capacity, count: 0 };
 }
 
@@ -38,6 +45,7 @@ function hashPair(id: string, out: Uint32Array): void {
   out[0] = h1 ^ (h1 >>> 16);
   // Odd, so the probes h1 + i*h2 walk distinct bits.
   out[1] = (h2 ^ (h2 >>> 13)) | 1;
+  assert((out[1]! & 1) === 1, 'the probe step is odd');
 }
 
 export class EventIdFilter {
@@ -50,6 +58,7 @@ export class EventIdFilter {
       throw new RangeError('capacityInitial must be a positive whole number');
     }
     this.#layers = [newLayer(capacityInitial)];
+    assert(this.#layers.length === 1, 'a filter starts with one layer');
   }
 
   /** Ids added so far. */
@@ -76,10 +85,12 @@ export class EventIdFilter {
     }
     layer.count += 1;
     this.#size += 1;
+    assert(layer.count <= layer.capacity, 'a layer never holds more than its capacity');
   }
 
   /** False: the id was never added. True: it may have been (ask the store). */
   mightContain(id: string): boolean {
+    assert(this.#layers.length >= 1, 'a filter has a layer');
     hashPair(id, this.#hashes);
     const h1 = this.#hashes[0]!;
     const h2 = this.#hashes[1]!;

@@ -4,6 +4,7 @@
 // the old fee is declined. The schedules are versioned history: every version HQ ever announced,
 // the very list HQ signs into StationConfig.fee_schedules and hands its ledger mirror.
 import { type FeeSchedule, feeScheduleInForce, shanghaiDayNumber } from '@bianmin/core-ledger';
+import { assert } from './assert.js';
 
 /** A fee schedule as HQ announces it (StationConfig.FeeSchedule): core-ledger's plus when it was announced. */
 export interface HqFeeSchedule extends FeeSchedule {
@@ -36,6 +37,7 @@ export function feeSchedulesOf(defaults: FeeScheduleDefaults): readonly HqFeeSch
     if (!(Number.isSafeInteger(s.withdrawalFeeFen) && s.withdrawalFeeFen >= 0))
       throw new Error('withdrawalFeeFen must be fen');
   }
+  assert(schedules.length >= 1, 'at least one fee schedule (R6)');
   return schedules;
 }
 
@@ -52,11 +54,14 @@ export function withdrawalFeeInForce(
 ): boolean {
   if (!(Number.isSafeInteger(feeFen) && feeFen >= 0)) return false;
   if (!(Number.isSafeInteger(skewMs) && skewMs >= 0)) throw new Error('skewMs must be a whole number');
+  // atMs is HQ's own clock (issue 9), never the kiosk's claim.
+  assert(Number.isSafeInteger(atMs) && atMs >= 0, 'atMs must be HQ epoch milliseconds');
   const days = new Set([
     shanghaiDayNumber(atMs - skewMs),
     shanghaiDayNumber(atMs),
     shanghaiDayNumber(atMs + skewMs),
   ]);
+  assert(days.size >= 1 && days.size <= 3, 'one to three business days around atMs');
   for (const day of days) {
     if (feeScheduleInForce(schedules, day)?.withdrawalFeeFen === feeFen) return true;
   }
@@ -65,5 +70,8 @@ export function withdrawalFeeInForce(
 
 /** The withdrawal fee of the schedule in force on HQ's business day of `atMs` (-1 when none is). */
 export function withdrawalFeeOnDay(schedules: readonly FeeSchedule[], atMs: number): number {
-  return feeScheduleInForce(schedules, shanghaiDayNumber(atMs))?.withdrawalFeeFen ?? -1;
+  assert(Number.isSafeInteger(atMs) && atMs >= 0, 'atMs must be HQ epoch milliseconds');
+  const feeFen = feeScheduleInForce(schedules, shanghaiDayNumber(atMs))?.withdrawalFeeFen ?? -1;
+  assert(feeFen === -1 || (Number.isSafeInteger(feeFen) && feeFen >= 0), 'a scheduled fee is fen (R1)');
+  return feeFen;
 }

@@ -20,6 +20,7 @@ import {
   type WorkingCalendar,
 } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
+import { assert } from './assert.js';
 import { type ProvenanceBook, provenanceCodes } from './provenance.js';
 import type { StationEvent, StationRecord } from './types.js';
 
@@ -68,6 +69,11 @@ export class LedgerMirror {
   readonly #provenance: ProvenanceBook | undefined;
 
   constructor(config: LedgerMirrorConfig) {
+    assert(
+      config.eventCapacityInitial === undefined ||
+        (Number.isSafeInteger(config.eventCapacityInitial) && config.eventCapacityInitial >= 1),
+      'eventCapacityInitial must be a positive whole number',
+    );
     this.#provenance = config.provenance;
     this.#ledger = createLedger({
       calendar: config.calendar,
@@ -92,10 +98,14 @@ export class LedgerMirror {
     if (!result.ok && result.code !== 'LEDGER_ID_CONFLICT') {
       throw new Error(`station registration refused: ${result.reasons.join(',')}`);
     }
+    assert(this.#ledger.stationBalances(station.stationId) !== undefined, 'a registered station exists');
   }
 
   quotaFenAvailable(stationId: string): number {
-    return this.#ledger.stationBalances(stationId)?.quotaFenAvailable ?? 0;
+    const quotaFen = this.#ledger.stationBalances(stationId)?.quotaFenAvailable ?? 0;
+    // R2: the mirror refuses a payment beyond the quota, so its quota is never below zero.
+    assert(Number.isSafeInteger(quotaFen) && quotaFen >= 0, 'R2: quota is whole fen, never below zero');
+    return quotaFen;
   }
 
   /**
@@ -131,6 +141,8 @@ export class LedgerMirror {
         });
       }
     }
+    // Provenance or (amount + refusal), plus the quota check: never more than three findings.
+    assert(found.length <= 3, 'at most three discrepancies per event');
     return found;
   }
 
@@ -225,10 +237,12 @@ export class LedgerMirror {
   ): CloseDifference[] {
     const hq = this.#ledger.dayTotals(stationId, businessDate);
     const report = reportTotals(kioskTotals);
-    return reconcileTotals(hq, report).map((d) => ({
+    const differences = reconcileTotals(hq, report).map((d) => ({
       code: d.code,
       detail: `${d.kind}.${d.field}: HQ ${d.ledgerValue}, kiosk ${d.reportValue}`,
     }));
+    assert(differences.length <= TOTALS_KINDS.length * 4, 'at most one difference per totals field');
+    return differences;
   }
 }
 
@@ -267,6 +281,7 @@ export function checkCloseSeal(close: KioskClose, previousHash: string | undefin
       holdsPendingCount: close.holdsPendingCount,
       previousHash: close.previousCloseHash,
     });
+    assert(recomputed.length === 64, 'a recomputed close hash is 64 hex digits');
     if (recomputed !== close.closeHash) {
       differences.push({
         code: 'LEDGER_CLOSE_HASH_MISMATCH',
@@ -274,6 +289,7 @@ export function checkCloseSeal(close: KioskClose, previousHash: string | undefin
       });
     }
   }
+  assert(differences.length <= 2, 'a close breaks its chain, its hash, or both');
   return differences;
 }
 
@@ -300,10 +316,12 @@ export function reportTotals(kiosk: readonly KioskTotals[]): DayTotals {
       quotaConsumedFen: line.quotaFenConsumed,
     };
   }
+  for (const kind of TOTALS_KINDS) assert(out[kind] !== undefined, 'every totals kind has a line');
   return out as unknown as DayTotals;
 }
 
 function refusal(result: Exclude<LedgerResult, { ok: true }>): Discrepancy {
+  assert(result.reasons.length > 0, 'a core-ledger refusal names its reasons (R21)');
   const reasons = result.reasons.join(',');
   const code: HqCode = result.reasons.includes('LEDGER_QUOTA_INSUFFICIENT')
     ? 'HQ_DISCREPANCY_QUOTA_OVERDRAWN'
@@ -317,5 +335,7 @@ function refusal(result: Exclude<LedgerResult, { ok: true }>): Discrepancy {
 
 /** The quota virtual account id HQ gives a station (R4). */
 export function quotaAccountId(station: Pick<StationRecord, 'orgCode'>): string {
+  // The org code comes from HQ's own enrolment record, checked when the station was enrolled.
+  assert(station.orgCode.length > 0, 'a station has an org code (R4)');
   return `Q-${station.orgCode}`;
 }

@@ -4,6 +4,8 @@
 // gap is filled. A refused seq (quarantined, but handled) is a placeholder that is skipped. Past
 // `pendingMax` waiting seqs an event is taken at once, out of order (it may then show a
 // discrepancy that is only an ordering artefact): memory stays bounded.
+
+import { assert } from './assert.js';
 import type { StationEvent } from './types.js';
 
 /** What one offered seq releases to the ledger mirror, in the order to apply it. */
@@ -24,9 +26,9 @@ export class MirrorOrder {
 
   /** `nextSeq`: one above the station's contiguous ack point. */
   constructor(nextSeq: number, pendingMax: number) {
-    if (!(Number.isSafeInteger(nextSeq) && nextSeq >= 1)) throw new Error(`mirror next seq ${nextSeq}`);
-    if (!(Number.isSafeInteger(pendingMax) && pendingMax >= 1))
-      throw new Error(`mirror pendingMax ${pendingMax}`);
+    // HQ's own state (one above the stored ack point) and a limit: programmer errors if wrong.
+    assert(Number.isSafeInteger(nextSeq) && nextSeq >= 1, `mirror next seq ${nextSeq}`);
+    assert(Number.isSafeInteger(pendingMax) && pendingMax >= 1, `mirror pendingMax ${pendingMax}`);
     this.#nextSeq = nextSeq;
     this.#pendingMax = pendingMax;
   }
@@ -41,7 +43,7 @@ export class MirrorOrder {
 
   /** At start-up: a stored seq at or above nextSeq waits (event), or is a refused seq (null). */
   restorePending(seq: number, event: StationEvent | null): void {
-    if (seq < this.#nextSeq) throw new Error(`seq ${seq} is below the mirror's next seq ${this.#nextSeq}`);
+    assert(seq >= this.#nextSeq, `seq ${seq} is below the mirror's next seq ${this.#nextSeq}`);
     this.#pending.set(seq, event === null ? null : mirrorCopy(event));
   }
 
@@ -75,13 +77,18 @@ export class MirrorOrder {
       this.#nextSeq += 1;
       if (next !== null) apply.push(next);
     }
+    // The offered seq is now taken or waiting, and the next seq never waits (it would be taken).
+    assert(seq < this.#nextSeq || this.#pending.has(seq), 'an offered seq is taken or waiting');
+    assert(!this.#pending.has(this.#nextSeq), 'the next seq is never left waiting');
     return { apply, overflowed };
   }
 }
 
 /** An event as the mirror keeps it while it waits: without its envelope (a view into a 64 KiB read buffer). */
 export function mirrorCopy(event: StationEvent): StationEvent {
-  return event.envelope.byteLength === 0 ? event : { ...event, envelope: noBytes };
+  const copy = event.envelope.byteLength === 0 ? event : { ...event, envelope: noBytes };
+  assert(copy.envelope.byteLength === 0, 'a waiting event keeps no envelope bytes');
+  return copy;
 }
 
 const noBytes = new Uint8Array(0);

@@ -7,6 +7,7 @@
 // withdrawal is never held, posted, or counted as revenue.
 import type { HqCode } from '../errors.js';
 import { withdrawalGrantsTrackedMax } from '../limits.js';
+import { assert } from './assert.js';
 import type { StationEvent } from './types.js';
 
 /** A quota purchase as HQ recorded it (`hq quota purchase`, store table quota_purchases). */
@@ -57,6 +58,7 @@ export class ProvenanceBook {
     if (!(Number.isSafeInteger(purchase.amountFen) && purchase.amountFen > 0))
       throw new Error('amountFen must be fen');
     this.#purchases.set(purchase.purchaseId, purchase);
+    assert(this.#purchases.has(purchase.purchaseId), 'a recorded purchase is known');
   }
 
   hasPurchase(purchaseId: string): boolean {
@@ -73,6 +75,7 @@ export class ProvenanceBook {
       this.grantsForgotten += 1;
     }
     this.#grants.set(grant.requestId, grant);
+    assert(this.#grants.size <= withdrawalGrantsTrackedMax, 'grants stay within their bound');
   }
 
   /** The grant HQ recorded for this request id, if it still tracks it. */
@@ -98,6 +101,7 @@ export class ProvenanceBook {
   }
 
   #judgePurchase(event: StationEvent): ProvenanceFinding | null {
+    assert(event.kind === 'QUOTA_PURCHASE_APPLIED', 'judgePurchase of a purchase');
     const purchaseId = String(event.detail.purchaseId ?? event.transactionId ?? '');
     const fact = this.#purchases.get(purchaseId);
     const claim = `purchase ${purchaseId.slice(0, 64)} of ${event.amountFen} fen at ${event.stationId}`;
@@ -112,6 +116,10 @@ export class ProvenanceBook {
   }
 
   #judgeWithdrawal(event: StationEvent): ProvenanceFinding | null {
+    assert(
+      event.kind === 'WITHDRAWAL_AUTHORISED' || event.kind === 'WITHDRAWAL_POSTED',
+      'judgeWithdrawal of a withdrawal',
+    );
     const requestId = String(event.detail.requestId ?? '');
     const grant = this.#grants.get(requestId);
     const mismatches: string[] = [];

@@ -3,6 +3,7 @@
 // (sequence numbers skipped by a newer event: found, reported, kept open until filled — never
 // silently skipped). A sequence number already stored is a replay (HQ_REPLAY_SEQ).
 import { pendingSeqsPerStationMax } from '../limits.js';
+import { assert } from './assert.js';
 
 export interface SeqAcceptance {
   /** The contiguous ack point after recording this seq. */
@@ -32,6 +33,7 @@ export class SeqTracker {
       if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
     }
     this.#advance();
+    assert(this.#ackedSeq <= this.#highWaterSeq, 'the ack point is at or below the high-water mark');
   }
 
   get ackedSeq(): number {
@@ -63,6 +65,10 @@ export class SeqTracker {
     this.#storedAbove.add(seq);
     if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
     this.#advance();
+    // The seq is now recorded; the ack point never moves back on an accept.
+    assert(this.has(seq), 'an accepted seq is recorded');
+    assert(this.#ackedSeq >= previousAcked, 'the ack point never falls on accept');
+    assert(this.#storedAbove.size <= pendingSeqsPerStationMax, 'out-of-order seqs within their bound');
     return { ackedSeq: this.#ackedSeq, ackAdvanced: this.#ackedSeq > previousAcked, gapOpened, fillsGap };
   }
 
@@ -83,10 +89,14 @@ export class SeqTracker {
     }
     this.#highWaterSeq = this.#ackedSeq;
     for (const seq of this.#storedAbove) if (seq > this.#highWaterSeq) this.#highWaterSeq = seq;
+    // Every seq kept above the ack point is above it (forget re-adds only seqs below the old one).
+    for (const seq of this.#storedAbove)
+      assert(seq > this.#ackedSeq, 'stored-above seqs lie above the ack point');
   }
 
   /** The missing ranges between the ack point and the high-water mark (inclusive bounds). */
   missingRanges(rangesMax = 100): Array<{ fromSeq: number; toSeq: number }> {
+    assert(Number.isSafeInteger(rangesMax) && rangesMax >= 1, 'rangesMax must be a positive whole number');
     const ranges: Array<{ fromSeq: number; toSeq: number }> = [];
     const stored = [...this.#storedAbove].sort((a, b) => a - b);
     let expected = this.#ackedSeq + 1;
@@ -95,6 +105,7 @@ export class SeqTracker {
       if (ranges.length >= rangesMax) break;
       expected = seq + 1;
     }
+    assert(ranges.length <= rangesMax, 'at most rangesMax ranges');
     return ranges;
   }
 
@@ -103,5 +114,6 @@ export class SeqTracker {
       this.#ackedSeq += 1;
       this.#storedAbove.delete(this.#ackedSeq);
     }
+    assert(!this.#storedAbove.has(this.#ackedSeq), 'the ack point is not also held above itself');
   }
 }

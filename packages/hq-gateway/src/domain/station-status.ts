@@ -6,6 +6,8 @@
 // network that swallows the TCP close) would otherwise stay "online" for ever, so a 'silence'
 // input, given the clock, takes an online station offline when nothing (birth, telemetry, event)
 // was heard from it for longer than the silence window (limits.ts stationSilenceMsMax).
+
+import { assert } from './assert.js';
 import type { PeripheralHealth, StationStatus } from './types.js';
 
 export type StatusInput =
@@ -45,6 +47,7 @@ export type StatusOutcome =
   | 'unchanged';
 
 export function initialStatus(stationId: string): StationStatus {
+  assert(stationId.length > 0, 'a status belongs to a station');
   return {
     stationId,
     online: false,
@@ -72,6 +75,7 @@ export function applyStatus(
       if (input.bdSeq <= status.bdSeq || birthCreatedAtMs < (status.birthCreatedAtMs ?? 0)) {
         return { status, outcome: 'stale_birth' };
       }
+      assert(input.bdSeq > status.bdSeq, 'a birth is applied only for a newer session');
       return {
         status: {
           ...status,
@@ -87,6 +91,7 @@ export function applyStatus(
     case 'death':
       assertBdSeq(input.bdSeq);
       if (input.bdSeq < status.bdSeq) return { status, outcome: 'stale_death' };
+      assert(input.bdSeq >= status.bdSeq, 'a death is applied only for the current or a newer session');
       return {
         status: { ...status, online: false, offlineReason: 'death', bdSeq: input.bdSeq, lastSeenMs },
         outcome: 'applied',
@@ -134,6 +139,7 @@ function applySilence(
   // Nothing was heard at the clock's time, so lastSeenMs stays; a clock behind lastSeenMs (a
   // message stamped after the sweep read the clock) is simply not silent.
   if (!status.online || atMs - status.lastSeenMs <= silenceMsMax) return { status, outcome: 'unchanged' };
+  assert(atMs > status.lastSeenMs, 'silence is only found after the station was last heard');
   return { status: { ...status, online: false, offlineReason: 'silence' }, outcome: 'silenced' };
 }
 
@@ -152,8 +158,7 @@ export class StatusReplayGuard {
   readonly #perStationMax: number;
 
   constructor(perStationMax: number) {
-    if (!(Number.isSafeInteger(perStationMax) && perStationMax > 0))
-      throw new Error('perStationMax must be > 0');
+    assert(Number.isSafeInteger(perStationMax) && perStationMax > 0, 'perStationMax must be > 0');
     this.#perStationMax = perStationMax;
   }
 
@@ -167,6 +172,8 @@ export class StatusReplayGuard {
     if (seen.has(envelopeSha256Hex)) return true;
     if (seen.size >= this.#perStationMax) seen.delete(seen.values().next().value as string);
     seen.add(envelopeSha256Hex);
+    assert(seen.has(envelopeSha256Hex), 'a seen envelope is remembered');
+    assert(seen.size <= this.#perStationMax, 'seen envelopes stay within their bound');
     return false;
   }
 }

@@ -8,6 +8,8 @@
 // forged or broken link can cost checks but never authenticate anything.
 // Pure: the caller hashes the envelopes and decodes the headers (adapters/wire/codec.ts).
 
+import { assert } from './assert.js';
+
 export interface ChainCandidate {
   /** Only candidates of the same group (station) link; compared by identity. */
   readonly group: object | null;
@@ -60,5 +62,12 @@ export function planChains(candidates: readonly ChainCandidate[], runLengthMax: 
     runs.push(fresh);
     open.set(group, fresh);
   }
+  // Every candidate is in exactly one run, and no run is longer than runLengthMax.
+  let placed = 0;
+  for (const run of runs) {
+    assert(run.length >= 1 && run.length <= runLengthMax, 'a run holds 1..runLengthMax candidates');
+    placed += run.length;
+  }
+  assert(placed === candidates.length, 'every candidate is in exactly one run');
   return runs;
 }

@@ -10,6 +10,7 @@
 import type { WithdrawalLimits } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
 import { withdrawalApprovalsTrackedMax } from '../limits.js';
+import { assert } from './assert.js';
 
 /** The withdrawal limits as a station config carries them (fen). */
 export interface ConfigWithdrawalLimits {
@@ -76,6 +77,7 @@ export class WithdrawalTally {
     if (this.#used(stationSlot(ask)) + ask.amountFen > limits.perStationDailyFenMax) {
       codes.push('HQ_AUTH_OVER_STATION_DAILY_LIMIT');
     }
+    assert(codes.length <= 3, 'at most one code per R5 limit');
     return codes;
   }
 
@@ -96,12 +98,15 @@ export class WithdrawalTally {
     this.#approvals.set(ask.requestId, approval);
     this.#add(cardSlot(approval), approval.amountFen);
     this.#add(stationSlot(approval), approval.amountFen);
+    assert(this.#approvals.size <= withdrawalApprovalsTrackedMax, 'the tally stays within its bound');
+    assert(this.#approvals.has(ask.requestId), 'an approval is counted');
     return true;
   }
 
   /** Rebuild from stored approvals not released (start-up); returns how many now count. */
   restore(approvals: Iterable<WithdrawalAsk>): number {
     for (const approval of approvals) this.approved(approval);
+    assert(this.#approvals.size <= withdrawalApprovalsTrackedMax, 'the tally stays within its bound');
     return this.#approvals.size;
   }
 
@@ -112,15 +117,19 @@ export class WithdrawalTally {
     this.#approvals.delete(requestId);
     this.#add(cardSlot(approval), -approval.amountFen);
     this.#add(stationSlot(approval), -approval.amountFen);
+    assert(!this.#approvals.has(requestId), 'a released approval no longer counts');
   }
 
   #used(slot: string): number {
-    return this.#usedFen.get(slot) ?? 0;
+    const usedFen = this.#usedFen.get(slot) ?? 0;
+    // Only approved amounts are added and only they are taken back: a tally is never below zero.
+    assert(Number.isSafeInteger(usedFen) && usedFen >= 0, 'a tally is whole fen, never below zero');
+    return usedFen;
   }
 
   #add(slot: string, fen: number): void {
     const total = this.#used(slot) + fen;
-    if (total < 0) throw new Error('withdrawal tally went negative');
+    assert(total >= 0, 'withdrawal tally went negative');
     if (total === 0) this.#usedFen.delete(slot);
     else this.#usedFen.set(slot, total);
   }
@@ -128,6 +137,9 @@ export class WithdrawalTally {
   #forgetOtherDays(businessDate: string): void {
     for (const [requestId, approval] of this.#approvals) {
       if (approval.businessDate !== businessDate) this.released(requestId);
+    }
+    for (const approval of this.#approvals.values()) {
+      assert(approval.businessDate === businessDate, 'only the given day is left');
     }
   }
 }
