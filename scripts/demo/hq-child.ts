@@ -3,13 +3,15 @@
 // bank simulator seeded beforehand). Argument: one JSON object (HqChildArgs). Sends {op:'ready'}
 // over IPC once subscribed; SIGTERM stops cleanly, SIGKILL is the point of the test.
 import { readFileSync } from 'node:fs';
-import { startHq } from './lib/hq.js';
+import { type HqSpec, startHq } from './lib/hq.js';
 
 export interface HqChildArgs {
   readonly dbPath: string;
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
+  /** TLS files of HQ's broker link (the production broker's TLS listener), as HqSpec has them. */
+  readonly mqttTls?: HqSpec['mqttTls'];
   readonly clientId: string;
   readonly hqKeyPemFile: string;
   readonly tpkHex: string;
@@ -24,6 +26,7 @@ const gateway = await startHq({
   brokerUrl: args.brokerUrl,
   ...(args.mqttUsername === undefined ? {} : { mqttUsername: args.mqttUsername }),
   ...(args.mqttPassword === undefined ? {} : { mqttPassword: args.mqttPassword }),
+  ...(args.mqttTls === undefined ? {} : { mqttTls: args.mqttTls }),
   clientId: args.clientId,
   hqKeyPem: readFileSync(args.hqKeyPemFile, 'utf8'),
   tpk: new Uint8Array(Buffer.from(args.tpkHex, 'hex')),

@@ -21,6 +21,8 @@ import { SimStation } from '../test/helpers/station-sim.js';
 
 const stationCount = Number(process.env.BENCH_STATIONS ?? 50);
 const eventsPerStation = Number(process.env.BENCH_EVENTS_PER_STATION ?? 600);
+/** Each station's one quota purchase: room for every 1-yuan bill payment, at least the R3 minimum. */
+const purchaseFen = Math.max(50_000, 100 * eventsPerStation);
 const total = stationCount * eventsPerStation;
 const verifyWorkers =
   process.env.BENCH_VERIFY_WORKERS === undefined ? undefined : Number(process.env.BENCH_VERIFY_WORKERS);
@@ -119,7 +121,7 @@ async function main(): Promise<RunResult> {
     for (const station of stations) {
       const event =
         round === 0
-          ? station.quotaApplied(`qp-${station.stationId}`, 100 * eventsPerStation, 1, chainOption)
+          ? station.quotaApplied(`qp-${station.stationId}`, purchaseFen, 1, chainOption)
           : station.billPayment(100, chainOption);
       const id = Buffer.from(station.stationId, 'latin1');
       const header = Buffer.alloc(5 + id.length);
@@ -180,7 +182,12 @@ async function main(): Promise<RunResult> {
     ...(verifyWorkers === undefined ? {} : { verifyWorkers }),
     verifyEverySignature,
   });
-  for (const station of stations) await gateway.operations.enrol(station.enrolmentRequest());
+  for (const station of stations) {
+    await gateway.operations.enrol(station.enrolmentRequest());
+    // HQ records the purchase each station's first event applies (R3: quota only from purchases
+    // HQ recorded; otherwise every bill payment is a provenance discrepancy).
+    await gateway.operations.purchaseQuota(station.stationId, purchaseFen, `qp-${station.stationId}`);
+  }
   const hqPublisher = await startPublisher(eventsFile, passwordsFile, true);
   const acked = waitFor(hqPublisher, 'acked');
   const profileDir = process.env.BENCH_PROFILE_DIR;

@@ -26,6 +26,7 @@ export class HqProcess {
       brokerUrl: spec.brokerUrl,
       ...(spec.mqttUsername === undefined ? {} : { mqttUsername: spec.mqttUsername }),
       ...(spec.mqttPassword === undefined ? {} : { mqttPassword: spec.mqttPassword }),
+      ...(spec.mqttTls === undefined ? {} : { mqttTls: spec.mqttTls }),
       clientId: spec.clientId,
       hqKeyPemFile,
       tpkHex: Buffer.from(spec.tpk).toString('hex'),
