@@ -22,6 +22,9 @@ npx biome check . || failed_steps=$((failed_steps + 1))
 echo "== every test asserts something of its own"
 node scripts/check-test-assertions.mjs || failed_steps=$((failed_steps + 1))
 
+echo "== at least one assertion per function in the pure code (core-ledger, src/domain)"
+node scripts/assertion-density.mjs --min 1 || failed_steps=$((failed_steps + 1))
+
 files=()
 if [ "$layer" != all ] && [ $# -eq 0 ]; then
   mapfile -t files < <(node scripts/test-layers.mjs "$layer")
