@@ -62,15 +62,20 @@ export class DailyCloser {
     // The day to close is today's, fixed now: a timer that fires late (a suspended process, a
     // clock that jumped) still closes this day, never the one it happens to fire in.
     const today = businessDateOf(nowMs);
+    const failed = (error: unknown): void =>
+      this.#c.log.error(
+        { code: isAgentError(error) ? error.code : undefined, err: String(error) },
+        'daily close failed',
+      );
     this.#timer = clock.setTimer(msUntilNextMidnight(nowMs) + 1000, () => {
+      // Then every day after it up to yesterday, empty ones too: a clock that jumped forward over
+      // several midnights must leave no hole in the close dates (R7), as catch-up at start does.
       void this.close(today)
-        .catch((error: unknown) =>
-          this.#c.log.error(
-            { code: isAgentError(error) ? error.code : undefined, err: String(error) },
-            'daily close failed',
-          ),
-        )
-        .finally(() => this.arm());
+        .catch(failed)
+        .finally(() => {
+          this.arm();
+          void this.catchUp().catch(failed);
+        });
     });
   }
 
