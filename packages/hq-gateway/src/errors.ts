@@ -93,6 +93,8 @@ export const hqCodes = {
     "a WITHDRAWAL_POSTED reached HQ after the hold HQ granted expired on HQ's clock (grant time + holdExpiryMs): stored, recorded as a discrepancy",
   HQ_STATION_NOT_SUSPENDED:
     '`hq station resume` names an enrolled station that is not suspended: nothing is changed',
+  HQ_STATION_REFUSING:
+    "a kiosk's telemetry says it refuses new business for its own hardware (AGENT_TX_DISK_LOW, AGENT_TX_CLOCK_SKEW): an alert, once per new code",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

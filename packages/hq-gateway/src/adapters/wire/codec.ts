@@ -452,6 +452,8 @@ export type StatusBody =
       readonly bdSeq: number;
       readonly peripherals: PeripheralHealth[];
       readonly outboxDepth: number;
+      /** The codes the kiosk refuses new business with (untrusted; domain/kiosk-refusals.ts). */
+      readonly refusingCodes: readonly string[];
     };
 
 export function decodeStatus(payloadType: number, message: unknown): StatusBody {
@@ -473,6 +475,7 @@ export function decodeStatus(payloadType: number, message: unknown): StatusBody 
       bdSeq: Number(m.bdSeq ?? 0),
       peripherals: peripherals(m.peripherals),
       outboxDepth: Number(m.outboxDepth ?? 0),
+      refusingCodes: (m.refusingCodes ?? []).slice(0, 16).map(String),
     };
   } catch (error) {
     throw new CodecFailure('HQ_BODY_DECODE_FAILED', describe(error), { cause: error });

@@ -16,6 +16,8 @@ export interface PipelineCounters {
   staleDeaths: number;
   /** Births and telemetry that were not fresh (replays, older sessions): ignored. */
   staleStatus: number;
+  /** Alerts raised for a kiosk refusing business for its own hardware (HQ_STATION_REFUSING). */
+  hardwareAlerts: number;
   /** Stations suspended by a per-station bound since start. */
   stationsSuspended: number;
   /** Quarantine rows dropped by its bounds since start. */
@@ -45,6 +47,7 @@ export function newCounters(): PipelineCounters {
     authDeclined: 0,
     staleDeaths: 0,
     staleStatus: 0,
+    hardwareAlerts: 0,
     stationsSuspended: 0,
     quarantineDropped: 0,
     batches: 0,

@@ -41,6 +41,8 @@ export interface StationState {
   suspension: Suspension | null;
   /** Messages refused (quarantined) since the station's last resume or HQ's start. */
   refusalCount: number;
+  /** Hardware refusal codes the kiosk's last telemetry listed (domain/kiosk-refusals.ts). */
+  hardwareRefusals: readonly string[];
 }
 
 export function newStationState(
@@ -60,5 +62,6 @@ export function newStationState(
     mirror: new MirrorOrder(ackedSeq + 1, mirrorPendingMax),
     suspension: null,
     refusalCount: 0,
+    hardwareRefusals: [],
   };
 }

@@ -5,6 +5,7 @@
 import { hash } from 'node:crypto';
 import type { OpenedEnvelope } from '@bianmin/wire';
 import { decodeStatus } from '../../adapters/wire/codec.js';
+import { refusalChange } from '../../domain/kiosk-refusals.js';
 import { applyStatus, type StatusInput } from '../../domain/station-status.js';
 import type { IngestContext } from './context.js';
 import { recordSkew } from './skew.js';
@@ -61,11 +62,32 @@ export function applyStatusMessage(
     body.kind === 'birth'
       ? { ...status, peripherals: body.peripherals, outboxDepth: body.outboxDepth }
       : status;
+  if (body.kind === 'telemetry') noteRefusals(ctx, station, body.refusingCodes);
   const batch = ctx.openBatch();
   batch.statuses.set(stationId, station.status);
   // A birth means a (re)connected kiosk: tell it at once where HQ stands.
   if (body.kind === 'birth') batch.touched.add(stationId);
   ctx.events.emit('status', stationId, body.kind);
+}
+
+/**
+ * Issue 9: a kiosk that refuses business for its own hardware (disk below its reserve, clock
+ * known wrong) says so in telemetry; HQ raises an alert once when a code appears and notes when
+ * it clears.
+ */
+function noteRefusals(ctx: IngestContext, station: StationState, reported: readonly string[]): void {
+  const change = refusalChange(station.hardwareRefusals, reported);
+  station.hardwareRefusals = change.current;
+  const stationId = station.record.stationId;
+  for (const refusing of change.raised) {
+    ctx.counters.hardwareAlerts += 1;
+    ctx.log.error(
+      { code: 'HQ_STATION_REFUSING', stationId, refusing, alert: true },
+      'the kiosk refuses new business for its own hardware (disk or clock): send a technician',
+    );
+  }
+  if (change.cleared.length > 0)
+    ctx.log.info({ stationId, cleared: change.cleared }, 'the kiosk no longer refuses for its hardware');
 }
 
 /** A birth, death or telemetry that is not fresh: ignored, counted, logged (HQ_STATUS_REPLAYED). */
