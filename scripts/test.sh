@@ -31,7 +31,10 @@ if [ "$layer" != all ] && [ $# -eq 0 ]; then
 fi
 echo "== tests (tap, layer: $layer)"
 tap_out=$(mktemp)
-npx tap "${files[@]}" "$@" 2>&1 | tee "$tap_out"
+# The unit layer is mostly process start-up (tsx per file): four files at a time overlap it.
+jobs=()
+if [ "$layer" = unit ]; then jobs=(--jobs=4); fi
+npx tap "${jobs[@]}" "${files[@]}" "$@" 2>&1 | tee "$tap_out"
 tap_rc=${PIPESTATUS[0]}
 
 summary=$(grep -E '^# \{ total: ' "$tap_out" | tail -1)
