@@ -32,6 +32,9 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
   const defaults: StationDefaults = {
     ...stationDefaults,
     authorisationTimeoutMs: spec.authorisationTimeoutMs,
+    // The demo compresses a day into seconds by moving the clock hours at a time, so a hold would
+    // "expire" across a jump between authorisation and cash: no hold expiry in the demo (0).
+    holdExpiryMs: 0,
   };
   return startGateway({
     dbPath: spec.dbPath,
