@@ -65,13 +65,16 @@ t.test('card reader over a PTY pair', async (t) => {
 
   await t.test('bad checksum: NAK, resend, acted on once', async (t) => {
     const before = driver.link.stats();
+    const mark = sim.mark();
     await sim.control({ op: 'fault', fault: { kind: 'bad-crc', on: 'READ' } });
     const card = await driver.readCard();
     t.equal(card.pan.masked, '622202******7894');
     const after = driver.link.stats();
     t.equal(after.framesCrcFailed - before.framesCrcFailed, 1);
     t.equal(after.naksSent - before.naksSent, 1);
-    t.ok(sim.statuses.some((s) => s.status === 'resend'));
+    // The simulator reports the resend on its own stdout, which may arrive after the driver's answer.
+    const resend = await sim.waitFor((s) => s.status === 'resend', 'resend', mark);
+    t.equal(resend.status, 'resend', 'the simulator saw the NAK and resent');
   });
 
   await t.test(
