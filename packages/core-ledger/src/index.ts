@@ -72,6 +72,8 @@ export {
   LedgerAssertionError,
   sortByPrecedence,
 } from './errors.js';
+export type { CashComparison, CashLine, ExpectedCashInput, ExpectedCashResult } from './expected-cash.js';
+export { compareDeclaredCash, expectedCash } from './expected-cash.js';
 export type {
   FeeSchedule,
   FeeScheduleSetCheck,

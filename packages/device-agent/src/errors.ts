@@ -158,6 +158,10 @@ export const agentErrorCodes = {
   // --- secrets and file modes at start (src/config/secret-files.ts, src/main.ts) ---
   AGENT_SECRET_FILE_EXPOSED:
     'a secret file (token PIN, operator token, card-token key, broker password, TLS key) is readable by group/others or owned by another user: the agent refuses to start',
+  // --- drawer count at the close, R8 账实相符 (src/app/cash-declaration.ts) ---
+  AGENT_CASH_ALREADY_DECLARED:
+    "the business day's cash was already declared: a count is declared once and never changed",
+  AGENT_CASH_COUNT_INVALID: 'a drawer count (or float) is not whole fen from 0 to cashFenDeclaredMax (R1)',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -596,6 +596,9 @@ export namespace bianmin {
             /** PAYLOAD_TYPE_CONFIG_APPLIED value */
             PAYLOAD_TYPE_CONFIG_APPLIED = 12,
 
+            /** CashDeclared (R8 账实相符) */
+            PAYLOAD_TYPE_CASH_DECLARED = 13,
+
             /** Withdrawal authorisation (up/auth-req, down/auth-resp; seq = 0). */
             PAYLOAD_TYPE_AUTHORISATION_REQUEST = 20,
 
@@ -2536,6 +2539,14 @@ export namespace bianmin {
             holdsPendingCount: number;
 
             /**
+             * The cash the operator counted in the drawer when closing the day (R8 账实相符), when the
+             * close was made with a count; absent = not declared (distinct from a count of 0). Not part of
+             * close_hash: the envelope signature covers it. A day closed without a count gets a later
+             * CashDeclared event instead, never a second close.
+             */
+            cashDeclared?: (bianmin.v1.CashDeclaration.$Properties|null);
+
+            /**
              * Creates a new DailyClose instance using the specified properties.
              * @param [properties] Properties to set
              * @returns DailyClose instance
@@ -2652,12 +2663,282 @@ export namespace bianmin {
                 /** Withdrawal holds still pending at the close (they complete on a later business day). */
                 holdsPendingCount?: (number|null);
 
+                /**
+                 * The cash the operator counted in the drawer when closing the day (R8 账实相符), when the
+                 * close was made with a count; absent = not declared (distinct from a count of 0). Not part of
+                 * close_hash: the envelope signature covers it. A day closed without a count gets a later
+                 * CashDeclared event instead, never a second close.
+                 */
+                cashDeclared?: (bianmin.v1.CashDeclaration.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a DailyClose. */
             type $Shape = bianmin.v1.DailyClose.$Properties;
+        }
+
+        /**
+         * Properties of a CashDeclaration.
+         * @deprecated Use bianmin.v1.CashDeclaration.$Properties instead.
+         */
+        interface ICashDeclaration extends bianmin.v1.CashDeclaration.$Properties {
+        }
+
+        /** A drawer count declared by the station operator at the end of a business day (R8 账实相符). */
+        class CashDeclaration {
+
+            /**
+             * Constructs a new CashDeclaration.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: bianmin.v1.CashDeclaration.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** The cash counted in the drawer, fen (R1), >= 0. */
+            cashFenCounted: number;
+
+            /** The cash the drawer held when the day opened (the station's float), fen; 0 when none. */
+            floatFenOpening: number;
+
+            /** CashDeclaration declaredAtMs. */
+            declaredAtMs: number;
+
+            /**
+             * Creates a new CashDeclaration instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CashDeclaration instance
+             */
+            static create(properties: bianmin.v1.CashDeclaration.$Shape): bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape;
+            static create(properties?: bianmin.v1.CashDeclaration.$Properties): bianmin.v1.CashDeclaration;
+
+            /**
+             * Encodes the specified CashDeclaration message. Does not implicitly {@link bianmin.v1.CashDeclaration.verify|verify} messages.
+             * @param message CashDeclaration message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: bianmin.v1.CashDeclaration.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified CashDeclaration message, length delimited. Does not implicitly {@link bianmin.v1.CashDeclaration.verify|verify} messages.
+             * @param message CashDeclaration message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: bianmin.v1.CashDeclaration.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CashDeclaration message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape} CashDeclaration
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape;
+
+            /**
+             * Decodes a CashDeclaration message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape} CashDeclaration
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape;
+
+            /**
+             * Verifies a CashDeclaration message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CashDeclaration message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CashDeclaration
+             */
+            static fromObject(object: { [k: string]: any }): bianmin.v1.CashDeclaration;
+
+            /**
+             * Creates a plain object from a CashDeclaration message. Also converts values to other types if specified.
+             * @param message CashDeclaration
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: bianmin.v1.CashDeclaration, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CashDeclaration to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CashDeclaration
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CashDeclaration {
+
+            /** Properties of a CashDeclaration. */
+            interface $Properties {
+
+                /** The cash counted in the drawer, fen (R1), >= 0. */
+                cashFenCounted?: (number|null);
+
+                /** The cash the drawer held when the day opened (the station's float), fen; 0 when none. */
+                floatFenOpening?: (number|null);
+
+                /** CashDeclaration declaredAtMs */
+                declaredAtMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CashDeclaration. */
+            type $Shape = bianmin.v1.CashDeclaration.$Properties;
+        }
+
+        /**
+         * Properties of a CashDeclared.
+         * @deprecated Use bianmin.v1.CashDeclared.$Properties instead.
+         */
+        interface ICashDeclared extends bianmin.v1.CashDeclared.$Properties {
+        }
+
+        /**
+         * A drawer count declared after the day was closed without one (the automatic close after
+         * midnight): its own journaled event referencing the sealed close, which it never changes. One
+         * declaration per business day; the kiosk refuses a second (AGENT_CASH_ALREADY_DECLARED).
+         */
+        class CashDeclared {
+
+            /**
+             * Constructs a new CashDeclared.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: bianmin.v1.CashDeclared.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CashDeclared businessDate. */
+            businessDate: string;
+
+            /** The close_hash of that day's DailyClose. */
+            closeHash: string;
+
+            /** CashDeclared declaration. */
+            declaration?: (bianmin.v1.CashDeclaration.$Properties|null);
+
+            /**
+             * Creates a new CashDeclared instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CashDeclared instance
+             */
+            static create(properties: bianmin.v1.CashDeclared.$Shape): bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape;
+            static create(properties?: bianmin.v1.CashDeclared.$Properties): bianmin.v1.CashDeclared;
+
+            /**
+             * Encodes the specified CashDeclared message. Does not implicitly {@link bianmin.v1.CashDeclared.verify|verify} messages.
+             * @param message CashDeclared message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: bianmin.v1.CashDeclared.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified CashDeclared message, length delimited. Does not implicitly {@link bianmin.v1.CashDeclared.verify|verify} messages.
+             * @param message CashDeclared message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: bianmin.v1.CashDeclared.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CashDeclared message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape} CashDeclared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape;
+
+            /**
+             * Decodes a CashDeclared message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape} CashDeclared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape;
+
+            /**
+             * Verifies a CashDeclared message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a CashDeclared message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CashDeclared
+             */
+            static fromObject(object: { [k: string]: any }): bianmin.v1.CashDeclared;
+
+            /**
+             * Creates a plain object from a CashDeclared message. Also converts values to other types if specified.
+             * @param message CashDeclared
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: bianmin.v1.CashDeclared, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CashDeclared to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for CashDeclared
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace CashDeclared {
+
+            /** Properties of a CashDeclared. */
+            interface $Properties {
+
+                /** CashDeclared businessDate */
+                businessDate?: (string|null);
+
+                /** The close_hash of that day's DailyClose. */
+                closeHash?: (string|null);
+
+                /** CashDeclared declaration */
+                declaration?: (bianmin.v1.CashDeclaration.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CashDeclared. */
+            type $Shape = bianmin.v1.CashDeclared.$Properties;
         }
 
         /**

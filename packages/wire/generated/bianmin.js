@@ -1679,6 +1679,7 @@ export const bianmin = $root.bianmin = (() => {
          * @property {number} PAYLOAD_TYPE_KEY_ROTATED=10 PAYLOAD_TYPE_KEY_ROTATED value
          * @property {number} PAYLOAD_TYPE_COMMAND_RESULT=11 PAYLOAD_TYPE_COMMAND_RESULT value
          * @property {number} PAYLOAD_TYPE_CONFIG_APPLIED=12 PAYLOAD_TYPE_CONFIG_APPLIED value
+         * @property {number} PAYLOAD_TYPE_CASH_DECLARED=13 CashDeclared (R8 账实相符)
          * @property {number} PAYLOAD_TYPE_AUTHORISATION_REQUEST=20 Withdrawal authorisation (up/auth-req, down/auth-resp; seq = 0).
          * @property {number} PAYLOAD_TYPE_AUTHORISATION_RESPONSE=21 PAYLOAD_TYPE_AUTHORISATION_RESPONSE value
          * @property {number} PAYLOAD_TYPE_ACK=30 HQ -> kiosk, signed by an HQ key (seq = 0).
@@ -1704,6 +1705,7 @@ export const bianmin = $root.bianmin = (() => {
             values[valuesById[10] = "PAYLOAD_TYPE_KEY_ROTATED"] = 10;
             values[valuesById[11] = "PAYLOAD_TYPE_COMMAND_RESULT"] = 11;
             values[valuesById[12] = "PAYLOAD_TYPE_CONFIG_APPLIED"] = 12;
+            values[valuesById[13] = "PAYLOAD_TYPE_CASH_DECLARED"] = 13;
             values[valuesById[20] = "PAYLOAD_TYPE_AUTHORISATION_REQUEST"] = 20;
             values[valuesById[21] = "PAYLOAD_TYPE_AUTHORISATION_RESPONSE"] = 21;
             values[valuesById[30] = "PAYLOAD_TYPE_ACK"] = 30;
@@ -2533,6 +2535,10 @@ export const bianmin = $root.bianmin = (() => {
                     case "PAYLOAD_TYPE_CONFIG_APPLIED":
                     case 12:
                         message.type = 12;
+                        break;
+                    case "PAYLOAD_TYPE_CASH_DECLARED":
+                    case 13:
+                        message.type = 13;
                         break;
                     case "PAYLOAD_TYPE_AUTHORISATION_REQUEST":
                     case 20:
@@ -7818,6 +7824,10 @@ export const bianmin = $root.bianmin = (() => {
              * @property {number|null} [closedAtMs] DailyClose closedAtMs
              * @property {number|null} [closeSequence] 1 for the station's first close, then +1 (core-ledger DailyClose.sequence).
              * @property {number|null} [holdsPendingCount] Withdrawal holds still pending at the close (they complete on a later business day).
+             * @property {bianmin.v1.CashDeclaration.$Properties|null} [cashDeclared] The cash the operator counted in the drawer when closing the day (R8 账实相符), when the
+             * close was made with a count; absent = not declared (distinct from a count of 0). Not part of
+             * close_hash: the envelope signature covers it. A day closed without a count gets a later
+             * CashDeclared event instead, never a second close.
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -7941,6 +7951,17 @@ export const bianmin = $root.bianmin = (() => {
             DailyClose.prototype.holdsPendingCount = 0;
 
             /**
+             * The cash the operator counted in the drawer when closing the day (R8 账实相符), when the
+             * close was made with a count; absent = not declared (distinct from a count of 0). Not part of
+             * close_hash: the envelope signature covers it. A day closed without a count gets a later
+             * CashDeclared event instead, never a second close.
+             * @member {bianmin.v1.CashDeclaration.$Properties|null|undefined} cashDeclared
+             * @memberof bianmin.v1.DailyClose
+             * @instance
+             */
+            DailyClose.prototype.cashDeclared = null;
+
+            /**
              * Creates a new DailyClose instance using the specified properties.
              * @function create
              * @memberof bianmin.v1.DailyClose
@@ -7995,6 +8016,8 @@ export const bianmin = $root.bianmin = (() => {
                     writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.closeSequence);
                 if (message.holdsPendingCount != null && $Object.hasOwnProperty.call(message, "holdsPendingCount") && message.holdsPendingCount !== 0)
                     writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.holdsPendingCount);
+                if (message.cashDeclared != null && $Object.hasOwnProperty.call(message, "cashDeclared"))
+                    $root.bianmin.v1.CashDeclaration.encode(message.cashDeclared, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8150,6 +8173,12 @@ export const bianmin = $root.bianmin = (() => {
                                 delete message.holdsPendingCount;
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.cashDeclared = $root.bianmin.v1.CashDeclaration.decode(reader, reader.size(), $undefined, _depth + 1, message.cashDeclared);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8237,6 +8266,11 @@ export const bianmin = $root.bianmin = (() => {
                 if (message.holdsPendingCount != null && $Object.hasOwnProperty.call(message, "holdsPendingCount"))
                     if (!$util.isInteger(message.holdsPendingCount))
                         return "holdsPendingCount: integer expected";
+                if (message.cashDeclared != null && $Object.hasOwnProperty.call(message, "cashDeclared")) {
+                    let error = $root.bianmin.v1.CashDeclaration.verify(message.cashDeclared, _depth + 1);
+                    if (error)
+                        return "cashDeclared." + error;
+                }
                 return null;
             };
 
@@ -8333,6 +8367,11 @@ export const bianmin = $root.bianmin = (() => {
                 if (object.holdsPendingCount != null)
                     if ($Number(object.holdsPendingCount) !== 0)
                         message.holdsPendingCount = object.holdsPendingCount >>> 0;
+                if (object.cashDeclared != null) {
+                    if (!$util.isObject(object.cashDeclared))
+                        throw $TypeError(".bianmin.v1.DailyClose.cashDeclared: object expected");
+                    message.cashDeclared = $root.bianmin.v1.CashDeclaration.fromObject(object.cashDeclared, _depth + 1);
+                }
                 return message;
             };
 
@@ -8386,6 +8425,7 @@ export const bianmin = $root.bianmin = (() => {
                         object.closedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
                     object.closeSequence = 0;
                     object.holdsPendingCount = 0;
+                    object.cashDeclared = null;
                 }
                 if (message.businessDate != null && $Object.hasOwnProperty.call(message, "businessDate"))
                     object.businessDate = message.businessDate;
@@ -8437,6 +8477,8 @@ export const bianmin = $root.bianmin = (() => {
                     object.closeSequence = message.closeSequence;
                 if (message.holdsPendingCount != null && $Object.hasOwnProperty.call(message, "holdsPendingCount"))
                     object.holdsPendingCount = message.holdsPendingCount;
+                if (message.cashDeclared != null && $Object.hasOwnProperty.call(message, "cashDeclared"))
+                    object.cashDeclared = $root.bianmin.v1.CashDeclaration.toObject(message.cashDeclared, options, _depth + 1);
                 return object;
             };
 
@@ -8466,6 +8508,725 @@ export const bianmin = $root.bianmin = (() => {
             };
 
             return DailyClose;
+        })();
+
+        v1.CashDeclaration = (function() {
+
+            /**
+             * Properties of a CashDeclaration.
+             * @typedef {Object} bianmin.v1.CashDeclaration.$Properties
+             * @property {number|null} [cashFenCounted] The cash counted in the drawer, fen (R1), >= 0.
+             * @property {number|null} [floatFenOpening] The cash the drawer held when the day opened (the station's float), fen; 0 when none.
+             * @property {number|null} [declaredAtMs] CashDeclaration declaredAtMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CashDeclaration.
+             * @memberof bianmin.v1
+             * @interface ICashDeclaration
+             * @augments bianmin.v1.CashDeclaration.$Properties
+             * @deprecated Use bianmin.v1.CashDeclaration.$Properties instead.
+             */
+
+            /**
+             * Shape of a CashDeclaration.
+             * @typedef {bianmin.v1.CashDeclaration.$Properties} bianmin.v1.CashDeclaration.$Shape
+             */
+
+            /**
+             * Constructs a new CashDeclaration.
+             * @memberof bianmin.v1
+             * @classdesc A drawer count declared by the station operator at the end of a business day (R8 账实相符).
+             * @constructor
+             * @param {bianmin.v1.CashDeclaration.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CashDeclaration = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * The cash counted in the drawer, fen (R1), >= 0.
+             * @member {number} cashFenCounted
+             * @memberof bianmin.v1.CashDeclaration
+             * @instance
+             */
+            CashDeclaration.prototype.cashFenCounted = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * The cash the drawer held when the day opened (the station's float), fen; 0 when none.
+             * @member {number} floatFenOpening
+             * @memberof bianmin.v1.CashDeclaration
+             * @instance
+             */
+            CashDeclaration.prototype.floatFenOpening = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * CashDeclaration declaredAtMs.
+             * @member {number} declaredAtMs
+             * @memberof bianmin.v1.CashDeclaration
+             * @instance
+             */
+            CashDeclaration.prototype.declaredAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new CashDeclaration instance using the specified properties.
+             * @function create
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {bianmin.v1.CashDeclaration.$Properties=} [properties] Properties to set
+             * @returns {bianmin.v1.CashDeclaration} CashDeclaration instance
+             * @type {{
+             *   (properties: bianmin.v1.CashDeclaration.$Shape): bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape;
+             *   (properties?: bianmin.v1.CashDeclaration.$Properties): bianmin.v1.CashDeclaration;
+             * }}
+             */
+            CashDeclaration.create = function(properties) {
+                return new CashDeclaration(properties);
+            };
+
+            /**
+             * Encodes the specified CashDeclaration message. Does not implicitly {@link bianmin.v1.CashDeclaration.verify|verify} messages.
+             * @function encode
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {bianmin.v1.CashDeclaration.$Properties} message CashDeclaration message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CashDeclaration.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.cashFenCounted != null && $Object.hasOwnProperty.call(message, "cashFenCounted") && (typeof message.cashFenCounted === "object" ? message.cashFenCounted.low || message.cashFenCounted.high : message.cashFenCounted !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.cashFenCounted);
+                if (message.floatFenOpening != null && $Object.hasOwnProperty.call(message, "floatFenOpening") && (typeof message.floatFenOpening === "object" ? message.floatFenOpening.low || message.floatFenOpening.high : message.floatFenOpening !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.floatFenOpening);
+                if (message.declaredAtMs != null && $Object.hasOwnProperty.call(message, "declaredAtMs") && (typeof message.declaredAtMs === "object" ? message.declaredAtMs.low || message.declaredAtMs.high : message.declaredAtMs !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.declaredAtMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CashDeclaration message, length delimited. Does not implicitly {@link bianmin.v1.CashDeclaration.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {bianmin.v1.CashDeclaration.$Properties} message CashDeclaration message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CashDeclaration.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CashDeclaration message from the specified reader or buffer.
+             * @function decode
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape} CashDeclaration
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CashDeclaration.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.bianmin.v1.CashDeclaration();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.cashFenCounted = value;
+                            else
+                                delete message.cashFenCounted;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.floatFenOpening = value;
+                            else
+                                delete message.floatFenOpening;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.declaredAtMs = value;
+                            else
+                                delete message.declaredAtMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CashDeclaration message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {bianmin.v1.CashDeclaration & bianmin.v1.CashDeclaration.$Shape} CashDeclaration
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CashDeclaration.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a CashDeclaration message.
+             * @function verify
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CashDeclaration.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.cashFenCounted != null && $Object.hasOwnProperty.call(message, "cashFenCounted"))
+                    if (!$util.isInteger(message.cashFenCounted) && !(message.cashFenCounted && $util.isInteger(message.cashFenCounted.low) && $util.isInteger(message.cashFenCounted.high)))
+                        return "cashFenCounted: integer|Long expected";
+                if (message.floatFenOpening != null && $Object.hasOwnProperty.call(message, "floatFenOpening"))
+                    if (!$util.isInteger(message.floatFenOpening) && !(message.floatFenOpening && $util.isInteger(message.floatFenOpening.low) && $util.isInteger(message.floatFenOpening.high)))
+                        return "floatFenOpening: integer|Long expected";
+                if (message.declaredAtMs != null && $Object.hasOwnProperty.call(message, "declaredAtMs"))
+                    if (!$util.isInteger(message.declaredAtMs) && !(message.declaredAtMs && $util.isInteger(message.declaredAtMs.low) && $util.isInteger(message.declaredAtMs.high)))
+                        return "declaredAtMs: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates a CashDeclaration message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {bianmin.v1.CashDeclaration} CashDeclaration
+             */
+            CashDeclaration.fromObject = function (object, _depth) {
+                if (object instanceof $root.bianmin.v1.CashDeclaration)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".bianmin.v1.CashDeclaration: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.bianmin.v1.CashDeclaration();
+                if (object.cashFenCounted != null)
+                    if (typeof object.cashFenCounted === "object" ? object.cashFenCounted.low || object.cashFenCounted.high : $Number(object.cashFenCounted) !== 0)
+                        if ($util.Long)
+                            message.cashFenCounted = $util.Long.fromValue(object.cashFenCounted, false);
+                        else if (typeof object.cashFenCounted === "string")
+                            message.cashFenCounted = $parseInt(object.cashFenCounted, 10);
+                        else if (typeof object.cashFenCounted === "number")
+                            message.cashFenCounted = object.cashFenCounted;
+                        else if (typeof object.cashFenCounted === "object")
+                            message.cashFenCounted = new $util.LongBits(object.cashFenCounted.low >>> 0, object.cashFenCounted.high >>> 0).toNumber();
+                if (object.floatFenOpening != null)
+                    if (typeof object.floatFenOpening === "object" ? object.floatFenOpening.low || object.floatFenOpening.high : $Number(object.floatFenOpening) !== 0)
+                        if ($util.Long)
+                            message.floatFenOpening = $util.Long.fromValue(object.floatFenOpening, false);
+                        else if (typeof object.floatFenOpening === "string")
+                            message.floatFenOpening = $parseInt(object.floatFenOpening, 10);
+                        else if (typeof object.floatFenOpening === "number")
+                            message.floatFenOpening = object.floatFenOpening;
+                        else if (typeof object.floatFenOpening === "object")
+                            message.floatFenOpening = new $util.LongBits(object.floatFenOpening.low >>> 0, object.floatFenOpening.high >>> 0).toNumber();
+                if (object.declaredAtMs != null)
+                    if (typeof object.declaredAtMs === "object" ? object.declaredAtMs.low || object.declaredAtMs.high : $Number(object.declaredAtMs) !== 0)
+                        if ($util.Long)
+                            message.declaredAtMs = $util.Long.fromValue(object.declaredAtMs, false);
+                        else if (typeof object.declaredAtMs === "string")
+                            message.declaredAtMs = $parseInt(object.declaredAtMs, 10);
+                        else if (typeof object.declaredAtMs === "number")
+                            message.declaredAtMs = object.declaredAtMs;
+                        else if (typeof object.declaredAtMs === "object")
+                            message.declaredAtMs = new $util.LongBits(object.declaredAtMs.low >>> 0, object.declaredAtMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CashDeclaration message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {bianmin.v1.CashDeclaration} message CashDeclaration
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CashDeclaration.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.cashFenCounted = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.cashFenCounted = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.floatFenOpening = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.floatFenOpening = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.declaredAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.declaredAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.cashFenCounted != null && $Object.hasOwnProperty.call(message, "cashFenCounted"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.cashFenCounted = typeof message.cashFenCounted === "number" ? $BigInt(message.cashFenCounted) : $util.Long.fromBits(message.cashFenCounted.low >>> 0, message.cashFenCounted.high >>> 0, false).toBigInt();
+                    else if (typeof message.cashFenCounted === "number")
+                        object.cashFenCounted = options.longs === $String ? $String(message.cashFenCounted) : message.cashFenCounted;
+                    else
+                        object.cashFenCounted = options.longs === $String ? $util.Long.prototype.toString.call(message.cashFenCounted) : options.longs === $Number ? new $util.LongBits(message.cashFenCounted.low >>> 0, message.cashFenCounted.high >>> 0).toNumber() : message.cashFenCounted;
+                if (message.floatFenOpening != null && $Object.hasOwnProperty.call(message, "floatFenOpening"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.floatFenOpening = typeof message.floatFenOpening === "number" ? $BigInt(message.floatFenOpening) : $util.Long.fromBits(message.floatFenOpening.low >>> 0, message.floatFenOpening.high >>> 0, false).toBigInt();
+                    else if (typeof message.floatFenOpening === "number")
+                        object.floatFenOpening = options.longs === $String ? $String(message.floatFenOpening) : message.floatFenOpening;
+                    else
+                        object.floatFenOpening = options.longs === $String ? $util.Long.prototype.toString.call(message.floatFenOpening) : options.longs === $Number ? new $util.LongBits(message.floatFenOpening.low >>> 0, message.floatFenOpening.high >>> 0).toNumber() : message.floatFenOpening;
+                if (message.declaredAtMs != null && $Object.hasOwnProperty.call(message, "declaredAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.declaredAtMs = typeof message.declaredAtMs === "number" ? $BigInt(message.declaredAtMs) : $util.Long.fromBits(message.declaredAtMs.low >>> 0, message.declaredAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.declaredAtMs === "number")
+                        object.declaredAtMs = options.longs === $String ? $String(message.declaredAtMs) : message.declaredAtMs;
+                    else
+                        object.declaredAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.declaredAtMs) : options.longs === $Number ? new $util.LongBits(message.declaredAtMs.low >>> 0, message.declaredAtMs.high >>> 0).toNumber() : message.declaredAtMs;
+                return object;
+            };
+
+            /**
+             * Converts this CashDeclaration to JSON.
+             * @function toJSON
+             * @memberof bianmin.v1.CashDeclaration
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CashDeclaration.prototype.toJSON = function() {
+                return CashDeclaration.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CashDeclaration
+             * @function getTypeUrl
+             * @memberof bianmin.v1.CashDeclaration
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CashDeclaration.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/bianmin.v1.CashDeclaration";
+            };
+
+            return CashDeclaration;
+        })();
+
+        v1.CashDeclared = (function() {
+
+            /**
+             * Properties of a CashDeclared.
+             * @typedef {Object} bianmin.v1.CashDeclared.$Properties
+             * @property {string|null} [businessDate] CashDeclared businessDate
+             * @property {string|null} [closeHash] The close_hash of that day's DailyClose.
+             * @property {bianmin.v1.CashDeclaration.$Properties|null} [declaration] CashDeclared declaration
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CashDeclared.
+             * @memberof bianmin.v1
+             * @interface ICashDeclared
+             * @augments bianmin.v1.CashDeclared.$Properties
+             * @deprecated Use bianmin.v1.CashDeclared.$Properties instead.
+             */
+
+            /**
+             * Shape of a CashDeclared.
+             * @typedef {bianmin.v1.CashDeclared.$Properties} bianmin.v1.CashDeclared.$Shape
+             */
+
+            /**
+             * Constructs a new CashDeclared.
+             * @memberof bianmin.v1
+             * @classdesc A drawer count declared after the day was closed without one (the automatic close after
+             * midnight): its own journaled event referencing the sealed close, which it never changes. One
+             * declaration per business day; the kiosk refuses a second (AGENT_CASH_ALREADY_DECLARED).
+             * @constructor
+             * @param {bianmin.v1.CashDeclared.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CashDeclared = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CashDeclared businessDate.
+             * @member {string} businessDate
+             * @memberof bianmin.v1.CashDeclared
+             * @instance
+             */
+            CashDeclared.prototype.businessDate = "";
+
+            /**
+             * The close_hash of that day's DailyClose.
+             * @member {string} closeHash
+             * @memberof bianmin.v1.CashDeclared
+             * @instance
+             */
+            CashDeclared.prototype.closeHash = "";
+
+            /**
+             * CashDeclared declaration.
+             * @member {bianmin.v1.CashDeclaration.$Properties|null|undefined} declaration
+             * @memberof bianmin.v1.CashDeclared
+             * @instance
+             */
+            CashDeclared.prototype.declaration = null;
+
+            /**
+             * Creates a new CashDeclared instance using the specified properties.
+             * @function create
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {bianmin.v1.CashDeclared.$Properties=} [properties] Properties to set
+             * @returns {bianmin.v1.CashDeclared} CashDeclared instance
+             * @type {{
+             *   (properties: bianmin.v1.CashDeclared.$Shape): bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape;
+             *   (properties?: bianmin.v1.CashDeclared.$Properties): bianmin.v1.CashDeclared;
+             * }}
+             */
+            CashDeclared.create = function(properties) {
+                return new CashDeclared(properties);
+            };
+
+            /**
+             * Encodes the specified CashDeclared message. Does not implicitly {@link bianmin.v1.CashDeclared.verify|verify} messages.
+             * @function encode
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {bianmin.v1.CashDeclared.$Properties} message CashDeclared message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CashDeclared.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.businessDate != null && $Object.hasOwnProperty.call(message, "businessDate") && message.businessDate !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.businessDate);
+                if (message.closeHash != null && $Object.hasOwnProperty.call(message, "closeHash") && message.closeHash !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.closeHash);
+                if (message.declaration != null && $Object.hasOwnProperty.call(message, "declaration"))
+                    $root.bianmin.v1.CashDeclaration.encode(message.declaration, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified CashDeclared message, length delimited. Does not implicitly {@link bianmin.v1.CashDeclared.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {bianmin.v1.CashDeclared.$Properties} message CashDeclared message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CashDeclared.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a CashDeclared message from the specified reader or buffer.
+             * @function decode
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape} CashDeclared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CashDeclared.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.bianmin.v1.CashDeclared();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.businessDate = value;
+                            else
+                                delete message.businessDate;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.closeHash = value;
+                            else
+                                delete message.closeHash;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.declaration = $root.bianmin.v1.CashDeclaration.decode(reader, reader.size(), $undefined, _depth + 1, message.declaration);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a CashDeclared message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {bianmin.v1.CashDeclared & bianmin.v1.CashDeclared.$Shape} CashDeclared
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CashDeclared.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a CashDeclared message.
+             * @function verify
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            CashDeclared.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.businessDate != null && $Object.hasOwnProperty.call(message, "businessDate"))
+                    if (!$util.isString(message.businessDate))
+                        return "businessDate: string expected";
+                if (message.closeHash != null && $Object.hasOwnProperty.call(message, "closeHash"))
+                    if (!$util.isString(message.closeHash))
+                        return "closeHash: string expected";
+                if (message.declaration != null && $Object.hasOwnProperty.call(message, "declaration")) {
+                    let error = $root.bianmin.v1.CashDeclaration.verify(message.declaration, _depth + 1);
+                    if (error)
+                        return "declaration." + error;
+                }
+                return null;
+            };
+
+            /**
+             * Creates a CashDeclared message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {bianmin.v1.CashDeclared} CashDeclared
+             */
+            CashDeclared.fromObject = function (object, _depth) {
+                if (object instanceof $root.bianmin.v1.CashDeclared)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".bianmin.v1.CashDeclared: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.bianmin.v1.CashDeclared();
+                if (object.businessDate != null)
+                    if (typeof object.businessDate !== "string" || object.businessDate.length)
+                        message.businessDate = $String(object.businessDate);
+                if (object.closeHash != null)
+                    if (typeof object.closeHash !== "string" || object.closeHash.length)
+                        message.closeHash = $String(object.closeHash);
+                if (object.declaration != null) {
+                    if (!$util.isObject(object.declaration))
+                        throw $TypeError(".bianmin.v1.CashDeclared.declaration: object expected");
+                    message.declaration = $root.bianmin.v1.CashDeclaration.fromObject(object.declaration, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CashDeclared message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {bianmin.v1.CashDeclared} message CashDeclared
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CashDeclared.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.businessDate = "";
+                    object.closeHash = "";
+                    object.declaration = null;
+                }
+                if (message.businessDate != null && $Object.hasOwnProperty.call(message, "businessDate"))
+                    object.businessDate = message.businessDate;
+                if (message.closeHash != null && $Object.hasOwnProperty.call(message, "closeHash"))
+                    object.closeHash = message.closeHash;
+                if (message.declaration != null && $Object.hasOwnProperty.call(message, "declaration"))
+                    object.declaration = $root.bianmin.v1.CashDeclaration.toObject(message.declaration, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this CashDeclared to JSON.
+             * @function toJSON
+             * @memberof bianmin.v1.CashDeclared
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CashDeclared.prototype.toJSON = function() {
+                return CashDeclared.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for CashDeclared
+             * @function getTypeUrl
+             * @memberof bianmin.v1.CashDeclared
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            CashDeclared.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/bianmin.v1.CashDeclared";
+            };
+
+            return CashDeclared;
         })();
 
         v1.KeyRotated = (function() {

@@ -38,3 +38,8 @@ export const panDigitsMin = 12;
 export const panDigitsMax = 19;
 /** The longest MQTT topic string this package builds or parses. */
 export const topicCharsMax = 128;
+/**
+ * Largest drawer count a station may declare at a close (R8 账实相符), fen: ¥100,000,000. A
+ * convenience-station drawer holds a few thousand yuan; the bound only refuses nonsense.
+ */
+export const cashFenDeclaredMax = 10_000_000_000;

@@ -2,6 +2,7 @@
 // station config's checks, used by the payload registry (payloads.ts). Each throws WIRE_BAD_FIELD
 // naming the field; they run on untrusted decoded messages, so they never assert.
 import { type bianmin, v1 } from './generated.js';
+import { cashFenDeclaredMax } from './limits.js';
 import {
   badField,
   checkBusinessDate,
@@ -92,4 +93,20 @@ export function checkStationConfig(m: bianmin.v1.StationConfig, f: string): void
   checkFen(limits.billPaymentFenMaxPerTransaction ?? 0, `${f}.limits.billPaymentFenMaxPerTransaction`);
   checkFen(limits.topupFenMaxPerTransaction ?? 0, `${f}.limits.topupFenMaxPerTransaction`);
   checkInstantMs(m.issuedAtMs, `${f}.issuedAtMs`);
+}
+
+type CashDeclarationLike = bianmin.v1.CashDeclaration.$Properties | null | undefined;
+
+/** A drawer count (R8 账实相符): whole fen within cashFenDeclaredMax, float too, and an instant. */
+export function checkCashDeclaration(declaration: CashDeclarationLike, field: string): void {
+  if (declaration === null || declaration === undefined) badField(field, 'is required');
+  const countedFen = declaration.cashFenCounted ?? 0;
+  const floatFen = declaration.floatFenOpening ?? 0;
+  checkFen(countedFen, `${field}.cashFenCounted`);
+  if (countedFen > cashFenDeclaredMax)
+    badField(`${field}.cashFenCounted`, `fen must be <= ${cashFenDeclaredMax}`);
+  checkFen(floatFen, `${field}.floatFenOpening`);
+  if (floatFen > cashFenDeclaredMax)
+    badField(`${field}.floatFenOpening`, `fen must be <= ${cashFenDeclaredMax}`);
+  checkInstantMs(declaration.declaredAtMs ?? 0, `${field}.declaredAtMs`);
 }

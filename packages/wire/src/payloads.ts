@@ -6,7 +6,13 @@ import { decodeOrThrow } from './decode.js';
 import { WireError } from './errors.js';
 import { type bianmin, v1 } from './generated.js';
 import { bodyBytesMax, pinBlockSizeBytes, publicKeySpkiBytesMax } from './limits.js';
-import { checkCard, checkPeripherals, checkStationConfig, checkWithdrawalIds } from './payload-checks.js';
+import {
+  checkCard,
+  checkCashDeclaration,
+  checkPeripherals,
+  checkStationConfig,
+  checkWithdrawalIds,
+} from './payload-checks.js';
 import type { Channel } from './topics.js';
 import { isValidStationId } from './topics.js';
 import {
@@ -46,6 +52,7 @@ export interface PayloadMap {
   [PayloadType.PAYLOAD_TYPE_KEY_ROTATED]: bianmin.v1.KeyRotated;
   [PayloadType.PAYLOAD_TYPE_COMMAND_RESULT]: bianmin.v1.CommandResult;
   [PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED]: bianmin.v1.ConfigApplied;
+  [PayloadType.PAYLOAD_TYPE_CASH_DECLARED]: bianmin.v1.CashDeclared;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: bianmin.v1.AuthorisationRequest;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE]: bianmin.v1.AuthorisationResponse;
   [PayloadType.PAYLOAD_TYPE_ACK]: bianmin.v1.Ack;
@@ -73,6 +80,7 @@ export interface PayloadInputMap {
   [PayloadType.PAYLOAD_TYPE_KEY_ROTATED]: bianmin.v1.KeyRotated.$Properties;
   [PayloadType.PAYLOAD_TYPE_COMMAND_RESULT]: bianmin.v1.CommandResult.$Properties;
   [PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED]: bianmin.v1.ConfigApplied.$Properties;
+  [PayloadType.PAYLOAD_TYPE_CASH_DECLARED]: bianmin.v1.CashDeclared.$Properties;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: bianmin.v1.AuthorisationRequest.$Properties;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE]: bianmin.v1.AuthorisationResponse.$Properties;
   [PayloadType.PAYLOAD_TYPE_ACK]: bianmin.v1.Ack.$Properties;
@@ -283,6 +291,9 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
       checkCount(m.closeSequence, `${f}.closeSequence`, 1);
       checkCount(m.holdsPendingCount, `${f}.holdsPendingCount`);
       checkInstantMs(m.closedAtMs, `${f}.closedAtMs`);
+      // Absent = not declared (R8), distinct from a count of 0.
+      if (m.cashDeclared !== null && m.cashDeclared !== undefined)
+        checkCashDeclaration(m.cashDeclared, `${f}.cashDeclared`);
     },
   ),
   [P.PAYLOAD_TYPE_WITHDRAWAL_DECLINED]: spec(
@@ -341,6 +352,19 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
       checkCount(m.configVersion, `${f}.configVersion`, 1);
       checkText(m.detail, `${f}.detail`);
       checkInstantMs(m.appliedAtMs, `${f}.appliedAtMs`);
+    },
+  ),
+  [P.PAYLOAD_TYPE_CASH_DECLARED]: spec(
+    P.PAYLOAD_TYPE_CASH_DECLARED,
+    'CashDeclared',
+    'event',
+    'station',
+    true,
+    v1.CashDeclared,
+    (m, f) => {
+      checkBusinessDate(m.businessDate, `${f}.businessDate`);
+      checkSha256Hex(m.closeHash, `${f}.closeHash`);
+      checkCashDeclaration(m.declaration, `${f}.declaration`);
     },
   ),
   [P.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: spec(

@@ -150,6 +150,11 @@ export const samplePayloads: { [T in KnownPayloadType]: PayloadInputMap[T] } = {
     detail: '',
     appliedAtMs: at,
   },
+  [PayloadType.PAYLOAD_TYPE_CASH_DECLARED]: {
+    businessDate: '2026-11-28',
+    closeHash: hash('a'),
+    declaration: { cashFenCounted: 123_450, floatFenOpening: 50_000, declaredAtMs: at },
+  },
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: {
     requestId: 'rq-1',
     transactionId: 'tx-1',

@@ -376,6 +376,39 @@ t.test('payload field rules name the field', async (t) => {
       'body.totals[0].amountFen',
     ],
     [
+      'a negative drawer count (R8)',
+      () =>
+        encodePayload(P.PAYLOAD_TYPE_DAILY_CLOSE, {
+          ...s[P.PAYLOAD_TYPE_DAILY_CLOSE],
+          cashDeclared: { cashFenCounted: -1, floatFenOpening: 0, declaredAtMs: 1 },
+        }),
+      'body.cashDeclared.cashFenCounted',
+    ],
+    [
+      'a drawer count over cashFenDeclaredMax (R8)',
+      () =>
+        encodePayload(P.PAYLOAD_TYPE_CASH_DECLARED, {
+          ...s[P.PAYLOAD_TYPE_CASH_DECLARED],
+          declaration: { cashFenCounted: limits.cashFenDeclaredMax + 1, floatFenOpening: 0, declaredAtMs: 1 },
+        }),
+      'body.declaration.cashFenCounted',
+    ],
+    [
+      'a late declaration without its count (R8)',
+      () =>
+        encodePayload(P.PAYLOAD_TYPE_CASH_DECLARED, {
+          businessDate: '2026-11-28',
+          closeHash: 'a'.repeat(64),
+        }),
+      'body.declaration',
+    ],
+    [
+      'a late declaration naming no close (R8)',
+      () =>
+        encodePayload(P.PAYLOAD_TYPE_CASH_DECLARED, { ...s[P.PAYLOAD_TYPE_CASH_DECLARED], closeHash: '' }),
+      'body.closeHash',
+    ],
+    [
       'too many refusals',
       () =>
         encodePayload(P.PAYLOAD_TYPE_ACK, {

@@ -149,3 +149,18 @@ t.test('prevEnvelopeSha256: 32 bytes, journaled events after seq 1 only', async 
   t.same(decodeSignedHeader(chained).header.prevEnvelopeSha256, new Uint8Array(32).fill(7));
   t.equal(decodeSignedHeader(buildSigned(posted)).header.prevEnvelopeSha256.length, 0, 'absent = empty');
 });
+
+t.test('a close without a drawer count is "not declared", distinct from a count of 0 (R8)', async (t) => {
+  const type = PayloadType.PAYLOAD_TYPE_DAILY_CLOSE;
+  const without = decodePayload(type, encodePayload(type, samplePayloads[type]));
+  t.equal(without.cashDeclared, null, 'absent: not declared');
+  const zero = decodePayload(
+    type,
+    encodePayload(type, {
+      ...samplePayloads[type],
+      cashDeclared: { cashFenCounted: 0, floatFenOpening: 0, declaredAtMs: 1_764_300_000_000 },
+    }),
+  );
+  t.equal(zero.cashDeclared?.cashFenCounted, 0, 'present: a count of 0');
+  t.equal(zero.cashDeclared?.declaredAtMs, 1_764_300_000_000);
+});

@@ -16,7 +16,13 @@ import { refusal } from '../domain/tx/refusal.js';
 import { isAgentError } from '../errors.js';
 import { closeCatchUpDaysMax } from '../limits.js';
 import type { TimerHandle } from '../ports/clock.js';
-import type { DailyCloseView, Outcome } from '../ports/operator.js';
+import type { CashCount, DailyCloseView, Outcome } from '../ports/operator.js';
+import {
+  cashDeclarationBody,
+  checkCashCount,
+  declareAfterClose,
+  metaCashDeclared,
+} from './cash-declaration.js';
 import type { AppContext } from './context.js';
 
 const metaClose = (date: string) => `daily_close:${date}`;
@@ -87,17 +93,51 @@ export class DailyCloser {
    * R7: closes a business day through core-ledger (totals, sequence, hash chained to the last
    * close). An earlier day with business that is still open is closed first, oldest first: a
    * later close would otherwise seal the chain past it and its revenue would never reach HQ.
+   * With `cash` (R8 账实相符): the drawer count travels in this day's close, or, when the day is
+   * already closed, in its own CashDeclared event (cash-declaration.ts); once per day.
    */
-  close(businessDate?: string): Promise<CloseOutcome> {
+  close(businessDate?: string, cash?: CashCount): Promise<CloseOutcome> {
     const date = businessDate ?? this.#c.rules.businessDate();
     return this.#c.writer.serially(async () => {
+      if (cash !== undefined) {
+        const refused = checkCashCount(this.#c, date, cash);
+        if (refused !== undefined) return refused;
+        const sealed = this.#sealedClose(date);
+        if (sealed !== undefined) {
+          const cashDeclared = await declareAfterClose(this.#c, date, sealed.hash, cash);
+          return { ok: true, close: { ...this.#closeView(date, sealed.seq, sealed.hash), cashDeclared } };
+        }
+      }
       for (const earlier of this.#openBusinessDaysBefore(date)) {
         const closed = await this.#closeOne(earlier);
         if (!closed.ok) return closed;
         this.#c.log.info({ businessDate: earlier, before: date }, 'earlier business day closed first (R7)');
       }
-      return this.#closeOne(date);
+      return this.#closeOne(date, cash);
     });
+  }
+
+  /** The day's close when the journal has one: its seq and hash. */
+  #sealedClose(date: string): { seq: number; hash: string } | undefined {
+    const seq = this.#c.journal.getMeta(metaClose(date));
+    if (seq === null) return undefined;
+    const close = this.#c.ledger.closeOf(date);
+    return close === undefined ? undefined : { seq: Number(seq), hash: close.hash };
+  }
+
+  #closeView(date: string, seq: number, closeHash: string): DailyCloseView {
+    const totals = this.#c.ledger.dayTotals(date);
+    return {
+      businessDate: date,
+      seq,
+      closeHash,
+      totals: BUSINESS_TYPES.map((kind) => ({
+        businessType: kind,
+        count: totals[kind].count,
+        amountFen: totals[kind].amountFen,
+        feeFen: totals[kind].feeFen,
+      })),
+    };
   }
 
   /**
@@ -141,8 +181,8 @@ export class DailyCloser {
     return this.#c.ledger.unclosedBusinessDays(date);
   }
 
-  /** One close. Inside `serially`. */
-  async #closeOne(date: string): Promise<CloseOutcome> {
+  /** One close (with the drawer count when given, R8). Inside `serially`. */
+  async #closeOne(date: string, cash?: CashCount): Promise<CloseOutcome> {
     const c = this.#c;
     const done = c.journal.getMeta(metaClose(date));
     if (done !== null) {
@@ -166,6 +206,7 @@ export class DailyCloser {
       );
     }
     const close = result.close;
+    const declaration = cash === undefined ? undefined : cashDeclarationBody(cash, close.closedAtMs);
     const day = this.#days.get(date) ?? emptyDay();
     const quotaClosing = c.ledger.quotaFenAvailable();
     const totals = close.totals;
@@ -193,6 +234,7 @@ export class DailyCloser {
       closedAtMs: close.closedAtMs,
       closeSequence: close.sequence,
       holdsPendingCount: close.holdsPendingCount,
+      ...(declaration === undefined ? {} : { cashDeclared: declaration }),
     };
     const seq = c.journal.nextEventSeq();
     try {
@@ -204,9 +246,13 @@ export class DailyCloser {
           closeHash: close.hash,
           previousCloseHash: close.previousHash,
           sequence: close.sequence,
+          ...(declaration === undefined ? {} : { cashDeclared: declaration }),
         },
         { type: PayloadType.PAYLOAD_TYPE_DAILY_CLOSE, body },
-        { [metaClose(date)]: String(seq) },
+        {
+          [metaClose(date)]: String(seq),
+          ...(declaration === undefined ? {} : { [metaCashDeclared(date)]: String(seq) }),
+        },
         { command, alreadyApplied: true },
       );
     } catch (error) {
@@ -225,6 +271,15 @@ export class DailyCloser {
           amountFen: totals[kind].amountFen,
           feeFen: totals[kind].feeFen,
         })),
+        ...(declaration === undefined
+          ? {}
+          : {
+              cashDeclared: {
+                cashFenCounted: declaration.cashFenCounted,
+                floatFenOpening: declaration.floatFenOpening,
+                seq,
+              },
+            }),
       },
     };
   }

@@ -46,6 +46,22 @@ export interface DailyCloseView {
     readonly amountFen: number;
     readonly feeFen: number;
   }[];
+  /** The drawer count declared with this request (R8 账实相符); absent when none was given. */
+  readonly cashDeclared?: CashDeclarationView;
+}
+
+/** The operator's drawer count at the end of a day (R8 账实相符), integer fen (R1). */
+export interface CashCount {
+  readonly cashFenCounted: number;
+  /** The cash the drawer held when the day opened; default 0. */
+  readonly floatFenOpening?: number;
+}
+
+export interface CashDeclarationView {
+  readonly cashFenCounted: number;
+  readonly floatFenOpening: number;
+  /** The event that carries it: the DailyClose, or a later CashDeclared. */
+  readonly seq: number;
 }
 
 export interface AgentStatusView {
@@ -91,7 +107,11 @@ export interface OperatorPort {
   voidWithdrawal(txId: string): Promise<Outcome<{ readonly withdrawal: WithdrawalView }>>;
   payBill(input: BillPaymentInput): Promise<Outcome<{ readonly payment: PaymentView }>>;
   topUp(input: TopupInput): Promise<Outcome<{ readonly payment: PaymentView }>>;
-  dailyClose(businessDate?: string): Promise<Outcome<{ readonly close: DailyCloseView }>>;
+  /**
+   * R7: closes a business day (today's by default). With `cash`, the drawer count (R8) travels in
+   * the close, or, when the day is already closed, in its own CashDeclared event; once per day.
+   */
+  dailyClose(businessDate?: string, cash?: CashCount): Promise<Outcome<{ readonly close: DailyCloseView }>>;
   withdrawal(txId: string): WithdrawalView | null;
   status(): AgentStatusView;
 }

@@ -124,7 +124,8 @@ export class OperatorApi {
       return operator.payBill(valid(validateBillPayment(body)));
     if (method === 'POST' && path === '/v1/topups') return operator.topUp(valid(validateTopup(body)));
     if (method === 'POST' && path === '/v1/daily-close') {
-      return operator.dailyClose(valid(validateDailyClose(body)).businessDate);
+      const close = valid(validateDailyClose(body));
+      return operator.dailyClose(close.businessDate, close.cash);
     }
     if (txMatch !== null) {
       const txId = txMatch[1] as string;

@@ -117,12 +117,33 @@ export function validateTopup(raw: unknown): Validated<TopupInput> {
   return problems.length === 0 ? { ok: true, value } : { ok: false, problems };
 }
 
-export function validateDailyClose(raw: unknown): Validated<{ businessDate?: string }> {
+export function validateDailyClose(
+  raw: unknown,
+): Validated<{ businessDate?: string; cash?: { cashFenCounted: number; floatFenOpening?: number } }> {
   const problems: FieldProblem[] = [];
   const body = asObject(raw, problems);
-  checkUnknown(body, ['businessDate'], problems);
-  if (body.businessDate === undefined)
-    return problems.length === 0 ? { ok: true, value: {} } : { ok: false, problems };
-  const businessDate = text(body, 'businessDate', /^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD', problems);
-  return problems.length === 0 ? { ok: true, value: { businessDate } } : { ok: false, problems };
+  checkUnknown(body, ['businessDate', 'cashFenCounted', 'floatFenOpening'], problems);
+  const date =
+    body.businessDate === undefined
+      ? {}
+      : { businessDate: text(body, 'businessDate', /^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD', problems) };
+  // R8: the drawer count is optional; absent means "not declared", which is not a count of 0.
+  const wholeFen = (field: string): number | undefined => {
+    const value = body[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      problems.push(problem(field, 'must be a whole number of fen >= 0 (R1)'));
+      return undefined;
+    }
+    return value;
+  };
+  const cashFenCounted = wholeFen('cashFenCounted');
+  const floatFenOpening = wholeFen('floatFenOpening');
+  if (floatFenOpening !== undefined && body.cashFenCounted === undefined)
+    problems.push(problem('floatFenOpening', 'needs cashFenCounted: a float is declared with a count'));
+  const cash =
+    cashFenCounted === undefined
+      ? {}
+      : { cash: { cashFenCounted, ...(floatFenOpening === undefined ? {} : { floatFenOpening }) } };
+  return problems.length === 0 ? { ok: true, value: { ...date, ...cash } } : { ok: false, problems };
 }

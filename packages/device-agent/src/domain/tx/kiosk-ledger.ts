@@ -167,6 +167,11 @@ export class KioskLedger {
     return this.#ledger.closes(this.#stationId).at(-1);
   }
 
+  /** The sealed close of a business day, if any (R8: a late drawer count names its hash). */
+  closeOf(businessDate: string): DailyClose | undefined {
+    return this.#ledger.closes(this.#stationId).find((close) => close.businessDate === businessDate);
+  }
+
   /** R7: days with business after the last close (before `beforeDate` when given), oldest first. */
   unclosedBusinessDays(beforeDate?: string): string[] {
     return this.#ledger.unclosedBusinessDays(this.#stationId, beforeDate);
