@@ -95,6 +95,8 @@ export const hqCodes = {
     '`hq station resume` names an enrolled station that is not suspended: nothing is changed',
   HQ_STATION_REFUSING:
     "a kiosk's telemetry says it refuses new business for its own hardware (AGENT_TX_DISK_LOW, AGENT_TX_CLOCK_SKEW): an alert, once per new code",
+  HQ_AUTH_RATE_LIMITED:
+    'a station sent authorisation requests faster than its per-station limit: declined before the bank (STATION_NOT_ALLOWED), counted, an alert once per burst',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -153,3 +153,12 @@ export const receiptReferenceCharsMax = 64;
 export const mqttPayloadBytesMax = 64 * 1024;
 /** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
 export const tlsFileBytesMax = 256 * 1024;
+/**
+ * Authorisation requests per station (domain/auth-rate-limit.ts): one per this many ms sustained,
+ * after a burst of authRequestsPerStationBurstMax. Beyond it a request is declined before the bank
+ * (HQ_AUTH_RATE_LIMITED). An honest kiosk serves one customer at a time (card, PIN pad, cash: tens
+ * of seconds each) and resends at most the few requests in flight after a reconnect, so 30 at once
+ * and one a second after that never touch it; a station flooding the bank and the store does.
+ */
+export const authRequestsPerStationIntervalMs = 1_000;
+export const authRequestsPerStationBurstMax = 30;

@@ -16,6 +16,7 @@
 // 'committed', 'dropped', 'authorised', 'reconciled', 'fatal' (error).
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin/core-ledger';
+import { AuthRateLimiter, authRateLimitDefault } from '../domain/auth-rate-limit.js';
 import { stationBoundsDefault } from '../domain/containment.js';
 import { feeSchedulesOf } from '../domain/fee-check.js';
 import { StatusReplayGuard } from '../domain/station-status.js';
@@ -104,6 +105,7 @@ export class IngestPipeline extends EventEmitter {
       stations: this.#stations,
       held: new HeldEvents(),
       tally: new WithdrawalTally(),
+      authRate: new AuthRateLimiter(deps.authRateLimit ?? authRateLimitDefault),
       background: this.#background,
       downlink: new Downlink(deps.hqKey, deps.publisher, this.#clock),
       events: this,

@@ -22,6 +22,8 @@ export const responseCode = {
   formatError: '30',
   exceedsWithdrawalLimit: '61',
   responseReceivedTooLate: '68',
+  /** ISO 8583 "exceeds withdrawal frequency limit": the per-station request rate (issue 8). */
+  exceedsFrequencyLimit: '65',
 } as const;
 
 export interface AuthorisationDecision {
@@ -90,6 +92,11 @@ export function decideBeforeBank(facts: RequestFacts): AuthorisationDecision | n
   if (firstLimit !== undefined)
     return declined(declineReasonOfLimitCode[firstLimit], responseCode.exceedsWithdrawalLimit);
   return null;
+}
+
+/** A request over the station's authorisation rate limit (HQ_AUTH_RATE_LIMITED): not the bank's call. */
+export function declinedForRate(): AuthorisationDecision {
+  return declined(v1.DeclineReason.DECLINE_REASON_STATION_NOT_ALLOWED, responseCode.exceedsFrequencyLimit);
 }
 
 /** The bank's answer as HQ's decision. */

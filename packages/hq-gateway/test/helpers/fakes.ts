@@ -341,7 +341,10 @@ const calendarYears = loadCalendarYears(defaultCalendarDir);
 export async function startHarness(
   stationIds: readonly string[],
   options: Partial<
-    Pick<PipelineDeps, 'withdrawalFeeFen' | 'verifyEverySignature' | 'withdrawalLimits' | 'stationBounds'>
+    Pick<
+      PipelineDeps,
+      'withdrawalFeeFen' | 'verifyEverySignature' | 'withdrawalLimits' | 'stationBounds' | 'authRateLimit'
+    >
   > = {},
 ): Promise<Harness> {
   const clock = new FakeClock();

@@ -8,6 +8,7 @@ import {
   type AuthorisationDecision,
   decideBeforeBank,
   decisionOfBank,
+  declinedForRate,
   responseCode,
   wireDecision,
 } from '../../domain/authorisation.js';
@@ -15,6 +16,7 @@ import { withdrawalFeeInForce, withdrawalFeeOnDay } from '../../domain/fee-check
 import type { WithdrawalAsk } from '../../domain/withdrawal-limits.js';
 import type { AuthoriseRequest } from '../../ports/bank-core.js';
 import { cardKeyOf } from '../card-key.js';
+import { withinAuthRate } from './auth-rate.js';
 import type { IngestContext } from './context.js';
 import { recordSkew } from './skew.js';
 import type { StationState } from './station-state.js';
@@ -28,6 +30,11 @@ export async function authorise(
   const request = decodeAuthRequest(opened.body);
   const stationId = station.record.stationId;
   const nowMs = ctx.clock.nowMs();
+  // Issue 8: a station over its request rate is declined before the tally, the store and the bank.
+  if (!withinAuthRate(ctx, station, nowMs)) {
+    answer(ctx, stationId, request, declinedForRate());
+    return;
+  }
   // HQ's clock decides the business day of the R5 tally (issue 9): a kiosk whose clock runs a day
   // ahead must not get a fresh daily limit. Its timestamp is checked against HQ's receive time.
   recordSkew(ctx, 'live', stationId, `auth:${request.requestId}`, opened.header.createdAtMs, nowMs);
@@ -84,6 +91,16 @@ export async function authorise(
     ctx.provenance.grantRecorded(grant);
     await ctx.integrity.recordGrant(grant);
   }
+  answer(ctx, stationId, request, decision);
+}
+
+/** Count the decision and send the sealed answer to the station. */
+function answer(
+  ctx: IngestContext,
+  stationId: string,
+  request: ReturnType<typeof decodeAuthRequest>,
+  decision: AuthorisationDecision,
+): void {
   if (decision.approved) ctx.counters.authApproved += 1;
   else ctx.counters.authDeclined += 1;
   // Not awaited (a publish may stay pending while the broker is down); the bank's answer is

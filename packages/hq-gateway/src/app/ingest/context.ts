@@ -6,6 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { WithdrawalLimits } from '@bianmin/core-ledger';
 import type { HqKey } from '../../adapters/wire/codec.js';
+import type { AuthRateLimit, AuthRateLimiter } from '../../domain/auth-rate-limit.js';
 import type { StationBounds } from '../../domain/containment.js';
 import type { HqFeeSchedule } from '../../domain/fee-check.js';
 import type { LedgerMirror } from '../../domain/ledger-mirror.js';
@@ -62,6 +63,8 @@ export interface PipelineDeps {
   readonly holdExpiryMs?: number;
   /** Per-station bounds; default limits.ts (tests pass smaller ones). */
   readonly stationBounds?: StationBounds;
+  /** Per-station authorisation request rate; default limits.ts (domain/auth-rate-limit.ts). */
+  readonly authRateLimit?: AuthRateLimit;
 }
 
 export interface IngestSettings {
@@ -93,6 +96,8 @@ export interface IngestContext {
   readonly held: HeldEvents;
   /** Withdrawals HQ approved, per card and station day (R5 limits before the bank). */
   readonly tally: WithdrawalTally;
+  /** Authorisation requests per station (issue 8: one station cannot flood the bank). */
+  readonly authRate: AuthRateLimiter;
   readonly background: Background;
   readonly downlink: Downlink;
   /** The pipeline itself: steps emit its events ('quarantined', 'status', 'authorised', …). */

@@ -13,6 +13,8 @@ export interface PipelineCounters {
   authRequests: number;
   authApproved: number;
   authDeclined: number;
+  /** Authorisation requests declined by the per-station rate limit (HQ_AUTH_RATE_LIMITED). */
+  authRateLimited: number;
   staleDeaths: number;
   /** Births and telemetry that were not fresh (replays, older sessions): ignored. */
   staleStatus: number;
@@ -45,6 +47,7 @@ export function newCounters(): PipelineCounters {
     authRequests: 0,
     authApproved: 0,
     authDeclined: 0,
+    authRateLimited: 0,
     staleDeaths: 0,
     staleStatus: 0,
     hardwareAlerts: 0,
