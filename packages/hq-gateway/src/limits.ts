@@ -153,3 +153,11 @@ export const receiptReferenceCharsMax = 64;
 export const mqttPayloadBytesMax = 64 * 1024;
 /** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
 export const tlsFileBytesMax = 256 * 1024;
+/** PostgreSQL connections of one HQ process's pool (ingest commits, reads, operations). */
+export const pgPoolConnectionsMax = 8;
+/** A PostgreSQL statement running longer is cancelled (ms): a stuck query fails, it does not hang ingest. */
+export const pgStatementTimeoutMsMax = 60_000;
+/** Retries of an ingest batch that PostgreSQL aborted for a deadlock or serialization failure. */
+export const pgCommitRetriesMax = 5;
+/** A migration waits at most this long (ms) for another process's migration lock. */
+export const pgMigrationLockWaitMsMax = 120_000;
