@@ -9,9 +9,27 @@ import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
 import { HqError, type HqProblem } from './errors.js';
 import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 
+/**
+ * Where HQ keeps its store: an embedded SQLite file (the default, for the demo and a laptop) or
+ * PostgreSQL (production; several HQ processes may share one database).
+ */
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
 export interface HqConfig {
-  /** SQLite database file of the HQ store (and the bank simulator's tables). */
-  readonly dbPath: string;
+  /**
+   * SQLite database file of the HQ store (and the bank simulator's tables): the short form of
+   * `store: { kind: 'sqlite', path }`. Give dbPath or store, not both.
+   */
+  readonly dbPath?: string;
+  /** The store, as given or made from dbPath (always set after checkHqConfig). */
+  readonly store: StoreConfig;
+  /**
+   * SQLite file of the bank simulator when the store is PostgreSQL (the simulator keeps its holds in
+   * SQLite). Absent: in memory (holds are forgotten at restart).
+   */
+  readonly bankDbPath?: string;
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   /** File holding the MQTT password (or env HQ_MQTT_PASSWORD). */
@@ -59,8 +77,10 @@ export interface HqConfig {
   readonly stationSilenceMsMax?: number;
 }
 
-const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean'> = {
+const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> = {
   dbPath: 'string',
+  store: 'object',
+  bankDbPath: 'string',
   brokerUrl: 'string',
   mqttUsername: 'string',
   mqttPasswordFile: 'string',
@@ -82,15 +102,10 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean'> = {
   logLevel: 'string',
   stationSilenceMsMax: 'number',
 };
-const required: ReadonlyArray<keyof HqConfig> = [
-  'dbPath',
-  'brokerUrl',
-  'clientId',
-  'hqKeyFile',
-  'calendarDir',
-];
+const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
   'dbPath',
+  'bankDbPath',
   'mqttPasswordFile',
   'mqttCliPasswordFile',
   'mqttCaFile',
@@ -116,8 +131,9 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
   for (const [key, item] of Object.entries(record)) {
     const type = known[key as keyof HqConfig];
     if (type === undefined) problem(key, 'unknown key');
-    else if (typeof item !== type) problem(key, `must be a ${type}`);
+    else if (typeof item !== type || item === null || Array.isArray(item)) problem(key, `must be a ${type}`);
   }
+  const storeProblems = checkStore(record);
   for (const key of required) if (record[key] === undefined) problem(key, 'is required');
   const workers = record.verifyWorkers;
   if (typeof workers === 'number' && !(Number.isSafeInteger(workers) && workers >= 0 && workers <= 16)) {
@@ -141,12 +157,57 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
     problem('brokerUrl', 'must be an mqtt:// or mqtts:// URL');
   }
   checkMqttTls(record, problem);
-  if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
+  problems.push(...storeProblems);
+  if (problems.length > 0) {
+    // An unknown store kind is its own code (the config is otherwise read as usual).
+    const code = problems.some((p) => p.code === 'HQ_STORE_KIND_UNKNOWN')
+      ? 'HQ_STORE_KIND_UNKNOWN'
+      : 'HQ_CONFIG_INVALID';
+    throw new HqError(code, 'the HQ config is invalid', { problems });
+  }
   const out: Record<string, unknown> = { ...record };
   for (const key of pathKeys) {
     if (typeof out[key] === 'string') out[key] = resolve(baseDir, out[key] as string);
   }
+  const store = record.store as Record<string, unknown> | undefined;
+  if (store === undefined) out.store = { kind: 'sqlite', path: out.dbPath };
+  else if (store.kind === 'sqlite') {
+    out.store = { kind: 'sqlite', path: resolve(baseDir, String(store.path)) };
+    out.dbPath = (out.store as { path: string }).path;
+  } else out.store = { kind: 'postgres', url: String(store.url) };
   return out as unknown as HqConfig;
+}
+
+/** `store` (or the short `dbPath`): exactly one, of a known kind, with its one field. */
+function checkStore(record: Record<string, unknown>): HqProblem[] {
+  const problems: HqProblem[] = [];
+  const problem = (field: string, message: string): void => {
+    problems.push({ code: 'HQ_CONFIG_INVALID', field, message: `${field}: ${message}` });
+  };
+  const store = record.store;
+  if (store === undefined) {
+    if (record.dbPath === undefined) problem('store', 'is required (or dbPath, the SQLite file)');
+    return problems;
+  }
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) return problems;
+  if (record.dbPath !== undefined) problem('dbPath', 'give store or dbPath, not both');
+  const fields = store as Record<string, unknown>;
+  const kind = fields.kind;
+  if (kind === 'sqlite' || kind === 'postgres') {
+    const field = kind === 'sqlite' ? 'path' : 'url';
+    for (const key of Object.keys(fields)) {
+      if (key !== 'kind' && key !== field) problem(`store.${key}`, `unknown key for a ${kind} store`);
+    }
+    if (typeof fields[field] !== 'string' || fields[field] === '')
+      problem(`store.${field}`, 'must be a non-empty string');
+    else if (kind === 'postgres' && !/^postgres(ql)?:\/\//.test(String(fields.url))) {
+      problem('store.url', 'must be a postgres:// URL');
+    }
+    return problems;
+  }
+  const message = `store.kind: must be 'sqlite' or 'postgres' (got ${JSON.stringify(kind ?? null)})`;
+  problems.push({ code: 'HQ_STORE_KIND_UNKNOWN', field: 'store.kind', message });
+  return problems;
 }
 
 /**
@@ -181,6 +242,12 @@ function checkMqttTls(
   if (typeof name === 'string' && !/^[A-Za-z0-9.-]{1,253}$/.test(name)) {
     problem('mqttServerName', 'must be a DNS name (letters, digits, dots, dashes)');
   }
+}
+
+/** The store for people and logs: the SQLite path, or the PostgreSQL URL without its password. */
+export function storeLabel(store: StoreConfig): string {
+  if (store.kind === 'sqlite') return store.path;
+  return store.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[secret]@');
 }
 
 /** The TLS files of the config, for the MQTT link and the CLI's connections; undefined without TLS. */

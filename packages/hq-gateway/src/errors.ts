@@ -97,6 +97,13 @@ export const hqCodes = {
     "a kiosk's telemetry says it refuses new business for its own hardware (AGENT_TX_DISK_LOW, AGENT_TX_CLOCK_SKEW): an alert, once per new code",
   HQ_AUTH_RATE_LIMITED:
     'a station sent authorisation requests faster than its per-station limit: declined before the bank (STATION_NOT_ALLOWED), counted, an alert once per burst',
+  HQ_STORE_KIND_UNKNOWN: "the config's store.kind is neither 'sqlite' nor 'postgres'",
+  HQ_MIGRATION_CHANGED:
+    'a PostgreSQL migration already applied to the database differs from its file (checksum): refused, nothing applied',
+  HQ_MIGRATION_UNKNOWN:
+    'the database records a migration this HQ does not have (a newer release migrated it): refused, nothing applied',
+  HQ_MIGRATION_INVALID: 'a migration file is misnamed or its number is used twice: refused, nothing applied',
+  HQ_MIGRATION_FAILED: 'a migration could not be applied: its transaction was rolled back',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -162,3 +162,11 @@ export const tlsFileBytesMax = 256 * 1024;
  */
 export const authRequestsPerStationIntervalMs = 1_000;
 export const authRequestsPerStationBurstMax = 30;
+/** PostgreSQL connections of one HQ process's pool (ingest commits, reads, operations). */
+export const pgPoolConnectionsMax = 8;
+/** A PostgreSQL statement running longer is cancelled (ms): a stuck query fails, it does not hang ingest. */
+export const pgStatementTimeoutMsMax = 60_000;
+/** Retries of an ingest batch that PostgreSQL aborted for a deadlock or serialization failure. */
+export const pgCommitRetriesMax = 5;
+/** A migration waits at most this long (ms) for another process's migration lock. */
+export const pgMigrationLockWaitMsMax = 120_000;

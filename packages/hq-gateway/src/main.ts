@@ -1,6 +1,7 @@
 // Wiring: the one place (with src/cli/) that reads config and puts adapters together.
-// `startGateway(options)` runs HQ in-process: SQLite store, bank simulator, verification worker
-// pool, ledger mirror, ingest pipeline and the MQTT link. The demo embeds it next to an aedes
+// `startGateway(options)` runs HQ in-process: the store (SQLite by default, or PostgreSQL:
+// openHqStore), bank simulator, verification worker pool, ledger mirror, ingest pipeline and the
+// MQTT link. The demo embeds it next to an aedes
 // broker; `hq serve` runs it from a config file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,16 +13,19 @@ import {
   parseCalendarYear,
   type WithdrawalLimits,
 } from '@bianmin/core-ledger';
+import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
+import type { StoreConfig } from './config.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
@@ -30,6 +34,7 @@ import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
 import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
+import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
 import type { Publisher } from './ports/publisher.js';
 
@@ -43,8 +48,12 @@ export interface GatewayLink extends Publisher {
 }
 
 export interface GatewayOptions {
-  /** SQLite file of the HQ store (':memory:' for a throw-away run). */
-  readonly dbPath: string;
+  /** SQLite file of the HQ store (':memory:' for a throw-away run): short for store { kind: 'sqlite' }. */
+  readonly dbPath?: string;
+  /** The store (default: SQLite at dbPath). PostgreSQL is migrated on start (migrations/postgres/). */
+  readonly store?: StoreConfig;
+  /** With a PostgreSQL store: the bank simulator's SQLite file (default in memory). */
+  readonly bankDbPath?: string;
   /** mqtt://host:port of Mosquitto, aedes or any MQTT 3.1.1 broker. */
   readonly brokerUrl: string;
   /** The broker link; default an MqttLink to brokerUrl (the MQTT options below apply to it). */
@@ -89,13 +98,14 @@ export interface GatewayOptions {
 export interface Gateway {
   readonly pipeline: IngestPipeline;
   readonly operations: HqOperations;
-  readonly store: SqliteStore;
+  /** SqliteStore or PostgresStore, as chosen (tests narrow it with instanceof). */
+  readonly store: SqliteStore | PostgresStore;
   readonly bank: BankSimulator;
   /** The MqttLink unless GatewayOptions.link gave another. */
   readonly link: GatewayLink;
   readonly hqKey: LoadedHqKey;
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
-  readonly integrity: SqliteIntegrityStore;
+  readonly integrity: IntegrityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
   readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
@@ -104,6 +114,81 @@ export interface Gateway {
   stop(): Promise<void>;
   /** HQ's view of a station's credit quota (fen), from its ledger mirror; 0 for an unknown station. */
   quotaFenAvailable(stationId: string): number;
+}
+
+/** A store opened for HQ: the Store port, its IntegrityStore and the bank simulator's database. */
+export interface OpenedStore {
+  readonly store: SqliteStore | PostgresStore;
+  readonly integrity: IntegrityStore;
+  /** The bank simulator's SQLite database (the store's own file with SQLite). */
+  readonly bankDb: Database.Database;
+  close(): Promise<void>;
+}
+
+/**
+ * Open the configured store. SQLite: the file (commit thread when asked). PostgreSQL: a pool,
+ * migrated to the newest schema first (several processes starting at once is safe: migrate.ts).
+ */
+export async function openHqStore(
+  choice: StoreConfig,
+  options: {
+    readonly commitOnThread?: boolean;
+    readonly bankDbPath?: string;
+    readonly migrate?: boolean;
+  } = {},
+): Promise<OpenedStore> {
+  if (choice.kind === 'sqlite') {
+    const store = new SqliteStore({
+      path: choice.path,
+      commitOnThread: choice.path !== ':memory:' && (options.commitOnThread ?? false),
+    });
+    return {
+      store,
+      integrity: new SqliteIntegrityStore(store.db),
+      bankDb: store.db,
+      close: () => store.close(),
+    };
+  }
+  if (choice.kind !== 'postgres') {
+    const kind = (choice as { kind?: unknown }).kind;
+    throw new HqError('HQ_STORE_KIND_UNKNOWN', `unknown store kind ${String(kind)}`, {
+      problems: [
+        { code: 'HQ_STORE_KIND_UNKNOWN', field: 'store.kind', message: `unknown store kind ${String(kind)}` },
+      ],
+    });
+  }
+  const store = await PostgresStore.open({
+    url: choice.url,
+    ...(options.migrate === undefined ? {} : { migrate: options.migrate }),
+  });
+  let bankDb: Database.Database;
+  try {
+    bankDb = new Database(options.bankDbPath ?? ':memory:');
+  } catch (error) {
+    await store.close();
+    throw new HqError('HQ_STORE_FAILED', `cannot open the bank simulator file ${options.bankDbPath}`, {
+      cause: error,
+    });
+  }
+  return {
+    store,
+    integrity: store.integrity,
+    bankDb,
+    async close() {
+      try {
+        await store.close();
+      } finally {
+        if (bankDb.open) bankDb.close();
+      }
+    },
+  };
+}
+
+/** The store of GatewayOptions: `store`, else SQLite at `dbPath`. */
+function storeChoice(options: GatewayOptions): StoreConfig {
+  if (options.store !== undefined) return options.store;
+  if (options.dbPath === undefined) throw new Error('startGateway: dbPath or store is required');
+  return { kind: 'sqlite', path: options.dbPath };
 }
 
 export const defaultCalendarDir = fileURLToPath(new URL('../../../data/calendar/', import.meta.url));
@@ -155,11 +240,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const calendarYears = options.calendarYears ?? loadCalendarYears(options.calendarDir ?? defaultCalendarDir);
   // Ingest commits on their own thread (adapters/sqlite/commit-thread.ts) unless the store lives
   // in memory (one connection only) or the caller asks otherwise.
-  const store = new SqliteStore({
-    path: options.dbPath,
-    commitOnThread: options.dbPath !== ':memory:' && (options.commitOnThread ?? true),
+  const opened = await openHqStore(storeChoice(options), {
+    commitOnThread: options.commitOnThread ?? true,
+    ...(options.bankDbPath === undefined ? {} : { bankDbPath: options.bankDbPath }),
   });
-  const bank = new BankSimulator(store.db, options.tpk);
+  const store = opened.store;
+  const bank = new BankSimulator(opened.bankDb, options.tpk);
   if (options.bankAccounts !== undefined) bank.seedAccounts(options.bankAccounts);
   const verifier = new VerifyPool(
     options.verifyWorkers === undefined ? {} : { workers: options.verifyWorkers },
@@ -182,7 +268,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // What HQ itself recorded (quota purchases, granted authorisations): the mirror judges each
   // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
   const provenance = new ProvenanceBook();
-  const integrity = new SqliteIntegrityStore(store.db);
+  const integrity = opened.integrity;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
@@ -236,7 +322,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (error) {
     await link.close();
     await verifier.close();
-    await store.close();
+    await opened.close();
     throw error;
   }
   pipeline.startSilenceSweep();
@@ -262,7 +348,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       } finally {
         await link.close();
         await verifier.close();
-        await store.close();
+        await opened.close();
       }
     },
   };

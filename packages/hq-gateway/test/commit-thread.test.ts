@@ -96,7 +96,7 @@ t.test('the gateway stops (fatal) when its commit thread dies', async (t) => {
   const fx = await startHqFixture(['T1']);
   const [station] = fx.stations;
   const fatal = new Promise<Error>((resolve) => fx.gateway.pipeline.once('fatal', resolve));
-  await fx.gateway.store.commitThread!.worker.terminate();
+  await (fx.gateway.store as SqliteStore).commitThread!.worker.terminate();
   fx.gateway.pipeline.handleMessage(
     upTopic('T1', 'event'),
     station!.billPayment(100, { quotaFenAfter: 0 }).bytes,

@@ -8,6 +8,7 @@
 // here is HQ's.
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
+import type { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { stationDefaults } from '../src/app/operations.js';
 import { type HqFixture, startHqFixture, until } from './helpers/hq-memory-fixture.js';
 import { luhnPan } from './helpers/station-sim.js';
@@ -60,7 +61,7 @@ interface ApprovalRow {
 }
 
 function approvalRow(requestId: string): ApprovalRow | undefined {
-  return fx.gateway.store.db
+  return (fx.gateway.store as SqliteStore).db
     .prepare('SELECT * FROM withdrawal_approvals WHERE request_id = ?')
     .get(requestId) as ApprovalRow | undefined;
 }
@@ -77,7 +78,9 @@ t.test('approvals survive a restart: the next request over a daily limit is decl
   t.ok(row, 'the approval is stored');
   t.same([row?.station_id, row?.amount_fen, row?.released_at_ms], ['TR1', 150_000, null]);
   t.match(row?.card_key, /^[0-9a-f]{64}$/, 'the card key is a digest');
-  const raw = JSON.stringify(fx.gateway.store.db.prepare('SELECT * FROM withdrawal_approvals').all());
+  const raw = JSON.stringify(
+    (fx.gateway.store as SqliteStore).db.prepare('SELECT * FROM withdrawal_approvals').all(),
+  );
   t.notOk(raw.includes(panA) || raw.includes(panB), 'no PAN is stored (R24)');
 
   await restartGateway();

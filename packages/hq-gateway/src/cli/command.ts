@@ -7,15 +7,15 @@ import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
-import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
-import { loadCalendarYears } from '../main.js';
+import { loadCalendarYears, openHqStore } from '../main.js';
 import { systemClock } from '../ports/clock.js';
+import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Publisher } from '../ports/publisher.js';
+import type { Store } from '../ports/store.js';
 
 /** What a command gives back: `data` for --json (under `result`), `text` for people. */
 export interface CommandResult {
@@ -59,12 +59,12 @@ export function loadConfig(parsed: Parsed): HqConfig {
 }
 
 /** Open the configured store for one read-only command, and close it whatever happens. */
-export async function withStore<T>(parsed: Parsed, work: (store: SqliteStore) => Promise<T>): Promise<T> {
-  const store = new SqliteStore({ path: loadConfig(parsed).dbPath });
+export async function withStore<T>(parsed: Parsed, work: (store: Store) => Promise<T>): Promise<T> {
+  const opened = await openHqStore(loadConfig(parsed).store);
   try {
-    return await work(store);
+    return await work(opened.store);
   } finally {
-    await store.close();
+    await opened.close();
   }
 }
 
@@ -130,16 +130,17 @@ async function connectPublisher(
 export async function withOperations<T>(
   config: HqConfig,
   publish: boolean,
-  work: (operations: HqOperations, store: SqliteStore) => Promise<T>,
+  work: (operations: HqOperations, store: Store, integrity: IntegrityStore) => Promise<T>,
 ): Promise<T> {
-  const store = new SqliteStore({ path: config.dbPath });
   const hqKey = readHqKey(config.hqKeyFile);
+  const opened = await openHqStore(config.store);
+  const store = opened.store;
   let client: mqtt.MqttClient | undefined;
   try {
     let publisher: Publisher | undefined;
     if (publish) ({ publisher, client } = await connectPublisher(config));
     const calendarYears = loadCalendarYears(config.calendarDir);
-    const integrity = new SqliteIntegrityStore(store.db);
+    const integrity = opened.integrity;
     const operations = new HqOperations({
       store,
       hqKey,
@@ -150,9 +151,9 @@ export async function withOperations<T>(
       quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
       integrity,
     });
-    return await work(operations, store);
+    return await work(operations, store, integrity);
   } finally {
     if (client !== undefined) await client.endAsync();
-    await store.close();
+    await opened.close();
   }
 }

@@ -23,6 +23,7 @@ import { auditSignaturesCommand } from './commands/audit-signatures.js';
 import { bankSeedCommand } from './commands/bank-seed.js';
 import { configSendCommand } from './commands/config-send.js';
 import { keyGenerateCommand } from './commands/key-generate.js';
+import { migrateCommand } from './commands/migrate.js';
 import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { reportDailyCommand } from './commands/report-daily.js';
 import { serveCommand } from './commands/serve.js';
@@ -41,6 +42,7 @@ export const commands: readonly HqCommand[] = [
   auditSignaturesCommand,
   keyGenerateCommand,
   bankSeedCommand,
+  migrateCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */

@@ -1,6 +1,7 @@
-// The Store port: everything HQ keeps. SQLite (better-sqlite3, WAL, synchronous=FULL) implements
-// it today; a later issue adds PostgreSQL, hence every method is async and batch-shaped (one
-// round trip per ingest batch, not per event).
+// The Store port: everything HQ keeps. SQLite (better-sqlite3, WAL, synchronous=FULL; the embedded
+// default) and PostgreSQL (production, several HQ processes on one database) implement it; every
+// method is async and batch-shaped (one round trip per ingest batch, not per event). One contract
+// suite (test/store-contract/) runs against both.
 
 import type {
   DiscrepancyRecord,
@@ -100,6 +101,11 @@ export interface IngestStore {
   eventsOfStation(stationId: string): Promise<StationEvent[]>;
   /** The station's latest stored daily close before `beforeSeq` (the R7 hash chain). */
   previousClose(stationId: string, beforeSeq: number): Promise<StationEvent | undefined>;
+  /**
+   * One transaction. Idempotent: an event whose id or (station id, seq) is already stored is not
+   * stored again (a replayed batch, or the same event committed by another HQ process), and an ack
+   * point never moves back (the stored one is the highest committed).
+   */
   commitBatch(batch: IngestBatch): Promise<void>;
   /** Stored withdrawal completions whose bank settlement is not yet confirmed (re-driven at start). */
   pendingSettlements(): Promise<StationEvent[]>;

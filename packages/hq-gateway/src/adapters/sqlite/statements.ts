@@ -17,7 +17,8 @@ function prepareAll<T extends Record<string, string>>(db: Database.Database, sql
 const batchSql = {
   insertEvent: `INSERT INTO events (event_id, station_id, seq, kind, created_at_ms, business_date, business_type,
          transaction_id, amount_fen, fee_fen, quota_fen_after, detail_json, envelope, envelope_sha256, settle_state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
   insertQuarantine: `INSERT INTO quarantine (received_at_ms, topic, station_id, reason_code, detail, size_bytes, raw, handled_seq)
        VALUES (@received_at_ms, @topic, @station_id, @reason_code, @detail, @size_bytes, @raw, @handled_seq)`,
   insertDiscrepancy: `INSERT INTO discrepancies (station_id, event_id, code, expected, actual, detail, found_at_ms)
@@ -26,7 +27,8 @@ const batchSql = {
        VALUES (@station_id, @from_seq, @to_seq, @found_at_ms)`,
   gapHolding: `SELECT * FROM gaps WHERE station_id = ? AND closed_at_ms IS NULL AND from_seq <= ? AND to_seq >= ?`,
   closeGap: 'UPDATE gaps SET closed_at_ms = ? WHERE id = ?',
-  updateAcked: 'UPDATE stations SET acked_seq = ? WHERE station_id = ?',
+  // The ack point only rises (the Store port's high-water mark; PostgreSQL does the same).
+  updateAcked: 'UPDATE stations SET acked_seq = MAX(acked_seq, ?) WHERE station_id = ?',
   updateStatus: `UPDATE stations SET online = @online, offline_reason = @offline_reason,
          last_seen_ms = @last_seen_ms, bd_seq = @bd_seq, peripherals_json = @peripherals_json, outbox_depth = @outbox_depth WHERE station_id = @station_id`,
 } as const;

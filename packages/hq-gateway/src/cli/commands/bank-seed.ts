@@ -1,6 +1,6 @@
 // `hq bank seed FILE`: create or reset bank simulator accounts.
 import { BankSimulator } from '../../adapters/bank-sim/bank-sim.js';
-import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
+import { openHqStore } from '../../main.js';
 import { configFlag, type HqCommand, loadConfig, okText, readBankAccountsFile, readTpk } from '../command.js';
 
 export const bankSeedCommand: HqCommand = {
@@ -13,11 +13,13 @@ export const bankSeedCommand: HqCommand = {
   async run(parsed) {
     const config = loadConfig(parsed);
     const accounts = readBankAccountsFile(parsed.positionals[0]!);
-    const store = new SqliteStore({ path: config.dbPath });
+    const opened = await openHqStore(config.store, {
+      ...(config.bankDbPath === undefined ? {} : { bankDbPath: config.bankDbPath }),
+    });
     try {
-      new BankSimulator(store.db, readTpk(config)).seedAccounts(accounts);
+      new BankSimulator(opened.bankDb, readTpk(config)).seedAccounts(accounts);
     } finally {
-      await store.close();
+      await opened.close();
     }
     const data = { accounts: accounts.length };
     return { data, text: okText(this.name, data) };

@@ -1,7 +1,7 @@
 // `hq serve`: run the gateway from the config until SIGTERM/SIGINT (docs/hq.md).
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { mqttTlsFiles, readCardKeySecret, readSecret } from '../../config.js';
+import { mqttTlsFiles, readCardKeySecret, readSecret, storeLabel } from '../../config.js';
 import { startGateway } from '../../main.js';
 import { configFlag, type HqCommand, loadConfig, readBankAccountsFile, readTpk } from '../command.js';
 
@@ -27,7 +27,8 @@ export const serveCommand: HqCommand = {
     const mqttTls = mqttTlsFiles(config);
     const gateway = await startGateway({
       ...(mqttTls === undefined ? {} : { mqttTls }),
-      dbPath: config.dbPath,
+      store: config.store,
+      ...(config.bankDbPath === undefined ? {} : { bankDbPath: config.bankDbPath }),
       brokerUrl: config.brokerUrl,
       clientId: config.clientId,
       hqKeyPem: readFileSync(config.hqKeyFile, 'utf8'),
@@ -51,7 +52,9 @@ export const serveCommand: HqCommand = {
       process.exitCode = 1;
       void gateway.stop().finally(() => process.exit(1));
     });
-    io.err(`hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath})\n`);
+    io.err(
+      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${storeLabel(config.store)})\n`,
+    );
     // "ready" on stdout is what supervisors and tests wait for.
     if (!json) io.out('ready\n');
     else io.out(`${JSON.stringify({ ok: true, command: 'serve', ready: true })}\n`);

@@ -3,7 +3,6 @@
 // (station_resumptions). An unknown station is HQ_STATION_NOT_FOUND; one not suspended is
 // HQ_STATION_NOT_SUSPENDED, and nothing is changed.
 import { userInfo } from 'node:os';
-import { SqliteIntegrityStore } from '../../adapters/sqlite/integrity-store.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
 
@@ -45,8 +44,7 @@ export const stationResumeCommand: HqCommand = {
     if (problems.length > 0) throw usageError(problems);
     const config = loadConfig(parsed);
     const resumedBy = operatorName();
-    const data = await withOperations(config, false, async (operations, store) => {
-      const integrity = new SqliteIntegrityStore(store.db);
+    const data = await withOperations(config, false, async (operations, _store, integrity) => {
       const outcome = await operations.resumeStation(stationId, { resumedBy, reason: String(reason).trim() });
       if (outcome === 'not_suspended') {
         const message = `station ${stationId} is not suspended`;

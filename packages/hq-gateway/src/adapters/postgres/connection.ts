@@ -1,0 +1,107 @@
+// Connecting to HQ's PostgreSQL: one pg.Pool per process, with BIGINT columns read back as
+// JavaScript numbers (asserted safe integers: money is fen, R1, and ids, seqs and ms fit in 2^53)
+// instead of pg's default strings, a statement timeout, and every failure as HQ_STORE_FAILED with
+// the original error as cause. Transactions run on one pooled client (inTransaction).
+import pg from 'pg';
+import { HqError } from '../../errors.js';
+import { pgPoolConnectionsMax, pgStatementTimeoutMsMax } from '../../limits.js';
+
+/** pg's type ids (pg_type.oid) of the integer types HQ stores. */
+const int8Oid = 20;
+const numericOid = 1700;
+
+function safeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`integer column out of the safe range: ${text}`);
+  return value;
+}
+
+/** The parsers of this pool's clients: BIGINT and NUMERIC (SUM of BIGINT) as safe integers. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+    if (oid === int8Oid || oid === numericOid) return safeInteger;
+    return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
+  },
+};
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+export type Row = Record<string, unknown>;
+
+export function openPool(url: string): pg.Pool {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new HqError('HQ_STORE_FAILED', 'the PostgreSQL url must start with postgres://', {
+      details: { field: 'store.url' },
+    });
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: pgPoolConnectionsMax,
+    statement_timeout: pgStatementTimeoutMsMax,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'bianmin-hq',
+    types,
+  });
+  // An idle client losing its connection must not crash the process: the next query fails instead.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Run one query; a failure becomes HQ_STORE_FAILED naming what was being done. */
+export async function pgQuery(
+  db: Queryable,
+  what: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  try {
+    const result = await db.query(sql, values);
+    return result.rows as Row[];
+  } catch (error) {
+    throw storeFailed(what, error);
+  }
+}
+
+export function storeFailed(what: string, error: unknown): HqError {
+  if (error instanceof HqError) return error;
+  const code = (error as { code?: unknown }).code;
+  return new HqError('HQ_STORE_FAILED', `the HQ store could not ${what}`, {
+    cause: error,
+    details: typeof code === 'string' ? { sqlState: code } : {},
+  });
+}
+
+/** The SQLSTATE of a pg error, when it is one (40P01 deadlock, 40001 serialization, 23505 unique). */
+export function sqlStateOf(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current !== undefined && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Run `work` in one transaction on one pooled client; rolled back when it throws. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  what: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw storeFailed(what, error);
+  }
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw storeFailed(what, error);
+  } finally {
+    client.release();
+  }
+}
