@@ -104,6 +104,39 @@ export const hqCodes = {
     'the database records a migration this HQ does not have (a newer release migrated it): refused, nothing applied',
   HQ_MIGRATION_INVALID: 'a migration file is misnamed or its number is used twice: refused, nothing applied',
   HQ_MIGRATION_FAILED: 'a migration could not be applied: its transaction was rolled back',
+  // Issue 11 (the station network, R12-R19, R22, R23): the operations log and its refusals.
+  HQ_OPS_VERSION_CONFLICT:
+    "an operation was appended with an expected version other than its aggregate's current one (another writer came first): nothing written",
+  HQ_OPS_IDEMPOTENCY_CONFLICT:
+    'an operation reuses an idempotency key already recorded with other content: nothing written',
+  HQ_OPS_RECORD_INVALID:
+    'an operation record has a missing or malformed field (aggregate, version, kind, actor, instant)',
+  HQ_NET_FIELD_INVALID: 'a network command has a missing or malformed field (the field is named)',
+  HQ_NET_NOT_FOUND: 'the command names a station, ticket, complaint or run that has no record',
+  HQ_NET_ALREADY_EXISTS:
+    'the command would create a station, branch, ticket, complaint or run that already exists',
+  HQ_NET_TRANSITION_ILLEGAL:
+    'the step is not allowed from the current state (the state and the allowed ones are named)',
+  HQ_NET_TOO_CLOSE:
+    'R12: the site lies within 2 km of a postal branch or another station (each is listed with its distance)',
+  HQ_NET_PREMISES_TOO_SMALL: 'R13: the premises are smaller than 10 m²',
+  HQ_NET_TERMINAL_SPACE_TOO_SMALL: 'R13: less than 1 m² for the terminal and its display',
+  HQ_NET_SIGNAGE_SPACE_MISSING: 'R13: no outdoor space for the signage',
+  HQ_NET_COMMUNICATION_LINE_MISSING: 'R13: no working communication line',
+  HQ_NET_TRADING_TOO_SHORT: 'R13: the shop has traded lawfully for less than 6 months',
+  HQ_NET_DOCUMENTS_MISSING: 'R14/R22: the application lacks a required document (business licence, ID)',
+  HQ_NET_AGREEMENT_COPIES: 'R14: the agreement is signed in other than three copies',
+  HQ_NET_FREE_PLACES_EXHAUSTED:
+    'R14: all 140 free places are taken: the station pays the platform fee or switches from a competitor',
+  HQ_NET_ORG_CODE_IMMUTABLE:
+    'R15: a change names an org code other than the one issued: the org code never changes',
+  HQ_NET_CALENDAR_YEAR_MISSING:
+    'a deadline falls in a year with no calendar file (data/calendar/cn-YYYY.json): never guessed',
+  HQ_NET_NOT_OPEN:
+    'R4: the station has no org code and quota account yet (not open), or is suspended or closed',
+  HQ_COMPLAINT_WRITTEN_ANSWER_REQUIRED: 'R23: a written complaint gets a written answer',
+  HQ_COMMISSION_STATISTICS_LATE:
+    "R11/R16: a branch's monthly statistics for the month were not submitted: its insurance and distribution lines are missing from the run",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -170,3 +170,26 @@ export const pgStatementTimeoutMsMax = 60_000;
 export const pgCommitRetriesMax = 5;
 /** A migration waits at most this long (ms) for another process's migration lock. */
 export const pgMigrationLockWaitMsMax = 120_000;
+
+// ---- Issue 11: the station network's operations log (ports/operations-store.ts).
+
+/** Largest JSON payload of one operation record, bytes (a commission run's lines fit many times). */
+export const opsPayloadBytesMax = 1024 * 1024;
+/** An actor name (a person or 'system:<component>'), characters. */
+export const opsActorCharsMax = 64;
+/** A reason given with a step, characters. */
+export const opsReasonCharsMax = 1_000;
+/** Records one list() page returns at most (and its default). */
+export const opsReadRecordsMax = 10_000;
+/** Records one aggregate may hold: a station's whole history over the 6 years R17 keeps. */
+export const opsRecordsPerAggregateMax = 100_000;
+/** Stations HQ folds at once for a network-wide list (overdue, R12 sites); the network is bounded. */
+export const networkStationsMax = 100_000;
+/**
+ * HQ's own target, in working days, for a lifecycle step the Measures give no time limit
+ * (application, agreement, fee, fit-out, debit account, equipment signature, a move's approval):
+ * every open step has a due date, and these are HQ's, not R14's (docs/hq.md).
+ */
+export const networkStepTargetWorkingDays = 10;
+/** Quarters back the R18 list reports as missed for one station (older misses are history). */
+export const oversightQuartersBackMax = 8;
