@@ -21,7 +21,7 @@ export interface ApiFixture {
     method: string,
     path: string,
     options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string },
-  ): Promise<{ status: number; contentType: string; text: string; json: Any }>;
+  ): Promise<{ status: number; contentType: string; text: string; bytes: Buffer; json: Any }>;
   close(): Promise<void>;
 }
 
@@ -59,14 +59,21 @@ export async function startApiFixture(): Promise<ApiFixture> {
       headers,
       ...(body === undefined ? {} : { body }),
     });
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = bytes.toString('utf8');
     let json: Any;
     try {
       json = JSON.parse(text);
     } catch {
       json = undefined;
     }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+      bytes,
+      json,
+    };
   };
   const tokens = {} as Record<Role, string>;
   for (const role of roles) {

@@ -5,6 +5,7 @@
 // route group; they call the application layer the CLI calls.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Actor } from '../../domain/roles.js';
 import { HqError, type HqProblem } from '../../errors.js';
@@ -60,11 +61,16 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: httpBodyBytesMax,
     genReqId: () => randomUUID(),
-    ajv: {
-      // Refuse, never strip: an unknown property is a mistake the caller must hear about.
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: true, useDefaults: true },
-    },
   });
+  // Refuse, never strip: an unknown property is a mistake the caller must hear about; every
+  // problem at once (R21). Query strings and path parameters are text, so they are coerced to the
+  // schema's integers; a JSON body is not (600 is not the yuan text "600").
+  const ajvOptions = { removeAdditional: false, allErrors: true, useDefaults: true, strict: false } as const;
+  const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
+  const textAjv = new Ajv({ ...ajvOptions, coerceTypes: true });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
+  );
   app.addSchema(problemSchema);
   await app.register(swagger, {
     openapi: {
