@@ -137,6 +137,35 @@ export const hqCodes = {
   HQ_COMPLAINT_WRITTEN_ANSWER_REQUIRED: 'R23: a written complaint gets a written answer',
   HQ_COMMISSION_STATISTICS_LATE:
     "R11/R16: a branch's monthly statistics for the month were not submitted: its insurance and distribution lines are missing from the run",
+  // Issue 11 (HTTP API): requests, users, sessions, audit, alerts, station control.
+  HQ_HTTP_REQUEST_INVALID:
+    'an HTTP request body, path parameter or query fails its JSON schema (every problem listed, field named): nothing is written',
+  HQ_HTTP_ROUTE_NOT_FOUND: 'no HTTP route with this method and path',
+  HQ_AUTH_REQUIRED: 'the HTTP request carries no bearer session token, or one that is unknown or expired',
+  HQ_AUTH_FAILED: 'a login names an unknown user or a wrong password (the answer does not say which)',
+  HQ_LOGIN_RATE_LIMITED:
+    'too many login attempts for this user or from this address within the window: refused without checking the password',
+  HQ_FORBIDDEN:
+    "the user's role may not use this route (a branch user's view of another branch's station is HQ_STATION_NOT_FOUND)",
+  HQ_USER_INVALID: 'a user to add has a bad name, role, branch or password (every problem listed)',
+  HQ_USER_EXISTS: 'a user with this name already exists',
+  HQ_ALERT_NOT_FOUND: "the alert named does not exist (or lies outside the user's branch)",
+  HQ_ALERT_STATION_OFFLINE:
+    'alert: an enrolled station is offline (its last will, or silent beyond the silence window)',
+  HQ_ALERT_PERIPHERAL_FAULTY:
+    "alert: a station's telemetry reports a faulty peripheral (card reader, PIN pad, printer, key)",
+  HQ_ALERT_QUOTA_LOW: "alert: a station's credit quota is below the low-quota threshold (R2, R3)",
+  HQ_ALERT_DISCREPANCY: 'alert: new discrepancies were recorded for a station since its last alert',
+  HQ_ALERT_QUARANTINE_SPIKE:
+    'alert: more messages were quarantined within the spike window than quarantineSpikeCountMin',
+  HQ_ALERT_DELIVERY_FAILED:
+    'the alert webhook refused or did not answer every attempt (alertDeliveryAttemptsMax): delivery state failed, kept',
+  HQ_AUDIT_CHAIN_BROKEN:
+    'the audit log hash chain does not verify: a row was changed, removed, inserted or reordered (the first broken row is named)',
+  HQ_STATION_SUSPENDED_BY_OPERATOR:
+    'an operator suspended the station (who, when, why recorded): its messages are quarantined until resumed',
+  HQ_STATION_KEY_REVOKED:
+    "an operator revoked the station's enrolled key: its messages are quarantined and a resume is refused (a new key must be enrolled)",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

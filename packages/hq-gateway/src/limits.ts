@@ -193,3 +193,58 @@ export const networkStationsMax = 100_000;
 export const networkStepTargetWorkingDays = 10;
 /** Quarters back the R18 list reports as missed for one station (older misses are history). */
 export const oversightQuartersBackMax = 8;
+
+// ---- Issue 11: the HTTP API (users, sessions, login, audit, alerts, station control).
+
+/**
+ * scrypt cost of a stored password (node:crypto scrypt). N = 2^15, r = 8, p = 1 is the OWASP
+ * minimum for scrypt (~32 MiB, ~50-100 ms per hash on this machine); the parameters are stored with
+ * each hash, so raising them later leaves old hashes verifiable.
+ */
+export const passwordScryptN = 2 ** 15;
+export const passwordScryptR = 8;
+export const passwordScryptP = 1;
+export const passwordKeyBytes = 32;
+export const passwordSaltBytes = 16;
+/** scrypt needs 128 * N * r bytes; node's default maxmem (32 MiB) is exactly too small for N = 2^15. */
+export const passwordScryptMaxmemBytes = 64 * 1024 * 1024;
+/** Password length bounds (characters); longer ones are refused rather than hashed at length. */
+export const passwordCharsMin = 12;
+export const passwordCharsMax = 256;
+/** A user name: 3..32 of [a-z0-9._-]. */
+export const userNameCharsMax = 32;
+/** A bearer session lives this long from login (no sliding renewal): 30 minutes. */
+export const sessionTtlMs = 30 * 60_000;
+/** Random bytes of a session token (stored only as its SHA-256). */
+export const sessionTokenBytes = 32;
+/** Login attempts allowed per user name, and per client address, within loginWindowMs. */
+export const loginAttemptsPerUserMax = 5;
+export const loginAttemptsPerAddressMax = 20;
+export const loginWindowMs = 15 * 60_000;
+/** Keys (user names, addresses) the login limiter remembers; the oldest window is dropped first. */
+export const loginLimiterKeysMax = 100_000;
+/** Largest HTTP request body the API reads (bytes). */
+export const httpBodyBytesMax = 64 * 1024;
+/** Page size of list routes: default and maximum. */
+export const httpPageSizeDefault = 50;
+export const httpPageSizeMax = 500;
+/** Events and discrepancies shown on a station's page. */
+export const stationPageEventsMax = 20;
+/** Audit rows one query returns at most. */
+export const auditRowsMax = 1_000;
+/** How often a gateway checks the store's station-control version (changes made by the CLI). */
+export const stationControlPollMs = 2_000;
+/** How often the alert rules run over the store (ms). */
+export const alertScanMs = 30_000;
+/** Low-quota threshold (fen) below which a station gets HQ_ALERT_QUOTA_LOW: ¥1,000.00. */
+export const quotaLowFenDefault = 100_000;
+/** Quarantined messages within alertScanMs that count as a spike. */
+export const quarantineSpikeCountMin = 100;
+/** Webhook delivery: attempts before 'failed', capped exponential backoff with jitter (ms). */
+export const alertDeliveryAttemptsMax = 8;
+export const alertDeliveryBackoffMsBase = 1_000;
+export const alertDeliveryBackoffMsMax = 5 * 60_000;
+/** One webhook POST may take this long before it counts as failed (ms). */
+export const alertDeliveryTimeoutMs = 10_000;
+/** Alerts delivered per pass (the rest wait for the next pass). */
+export const alertDeliveryBatchMax = 100;

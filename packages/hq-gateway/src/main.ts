@@ -17,15 +17,27 @@ import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
+import type { ApiDeps } from './adapters/http/deps.js';
+import { createApiMetrics } from './adapters/http/metrics.js';
+import { listenApi } from './adapters/http/server.js';
+import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
+import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { AlertService } from './app/alerts.js';
+import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
+import { LoginLimiter } from './app/login-limiter.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { StoreConfig } from './config.js';
+import type { ScryptCost } from './app/passwords.js';
+import { StationControl, StationControlSync } from './app/station-control.js';
+import { StationViews } from './app/station-views.js';
+import { UserService } from './app/users.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
@@ -37,6 +49,7 @@ import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
 import type { Publisher } from './ports/publisher.js';
+import type { Webhook } from './ports/webhook.js';
 
 /**
  * What the gateway needs of its broker link: MqttLink by default; tests pass an in-memory one
@@ -93,6 +106,16 @@ export interface GatewayOptions {
   readonly clockSkewMsMax?: number;
   /** Per-station bounds (default limits.ts; tests pass smaller ones). */
   readonly stationBounds?: StationBounds;
+  /** Serve the HTTP API (issue 11) on 'host:port' (port 0: any free one). Absent: no HTTP. */
+  readonly http?: { readonly listen: string };
+  /** Where alerts are POSTed (retried with backoff); absent: alerts are kept, not sent. */
+  readonly alertWebhookUrl?: string;
+  /** A webhook other than fetch to alertWebhookUrl (tests). */
+  readonly alertWebhook?: Webhook;
+  /** scrypt cost of new passwords (tests pass a cheap one; default limits.ts). */
+  readonly passwordCost?: ScryptCost;
+  /** Low-quota alert threshold (fen); default limits.ts quotaLowFenDefault. */
+  readonly quotaLowFen?: number;
 }
 
 export interface Gateway {
@@ -114,6 +137,14 @@ export interface Gateway {
   stop(): Promise<void>;
   /** HQ's view of a station's credit quota (fen), from its ledger mirror; 0 for an unknown station. */
   quotaFenAvailable(stationId: string): number;
+  /** Users, sessions, audit, alerts, branches (issue 11). */
+  readonly ops: SqliteOpsStore;
+  /** What the HTTP API is built from (the same services the CLI uses). */
+  readonly api: ApiDeps;
+  /** Picks up station control made by another process (the CLI) on the Clock. */
+  readonly controlSync: StationControlSync;
+  /** The HTTP API's base URL when `http` was given. */
+  readonly httpUrl: string | undefined;
 }
 
 /** A store opened for HQ: the Store port, its IntegrityStore and the bank simulator's database. */
@@ -310,22 +341,62 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     onResumed: (stationId) => pipeline.resumeStation(stationId),
   });
+  const ops = new SqliteOpsStore(store.db);
+  const quotaOf = async (stationId: string) => ({
+    quotaFen: ledger.quotaFenAvailable(stationId),
+    throughSeq: pipeline.ackedSeq(stationId),
+  });
+  const controlDeps = { store, integrity, ops, clock, running: pipeline };
+  const control = new StationControl(controlDeps);
+  const controlSync = new StationControlSync(controlDeps, log);
+  const webhook =
+    options.alertWebhook ??
+    (options.alertWebhookUrl === undefined ? undefined : fetchWebhook(options.alertWebhookUrl));
+  const alerts = new AlertService({
+    ops,
+    store,
+    quotaOf: (stationId) => ledger.quotaFenAvailable(stationId),
+    clock,
+    log,
+    ...(webhook === undefined ? {} : { webhook }),
+    ...(options.quotaLowFen === undefined ? {} : { quotaLowFen: options.quotaLowFen }),
+  });
+  const api: ApiDeps = {
+    store,
+    ops,
+    users: new UserService(ops, clock, new LoginLimiter(clock), options.passwordCost),
+    audit: new AuditLog(ops, clock),
+    views: new StationViews({ store, ops, integrity, quotaOf, defaults }),
+    control,
+    operations,
+    alerts,
+    clock,
+    log,
+    metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),
+    ingestAlive: () => pipeline.alive,
+  };
+  let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
     await verifier.ready();
     await store.ready();
     await pipeline.start();
+    await controlSync.start();
+    if (options.http !== undefined) http = await listenApi(api, options.http.listen);
     await link.connect((topic, payload) => {
       pipeline.handleMessage(topic, payload);
       return pipeline.queueLength >= ingestQueueMax ? pipeline.waitForRoom() : undefined;
     });
     if (options.resendOnStart ?? true) await pipeline.requestResendAll();
   } catch (error) {
+    controlSync.stop();
+    await http?.app.close();
     await link.close();
     await verifier.close();
     await opened.close();
     throw error;
   }
   pipeline.startSilenceSweep();
+  alerts.start();
   let stopped = false;
   return {
     pipeline,
@@ -338,9 +409,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     verifyWorkers: verifier.workerCount,
     flush: () => pipeline.flush(),
     quotaFenAvailable: (stationId) => ledger.quotaFenAvailable(stationId),
+    ops,
+    api,
+    controlSync,
+    httpUrl: http?.url,
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      controlSync.stop();
+      alerts.stop();
+      await http?.app.close();
       // Everything is closed even when the pipeline stopped on a fatal error (close() rethrows it):
       // a commit or verify thread left running would keep the process alive.
       try {

@@ -30,6 +30,7 @@ import {
   statusEnvelopesSeenPerStationMax,
 } from '../limits.js';
 import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
+import type { Suspension } from '../ports/integrity-store.js';
 import type { Log } from '../ports/log.js';
 import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
@@ -171,6 +172,20 @@ export class IngestPipeline extends EventEmitter {
     return true;
   }
 
+  /**
+   * Suspend a station from outside (an operator, app/station-control.ts, stored first): its messages
+   * are quarantined at intake from now on. Replaces a suspension held (a key revocation).
+   */
+  applySuspension(suspension: Suspension): void {
+    const station = this.#stations.get(suspension.stationId);
+    if (station === undefined) return;
+    station.suspension = suspension;
+    this.#log.warn(
+      { stationId: suspension.stationId, code: suspension.reasonCode },
+      'station suspended by an operator',
+    );
+  }
+
   /** The station's suspension, or null (undefined for an unknown station). */
   suspension(stationId: string): StationState['suspension'] | undefined {
     return this.#stations.get(stationId)?.suspension;
@@ -186,6 +201,11 @@ export class IngestPipeline extends EventEmitter {
 
   status(stationId: string): StationStatus | undefined {
     return this.#stations.get(stationId)?.status;
+  }
+
+  /** The ingest loop is running: started, not closed, not stopped on a fatal error (/healthz). */
+  get alive(): boolean {
+    return !this.#closed && this.#fatal === undefined;
   }
 
   get queueLength(): number {

@@ -1,0 +1,28 @@
+// What the HTTP API is built from: the application layer the CLI uses too (issue 11).
+import type { AlertService } from '../../app/alerts.js';
+import type { AuditLog } from '../../app/audit-log.js';
+import type { HqOperations } from '../../app/operations.js';
+import type { StationControl } from '../../app/station-control.js';
+import type { StationViews } from '../../app/station-views.js';
+import type { UserService } from '../../app/users.js';
+import type { TimeSource } from '../../ports/clock.js';
+import type { Log } from '../../ports/log.js';
+import type { OpsStore } from '../../ports/ops-store.js';
+import type { Store } from '../../ports/store.js';
+import type { ApiMetrics } from './metrics.js';
+
+export interface ApiDeps {
+  readonly store: Store;
+  readonly ops: OpsStore;
+  readonly users: UserService;
+  readonly audit: AuditLog;
+  readonly views: StationViews;
+  readonly control: StationControl;
+  readonly operations: HqOperations;
+  readonly alerts: AlertService;
+  readonly clock: TimeSource;
+  readonly log: Log;
+  readonly metrics: ApiMetrics;
+  /** /healthz: the store answers, the ingest loop runs (absent: no ingest in this process). */
+  readonly ingestAlive?: () => boolean;
+}

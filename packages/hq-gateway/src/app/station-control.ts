@@ -1,0 +1,206 @@
+// Station control (issue 11): suspend, resume and revoke a station's key, shared by the HTTP API and
+// the CLI. Each change is stored first (the integrity store's suspensions), then the store's
+// station-control version is bumped, then a running gateway in this process is told at once
+// (RunningStations). A gateway in another process notices the version change on its Clock
+// (StationControlSync.poll every stationControlPollMs) and reconciles: new stations bound,
+// suspensions applied, lifted ones served again.
+import type { StationRecord } from '../domain/types.js';
+import { HqError } from '../errors.js';
+import { stationControlPollMs } from '../limits.js';
+import type { Clock, TimerHandle, TimeSource } from '../ports/clock.js';
+import type { IntegrityStore, Suspension } from '../ports/integrity-store.js';
+import type { Log } from '../ports/log.js';
+import type { OpsStore } from '../ports/ops-store.js';
+import type { RunningStations } from '../ports/running-stations.js';
+import type { StationStore } from '../ports/store.js';
+
+export interface StationControlDeps {
+  readonly store: Pick<StationStore, 'getStation' | 'listStations'>;
+  readonly integrity: Pick<IntegrityStore, 'suspend' | 'resume' | 'suspensions' | 'resumptions'>;
+  readonly ops: Pick<OpsStore, 'bumpStationControlVersion' | 'stationControlVersion'>;
+  readonly clock: TimeSource;
+  /** The gateway in this process, when there is one. */
+  readonly running?: RunningStations;
+}
+
+export interface Why {
+  readonly by: string;
+  readonly reason: string;
+}
+
+function notFound(stationId: string): HqError {
+  const message = `station ${stationId} is not enrolled`;
+  return new HqError('HQ_STATION_NOT_FOUND', message, {
+    problems: [{ code: 'HQ_STATION_NOT_FOUND', field: 'stationId', message }],
+  });
+}
+
+export class StationControl {
+  readonly #deps: StationControlDeps;
+
+  constructor(deps: StationControlDeps) {
+    this.#deps = deps;
+  }
+
+  async #current(stationId: string): Promise<Suspension | undefined> {
+    if ((await this.#deps.store.getStation(stationId)) === undefined) throw notFound(stationId);
+    return (await this.#deps.integrity.suspensions()).find((s) => s.stationId === stationId);
+  }
+
+  /** A newly enrolled station (HqOperations.enrol stored it): bound at once, others told. */
+  async enrolled(station: StationRecord): Promise<void> {
+    await this.#deps.ops.bumpStationControlVersion();
+    this.#deps.running?.addStation(station);
+  }
+
+  /** 'suspended', or 'already' (a suspension held keeps its first reason). */
+  async suspend(stationId: string, why: Why): Promise<'suspended' | 'already'> {
+    if ((await this.#current(stationId)) !== undefined) return 'already';
+    const suspension: Suspension = {
+      stationId,
+      reasonCode: 'HQ_STATION_SUSPENDED_BY_OPERATOR',
+      detail: `by ${why.by}: ${why.reason}`,
+      sinceMs: this.#deps.clock.nowMs(),
+    };
+    await this.#deps.integrity.suspend(suspension);
+    await this.#deps.ops.bumpStationControlVersion();
+    this.#deps.running?.applySuspension(suspension);
+    return 'suspended';
+  }
+
+  /** Serve the station again; a revoked key is refused (HQ_STATION_KEY_REVOKED), none held HQ_STATION_NOT_SUSPENDED. */
+  async resume(stationId: string, why: Why): Promise<'resumed'> {
+    const current = await this.#current(stationId);
+    if (current?.reasonCode === 'HQ_STATION_KEY_REVOKED') {
+      const message = `station ${stationId}'s key is revoked: enrol a new key, a resume cannot serve it`;
+      throw new HqError('HQ_STATION_KEY_REVOKED', message, {
+        problems: [{ code: 'HQ_STATION_KEY_REVOKED', field: 'stationId', message }],
+      });
+    }
+    const resumed =
+      current !== undefined &&
+      (await this.#deps.integrity.resume(stationId, {
+        resumedBy: why.by,
+        reason: why.reason,
+        resumedAtMs: this.#deps.clock.nowMs(),
+      }));
+    if (!resumed) {
+      const message = `station ${stationId} is not suspended`;
+      throw new HqError('HQ_STATION_NOT_SUSPENDED', message, {
+        problems: [{ code: 'HQ_STATION_NOT_SUSPENDED', field: 'stationId', message }],
+      });
+    }
+    await this.#deps.ops.bumpStationControlVersion();
+    this.#deps.running?.resumeStation(stationId);
+    return 'resumed';
+  }
+
+  /**
+   * Revoke the station's enrolled key: its messages are quarantined from now on and a resume is
+   * refused. A suspension held is lifted first (recorded) so the revocation is the one in force.
+   */
+  async revokeKey(stationId: string, why: Why): Promise<'revoked' | 'already'> {
+    const current = await this.#current(stationId);
+    if (current?.reasonCode === 'HQ_STATION_KEY_REVOKED') return 'already';
+    const nowMs = this.#deps.clock.nowMs();
+    if (current !== undefined) {
+      await this.#deps.integrity.resume(stationId, {
+        resumedBy: why.by,
+        reason: `superseded by key revocation: ${why.reason}`,
+        resumedAtMs: nowMs,
+      });
+    }
+    const suspension: Suspension = {
+      stationId,
+      reasonCode: 'HQ_STATION_KEY_REVOKED',
+      detail: `by ${why.by}: ${why.reason}`,
+      sinceMs: nowMs,
+    };
+    await this.#deps.integrity.suspend(suspension);
+    await this.#deps.ops.bumpStationControlVersion();
+    this.#deps.running?.applySuspension(suspension);
+    return 'revoked';
+  }
+}
+
+/**
+ * A running gateway's view of changes made by another process (the CLI): every
+ * stationControlPollMs on the Clock it reads the store's station-control version, and when it
+ * changed reconciles its stations with the store.
+ */
+export class StationControlSync {
+  readonly #deps: StationControlDeps & { readonly running: RunningStations; readonly clock: Clock };
+  readonly #log: Log;
+  #version: string | undefined;
+  #timer: TimerHandle | undefined;
+  #stopped = false;
+
+  constructor(
+    deps: StationControlDeps & { readonly running: RunningStations; readonly clock: Clock },
+    log: Log,
+  ) {
+    this.#deps = deps;
+    this.#log = log;
+  }
+
+  /** Remember the version at start (the pipeline has just loaded everything) and start polling. */
+  async start(): Promise<void> {
+    this.#version = await this.#deps.ops.stationControlVersion();
+    this.#arm();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#deps.clock.clearTimeout(this.#timer);
+  }
+
+  #arm(): void {
+    if (this.#stopped) return;
+    this.#timer = this.#deps.clock.setTimeout(
+      () => {
+        this.poll().then(
+          () => this.#arm(),
+          (error: unknown) => {
+            this.#log.error({ code: 'HQ_STORE_FAILED', err: error }, 'station control poll failed');
+            this.#arm();
+          },
+        );
+      },
+      stationControlPollMs,
+      { background: true },
+    );
+  }
+
+  /** One poll: reconcile when the version changed. Returns whether it did. */
+  async poll(): Promise<boolean> {
+    const version = await this.#deps.ops.stationControlVersion();
+    if (version === this.#version) return false;
+    this.#version = version;
+    await this.reconcile();
+    return true;
+  }
+
+  async reconcile(): Promise<void> {
+    const running = this.#deps.running;
+    const known = new Set(running.stationIds());
+    for (const station of await this.#deps.store.listStations()) {
+      if (!known.has(station.stationId)) running.addStation(station);
+    }
+    const stored = new Map((await this.#deps.integrity.suspensions()).map((s) => [s.stationId, s]));
+    for (const stationId of running.stationIds()) {
+      const held = running.suspension(stationId);
+      const wanted = stored.get(stationId);
+      if (
+        wanted !== undefined &&
+        (held === null || held === undefined || held.reasonCode !== wanted.reasonCode)
+      ) {
+        running.applySuspension(wanted);
+      } else if (wanted === undefined && held !== null && held !== undefined) {
+        // Lifted in the store; but a suspension the pipeline made a moment ago may not be stored
+        // yet: lift only when a resumption newer than the one held is recorded.
+        const lifted = (await this.#deps.integrity.resumptions(stationId)).at(-1);
+        if (lifted !== undefined && lifted.resumedAtMs >= held.sinceMs) running.resumeStation(stationId);
+      }
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// The RunningStations port (issue 11): what station control needs of a running gateway to make an
+// enrolment, suspension, resumption or key revocation take effect at once. The ingest pipeline
+// implements it (main.ts wires it); the CLI, in another process, has none and bumps the store's
+// station-control version instead, which the gateway polls (app/station-control.ts).
+import type { StationRecord } from '../domain/types.js';
+import type { Suspension } from './integrity-store.js';
+
+export interface RunningStations {
+  stationIds(): string[];
+  /** The station's suspension in memory, null when served, undefined when unknown. */
+  suspension(stationId: string): Suspension | null | undefined;
+  addStation(record: StationRecord): void;
+  /** Quarantine the station's messages from now on (replaces a suspension held). */
+  applySuspension(suspension: Suspension): void;
+  resumeStation(stationId: string): boolean;
+}

@@ -1,0 +1,400 @@
+// Goal: the HQ HTTP API over real HTTP (issue 11): login and sessions, problem+json refusals with
+// HQ codes for bad bodies (nothing half-written), quota purchases idempotent by receipt, station
+// list/page with branch scoping, enrolment/suspend/resume/revoke taking effect in the running
+// gateway at once and, when made by another process, at its next station-control poll; daily
+// report JSON and CSV; alerts acknowledged; the audit chain verified and a tampered row found;
+// internal errors without details; /healthz, /metrics, /openapi.json; the login rate limit.
+// Method: the gateway in-process (memory broker, SQLite file) with its API on a free port, fetch.
+import t from 'tap';
+import { buildApiServer } from '../src/adapters/http/server.js';
+import { SqliteIntegrityStore } from '../src/adapters/sqlite/integrity-store.js';
+import { SqliteOpsStore } from '../src/adapters/sqlite/ops-store.js';
+import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
+import { HqOperations } from '../src/app/operations.js';
+import { StationControl } from '../src/app/station-control.js';
+import { type Any, type ApiFixture, password, startApiFixture } from './helpers/api-fixture.js';
+import { SimStation } from './helpers/station-sim.js';
+
+let api: ApiFixture;
+t.before(async () => {
+  api = await startApiFixture();
+});
+t.teardown(() => api.close());
+
+const auditCount = async (): Promise<number> => (await api.hq.gateway.ops.auditChain()).length;
+
+t.test('bad bodies are refused with every problem and its field; nothing is written', async (t) => {
+  const token = api.tokens.ecommerce;
+  const path = '/api/v1/stations/S1/quota-purchases';
+  const before = {
+    purchases: (await api.hq.gateway.store.quotaPurchases('S1')).length,
+    audit: await auditCount(),
+  };
+  const unknown = await api.call('POST', path, {
+    token,
+    body: { amountYuan: 600, receipt: 'R-1', extra: true },
+  });
+  t.equal(unknown.status, 400);
+  t.match(unknown.contentType, /^application\/problem\+json/);
+  t.match(unknown.json, {
+    type: 'urn:bianmin:hq:error:HQ_HTTP_REQUEST_INVALID',
+    status: 400,
+    code: 'HQ_HTTP_REQUEST_INVALID',
+    requestId: /^[0-9a-f-]{36}$/,
+  });
+  const fields = unknown.json.problems.map((p: Any) => p.field).sort();
+  t.same(fields, ['body.amountYuan', 'body.extra'], 'both problems at once (R21), the field named');
+  const missing = await api.call('POST', path, { token, body: {} });
+  t.same(missing.json.problems.map((p: Any) => p.field).sort(), ['body.amountYuan', 'body.receipt']);
+  const badJson = await api.call('POST', path, { token, rawBody: '{"amountYuan":' });
+  t.equal(badJson.status, 400);
+  t.equal(badJson.json.code, 'HQ_HTTP_REQUEST_INVALID');
+  const badParam = await api.call('GET', '/api/v1/stations/bad%20id', { token });
+  t.equal(badParam.json.problems[0].field, 'params.stationId');
+  const badQuery = await api.call('GET', '/api/v1/stations?limit=0&colour=red', { token });
+  t.same(badQuery.json.problems.map((p: Any) => p.field).sort(), ['querystring.colour', 'querystring.limit']);
+  const below = await api.call('POST', path, { token, body: { amountYuan: '499.99', receipt: 'R-LOW' } });
+  t.equal(below.status, 422);
+  t.equal(below.json.code, 'HQ_QUOTA_PURCHASE_REFUSED');
+  t.same(
+    { purchases: (await api.hq.gateway.store.quotaPurchases('S1')).length, audit: await auditCount() },
+    before,
+    'no purchase and no audit row after the refusals',
+  );
+  const notFound = await api.call('GET', '/api/v1/nothing-here', { token });
+  t.equal(notFound.status, 404);
+  t.equal(notFound.json.code, 'HQ_HTTP_ROUTE_NOT_FOUND');
+});
+
+t.test('quota purchase: recorded, the same receipt exists, another amount conflicts (R3)', async (t) => {
+  const token = api.tokens.ecommerce;
+  const path = '/api/v1/stations/S1/quota-purchases';
+  const first = await api.call('POST', path, { token, body: { amountYuan: '600.00', receipt: 'R-1' } });
+  t.equal(first.status, 201);
+  t.match(first.json, { outcome: 'recorded', purchaseId: 'R-1', amountFen: 60_000, amountYuan: '600.00' });
+  const again = await api.call('POST', path, { token, body: { amountYuan: '600', receipt: 'R-1' } });
+  t.equal(again.status, 200);
+  t.equal(again.json.outcome, 'exists');
+  const audit = await auditCount();
+  const conflict = await api.call('POST', path, { token, body: { amountYuan: '700.00', receipt: 'R-1' } });
+  t.equal(conflict.status, 409);
+  t.equal(conflict.json.code, 'HQ_QUOTA_PURCHASE_CONFLICT');
+  t.equal((await api.hq.gateway.store.quotaPurchases('S1')).length, 1, 'one purchase');
+  t.equal(await auditCount(), audit, 'the conflict wrote nothing');
+  const rows = await api.hq.gateway.ops.auditRows({ action: 'quota.purchase', limit: 10 });
+  t.match(rows, [
+    { actor: 'u-ecommerce', target: 'S1', detail: { receipt: 'R-1', outcome: 'recorded' } },
+    {},
+  ]);
+});
+
+t.test('station list: filters, paging, stable order; a branch sees only its own', async (t) => {
+  const all = await api.call('GET', '/api/v1/stations?limit=2', { token: api.tokens.market });
+  t.equal(all.json.total, 3);
+  t.same(
+    all.json.items.map((s: Any) => s.stationId),
+    ['S1', 'S2'],
+  );
+  const next = await api.call('GET', '/api/v1/stations?limit=2&offset=2', { token: api.tokens.market });
+  t.same(
+    next.json.items.map((s: Any) => s.stationId),
+    ['S3'],
+  );
+  const search = await api.call('GET', '/api/v1/stations?search=orgs2', { token: api.tokens.market });
+  t.same(
+    search.json.items.map((s: Any) => s.stationId),
+    ['S2'],
+  );
+  const byBranch = await api.call('GET', '/api/v1/stations?branch=B1', { token: api.tokens.finance });
+  t.same(
+    byBranch.json.items.map((s: Any) => s.stationId),
+    ['S1', 'S3'],
+  );
+  const branch = await api.call('GET', '/api/v1/stations', { token: api.tokens.branch });
+  t.same(
+    branch.json.items.map((s: Any) => s.stationId),
+    ['S1', 'S3'],
+    'the branch user sees B1 only',
+  );
+  const other = await api.call('GET', '/api/v1/stations/S2', { token: api.tokens.branch });
+  t.equal(other.status, 404);
+  t.equal(other.json.code, 'HQ_STATION_NOT_FOUND');
+  const page = await api.call('GET', '/api/v1/stations/S1', { token: api.tokens.branch });
+  t.equal(page.status, 200);
+  t.match(page.json, {
+    stationId: 'S1',
+    branchId: 'B1',
+    state: 'never_seen',
+    configVersion: 1,
+    quotaPurchases: [{ purchaseId: 'R-1', amountFen: 60_000 }],
+    feeSchedules: [{ version: 1 }],
+    lastEvents: [],
+    discrepancies: [],
+  });
+});
+
+t.test('enrol, suspend, resume, revoke: at once in the running gateway, audited', async (t) => {
+  const pipeline = api.hq.gateway.pipeline;
+  const sim = new SimStation('S9');
+  const enrol = await api.call('POST', '/api/v1/stations', {
+    token: api.tokens.market,
+    body: { branch: 'B2', request: sim.enrolmentRequest() },
+  });
+  t.equal(enrol.status, 201);
+  t.match(enrol.json, { outcome: 'enrolled', stationId: 'S9', branchId: 'B2' });
+  t.ok(pipeline.stationIds().includes('S9'), 'bound without a restart');
+  const badEnrol = await api.call('POST', '/api/v1/stations', {
+    token: api.tokens.market,
+    body: { branch: 'B2', request: { kind: 'nope' } },
+  });
+  t.equal(badEnrol.json.code, 'HQ_ENROLMENT_INVALID');
+  t.ok(badEnrol.json.problems.length > 1, 'every enrolment problem listed');
+
+  const suspend = await api.call('POST', '/api/v1/stations/S1/suspend', {
+    token: api.tokens.supervision,
+    body: { reason: 'inspection found tampering' },
+  });
+  t.match(suspend.json, { stationId: 'S1', outcome: 'suspended' });
+  t.match(pipeline.suspension('S1'), {
+    reasonCode: 'HQ_STATION_SUSPENDED_BY_OPERATOR',
+    detail: /u-supervision/,
+  });
+  const listed = await api.call('GET', '/api/v1/stations?state=suspended', { token: api.tokens.market });
+  t.same(
+    listed.json.items.map((s: Any) => s.stationId),
+    ['S1'],
+  );
+  const resume = await api.call('POST', '/api/v1/stations/S1/resume', {
+    token: api.tokens.market,
+    body: { reason: 'cleared' },
+  });
+  t.match(resume.json, { outcome: 'resumed' });
+  t.equal(pipeline.suspension('S1'), null, 'served again at once');
+  const notSuspended = await api.call('POST', '/api/v1/stations/S1/resume', {
+    token: api.tokens.market,
+    body: { reason: 'again' },
+  });
+  t.equal(notSuspended.status, 409);
+  t.equal(notSuspended.json.code, 'HQ_STATION_NOT_SUSPENDED');
+
+  const revoke = await api.call('POST', '/api/v1/stations/S3/revoke-key', {
+    token: api.tokens.market,
+    body: { reason: 'key token lost' },
+  });
+  t.match(revoke.json, { outcome: 'revoked' });
+  t.match(pipeline.suspension('S3'), { reasonCode: 'HQ_STATION_KEY_REVOKED' });
+  const refused = await api.call('POST', '/api/v1/stations/S3/resume', {
+    token: api.tokens.market,
+    body: { reason: 'found it' },
+  });
+  t.equal(refused.status, 409);
+  t.equal(refused.json.code, 'HQ_STATION_KEY_REVOKED');
+  t.match(pipeline.suspension('S3'), { reasonCode: 'HQ_STATION_KEY_REVOKED' }, 'still revoked');
+  const actions = (await api.hq.gateway.ops.auditRows({ limit: 1000 })).map((r) => `${r.action} ${r.target}`);
+  for (const line of ['station.enrol S9', 'station.suspend S1', 'station.resume S1', 'station.revoke_key S3'])
+    t.ok(actions.includes(line), line);
+});
+
+t.test('changes made by another process reach the running gateway at its next poll', async (t) => {
+  const gateway = api.hq.gateway;
+  // What the CLI does: its own connection to the store file, no running gateway to call.
+  const store = new SqliteStore({ path: api.hq.dbPath });
+  try {
+    const integrity = new SqliteIntegrityStore(store.db);
+    const control = new StationControl({
+      store,
+      integrity,
+      ops: new SqliteOpsStore(store.db),
+      clock: { nowMs: () => Date.now() },
+    });
+    await gateway.controlSync.poll(); // this process's own changes above
+    t.equal(await gateway.controlSync.poll(), false, 'nothing changed since');
+    await control.suspend('S2', { by: 'cli:root', reason: 'phone complaint' });
+    t.equal(gateway.pipeline.suspension('S2'), null, 'not known before the poll');
+    t.equal(await gateway.controlSync.poll(), true);
+    t.match(gateway.pipeline.suspension('S2'), { reasonCode: 'HQ_STATION_SUSPENDED_BY_OPERATOR' });
+    await control.resume('S2', { by: 'cli:root', reason: 'resolved' });
+    await gateway.controlSync.poll();
+    t.equal(gateway.pipeline.suspension('S2'), null, 'resumed at the next poll');
+    const sim = new SimStation('S10');
+    const operations = new HqOperations({
+      store,
+      hqKey: gateway.hqKey,
+      clock: { nowMs: () => Date.now() },
+      quotaOf: async () => ({ quotaFen: 0, throughSeq: 0 }),
+    });
+    const { station } = await operations.enrol(sim.enrolmentRequest());
+    await control.enrolled(station);
+    t.notOk(gateway.pipeline.stationIds().includes('S10'));
+    await gateway.controlSync.poll();
+    t.ok(
+      gateway.pipeline.stationIds().includes('S10'),
+      'enrolled by another process, bound without a restart',
+    );
+  } finally {
+    await store.close();
+  }
+});
+
+t.test('daily report: JSON and CSV (BOM, zh-CN headers)', async (t) => {
+  const json = await api.call('GET', '/api/v1/reports/daily?date=2026-11-28', { token: api.tokens.finance });
+  t.same(json.json, { businessDate: '2026-11-28', stations: [] });
+  const csv = await api.call('GET', '/api/v1/reports/daily?date=2026-11-28&format=csv', {
+    token: api.tokens.finance,
+  });
+  t.match(csv.contentType, /^text\/csv/);
+  t.same([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with BOM');
+  t.match(csv.text, '营业日期,站点编号,业务种类,笔数,金额(元),手续费(元),对账结果,生成时间(北京时间)');
+});
+
+t.test('alerts: listed per branch, acknowledged by a person', async (t) => {
+  const alerts = api.hq.gateway.api.alerts;
+  const s1 = await alerts.raise({ kind: 'HQ_ALERT_QUOTA_LOW', stationId: 'S1', detail: 'low' });
+  const s2 = await alerts.raise({ kind: 'HQ_ALERT_QUOTA_LOW', stationId: 'S2', detail: 'low' });
+  t.equal(
+    await alerts.raise({ kind: 'HQ_ALERT_QUOTA_LOW', stationId: 'S1', detail: 'low' }),
+    undefined,
+    'deduplicated',
+  );
+  const branchList = await api.call('GET', '/api/v1/alerts', { token: api.tokens.branch });
+  t.same(
+    branchList.json.items.map((a: Any) => a.stationId),
+    ['S1'],
+  );
+  const other = await api.call('POST', `/api/v1/alerts/${s2?.alertId}/ack`, { token: api.tokens.branch });
+  t.equal(other.status, 404);
+  t.equal(other.json.code, 'HQ_ALERT_NOT_FOUND');
+  const ack = await api.call('POST', `/api/v1/alerts/${s1?.alertId}/ack`, { token: api.tokens.branch });
+  t.match(ack.json, { outcome: 'acked', alert: { ackedBy: 'u-branch', ackedAtMs: Number } });
+  const again = await api.call('POST', `/api/v1/alerts/${s1?.alertId}/ack`, { token: api.tokens.market });
+  t.match(again.json, { outcome: 'already', alert: { ackedBy: 'u-branch' } });
+  const unknown = await api.call('POST', '/api/v1/alerts/999999/ack', { token: api.tokens.market });
+  t.equal(unknown.json.code, 'HQ_ALERT_NOT_FOUND');
+  const open = await api.call('GET', '/api/v1/alerts?state=open', { token: api.tokens.market });
+  t.same(
+    open.json.items.map((a: Any) => a.stationId),
+    ['S2'],
+  );
+});
+
+t.test('users: added by the administrator; refusals with codes', async (t) => {
+  const token = api.tokens.admin;
+  const added = await api.call('POST', '/api/v1/users', {
+    token,
+    body: { user: 'li.ming', role: 'branch', branch: 'B2', password: 'a long enough password' },
+  });
+  t.equal(added.status, 201);
+  t.same(added.json.passwordHash, undefined, 'the hash is never echoed');
+  t.match(added.json, { userName: 'li.ming', role: 'branch', branchId: 'B2' });
+  const exists = await api.call('POST', '/api/v1/users', {
+    token,
+    body: { user: 'li.ming', role: 'finance', password: 'a long enough password' },
+  });
+  t.equal(exists.status, 409);
+  t.equal(exists.json.code, 'HQ_USER_EXISTS');
+  const invalid = await api.call('POST', '/api/v1/users', {
+    token,
+    body: { user: 'wang', role: 'branch', password: 'short' },
+  });
+  t.equal(invalid.json.code, 'HQ_USER_INVALID');
+  t.same(invalid.json.problems.map((p: Any) => p.field).sort(), ['branch', 'password']);
+  const badRole = await api.call('POST', '/api/v1/users', {
+    token,
+    body: { user: 'wang', role: 'boss', password: 'a long enough password' },
+  });
+  t.equal(badRole.json.code, 'HQ_HTTP_REQUEST_INVALID');
+  const audit = await api.hq.gateway.ops.auditRows({ action: 'user.add', limit: 10 });
+  t.notMatch(JSON.stringify(audit), /long enough/, 'no password in the audit log');
+});
+
+t.test('an internal error answers its code and request id only', async (t) => {
+  const app = await buildApiServer({
+    ...api.hq.gateway.api,
+    views: {
+      ...api.hq.gateway.api.views,
+      page: async () => {
+        throw new Error('secret /var/lib/hq detail');
+      },
+    } as Any,
+  });
+  const answer = await app.inject({
+    method: 'GET',
+    url: '/api/v1/stations/S1',
+    headers: { authorization: `Bearer ${api.tokens.market}` },
+  });
+  await app.close();
+  t.equal(answer.statusCode, 500);
+  const body = answer.json();
+  t.equal(body.code, 'HQ_INTERNAL_ERROR');
+  t.match(body.requestId, /^[0-9a-f-]{36}$/);
+  t.notMatch(answer.body, /secret|var\/lib/);
+});
+
+t.test('healthz, metrics and the OpenAPI document', async (t) => {
+  const health = await api.call('GET', '/healthz');
+  t.same(health.json, { ok: true, store: true, ingest: true });
+  const metrics = await api.call('GET', '/metrics');
+  t.match(metrics.text, /hq_ingest_received_total \d+/);
+  t.match(metrics.text, /hq_alerts_open 1/);
+  t.match(metrics.text, /hq_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/stations"/);
+  const openapi = await api.call('GET', '/openapi.json');
+  t.equal(openapi.json.openapi, '3.0.3');
+  t.ok(openapi.json.paths['/api/v1/stations/{stationId}'], 'paths from the routes');
+  t.match(openapi.json.paths['/api/v1/stations/{stationId}/quota-purchases'].post, {
+    security: [{ bearer: [] }],
+    requestBody: { content: { 'application/json': { schema: { additionalProperties: false } } } },
+  });
+});
+
+t.test('the audit chain verifies; a changed row is found', async (t) => {
+  const token = api.tokens.supervision;
+  const rows = await api.call('GET', '/api/v1/audit?action=session.login&limit=5', { token });
+  t.equal(rows.status, 200);
+  t.match(rows.json.items[0], { action: 'session.login', outcome: 'ok', prevSha256: /^0{64}$/ });
+  const ok = await api.call('GET', '/api/v1/audit/verify', { token });
+  t.match(ok.json, { ok: true, rowsChecked: Number, headSha256: /^[0-9a-f]{64}$/ });
+  api.hq.gateway.store.db
+    .prepare(`UPDATE hq_audit SET detail_json = '{"receipt":"R-2"}' WHERE seq = 3`)
+    .run();
+  const broken = await api.call('GET', '/api/v1/audit/verify', { token });
+  t.equal(broken.status, 409);
+  t.match(broken.json, { ok: false, code: 'HQ_AUDIT_CHAIN_BROKEN', brokenAtSeq: 3, reason: 'hash' });
+});
+
+t.test('logout ends the session', async (t) => {
+  const login = await api.call('POST', '/api/v1/session', { body: { user: 'u-finance', password } });
+  const token = login.json.token;
+  t.equal((await api.call('GET', '/api/v1/alerts', { token })).status, 200);
+  t.equal((await api.call('DELETE', '/api/v1/session', { token })).status, 204);
+  t.equal((await api.call('GET', '/api/v1/alerts', { token })).json.code, 'HQ_AUTH_REQUIRED');
+});
+
+t.test('login rate limit: per user, then per address (last: it locks this address out)', async (t) => {
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    const wrong = await api.call('POST', '/api/v1/session', {
+      body: { user: 'u-market', password: 'wrong guess' },
+    });
+    t.equal(wrong.json.code, 'HQ_AUTH_FAILED', `attempt ${attempt}`);
+  }
+  const limited = await api.call('POST', '/api/v1/session', { body: { user: 'u-market', password } });
+  t.equal(limited.status, 429);
+  t.equal(limited.json.code, 'HQ_LOGIN_RATE_LIMITED', 'refused even with the right password');
+  // This address made 7 logins at set-up, 1 for logout, and 6 here: 14 of 20.
+  for (let attempt = 15; attempt <= 20; attempt += 1) {
+    const other = await api.call('POST', '/api/v1/session', {
+      body: { user: `nobody${attempt}`, password: 'x' },
+    });
+    t.equal(other.json.code, 'HQ_AUTH_FAILED', `address attempt ${attempt}`);
+  }
+  const byAddress = await api.call('POST', '/api/v1/session', { body: { user: 'u-finance', password } });
+  t.equal(byAddress.json.code, 'HQ_LOGIN_RATE_LIMITED', 'the address is over its limit');
+  const failures = await api.hq.gateway.ops.auditRows({
+    action: 'session.login',
+    target: 'u-market',
+    limit: 20,
+  });
+  t.ok(
+    failures.some((r) => r.outcome === 'HQ_AUTH_FAILED') &&
+      failures.some((r) => r.outcome === 'HQ_LOGIN_RATE_LIMITED'),
+  );
+});
