@@ -18,6 +18,7 @@ import { VerifyPool } from './adapters/crypto/verify-pool.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
+import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
@@ -96,6 +97,8 @@ export interface Gateway {
   readonly hqKey: LoadedHqKey;
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
   readonly integrity: SqliteIntegrityStore;
+  /** R8 账实相符: each check of a station's day against the bank and the declared cash. */
+  readonly reality: SqliteRealityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
   readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
@@ -183,6 +186,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
   const provenance = new ProvenanceBook();
   const integrity = new SqliteIntegrityStore(store.db);
+  const reality = new SqliteRealityStore(store.db);
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
@@ -198,6 +202,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     feeSchedules,
     integrity,
     provenance,
+    reality: { store: reality, events: store, bank },
     ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
     holdExpiryMs: defaults.holdExpiryMs,
     ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),
@@ -249,6 +254,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     link,
     hqKey,
     integrity,
+    reality,
     verifyWorkers: verifier.workerCount,
     flush: () => pipeline.flush(),
     quotaFenAvailable: (stationId) => ledger.quotaFenAvailable(stationId),

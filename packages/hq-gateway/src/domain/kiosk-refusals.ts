@@ -26,6 +26,9 @@ export function refusalChange(previous: readonly string[], reported: readonly st
   const current = kioskHardwareRefusalCodes.filter((code) => reported.includes(code));
   const raised = current.filter((code) => !previous.includes(code));
   const cleared = previous.filter((code) => !current.includes(code));
-  assert(raised.every((code) => current.includes(code)), 'refusalChange: raised is part of current');
+  assert(
+    raised.every((code) => current.includes(code)),
+    'refusalChange: raised is part of current',
+  );
   return { current, raised, cleared };
 }
