@@ -10,9 +10,12 @@
 //   16:10  afternoon: the same bill is refused for quota alone; HQ records a quota purchase (R3),
 //          pushes it as HQ-signed config; the kiosk applies it and the customer's next try goes through;
 //          a withdrawal is voided (the customer changed their mind after authorisation)
-//   20:30  close: every kiosk sends its daily close (R7); HQ reconciles it with its store (R8)
+//   20:30  close: every kiosk sends its daily close (R7) with the operator's drawer count; HQ
+//          reconciles it with its store (R8 账账相符) and with the bank's settlement and the declared
+//          cash (R8 账实相符): the last station's drawer is ¥50.00 short, which HQ finds and explains
 // Every amount comes from the seeded PRNG, drawn before anything runs concurrently, so the day's
 // totals are the same for the same seed.
+import { expectedCash } from '@bianmin/core-ledger';
 import { shanghaiClock, shanghaiTime } from './lib/demo-clock.js';
 import { yuan } from './lib/format.js';
 import type { Kiosk } from './lib/kiosk.js';
@@ -40,7 +43,16 @@ export interface StationTally {
   offline: { txCount: number; outboxDepthMax: number } | null;
   /** Scripted outcomes that did not happen as the script says they must. */
   readonly surprises: string[];
+  /** The drawer count declared at the close (R8 账实相符), fen; null before the close. */
+  cashDeclaredFen: number | null;
+  /** How much the script makes the drawer short (R8): HQ must find exactly this. */
+  cashShortFenScripted: number;
 }
+
+/** The float every drawer opens the day with, declared with the count (R8). */
+export const DRAWER_FLOAT_FEN = 1_000_000;
+/** The last station's drawer is this much short at the close: HQ must find and explain it (R8). */
+export const DRAWER_SHORT_FEN = 5_000;
 
 export interface DayResult {
   readonly businessDate: string;
@@ -81,6 +93,8 @@ export class BusinessDay {
       purchasesFen: [],
       offline: null,
       surprises: [],
+      cashDeclaredFen: null,
+      cashShortFenScripted: 0,
     }));
   }
 
@@ -160,7 +174,7 @@ export class BusinessDay {
     );
 
     await this.#at(20, 30, 'closing: daily close and reconciliation');
-    await this.#each(stations, (s) => this.#close(s));
+    await this.#each(stations, (s) => this.#close(s, s === outage ? DRAWER_SHORT_FEN : 0));
     this.#flush();
     return { businessDate: this.#date, tallies: this.#tallies };
   }
@@ -383,15 +397,39 @@ export class BusinessDay {
     );
   }
 
-  async #close(station: StationSetup): Promise<void> {
+  /** The close with the operator's drawer count (R8 账实相符): what the day left, `shortFen` less. */
+  async #close(station: StationSetup, shortFen: number): Promise<void> {
     const kiosk = station.kiosk;
-    const reply = await kiosk.post('/v1/daily-close', { businessDate: this.#date });
-    if (reply.status !== 200 || reply.body.ok === false) {
-      this.#tally(station).surprises.push(`daily close refused: ${JSON.stringify(reply.body)}`);
+    const tally = this.#tally(station);
+    const totals = await kiosk.dayTotals(this.#date);
+    const none = { amountFen: 0, feeFen: 0 };
+    const expected = expectedCash({
+      withdrawals: totals.CASH_WITHDRAWAL ?? none,
+      billPayments: totals.BILL_PAYMENT ?? none,
+      topups: totals.MOBILE_TOPUP ?? none,
+      floatFenOpening: DRAWER_FLOAT_FEN,
+    });
+    if (!expected.ok) {
+      tally.surprises.push(`expected cash not computable: ${expected.code}`);
       return;
     }
+    const countedFen = Math.max(0, expected.expectedCashFen - shortFen);
+    const reply = await kiosk.post('/v1/daily-close', {
+      businessDate: this.#date,
+      cashFenCounted: countedFen,
+      floatFenOpening: DRAWER_FLOAT_FEN,
+    });
+    if (reply.status !== 200 || reply.body.ok === false) {
+      tally.surprises.push(`daily close refused: ${JSON.stringify(reply.body)}`);
+      return;
+    }
+    tally.cashDeclaredFen = countedFen;
+    tally.cashShortFenScripted = expected.expectedCashFen - countedFen;
     await waitForStatus(kiosk, (s) => s.link === 'online' && s.outboxDepth === 0);
-    this.#say(station, `  ${kiosk.stationId}  daily close sent and acknowledged by HQ`);
+    this.#say(
+      station,
+      `  ${kiosk.stationId}  daily close sent with the drawer count ${yuan(countedFen)} (float ${yuan(DRAWER_FLOAT_FEN)}${shortFen > 0 ? `; the drawer is ${yuan(shortFen)} short` : ''}) and acknowledged by HQ`,
+    );
   }
 }
 

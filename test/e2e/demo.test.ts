@@ -1,5 +1,7 @@
 // Goal: `npm run demo` — the product's main job — runs end to end with two stations and says so:
-// exit code 0, every station reconciled with no difference, HQ totals equal kiosk totals, the
+// exit code 0, every station reconciled with no difference (账账相符), the bank's settlement equal
+// to HQ's posted withdrawals and the declared cash checked (账实相符, R8): the last station's
+// drawer, scripted ¥50.00 short, is found and explained in zh-CN; HQ totals equal kiosk totals, the
 // scripted events shown (wrong PIN declined, authorisation timeout reversed, over-quota bill
 // refused with both reasons, outage drained), money formatted for people, and where the data
 // lives. Method: the demo orchestrator (scripts/demo/main.ts) run as a child process through tsx,
@@ -40,6 +42,20 @@ t.test('the demo with --stations 2: exit 0 and a summary that shows every invari
   }
   t.notMatch(stdout, /ZJ-003/, 'two stations only');
   t.match(stdout, /All invariants hold/, 'every invariant holds');
+  t.match(
+    stdout,
+    /Station ZJ-001[\s\S]*账实相符 \(R8\): no difference; bank settled (\d+) withdrawal\(s\) ¥[\d,.]+, HQ posted \1 ¥[\d,.]+; cash declared ¥[\d,.]+, expected ¥[\d,.]+/,
+    'ZJ-001: bank settlement = HQ, declared cash = expected (R8 账实相符)',
+  );
+  t.match(
+    stdout,
+    /Station ZJ-002[\s\S]*账实相符 \(R8\): 1 difference\(s\)[\s\S]*HQ_RECON_CASH_SHORT \S+: 现金短款 ¥50\.00：申报 ¥[\d,.]+，应有 ¥[\d,.]+/,
+    'ZJ-002: the scripted ¥50.00 short drawer is found and explained',
+  );
+  t.match(
+    stdout,
+    /daily close sent with the drawer count ¥[\d,.]+ \(float ¥10,000\.00; the drawer is ¥50\.00 short\)/,
+  );
   t.match(stdout, /withdrawal ¥500\.00 \(card 3\): DECLINED/, 'the wrong PIN is declined by the bank');
   t.match(stdout, /: REVERSED/, 'the timed-out authorisation is reversed');
   t.match(

@@ -166,6 +166,21 @@ export const hqCodes = {
     'an operator suspended the station (who, when, why recorded): its messages are quarantined until resumed',
   HQ_STATION_KEY_REVOKED:
     "an operator revoked the station's enrolled key: its messages are quarantined and a resume is refused (a new key must be enrolled)",
+  // --- R8 账实相符: report = real cash and bank settlement (domain/reality-check.ts) ---
+  HQ_RECON_BANK_MISSING:
+    "HQ holds a posted withdrawal that the bank's settlement for that station and day does not list (R8 账实相符)",
+  HQ_RECON_HQ_MISSING:
+    "the bank's settlement lists a posted withdrawal of the station and day that HQ does not hold as posted (R8 账实相符)",
+  HQ_RECON_BANK_AMOUNT_DIFFERS:
+    'a withdrawal posted at HQ and settled by the bank under the same request id, for another amount or fee (R8 账实相符)',
+  HQ_RECON_CASH_SHORT:
+    "the cash the station declared at the close is less than the day's expected cash (bills and top-ups in, withdrawals out, declared float; R8 账实相符)",
+  HQ_RECON_CASH_OVER:
+    "the cash the station declared at the close is more than the day's expected cash (R8 账实相符)",
+  HQ_RECON_CASH_DECLARED_TWICE:
+    'a second drawer count for a business day reached HQ: the first counts, the second is recorded and not used (R8)',
+  HQ_RECON_CASH_UNCHECKABLE:
+    "the day's expected cash cannot be summed as a safe integer (or the count is not whole fen): the declared cash is not checked, recorded (R1, R8)",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -26,6 +26,7 @@ import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
+import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
@@ -129,6 +130,9 @@ export interface Gateway {
   readonly hqKey: LoadedHqKey;
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
   readonly integrity: IntegrityStore;
+  readonly integrity: SqliteIntegrityStore;
+  /** R8 账实相符: each check of a station's day against the bank and the declared cash. */
+  readonly reality: SqliteRealityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
   readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
@@ -300,6 +304,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
   const provenance = new ProvenanceBook();
   const integrity = opened.integrity;
+  const integrity = new SqliteIntegrityStore(store.db);
+  const reality = new SqliteRealityStore(store.db);
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
@@ -315,6 +321,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     feeSchedules,
     integrity,
     provenance,
+    reality: { store: reality, events: store, bank },
     ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
     holdExpiryMs: defaults.holdExpiryMs,
     ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),
@@ -406,6 +413,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     link,
     hqKey,
     integrity,
+    reality,
     verifyWorkers: verifier.workerCount,
     flush: () => pipeline.flush(),
     quotaFenAvailable: (stationId) => ledger.quotaFenAvailable(stationId),

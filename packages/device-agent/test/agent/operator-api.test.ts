@@ -21,6 +21,7 @@ t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 const socketPath = join(dir, 'op.sock');
 const token = 'operator-token-0123456789';
 const calls: unknown[] = [];
+const closeCalls: unknown[] = [];
 const operator: OperatorPort = {
   startWithdrawal: async (input) => {
     calls.push(input);
@@ -36,7 +37,10 @@ const operator: OperatorPort = {
     };
   },
   topUp: async () => ({ ok: false, reasons: [{ code: 'AGENT_TX_QUOTA_EXCEEDED', message: 'x' }] }),
-  dailyClose: async () => ({ ok: false, reasons: [{ code: 'AGENT_CLOSE_NOTHING_NEW', message: 'x' }] }),
+  dailyClose: async (businessDate, cash) => {
+    closeCalls.push([businessDate, cash]);
+    return { ok: false, reasons: [{ code: 'AGENT_CLOSE_NOTHING_NEW', message: 'x' }] };
+  },
   withdrawal: () => null,
   status: () => ({
     stationId: 'ST1',
@@ -212,5 +216,49 @@ t.test(
     t.equal(reply.status, 503);
     t.match(reply.body, { code: 'AGENT_OPERATOR_INTERNAL', requestId: /^[0-9a-f-]{36}$/ });
     t.notMatch(JSON.stringify(reply.body), /boom|TypeError/, 'the internal error is not echoed (issue 8)');
+  },
+);
+
+t.test(
+  'kiosk tx close --cash-yuan: the drawer count reaches the agent in fen (R8); bad yuan is a usage error',
+  async (t) => {
+    const { txCommand } = await import('../../src/cli/tx.js');
+    const { writeFileSync } = await import('node:fs');
+    const tokenFile = join(dir, 'token3');
+    writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+    const out: string[] = [];
+    const io = {
+      out: (text: string) => out.push(text),
+      err: (text: string) => out.push(text),
+      env: {},
+      nowMs: () => 0,
+      stdin: null,
+    };
+    const values = { socket: socketPath, 'token-file': tokenFile };
+    t.equal(
+      await txCommand.run(
+        {
+          values: { ...values, 'cash-yuan': '1234.50', 'float-yuan': '500' },
+          positionals: ['close', '2026-11-28'],
+        },
+        io,
+        noDeps,
+      ),
+      1,
+    );
+    t.same(closeCalls.at(-1), ['2026-11-28', { cashFenCounted: 123_450, floatFenOpening: 50_000 }]);
+    t.equal(await txCommand.run({ values, positionals: ['close'] }, io, noDeps), 1);
+    t.same(closeCalls.at(-1), [undefined, undefined], 'no count: not declared');
+    const before = closeCalls.length;
+    t.equal(
+      await txCommand.run(
+        { values: { ...values, 'cash-yuan': '12.345' }, positionals: ['close'] },
+        io,
+        noDeps,
+      ),
+      2,
+    );
+    t.match(out.at(-1), /AGENT_CLI_BAD_ARGUMENT: --cash-yuan must be yuan/);
+    t.equal(closeCalls.length, before, 'nothing sent');
   },
 );

@@ -101,6 +101,7 @@ export class IngestPipeline extends EventEmitter {
       },
       integrity: deps.integrity,
       provenance: deps.provenance,
+      reality: deps.reality,
       statusGuard: new StatusReplayGuard(statusEnvelopesSeenPerStationMax),
       counters: this.counters,
       stations: this.#stations,

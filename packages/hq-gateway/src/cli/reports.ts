@@ -2,6 +2,7 @@
 // Money is shown in yuan for people and kept in fen in JSON (R1).
 import { formatYuan } from '@bianmin/core-ledger';
 import { reportRowsMax } from '../limits.js';
+import type { RealityDay } from '../ports/reality.js';
 import type { Store } from '../ports/store.js';
 
 /** "yes", or "no" with the reason: "no (death)", "no (silence)". */
@@ -70,9 +71,29 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
   return { text: lines.join('\n'), data: { stations: rows, counts, gaps, discrepancies } };
 }
 
+/** R8 账实相符 lines of one station's day: bank settlement, declared cash, every difference. */
+export function realityLines(day: RealityDay | undefined): string[] {
+  if (day === undefined) return ['  账实相符 (R8): not checked yet (no daily close received)'];
+  const r = day.latest;
+  const bank =
+    r.bankPostedCount === null
+      ? 'bank settlement not compared'
+      : `bank settled ${r.bankPostedCount} withdrawal(s) ${formatYuan(r.bankPostedFen ?? 0)}, HQ posted ${r.hqPostedCount} ${formatYuan(r.hqPostedFen)}`;
+  const cash =
+    r.declaredCashFen === null
+      ? 'cash not declared (现金未申报)'
+      : `cash declared ${formatYuan(r.declaredCashFen)}, expected ${r.expectedCashFen === null ? '?' : formatYuan(r.expectedCashFen)}`;
+  const lines = [
+    `  账实相符 (R8): ${day.differences.length === 0 ? 'no difference' : `${day.differences.length} difference(s)`}; ${bank}; ${cash}`,
+  ];
+  for (const d of day.differences) lines.push(`    ${d.code} ${d.reference}: ${d.reasonZh}`);
+  return lines;
+}
+
 export async function dailyReport(
   store: Store,
   businessDate: string,
+  realityDays: ReadonlyMap<string, RealityDay> = new Map(),
 ): Promise<{ text: string; data: Record<string, unknown> }> {
   const totals = await store.dailyTotals(businessDate);
   const reconciliations = await store.reconciliations(businessDate);
@@ -91,8 +112,10 @@ export async function dailyReport(
       lines.push(`  reconciliation: ${recon.differences.length} difference(s)`);
       for (const d of recon.differences) lines.push(`    ${d.code}: ${d.detail}`);
     }
+    lines.push(...realityLines(realityDays.get(station.stationId)));
   }
   if (totals.length === 0) lines.push('no events stored for this day');
   lines.push('');
-  return { text: lines.join('\n'), data: { businessDate, totals, reconciliations } };
+  const reality = Object.fromEntries(realityDays);
+  return { text: lines.join('\n'), data: { businessDate, totals, reconciliations, reality } };
 }

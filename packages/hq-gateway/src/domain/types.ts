@@ -30,7 +30,9 @@ export type EventKind =
   | 'DAILY_CLOSE'
   | 'KEY_ROTATED'
   | 'COMMAND_RESULT'
-  | 'CONFIG_APPLIED';
+  | 'CONFIG_APPLIED'
+  /** A drawer count declared after the day's close (R8 账实相符). */
+  | 'CASH_DECLARED';
 
 export type BusinessType = 'CASH_WITHDRAWAL' | 'BILL_PAYMENT' | 'MOBILE_TOPUP' | 'INSURANCE' | 'DISTRIBUTION';
 

@@ -6,8 +6,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { verifyPinBlockFormat4 } from '@bianmin/wire';
 import type Database from 'better-sqlite3';
+import type { BankSettlementLine } from '../../domain/reality-check.js';
 import { bankAccountsMax } from '../../limits.js';
 import type { AuthoriseOutcome, AuthoriseRequest, BankCore, SettleOutcome } from '../../ports/bank-core.js';
+import type { BankSettlementSource } from '../../ports/reality.js';
 
 export interface BankAccountSeed {
   readonly pan: string;
@@ -56,7 +58,7 @@ export function panSha256(pan: string): string {
   return createHash('sha256').update(pan).digest('hex');
 }
 
-export class BankSimulator implements BankCore {
+export class BankSimulator implements BankCore, BankSettlementSource {
   readonly #db: Database.Database;
   readonly #tpk: Uint8Array;
 
@@ -258,6 +260,31 @@ export class BankSimulator implements BankCore {
         return 'done';
       })
       .immediate();
+  }
+
+  /**
+   * The bank's daily settlement for a station (R8 账实相符): its posted holds of that business day
+   * (the day the bank authorised them), plus any of `requestIds` it posted under another day.
+   */
+  async settlement(
+    stationId: string,
+    businessDate: string,
+    requestIds: readonly string[],
+  ): Promise<BankSettlementLine[]> {
+    const rows = this.#db
+      .prepare(
+        `SELECT request_id, bank_reference, amount_fen, fee_fen FROM bank_holds
+         WHERE station_id = ? AND state = 'posted'
+           AND (business_date = ? OR request_id IN (SELECT value FROM json_each(?)))
+         ORDER BY created_at_ms, request_id`,
+      )
+      .all(stationId, businessDate, JSON.stringify(requestIds)) as Row[];
+    return rows.map((row) => ({
+      requestId: String(row.request_id),
+      bankReference: String(row.bank_reference),
+      amountFen: Number(row.amount_fen),
+      feeFen: Number(row.fee_fen),
+    }));
   }
 
   #hold(requestId: string): Row | undefined {

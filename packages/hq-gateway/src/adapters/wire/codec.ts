@@ -126,6 +126,7 @@ export const eventKindByPayloadType: ReadonlyMap<number, EventKind> = new Map<nu
   [P.PAYLOAD_TYPE_KEY_ROTATED, 'KEY_ROTATED'],
   [P.PAYLOAD_TYPE_COMMAND_RESULT, 'COMMAND_RESULT'],
   [P.PAYLOAD_TYPE_CONFIG_APPLIED, 'CONFIG_APPLIED'],
+  [P.PAYLOAD_TYPE_CASH_DECLARED, 'CASH_DECLARED'],
 ]);
 
 const businessTypeByEnum: ReadonlyMap<number, BusinessType> = new Map<number, BusinessType>([
@@ -368,6 +369,20 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
           quotaFenOpening: Number(m.quotaFenOpening ?? 0),
           quotaFenClosing: Number(m.quotaFenClosing ?? 0),
           closedAtMs: Number(m.closedAtMs ?? 0),
+          // R8: absent = not declared (null), distinct from a count of 0.
+          cashDeclared: cashDeclarationDetail(m.cashDeclared),
+        },
+        businessDateOr(m.businessDate, createdAtMs),
+      );
+    }
+    case 'CASH_DECLARED': {
+      const m = message as bianmin.v1.CashDeclared;
+      return moneyless(
+        createdAtMs,
+        {
+          businessDate: m.businessDate,
+          closeHash: m.closeHash,
+          cashDeclared: cashDeclarationDetail(m.declaration),
         },
         businessDateOr(m.businessDate, createdAtMs),
       );
@@ -389,6 +404,18 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
       });
     }
   }
+}
+
+/** A drawer count as HQ stores it in an event's detail (R8); null when not declared. */
+function cashDeclarationDetail(
+  m: bianmin.v1.ICashDeclaration | null | undefined,
+): { cashFenCounted: number; floatFenOpening: number; declaredAtMs: number } | null {
+  if (m === null || m === undefined) return null;
+  return {
+    cashFenCounted: Number(m.cashFenCounted ?? 0),
+    floatFenOpening: Number(m.floatFenOpening ?? 0),
+    declaredAtMs: Number(m.declaredAtMs ?? 0),
+  };
 }
 
 export interface AuthRequestFields {

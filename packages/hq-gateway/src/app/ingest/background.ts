@@ -49,6 +49,11 @@ export class Background {
     });
   }
 
+  /** Resolves when the work tracked now has ended (work tracked later is not waited for). */
+  settledNow(): Promise<void> {
+    return Promise.allSettled([...this.#work]).then(() => undefined);
+  }
+
   /** A publish HQ does not wait for (flush() neither): logged when it fails. */
   fireAndForget(work: Promise<unknown>): void {
     work.catch((error: unknown) => {

@@ -22,6 +22,8 @@ export class Batch {
   readonly resendFrom = new Map<string, number>();
   readonly closes: StationEvent[] = [];
   readonly settlements: StationEvent[] = [];
+  /** Drawer counts declared after a close (R8 账实相符): checked after the commit (reality.ts). */
+  readonly cashDeclarations: StationEvent[] = [];
   /** Filled when the batch is sealed: what each touched station's ack will say. */
   acks = new Map<string, AckDue>();
   /** The commit-failure count when sealed: a failure since then drops this batch. */

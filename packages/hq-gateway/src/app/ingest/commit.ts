@@ -18,6 +18,7 @@ import type { AckCoalescer } from './acks.js';
 import { codeOf } from './background.js';
 import { Batch } from './batch.js';
 import type { IngestContext } from './context.js';
+import { checkRealityAfter } from './reality.js';
 import { reconcile } from './reconciliation.js';
 import { settle } from './settlement.js';
 
@@ -162,6 +163,12 @@ export class Committer {
       ctx.background.fireAndForget(ctx.downlink.sendResend(stationId, fromSeq));
     for (const event of batch.settlements) settle(ctx, event);
     for (const event of batch.closes) ctx.background.track(reconcile(ctx, event));
+    if (ctx.reality !== undefined && batch.closes.length + batch.cashDeclarations.length > 0) {
+      // R8 账实相符, after the bank settlements started so far (this batch's included).
+      const settled = ctx.background.settledNow();
+      for (const event of [...batch.closes, ...batch.cashDeclarations])
+        ctx.background.track(checkRealityAfter(ctx, event, settled));
+    }
     if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }

@@ -18,6 +18,7 @@ import type { Clock, TimeSource } from '../../ports/clock.js';
 import type { IntegrityStore } from '../../ports/integrity-store.js';
 import type { Log } from '../../ports/log.js';
 import type { Publisher } from '../../ports/publisher.js';
+import type { RealityDeps } from '../../ports/reality.js';
 import type { SignatureVerifier } from '../../ports/signature-verifier.js';
 import type { IngestStore } from '../../ports/store.js';
 import type { CardKeySecret } from '../card-key.js';
@@ -65,6 +66,8 @@ export interface PipelineDeps {
   readonly stationBounds?: StationBounds;
   /** Per-station authorisation request rate; default limits.ts (domain/auth-rate-limit.ts). */
   readonly authRateLimit?: AuthRateLimit;
+  /** R8 账实相符 after closes and drawer counts (bank settlement, declared cash); absent: not checked. */
+  readonly reality?: RealityDeps;
 }
 
 export interface IngestSettings {
@@ -86,6 +89,8 @@ export interface IngestContext {
   readonly ledger: LedgerMirror;
   readonly integrity: IntegrityStore;
   readonly provenance: ProvenanceBook;
+  /** R8 账实相符 (app/ingest/reality.ts); undefined: not checked. */
+  readonly reality: RealityDeps | undefined;
   /** Births and deaths already seen (freshness). */
   readonly statusGuard: StatusReplayGuard;
   readonly clock: Clock;

@@ -1,11 +1,13 @@
 // `hq report daily`: per-station totals of a business day and its reconciliation (R7, R8).
+import { SqliteRealityStore } from '../../adapters/sqlite/reality-store.js';
 import { shanghaiDate } from '../../adapters/wire/codec.js';
 import { configFlag, type HqCommand, usageError, withStore } from '../command.js';
 import { dailyReport } from '../reports.js';
 
 export const reportDailyCommand: HqCommand = {
   name: 'report daily',
-  summary: 'per-station totals of a business day and its reconciliation result (R7, R8)',
+  summary:
+    'per-station totals of a business day and its reconciliation: kiosk = store, bank settlement and declared cash (R7, R8)',
   usage: 'hq report daily [--date YYYY-MM-DD] --config FILE',
   flags: {
     ...configFlag,
@@ -21,7 +23,9 @@ export const reportDailyCommand: HqCommand = {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
       throw usageError([{ code: 'HQ_CLI_USAGE', field: '--date', message: '--date must be YYYY-MM-DD' }]);
     }
-    const report = await withStore(parsed, (store) => dailyReport(store, date));
+    const report = await withStore(parsed, async (store) =>
+      dailyReport(store, date, await new SqliteRealityStore(store.db).realityDays(date)),
+    );
     return { data: report.data, text: report.text };
   },
 };
