@@ -162,3 +162,9 @@ export const tlsFileBytesMax = 256 * 1024;
  */
 export const authRequestsPerStationIntervalMs = 1_000;
 export const authRequestsPerStationBurstMax = 30;
+/**
+ * Configs remembered per station for the hold-expiry check (domain/station-hold-expiry.ts): a
+ * grant is judged by the config in force when HQ granted it; holds last minutes, configs change
+ * rarely, so a few cover every hold still open.
+ */
+export const holdExpiryConfigsPerStationMax = 8;
