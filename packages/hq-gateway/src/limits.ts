@@ -248,3 +248,9 @@ export const alertDeliveryBackoffMsMax = 5 * 60_000;
 export const alertDeliveryTimeoutMs = 10_000;
 /** Alerts delivered per pass (the rest wait for the next pass). */
 export const alertDeliveryBatchMax = 100;
+/**
+ * Configs remembered per station for the hold-expiry check (domain/station-hold-expiry.ts): a
+ * grant is judged by the config in force when HQ granted it; holds last minutes, configs change
+ * rarely, so a few cover every hold still open.
+ */
+export const holdExpiryConfigsPerStationMax = 8;

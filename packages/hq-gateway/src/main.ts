@@ -347,6 +347,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onQuotaPurchased: (purchase) => provenance.purchaseRecorded(purchase),
     integrity,
     onResumed: (stationId) => pipeline.resumeStation(stationId),
+    onConfigSent: (config) => pipeline.configSent(config),
   });
   const ops = new SqliteOpsStore(store.db);
   const quotaOf = async (stationId: string) => ({
@@ -389,6 +390,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await pipeline.start();
     await controlSync.start();
     if (options.http !== undefined) http = await listenApi(api, options.http.listen);
+    // Each station's latest config, so a hold is judged by the expiry that station was told (issue 9).
+    for (const station of await store.listStations()) {
+      const config = await store.latestConfig(station.stationId);
+      if (config !== undefined) pipeline.configSent(config);
+    }
     await link.connect((topic, payload) => {
       pipeline.handleMessage(topic, payload);
       return pipeline.queueLength >= ingestQueueMax ? pipeline.waitForRoom() : undefined;

@@ -32,8 +32,10 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
   const defaults: StationDefaults = {
     ...stationDefaults,
     authorisationTimeoutMs: spec.authorisationTimeoutMs,
-    // The demo compresses a day into seconds by moving the clock hours at a time, so a hold would
-    // "expire" across a jump between authorisation and cash: no hold expiry in the demo (0).
+    // The demo's station configs: the demo compresses a day into seconds by moving the clock hours
+    // at a time, so its stations are told "no hold expiry" (0). HQ judges each hold by the value
+    // the station's own signed config carries (hq-gateway app/ingest/config-sent.ts), so this is
+    // the one place the demo says it: no gateway-side exception.
     holdExpiryMs: 0,
   };
   return startGateway({

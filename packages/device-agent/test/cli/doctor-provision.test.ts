@@ -5,7 +5,7 @@
 // each with its code, on broken ones (absent devices and token, closed port, TLS against a plain
 // port, clock before the build and far ahead, full disk, corrupt journal, unusable config).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -101,6 +101,7 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
     rows.map((row) => [row.check, row.status]),
     [
       ['config', 'PASS'],
+      ['secret files', 'PASS'],
       ['card reader', 'PASS'],
       ['pin pad', 'PASS'],
       ['token', 'PASS'],
@@ -144,6 +145,7 @@ t.test('doctor: broken set-up, each failure named with its code', async (t) => {
     rows.map((row) => [row.check, row.status, row.code]),
     [
       ['config', 'FAIL', 'AGENT_DOCTOR_CONFIG_INVALID'],
+      ['secret files', 'PASS', undefined],
       ['card reader', 'FAIL', 'AGENT_DOCTOR_SERIAL_FAILED'],
       ['pin pad', 'FAIL', 'AGENT_DOCTOR_SERIAL_FAILED'],
       ['token', 'FAIL', 'AGENT_DOCTOR_TOKEN_FAILED'],
@@ -168,6 +170,41 @@ t.test('doctor: broken set-up, each failure named with its code', async (t) => {
   t.match(text.out, /hint: /);
   t.match(text.out, /check\(s\) FAILED/);
 });
+
+t.test(
+  'doctor: secret files readable by others or owned by another user FAIL with the start-up code',
+  async (t) => {
+    // Issue 8: the same check the agent refuses to start with (config/secret-files.ts).
+    const exposed = structuredClone(setup.config);
+    const passwordFile = join(setup.dir, 'etc', 'broker-password');
+    const tokenFile = join(setup.dir, 'etc', 'operator-token');
+    writeFileSync(passwordFile, 'secret\n', { mode: 0o644 });
+    chmodSync(passwordFile, 0o644);
+    writeFileSync(tokenFile, 'bearer\n', { mode: 0o600 });
+    chownSync(tokenFile, 12_345, 12_345);
+    exposed.mqtt.passwordFile = passwordFile;
+    exposed.operatorApi.tokenFile = tokenFile;
+    const path = setup.writeConfig(exposed, join(setup.dir, 'etc', 'exposed.json'));
+    const run = await runCli(['doctor', '--config', path, '--json'], { env });
+    const row = rowsOf(run.out).find((r) => r.check === 'secret files');
+    t.match(row, { status: 'FAIL', code: 'AGENT_SECRET_FILE_EXPOSED' }, JSON.stringify(row));
+    t.match(row?.detail, /mqtt\.passwordFile: .*mode 0644/, 'the readable file, with its mode');
+    t.match(
+      row?.detail,
+      /operatorApi\.tokenFile: .*owned by uid 12345/,
+      'and the foreign owner, at once (R21)',
+    );
+    t.equal(run.code, 1);
+    chmodSync(passwordFile, 0o600);
+    chownSync(tokenFile, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    const fixed = await runCli(['doctor', '--config', path, '--json'], { env });
+    t.match(
+      rowsOf(fixed.out).find((r) => r.check === 'secret files'),
+      { status: 'PASS' },
+      'fixed: PASS',
+    );
+  },
+);
 
 t.test('doctor: TLS against a plain port, clock far ahead, low-disk warning, unusable config', async (t) => {
   const caDir = setup.dir;

@@ -19,6 +19,7 @@ import { WITHDRAWAL_FEE_FEN_STANDARD, WITHDRAWAL_LIMITS_DEFAULT } from '@bianmin
 import { AuthRateLimiter, authRateLimitDefault } from '../domain/auth-rate-limit.js';
 import { stationBoundsDefault } from '../domain/containment.js';
 import { feeSchedulesOf } from '../domain/fee-check.js';
+import { StationHoldExpiryBook } from '../domain/station-hold-expiry.js';
 import { StatusReplayGuard } from '../domain/station-status.js';
 import type { StationRecord, StationStatus } from '../domain/types.js';
 import { WithdrawalTally } from '../domain/withdrawal-limits.js';
@@ -36,6 +37,7 @@ import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
 import { Background, errorFields } from './ingest/background.js';
 import { Committer } from './ingest/commit.js';
+import { configSent, type SentConfigRecord } from './ingest/config-sent.js';
 import type { IngestContext, PipelineDeps } from './ingest/context.js';
 import { newCounters, type PipelineCounters } from './ingest/counters.js';
 import { Downlink } from './ingest/downlink.js';
@@ -108,6 +110,7 @@ export class IngestPipeline extends EventEmitter {
       held: new HeldEvents(),
       tally: new WithdrawalTally(),
       authRate: new AuthRateLimiter(deps.authRateLimit ?? authRateLimitDefault),
+      holdExpiries: new StationHoldExpiryBook(),
       background: this.#background,
       downlink: new Downlink(deps.hqKey, deps.publisher, this.#clock),
       events: this,
@@ -158,6 +161,11 @@ export class IngestPipeline extends EventEmitter {
   addStation(record: StationRecord): void {
     if (this.#stations.has(record.stationId)) return;
     addStation(this.#ctx, record, 0, [], undefined);
+  }
+
+  /** HQ sent a station a config (live, or its latest at start-up): its hold expiry is judged by it. */
+  configSent(config: SentConfigRecord): void {
+    configSent(this.#ctx, config);
   }
 
   /**

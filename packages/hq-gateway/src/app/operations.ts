@@ -96,6 +96,12 @@ export interface OperationsDeps {
   readonly integrity?: Pick<IntegrityStore, 'resume'>;
   /** Called after a suspension is lifted (a running gateway serves the station again at once). */
   readonly onResumed?: (stationId: string) => void;
+  /** Called after a config is stored (a running gateway judges hold expiry by it, issue 9). */
+  readonly onConfigSent?: (config: {
+    readonly stationId: string;
+    readonly issuedAtMs: number;
+    readonly envelope: Uint8Array;
+  }) => void;
 }
 
 export function inspectP256Spki(spkiDer: Uint8Array): KeyInspection {
@@ -209,6 +215,7 @@ export class HqOperations {
       feeScheduleVersions: feeSchedulesOf(d).length,
     };
     await this.#deps.store.saveConfig({ stationId, version, issuedAtMs, envelope, summary });
+    this.#deps.onConfigSent?.({ stationId, issuedAtMs, envelope });
     if (this.#deps.publisher !== undefined) {
       await this.#deps.publisher.publish(
         downTopic(stationId, 'config'),

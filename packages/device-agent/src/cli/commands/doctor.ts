@@ -16,6 +16,7 @@ import {
   checkSerialDevice,
   checkToken,
 } from '../doctor/checks.js';
+import { checkSecretFileModes } from '../doctor/secret-files-check.js';
 import { cliLogger } from '../peripherals.js';
 import { formatProblems } from '../report.js';
 
@@ -37,7 +38,9 @@ export const doctorCommand: Command = {
   summary: 'check the whole kiosk and print a PASS/WARN/FAIL table',
   usage: 'doctor [--config FILE] [--json]',
   details:
-    'Checks: config, card reader and PIN pad (identify + heartbeat), token (sign + verify a test\n' +
+    'Checks: config, secret files (token PIN, bearer token, keys, broker password: mode 0600 and\n' +
+    "owned by the user doctor runs as: the agent's start-up check), card reader and PIN pad\n" +
+    '(identify + heartbeat), token (sign + verify a test\n' +
     'digest), broker (TCP connect; TLS handshake when configured), clock, disk space of the journal\n' +
     'directory against the reserve, journal integrity (SQLite integrity_check, hash chain, outbox and\n' +
     'counters against the journal; SKIP when there is no journal yet), and the clock drift against HQ\n' +
@@ -62,12 +65,23 @@ export const doctorCommand: Command = {
     // Path problems (a device missing) still let the other checks run and name their own failures.
     const config = report.raw === undefined ? null : validateStructure(report.raw).config;
     if (config === null) {
-      for (const check of ['card reader', 'pin pad', 'token', 'broker', 'clock drift', 'disk', 'journal']) {
+      for (const check of [
+        'secret files',
+        'card reader',
+        'pin pad',
+        'token',
+        'broker',
+        'clock drift',
+        'disk',
+        'journal',
+      ]) {
         rows.push({ check, status: 'SKIP', detail: 'config unusable' });
       }
       rows.push(checkClock(io.nowMs(), deps.buildDateMs));
     } else {
       const logger = cliLogger(config);
+      // The agent's own start-up check (config/secret-files.ts), as the user doctor runs as.
+      rows.push(checkSecretFileModes(config, process.getuid?.() ?? 0));
       rows.push(
         await checkSerialDevice('card reader', config.serial.cardReader, () =>
           deps.peripherals.cardReader(config),

@@ -11,6 +11,7 @@ import type { StationBounds } from '../../domain/containment.js';
 import type { HqFeeSchedule } from '../../domain/fee-check.js';
 import type { LedgerMirror } from '../../domain/ledger-mirror.js';
 import type { ProvenanceBook } from '../../domain/provenance.js';
+import type { StationHoldExpiryBook } from '../../domain/station-hold-expiry.js';
 import type { StatusReplayGuard } from '../../domain/station-status.js';
 import type { WithdrawalTally } from '../../domain/withdrawal-limits.js';
 import type { BankCore } from '../../ports/bank-core.js';
@@ -60,7 +61,10 @@ export interface PipelineDeps {
   readonly feeSchedules?: readonly HqFeeSchedule[];
   /** Largest plausible kiosk clock skew (ms); default limits.ts clockSkewMsMaxDefault. */
   readonly clockSkewMsMax?: number;
-  /** A granted hold's life on HQ's clock (ms); default the station config's (stationDefaults). */
+  /**
+   * A granted hold's life on HQ's clock (ms) for a station whose config HQ has not seen (every
+   * other is judged by the value its own config carries: configSent); default stationDefaults'.
+   */
   readonly holdExpiryMs?: number;
   /** Per-station bounds; default limits.ts (tests pass smaller ones). */
   readonly stationBounds?: StationBounds;
@@ -103,6 +107,8 @@ export interface IngestContext {
   readonly tally: WithdrawalTally;
   /** Authorisation requests per station (issue 8: one station cannot flood the bank). */
   readonly authRate: AuthRateLimiter;
+  /** The hold expiry HQ signed into each station's configs (issue 9: judged per station). */
+  readonly holdExpiries: StationHoldExpiryBook;
   readonly background: Background;
   readonly downlink: Downlink;
   /** The pipeline itself: steps emit its events ('quarantined', 'status', 'authorised', …). */

@@ -117,7 +117,11 @@ function recordChainLink(
 function recordHoldExpiry(ctx: IngestContext, event: StationEvent, receivedAtMs: number): void {
   const grant = ctx.provenance.grantOf(String(event.detail.requestId ?? ''));
   if (grant === undefined) return; // no grant: the provenance book already judges it unauthorised
-  const finding = holdExpiryFinding(grant.grantedAtMs, ctx.settings.holdExpiryMs, receivedAtMs);
+  // The hold expiry HQ signed into this station's config in force at the grant (its default only
+  // for a station whose config HQ never saw).
+  const holdExpiryMs =
+    ctx.holdExpiries.inForceAt(event.stationId, grant.grantedAtMs) ?? ctx.settings.holdExpiryMs;
+  const finding = holdExpiryFinding(grant.grantedAtMs, holdExpiryMs, receivedAtMs);
   if (finding === null) return;
   ctx.counters.discrepancies += 1;
   ctx.openBatch().discrepancies.push({
