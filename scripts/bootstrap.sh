@@ -13,11 +13,25 @@ command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+# HQ's production store and its tests (issue 11): PostgreSQL on 127.0.0.1:5432.
+command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# PostgreSQL must answer on 127.0.0.1:5432 (the HQ store tests create and drop their own databases
+# there; they connect as postgres with trust auth, or as HQ_TEST_PG_URL says). Start the cluster
+# when it does not answer; a test that cannot connect fails, it never skips.
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  echo "bootstrap: starting PostgreSQL"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  for version in $(ls /etc/postgresql 2>/dev/null); do
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  done
+  pg_isready -q -h 127.0.0.1 -p 5432 || echo "bootstrap: WARNING: PostgreSQL does not answer on 127.0.0.1:5432"
 fi
 
 stamp=node_modules/.bootstrap-stamp

@@ -7,6 +7,8 @@ import { type HqSpec, startHq } from './lib/hq.js';
 
 export interface HqChildArgs {
   readonly dbPath: string;
+  readonly store?: HqSpec['store'];
+  readonly bankDbPath?: string;
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
@@ -23,6 +25,8 @@ export interface HqChildArgs {
 const args = JSON.parse(process.argv[2] ?? '{}') as HqChildArgs;
 const gateway = await startHq({
   dbPath: args.dbPath,
+  ...(args.store === undefined ? {} : { store: args.store }),
+  ...(args.bankDbPath === undefined ? {} : { bankDbPath: args.bankDbPath }),
   brokerUrl: args.brokerUrl,
   ...(args.mqttUsername === undefined ? {} : { mqttUsername: args.mqttUsername }),
   ...(args.mqttPassword === undefined ? {} : { mqttPassword: args.mqttPassword }),

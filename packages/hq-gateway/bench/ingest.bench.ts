@@ -7,6 +7,9 @@
 // payments consume it with the right quota_fen_after, so the ledger re-check finds nothing (a
 // lying-kiosk workload would measure the discrepancy path instead). Each run starts its own
 // Mosquitto; BENCH_RUNS runs (default 3) are reported with their median ratio and load averages.
+// `--store postgres` (npm run bench ingest -- --store postgres) measures HQ on PostgreSQL too, next
+// to SQLite and the raw pipe in the same run (a database of its own per run on BENCH_PG_URL,
+// default postgres://postgres@127.0.0.1:5432, dropped after).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -16,8 +19,21 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startMosquitto } from '../../../test/helpers/mosquitto.js';
 import { generateHqKeyPem } from '../src/adapters/crypto/hq-key.js';
+import { PostgresStore } from '../src/adapters/postgres/postgres-store.js';
+import type { StoreConfig } from '../src/config.js';
 import { startGateway } from '../src/main.js';
 import { SimStation } from '../test/helpers/station-sim.js';
+import { createTestDatabase } from '../test/store-contract/factories.js';
+
+type StoreKind = StoreConfig['kind'];
+/** The stores HQ is measured on: SQLite always; PostgreSQL too with `--store postgres`. */
+const storeKinds: StoreKind[] = (() => {
+  const index = process.argv.indexOf('--store');
+  const asked = index === -1 ? undefined : process.argv[index + 1];
+  if (asked === undefined || asked === 'sqlite') return ['sqlite'];
+  if (asked === 'postgres') return ['sqlite', 'postgres'];
+  throw new Error(`--store must be sqlite or postgres, not ${asked}`);
+})();
 
 const stationCount = Number(process.env.BENCH_STATIONS ?? 50);
 const eventsPerStation = Number(process.env.BENCH_EVENTS_PER_STATION ?? 600);
@@ -104,10 +120,15 @@ function cpuLine(name: string, split: CpuSplit): string {
   );
 }
 
+interface HqResult {
+  readonly store: StoreKind;
+  readonly rate: number;
+  readonly ratio: number;
+}
+
 interface RunResult {
   readonly rawRate: number;
-  readonly hqRate: number;
-  readonly ratio: number;
+  readonly hq: readonly HqResult[];
   readonly loadBefore: number;
   readonly loadAfter: number;
 }
@@ -169,10 +190,80 @@ async function main(): Promise<RunResult> {
   await subscriber.endAsync();
   rawPublisher.stdin?.end();
 
+  const rawRate = (total / rawMs) * 1000;
+  const row = (name: string, rate: number, ms: number) =>
+    `${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s  (${Math.round(ms)} ms)`;
+  const lines = [row('raw Mosquitto QoS 1 pub -> sub (baseline)', rawRate, rawMs), cpuLine('raw', rawCpu)];
+  const hq: HqResult[] = [];
+  let workers = 0;
+  for (const kind of storeKinds) {
+    const measured = await measureHq(kind, stations, eventsFile, passwordsFile);
+    workers = measured.workers;
+    const ratio = measured.rate / rawRate;
+    hq.push({ store: kind, rate: measured.rate, ratio });
+    lines.push(
+      row(`HQ on ${kind}: verified + stored + acked`, measured.rate, measured.ms),
+      cpuLine(`HQ on ${kind}`, measured.cpu) +
+        (measured.databaseMs === undefined
+          ? ''
+          : `, PostgreSQL backends ${((measured.databaseMs * 1000) / total).toFixed(0)} µs`),
+      `  ratio ${ratio.toFixed(2)} to raw (floor 0.50) ${ratio >= 0.5 ? 'OK' : 'BELOW FLOOR'}; ${measured.countersLine}`,
+    );
+  }
+  const loadAfter = loadavg()[0] ?? 0;
+  process.stdout.write(
+    [
+      `HQ ingest: ${total.toLocaleString('en-US')} signed events, ${stationCount} stations, ${meanBytes} bytes each, ` +
+        `${availableParallelism()} cores, verify workers ${workers}, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
+      ...lines,
+      '',
+    ].join('\n'),
+  );
+  return { rawRate, hq, loadBefore, loadAfter };
+}
+
+interface HqMeasurement {
+  readonly rate: number;
+  readonly ms: number;
+  readonly cpu: CpuSplit;
+  readonly workers: number;
+  readonly countersLine: string;
+  /** CPU ms of HQ's PostgreSQL backend processes (their whole life: enrolment included). */
+  readonly databaseMs?: number;
+}
+
+/** HQ on one store: a fresh store, the stations enrolled, the same events published, all acked. */
+async function measureHq(
+  kind: StoreKind,
+  stations: readonly SimStation[],
+  eventsFile: string,
+  passwordsFile: string,
+): Promise<HqMeasurement> {
+  const database = kind === 'postgres' ? await createTestDatabase() : undefined;
+  try {
+    return await measureHqOn(
+      database === undefined
+        ? { kind: 'sqlite', path: join(dir, 'hq.sqlite') }
+        : { kind: 'postgres', url: database.url },
+      stations,
+      eventsFile,
+      passwordsFile,
+    );
+  } finally {
+    await database?.drop();
+  }
+}
+
+async function measureHqOn(
+  store: StoreConfig,
+  stations: readonly SimStation[],
+  eventsFile: string,
+  passwordsFile: string,
+): Promise<HqMeasurement> {
   // HQ: verified, stored, acknowledged.
   const { privateKeyPem } = generateHqKeyPem();
   const gateway = await startGateway({
-    dbPath: join(dir, 'hq.sqlite'),
+    store,
     brokerUrl: broker.url,
     mqttUsername: 'hq',
     mqttPassword: broker.password('hq'),
@@ -240,35 +331,34 @@ async function main(): Promise<RunResult> {
     profiler.disconnect();
   }
   const counters = { ...gateway.pipeline.counters };
+  // The PostgreSQL server's share: the backends serving HQ's pool (WAL writer and checkpointer not counted).
+  let databaseMs: number | undefined;
+  if (gateway.store instanceof PostgresStore) {
+    const backends = await gateway.store.pool.query(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bianmin-hq'",
+    );
+    databaseMs = backends.rows.reduce((sum: number, row: { pid: number }) => sum + processCpuMs(row.pid), 0);
+  }
   const gatewayWorkers = gateway.verifyWorkers;
   hqPublisher.stdin?.end();
   await gateway.stop();
 
-  const rawRate = (total / rawMs) * 1000;
   const hqRate = (total / hqMs) * 1000;
-  const ratio = hqRate / rawRate;
-  const loadAfter = loadavg()[0] ?? 0;
-  const row = (name: string, rate: number, ms: number) =>
-    `${name.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s  (${Math.round(ms)} ms)`;
-  process.stdout.write(
-    [
-      `HQ ingest: ${total.toLocaleString('en-US')} signed events, ${stationCount} stations, ${meanBytes} bytes each, ` +
-        `${availableParallelism()} cores, verify workers ${gatewayWorkers}, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}`,
-      row('raw Mosquitto QoS 1 pub -> sub (baseline)', rawRate, rawMs),
-      row('HQ: verified + stored + acked', hqRate, hqMs),
-      cpuLine('raw', rawCpu),
-      cpuLine('HQ', hqCpu),
-      `ratio ${ratio.toFixed(2)} (floor 0.50) ${ratio >= 0.5 ? 'OK' : 'BELOW FLOOR'}`,
-      `stored ${counters.stored}, quarantined ${counters.quarantined}, discrepancies ${counters.discrepancies}, ` +
-        `batches ${counters.batches}, acks ${counters.acksSent}, signature checks ${counters.signatureChecks} ` +
-        `(${chained ? 'chained events' : 'no chain links: every signature checked'}; ` +
-        `${counters.authenticatedByLink} events authenticated by a link)`,
-      '',
-    ].join('\n'),
-  );
-  if (counters.stored !== total) throw new Error(`stored ${counters.stored} of ${total}`);
-  if (counters.discrepancies !== 0) throw new Error(`${counters.discrepancies} discrepancies`);
-  return { rawRate, hqRate, ratio, loadBefore, loadAfter };
+  const countersLine =
+    `stored ${counters.stored}, quarantined ${counters.quarantined}, discrepancies ${counters.discrepancies}, ` +
+    `batches ${counters.batches}, acks ${counters.acksSent}, signature checks ${counters.signatureChecks} ` +
+    `(${chained ? 'chained events' : 'no chain links: every signature checked'}; ` +
+    `${counters.authenticatedByLink} events authenticated by a link)`;
+  if (counters.stored !== total) throw new Error(`${store.kind}: stored ${counters.stored} of ${total}`);
+  if (counters.discrepancies !== 0) throw new Error(`${store.kind}: ${counters.discrepancies} discrepancies`);
+  return {
+    rate: hqRate,
+    ms: hqMs,
+    cpu: hqCpu,
+    workers: gatewayWorkers,
+    countersLine,
+    ...(databaseMs === undefined ? {} : { databaseMs }),
+  };
 }
 
 async function startPublisher(
@@ -317,8 +407,19 @@ const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
+const loads = results.map((r) => `${r.loadBefore.toFixed(1)}-${r.loadAfter.toFixed(1)}`).join(', ');
+const perStore = storeKinds.map((kind) => {
+  const of = results.map((r) => r.hq.find((h) => h.store === kind)!);
+  return (
+    `HQ on ${kind} ${Math.round(median(of.map((h) => h.rate)))} msg/s, ratio ${median(of.map((h) => h.ratio)).toFixed(2)} ` +
+    `(runs ${of.map((h) => h.ratio.toFixed(2)).join(', ')})`
+  );
+});
+const pgToSqlite =
+  storeKinds.length < 2
+    ? ''
+    : `; postgres/sqlite ${median(results.map((r) => r.hq[1]!.rate / r.hq[0]!.rate)).toFixed(2)}`;
 process.stdout.write(
   `median of ${results.length} runs: raw ${Math.round(median(results.map((r) => r.rawRate)))} msg/s, ` +
-    `HQ ${Math.round(median(results.map((r) => r.hqRate)))} msg/s, ratio ${median(results.map((r) => r.ratio)).toFixed(2)} ` +
-    `(runs ${results.map((r) => r.ratio.toFixed(2)).join(', ')}; load ${results.map((r) => `${r.loadBefore.toFixed(1)}-${r.loadAfter.toFixed(1)}`).join(', ')})\n`,
+    `${perStore.join(', ')}${pgToSqlite}; load ${loads}\n`,
 );

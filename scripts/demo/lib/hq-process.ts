@@ -23,6 +23,8 @@ export class HqProcess {
     writeFileSync(hqKeyPemFile, spec.hqKeyPem, { mode: 0o600 });
     this.#args = {
       dbPath: spec.dbPath,
+      ...(spec.store === undefined ? {} : { store: spec.store }),
+      ...(spec.bankDbPath === undefined ? {} : { bankDbPath: spec.bankDbPath }),
       brokerUrl: spec.brokerUrl,
       ...(spec.mqttUsername === undefined ? {} : { mqttUsername: spec.mqttUsername }),
       ...(spec.mqttPassword === undefined ? {} : { mqttPassword: spec.mqttPassword }),

@@ -4,11 +4,16 @@
 // the quota the kiosk last reported, reconciliations, quarantine).
 import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
 import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
+import type { StoreConfig } from '@bianmin/hq-gateway/config';
 import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
 import type { Clock, TimeSource } from '@bianmin/hq-gateway/ports/clock';
 
 export interface HqSpec {
   readonly dbPath: string;
+  /** HQ's store when not SQLite at dbPath (PostgreSQL: issue 11). */
+  readonly store?: StoreConfig;
+  /** The bank simulator's SQLite file with a PostgreSQL store. */
+  readonly bankDbPath?: string;
   readonly brokerUrl: string;
   readonly mqttUsername?: string;
   readonly mqttPassword?: string;
@@ -39,7 +44,8 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
     holdExpiryMs: 0,
   };
   return startGateway({
-    dbPath: spec.dbPath,
+    ...(spec.store === undefined ? { dbPath: spec.dbPath } : { store: spec.store }),
+    ...(spec.bankDbPath === undefined ? {} : { bankDbPath: spec.bankDbPath }),
     brokerUrl: spec.brokerUrl,
     ...(spec.mqttUsername === undefined ? {} : { mqttUsername: spec.mqttUsername }),
     ...(spec.mqttPassword === undefined ? {} : { mqttPassword: spec.mqttPassword }),

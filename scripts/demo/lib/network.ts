@@ -36,6 +36,8 @@ export interface NetworkSpec {
   readonly hqClientId: string;
   readonly authorisationTimeoutMs: number;
   readonly openingQuotaFen: number;
+  /** HQ's store (default: SQLite in dataDir); with PostgreSQL the bank simulator gets dataDir/bank.sqlite. */
+  readonly hqStore?: HqSpec['store'];
 }
 
 /** A customer's card: PAN, the PIN the bank knows, and the PIN the customer types. */
@@ -111,6 +113,7 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
   const hqPassword = spec.broker.password?.(hqUser);
   const hqOptions: HqSpec = {
     dbPath: `${spec.dataDir}/hq.sqlite`,
+    ...(spec.hqStore === undefined ? {} : { store: spec.hqStore, bankDbPath: `${spec.dataDir}/bank.sqlite` }),
     brokerUrl: spec.broker.url,
     ...(hqPassword === undefined ? {} : { mqttUsername: hqUser, mqttPassword: hqPassword }),
     ...(spec.broker.tls === undefined

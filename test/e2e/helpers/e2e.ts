@@ -13,7 +13,13 @@ import { Cleanup } from '../../../scripts/demo/lib/cleanup.js';
 import { DemoClock, shanghaiTime } from '../../../scripts/demo/lib/demo-clock.js';
 import { businessTypes, hqStationView } from '../../../scripts/demo/lib/hq.js';
 import type { Kiosk } from '../../../scripts/demo/lib/kiosk.js';
-import { kioskStatus, type Network, startNetwork, waitForStatus } from '../../../scripts/demo/lib/network.js';
+import {
+  kioskStatus,
+  type Network,
+  type NetworkSpec,
+  startNetwork,
+  waitForStatus,
+} from '../../../scripts/demo/lib/network.js';
 import { payBill, type TxOutcome, topUp } from '../../../scripts/demo/lib/operator.js';
 import { intBetween, prng } from '../../../scripts/demo/lib/prng.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
@@ -30,7 +36,13 @@ export interface E2e {
 
 export async function startE2e(
   t: Test,
-  options: { stationIds: readonly string[]; seed: number; openingQuotaFen?: number },
+  options: {
+    stationIds: readonly string[];
+    seed: number;
+    openingQuotaFen?: number;
+    /** HQ's store (default SQLite in the data folder). */
+    hqStore?: NetworkSpec['hqStore'];
+  },
 ): Promise<E2e> {
   t.comment(`seed ${options.seed}`);
   const cleanup = new Cleanup();
@@ -63,6 +75,7 @@ export async function startE2e(
     hqClientId: 'hq-gateway',
     authorisationTimeoutMs: 3_000,
     openingQuotaFen: options.openingQuotaFen ?? 100_000_000,
+    ...(options.hqStore === undefined ? {} : { hqStore: options.hqStore }),
   });
   return { broker, network, cleanup, dataDir, random };
 }
