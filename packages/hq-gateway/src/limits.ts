@@ -176,3 +176,7 @@ export const networkStationsMax = 100_000;
 export const networkStepTargetWorkingDays = 10;
 /** Quarters back the R18 list reports as missed for one station (older misses are history). */
 export const oversightQuartersBackMax = 8;
+/** HQ's target for a repair ticket (R19 sets none), working days from opening to closing. */
+export const repairTargetWorkingDays = 2;
+/** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
+export const complaintAnswerTargetWorkingDays = 5;
