@@ -25,6 +25,7 @@ import {
   idOf,
   type NetworkDeps,
   readGrouped,
+  recordsAfter,
   type StepOptions,
   type StepResult,
 } from './deps.js';
@@ -70,7 +71,10 @@ export async function repairStep(
     options,
   );
   if (!appended.ok) return appended;
-  return { ...appended, view: foldRepair(ticketId, [...records, appended.record])! };
+  return {
+    ...appended,
+    view: foldRepair(ticketId, await recordsAfter(deps, `repair:${ticketId}`, records, appended))!,
+  };
 }
 
 export async function allRepairs(deps: NetworkDeps): Promise<RepairView[]> {
@@ -130,7 +134,10 @@ export async function complaintStep(
   );
   if (!appended.ok) return appended;
   // The record itself holds the complainant; the answer carries only what the role may see.
-  const view = complaintFor(foldComplaint(complaintId, [...records, appended.record])!, actor.role);
+  const view = complaintFor(
+    foldComplaint(complaintId, await recordsAfter(deps, `complaint:${complaintId}`, records, appended))!,
+    actor.role,
+  );
   const record =
     actor.role === 'supervision' || kind !== 'complaint-received'
       ? appended.record

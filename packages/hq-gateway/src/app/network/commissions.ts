@@ -21,6 +21,7 @@ import {
   appendStep,
   type NetworkDeps,
   readGrouped,
+  recordsAfter,
   type StepOptions,
   type StepResult,
 } from './deps.js';
@@ -72,7 +73,10 @@ export async function submitStatistics(
     options,
   );
   if (!appended.ok) return appended;
-  return { ...appended, view: foldStatistics(branchId, [...records, appended.record])! };
+  return {
+    ...appended,
+    view: foldStatistics(branchId, await recordsAfter(deps, aggregateId, records, appended))!,
+  };
 }
 
 export async function allStatistics(deps: NetworkDeps): Promise<StatisticsView[]> {
@@ -166,7 +170,7 @@ export async function runCommission(
   return {
     ok: true,
     outcome: before === undefined ? 'recorded' : 'corrected',
-    view: foldCommissionRun(month, [...records, appended.record])!,
+    view: foldCommissionRun(month, await recordsAfter(deps, aggregateId, records, appended))!,
     warnings,
   };
 }
@@ -188,7 +192,10 @@ export async function commissionStep(
   if (!decision.ok) return decision;
   const appended = await appendStep(deps, actor, aggregateId, kind, decision.value, records.length, options);
   if (!appended.ok) return appended;
-  return { ...appended, view: foldCommissionRun(month, [...records, appended.record])! };
+  return {
+    ...appended,
+    view: foldCommissionRun(month, await recordsAfter(deps, aggregateId, records, appended))!,
+  };
 }
 
 export async function allCommissionRuns(deps: NetworkDeps): Promise<CommissionRunView[]> {

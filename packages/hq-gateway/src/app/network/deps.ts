@@ -103,3 +103,13 @@ export async function readGrouped(
 export function idOf(aggregateId: string): string {
   return aggregateId.slice(aggregateId.indexOf(':') + 1);
 }
+
+/** The aggregate's records after an append: a duplicate (idempotent retry) reads them again. */
+export async function recordsAfter(
+  deps: NetworkDeps,
+  aggregateId: string,
+  before: readonly OperationRecord[],
+  appended: { readonly record: OperationRecord; readonly duplicate: boolean },
+): Promise<readonly OperationRecord[]> {
+  return appended.duplicate ? deps.store.read(aggregateId) : [...before, appended.record];
+}

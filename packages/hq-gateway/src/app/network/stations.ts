@@ -21,6 +21,7 @@ import {
   idOf,
   type NetworkDeps,
   readGrouped,
+  recordsAfter,
   type StepOptions,
   type StepResult,
 } from './deps.js';
@@ -175,7 +176,10 @@ export async function stationStep(
         { code: refusal.code, message: 'the failed survey is recorded: the station is rejected' },
       ],
     };
-  return { ...appended, view: foldStation(stationId, [...records, appended.record])! };
+  return {
+    ...appended,
+    view: foldStation(stationId, await recordsAfter(deps, `station:${stationId}`, records, appended))!,
+  };
 }
 
 /** R4 for the gateway: may this station transact (open, with its org code and quota account)? */

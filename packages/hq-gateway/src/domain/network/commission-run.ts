@@ -193,7 +193,7 @@ export function foldCommissionRun(
     else {
       const invoiced = record.kind === 'commission-invoice-received';
       const stations = view.stations.map((s) =>
-        s.stationId !== p.stationId
+        s.stationId !== p.stationId || s.paidThrough !== (p.paidThrough ?? 'HQ')
           ? s
           : invoiced
             ? { ...s, invoiced: true }
