@@ -54,6 +54,10 @@ const keyOf = (line: Pick<CommissionRunLine, 'stationId' | 'paidThrough' | 'item
 
 /** The lines a computed result stands for (commissions per type, and each station's tax). */
 export function linesOf(stations: readonly StationCommission[]): CommissionRunLine[] {
+  assert(
+    stations.every((s) => Number.isSafeInteger(s.taxFen) && s.taxFen >= 0),
+    'tax is fen (R1)',
+  );
   const lines: CommissionRunLine[] = [];
   for (const station of stations) {
     for (const line of station.lines)
@@ -77,6 +81,10 @@ export function linesOf(stations: readonly StationCommission[]): CommissionRunLi
 
 /** Sum of recorded lines per key. */
 function totals(lines: readonly CommissionRunLine[]): Map<string, CommissionRunLine> {
+  assert(
+    lines.every((l) => Number.isSafeInteger(l.amountFen)),
+    'amounts are integer fen (R1)',
+  );
   const sums = new Map<string, CommissionRunLine>();
   for (const line of lines) {
     const known = sums.get(keyOf(line));
@@ -102,6 +110,10 @@ export function runDifference(
   view: CommissionRunView | undefined,
   computed: readonly CommissionRunLine[],
 ): CommissionRunLine[] | undefined {
+  assert(
+    computed.every((l) => Number.isSafeInteger(l.revenueFen)),
+    'revenue is integer fen (R1)',
+  );
   const before = totals(view?.lines ?? []);
   const after = totals(computed);
   const diff: CommissionRunLine[] = [];
@@ -123,6 +135,10 @@ function stationOf(
   stationId: unknown,
   paidThrough: unknown,
 ): StationPayable | undefined {
+  assert(
+    view === undefined || view.stations.every((s) => s.paidThrough === 'HQ' || s.paidThrough === 'BRANCH'),
+    'a payer per station',
+  );
   return view?.stations.find((s) => s.stationId === stationId && s.paidThrough === paidThrough);
 }
 
@@ -131,6 +147,7 @@ export function decideCommissionStep(
   kind: Exclude<CommissionKind, 'commission-lines-added'>,
   input: Payload,
 ): Decision<Record<string, unknown>> {
+  assert(COMMISSION_KINDS.includes(kind), 'a commission step kind');
   const reasons: NetReason[] = [];
   if (view === undefined)
     return decide(
@@ -171,6 +188,7 @@ export function foldCommissionRun(
   month: string,
   records: readonly { kind: string; payload: Payload; version: number }[],
 ): CommissionRunView | undefined {
+  assert(/^\d{4}-\d{2}$/.test(month), 'month is YYYY-MM');
   let view: CommissionRunView | undefined;
   for (const record of records) {
     const p = record.payload;
@@ -206,6 +224,10 @@ export function foldCommissionRun(
 }
 
 function payables(lines: readonly CommissionRunLine[], before: readonly StationPayable[]): StationPayable[] {
+  assert(
+    lines.every((l) => Number.isSafeInteger(l.amountFen)),
+    'amounts are integer fen (R1)',
+  );
   // Net per (station, payer) is the sum of every line ever recorded; payments and invoices carry over.
   const net = new Map<string, { stationId: string; paidThrough: CommissionPayer; netFen: number }>();
   for (const line of lines) {
@@ -221,6 +243,7 @@ function payables(lines: readonly CommissionRunLine[], before: readonly StationP
 
 /** The run's open steps: the list to finance, then each station's invoice and payment. */
 export function commissionDueItems(view: CommissionRunView): DueItem[] {
+  assert(view.listDueDate <= view.paymentDueDate, 'R10: listed before paid');
   const aggregateId = `commission:${view.month}`;
   if (view.state === 'draft')
     return [

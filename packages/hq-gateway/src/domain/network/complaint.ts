@@ -52,6 +52,7 @@ const text = (value: unknown): value is string =>
   typeof value === 'string' && value.trim().length > 0 && value.length <= 2000;
 
 function stateReasons(view: ComplaintView | undefined, kind: ComplaintKind): NetReason[] {
+  assert(COMPLAINT_KINDS.includes(kind), 'a complaint step kind');
   if (kind === 'complaint-received')
     return view === undefined
       ? []

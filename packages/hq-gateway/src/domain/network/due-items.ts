@@ -39,6 +39,7 @@ export function workingDayItem(
   base: Omit<DueItem, 'dueDate' | 'calendarYearMissing'>,
   workingDays: number,
 ): DueItem {
+  assert(Number.isInteger(workingDays) && workingDays >= 1, 'at least one working day');
   const due = dueAfterWorkingDays(calendar, base.startedDate, workingDays);
   return due.ok ? { ...base, dueDate: due.dueDate } : { ...base, calendarYearMissing: due.year };
 }
@@ -51,6 +52,10 @@ export function isOverdue(item: DueItem, today: string): boolean {
 
 /** Overdue items grouped per department (every department present, possibly empty), oldest first. */
 export function overdueByDepartment(items: readonly DueItem[], today: string): Record<Department, DueItem[]> {
+  assert(
+    items.every((i) => DEPARTMENTS.includes(i.department)),
+    'known departments',
+  );
   const groups = Object.fromEntries(DEPARTMENTS.map((d) => [d, [] as DueItem[]])) as Record<
     Department,
     DueItem[]

@@ -31,6 +31,7 @@ function quartersSinceOpening(openedDate: string, today: string): Quarter[] {
 
 /** The R18 items of one station on `today` (none before it opens or after it closes). */
 export function oversightDueItems(view: StationView, today: string): DueItem[] {
+  assert(/^\d{4}-\d{2}-\d{2}$/.test(today), 'today is YYYY-MM-DD');
   if (view.openedDate === undefined || (view.state !== 'open' && view.state !== 'suspended')) return [];
   const base = {
     aggregateId: `station:${view.stationId}`,

@@ -110,6 +110,7 @@ export function faultsWithoutTicket(
   peripherals: readonly PeripheralHealth[],
   tickets: readonly RepairView[],
 ): PeripheralHealth[] {
+  assert(stationId.length > 0, 'a station');
   const open = new Set(
     tickets.filter((t) => t.stationId === stationId && t.closed === undefined).map((t) => t.peripheral),
   );

@@ -3,6 +3,7 @@
 // target (limits.ts networkStepTargetWorkingDays), marked rule 'HQ'.
 import type { WorkingCalendar } from '@bianmin/core-ledger';
 import { networkStepTargetWorkingDays } from '../../limits.js';
+import { assert } from '../assert.js';
 import { WORKING_DAYS } from './deadlines.js';
 import { type Department, type DueItem, workingDayItem } from './due-items.js';
 import type { StationState, StationView } from './station.js';
@@ -89,6 +90,7 @@ const NEXT: Readonly<Partial<Record<StationState, NextStep>>> = {
 
 /** Every open lifecycle step of the station with its due date. */
 export function stationDueItems(view: StationView, calendar: WorkingCalendar): DueItem[] {
+  assert(view.stationId.length > 0, 'a station');
   const aggregateId = `station:${view.stationId}`;
   const base = { aggregateId, subjectId: view.stationId, branchId: view.branchId };
   const items: DueItem[] = [];

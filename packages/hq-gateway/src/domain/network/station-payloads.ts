@@ -1,6 +1,8 @@
 // The payload of each station step (R14, R15, R18), checked field by field: every problem at once
 // with the field named (R21), and the normalised payload that is stored. Business conditions
 // (R12 spacing, R13 conditions, the free places, the org code) are judged in station.ts.
+
+import { assert } from '../assert.js';
 import { isMonth } from './deadlines.js';
 import { isGeoPoint } from './geo.js';
 import type { SurveyFindings } from './join-conditions.js';
@@ -34,6 +36,7 @@ export const STATION_KINDS = [
 export type StationKind = (typeof STATION_KINDS)[number];
 
 export function isStationKind(value: string): value is StationKind {
+  assert(typeof value === 'string', 'a kind is a string');
   return (STATION_KINDS as readonly string[]).includes(value);
 }
 
@@ -57,6 +60,7 @@ export function checkStationPayload(
   kind: StationKind,
   input: Payload,
 ): { readonly reasons: NetReason[]; readonly payload: Record<string, unknown> } {
+  assert(isStationKind(kind), 'a station kind');
   const reasons: NetReason[] = [];
   const payload: Record<string, unknown> = {};
   const take = (field: string, valid: boolean, message: string): void => {
@@ -64,6 +68,7 @@ export function checkStationPayload(
     else reasons.push(fieldInvalid(field, message));
   };
   const text = (field: string, required = true): void => {
+    assert(field.length > 0, 'a field name');
     const value = input[field];
     if (value === undefined && !required) return;
     take(
@@ -73,6 +78,7 @@ export function checkStationPayload(
     );
   };
   const id = (field: string, required = true): void => {
+    assert(field.length > 0, 'a field name');
     const value = input[field];
     if (value === undefined && !required) return;
     take(field, typeof value === 'string' && idPattern.test(value), '1..32 of [A-Za-z0-9_-]');

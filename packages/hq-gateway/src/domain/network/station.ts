@@ -113,6 +113,7 @@ function surveyReasons(
   context: StationContext,
   selfId: string,
 ): NetReason[] {
+  assert(selfId.length > 0, 'the station surveyed');
   return [
     ...spacingReasons(location, context.sites, selfId),
     ...joinConditionReasons((findings ?? {}) as Partial<Record<keyof SurveyFindings, unknown>>),
@@ -127,6 +128,7 @@ function ruleReasons(
   context: StationContext,
   stationId: string,
 ): NetReason[] {
+  assert(view === undefined || view.stationId === stationId, 'the view is of this station');
   switch (kind) {
     case 'proposed':
       return payload.location === undefined
@@ -179,6 +181,7 @@ function ruleReasons(
 }
 
 function orgCodeReasons(view: StationView | undefined, payload: Payload): NetReason[] {
+  assert(typeof payload === 'object', 'a payload');
   if (payload.orgCode === undefined || view?.orgCode === undefined || payload.orgCode === view.orgCode)
     return [];
   return [
@@ -191,6 +194,7 @@ function orgCodeReasons(view: StationView | undefined, payload: Payload): NetRea
 }
 
 function stateReasons(view: StationView | undefined, kind: StationKind): NetReason[] {
+  assert(STEP_FROM[kind] !== undefined, 'a known step');
   const from = STEP_FROM[kind];
   if (from === 'new')
     return view === undefined

@@ -36,6 +36,7 @@ type Payload = Readonly<Record<string, unknown>>;
 
 /** R16: the statistics for `month` are due on the 5th of the month after. */
 export function statisticsDueDate(month: string): string {
+  assert(isMonth(month), 'month is YYYY-MM');
   return `${nextMonth(month)}-${String(STATISTICS_DUE_DAY_OF_MONTH).padStart(2, '0')}`;
 }
 
@@ -43,6 +44,7 @@ export function decideBranch(
   view: BranchView | undefined,
   input: Payload,
 ): Decision<Record<string, unknown>> {
+  assert(typeof input === 'object' && input !== null, 'input is an object');
   const reasons: NetReason[] = [];
   if (view !== undefined)
     reasons.push({ code: 'HQ_NET_ALREADY_EXISTS', message: `branch ${view.branchId} already exists` });
@@ -57,12 +59,14 @@ export function foldBranch(
   branchId: string,
   records: readonly { payload: Payload }[],
 ): BranchView | undefined {
+  assert(records.length <= 1, 'a branch is registered once');
   const first = records[0];
   if (first === undefined) return undefined;
   return { branchId, name: first.payload.name as string, location: first.payload.location as GeoPoint };
 }
 
 export function decideStatistics(input: Payload): Decision<Record<string, unknown>> {
+  assert(typeof input === 'object' && input !== null, 'input is an object');
   const reasons: NetReason[] = [];
   if (!isMonth(input.month)) reasons.push(fieldInvalid('month', 'YYYY-MM'));
   for (const field of ['stationsOpened', 'stationsClosed'] as const)
@@ -101,6 +105,10 @@ export function foldStatistics(
   branchId: string,
   records: readonly { payload: Payload; atMs: number; version: number }[],
 ): StatisticsView | undefined {
+  assert(
+    records.every((r, index) => r.version === index + 1),
+    'records in version order',
+  );
   const first = records[0];
   const latest = records.at(-1);
   if (first === undefined || latest === undefined) return undefined;
@@ -130,6 +138,7 @@ export function statisticsDueItems(
   submitted: ReadonlySet<string>,
   today: string,
 ): DueItem[] {
+  assert(/^\d{4}-\d{2}-\d{2}$/.test(today), 'today is YYYY-MM-DD');
   const month = previousMonth(today.slice(0, 7));
   return branchIds
     .filter((branchId) => !submitted.has(`${branchId}:${month}`))
