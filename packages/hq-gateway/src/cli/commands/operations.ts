@@ -2,7 +2,6 @@
 // network (R16–R19, R23, R10/R11, R17) over the application layer (app/network/).
 import { writeFileSync } from 'node:fs';
 import type { Parsed } from '@bianmin/cli-kit';
-import { standardFeeSchedule } from '@bianmin/core-ledger';
 import { archiveYear } from '../../app/network/archive.js';
 import { complaintStep, complaintView, repairStep } from '../../app/network/cases.js';
 import {
@@ -13,6 +12,8 @@ import {
 } from '../../app/network/commissions.js';
 import { checkFees } from '../../app/network/oversight.js';
 import { stationStep } from '../../app/network/stations.js';
+import { stationDefaults } from '../../app/operations.js';
+import { feeSchedulesOf } from '../../domain/fee-check.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { jsonFlag, networkCommand, numberFlag, required, unwrap } from './network-common.js';
 
@@ -48,7 +49,8 @@ export const inspectionRecordCommand = networkCommand({
 
 export const inspectionFeesCommand = networkCommand({
   name: 'inspection fees',
-  summary: "R18: the month's fee-compliance check of a station from the ingested events (standard schedule)",
+  summary:
+    "R18: the month's fee-compliance check of a station from the ingested events, against the fee schedules HQ announces (R6)",
   usage: 'hq inspection fees STATION-ID --month YYYY-MM',
   flags: { month: { type: 'string', valueName: 'YYYY-MM', description: 'the month checked' } },
   positionals: 1,
@@ -56,9 +58,13 @@ export const inspectionFeesCommand = networkCommand({
     const stationId = arg(parsed, 0, 'STATION-ID', problems);
     const checked = required(parsed, 'month', problems, month);
     return async () => {
-      const { result, overcharges } = await checkFees(deps, actor, stationId, checked, [
-        standardFeeSchedule('2000-01-01'),
-      ]);
+      const { result, overcharges } = await checkFees(
+        deps,
+        actor,
+        stationId,
+        checked,
+        feeSchedulesOf(stationDefaults),
+      );
       return { recorded: unwrap(result).record, overcharges };
     };
   },
