@@ -254,3 +254,7 @@ export const alertDeliveryBatchMax = 100;
  * rarely, so a few cover every hold still open.
  */
 export const holdExpiryConfigsPerStationMax = 8;
+/** HQ's target for a repair ticket (R19 sets none), working days from opening to closing. */
+export const repairTargetWorkingDays = 2;
+/** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
+export const complaintAnswerTargetWorkingDays = 5;

@@ -14,7 +14,12 @@ operationsStoreContract(t, 'memory', async () => ({
 }));
 operationsStoreContract(t, 'sqlite', async () => {
   const db = new Database(':memory:');
-  return { store: new SqliteOperationsStore(db), close: async () => db.close() };
+  return {
+    store: new SqliteOperationsStore(db),
+    close: async () => {
+      db.close();
+    },
+  };
 });
 
 t.test(

@@ -24,6 +24,28 @@ import { bankSeedCommand } from './commands/bank-seed.js';
 import { configSendCommand } from './commands/config-send.js';
 import { keyGenerateCommand } from './commands/key-generate.js';
 import { migrateCommand } from './commands/migrate.js';
+import {
+  networkBranchAddCommand,
+  networkListCommand,
+  networkOverdueCommand,
+  networkProposeCommand,
+  networkShowCommand,
+  networkStepCommand,
+  networkSurveyCommand,
+} from './commands/network.js';
+import {
+  archiveExportCommand,
+  commissionRunCommand,
+  commissionShowCommand,
+  commissionStepCommand,
+  complaintShowCommand,
+  complaintStepCommand,
+  inspectionFeesCommand,
+  inspectionRecordCommand,
+  repairCloseCommand,
+  repairOpenCommand,
+  statisticsSubmitCommand,
+} from './commands/operations.js';
 import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { reportDailyCommand } from './commands/report-daily.js';
 import { serveCommand } from './commands/serve.js';
@@ -43,6 +65,25 @@ export const commands: readonly HqCommand[] = [
   keyGenerateCommand,
   bankSeedCommand,
   migrateCommand,
+  // Issue 11: the station network (cli/commands/network.ts, operations.ts).
+  networkBranchAddCommand,
+  networkProposeCommand,
+  networkSurveyCommand,
+  networkStepCommand,
+  networkShowCommand,
+  networkListCommand,
+  networkOverdueCommand,
+  inspectionRecordCommand,
+  inspectionFeesCommand,
+  repairOpenCommand,
+  repairCloseCommand,
+  complaintStepCommand,
+  complaintShowCommand,
+  statisticsSubmitCommand,
+  commissionRunCommand,
+  commissionStepCommand,
+  commissionShowCommand,
+  archiveExportCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */

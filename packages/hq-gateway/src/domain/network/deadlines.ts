@@ -57,12 +57,14 @@ export function dueAfterWorkingDays(calendar: WorkingCalendar, fromDate: string,
 }
 
 export function addCalendarDays(date: string, days: number): string {
+  assert(Math.abs(days) <= 36_600, 'within a century');
   assert(isIsoDate(date) && Number.isInteger(days), 'addCalendarDays takes a date and whole days');
   return dateFromDayNumber(dayNumberFromDate(date) + days);
 }
 
 /** 'YYYY-MM' of a date. */
 export function monthOf(date: string): string {
+  assert(isIsoDate(date), 'date is YYYY-MM-DD');
   return date.slice(0, 7);
 }
 

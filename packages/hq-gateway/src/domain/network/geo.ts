@@ -55,6 +55,7 @@ export function distanceM(a: GeoPoint, b: GeoPoint): number {
  * the metre.
  */
 export function spacingReasons(location: GeoPoint, sites: readonly Site[], selfId?: string): NetReason[] {
+  assert(isGeoPoint(location), 'a valid site');
   const near = sites
     .filter((site) => !(site.kind === 'station' && site.id === selfId))
     .map((site) => ({ site, metres: distanceM(location, site.location) }))

@@ -1,5 +1,7 @@
 // R13: the joining conditions, checked on the survey's findings as one checklist that names every
 // unmet condition at once (R21). The thresholds are the Measures' own numbers.
+
+import { assert } from '../assert.js';
 import type { NetReason } from './refusal.js';
 import { fieldInvalid } from './refusal.js';
 
@@ -24,6 +26,7 @@ function nonNegative(value: unknown): value is number {
 
 /** Bad input first (a field named), then every unmet R13 condition. Empty: all met. */
 export function joinConditionReasons(findings: Partial<Record<keyof SurveyFindings, unknown>>): NetReason[] {
+  assert(typeof findings === 'object' && findings !== null, 'findings is an object');
   const reasons: NetReason[] = [];
   const { premisesM2, terminalSpaceM2, signageSpace, communicationLine, tradingMonths } = findings;
   if (!nonNegative(premisesM2)) reasons.push(fieldInvalid('premisesM2', 'square metres, a number >= 0'));

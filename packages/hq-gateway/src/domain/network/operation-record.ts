@@ -5,6 +5,7 @@ import { canonicalJson } from '@bianmin/core-ledger';
 import type { HqProblem } from '../../errors.js';
 import { opsActorCharsMax, opsPayloadBytesMax, opsReasonCharsMax } from '../../limits.js';
 import type { OperationDraft } from '../../ports/operations-store.js';
+import { assert } from '../assert.js';
 
 const aggregatePattern = /^[a-z][a-z-]{0,31}:[A-Za-z0-9_.:-]{1,96}$/;
 const kindPattern = /^[a-z][a-z-]{0,47}$/;
@@ -12,6 +13,7 @@ const keyPattern = /^[\x21-\x7e]{1,160}$/;
 
 /** Every problem of a draft at once (field named); empty when it may be written. */
 export function operationDraftProblems(draft: OperationDraft, expectedVersion: number): HqProblem[] {
+  assert(typeof draft === 'object' && draft !== null, 'a draft');
   const problems: HqProblem[] = [];
   const bad = (field: string, message: string): void => {
     problems.push({ code: 'HQ_OPS_RECORD_INVALID', field, message: `${field}: ${message}` });
@@ -36,5 +38,9 @@ export function operationDraftProblems(draft: OperationDraft, expectedVersion: n
 
 /** What makes two appends with one idempotency key the same operation. */
 export function operationIdentity(draft: Pick<OperationDraft, 'aggregateId' | 'kind' | 'payload'>): string {
+  assert(
+    typeof draft.aggregateId === 'string' && typeof draft.kind === 'string',
+    'a draft with aggregate and kind',
+  );
   return canonicalJson({ aggregateId: draft.aggregateId, kind: draft.kind, payload: draft.payload });
 }

@@ -41,5 +41,6 @@ export function decide<T>(reasons: readonly NetReason[], value: () => T): Decisi
 }
 
 export function fieldInvalid(field: string, message: string): NetReason {
+  assert(field.length > 0, 'a field name');
   return { code: 'HQ_NET_FIELD_INVALID', field, message: `${field}: ${message}` };
 }
