@@ -29,6 +29,7 @@ import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
 import { statusCommand } from './commands/status.js';
+import { userAddCommand } from './commands/user-add.js';
 
 export const commands: readonly HqCommand[] = [
   serveCommand,
@@ -41,6 +42,7 @@ export const commands: readonly HqCommand[] = [
   auditSignaturesCommand,
   keyGenerateCommand,
   bankSeedCommand,
+  userAddCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */

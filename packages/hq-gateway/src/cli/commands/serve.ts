@@ -46,12 +46,16 @@ export const serveCommand: HqCommand = {
       ...(config.stationSilenceMsMax === undefined
         ? {}
         : { stationSilenceMsMax: config.stationSilenceMsMax }),
+      ...(config.http === undefined ? {} : { http: config.http }),
+      ...(config.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: config.alertWebhookUrl }),
     });
     gateway.pipeline.on('fatal', () => {
       process.exitCode = 1;
       void gateway.stop().finally(() => process.exit(1));
     });
-    io.err(`hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath})\n`);
+    io.err(
+      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath}${gateway.httpUrl === undefined ? '' : `, API: ${gateway.httpUrl}`})\n`,
+    );
     // "ready" on stdout is what supervisors and tests wait for.
     if (!json) io.out('ready\n');
     else io.out(`${JSON.stringify({ ok: true, command: 'serve', ready: true })}\n`);

@@ -1,5 +1,6 @@
 // `hq station enrol FILE`: bind a kiosk's public key to its station from its enrolment request.
 import { readFileSync } from 'node:fs';
+import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError } from '../../errors.js';
 import { configFlag, type HqCommand, loadConfig, okText, withOperations } from '../command.js';
 
@@ -22,8 +23,10 @@ export const stationEnrolCommand: HqCommand = {
       });
     }
     const config = loadConfig(parsed);
-    const data = await withOperations(config, false, async (operations) => {
+    const data = await withOperations(config, false, async (operations, store) => {
       const { outcome, station } = await operations.enrol(request);
+      // A running gateway (another process) binds the station at its next station-control poll.
+      if (outcome === 'enrolled') await new SqliteOpsStore(store.db).bumpStationControlVersion();
       return { outcome, stationId: station.stationId, keyId: station.keyId, orgCode: station.orgCode };
     });
     return { data, text: okText(this.name, data) };

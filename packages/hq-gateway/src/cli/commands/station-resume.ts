@@ -4,6 +4,7 @@
 // HQ_STATION_NOT_SUSPENDED, and nothing is changed.
 import { userInfo } from 'node:os';
 import { SqliteIntegrityStore } from '../../adapters/sqlite/integrity-store.js';
+import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
 
@@ -54,6 +55,8 @@ export const stationResumeCommand: HqCommand = {
           problems: [{ code: 'HQ_STATION_NOT_SUSPENDED', field: 'station-id', message }],
         });
       }
+      // A running gateway (another process) serves it again at its next station-control poll.
+      await new SqliteOpsStore(store.db).bumpStationControlVersion();
       const lifted = (await integrity.resumptions(stationId)).at(-1);
       return { outcome, ...lifted };
     });
@@ -61,7 +64,7 @@ export const stationResumeCommand: HqCommand = {
       `station resume: ${stationId} resumed by ${data.resumedBy} at ${new Date(data.resumedAtMs ?? 0).toISOString()}\n` +
       `  was suspended since ${new Date(data.sinceMs ?? 0).toISOString()} (${data.reasonCode}: ${data.detail})\n` +
       `  reason: ${data.reason}\n` +
-      'A running gateway serves the station again after its restart (it holds suspensions in memory).\n';
+      'A running gateway serves the station again within a few seconds (its station-control poll).\n';
     return { data, text };
   },
 };
