@@ -14,6 +14,7 @@ import { UserService } from '../src/app/users.js';
 import { runHq } from '../src/cli/run.js';
 import { checkHqConfig } from '../src/config.js';
 import { type HqFiles, writeHqConfig } from './helpers/hq-process.js';
+import { SimStation } from './helpers/station-sim.js';
 
 let dir: string;
 let files: HqFiles;
@@ -114,6 +115,33 @@ t.test('hq user add: refuses a readable password file and missing flags', async 
   t.equal(usage.code, 2);
   t.match(usage.json.problems, [{ code: 'HQ_CLI_USAGE', field: '--role' }]);
 });
+
+t.test(
+  'hq station enrol: audited, and the station-control version changes for a running gateway',
+  async (t) => {
+    const file = join(dir, 'enrol.json');
+    writeFileSync(file, JSON.stringify(new SimStation('C1').enrolmentRequest()));
+    const readVersion = async (): Promise<string> => {
+      const store = new SqliteStore({ path: files.dbPath });
+      try {
+        return await new SqliteOpsStore(store.db).stationControlVersion();
+      } finally {
+        await store.close();
+      }
+    };
+    const before = await readVersion();
+    const enrolled = await hq('station', 'enrol', file, '--config', files.configPath, '--json');
+    t.equal(enrolled.code, 0, enrolled.out);
+    t.not(await readVersion(), before, 'version bumped');
+    const store = new SqliteStore({ path: files.dbPath });
+    try {
+      const audit = await new SqliteOpsStore(store.db).auditRows({ action: 'station.enrol', limit: 5 });
+      t.match(audit, [{ actor: /^cli:/, role: 'cli', target: 'C1', detail: { outcome: 'enrolled' } }]);
+    } finally {
+      await store.close();
+    }
+  },
+);
 
 t.test('hq report daily --format csv: the API writer', async (t) => {
   const csv = await hq(

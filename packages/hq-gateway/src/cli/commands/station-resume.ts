@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { SqliteIntegrityStore } from '../../adapters/sqlite/integrity-store.js';
 import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError, type HqProblem } from '../../errors.js';
-import { configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
+import { auditCli, configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
 
 function operatorName(): string {
   try {
@@ -57,6 +57,7 @@ export const stationResumeCommand: HqCommand = {
       }
       // A running gateway (another process) serves it again at its next station-control poll.
       await new SqliteOpsStore(store.db).bumpStationControlVersion();
+      await auditCli(store, 'station.resume', stationId, { reason: String(reason).trim(), outcome });
       const lifted = (await integrity.resumptions(stationId)).at(-1);
       return { outcome, ...lifted };
     });
