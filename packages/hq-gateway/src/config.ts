@@ -75,6 +75,10 @@ export interface HqConfig {
   readonly logLevel?: string;
   /** Silence window (ms) after which an online station is marked offline; default 3 telemetry periods. */
   readonly stationSilenceMsMax?: number;
+  /** The HTTP API (issue 11), served by the gateway process; absent: off. */
+  readonly http?: { readonly listen: string };
+  /** Where the gateway POSTs new alerts (JSON), with retries; absent: alerts are kept, not sent. */
+  readonly alertWebhookUrl?: string;
 }
 
 const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> = {
@@ -101,6 +105,8 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   bankAccountsFile: 'string',
   logLevel: 'string',
   stationSilenceMsMax: 'number',
+  http: 'object',
+  alertWebhookUrl: 'string',
 };
 const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
@@ -165,6 +171,8 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
       : 'HQ_CONFIG_INVALID';
     throw new HqError(code, 'the HQ config is invalid', { problems });
   }
+  checkHttp(record, problem);
+  if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
   const out: Record<string, unknown> = { ...record };
   for (const key of pathKeys) {
     if (typeof out[key] === 'string') out[key] = resolve(baseDir, out[key] as string);
@@ -248,6 +256,23 @@ function checkMqttTls(
 export function storeLabel(store: StoreConfig): string {
   if (store.kind === 'sqlite') return store.path;
   return store.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[secret]@');
+/** `http: { listen: 'host:port' }` and `alertWebhookUrl` (an http(s) URL). */
+function checkHttp(record: Record<string, unknown>, problem: (field: string, message: string) => void): void {
+  const http = record.http;
+  if (http !== undefined) {
+    if (typeof http !== 'object' || http === null || Array.isArray(http))
+      problem('http', 'must be an object');
+    else {
+      const entries = Object.entries(http as Record<string, unknown>);
+      for (const [key] of entries) if (key !== 'listen') problem(`http.${key}`, 'unknown key');
+      const listen = (http as Record<string, unknown>).listen;
+      if (typeof listen !== 'string' || !/^[A-Za-z0-9.:[\]-]+:\d{1,5}$/.test(listen))
+        problem('http.listen', "must be 'host:port', e.g. '127.0.0.1:8080'");
+    }
+  }
+  const hook = record.alertWebhookUrl;
+  if (typeof hook === 'string' && !/^https?:\/\/\S+$/.test(hook))
+    problem('alertWebhookUrl', 'must be an http(s) URL');
 }
 
 /** The TLS files of the config, for the MQTT link and the CLI's connections; undefined without TLS. */

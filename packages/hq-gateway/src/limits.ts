@@ -198,7 +198,8 @@ export const oversightQuartersBackMax = 8;
 
 /**
  * scrypt cost of a stored password (node:crypto scrypt). N = 2^15, r = 8, p = 1 is the OWASP
- * minimum for scrypt (~32 MiB, ~50-100 ms per hash on this machine); the parameters are stored with
+ * minimum for scrypt (32 MiB; measured ~0.48 s per hash on the shared 2-core build machine, on the
+ * libuv pool, so logins never block the event loop); the parameters are stored with
  * each hash, so raising them later leaves old hashes verifiable.
  */
 export const passwordScryptN = 2 ** 15;

@@ -13,6 +13,7 @@ import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../src/app/operations.js';
 import { StationControl } from '../src/app/station-control.js';
 import { type Any, type ApiFixture, password, startApiFixture } from './helpers/api-fixture.js';
+import { until } from './helpers/hq-memory-fixture.js';
 import { SimStation } from './helpers/station-sim.js';
 
 let api: ApiFixture;
@@ -159,6 +160,15 @@ t.test('enrol, suspend, resume, revoke: at once in the running gateway, audited'
     reasonCode: 'HQ_STATION_SUSPENDED_BY_OPERATOR',
     detail: /u-supervision/,
   });
+  // The running gateway quarantines the suspended station's next message at intake.
+  const s1 = api.hq.stations.find((s) => s.stationId === 'S1');
+  const quarantinedBefore = pipeline.counters.quarantined;
+  await s1?.publish('event', s1.billPayment(100, { quotaFenAfter: 0 }).bytes);
+  await until(pipeline, ['quarantined'], () => pipeline.counters.quarantined > quarantinedBefore);
+  await api.hq.gateway.flush();
+  t.match(await api.hq.gateway.store.quarantine(5), [
+    { stationId: 'S1', reasonCode: 'HQ_STATION_SUSPENDED' },
+  ]);
   const listed = await api.call('GET', '/api/v1/stations?state=suspended', { token: api.tokens.market });
   t.same(
     listed.json.items.map((s: Any) => s.stationId),

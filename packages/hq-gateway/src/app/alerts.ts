@@ -106,7 +106,10 @@ export class AlertService {
     const opened: AlertRecord[] = [];
     for (const candidate of candidates) {
       const alert = await this.raise(candidate);
-      if (alert !== undefined) opened.push(alert);
+      if (alert === undefined) continue;
+      opened.push(alert);
+      // Counted as alerted only when an alert opened: while one is open, newer discrepancies
+      // wait for the next alert after its acknowledgement.
       if (candidate.kind === 'HQ_ALERT_DISCREPANCY') {
         const count = snapshots.find((s) => s.stationId === candidate.stationId)?.discrepancyCount ?? 0;
         await ops.setDiscrepanciesAlerted(candidate.stationId, count);

@@ -3,10 +3,15 @@
 // publisher, and the checks of common flags. Commands throw HqError with every problem (R21);
 // run.ts prints them in the shared style (@bianmin/cli-kit).
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
+import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
+import { SqliteOpsStore } from '../adapters/sqlite/ops-store.js';
+import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
+import { AuditLog } from '../app/audit-log.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
@@ -156,4 +161,28 @@ export async function withOperations<T>(
     if (client !== undefined) await client.endAsync();
     await opened.close();
   }
+}
+
+/** Who runs a CLI command, as the audit log names them: 'cli:<operating-system user>'. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:${process.env.USER ?? 'unknown'}`;
+  }
+}
+
+/** Append a CLI write to the audit log (issue 11), as the API does for its writes. */
+export async function auditCli(
+  store: SqliteStore,
+  action: string,
+  target: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await new AuditLog(new SqliteOpsStore(store.db), systemClock).record(
+    { userName: cliActor(), role: 'cli' },
+    action,
+    target,
+    detail,
+  );
 }

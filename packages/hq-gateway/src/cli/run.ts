@@ -52,6 +52,7 @@ import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
 import { statusCommand } from './commands/status.js';
+import { userAddCommand } from './commands/user-add.js';
 
 export const commands: readonly HqCommand[] = [
   serveCommand,
@@ -84,6 +85,7 @@ export const commands: readonly HqCommand[] = [
   commissionStepCommand,
   commissionShowCommand,
   archiveExportCommand,
+  userAddCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */

@@ -1,6 +1,7 @@
 // `hq quota purchase`: record a quota purchase (R3) and send the station its new config.
 import type { HqProblem } from '../../errors.js';
 import {
+  auditCli,
   configFlag,
   type HqCommand,
   loadConfig,
@@ -56,9 +57,15 @@ export const quotaPurchaseCommand: HqCommand = {
     if (problems.length > 0) throw usageError(problems);
     const config = loadConfig(parsed);
     const amount = typeof yuanText === 'string' ? { yuan: yuanText } : { fen: String(fenText) };
-    const data = await withOperations(config, true, (operations) =>
-      operations.purchaseQuota(stationId, amount, String(receipt)),
-    );
+    const data = await withOperations(config, true, async (operations, store) => {
+      const outcome = await operations.purchaseQuota(stationId, amount, String(receipt));
+      await auditCli(store, 'quota.purchase', stationId, {
+        receipt: outcome.purchaseId,
+        amountFen: outcome.amountFen,
+        outcome: outcome.outcome,
+      });
+      return outcome;
+    });
     return { data, text: okText(this.name, data) };
   },
 };

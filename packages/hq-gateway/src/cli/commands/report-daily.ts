@@ -1,6 +1,8 @@
 // `hq report daily`: per-station totals of a business day and its reconciliation (R7, R8).
 import { SqliteRealityStore } from '../../adapters/sqlite/reality-store.js';
 import { shanghaiDate } from '../../adapters/wire/codec.js';
+import { dailyReportOf, dailyReportRows } from '../../app/daily-report.js';
+import { dailyReportCsv } from '../../domain/daily-report-csv.js';
 import { configFlag, type HqCommand, usageError, withStore } from '../command.js';
 import { dailyReport } from '../reports.js';
 
@@ -9,12 +11,19 @@ export const reportDailyCommand: HqCommand = {
   summary:
     'per-station totals of a business day and its reconciliation: kiosk = store, bank settlement and declared cash (R7, R8)',
   usage: 'hq report daily [--date YYYY-MM-DD] --config FILE',
+  summary: 'per-station totals of a business day and its reconciliation result (R7, R8)',
+  usage: 'hq report daily [--date YYYY-MM-DD] [--format text|csv] --config FILE',
   flags: {
     ...configFlag,
     date: {
       type: 'string',
       valueName: 'YYYY-MM-DD',
       description: 'business date (default: today, Asia/Shanghai)',
+    },
+    format: {
+      type: 'string',
+      valueName: 'text|csv',
+      description: 'csv: UTF-8 with BOM, zh-CN headers, yuan, Beijing time (the API writer); default text',
     },
   },
   positionals: 0,
@@ -26,6 +35,17 @@ export const reportDailyCommand: HqCommand = {
     const report = await withStore(parsed, async (store) =>
       dailyReport(store, date, await new SqliteRealityStore(store.db).realityDays(date)),
     );
+    const format = parsed.values.format ?? 'text';
+    if (format !== 'text' && format !== 'csv') {
+      throw usageError([
+        { code: 'HQ_CLI_USAGE', field: '--format', message: '--format must be text or csv' },
+      ]);
+    }
+    if (format === 'csv') {
+      const report = await withStore(parsed, (store) => dailyReportOf(store, date));
+      return { data: report, text: dailyReportCsv(date, dailyReportRows(report), Date.now()) };
+    }
+    const report = await withStore(parsed, (store) => dailyReport(store, date));
     return { data: report.data, text: report.text };
   },
 };

@@ -47,6 +47,8 @@ export const serveCommand: HqCommand = {
       ...(config.stationSilenceMsMax === undefined
         ? {}
         : { stationSilenceMsMax: config.stationSilenceMsMax }),
+      ...(config.http === undefined ? {} : { http: config.http }),
+      ...(config.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: config.alertWebhookUrl }),
     });
     gateway.pipeline.on('fatal', () => {
       process.exitCode = 1;
@@ -54,6 +56,7 @@ export const serveCommand: HqCommand = {
     });
     io.err(
       `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${storeLabel(config.store)})\n`,
+      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath}${gateway.httpUrl === undefined ? '' : `, API: ${gateway.httpUrl}`})\n`,
     );
     // "ready" on stdout is what supervisors and tests wait for.
     if (!json) io.out('ready\n');

@@ -1,7 +1,8 @@
 // `hq station enrol FILE`: bind a kiosk's public key to its station from its enrolment request.
 import { readFileSync } from 'node:fs';
+import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError } from '../../errors.js';
-import { configFlag, type HqCommand, loadConfig, okText, withOperations } from '../command.js';
+import { auditCli, configFlag, type HqCommand, loadConfig, okText, withOperations } from '../command.js';
 
 export const stationEnrolCommand: HqCommand = {
   name: 'station enrol',
@@ -22,8 +23,14 @@ export const stationEnrolCommand: HqCommand = {
       });
     }
     const config = loadConfig(parsed);
-    const data = await withOperations(config, false, async (operations) => {
+    const data = await withOperations(config, false, async (operations, store) => {
       const { outcome, station } = await operations.enrol(request);
+      // A running gateway (another process) binds the station at its next station-control poll.
+      if (outcome === 'enrolled') await new SqliteOpsStore(store.db).bumpStationControlVersion();
+      await auditCli(store, 'station.enrol', station.stationId, {
+        outcome,
+        fingerprint: station.fingerprint,
+      });
       return { outcome, stationId: station.stationId, keyId: station.keyId, orgCode: station.orgCode };
     });
     return { data, text: okText(this.name, data) };

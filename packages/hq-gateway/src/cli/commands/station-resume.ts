@@ -3,8 +3,10 @@
 // (station_resumptions). An unknown station is HQ_STATION_NOT_FOUND; one not suspended is
 // HQ_STATION_NOT_SUSPENDED, and nothing is changed.
 import { userInfo } from 'node:os';
+import { SqliteIntegrityStore } from '../../adapters/sqlite/integrity-store.js';
+import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError, type HqProblem } from '../../errors.js';
-import { configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
+import { auditCli, configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
 
 function operatorName(): string {
   try {
@@ -52,6 +54,9 @@ export const stationResumeCommand: HqCommand = {
           problems: [{ code: 'HQ_STATION_NOT_SUSPENDED', field: 'station-id', message }],
         });
       }
+      // A running gateway (another process) serves it again at its next station-control poll.
+      await new SqliteOpsStore(store.db).bumpStationControlVersion();
+      await auditCli(store, 'station.resume', stationId, { reason: String(reason).trim(), outcome });
       const lifted = (await integrity.resumptions(stationId)).at(-1);
       return { outcome, ...lifted };
     });
@@ -59,7 +64,7 @@ export const stationResumeCommand: HqCommand = {
       `station resume: ${stationId} resumed by ${data.resumedBy} at ${new Date(data.resumedAtMs ?? 0).toISOString()}\n` +
       `  was suspended since ${new Date(data.sinceMs ?? 0).toISOString()} (${data.reasonCode}: ${data.detail})\n` +
       `  reason: ${data.reason}\n` +
-      'A running gateway serves the station again after its restart (it holds suspensions in memory).\n';
+      'A running gateway serves the station again within a few seconds (its station-control poll).\n';
     return { data, text };
   },
 };
