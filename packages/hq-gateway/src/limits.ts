@@ -151,5 +151,3 @@ export const receiptReferenceCharsMax = 64;
  * so only a misconfigured or foreign broker lets one through.
  */
 export const mqttPayloadBytesMax = 64 * 1024;
-/** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
-export const tlsFileBytesMax = 256 * 1024;

@@ -38,3 +38,5 @@ export const panDigitsMin = 12;
 export const panDigitsMax = 19;
 /** The longest MQTT topic string this package builds or parses. */
 export const topicCharsMax = 128;
+/** A TLS file of an MQTT link (CA bundle, client certificate or key), at most: kiosk and HQ alike. */
+export const tlsFileBytesMax = 256 * 1024;
