@@ -112,8 +112,6 @@ export const clockSkewMsMaxDefault = 5 * 60 * 1000;
 export const clockSampleCountMax = 32;
 /** A drift measurement older than this no longer counts as known (the clock may have been fixed). */
 export const clockSampleAgeMsMax = 60 * 60 * 1000;
-/** A TLS file of the MQTT link (CA bundle, client certificate or key), at most. */
-export const tlsFileBytesMax = 256 * 1024;
 /** Junk on a serial line (bad frames, over-long lines) is logged at most this many lines per window. */
 export const serialJunkLogLinesMax = 10;
 export const serialJunkLogWindowMs = 60_000;

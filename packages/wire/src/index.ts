@@ -48,6 +48,13 @@ export { eventIdTimeMs, newEventId } from './event-id.js';
 export { bianmin, v1 } from './generated.js';
 export * as limits from './limits.js';
 export {
+  type MqttTlsOptions,
+  type MqttTlsPart,
+  mqttTlsOptions,
+  mqttTlsPairComplete,
+  mqttTlsPemProblem,
+} from './mqtt-tls.js';
+export {
   decodePayload,
   encodePayload,
   type KnownPayloadType,

@@ -43,3 +43,5 @@ export const topicCharsMax = 128;
  * convenience-station drawer holds a few thousand yuan; the bound only refuses nonsense.
  */
 export const cashFenDeclaredMax = 10_000_000_000;
+/** A TLS file of an MQTT link (CA bundle, client certificate or key), at most: kiosk and HQ alike. */
+export const tlsFileBytesMax = 256 * 1024;

@@ -1,16 +1,25 @@
-// How every command ends: a list of problems (all of them, R21) or a result, as text or as one
-// JSON document on stdout with --json. Exit codes: 0 ok, 1 problems found, 2 usage error.
+// How every `kiosk` command ends, in the one output style of both CLIs (@bianmin/cli-kit
+// printProblems / printResult): a list of problems (all of them, R21) or a result, human text by
+// default, one JSON document on stdout with --json. Exit codes: 0 ok, 1 problems found, 2 usage.
+// The kiosk's problems name their config key (`key`); cli-kit prints the field at fault, so each
+// problem is given as both (the JSON keeps `key` for scripts that read it).
+import {
+  type CliProblem,
+  formatProblems as formatCliProblems,
+  printProblems,
+  printResult,
+} from '@bianmin/cli-kit';
 import type { Problem } from './args.js';
 import type { CliIo } from './io.js';
 
-export const exitOk = 0;
-export const exitProblems = 1;
-export const exitUsage = 2;
+export { exitOk, exitProblems, exitUsage } from '@bianmin/cli-kit';
+
+function asCliProblems(problems: readonly Problem[]): Array<CliProblem & Problem> {
+  return problems.map((problem) => ({ ...problem, field: problem.key }));
+}
 
 export function formatProblems(problems: readonly Problem[]): string {
-  return problems
-    .map((problem) => `  ${problem.code}  ${problem.key === '' ? '' : `${problem.key}: `}${problem.message}`)
-    .join('\n');
+  return formatCliProblems(asCliProblems(problems));
 }
 
 /** Prints problems (text to stderr, or JSON to stdout) and returns the exit code. */
@@ -22,17 +31,10 @@ export function reportProblems(
   exitCode: number,
   extra: Record<string, unknown> = {},
 ): number {
-  if (problems.length === 0) throw new Error('assert: reportProblems needs at least one problem');
-  if (json) {
-    io.out(`${JSON.stringify({ ok: false, command, problems, ...extra }, null, 2)}\n`);
-  } else {
-    io.err(
-      `kiosk ${command}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${formatProblems(problems)}\n`,
-    );
-  }
-  return exitCode;
+  return printProblems(io, { cli: 'kiosk', command, json }, asCliProblems(problems), exitCode, extra);
 }
 
+/** A command's result as JSON (--json); the text form is the command's own. */
 export function reportJson(io: CliIo, command: string, data: Record<string, unknown>): void {
-  io.out(`${JSON.stringify({ ok: true, command, problems: [], ...data }, null, 2)}\n`);
+  printResult(io, { command, json: true }, data, '');
 }

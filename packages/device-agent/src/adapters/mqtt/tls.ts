@@ -2,10 +2,17 @@
 // network's CA (to check the broker), the kiosk's client certificate and key (the broker requires
 // one: deploy/mosquitto/mosquitto.conf), and the name the broker's certificate must carry when the
 // URL's host is not it. Read once when the link is made; a missing or malformed file is an
-// AgentError naming the config key, never a TLS error at the first connect attempt.
+// AgentError naming the config key, never a TLS error at the first connect attempt. The PEM rules
+// and the connect options are @bianmin/wire's (mqtt-tls.ts), shared with HQ's adapter.
 import { readFileSync } from 'node:fs';
+import {
+  type MqttTlsPart,
+  mqttTlsOptions,
+  mqttTlsPairComplete,
+  mqttTlsPemProblem,
+  type MqttTlsOptions as WireMqttTlsOptions,
+} from '@bianmin/wire';
 import { AgentError } from '../../errors.js';
-import { tlsFileBytesMax } from '../../limits.js';
 
 export interface MqttTlsFiles {
   /** PEM file of the CA that signed the broker's certificate (config mqtt.tls.caPath). */
@@ -18,15 +25,9 @@ export interface MqttTlsFiles {
   readonly serverName?: string;
 }
 
-export interface MqttTlsOptions {
-  readonly ca: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-  readonly servername?: string;
-  readonly rejectUnauthorized: true;
-}
+export type MqttTlsOptions = WireMqttTlsOptions<Buffer>;
 
-function readPem(path: string, key: string, marker: RegExp, what: string): Buffer {
+function readPem(path: string, key: string, part: MqttTlsPart): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -36,38 +37,24 @@ function readPem(path: string, key: string, marker: RegExp, what: string): Buffe
       details: { key, path },
     });
   }
-  if (bytes.length > tlsFileBytesMax || !marker.test(bytes.toString('latin1'))) {
-    throw new AgentError('AGENT_CONFIG_BAD_VALUE', `${key}: ${path} is not a PEM ${what}`, {
-      details: { key, path },
-    });
+  const problem = mqttTlsPemProblem(part, bytes);
+  if (problem !== null) {
+    throw new AgentError('AGENT_CONFIG_BAD_VALUE', `${key}: ${path} ${problem}`, { details: { key, path } });
   }
   return bytes;
 }
 
 /** Reads and checks the files; the result goes into mqtt.js's connect options. */
 export function loadMqttTls(files: MqttTlsFiles): MqttTlsOptions {
-  if ((files.certPath === undefined) !== (files.keyPath === undefined)) {
+  if (!mqttTlsPairComplete(files.certPath !== undefined, files.keyPath !== undefined)) {
     throw new AgentError('AGENT_CONFIG_MISSING_KEY', 'mqtt.tls: give certPath and keyPath together', {
       details: { key: 'mqtt.tls' },
     });
   }
-  const certificate = /-----BEGIN CERTIFICATE-----/;
-  return {
-    ca: readPem(files.caPath, 'mqtt.tls.caPath', certificate, 'certificate'),
-    ...(files.certPath === undefined
-      ? {}
-      : { cert: readPem(files.certPath, 'mqtt.tls.certPath', certificate, 'certificate') }),
-    ...(files.keyPath === undefined
-      ? {}
-      : {
-          key: readPem(
-            files.keyPath,
-            'mqtt.tls.keyPath',
-            /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-            'private key',
-          ),
-        }),
-    ...(files.serverName === undefined ? {} : { servername: files.serverName }),
-    rejectUnauthorized: true,
-  };
+  return mqttTlsOptions({
+    ca: readPem(files.caPath, 'mqtt.tls.caPath', 'ca'),
+    ...(files.certPath === undefined ? {} : { cert: readPem(files.certPath, 'mqtt.tls.certPath', 'cert') }),
+    ...(files.keyPath === undefined ? {} : { key: readPem(files.keyPath, 'mqtt.tls.keyPath', 'key') }),
+    ...(files.serverName === undefined ? {} : { serverName: files.serverName }),
+  });
 }

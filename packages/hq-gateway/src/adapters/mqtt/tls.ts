@@ -2,10 +2,17 @@
 // mqttCertFile, mqttKeyFile, mqttServerName): the network's CA to check the broker, HQ's client
 // certificate and key (the production broker requires one: deploy/mosquitto/mosquitto.conf), and
 // the name the broker's certificate must carry when the URL's host is not it. A missing or
-// malformed file is an HqError naming the config key, before any connect attempt.
+// malformed file is an HqError naming the config key, before any connect attempt. The PEM rules and
+// the connect options are @bianmin/wire's (mqtt-tls.ts), shared with the kiosk's adapter.
 import { readFileSync } from 'node:fs';
+import {
+  type MqttTlsPart,
+  mqttTlsOptions,
+  mqttTlsPairComplete,
+  mqttTlsPemProblem,
+  type MqttTlsOptions as WireMqttTlsOptions,
+} from '@bianmin/wire';
 import { HqError } from '../../errors.js';
-import { tlsFileBytesMax } from '../../limits.js';
 
 export interface MqttTlsFiles {
   /** PEM file of the CA that signed the broker's certificate. */
@@ -17,15 +24,9 @@ export interface MqttTlsFiles {
   readonly serverName?: string;
 }
 
-export interface MqttTlsOptions {
-  readonly ca: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-  readonly servername?: string;
-  readonly rejectUnauthorized: true;
-}
+export type MqttTlsOptions = WireMqttTlsOptions<Buffer>;
 
-function readPem(path: string, field: string, marker: RegExp, what: string): Buffer {
+function readPem(path: string, field: string, part: MqttTlsPart): Buffer {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -36,8 +37,9 @@ function readPem(path: string, field: string, marker: RegExp, what: string): Buf
       problems: [{ code: 'HQ_FILE_UNREADABLE', field, message: `${field}: cannot read ${path}` }],
     });
   }
-  if (bytes.length > tlsFileBytesMax || !marker.test(bytes.toString('latin1'))) {
-    const message = `${field}: ${path} is not a PEM ${what}`;
+  const problem = mqttTlsPemProblem(part, bytes);
+  if (problem !== null) {
+    const message = `${field}: ${path} ${problem}`;
     throw new HqError('HQ_CONFIG_INVALID', message, {
       details: { field, path },
       problems: [{ code: 'HQ_CONFIG_INVALID', field, message }],
@@ -48,22 +50,16 @@ function readPem(path: string, field: string, marker: RegExp, what: string): Buf
 
 /** Reads and checks the files; the result goes into mqtt.js's connect options. */
 export function loadMqttTls(files: MqttTlsFiles): MqttTlsOptions {
-  if ((files.certFile === undefined) !== (files.keyFile === undefined)) {
+  if (!mqttTlsPairComplete(files.certFile !== undefined, files.keyFile !== undefined)) {
     const message = 'mqttCertFile and mqttKeyFile go together';
     throw new HqError('HQ_CONFIG_INVALID', message, {
       problems: [{ code: 'HQ_CONFIG_INVALID', field: 'mqttCertFile', message }],
     });
   }
-  const certificate = /-----BEGIN CERTIFICATE-----/;
-  return {
-    ca: readPem(files.caFile, 'mqttCaFile', certificate, 'certificate'),
-    ...(files.certFile === undefined
-      ? {}
-      : { cert: readPem(files.certFile, 'mqttCertFile', certificate, 'certificate') }),
-    ...(files.keyFile === undefined
-      ? {}
-      : { key: readPem(files.keyFile, 'mqttKeyFile', /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key') }),
-    ...(files.serverName === undefined ? {} : { servername: files.serverName }),
-    rejectUnauthorized: true,
-  };
+  return mqttTlsOptions({
+    ca: readPem(files.caFile, 'mqttCaFile', 'ca'),
+    ...(files.certFile === undefined ? {} : { cert: readPem(files.certFile, 'mqttCertFile', 'cert') }),
+    ...(files.keyFile === undefined ? {} : { key: readPem(files.keyFile, 'mqttKeyFile', 'key') }),
+    ...(files.serverName === undefined ? {} : { serverName: files.serverName }),
+  });
 }
