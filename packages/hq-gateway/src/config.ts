@@ -256,6 +256,8 @@ function checkMqttTls(
 export function storeLabel(store: StoreConfig): string {
   if (store.kind === 'sqlite') return store.path;
   return store.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:[secret]@');
+}
+
 /** `http: { listen: 'host:port' }` and `alertWebhookUrl` (an http(s) URL). */
 function checkHttp(record: Record<string, unknown>, problem: (field: string, message: string) => void): void {
   const http = record.http;

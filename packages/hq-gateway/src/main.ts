@@ -34,11 +34,11 @@ import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { LoginLimiter } from './app/login-limiter.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
-import type { StoreConfig } from './config.js';
 import type { ScryptCost } from './app/passwords.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import type { StoreConfig } from './config.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { LedgerMirror } from './domain/ledger-mirror.js';
@@ -130,7 +130,6 @@ export interface Gateway {
   readonly hqKey: LoadedHqKey;
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
   readonly integrity: IntegrityStore;
-  readonly integrity: SqliteIntegrityStore;
   /** R8 账实相符: each check of a station's day against the bank and the declared cash. */
   readonly reality: SqliteRealityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
@@ -155,7 +154,10 @@ export interface Gateway {
 export interface OpenedStore {
   readonly store: SqliteStore | PostgresStore;
   readonly integrity: IntegrityStore;
-  /** The bank simulator's SQLite database (the store's own file with SQLite). */
+  /**
+   * The bank simulator's SQLite database (the store's own file with SQLite). On PostgreSQL it also
+   * holds what has no migration yet: R8 checks, users, sessions, audit, alerts (docs/hq.md).
+   */
   readonly bankDb: Database.Database;
   close(): Promise<void>;
 }
@@ -304,8 +306,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
   const provenance = new ProvenanceBook();
   const integrity = opened.integrity;
-  const integrity = new SqliteIntegrityStore(store.db);
-  const reality = new SqliteRealityStore(store.db);
+  // What has no PostgreSQL table yet (R8 checks, users/audit/alerts) lives in the SQLite side
+  // database: the store's own file on SQLite, the bank simulator's file on PostgreSQL.
+  const reality = new SqliteRealityStore(opened.bankDb);
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
@@ -349,7 +352,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onResumed: (stationId) => pipeline.resumeStation(stationId),
     onConfigSent: (config) => pipeline.configSent(config),
   });
-  const ops = new SqliteOpsStore(store.db);
+  const ops = new SqliteOpsStore(opened.bankDb);
   const quotaOf = async (stationId: string) => ({
     quotaFen: ledger.quotaFenAvailable(stationId),
     throughSeq: pipeline.ackedSeq(stationId),

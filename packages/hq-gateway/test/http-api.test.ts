@@ -363,7 +363,7 @@ t.test('the audit chain verifies; a changed row is found', async (t) => {
   t.match(rows.json.items[0], { action: 'session.login', outcome: 'ok', prevSha256: /^0{64}$/ });
   const ok = await api.call('GET', '/api/v1/audit/verify', { token });
   t.match(ok.json, { ok: true, rowsChecked: Number, headSha256: /^[0-9a-f]{64}$/ });
-  api.hq.gateway.store.db
+  (api.hq.gateway.store as SqliteStore).db
     .prepare(`UPDATE hq_audit SET detail_json = '{"receipt":"R-2"}' WHERE seq = 3`)
     .run();
   const broken = await api.call('GET', '/api/v1/audit/verify', { token });

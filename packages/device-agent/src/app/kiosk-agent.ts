@@ -135,12 +135,9 @@ export class KioskAgentCore implements OperatorPort {
     return this.#parts.payments.topUp(input);
   }
 
-  /** R7: closes a business day (today's by default); with `cash`, the drawer count too (R8). */
-  dailyClose(businessDate?: string, cash?: CashCount): Promise<Outcome<{ close: DailyCloseView }>> {
-    return this.#closer.close(businessDate, cash);
   /** R7: closes a business day (today's by default). */
-  dailyClose(businessDate?: string): Promise<Outcome<{ close: DailyCloseView }>> {
-    return this.#parts.closer.close(businessDate);
+  dailyClose(businessDate?: string, cash?: CashCount): Promise<Outcome<{ close: DailyCloseView }>> {
+    return this.#parts.closer.close(businessDate, cash);
   }
 
   /** Totals of one business day as the journal has them (tests and the demo compare with HQ). */

@@ -2,15 +2,15 @@
 // $HQ_CONFIG), the store opened for one command, the operations with a short-lived MQTT
 // publisher, and the checks of common flags. Commands throw HqError with every problem (R21);
 // run.ts prints them in the shared style (@bianmin/cli-kit).
+
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
+import type Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
-import { SqliteIntegrityStore } from '../adapters/sqlite/integrity-store.js';
 import { SqliteOpsStore } from '../adapters/sqlite/ops-store.js';
-import { SqliteStore } from '../adapters/sqlite/sqlite-store.js';
 import { AuditLog } from '../app/audit-log.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
@@ -64,10 +64,13 @@ export function loadConfig(parsed: Parsed): HqConfig {
 }
 
 /** Open the configured store for one read-only command, and close it whatever happens. */
-export async function withStore<T>(parsed: Parsed, work: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  parsed: Parsed,
+  work: (store: Store, sideDb: Database.Database) => Promise<T>,
+): Promise<T> {
   const opened = await openHqStore(loadConfig(parsed).store);
   try {
-    return await work(opened.store);
+    return await work(opened.store, opened.bankDb);
   } finally {
     await opened.close();
   }
@@ -135,7 +138,12 @@ async function connectPublisher(
 export async function withOperations<T>(
   config: HqConfig,
   publish: boolean,
-  work: (operations: HqOperations, store: Store, integrity: IntegrityStore) => Promise<T>,
+  work: (
+    operations: HqOperations,
+    store: Store,
+    integrity: IntegrityStore,
+    sideDb: Database.Database,
+  ) => Promise<T>,
 ): Promise<T> {
   const hqKey = readHqKey(config.hqKeyFile);
   const opened = await openHqStore(config.store);
@@ -156,7 +164,7 @@ export async function withOperations<T>(
       quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
       integrity,
     });
-    return await work(operations, store, integrity);
+    return await work(operations, store, integrity, opened.bankDb);
   } finally {
     if (client !== undefined) await client.endAsync();
     await opened.close();
@@ -174,12 +182,12 @@ export function cliActor(): string {
 
 /** Append a CLI write to the audit log (issue 11), as the API does for its writes. */
 export async function auditCli(
-  store: SqliteStore,
+  sideDb: Database.Database,
   action: string,
   target: string,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await new AuditLog(new SqliteOpsStore(store.db), systemClock).record(
+  await new AuditLog(new SqliteOpsStore(sideDb), systemClock).record(
     { userName: cliActor(), role: 'cli' },
     action,
     target,

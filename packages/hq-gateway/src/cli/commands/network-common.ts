@@ -138,7 +138,14 @@ export function networkCommand(spec: {
           : { idempotencyKey: String(parsed.values['idempotency-key']) }),
       };
       const config = loadConfig(parsed);
-      const store = new SqliteStore({ path: config.dbPath });
+      if (config.store.kind !== 'sqlite') {
+        // The operations log has no PostgreSQL migration yet (docs/hq.md): refuse, never guess.
+        const message = 'the station-network commands run on the SQLite store only, for now';
+        throw new HqError('HQ_CONFIG_INVALID', message, {
+          problems: [{ code: 'HQ_CONFIG_INVALID', field: 'store.kind', message }],
+        });
+      }
+      const store = new SqliteStore({ path: config.store.path });
       try {
         const deps: NetworkDeps = {
           store: new SqliteOperationsStore(store.db),

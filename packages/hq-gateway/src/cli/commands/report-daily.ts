@@ -10,8 +10,6 @@ export const reportDailyCommand: HqCommand = {
   name: 'report daily',
   summary:
     'per-station totals of a business day and its reconciliation: kiosk = store, bank settlement and declared cash (R7, R8)',
-  usage: 'hq report daily [--date YYYY-MM-DD] --config FILE',
-  summary: 'per-station totals of a business day and its reconciliation result (R7, R8)',
   usage: 'hq report daily [--date YYYY-MM-DD] [--format text|csv] --config FILE',
   flags: {
     ...configFlag,
@@ -32,9 +30,6 @@ export const reportDailyCommand: HqCommand = {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
       throw usageError([{ code: 'HQ_CLI_USAGE', field: '--date', message: '--date must be YYYY-MM-DD' }]);
     }
-    const report = await withStore(parsed, async (store) =>
-      dailyReport(store, date, await new SqliteRealityStore(store.db).realityDays(date)),
-    );
     const format = parsed.values.format ?? 'text';
     if (format !== 'text' && format !== 'csv') {
       throw usageError([
@@ -45,7 +40,9 @@ export const reportDailyCommand: HqCommand = {
       const report = await withStore(parsed, (store) => dailyReportOf(store, date));
       return { data: report, text: dailyReportCsv(date, dailyReportRows(report), Date.now()) };
     }
-    const report = await withStore(parsed, (store) => dailyReport(store, date));
+    const report = await withStore(parsed, async (store, sideDb) =>
+      dailyReport(store, date, await new SqliteRealityStore(sideDb).realityDays(date)),
+    );
     return { data: report.data, text: report.text };
   },
 };

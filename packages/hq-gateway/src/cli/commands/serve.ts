@@ -55,8 +55,7 @@ export const serveCommand: HqCommand = {
       void gateway.stop().finally(() => process.exit(1));
     });
     io.err(
-      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${storeLabel(config.store)})\n`,
-      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${config.dbPath}${gateway.httpUrl === undefined ? '' : `, API: ${gateway.httpUrl}`})\n`,
+      `hq: serving (stations: ${gateway.pipeline.stationIds().length}, store: ${storeLabel(config.store)}${gateway.httpUrl === undefined ? '' : `, API: ${gateway.httpUrl}`})\n`,
     );
     // "ready" on stdout is what supervisors and tests wait for.
     if (!json) io.out('ready\n');

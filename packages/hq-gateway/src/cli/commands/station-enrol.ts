@@ -23,11 +23,11 @@ export const stationEnrolCommand: HqCommand = {
       });
     }
     const config = loadConfig(parsed);
-    const data = await withOperations(config, false, async (operations, store) => {
+    const data = await withOperations(config, false, async (operations, _store, _integrity, sideDb) => {
       const { outcome, station } = await operations.enrol(request);
       // A running gateway (another process) binds the station at its next station-control poll.
-      if (outcome === 'enrolled') await new SqliteOpsStore(store.db).bumpStationControlVersion();
-      await auditCli(store, 'station.enrol', station.stationId, {
+      if (outcome === 'enrolled') await new SqliteOpsStore(sideDb).bumpStationControlVersion();
+      await auditCli(sideDb, 'station.enrol', station.stationId, {
         outcome,
         fingerprint: station.fingerprint,
       });

@@ -89,8 +89,8 @@ export const userAddCommand: HqCommand = {
     const file = parsed.values['password-file'];
     const password = typeof file === 'string' ? passwordFromFile(file) : await passwordFromStdin();
     const by = operatorName();
-    const data = await withStore(parsed, async (store) => {
-      const ops = new SqliteOpsStore(store.db);
+    const data = await withStore(parsed, async (_store, sideDb) => {
+      const ops = new SqliteOpsStore(sideDb);
       const users = new UserService(ops, systemClock, new LoginLimiter(systemClock));
       const added = await users.addUser(
         {
