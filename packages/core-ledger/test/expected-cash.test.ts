@@ -63,8 +63,8 @@ const fen = fc.oneof(
   fc.constantFrom(0, 1, MAX, MAX - 1),
 );
 
-t.test('property: equals the BigInt reference model, or refuses exactly when a sum is unsafe', async () => {
-  fc.assert(
+t.test('property: equals the BigInt reference model, or refuses exactly when a sum is unsafe', async (t) => {
+  const verdict = fc.check(
     fc.property(fen, fen, fen, fen, fen, fc.option(fen, { nil: undefined }), (w, b, bf, u, uf, float) => {
       const input = day(w, b, bf, u, uf, float);
       const inBig = BigInt(b) + BigInt(bf) + BigInt(u) + BigInt(uf);
@@ -82,10 +82,15 @@ t.test('property: equals the BigInt reference model, or refuses exactly when a s
     }),
     { seed, numRuns },
   );
+  t.equal(
+    verdict.failed,
+    false,
+    `no counterexample (seed ${seed}): ${fc.defaultReportMessage(verdict) ?? ''}`,
+  );
 });
 
-t.test('property: declared - expected is the difference, and only 0 is equal', async () => {
-  fc.assert(
+t.test('property: declared - expected is the difference, and only 0 is equal', async (t) => {
+  const verdict = fc.check(
     fc.property(fc.integer({ min: -MAX, max: MAX }), fen, (expectedFen, declaredFen) => {
       const comparison = compareDeclaredCash(expectedFen, declaredFen);
       const differenceBig = BigInt(declaredFen) - BigInt(expectedFen);
@@ -97,11 +102,16 @@ t.test('property: declared - expected is the difference, and only 0 is equal', a
     }),
     { seed, numRuns },
   );
+  t.equal(
+    verdict.failed,
+    false,
+    `no counterexample (seed ${seed}): ${fc.defaultReportMessage(verdict) ?? ''}`,
+  );
 });
 
-t.test('property: one more bill payment raises the expected cash by its amount + fee', async () => {
+t.test('property: one more bill payment raises the expected cash by its amount + fee', async (t) => {
   const small = fc.integer({ min: 0, max: 1_000_000_000 });
-  fc.assert(
+  const verdict = fc.check(
     fc.property(
       small,
       small,
@@ -115,5 +125,10 @@ t.test('property: one more bill payment raises the expected cash by its amount +
       },
     ),
     { seed, numRuns },
+  );
+  t.equal(
+    verdict.failed,
+    false,
+    `no counterexample (seed ${seed}): ${fc.defaultReportMessage(verdict) ?? ''}`,
   );
 });

@@ -2,6 +2,7 @@
 // (app/alerts.ts) gathers a snapshot per station, these rules name the alerts, the store keeps at
 // most one open alert per (kind, station) (deduplicated), and a person acknowledges it.
 import type { HqCode } from '../errors.js';
+import { assert } from './assert.js';
 
 export const alertKinds = [
   'HQ_ALERT_STATION_OFFLINE',
@@ -52,6 +53,7 @@ export function alertsFor(
   quarantinedSinceLastScan: number,
   settings: AlertRuleSettings,
 ): AlertCandidate[] {
+  assert(Number.isSafeInteger(settings.quotaLowFen), 'alertsFor: the low-quota threshold is whole fen');
   const out: AlertCandidate[] = [];
   for (const s of stations) {
     if (!s.online && s.everSeen) {
@@ -91,5 +93,6 @@ export function alertsFor(
       detail: `${quarantinedSinceLastScan} messages quarantined since the last scan`,
     });
   }
+  assert(out.length <= stations.length * 4 + 1, 'alertsFor: at most four alerts per station and one spike');
   return out;
 }

@@ -3,6 +3,7 @@
 // changed, removed, inserted or reordered row breaks the chain at that row. Pure: the store
 // appends, verifyAuditChain checks what it reads back.
 import { canonicalJson, sha256Hex } from '@bianmin/core-ledger';
+import { assert } from './assert.js';
 
 /** The link of the first row. */
 export const auditChainGenesis = '0'.repeat(64);
@@ -31,6 +32,7 @@ export interface AuditRow extends AuditEntry {
 }
 
 export function auditRowHash(seq: number, entry: AuditEntry, prevSha256: string): string {
+  assert(Number.isSafeInteger(seq) && seq >= 1, 'auditRowHash: seq is 1, 2, 3, ...');
   const body = {
     seq,
     atMs: entry.atMs,
@@ -49,6 +51,7 @@ export function auditRowHash(seq: number, entry: AuditEntry, prevSha256: string)
 export function sealAuditRow(previous: AuditRow | undefined, entry: AuditEntry): AuditRow {
   const seq = (previous?.seq ?? 0) + 1;
   const prevSha256 = previous?.sha256 ?? auditChainGenesis;
+  assert(/^[0-9a-f]{64}$/.test(prevSha256), 'sealAuditRow: the link is a SHA-256 in hex');
   return { ...entry, seq, prevSha256, sha256: auditRowHash(seq, entry, prevSha256) };
 }
 
@@ -77,5 +80,9 @@ export function verifyAuditChain(rows: readonly AuditRow[]): AuditChainCheck {
     if (auditRowHash(row.seq, row, row.prevSha256) !== row.sha256) return fail('hash');
     prevSha256 = row.sha256;
   }
+  assert(
+    rows.length === 0 || prevSha256 === rows.at(-1)?.sha256,
+    'verifyAuditChain: the head is the last row',
+  );
   return { ok: true, rowsChecked: rows.length, headSha256: prevSha256 };
 }

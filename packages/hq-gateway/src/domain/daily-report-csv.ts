@@ -2,6 +2,7 @@
 // headers correctly), zh-CN headers, amounts in yuan with two decimals, times in Beijing time.
 // One writer for the API (GET /api/v1/reports/daily?format=csv) and `hq report daily --format csv`.
 import { yuanText } from './amount.js';
+import { assert } from './assert.js';
 
 export interface DailyReportRow {
   readonly stationId: string;
@@ -48,11 +49,13 @@ export const dailyReportCsvHeaders = [
 
 /** Beijing time (UTC+8, no daylight saving), 'YYYY-MM-DD HH:mm:ss'. */
 export function beijingTime(atMs: number): string {
+  assert(Number.isSafeInteger(atMs), 'beijingTime: epoch ms is an integer');
   return new Date(atMs + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** A CSV field: quoted when it holds a comma, quote or line break; a leading =+-@ is neutralised. */
 function field(value: string): string {
+  assert(typeof value === 'string', 'csv field: text only');
   const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
@@ -80,5 +83,6 @@ export function dailyReportCsv(
         .join(','),
     );
   }
+  assert(lines.length === rows.length + 1, 'dailyReportCsv: one line per row after the header');
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

@@ -2,6 +2,7 @@
 // office sees only its own stations; every other role sees the whole network. Which role may use
 // which route is declared next to the route (adapters/http/*-routes.ts); this file holds the role
 // names and the branch rule, one home each.
+import { assert } from './assert.js';
 
 export const roles = [
   'branch', // 支局: proposes stations in its area; sees only its own
@@ -30,5 +31,6 @@ export interface Actor {
 /** May this actor see (or act on) a station of this branch? Branch users: their own only. */
 export function seesBranch(actor: Actor, stationBranchId: string | null): boolean {
   if (actor.role !== 'branch') return true;
+  assert(actor.branchId === null || actor.branchId.length > 0, 'seesBranch: a branch id is never empty');
   return actor.branchId !== null && stationBranchId === actor.branchId;
 }
