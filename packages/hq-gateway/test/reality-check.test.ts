@@ -223,5 +223,10 @@ t.test(
     );
     t.match(text, /HQ_RECON_CASH_SHORT ev-\d+: 现金短款 ¥50\.00/);
     t.match(realityLines(undefined).join('\n'), /not checked yet/);
+    t.match(
+      realityLines(undefined, true).join('\n'),
+      /NOT CHECKED although the daily close was received/,
+      'a close whose check never ran (HQ stopped in between) is shown as unchecked',
+    );
   },
 );

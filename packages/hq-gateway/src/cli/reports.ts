@@ -72,7 +72,12 @@ export async function statusReport(store: Store): Promise<{ text: string; data: 
 }
 
 /** R8 账实相符 lines of one station's day: bank settlement, declared cash, every difference. */
-export function realityLines(day: RealityDay | undefined): string[] {
+export function realityLines(day: RealityDay | undefined, closeReceived = false): string[] {
+  if (day === undefined && closeReceived) {
+    // HQ stopped between storing the close and checking it (the check is not re-run at start-up
+    // yet): say so, never let a received close pass as "not closed" or as checked.
+    return ['  账实相符 (R8): NOT CHECKED although the daily close was received (账实未核对)'];
+  }
   if (day === undefined) return ['  账实相符 (R8): not checked yet (no daily close received)'];
   const r = day.latest;
   const bank =
@@ -112,7 +117,7 @@ export async function dailyReport(
       lines.push(`  reconciliation: ${recon.differences.length} difference(s)`);
       for (const d of recon.differences) lines.push(`    ${d.code}: ${d.detail}`);
     }
-    lines.push(...realityLines(realityDays.get(station.stationId)));
+    lines.push(...realityLines(realityDays.get(station.stationId), recon !== undefined));
   }
   if (totals.length === 0) lines.push('no events stored for this day');
   lines.push('');
