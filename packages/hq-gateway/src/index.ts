@@ -15,6 +15,7 @@ export { VerifyPool } from './adapters/crypto/verify-pool.js';
 export { MqttLink } from './adapters/mqtt/mqtt-link.js';
 export { SqliteStore } from './adapters/sqlite/sqlite-store.js';
 export { IngestPipeline, type PipelineCounters } from './app/ingest-pipeline.js';
+export { createLedgerMirror } from './app/ledger-mirror-factory.js';
 export { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 export { dailyReport, statusReport } from './cli/reports.js';
 export { checkHqConfig, type HqConfig, readHqConfig } from './config.js';
@@ -23,7 +24,6 @@ export type * from './domain/types.js';
 export { type HqCode, HqError, type HqProblem, hqCodes } from './errors.js';
 export * as hqLimits from './limits.js';
 export {
-  createLedgerMirror,
   defaultCalendarDir,
   type Gateway,
   type GatewayOptions,

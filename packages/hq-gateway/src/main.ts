@@ -6,13 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  type CalendarYear,
-  createWorkingCalendar,
-  type FeeSchedule,
-  parseCalendarYear,
-  type WithdrawalLimits,
-} from '@bianmin/core-ledger';
+import { type CalendarYear, parseCalendarYear } from '@bianmin/core-ledger';
 import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
@@ -32,6 +26,7 @@ import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
+import { createLedgerMirror } from './app/ledger-mirror-factory.js';
 import { LoginLimiter } from './app/login-limiter.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
@@ -41,11 +36,10 @@ import { UserService } from './app/users.js';
 import type { StoreConfig } from './config.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
-import { LedgerMirror } from './domain/ledger-mirror.js';
 import { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
-import { ingestQueueMax, ledgerEventCapacityInitial } from './limits.js';
+import { ingestQueueMax } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
@@ -249,24 +243,6 @@ export function loadCalendarYears(dir: string): CalendarYear[] {
       });
     }
     return parsed.value;
-  });
-}
-
-/** HQ's ledger mirror rebuilt from the store (CLI commands that need HQ's quota view). */
-export function createLedgerMirror(
-  calendarYears: readonly CalendarYear[],
-  withdrawalLimits: WithdrawalLimits = ledgerLimitsOf(stationDefaults),
-  feeSchedules: readonly FeeSchedule[] = feeSchedulesOf(stationDefaults),
-  provenance?: ProvenanceBook,
-): LedgerMirror {
-  return new LedgerMirror({
-    withdrawalLimits,
-    calendar: createWorkingCalendar([...calendarYears]),
-    feeSchedules,
-    ...(provenance === undefined ? {} : { provenance }),
-    // Sized up front: core-ledger grows its typed-array columns by doubling, which costs copies
-    // and GC in the middle of ingest.
-    eventCapacityInitial: ledgerEventCapacityInitial,
   });
 }
 

@@ -5,11 +5,12 @@
 import t from 'tap';
 import { VerifyPool } from '../src/adapters/crypto/verify-pool.js';
 import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
+import { createLedgerMirror } from '../src/app/ledger-mirror-factory.js';
 import type { LedgerMirror } from '../src/domain/ledger-mirror.js';
 import { SeqTracker } from '../src/domain/seq-tracker.js';
 import { applyStatus, initialStatus } from '../src/domain/station-status.js';
 import type { EventKind, StationEvent, StationRecord } from '../src/domain/types.js';
-import { createLedgerMirror, defaultCalendarDir, loadCalendarYears } from '../src/main.js';
+import { defaultCalendarDir, loadCalendarYears } from '../src/main.js';
 
 t.test('SeqTracker: contiguous ack point, gaps found and filled, replays seen', async (t) => {
   const tracker = new SeqTracker(0);

@@ -6,8 +6,8 @@
 // under HQ's key, fed to the pipeline as operations.sendConfig and main.ts's start-up do.
 import { PayloadType, upTopic } from '@bianmin/wire';
 import t from 'tap';
-import { sealHq } from '../src/adapters/wire/codec.js';
 import { stationDefaults } from '../src/app/operations.js';
+import { sealHq } from '../src/app/seal-hq.js';
 import { feeSchedulesOf } from '../src/domain/fee-check.js';
 import { StationHoldExpiryBook } from '../src/domain/station-hold-expiry.js';
 import { holdExpiryConfigsPerStationMax } from '../src/limits.js';

@@ -6,10 +6,11 @@
 // early close lands on the next business day without a discrepancy (R7, R8). Method: hand-made
 // events applied to a LedgerMirror with a ProvenanceBook; table-style expectations.
 import t from 'tap';
+import { createLedgerMirror } from '../src/app/ledger-mirror-factory.js';
 import type { LedgerMirror } from '../src/domain/ledger-mirror.js';
 import { ProvenanceBook } from '../src/domain/provenance.js';
 import type { EventKind, StationEvent, StationRecord } from '../src/domain/types.js';
-import { createLedgerMirror, defaultCalendarDir, loadCalendarYears } from '../src/main.js';
+import { defaultCalendarDir, loadCalendarYears } from '../src/main.js';
 
 const station: StationRecord = {
   stationId: 'P1',

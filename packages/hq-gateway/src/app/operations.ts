@@ -16,7 +16,6 @@ import {
   PayloadType,
   toPublicKey,
 } from '@bianmin/wire';
-import { describe, type HqKey, sealHq } from '../adapters/wire/codec.js';
 import {
   type AmountInput,
   checkReceiptReference,
@@ -24,6 +23,7 @@ import {
   yuanForPeople,
   yuanText,
 } from '../domain/amount.js';
+import { describe } from '../domain/codec/envelope.js';
 import { type KeyInspection, parseEnrolmentRequest } from '../domain/enrolment.js';
 import { feeSchedulesOf, type HqFeeSchedule } from '../domain/fee-check.js';
 import { quotaAccountId } from '../domain/ledger-mirror.js';
@@ -34,6 +34,7 @@ import type { TimeSource } from '../ports/clock.js';
 import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
+import { type HqKey, sealHq } from './seal-hq.js';
 
 /** What HQ puts in every station config unless told otherwise (R5, R6, R20). */
 export interface StationDefaults {

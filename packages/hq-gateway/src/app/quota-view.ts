@@ -5,9 +5,9 @@
 // either. Without them an offline rebuild would sign a config with a forged quota balance.
 import type { CalendarYear } from '@bianmin/core-ledger';
 import { provenanceCodes } from '../domain/provenance.js';
-import { createLedgerMirror } from '../main.js';
 import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Store } from '../ports/store.js';
+import { createLedgerMirror } from './ledger-mirror-factory.js';
 
 export async function stationQuotaView(
   store: Pick<Store, 'getStation' | 'eventsOfStation' | 'loadSeqStates'>,

@@ -6,7 +6,7 @@
 // event. The links are read from headers decoded before any check; they only decide what to
 // check, and a run whose newest signature fails is checked again one event at a time, so a
 // forged or broken link can cost checks but never authenticate anything.
-// Pure: the caller hashes the envelopes and decodes the headers (adapters/wire/codec.ts).
+// Pure: the caller hashes the envelopes and decodes the headers (domain/codec/envelope.ts).
 
 import { assert } from './assert.js';
 

@@ -8,6 +8,7 @@ import { openVerifiedEnvelope, PayloadType, parseTopic } from '@bianmin/wire';
 import { generateHqKeyPem, hqKeyFromPem, type LoadedHqKey } from '../../src/adapters/crypto/hq-key.js';
 import { publicKeyFromSpki, verifyEnvelopeSignature } from '../../src/adapters/crypto/verify-core.js';
 import { IngestPipeline, type PipelineDeps } from '../../src/app/ingest-pipeline.js';
+import { createLedgerMirror } from '../../src/app/ledger-mirror-factory.js';
 import { ProvenanceBook, type WithdrawalGrant } from '../../src/domain/provenance.js';
 import type {
   DiscrepancyRecord,
@@ -18,7 +19,7 @@ import type {
   StationStatus,
 } from '../../src/domain/types.js';
 import type { WithdrawalApprovalRecord } from '../../src/domain/withdrawal-limits.js';
-import { createLedgerMirror, defaultCalendarDir, loadCalendarYears } from '../../src/main.js';
+import { defaultCalendarDir, loadCalendarYears } from '../../src/main.js';
 import type {
   AuthoriseOutcome,
   AuthoriseRequest,

@@ -26,7 +26,7 @@ import {
   upTopic,
 } from '@bianmin/wire';
 import type { IClientOptions } from 'mqtt';
-import { shanghaiDate } from '../../src/adapters/wire/codec.js';
+import { shanghaiDate } from '../../src/domain/network/deadlines.js';
 import type { MemoryBroker } from './memory-broker.js';
 
 export { shanghaiDate };

@@ -4,8 +4,8 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fingerprint, publicKeySpkiDer, toPrivateKey } from '@bianmin/wire';
+import type { HqKey } from '../../app/seal-hq.js';
 import { HqError } from '../../errors.js';
-import type { HqKey } from '../wire/codec.js';
 
 export interface LoadedHqKey extends HqKey {
   readonly publicKeyPem: string;

@@ -3,8 +3,8 @@
 
 import { dailyReportOf, dailyReportRows } from '../../app/daily-report.js';
 import { dailyReportCsv } from '../../domain/daily-report-csv.js';
+import { shanghaiDate } from '../../domain/network/deadlines.js';
 import { seesBranch } from '../../domain/roles.js';
-import { shanghaiDate } from '../wire/codec.js';
 import type { ApiDeps } from './deps.js';
 import { type ApiRoute, strictObject } from './route.js';
 

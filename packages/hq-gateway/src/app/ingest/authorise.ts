@@ -3,7 +3,6 @@
 // and the bank asked; the answer is sealed and published at once. The customer is waiting, so
 // this runs beside the batch, not in it.
 import { type OpenedEnvelope, PayloadType } from '@bianmin/wire';
-import { decodeAuthRequest, shanghaiDate } from '../../adapters/wire/codec.js';
 import {
   type AuthorisationDecision,
   decideBeforeBank,
@@ -12,7 +11,9 @@ import {
   responseCode,
   wireDecision,
 } from '../../domain/authorisation.js';
+import { decodeAuthRequest } from '../../domain/codec/bodies.js';
 import { withdrawalFeeInForce, withdrawalFeeOnDay } from '../../domain/fee-check.js';
+import { shanghaiDate } from '../../domain/network/deadlines.js';
 import type { WithdrawalAsk } from '../../domain/withdrawal-limits.js';
 import type { AuthoriseRequest } from '../../ports/bank-core.js';
 import { cardKeyOf } from '../card-key.js';

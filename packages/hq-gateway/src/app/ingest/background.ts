@@ -3,7 +3,7 @@
 // after a commit (settlement, reconciliation, authorisation). flush() waits for the tracked ones.
 // A failure is logged with its own code when it has one (HqError, CodecFailure, a bank or store
 // error), else with the code the caller names for that kind of work.
-import { describe } from '../../adapters/wire/codec.js';
+import { describe } from '../../domain/codec/envelope.js';
 import { type HqCode, isHqCode } from '../../errors.js';
 import type { Log } from '../../ports/log.js';
 

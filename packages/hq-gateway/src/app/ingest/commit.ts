@@ -5,7 +5,7 @@
 // reconciliations started. A batch that does not commit is dropped (and every batch sealed behind
 // it): its seqs are forgotten and its stations asked to resend. If the commit thread itself
 // stopped, nothing can be stored any more: the pipeline stops.
-import { describe } from '../../adapters/wire/codec.js';
+import { describe } from '../../domain/codec/envelope.js';
 import type { HqCode } from '../../errors.js';
 import {
   batchDelayMsMax,

@@ -5,7 +5,6 @@
 // (app/ingest-pipeline.ts) builds it once.
 import type { EventEmitter } from 'node:events';
 import type { WithdrawalLimits } from '@bianmin/core-ledger';
-import type { HqKey } from '../../adapters/wire/codec.js';
 import type { AuthRateLimit, AuthRateLimiter } from '../../domain/auth-rate-limit.js';
 import type { StationBounds } from '../../domain/containment.js';
 import type { HqFeeSchedule } from '../../domain/fee-check.js';
@@ -23,6 +22,7 @@ import type { RealityDeps } from '../../ports/reality.js';
 import type { SignatureVerifier } from '../../ports/signature-verifier.js';
 import type { IngestStore } from '../../ports/store.js';
 import type { CardKeySecret } from '../card-key.js';
+import type { HqKey } from '../seal-hq.js';
 import type { Background } from './background.js';
 import type { Batch } from './batch.js';
 import type { PipelineCounters } from './counters.js';

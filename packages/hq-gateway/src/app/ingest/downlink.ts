@@ -8,10 +8,10 @@ import {
   type PayloadInput,
   PayloadType,
 } from '@bianmin/wire';
-import { type HqKey, sealHq } from '../../adapters/wire/codec.js';
 import { resendCommandValidityMs } from '../../limits.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Publisher } from '../../ports/publisher.js';
+import { type HqKey, sealHq } from '../seal-hq.js';
 
 export class Downlink {
   readonly #hqKey: HqKey;

@@ -5,7 +5,7 @@
 // looked up in the store in one call; then each item is routed (route.ts) into the open batch.
 
 import { PayloadType } from '@bianmin/wire';
-import { CodecFailure, describe, openChecked } from '../../adapters/wire/codec.js';
+import { CodecFailure, describe, openChecked } from '../../domain/codec/envelope.js';
 import { batchRowsMax, ingestQueueMax } from '../../limits.js';
 import type { StoredEventRef } from '../../ports/store.js';
 import type { IngestContext } from './context.js';

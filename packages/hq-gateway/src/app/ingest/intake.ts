@@ -9,7 +9,7 @@ import {
   type EnvelopeLink,
   envelopeLink,
   openParts,
-} from '../../adapters/wire/codec.js';
+} from '../../domain/codec/envelope.js';
 import type { HqCode } from '../../errors.js';
 import type { StationState } from './station-state.js';
 

@@ -3,8 +3,8 @@
 // content still counts as handled: its seq joins the ack with a refusal, so the kiosk stops
 // resending it (docs/protocol.md Ack).
 import { decodeSignedHeader, type EnvelopeParts } from '@bianmin/wire';
-import { redactedQuarantineCopy } from '../../adapters/wire/codec.js';
 import { refusalReasonOf } from '../../domain/authorisation.js';
+import { redactedQuarantineCopy } from '../../domain/codec/envelope.js';
 import { checkSeq } from '../../domain/containment.js';
 import type { HqCode } from '../../errors.js';
 import { countRefusal } from './containment.js';

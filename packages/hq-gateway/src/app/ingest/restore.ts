@@ -2,7 +2,7 @@
 // state and status; the ledger mirror re-applied in seq order (what lies beyond a gap waits for
 // it, refused seqs are placeholders); the R5 tally of the current business day(s); the card-key
 // fingerprint checked; and withdrawal settlements not yet confirmed re-driven.
-import { shanghaiDate } from '../../adapters/wire/codec.js';
+import { shanghaiDate } from '../../domain/network/deadlines.js';
 import { provenanceCodes } from '../../domain/provenance.js';
 import type { StationRecord, StationStatus } from '../../domain/types.js';
 import { withdrawalGrantsRestoreMsBack, withdrawalTallyRestoreMsBack } from '../../limits.js';

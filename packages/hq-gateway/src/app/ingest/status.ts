@@ -4,7 +4,7 @@
 // station not heard from for longer than the silence window, on the Clock's time.
 import { hash } from 'node:crypto';
 import type { OpenedEnvelope } from '@bianmin/wire';
-import { decodeStatus } from '../../adapters/wire/codec.js';
+import { decodeStatus } from '../../domain/codec/bodies.js';
 import { refusalChange } from '../../domain/kiosk-refusals.js';
 import { applyStatus, type StatusInput } from '../../domain/station-status.js';
 import type { IngestContext } from './context.js';

@@ -5,8 +5,9 @@
 // link checked, and put into the open batch; daily closes and withdrawal completions are noted
 // for reconciliation and settlement after the commit.
 import type { OpenedEnvelope } from '@bianmin/wire';
-import { CodecFailure, describe, toStationEvent } from '../../adapters/wire/codec.js';
 import { checkChainLink } from '../../domain/chain-link.js';
+import { toStationEvent } from '../../domain/codec/bodies.js';
+import { CodecFailure, describe } from '../../domain/codec/envelope.js';
 import { checkSeq } from '../../domain/containment.js';
 import { holdExpiryFinding } from '../../domain/hold-expiry.js';
 import { applyStatus } from '../../domain/station-status.js';

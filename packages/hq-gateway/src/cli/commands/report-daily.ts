@@ -1,8 +1,8 @@
 // `hq report daily`: per-station totals of a business day and its reconciliation (R7, R8).
 import { SqliteRealityStore } from '../../adapters/sqlite/reality-store.js';
-import { shanghaiDate } from '../../adapters/wire/codec.js';
 import { dailyReportOf, dailyReportRows } from '../../app/daily-report.js';
 import { dailyReportCsv } from '../../domain/daily-report-csv.js';
+import { shanghaiDate } from '../../domain/network/deadlines.js';
 import { configFlag, type HqCommand, usageError, withStore } from '../command.js';
 import { dailyReport } from '../reports.js';
 
