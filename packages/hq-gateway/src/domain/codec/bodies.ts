@@ -4,6 +4,7 @@
 // Shanghai date of its creation (core-ledger's arithmetic, via domain/network/deadlines.ts).
 import { hash } from 'node:crypto';
 import { type bianmin, type OpenedEnvelope, v1 } from '@bianmin/wire';
+import { assert } from '../assert.js';
 import { shanghaiDate } from '../network/deadlines.js';
 import type { BusinessType, EventKind, PeripheralHealth, StationEvent } from '../types.js';
 import { CodecFailure, describe } from './envelope.js';
@@ -35,10 +36,12 @@ const businessTypeByEnum: ReadonlyMap<number, BusinessType> = new Map<number, Bu
 ]);
 
 export function businessTypeName(value: number): BusinessType | null {
+  assert(typeof value === 'number', 'businessTypeName: a proto enum is a number');
   return businessTypeByEnum.get(value) ?? null;
 }
 
 export function businessTypeEnum(name: BusinessType): number {
+  assert(businessTypeByEnum.size === 5, 'businessTypeEnum: the five business types of DOMAIN.md');
   for (const [value, known] of businessTypeByEnum) if (known === name) return value;
   throw new Error(`unknown business type ${name}`);
 }
@@ -56,6 +59,7 @@ const totalsKinds = [
 
 /** proto TotalsKind -> core-ledger's totals kind name (null when unspecified or unknown). */
 export function totalsKindName(value: number): string | null {
+  assert(typeof value === 'number', 'totalsKindName: a proto enum is a number');
   return totalsKinds[value] ?? null;
 }
 
@@ -88,6 +92,7 @@ export function toStationEvent(
     throw new CodecFailure('HQ_BODY_DECODE_FAILED', 'amountFen (R1)');
   if (!(Number.isSafeInteger(fields.feeFen) && fields.feeFen >= 0))
     throw new CodecFailure('HQ_BODY_DECODE_FAILED', 'feeFen (R1)');
+  assert(fields.amountFen + fields.feeFen >= 0, 'toStationEvent: money is checked whole fen (R1)');
   // One plain literal (no spread) and the one-shot hash: this runs once per ingested event.
   return {
     eventId: header.eventId,
@@ -113,6 +118,7 @@ function withdrawal(
   createdAtMs: number,
   detail: Record<string, unknown>,
 ): BodyFields {
+  assert(Number.isSafeInteger(createdAtMs), 'withdrawal: createdAtMs was checked by wire');
   return {
     businessType: 'CASH_WITHDRAWAL',
     transactionId: m.transactionId ?? '',
@@ -137,6 +143,7 @@ function quotaConsuming(
   createdAtMs: number,
   detail: Record<string, unknown>,
 ): BodyFields {
+  assert(businessType === 'BILL_PAYMENT' || businessType === 'MOBILE_TOPUP', 'quotaConsuming: R2 kinds');
   return {
     businessType,
     transactionId: m.transactionId ?? '',
@@ -152,6 +159,7 @@ const businessDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The event's own business date, or the Shanghai date of its creation when it names none. */
 function businessDateOr(value: string | null | undefined, createdAtMs: number): string {
+  assert(Number.isSafeInteger(createdAtMs), 'businessDateOr: createdAtMs was checked by wire');
   return value !== undefined && value !== null && businessDatePattern.test(value)
     ? value
     : shanghaiDate(createdAtMs);
@@ -159,6 +167,7 @@ function businessDateOr(value: string | null | undefined, createdAtMs: number): 
 
 /** The fields of an event that moves no money. */
 function moneyless(createdAtMs: number, detail: Record<string, unknown>, businessDate?: string): BodyFields {
+  assert(Number.isSafeInteger(createdAtMs), 'moneyless: createdAtMs was checked by wire');
   return {
     businessType: null,
     transactionId: null,
@@ -173,6 +182,7 @@ function moneyless(createdAtMs: number, detail: Record<string, unknown>, busines
 // Runs once per ingested event: plain literals, no spread, no closure, no date formatting unless
 // the event names no business date.
 function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number): BodyFields {
+  assert(typeof kind === 'string', 'decodeEventBody: the kind comes from the payload-type table');
   switch (kind) {
     case 'WITHDRAWAL_AUTHORISED': {
       const m = message as bianmin.v1.WithdrawalAuthorised;
@@ -303,6 +313,7 @@ function cashDeclarationDetail(
   m: bianmin.v1.ICashDeclaration | null | undefined,
 ): { cashFenCounted: number; floatFenOpening: number; declaredAtMs: number } | null {
   if (m === null || m === undefined) return null;
+  assert(typeof m === 'object', 'cashDeclarationDetail: a decoded message');
   return {
     cashFenCounted: Number(m.cashFenCounted ?? 0),
     floatFenOpening: Number(m.floatFenOpening ?? 0),
@@ -351,6 +362,7 @@ const peripheralNames: Record<number, string> = { 1: 'card-reader', 2: 'pin-pad'
 function peripherals(
   list: readonly bianmin.v1.PeripheralStatus.$Properties[] | null | undefined,
 ): PeripheralHealth[] {
+  assert(list === null || list === undefined || Array.isArray(list), 'peripherals: a decoded list');
   return (list ?? []).map((p) => ({
     name: peripheralNames[Number(p.kind ?? 0)] ?? 'unknown',
     ok: Number(p.state ?? 0) === v1.PeripheralState.PERIPHERAL_STATE_OK,
@@ -376,6 +388,7 @@ export type StatusBody =
     };
 
 export function decodeStatus(payloadType: number, message: unknown): StatusBody {
+  assert(typeof payloadType === 'number', 'decodeStatus: the header type is a number');
   try {
     if (payloadType === P.PAYLOAD_TYPE_BIRTH) {
       const m = message as bianmin.v1.Birth;
@@ -403,6 +416,7 @@ export function decodeStatus(payloadType: number, message: unknown): StatusBody 
 
 /** A phone number as HQ keeps it (R24): first 3 and last 4 digits. */
 export function maskPhone(phone: string): string {
+  assert(typeof phone === 'string', 'maskPhone: text');
   return phone.length <= 7
     ? '*'.repeat(phone.length)
     : `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;

@@ -19,17 +19,20 @@ import {
 } from '@bianmin/wire';
 import type { HqCode } from '../../errors.js';
 import { messageBytesMax } from '../../limits.js';
+import { assert } from '../assert.js';
 
 export class CodecFailure extends Error {
   readonly code: HqCode;
   constructor(code: HqCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
+    assert(code.startsWith('HQ_'), 'CodecFailure: an HQ code');
     this.code = code;
   }
 }
 
 /** Map a WireError (or anything thrown while decoding) to a quarantine code. */
 export function quarantineCode(error: unknown, verified: boolean): HqCode {
+  assert(typeof verified === 'boolean', 'quarantineCode: verified or not');
   if (!isWireError(error)) return verified ? 'HQ_BODY_DECODE_FAILED' : 'HQ_ENVELOPE_DECODE_FAILED';
   switch (error.code) {
     case 'WIRE_TOO_LARGE':
@@ -53,6 +56,7 @@ export function quarantineCode(error: unknown, verified: boolean): HqCode {
 
 /** Decode the outer envelope of hostile bytes (before any signature check). */
 export function openParts(bytes: Uint8Array): EnvelopeParts {
+  assert(bytes instanceof Uint8Array, 'openParts: bytes');
   if (bytes.length > messageBytesMax) throw new CodecFailure('HQ_MESSAGE_OVERSIZED', `${bytes.length} bytes`);
   try {
     return decodeEnvelope(bytes);
@@ -84,6 +88,7 @@ export function envelopeLink(parts: EnvelopeParts, bytes: Uint8Array): EnvelopeL
   } catch {
     decoded = null;
   }
+  assert(sha256.length === 32, 'envelopeLink: a SHA-256');
   const linked = decoded?.header.prevEnvelopeSha256;
   return { sha256, prev: linked === undefined || linked.length === 0 ? null : linked, decoded };
 }
@@ -97,6 +102,7 @@ export function openChecked(
   topic: ParsedTopic,
   decoded?: EnvelopeLink['decoded'],
 ): OpenedEnvelope {
+  assert(parts !== null && typeof parts === 'object', 'openChecked: the parts openParts returned');
   try {
     const opened = openEnvelope(parts, decoded ?? undefined);
     checkEnvelopeTopic(opened, topic);
@@ -107,7 +113,9 @@ export function openChecked(
 }
 
 export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+  const text = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+  assert(text.length <= 300, 'describe: a bounded description');
+  return text;
 }
 
 /**
@@ -120,6 +128,7 @@ export function describe(error: unknown): string {
  */
 export function redactedQuarantineCopy(channel: string | null, payload: Uint8Array): Uint8Array {
   const envelopeSha256 = hash('sha256', payload, 'hex');
+  assert(envelopeSha256.length === 64, 'redactedQuarantineCopy: the evidence hash');
   let header: EnvelopeHeader | null = null;
   let body: unknown = null;
   try {
@@ -176,5 +185,6 @@ function maskPanRuns(payload: Uint8Array): Uint8Array {
       start = -1;
     }
   }
+  assert(copy === null || copy.length === payload.length, 'maskPanRuns: masked in place, same length');
   return copy ?? payload;
 }
