@@ -20,6 +20,12 @@ import type {
 import type { Row } from './rows.js';
 
 export const opsSchemaSql = `
+-- The same as schema.ts's: on PostgreSQL this store lives in the SQLite side file, which has no
+-- HQ schema of its own (the station-control version is kept here).
+CREATE TABLE IF NOT EXISTS hq_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS hq_users (
   user_name TEXT PRIMARY KEY,
   role TEXT NOT NULL,
