@@ -13,7 +13,7 @@ import { LoginLimiter } from '../../src/app/login-limiter.js';
 import { UserService } from '../../src/app/users.js';
 import { type Role, roles } from '../../src/domain/roles.js';
 import { type OpenedStore, openHqStore } from '../../src/main.js';
-import { type HqFixture, startHqFixture } from './hq-memory-fixture.js';
+import { type HqFixture, startHqFixture, type TestStoreKind } from './hq-memory-fixture.js';
 
 export const cheapCost = { n: 1024, r: 8, p: 1 };
 export const password = 'correct horse battery';
@@ -38,8 +38,12 @@ export interface ApiFixture {
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely.
 export type Any = any;
 
-export async function startApiFixture(): Promise<ApiFixture> {
-  const hq = await startHqFixture(['S1', 'S2', 'S3']);
+/** `store`: default $HQ_TEST_STORE, else SQLite (hq-memory-fixture.ts). */
+export async function startApiFixture(options: { store?: TestStoreKind } = {}): Promise<ApiFixture> {
+  const hq = await startHqFixture(
+    ['S1', 'S2', 'S3'],
+    options.store === undefined ? {} : { store: options.store },
+  );
   const gateway = hq.gateway;
   await gateway.ops.setStationBranch('S1', 'B1');
   await gateway.ops.setStationBranch('S2', 'B2');

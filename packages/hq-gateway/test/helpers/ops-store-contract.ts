@@ -7,6 +7,7 @@
 // bump by one is read by the other. Used by test/store-contract/ops-sqlite.test.ts and
 // ops-postgres.test.ts.
 import type { Test } from 'tap';
+import { AuditLog } from '../../src/app/audit-log.js';
 import { verifyAuditChain } from '../../src/domain/audit-chain.js';
 import type { OpsStore, UserRecord } from '../../src/ports/ops-store.js';
 
@@ -71,6 +72,8 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
     t.equal(await ops.addUser(user('alice', { role: 'admin' })), 'exists');
     t.same(await ops.getUser('alice'), user('alice', { role: 'branch', branchId: 'B1' }));
     t.equal(await ops.getUser('nobody'), undefined);
+    t.equal(await ops.getUser('ali\u0000ce'), undefined, 'a name with U+0000 is nobody (hostile login)');
+    t.same(await ops.auditRows({ actor: 'a\u0000', limit: 5 }), [], 'a U+0000 filter matches nothing');
   });
 
   withOps('sessions: saved, read, deleted, pruned by expiry', async (ops, t) => {
@@ -141,6 +144,22 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
       }
     },
   );
+
+  withOps('audit log: U+0000 in a text field is stored as U+FFFD; the chain verifies', async (ops, t) => {
+    const log = new AuditLog(ops, { nowMs: () => 42 });
+    const row = await log.record(
+      { userName: 'x\u0000y', role: '' },
+      'session.login',
+      'x\u0000y',
+      { raw: 'x\u0000y' },
+      'HQ_AUTH_FAILED',
+    );
+    t.same([row.actor, row.target], ['x\ufffdy', 'x\ufffdy']);
+    const chain = await ops.auditChain();
+    t.same(chain, [row], 'read back as sealed');
+    t.equal(chain[0]?.detail.raw, 'x\u0000y', 'the detail is JSON: kept exactly');
+    t.ok(verifyAuditChain(chain).ok);
+  });
 
   withOps('alerts: one open per kind and station; ack; a new one after ack', async (ops, t) => {
     const offline = {
