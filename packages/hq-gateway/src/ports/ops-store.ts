@@ -85,7 +85,11 @@ export interface OpsStore {
   countOpenAlerts(): Promise<number>;
   /** 'acked', 'already' (acknowledged before: unchanged), or 'unknown'. */
   acknowledgeAlert(alertId: number, by: string, atMs: number): Promise<'acked' | 'already' | 'unknown'>;
-  /** Alerts whose delivery is pending and due at `nowMs`, oldest first. */
+  /**
+   * Claims up to `limit` alerts whose delivery is pending and due at `nowMs`, oldest first: each
+   * one's next attempt moves to nowMs + alertDeliveryClaimMs in the same statement, so a second HQ
+   * process on the database does not POST it too; recordDelivery then sets the real state.
+   */
   alertsToDeliver(nowMs: number, limit: number): Promise<AlertRecord[]>;
   recordDelivery(
     alertId: number,

@@ -9,6 +9,7 @@
 import type { Test } from 'tap';
 import { AuditLog } from '../../src/app/audit-log.js';
 import { verifyAuditChain } from '../../src/domain/audit-chain.js';
+import { alertDeliveryClaimMs } from '../../src/limits.js';
 import type { OpsStore, UserRecord } from '../../src/ports/ops-store.js';
 
 export interface OpsHandle {
@@ -203,21 +204,31 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
     t.equal(await ops.getAlert(123_456), undefined);
   });
 
-  withOps('alert delivery: due pending alerts oldest first; recorded state', async (ops, t) => {
+  withOps('alert delivery: due pending alerts claimed oldest first; recorded state', async (ops, t) => {
     const base = { kind: 'HQ_ALERT_QUOTA_LOW', detail: '额度低', deliveryState: 'pending' } as const;
     const a = await ops.openAlert({ ...base, stationId: 'S1', openedAtMs: 100 });
     const b = await ops.openAlert({ ...base, stationId: 'S2', openedAtMs: 200 });
-    await ops.openAlert({ ...base, stationId: 'S3', openedAtMs: 300, deliveryState: 'none' });
+    const c = await ops.openAlert({ ...base, stationId: 'S3', openedAtMs: 300 });
+    await ops.openAlert({ ...base, stationId: 'S4', openedAtMs: 100, deliveryState: 'none' });
+    t.equal((await ops.alertsToDeliver(250, 0)).length, 0, 'limit 0 claims nothing');
+    const claimed = await ops.alertsToDeliver(250, 10);
     t.same(
-      (await ops.alertsToDeliver(250, 10)).map((x) => x.alertId),
+      claimed.map((x) => x.alertId),
       [a.alert.alertId, b.alert.alertId],
+      'due and pending only, oldest first',
+    );
+    t.same(
+      claimed.map((x) => x.deliveryNextAtMs),
+      [250 + alertDeliveryClaimMs, 250 + alertDeliveryClaimMs],
+      'claimed until the claim runs out',
+    );
+    t.same(
+      (await ops.alertsToDeliver(300, 10)).map((x) => x.alertId),
+      [c.alert.alertId],
+      'a claimed alert is not handed out again',
     );
     await ops.recordDelivery(a.alert.alertId, 'pending', 1, 1000, 'HTTP 500');
     await ops.recordDelivery(b.alert.alertId, 'delivered', 1, 0, '');
-    t.same(
-      (await ops.alertsToDeliver(250, 10)).map((x) => x.alertId),
-      [],
-    );
     const retried = await ops.getAlert(a.alert.alertId);
     t.same(
       [
@@ -228,8 +239,41 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
       ],
       ['pending', 1, 1000, 'HTTP 500'],
     );
-    t.equal((await ops.alertsToDeliver(1000, 10)).length, 1);
-    t.equal((await ops.alertsToDeliver(1000, 0)).length, 0, 'limit 0');
+    t.same(
+      (await ops.alertsToDeliver(1000, 10)).map((x) => x.alertId),
+      [a.alert.alertId],
+      'the retry, when due',
+    );
+    t.same(
+      (await ops.alertsToDeliver(300 + alertDeliveryClaimMs, 10)).map((x) => x.alertId),
+      [c.alert.alertId],
+      'a claim that ran out (its process died) is handed out again',
+    );
+  });
+
+  withOps('two handles claiming deliveries at once: each alert to exactly one', async (ops, t, instance) => {
+    const second = await instance.open();
+    try {
+      for (let index = 0; index < 12; index++)
+        await ops.openAlert({
+          kind: 'HQ_ALERT_STATION_OFFLINE',
+          stationId: `S${index}`,
+          detail: '离线',
+          openedAtMs: 1,
+          deliveryState: 'pending',
+        });
+      const passes = await Promise.all([
+        ops.alertsToDeliver(10, 5),
+        second.ops.alertsToDeliver(10, 5),
+        ops.alertsToDeliver(10, 5),
+        second.ops.alertsToDeliver(10, 5),
+      ]);
+      const ids = passes.flat().map((x) => x.alertId);
+      t.equal(ids.length, 12, 'every due alert claimed');
+      t.equal(new Set(ids).size, 12, 'none claimed twice');
+    } finally {
+      await second.close();
+    }
   });
 
   withOps('two handles opening the same alert at once store one open alert', async (ops, t, instance) => {

@@ -3,12 +3,14 @@
 // database. Nothing is unique in one process only: the audit append takes a transaction-scoped
 // advisory lock, reads the head row and inserts the next in the same transaction (two processes
 // appending at once make one chain; seq is also the PRIMARY KEY); alert dedup is the partial
-// unique index hq_alerts_open; the control version is a database sequence; sessions are rows.
+// unique index hq_alerts_open; a delivery pass claims its alerts (FOR UPDATE SKIP LOCKED), so one
+// process POSTs each; the control version is a database sequence; sessions are rows.
 import type pg from 'pg';
 import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
 import { type AuditEntry, type AuditRow, sealAuditRow } from '../../domain/audit-chain.js';
 import { isRole } from '../../domain/roles.js';
 import { HqError } from '../../errors.js';
+import { alertDeliveryClaimMs } from '../../limits.js';
 import type {
   AlertDeliveryState,
   AlertQuery,
@@ -293,14 +295,17 @@ export class PostgresOpsStore implements OpsStore {
   }
 
   async alertsToDeliver(nowMs: number, limit: number): Promise<AlertRecord[]> {
+    // Claimed in one statement; SKIP LOCKED: a row another process is claiming now is its, not ours.
     const rows = await pgQuery(
       this.#pool,
-      'read alerts to deliver',
-      `SELECT * FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= $1
-       ORDER BY alert_id LIMIT $2`,
-      [nowMs, limit],
+      'claim alerts to deliver',
+      `UPDATE hq_alerts SET delivery_next_at_ms = $3 WHERE alert_id IN (
+         SELECT alert_id FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= $1
+         ORDER BY alert_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [nowMs, limit, nowMs + alertDeliveryClaimMs],
     );
-    return rows.map(toAlert);
+    return rows.map(toAlert).sort((a, b) => a.alertId - b.alertId);
   }
 
   async recordDelivery(

@@ -8,6 +8,7 @@ import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
 import { type AuditEntry, type AuditRow, sealAuditRow } from '../../domain/audit-chain.js';
 import { isRole } from '../../domain/roles.js';
 import { HqError } from '../../errors.js';
+import { alertDeliveryClaimMs } from '../../limits.js';
 import type {
   AlertDeliveryState,
   AlertQuery,
@@ -331,15 +332,20 @@ export class SqliteOpsStore implements OpsStore {
   }
 
   async alertsToDeliver(nowMs: number, limit: number): Promise<AlertRecord[]> {
-    return this.#run('alerts to deliver', () =>
+    // Claimed in one statement (SQLite serialises writers), as on PostgreSQL.
+    return this.#run('claim alerts to deliver', () =>
       (
         this.#db
           .prepare(
-            `SELECT * FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= ?
-             ORDER BY alert_id LIMIT ?`,
+            `UPDATE hq_alerts SET delivery_next_at_ms = ? WHERE alert_id IN (
+               SELECT alert_id FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= ?
+               ORDER BY alert_id LIMIT ?)
+             RETURNING *`,
           )
-          .all(nowMs, limit) as Row[]
-      ).map(toAlert),
+          .all(nowMs + alertDeliveryClaimMs, nowMs, limit) as Row[]
+      )
+        .map(toAlert)
+        .sort((a, b) => a.alertId - b.alertId),
     );
   }
 
