@@ -292,6 +292,11 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
       t.equal(outcomes.filter((o) => o.outcome === 'opened').length, 1);
       t.equal(new Set(outcomes.map((o) => o.alert.alertId)).size, 1, 'every caller sees the same alert');
       t.equal(await second.ops.countOpenAlerts(), 1);
+      const acks = await Promise.all([
+        ops.acknowledgeAlert(outcomes[0]!.alert.alertId, 'bob', 10),
+        second.ops.acknowledgeAlert(outcomes[0]!.alert.alertId, 'carol', 11),
+      ]);
+      t.same([...acks].sort(), ['acked', 'already'], 'two people acknowledging at once: one is recorded');
     } finally {
       await second.close();
     }
