@@ -2,8 +2,9 @@
 // store: users, bearer sessions (token hashes only), the hash-chained audit log, alerts with their
 // webhook delivery state, each station's branch office, and the station-control version a running
 // gateway polls to pick up enrolments, suspensions and revocations made by another process.
-// Record shapes are flat so PostgreSQL can add them as one migration. SQLite implements it
-// (adapters/sqlite/ops-store.ts) over the store's main connection.
+// Record shapes are flat. SQLite implements it (adapters/sqlite/ops-store.ts) over the store's
+// main connection, PostgreSQL (adapters/postgres/ops-store.ts, migration 0003) over its pool,
+// shared by several HQ processes.
 import type { AlertKind } from '../domain/alert-rules.js';
 import type { AuditEntry, AuditRow } from '../domain/audit-chain.js';
 import type { Role } from '../domain/roles.js';

@@ -2,6 +2,7 @@
 // branches and the station-control version, in tables added beside the ingest schema (additive:
 // CREATE TABLE IF NOT EXISTS on the store's main connection). The audit append reads the last row
 // and inserts the next in one IMMEDIATE transaction, so two processes cannot fork the chain.
+// PostgreSQL: adapters/postgres/ops-store.ts (the same contract, test/helpers/ops-store-contract.ts).
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
@@ -21,8 +22,8 @@ import type {
 import type { Row } from './rows.js';
 
 export const opsSchemaSql = `
--- The same as schema.ts's: on PostgreSQL this store lives in the SQLite side file, which has no
--- HQ schema of its own (the station-control version is kept here).
+-- The same as schema.ts's, so this store also opens on a bare SQLite file (tests); on PostgreSQL
+-- the OpsStore is adapters/postgres/ops-store.ts (migration 0003).
 CREATE TABLE IF NOT EXISTS hq_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
