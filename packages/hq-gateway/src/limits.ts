@@ -259,3 +259,9 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+/**
+ * A delivery pass claims its alerts for this long (ms): another HQ process on the same database
+ * does not POST them meanwhile; a pass that dies mid-way lets them be retried after it. One whole
+ * pass fits: alertDeliveryBatchMax POSTs of at most alertDeliveryTimeoutMs each.
+ */
+export const alertDeliveryClaimMs = alertDeliveryBatchMax * alertDeliveryTimeoutMs;

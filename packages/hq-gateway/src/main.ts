@@ -17,8 +17,14 @@ import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
+import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
+import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
+import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
+import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
+import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
@@ -43,7 +49,11 @@ import { ingestQueueMax } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
+import type { NetworkFacts } from './ports/network-facts.js';
+import type { OperationsStore } from './ports/operations-store.js';
+import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
+import type { RealityStore } from './ports/reality.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -125,7 +135,7 @@ export interface Gateway {
   /** Grants, suspensions, quarantine bounds, station alerts (issue 8). */
   readonly integrity: IntegrityStore;
   /** R8 账实相符: each check of a station's day against the bank and the declared cash. */
-  readonly reality: SqliteRealityStore;
+  readonly reality: RealityStore;
   /** Signature-verification worker threads running (0: inline on the main thread). */
   readonly verifyWorkers: number;
   /** Commit what is pending and wait for background work (tests, demo summaries). */
@@ -135,7 +145,7 @@ export interface Gateway {
   /** HQ's view of a station's credit quota (fen), from its ledger mirror; 0 for an unknown station. */
   quotaFenAvailable(stationId: string): number;
   /** Users, sessions, audit, alerts, branches (issue 11). */
-  readonly ops: SqliteOpsStore;
+  readonly ops: OpsStore;
   /** What the HTTP API is built from (the same services the CLI uses). */
   readonly api: ApiDeps;
   /** Picks up station control made by another process (the CLI) on the Clock. */
@@ -144,13 +154,24 @@ export interface Gateway {
   readonly httpUrl: string | undefined;
 }
 
-/** A store opened for HQ: the Store port, its IntegrityStore and the bank simulator's database. */
+/**
+ * A store opened for HQ: the Store port and every other HQ port on the same database (SQLite file
+ * or PostgreSQL), and the bank simulator's database.
+ */
 export interface OpenedStore {
   readonly store: SqliteStore | PostgresStore;
   readonly integrity: IntegrityStore;
+  /** Users, sessions, audit chain, alerts, station branches, station-control version. */
+  readonly ops: OpsStore;
+  /** The station network's append-only operations log. */
+  readonly operations: OperationsStore;
+  /** R8 账实相符 checks. */
+  readonly reality: RealityStore;
+  /** What the station network reads from ingested events (R10 revenue, R18 fees). */
+  readonly facts: NetworkFacts;
   /**
-   * The bank simulator's SQLite database (the store's own file with SQLite). On PostgreSQL it also
-   * holds what has no migration yet: R8 checks, users, sessions, audit, alerts (docs/hq.md).
+   * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
+   * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
    */
   readonly bankDb: Database.Database;
   close(): Promise<void>;
@@ -176,6 +197,10 @@ export async function openHqStore(
     return {
       store,
       integrity: new SqliteIntegrityStore(store.db),
+      ops: new SqliteOpsStore(store.db),
+      operations: new SqliteOperationsStore(store.db),
+      reality: new SqliteRealityStore(store.db),
+      facts: new SqliteNetworkFacts(store.db),
       bankDb: store.db,
       close: () => store.close(),
     };
@@ -204,6 +229,10 @@ export async function openHqStore(
   return {
     store,
     integrity: store.integrity,
+    ops: new PostgresOpsStore(store.pool),
+    operations: new PostgresOperationsStore(store.pool),
+    reality: new PostgresRealityStore(store.pool),
+    facts: new PostgresNetworkFacts(store.pool),
     bankDb,
     async close() {
       try {
@@ -282,9 +311,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // kiosk claim against it (issue 8); the pipeline fills it at start-up and as it grants.
   const provenance = new ProvenanceBook();
   const integrity = opened.integrity;
-  // What has no PostgreSQL table yet (R8 checks, users/audit/alerts) lives in the SQLite side
-  // database: the store's own file on SQLite, the bank simulator's file on PostgreSQL.
-  const reality = new SqliteRealityStore(opened.bankDb);
+  // R8 checks, users/audit/alerts and the operations log live in the store's own database.
+  const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const pipeline = new IngestPipeline({
     store,
@@ -328,7 +356,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onResumed: (stationId) => pipeline.resumeStation(stationId),
     onConfigSent: (config) => pipeline.configSent(config),
   });
-  const ops = new SqliteOpsStore(opened.bankDb);
+  const ops = opened.ops;
   const quotaOf = async (stationId: string) => ({
     quotaFen: ledger.quotaFenAvailable(stationId),
     throughSeq: pipeline.ackedSeq(stationId),

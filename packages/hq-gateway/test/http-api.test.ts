@@ -4,12 +4,10 @@
 // gateway at once and, when made by another process, at its next station-control poll; daily
 // report JSON and CSV; alerts acknowledged; the audit chain verified and a tampered row found;
 // internal errors without details; /healthz, /metrics, /openapi.json; the login rate limit.
-// Method: the gateway in-process (memory broker, SQLite file) with its API on a free port, fetch.
+// Method: the gateway in-process (memory broker; SQLite file, or PostgreSQL: http-api-postgres.test.ts)
+// with its API on a free port, fetch.
 import t from 'tap';
 import { buildApiServer } from '../src/adapters/http/server.js';
-import { SqliteIntegrityStore } from '../src/adapters/sqlite/integrity-store.js';
-import { SqliteOpsStore } from '../src/adapters/sqlite/ops-store.js';
-import { SqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { HqOperations } from '../src/app/operations.js';
 import { StationControl } from '../src/app/station-control.js';
 import { type Any, type ApiFixture, password, startApiFixture } from './helpers/api-fixture.js';
@@ -207,14 +205,15 @@ t.test('enrol, suspend, resume, revoke: at once in the running gateway, audited'
 
 t.test('changes made by another process reach the running gateway at its next poll', async (t) => {
   const gateway = api.hq.gateway;
-  // What the CLI does: its own connection to the store file, no running gateway to call.
-  const store = new SqliteStore({ path: api.hq.dbPath });
+  // What the CLI does: its own connection to the store, no running gateway to call.
+  const opened = await api.otherProcess();
+  const store = opened.store;
   try {
-    const integrity = new SqliteIntegrityStore(store.db);
+    const integrity = opened.integrity;
     const control = new StationControl({
       store,
       integrity,
-      ops: new SqliteOpsStore(store.db),
+      ops: opened.ops,
       clock: { nowMs: () => Date.now() },
     });
     await gateway.controlSync.poll(); // this process's own changes above
@@ -242,7 +241,7 @@ t.test('changes made by another process reach the running gateway at its next po
       'enrolled by another process, bound without a restart',
     );
   } finally {
-    await store.close();
+    await opened.close();
   }
 });
 
@@ -363,9 +362,7 @@ t.test('the audit chain verifies; a changed row is found', async (t) => {
   t.match(rows.json.items[0], { action: 'session.login', outcome: 'ok', prevSha256: /^0{64}$/ });
   const ok = await api.call('GET', '/api/v1/audit/verify', { token });
   t.match(ok.json, { ok: true, rowsChecked: Number, headSha256: /^[0-9a-f]{64}$/ });
-  (api.hq.gateway.store as SqliteStore).db
-    .prepare(`UPDATE hq_audit SET detail_json = '{"receipt":"R-2"}' WHERE seq = 3`)
-    .run();
+  await api.sql(`UPDATE hq_audit SET detail_json = '{"receipt":"R-2"}' WHERE seq = 3`);
   const broken = await api.call('GET', '/api/v1/audit/verify', { token });
   t.equal(broken.status, 409);
   t.match(broken.json, { ok: false, code: 'HQ_AUDIT_CHAIN_BROKEN', brokenAtSeq: 3, reason: 'hash' });

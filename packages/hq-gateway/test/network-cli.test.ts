@@ -1,4 +1,5 @@
-// Goal: the `hq` station-network commands work end to end on the configured SQLite store: a branch
+// Goal: the `hq` station-network commands work end to end on the configured store (SQLite; on
+// PostgreSQL through network-cli-postgres.test.ts): a branch
 // and a station proposed, surveyed, taken to open with `network step`, shown (R4: may transact),
 // an R12 refusal listing the site with its distance (exit 1, every reason), an inspection, a
 // complaint redacted for market and shown in full to supervision, the overdue list, a commission
@@ -10,14 +11,20 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runHq } from '../src/cli/run.js';
 import { type HqFiles, writeHqConfig } from './helpers/hq-process.js';
+import { type TestStore, testStoreConfig } from './helpers/test-store.js';
 
 let dir: string;
 let files: HqFiles;
-t.before(() => {
+let store: TestStore;
+t.before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hq-network-'));
-  files = writeHqConfig(dir, 'mqtt://127.0.0.1:1', 'unused');
+  store = await testStoreConfig();
+  files = writeHqConfig(dir, 'mqtt://127.0.0.1:1', 'unused', store.configExtra);
 });
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+t.teardown(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await store.remove();
+});
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads the CLI's JSON output loosely.
 type Json = any;

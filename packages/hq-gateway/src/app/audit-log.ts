@@ -5,6 +5,14 @@ import { type AuditChainCheck, type AuditRow, verifyAuditChain } from '../domain
 import type { TimeSource } from '../ports/clock.js';
 import type { AuditQuery, OpsStore } from '../ports/ops-store.js';
 
+/**
+ * U+0000 becomes U+FFFD in the row's text fields: PostgreSQL text cannot hold it, and the chain
+ * must read the same on every store (a hostile login name still leaves its trace).
+ */
+function withoutNul(text: string): string {
+  return text.replaceAll('\u0000', '\ufffd');
+}
+
 export class AuditLog {
   readonly #store: OpsStore;
   readonly #clock: TimeSource;
@@ -23,11 +31,11 @@ export class AuditLog {
   ): Promise<AuditRow> {
     return this.#store.appendAudit({
       atMs: this.#clock.nowMs(),
-      actor: actor.userName,
-      role: actor.role,
-      action,
-      target,
-      outcome,
+      actor: withoutNul(actor.userName),
+      role: withoutNul(actor.role),
+      action: withoutNul(action),
+      target: withoutNul(target),
+      outcome: withoutNul(outcome),
       detail,
     });
   }

@@ -6,19 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { CliOutput, FlagSpecs, Parsed } from '@bianmin/cli-kit';
-import type Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import type { BankAccountSeed } from '../adapters/bank-sim/bank-sim.js';
 import { readHqKey } from '../adapters/crypto/hq-key.js';
-import { SqliteOpsStore } from '../adapters/sqlite/ops-store.js';
 import { AuditLog } from '../app/audit-log.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
-import { loadCalendarYears, openHqStore } from '../main.js';
+import { loadCalendarYears, type OpenedStore, openHqStore } from '../main.js';
 import { systemClock } from '../ports/clock.js';
 import type { IntegrityStore } from '../ports/integrity-store.js';
+import type { OpsStore } from '../ports/ops-store.js';
 import type { Publisher } from '../ports/publisher.js';
 import type { Store } from '../ports/store.js';
 
@@ -63,14 +62,17 @@ export function loadConfig(parsed: Parsed): HqConfig {
   return readHqConfig(path);
 }
 
-/** Open the configured store for one read-only command, and close it whatever happens. */
+/**
+ * Open the configured store for one command, and close it whatever happens. `opened` carries the
+ * other HQ ports on the same database (ops, reality, operations, facts).
+ */
 export async function withStore<T>(
   parsed: Parsed,
-  work: (store: Store, sideDb: Database.Database) => Promise<T>,
+  work: (store: Store, opened: OpenedStore) => Promise<T>,
 ): Promise<T> {
   const opened = await openHqStore(loadConfig(parsed).store);
   try {
-    return await work(opened.store, opened.bankDb);
+    return await work(opened.store, opened);
   } finally {
     await opened.close();
   }
@@ -142,7 +144,7 @@ export async function withOperations<T>(
     operations: HqOperations,
     store: Store,
     integrity: IntegrityStore,
-    sideDb: Database.Database,
+    opened: OpenedStore,
   ) => Promise<T>,
 ): Promise<T> {
   const hqKey = readHqKey(config.hqKeyFile);
@@ -164,7 +166,7 @@ export async function withOperations<T>(
       quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
       integrity,
     });
-    return await work(operations, store, integrity, opened.bankDb);
+    return await work(operations, store, integrity, opened);
   } finally {
     if (client !== undefined) await client.endAsync();
     await opened.close();
@@ -182,15 +184,10 @@ export function cliActor(): string {
 
 /** Append a CLI write to the audit log (issue 11), as the API does for its writes. */
 export async function auditCli(
-  sideDb: Database.Database,
+  ops: OpsStore,
   action: string,
   target: string,
   detail: Record<string, unknown>,
 ): Promise<void> {
-  await new AuditLog(new SqliteOpsStore(sideDb), systemClock).record(
-    { userName: cliActor(), role: 'cli' },
-    action,
-    target,
-    detail,
-  );
+  await new AuditLog(ops, systemClock).record({ userName: cliActor(), role: 'cli' }, action, target, detail);
 }

@@ -1,6 +1,7 @@
 // What the station network's application layer reads from the ingest store (issue 11): the
 // month's e-commerce revenue per station for the R10 commission run, and the fee-bearing events
-// of a station's month for the R18 fee-compliance check. SQLite: adapters/sqlite/network-facts.ts.
+// of a station's month for the R18 fee-compliance check. SQLite and PostgreSQL:
+// adapters/{sqlite,postgres}/network-facts.ts.
 import type { RevenueLine } from '@bianmin/core-ledger';
 import type { FeeEvent } from '../domain/network/fee-compliance.js';
 

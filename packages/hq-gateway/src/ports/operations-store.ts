@@ -11,7 +11,8 @@
 //
 // The shape is deliberately small (aggregate id, version, kind, JSON payload, actor, instant,
 // reason, key, global position) so another database holds it in one table. Adapters: memory
-// (adapters/memory/), SQLite (adapters/sqlite/operations-store.ts); the contract suite in
+// (adapters/memory/), SQLite (adapters/sqlite/operations-store.ts), PostgreSQL
+// (adapters/postgres/operations-store.ts); the contract suite in
 // test/helpers/operations-store-contract.ts runs against any of them.
 
 export interface OperationDraft {

@@ -2,8 +2,9 @@
 // store: users, bearer sessions (token hashes only), the hash-chained audit log, alerts with their
 // webhook delivery state, each station's branch office, and the station-control version a running
 // gateway polls to pick up enrolments, suspensions and revocations made by another process.
-// Record shapes are flat so PostgreSQL can add them as one migration. SQLite implements it
-// (adapters/sqlite/ops-store.ts) over the store's main connection.
+// Record shapes are flat. SQLite implements it (adapters/sqlite/ops-store.ts) over the store's
+// main connection, PostgreSQL (adapters/postgres/ops-store.ts, migration 0003) over its pool,
+// shared by several HQ processes.
 import type { AlertKind } from '../domain/alert-rules.js';
 import type { AuditEntry, AuditRow } from '../domain/audit-chain.js';
 import type { Role } from '../domain/roles.js';
@@ -85,7 +86,11 @@ export interface OpsStore {
   countOpenAlerts(): Promise<number>;
   /** 'acked', 'already' (acknowledged before: unchanged), or 'unknown'. */
   acknowledgeAlert(alertId: number, by: string, atMs: number): Promise<'acked' | 'already' | 'unknown'>;
-  /** Alerts whose delivery is pending and due at `nowMs`, oldest first. */
+  /**
+   * Claims up to `limit` alerts whose delivery is pending and due at `nowMs`, oldest first: each
+   * one's next attempt moves to nowMs + alertDeliveryClaimMs in the same statement, so a second HQ
+   * process on the database does not POST it too; recordDelivery then sets the real state.
+   */
   alertsToDeliver(nowMs: number, limit: number): Promise<AlertRecord[]>;
   recordDelivery(
     alertId: number,

@@ -1,7 +1,8 @@
 // The ports of R8 账实相符 (report = real cash and bank settlement): the bank's daily settlement as
 // the bank reports it, and where HQ keeps each check and its differences. The comparison itself
 // is pure (domain/reality-check.ts); the step that runs it after a close or a late drawer count
-// is app/ingest/reality.ts. SQLite implements the store (adapters/sqlite/reality-store.ts), the
+// is app/ingest/reality.ts. SQLite and PostgreSQL implement the store
+// (adapters/{sqlite,postgres}/reality-store.ts), the
 // bank simulator the settlement (adapters/bank-sim/bank-sim.ts).
 import type { BankSettlementLine, RealityDifference, RealityResult } from '../domain/reality-check.js';
 import type { StationEvent } from '../domain/types.js';

@@ -1,13 +1,19 @@
 // Shared set-up for the HTTP API tests (issue 11): the whole gateway in-process (hq-memory-fixture)
 // with stations S1 (branch B1), S2 (branch B2), S3 (branch B1), the API listening on a free port
 // of 127.0.0.1 (real HTTP), one user per role (a cheap scrypt cost: the cost is stored with each
-// hash), and a logged-in token for each.
+// hash), and a logged-in token for each. The store is SQLite, or PostgreSQL with
+// HQ_TEST_STORE=postgres (the *-postgres.test.ts files set it and run the same tests):
+// `otherProcess()` opens the same store as another HQ process would, `sql()` runs a raw statement
+// on it (a tampering test).
 import type { FastifyInstance } from 'fastify';
 import { listenApi } from '../../src/adapters/http/server.js';
+import { PostgresStore } from '../../src/adapters/postgres/postgres-store.js';
+import { SqliteStore } from '../../src/adapters/sqlite/sqlite-store.js';
 import { LoginLimiter } from '../../src/app/login-limiter.js';
 import { UserService } from '../../src/app/users.js';
 import { type Role, roles } from '../../src/domain/roles.js';
-import { type HqFixture, startHqFixture } from './hq-memory-fixture.js';
+import { type OpenedStore, openHqStore } from '../../src/main.js';
+import { type HqFixture, startHqFixture, type TestStoreKind } from './hq-memory-fixture.js';
 
 export const cheapCost = { n: 1024, r: 8, p: 1 };
 export const password = 'correct horse battery';
@@ -22,14 +28,22 @@ export interface ApiFixture {
     path: string,
     options?: { token?: string; body?: unknown; rawBody?: string; contentType?: string },
   ): Promise<{ status: number; contentType: string; text: string; bytes: Buffer; json: Any }>;
+  /** The gateway's store opened anew, as the CLI (another process) opens it; close it after. */
+  otherProcess(): Promise<OpenedStore>;
+  /** Run one raw SQL statement on the gateway's database (SQLite or PostgreSQL). */
+  sql(statement: string): Promise<void>;
   close(): Promise<void>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers loosely.
 export type Any = any;
 
-export async function startApiFixture(): Promise<ApiFixture> {
-  const hq = await startHqFixture(['S1', 'S2', 'S3']);
+/** `store`: default $HQ_TEST_STORE, else SQLite (hq-memory-fixture.ts). */
+export async function startApiFixture(options: { store?: TestStoreKind } = {}): Promise<ApiFixture> {
+  const hq = await startHqFixture(
+    ['S1', 'S2', 'S3'],
+    options.store === undefined ? {} : { store: options.store },
+  );
   const gateway = hq.gateway;
   await gateway.ops.setStationBranch('S1', 'B1');
   await gateway.ops.setStationBranch('S2', 'B2');
@@ -87,6 +101,13 @@ export async function startApiFixture(): Promise<ApiFixture> {
     url,
     tokens,
     call,
+    otherProcess: () => openHqStore(hq.storeConfig),
+    async sql(statement) {
+      const store = hq.gateway.store;
+      if (store instanceof SqliteStore) store.db.prepare(statement).run();
+      else if (store instanceof PostgresStore) await store.pool.query(statement);
+      else throw new Error('sql(): unknown store');
+    },
     async close() {
       await app.close();
       await hq.close();

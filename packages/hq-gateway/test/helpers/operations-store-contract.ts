@@ -93,6 +93,24 @@ export function operationsStoreContract(t: Test, name: string, factory: () => Pr
     t.same(fields.sort(), ['actor', 'aggregateId', 'atMs', 'expectedVersion', 'kind']);
   });
 
+  withStore(
+    'U+0000 in actor or reason is HQ_OPS_RECORD_INVALID (no store can hold it alike)',
+    async (store, t) => {
+      let caught: unknown;
+      try {
+        await store.append(draft({ actor: 'ali\u0000ce', reason: 'why\u0000' }), 0);
+      } catch (error) {
+        caught = error;
+      }
+      t.ok(caught instanceof HqError && caught.code === 'HQ_OPS_RECORD_INVALID');
+      t.same(caught instanceof HqError ? caught.problems.map((p) => p.field).sort() : [], [
+        'actor',
+        'reason',
+      ]);
+      t.same(await store.read('station:S1'), [], 'nothing written');
+    },
+  );
+
   withStore('list filters by aggregate prefix and instant, pages by position', async (store, t) => {
     for (let index = 0; index < 5; index++) {
       await store.append(

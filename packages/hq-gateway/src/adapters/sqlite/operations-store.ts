@@ -3,7 +3,7 @@
 // kept at least 6 years, never edited). Uniqueness lives in the database (UNIQUE (aggregate_id,
 // version) and UNIQUE idempotency_key), not in this process, so several HQ processes may share it;
 // an append runs in one BEGIN IMMEDIATE transaction on the store's main connection.
-// The same table for PostgreSQL: position BIGSERIAL, payload JSONB, at_ms BIGINT.
+// The same table on PostgreSQL: adapters/postgres/operations-store.ts (migration 0003).
 import type Database from 'better-sqlite3';
 import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';

@@ -2,12 +2,14 @@
 // branches and the station-control version, in tables added beside the ingest schema (additive:
 // CREATE TABLE IF NOT EXISTS on the store's main connection). The audit append reads the last row
 // and inserts the next in one IMMEDIATE transaction, so two processes cannot fork the chain.
+// PostgreSQL: adapters/postgres/ops-store.ts (the same contract, test/helpers/ops-store-contract.ts).
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
 import { type AuditEntry, type AuditRow, sealAuditRow } from '../../domain/audit-chain.js';
 import { isRole } from '../../domain/roles.js';
 import { HqError } from '../../errors.js';
+import { alertDeliveryClaimMs } from '../../limits.js';
 import type {
   AlertDeliveryState,
   AlertQuery,
@@ -20,8 +22,8 @@ import type {
 import type { Row } from './rows.js';
 
 export const opsSchemaSql = `
--- The same as schema.ts's: on PostgreSQL this store lives in the SQLite side file, which has no
--- HQ schema of its own (the station-control version is kept here).
+-- The same as schema.ts's, so this store also opens on a bare SQLite file (tests); on PostgreSQL
+-- the OpsStore is adapters/postgres/ops-store.ts (migration 0003).
 CREATE TABLE IF NOT EXISTS hq_meta (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
@@ -331,15 +333,20 @@ export class SqliteOpsStore implements OpsStore {
   }
 
   async alertsToDeliver(nowMs: number, limit: number): Promise<AlertRecord[]> {
-    return this.#run('alerts to deliver', () =>
+    // Claimed in one statement (SQLite serialises writers), as on PostgreSQL.
+    return this.#run('claim alerts to deliver', () =>
       (
         this.#db
           .prepare(
-            `SELECT * FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= ?
-             ORDER BY alert_id LIMIT ?`,
+            `UPDATE hq_alerts SET delivery_next_at_ms = ? WHERE alert_id IN (
+               SELECT alert_id FROM hq_alerts WHERE delivery_state = 'pending' AND delivery_next_at_ms <= ?
+               ORDER BY alert_id LIMIT ?)
+             RETURNING *`,
           )
-          .all(nowMs, limit) as Row[]
-      ).map(toAlert),
+          .all(nowMs + alertDeliveryClaimMs, nowMs, limit) as Row[]
+      )
+        .map(toAlert)
+        .sort((a, b) => a.alertId - b.alertId),
     );
   }
 

@@ -1,18 +1,15 @@
 // What the station-network commands share (issue 11): the operations store on the configured
-// SQLite file, the working calendar from calendarDir, HQ's clock and the ingest facts; the actor
+// store (SQLite file or PostgreSQL), the working calendar from calendarDir, HQ's clock and the ingest facts; the actor
 // (the operating-system user, in the role given by --role or $HQ_ROLE, default market); a refusal
 // printed as every reason with its stable code (R21, exit 1). Each command is built by
 // networkCommand from its flags and one function over the application layer (app/network/).
 import { userInfo } from 'node:os';
 import type { FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import { createWorkingCalendar } from '@bianmin/core-ledger';
-import { SqliteNetworkFacts } from '../../adapters/sqlite/network-facts.js';
-import { SqliteOperationsStore } from '../../adapters/sqlite/operations-store.js';
-import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
 import type { Actor, NetworkDeps } from '../../app/network/deps.js';
 import type { NetRefusal } from '../../domain/network/refusal.js';
 import { HqError, type HqProblem } from '../../errors.js';
-import { loadCalendarYears } from '../../main.js';
+import { loadCalendarYears, openHqStore } from '../../main.js';
 import { systemClock } from '../../ports/clock.js';
 import {
   type CommandResult,
@@ -138,27 +135,22 @@ export function networkCommand(spec: {
           : { idempotencyKey: String(parsed.values['idempotency-key']) }),
       };
       const config = loadConfig(parsed);
-      if (config.store.kind !== 'sqlite') {
-        // The operations log has no PostgreSQL migration yet (docs/hq.md): refuse, never guess.
-        const message = 'the station-network commands run on the SQLite store only, for now';
-        throw new HqError('HQ_CONFIG_INVALID', message, {
-          problems: [{ code: 'HQ_CONFIG_INVALID', field: 'store.kind', message }],
-        });
-      }
-      const store = new SqliteStore({ path: config.store.path });
+      // The configured store, SQLite or PostgreSQL (migrated on open): the operations log and the
+      // ingest facts live in the same database.
+      const opened = await openHqStore(config.store);
       try {
         const deps: NetworkDeps = {
-          store: new SqliteOperationsStore(store.db),
+          store: opened.operations,
           calendar: createWorkingCalendar(loadCalendarYears(config.calendarDir)),
           clock: systemClock,
-          facts: new SqliteNetworkFacts(store.db),
+          facts: opened.facts,
         };
         const work = spec.run({ deps, actor, parsed, options }, problems);
         if (problems.length > 0 || work === undefined) throw usageError(problems);
         const data = await work();
         return { data, text: spec.text === undefined ? okText(spec.name, data) : spec.text(data) };
       } finally {
-        await store.close();
+        await opened.close();
       }
     },
   };

@@ -57,9 +57,9 @@ export const quotaPurchaseCommand: HqCommand = {
     if (problems.length > 0) throw usageError(problems);
     const config = loadConfig(parsed);
     const amount = typeof yuanText === 'string' ? { yuan: yuanText } : { fen: String(fenText) };
-    const data = await withOperations(config, true, async (operations, _store, _integrity, sideDb) => {
+    const data = await withOperations(config, true, async (operations, _store, _integrity, opened) => {
       const outcome = await operations.purchaseQuota(stationId, amount, String(receipt));
-      await auditCli(sideDb, 'quota.purchase', stationId, {
+      await auditCli(opened.ops, 'quota.purchase', stationId, {
         receipt: outcome.purchaseId,
         amountFen: outcome.amountFen,
         outcome: outcome.outcome,

@@ -1,5 +1,4 @@
 // `hq report daily`: per-station totals of a business day and its reconciliation (R7, R8).
-import { SqliteRealityStore } from '../../adapters/sqlite/reality-store.js';
 import { dailyReportOf, dailyReportRows } from '../../app/daily-report.js';
 import { dailyReportCsv } from '../../domain/daily-report-csv.js';
 import { shanghaiDate } from '../../domain/network/deadlines.js';
@@ -40,8 +39,8 @@ export const reportDailyCommand: HqCommand = {
       const report = await withStore(parsed, (store) => dailyReportOf(store, date));
       return { data: report, text: dailyReportCsv(date, dailyReportRows(report), Date.now()) };
     }
-    const report = await withStore(parsed, async (store, sideDb) =>
-      dailyReport(store, date, await new SqliteRealityStore(sideDb).realityDays(date)),
+    const report = await withStore(parsed, async (store, opened) =>
+      dailyReport(store, date, await opened.reality.realityDays(date)),
     );
     return { data: report.data, text: report.text };
   },

@@ -1,6 +1,5 @@
 // `hq station enrol FILE`: bind a kiosk's public key to its station from its enrolment request.
 import { readFileSync } from 'node:fs';
-import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError } from '../../errors.js';
 import { auditCli, configFlag, type HqCommand, loadConfig, okText, withOperations } from '../command.js';
 
@@ -23,11 +22,11 @@ export const stationEnrolCommand: HqCommand = {
       });
     }
     const config = loadConfig(parsed);
-    const data = await withOperations(config, false, async (operations, _store, _integrity, sideDb) => {
+    const data = await withOperations(config, false, async (operations, _store, _integrity, opened) => {
       const { outcome, station } = await operations.enrol(request);
       // A running gateway (another process) binds the station at its next station-control poll.
-      if (outcome === 'enrolled') await new SqliteOpsStore(sideDb).bumpStationControlVersion();
-      await auditCli(sideDb, 'station.enrol', station.stationId, {
+      if (outcome === 'enrolled') await opened.ops.bumpStationControlVersion();
+      await auditCli(opened.ops, 'station.enrol', station.stationId, {
         outcome,
         fingerprint: station.fingerprint,
       });

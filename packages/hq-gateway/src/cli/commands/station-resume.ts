@@ -3,7 +3,6 @@
 // (station_resumptions). An unknown station is HQ_STATION_NOT_FOUND; one not suspended is
 // HQ_STATION_NOT_SUSPENDED, and nothing is changed.
 import { userInfo } from 'node:os';
-import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { auditCli, configFlag, type HqCommand, loadConfig, usageError, withOperations } from '../command.js';
 
@@ -45,7 +44,7 @@ export const stationResumeCommand: HqCommand = {
     if (problems.length > 0) throw usageError(problems);
     const config = loadConfig(parsed);
     const resumedBy = operatorName();
-    const data = await withOperations(config, false, async (operations, _store, integrity, sideDb) => {
+    const data = await withOperations(config, false, async (operations, _store, integrity, opened) => {
       const outcome = await operations.resumeStation(stationId, { resumedBy, reason: String(reason).trim() });
       if (outcome === 'not_suspended') {
         const message = `station ${stationId} is not suspended`;
@@ -54,8 +53,8 @@ export const stationResumeCommand: HqCommand = {
         });
       }
       // A running gateway (another process) serves it again at its next station-control poll.
-      await new SqliteOpsStore(sideDb).bumpStationControlVersion();
-      await auditCli(sideDb, 'station.resume', stationId, { reason: String(reason).trim(), outcome });
+      await opened.ops.bumpStationControlVersion();
+      await auditCli(opened.ops, 'station.resume', stationId, { reason: String(reason).trim(), outcome });
       const lifted = (await integrity.resumptions(stationId)).at(-1);
       return { outcome, ...lifted };
     });

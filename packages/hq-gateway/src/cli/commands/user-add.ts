@@ -4,7 +4,6 @@
 // (a flag shows in `ps` and the shell history). Audited as the operating-system user.
 import { readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { AuditLog } from '../../app/audit-log.js';
 import { LoginLimiter } from '../../app/login-limiter.js';
 import { UserService } from '../../app/users.js';
@@ -89,8 +88,8 @@ export const userAddCommand: HqCommand = {
     const file = parsed.values['password-file'];
     const password = typeof file === 'string' ? passwordFromFile(file) : await passwordFromStdin();
     const by = operatorName();
-    const data = await withStore(parsed, async (_store, sideDb) => {
-      const ops = new SqliteOpsStore(sideDb);
+    const data = await withStore(parsed, async (_store, opened) => {
+      const ops = opened.ops;
       const users = new UserService(ops, systemClock, new LoginLimiter(systemClock));
       const added = await users.addUser(
         {

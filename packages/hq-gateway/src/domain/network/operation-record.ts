@@ -24,6 +24,9 @@ export function operationDraftProblems(draft: OperationDraft, expectedVersion: n
     bad('actor', `1..${opsActorCharsMax} characters`);
   if (typeof draft.reason !== 'string' || draft.reason.length > opsReasonCharsMax)
     bad('reason', `at most ${opsReasonCharsMax} characters`);
+  // U+0000: PostgreSQL text cannot hold it; refused on every adapter alike.
+  if (String(draft.actor).includes('\u0000')) bad('actor', 'no U+0000 character');
+  if (String(draft.reason).includes('\u0000')) bad('reason', 'no U+0000 character');
   if (!(Number.isSafeInteger(draft.atMs) && draft.atMs > 0)) bad('atMs', 'epoch milliseconds');
   if (!keyPattern.test(String(draft.idempotencyKey))) bad('idempotencyKey', '1..160 printable ASCII');
   if (!(Number.isSafeInteger(expectedVersion) && expectedVersion >= 0))
