@@ -259,3 +259,7 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+/** HTTP Idempotency-Key header of a network write: characters at most (it is stored with the record). */
+export const idempotencyKeyCharsMax = 100;
+/** Items per page of a network list on the HTTP API (stations, repairs, complaints, statistics). */
+export const networkListItemsMax = 10_000;

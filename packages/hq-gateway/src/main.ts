@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CalendarYear, parseCalendarYear } from '@bianmin/core-ledger';
+import { type CalendarYear, createWorkingCalendar, parseCalendarYear } from '@bianmin/core-ledger';
 import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
@@ -19,6 +19,8 @@ import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
+import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
+import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
@@ -28,6 +30,7 @@ import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
 import { LoginLimiter } from './app/login-limiter.js';
+import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
@@ -333,7 +336,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     quotaFen: ledger.quotaFenAvailable(stationId),
     throughSeq: pipeline.ackedSeq(stationId),
   });
-  const controlDeps = { store, integrity, ops, clock, running: pipeline };
+  // The network's operations log lives beside users and audit (the store's own file on SQLite,
+  // the side file on PostgreSQL), as for `hq network …`; ingest facts (commission runs, fee
+  // checks) are read from the SQLite store only, so on PostgreSQL those two answer
+  // HQ_CONFIG_INVALID until the PostgreSQL adapter has them.
+  const network: NetworkDeps = {
+    store: new SqliteOperationsStore(opened.bankDb),
+    calendar: createWorkingCalendar(calendarYears),
+    clock,
+    ...(store instanceof SqliteStore ? { facts: new SqliteNetworkFacts(store.db) } : {}),
+  };
+  // R4: the lifecycle gate rides on station control (a station not open is declined).
+  const controlDeps = { store, integrity, ops, clock, running: pipeline, network };
   const control = new StationControl(controlDeps);
   const controlSync = new StationControlSync(controlDeps, log);
   const webhook =
@@ -357,6 +371,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     control,
     operations,
     alerts,
+    network,
     clock,
     log,
     metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),

@@ -10,6 +10,7 @@ import { SqliteNetworkFacts } from '../../adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from '../../adapters/sqlite/operations-store.js';
 import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
 import type { Actor, NetworkDeps } from '../../app/network/deps.js';
+import { refusalError } from '../../app/network/refusal-error.js';
 import type { NetRefusal } from '../../domain/network/refusal.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { loadCalendarYears } from '../../main.js';
@@ -52,17 +53,6 @@ function operatorName(): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
-}
-
-export function refusalError(refusal: NetRefusal): HqError {
-  return new HqError(refusal.code, refusal.reasons.map((r) => r.message).join('; '), {
-    details: { reasons: refusal.reasons },
-    problems: refusal.reasons.map((r) => ({
-      code: r.code,
-      ...(r.field === undefined ? {} : { field: r.field }),
-      message: r.message,
-    })),
-  });
 }
 
 /** The value of a step: its data, or the refusal thrown with every reason. */
