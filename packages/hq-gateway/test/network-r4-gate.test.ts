@@ -26,7 +26,11 @@ t.test('a station not open is declined before the bank; one without a lifecycle 
       return String(version);
     },
   };
-  const deps = { store: h.store, integrity: h.integrity, ops, clock: h.clock, network };
+  const store = {
+    getStation: async (id: string) => h.store.stations.find((s) => s.stationId === id),
+    listStations: async () => [...h.store.stations],
+  };
+  const deps = { store, integrity: h.integrity, ops, clock: h.clock, network };
   const control = new StationControl({ ...deps, running: h.pipeline });
   const pan = luhnPan('622202');
   let n = 0;
