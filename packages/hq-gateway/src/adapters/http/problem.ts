@@ -59,14 +59,20 @@ export interface Problem {
   readonly code: string;
   readonly detail: string;
   readonly requestId: string;
-  readonly problems?: ReadonlyArray<{ code: string; field?: string; message: string }>;
+  readonly problems?: ReadonlyArray<{
+    code: string;
+    field?: string;
+    message: string;
+    /** A network refusal's facts (R12: the site and its distance in metres). */
+    details?: Readonly<Record<string, unknown>>;
+  }>;
 }
 
 export function problemOf(
   code: HqCode,
   detail: string,
   requestId: string,
-  problems?: readonly HqProblem[],
+  problems?: readonly (HqProblem & { readonly details?: Readonly<Record<string, unknown>> })[],
 ): Problem {
   return {
     type: `urn:bianmin:hq:error:${code}`,
@@ -84,7 +90,14 @@ export function problemOfError(error: unknown, requestId: string): Problem {
   if (error instanceof HqError) {
     if (error.code === 'HQ_STORE_FAILED' || error.code === 'HQ_INTERNAL_ERROR')
       return problemOf(error.code, 'see the HQ log for this request id', requestId);
-    return problemOf(error.code, error.message, requestId, error.problems);
+    // A network refusal (app/network/refusal-error.ts) carries its reasons with their details.
+    const reasons = error.details.reasons;
+    return problemOf(
+      error.code,
+      error.message,
+      requestId,
+      Array.isArray(reasons) ? (reasons as HqProblem[]) : error.problems,
+    );
   }
   return problemOf('HQ_INTERNAL_ERROR', 'see the HQ log for this request id', requestId);
 }
@@ -104,7 +117,12 @@ export const problemSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          code: { type: 'string' },
+          field: { type: 'string' },
+          message: { type: 'string' },
+          details: { type: 'object' },
+        },
       },
     },
   },
