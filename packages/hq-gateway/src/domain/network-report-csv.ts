@@ -30,6 +30,7 @@ export function signedYuanText(amountFen: number): string {
 
 /** A cell: an amount as it is (a leading minus is a number, not a formula), other text made safe. */
 function cell(value: string): string {
+  assert(typeof value === 'string', 'a csv cell is text');
   return /^-?\d+(\.\d{2})?$/.test(value) ? value : csvField(value);
 }
 
@@ -39,6 +40,7 @@ function document(headers: readonly string[], rows: readonly (readonly string[])
     'every row has one cell per header',
   );
   const lines = [headers.map(cell).join(','), ...rows.map((r) => r.map(cell).join(','))];
+  assert(lines.length === rows.length + 1, 'a header line, then one line per row');
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
@@ -58,6 +60,10 @@ export const statisticsCsvHeaders = [
 
 /** R16: one row per reported line; a branch that reported no line gets one row without a station. */
 export function statisticsCsv(views: readonly StatisticsView[], generatedAtMs: number): string {
+  assert(
+    views.every((v) => v.lines.every((l) => Number.isSafeInteger(l.revenueFen))),
+    'revenue is integer fen (R1)',
+  );
   const generated = beijingTime(generatedAtMs);
   const rows: string[][] = [];
   const sorted = [...views].sort(
@@ -99,6 +105,7 @@ export const commissionCsvHeaders = [
  * per station and payer the net payable ('应付合计') with its invoice and what was paid.
  */
 export function commissionCsv(view: CommissionRunView, generatedAtMs: number): string {
+  assert(/^\d{4}-\d{2}$/.test(view.month), 'a run is for a month');
   const generated = beijingTime(generatedAtMs);
   const state = runStateNames[view.state] ?? view.state;
   const tail = [state, view.listDueDate, view.paymentDueDate, generated];
