@@ -416,7 +416,7 @@ t.test(
 );
 
 t.test('network: bad bodies refused with every field; nothing half-written', async (t) => {
-  const token = api.tokens.market;
+  const token = api.tokens.ecommerce;
   const stationId = await netPrep.station('equipment-signed');
   const before = await opsRecords(`station:${stationId}`);
   const auditBefore = await auditCount();
@@ -437,7 +437,7 @@ t.test('network: bad bodies refused with every field; nothing half-written', asy
   });
   t.equal(money.json.problems[0].field, 'body.costFen', 'fen is an integer (R1)');
   const illegal = await api.call('POST', `/api/v1/network/stations/${stationId}/steps/reopened`, {
-    token,
+    token: api.tokens.market,
     body: {},
   });
   t.equal(illegal.status, 409);
@@ -481,12 +481,8 @@ t.test('network: a branch sees and acts on its own branch only', async (t) => {
   );
   for (const [method, path, body] of [
     ['GET', `/api/v1/network/stations/${other}`, undefined],
-    [
-      'POST',
-      `/api/v1/network/stations/${other}/steps/inspection-recorded`,
-      { method: 'phone', findings: '正常' },
-    ],
-    ['POST', `/api/v1/network/stations/${other}/steps/follow-up-visited`, {}],
+    ['POST', `/api/v1/network/stations/${other}/steps/change-requested`, { description: '改名' }],
+    ['POST', `/api/v1/network/stations/${other}/steps/move-requested`, { location: nextSite() }],
     [
       'POST',
       '/api/v1/network/repairs',
@@ -509,6 +505,18 @@ t.test('network: a branch sees and acts on its own branch only', async (t) => {
   t.equal(propose.status, 403);
   t.equal(propose.json.code, 'HQ_FORBIDDEN');
   t.same(await opsRecords('station:BP-B2'), [], 'nothing written');
+  // R11: a branch pays lines paid through the branch only, for its own stations.
+  const hqLine = await api.call('POST', '/api/v1/network/commissions/2026-10/payments', {
+    token,
+    body: { stationId: 'S1', paidThrough: 'HQ' },
+  });
+  t.equal(hqLine.status, 403);
+  t.match(hqLine.json.problems, [{ code: 'HQ_FORBIDDEN', field: 'paidThrough' }]);
+  const otherStation = await api.call('POST', '/api/v1/network/commissions/2026-10/payments', {
+    token,
+    body: { stationId: 'S2', paidThrough: 'BRANCH' },
+  });
+  t.equal(otherStation.json.code, 'HQ_NET_NOT_FOUND', "another branch's station is not found");
   t.equal((await opsRecords(`station:${other}`)).length, 11, "the other branch's station is untouched");
 });
 

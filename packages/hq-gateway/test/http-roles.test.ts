@@ -35,16 +35,16 @@ const matrix: Record<string, readonly Role[]> = {
   'GET /api/v1/network/stations/:stationId': all,
   'POST /api/v1/network/stations': ['branch', 'market'],
   'POST /api/v1/network/stations/:stationId/steps/surveyed': ['market'],
-  'POST /api/v1/network/stations/:stationId/steps/applied': ['branch', 'market'],
+  'POST /api/v1/network/stations/:stationId/steps/applied': ['market'],
   'POST /api/v1/network/stations/:stationId/steps/agreement-signed': ['market'],
-  'POST /api/v1/network/stations/:stationId/steps/fee-settled': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/fee-settled': ['finance'],
   'POST /api/v1/network/stations/:stationId/steps/fitted-out': ['market'],
-  'POST /api/v1/network/stations/:stationId/steps/debit-account-set': ['ecommerce'],
-  'POST /api/v1/network/stations/:stationId/steps/installed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/debit-account-set': ['agency_finance'],
+  'POST /api/v1/network/stations/:stationId/steps/installed': ['ecommerce'],
   'POST /api/v1/network/stations/:stationId/steps/goods-delivered': ['branch'],
-  'POST /api/v1/network/stations/:stationId/steps/equipment-signed': ['branch', 'market'],
-  'POST /api/v1/network/stations/:stationId/steps/opened': ['market'],
-  'POST /api/v1/network/stations/:stationId/steps/follow-up-visited': ['branch', 'market'],
+  'POST /api/v1/network/stations/:stationId/steps/equipment-signed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/opened': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/steps/follow-up-visited': ['ecommerce'],
   'POST /api/v1/network/stations/:stationId/steps/suspended': ['market', 'supervision'],
   'POST /api/v1/network/stations/:stationId/steps/reopened': ['market'],
   'POST /api/v1/network/stations/:stationId/steps/closed': ['market'],
@@ -53,13 +53,13 @@ const matrix: Record<string, readonly Role[]> = {
   'POST /api/v1/network/stations/:stationId/steps/move-requested': ['branch', 'market'],
   'POST /api/v1/network/stations/:stationId/steps/move-surveyed': ['market'],
   'POST /api/v1/network/stations/:stationId/steps/transferred': ['market'],
-  'POST /api/v1/network/stations/:stationId/steps/inspection-recorded': ['branch', 'supervision'],
-  'POST /api/v1/network/stations/:stationId/steps/training-recorded': ['market'],
-  'POST /api/v1/network/stations/:stationId/fee-check': ['supervision'],
+  'POST /api/v1/network/stations/:stationId/steps/inspection-recorded': ['market', 'supervision'],
+  'POST /api/v1/network/stations/:stationId/steps/training-recorded': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/fee-check': ['ecommerce'],
   'GET /api/v1/network/repairs': ['branch', 'market', 'ecommerce', 'supervision'],
   'POST /api/v1/network/repairs': ['branch', 'market', 'ecommerce'],
-  'POST /api/v1/network/repairs/:ticketId/notes': ['market', 'ecommerce'],
-  'POST /api/v1/network/repairs/:ticketId/close': ['market'],
+  'POST /api/v1/network/repairs/:ticketId/notes': ['ecommerce'],
+  'POST /api/v1/network/repairs/:ticketId/close': ['ecommerce'],
   'GET /api/v1/network/complaints': ['market', 'supervision'],
   'GET /api/v1/network/complaints/:complaintId': ['market', 'supervision'],
   'POST /api/v1/network/complaints': ['branch', 'market', 'supervision'],
@@ -72,8 +72,8 @@ const matrix: Record<string, readonly Role[]> = {
   'POST /api/v1/network/commissions/:month/run': ['ecommerce'],
   'GET /api/v1/network/commissions/:month': ['ecommerce', 'finance', 'market', 'supervision'],
   'POST /api/v1/network/commissions/:month/listed': ['ecommerce'],
-  'POST /api/v1/network/commissions/:month/invoices': ['finance'],
-  'POST /api/v1/network/commissions/:month/payments': ['finance'],
+  'POST /api/v1/network/commissions/:month/invoices': ['ecommerce'],
+  'POST /api/v1/network/commissions/:month/payments': ['finance', 'branch'],
   'GET /api/v1/network/archive/:year': ['supervision'],
 };
 const publicRoutes = ['POST /api/v1/session'];
@@ -215,8 +215,13 @@ async function networkRequest(key: string, role: Role, allowed: boolean): Promis
     case 'POST /api/v1/network/commissions/:month/listed':
       return { path: fill({ month: '2026-07' }), body: {} };
     case 'POST /api/v1/network/commissions/:month/invoices':
-    case 'POST /api/v1/network/commissions/:month/payments':
       return { path: fill({ month: '2026-10' }), body: { stationId: 'S1', paidThrough: 'BRANCH' } };
+    case 'POST /api/v1/network/commissions/:month/payments': {
+      // Each paying role its own month (a station's line is paid once).
+      const month = role === 'branch' ? '2025-04' : '2025-03';
+      await prep.commission(month, true);
+      return { path: fill({ month }), body: { stationId: 'S1', paidThrough: 'BRANCH' } };
+    }
     default:
       return { path: fill({ year: '2026', month: '2026-10' }) };
   }

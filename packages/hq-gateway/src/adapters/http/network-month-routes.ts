@@ -12,10 +12,12 @@ import {
   submitStatistics,
 } from '../../app/network/commissions.js';
 import { dueItems, overdue } from '../../app/network/overdue.js';
+import { stationView } from '../../app/network/stations.js';
 import { shanghaiDate } from '../../domain/network/deadlines.js';
 import { DEPARTMENTS } from '../../domain/network/due-items.js';
 import { commissionCsv, statisticsCsv } from '../../domain/network-report-csv.js';
-import type { Role } from '../../domain/roles.js';
+import type { Actor, Role } from '../../domain/roles.js';
+import { HqError } from '../../errors.js';
 import type { ApiDeps } from './deps.js';
 import {
   dateSchema,
@@ -37,6 +39,23 @@ const monthParams = strictObject({ month: monthSchema }, ['month']);
 const formatQuery = { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } as const;
 const csvType = 'text/csv; charset=utf-8';
 
+/**
+ * R11: a branch pays the lines paid through the branch, for its own stations only (finance pays
+ * the rest, R10). Anything else is refused before the app layer decides.
+ */
+async function assertBranchPayment(deps: ApiDeps, actor: Actor, body: unknown): Promise<void> {
+  const { stationId, paidThrough } = body as { stationId: string; paidThrough?: string };
+  if (paidThrough !== 'BRANCH') {
+    const message = 'a branch pays R11 lines only (paidThrough BRANCH)';
+    throw new HqError('HQ_FORBIDDEN', message, {
+      problems: [{ code: 'HQ_FORBIDDEN', field: 'paidThrough', message }],
+    });
+  }
+  const view = await stationView(deps.network, stationId);
+  const branchId = view?.branchId ?? (await deps.ops.stationBranches()).get(stationId) ?? '';
+  if (!ownBranch(actor, branchId)) throw netNotFound(`station ${stationId} of your branch`, 'stationId');
+}
+
 function commissionStepRoute(
   deps: ApiDeps,
   url: string,
@@ -54,6 +73,7 @@ function commissionStepRoute(
     schema: { params: monthParams, body, headers: idempotencyHeaders },
     async handler(request, _reply, actor) {
       const { month } = request.params as { month: string };
+      if (actor.role === 'branch') await assertBranchPayment(deps, actor, request.body);
       const done = unwrapStep(
         await commissionStep(
           deps.network,
@@ -227,7 +247,7 @@ export function networkMonthRoutes(deps: ApiDeps): ApiRoute[] {
       deps,
       '/api/v1/network/commissions/:month/invoices',
       'commission-invoice-received',
-      ['finance'],
+      ['ecommerce'],
       "R10 a station's invoice received (needed before paying)",
       stepBody({ stationId: netIdSchema, paidThrough: { type: 'string', enum: ['HQ', 'BRANCH'] } }, [
         'stationId',
@@ -237,7 +257,7 @@ export function networkMonthRoutes(deps: ApiDeps): ApiRoute[] {
       deps,
       '/api/v1/network/commissions/:month/payments',
       'commission-paid',
-      ['finance'],
+      ['finance', 'branch'],
       "R10/R11 a station's after-tax commission paid (before the 20th)",
       stepBody({ stationId: netIdSchema, paidThrough: { type: 'string', enum: ['HQ', 'BRANCH'] } }, [
         'stationId',

@@ -2,7 +2,8 @@
 // the station list and a station's timeline with its due dates, the proposal (R12: refused with
 // every station within 2 km and its distance), the survey (R13: every unmet condition at once;
 // a failed survey is recorded and rejects the station, R22), then one route per lifecycle step,
-// each with its own body schema and its own roles (least privilege). The app layer
+// each with its own body schema and its own roles: the department that must take the step (the
+// one its due item names, domain/network/station-deadlines.ts), least privilege. The app layer
 // (app/network/stations.ts) decides, exactly as for `hq network …`; every write is audited and a
 // station's state change reaches the running gateway at once (R4, StationControl).
 import { dueItems } from '../../app/network/overdue.js';
@@ -83,7 +84,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'applied',
-    roles: ['branch', 'market'],
+    roles: ['market'],
     summary: 'R14/R22 application with its documents (business licence, ID) and receipt number',
     body: stepBody(
       {
@@ -109,7 +110,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'fee-settled',
-    roles: ['market'],
+    roles: ['finance'],
     summary: 'R14 platform fee paid, one of the 140 free places, or a competitor switch',
     body: stepBody(
       { mode: { type: 'string', enum: [...FEE_MODES] }, platformFeeFen: { type: 'integer', minimum: 1 } },
@@ -119,7 +120,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   { kind: 'fitted-out', roles: ['market'], summary: 'R14 fit-out done', body: stepBody(notes) },
   {
     kind: 'debit-account-set',
-    roles: ['ecommerce'],
+    roles: ['agency_finance'],
     summary: 'R14 direct-debit account (masked, R24: first 6 / last 4)',
     body: stepBody({ accountMasked: { type: 'string', pattern: '^\\d{6}\\*+\\d{4}$', maxLength: 32 } }, [
       'accountMasked',
@@ -127,7 +128,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'installed',
-    roles: ['market'],
+    roles: ['ecommerce'],
     summary: 'R14 installation, UK key and training (within 10 working days of notice)',
     body: stepBody({ ukKeySerial: netIdSchema, trained: { type: 'boolean' } }, ['ukKeySerial', 'trained']),
   },
@@ -139,19 +140,19 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'equipment-signed',
-    roles: ['branch', 'market'],
+    roles: ['market'],
     summary: 'R14 equipment signed for',
     body: stepBody(notes),
   },
   {
     kind: 'opened',
-    roles: ['market'],
+    roles: ['ecommerce'],
     summary: 'R4 open: org code and quota account issued; only now may the kiosk transact',
     body: stepBody({ orgCode: netIdSchema, quotaAccount: netIdSchema }, ['orgCode', 'quotaAccount']),
   },
   {
     kind: 'follow-up-visited',
-    roles: ['branch', 'market'],
+    roles: ['ecommerce'],
     summary: 'R14 follow-up visit (within 7 working days of opening)',
     body: stepBody(notes),
   },
@@ -208,7 +209,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'inspection-recorded',
-    roles: ['branch', 'supervision'],
+    roles: ['market', 'supervision'],
     summary: 'R18 on-site inspection or phone follow-up (each at least once a quarter)',
     body: stepBody({ method: { type: 'string', enum: [...INSPECTION_METHODS] }, findings: textSchema }, [
       'method',
@@ -217,7 +218,7 @@ export const stationStepSpecs: readonly StepSpec[] = [
   },
   {
     kind: 'training-recorded',
-    roles: ['market'],
+    roles: ['ecommerce'],
     summary: 'R18 training given (a phone follow-up is due within 2 weeks)',
     body: stepBody({ topic: textSchema }, ['topic']),
   },
@@ -390,7 +391,7 @@ export function networkStationRoutes(deps: ApiDeps): ApiRoute[] {
     {
       method: 'POST',
       url: '/api/v1/network/stations/:stationId/fee-check',
-      roles: ['supervision'],
+      roles: ['ecommerce'],
       summary:
         "R18 the month's fee-compliance check from the ingested events against the announced schedules (R6)",
       tags: ['network'],
