@@ -8,6 +8,7 @@ import type { FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import { createWorkingCalendar } from '@bianmin/core-ledger';
 import { SqliteNetworkFacts } from '../../adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from '../../adapters/sqlite/operations-store.js';
+import { SqliteOpsStore } from '../../adapters/sqlite/ops-store.js';
 import { SqliteStore } from '../../adapters/sqlite/sqlite-store.js';
 import type { Actor, NetworkDeps } from '../../app/network/deps.js';
 import { refusalError } from '../../app/network/refusal-error.js';
@@ -109,6 +110,11 @@ export function networkCommand(spec: {
   /** Check flags first (problems collected), then work. */
   readonly run: (context: NetworkContext, problems: HqProblem[]) => (() => Promise<unknown>) | undefined;
   readonly text?: (data: unknown) => string;
+  /**
+   * R4: the command may change a station's lifecycle state: after it, the store's station-control
+   * version is bumped so a running gateway applies the station's block at its next poll.
+   */
+  readonly changesStations?: boolean;
 }): HqCommand {
   return {
     name: spec.name,
@@ -146,6 +152,7 @@ export function networkCommand(spec: {
         const work = spec.run({ deps, actor, parsed, options }, problems);
         if (problems.length > 0 || work === undefined) throw usageError(problems);
         const data = await work();
+        if (spec.changesStations === true) await new SqliteOpsStore(store.db).bumpStationControlVersion();
         return { data, text: spec.text === undefined ? okText(spec.name, data) : spec.text(data) };
       } finally {
         await store.close();
