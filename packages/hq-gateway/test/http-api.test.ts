@@ -637,6 +637,41 @@ t.test('network: commission month, statistics and reports (CSV with BOM, zh-CN, 
   t.same(Object.keys(overdue.json.overdue), ['branch']);
 });
 
+t.test('network: a step through the API reaches the running gateway at once (R4)', async (t) => {
+  await ensureBranches();
+  t.equal(api.hq.gateway.pipeline.networkBlock('S3'), null, 'S3 enrolled directly: no lifecycle, no block');
+  const proposed = await api.call('POST', '/api/v1/network/stations', {
+    token: api.tokens.branch,
+    body: { stationId: 'S3', branchId: 'B1', name: '三号站', location: nextSite() },
+  });
+  t.equal(proposed.status, 201);
+  t.same(api.hq.gateway.pipeline.networkBlock('S3'), { code: 'HQ_NET_NOT_OPEN', state: 'proposed' });
+  const page = await api.call('GET', '/api/v1/network/stations/S3', { token: api.tokens.branch });
+  t.equal(page.json.mayTransact, false);
+  t.match(page.json.notOpen, [{ code: 'HQ_NET_NOT_OPEN' }]);
+  t.match(page.json.due, [
+    { step: 'survey', department: 'market', rule: 'R14', dueDate: /^\d{4}-\d{2}-\d{2}$/ },
+  ]);
+  const closed = await api.call('POST', '/api/v1/network/stations/S3/steps/closed', {
+    token: api.tokens.market,
+    body: {},
+  });
+  t.equal(closed.status, 200);
+  t.same(api.hq.gateway.pipeline.networkBlock('S3'), { code: 'HQ_NET_NOT_OPEN', state: 'closed' });
+  const response = await fetch(`${api.url}/api/v1/network/stations/S3/steps/reopened`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${api.tokens.market}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'has spaces',
+    },
+    body: '{}',
+  });
+  const problem = (await response.json()) as Any;
+  t.equal(response.status, 400);
+  t.match(problem.problems, [{ code: 'HQ_HTTP_REQUEST_INVALID', field: /^headers\.idempotency-key/ }]);
+});
+
 t.test('every route appears in /openapi.json with its method', async (t) => {
   const openapi = await api.call('GET', '/openapi.json');
   const routes = apiRoutes(api.hq.gateway.api);
