@@ -649,6 +649,12 @@ t.test('network: a step through the API reaches the running gateway at once (R4)
   const page = await api.call('GET', '/api/v1/network/stations/S3', { token: api.tokens.branch });
   t.equal(page.json.mayTransact, false);
   t.match(page.json.notOpen, [{ code: 'HQ_NET_NOT_OPEN' }]);
+  const all = await api.call('GET', '/api/v1/network/overdue?all=true', { token: api.tokens.market });
+  t.same(
+    page.json.due,
+    all.json.due.filter((i: Any) => i.aggregateId === 'station:S3'),
+    "the page's due items are the station's share of the network's",
+  );
   t.match(page.json.due, [
     { step: 'survey', department: 'market', rule: 'R14', dueDate: /^\d{4}-\d{2}-\d{2}$/ },
   ]);

@@ -6,7 +6,7 @@
 // one its due item names, domain/network/station-deadlines.ts), least privilege. The app layer
 // (app/network/stations.ts) decides, exactly as for `hq network …`; every write is audited and a
 // station's state change reaches the running gateway at once (R4, StationControl).
-import { dueItems } from '../../app/network/overdue.js';
+import { stationDue } from '../../app/network/overdue.js';
 import { checkFees } from '../../app/network/oversight.js';
 import {
   allBranches,
@@ -339,9 +339,7 @@ export function networkStationRoutes(deps: ApiDeps): ApiRoute[] {
       async handler(request, _reply, actor) {
         const { stationId } = request.params as { stationId: string };
         const station = await visibleNetStation(deps, actor, stationId);
-        const due = (await dueItems(deps.network, netActor(actor))).filter(
-          (i) => i.aggregateId === `station:${stationId}`,
-        );
+        const due = stationDue(deps.network, station);
         const mayTransact = await stationMayTransact(deps.network, stationId);
         return {
           station,
