@@ -265,3 +265,7 @@ export const complaintAnswerTargetWorkingDays = 5;
  * pass fits: alertDeliveryBatchMax POSTs of at most alertDeliveryTimeoutMs each.
  */
 export const alertDeliveryClaimMs = alertDeliveryBatchMax * alertDeliveryTimeoutMs;
+/** HTTP Idempotency-Key header of a network write: characters at most (it is stored with the record). */
+export const idempotencyKeyCharsMax = 100;
+/** Items per page of a network list on the HTTP API (stations, repairs, complaints, statistics). */
+export const networkListItemsMax = 10_000;

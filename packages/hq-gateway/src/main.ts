@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CalendarYear, parseCalendarYear } from '@bianmin/core-ledger';
+import { type CalendarYear, createWorkingCalendar, parseCalendarYear } from '@bianmin/core-ledger';
 import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
@@ -34,6 +34,7 @@ import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
 import { LoginLimiter } from './app/login-limiter.js';
+import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
@@ -361,7 +362,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     quotaFen: ledger.quotaFenAvailable(stationId),
     throughSeq: pipeline.ackedSeq(stationId),
   });
-  const controlDeps = { store, integrity, ops, clock, running: pipeline };
+  // The network's operations log and the ingest facts it reads (commission runs, fee checks) are
+  // on the opened store, SQLite or PostgreSQL, as for `hq network …`.
+  const network: NetworkDeps = {
+    store: opened.operations,
+    calendar: createWorkingCalendar(calendarYears),
+    clock,
+    facts: opened.facts,
+  };
+  // R4: the lifecycle gate rides on station control (a station not open is declined).
+  const controlDeps = { store, integrity, ops, clock, running: pipeline, network };
   const control = new StationControl(controlDeps);
   const controlSync = new StationControlSync(controlDeps, log);
   const webhook =
@@ -385,6 +395,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     control,
     operations,
     alerts,
+    network,
     clock,
     log,
     metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),

@@ -7,11 +7,12 @@
 // Method: the gateway in-process (memory broker; SQLite file, or PostgreSQL: http-api-postgres.test.ts)
 // with its API on a free port, fetch.
 import t from 'tap';
-import { buildApiServer } from '../src/adapters/http/server.js';
+import { apiRoutes, buildApiServer } from '../src/adapters/http/server.js';
 import { HqOperations } from '../src/app/operations.js';
 import { StationControl } from '../src/app/station-control.js';
 import { type Any, type ApiFixture, password, startApiFixture } from './helpers/api-fixture.js';
 import { until } from './helpers/hq-memory-fixture.js';
+import { NetworkPrep, nextSite } from './helpers/network-api.js';
 import { SimStation } from './helpers/station-sim.js';
 
 let api: ApiFixture;
@@ -337,6 +338,356 @@ t.test('an internal error answers its code and request id only', async (t) => {
   t.equal(body.code, 'HQ_INTERNAL_ERROR');
   t.match(body.requestId, /^[0-9a-f-]{36}$/);
   t.notMatch(answer.body, /secret|var\/lib/);
+});
+
+// --- The station network (R4, R10-R19, R22, R23) ---
+const netPrep = new NetworkPrep(() => api.hq.gateway.api.network);
+let branches: Promise<void> | undefined;
+/** The network's branches B1 and B2 (R12 sites, R16 reporters), registered once. */
+const ensureBranches = (): Promise<void> => {
+  branches ??= netPrep.branch('B1').then(() => netPrep.branch('B2'));
+  return branches;
+};
+const opsRecords = async (aggregateId: string) => api.hq.gateway.api.network.store.read(aggregateId);
+
+t.test(
+  'network: R12 lists every site within 2 km with its distance; R13 every unmet condition',
+  async (t) => {
+    const token = api.tokens.market;
+    const base = nextSite();
+    const north = (metres: number) => ({
+      latitudeDeg: base.latitudeDeg + metres / 111_195,
+      longitudeDeg: base.longitudeDeg,
+    });
+    const propose = (stationId: string, location: unknown) =>
+      api.call('POST', '/api/v1/network/stations', {
+        token,
+        body: { stationId, branchId: 'B1', name: '东街便民站', location },
+      });
+    t.equal((await propose('G1', base)).status, 201);
+    t.equal((await propose('G2', north(3_000))).status, 201, '3 km away: allowed');
+    const auditBefore = await auditCount();
+    const close = await propose('G3', north(1_500));
+    t.equal(close.status, 422);
+    t.equal(close.json.code, 'HQ_NET_TOO_CLOSE');
+    const sites = close.json.problems.map((p: Any) => p.details);
+    t.match(
+      sites.sort((a: Any, b: Any) => a.id.localeCompare(b.id)),
+      [
+        { kind: 'station', id: 'G1', distanceM: 1_500 },
+        { kind: 'station', id: 'G2', distanceM: 1_500 },
+      ],
+      'every station within 2 km, with its distance',
+    );
+    t.same(await opsRecords('station:G3'), [], 'nothing written for the refused proposal');
+    t.equal(await auditCount(), auditBefore, 'nothing audited: nothing happened');
+
+    const survey = await api.call('POST', '/api/v1/network/stations/G1/steps/surveyed', {
+      token,
+      body: {
+        location: base,
+        findings: {
+          premisesM2: 8,
+          terminalSpaceM2: 0.5,
+          signageSpace: false,
+          communicationLine: false,
+          tradingMonths: 3,
+        },
+      },
+    });
+    t.equal(survey.status, 422);
+    t.match(survey.json.problems.at(-1).message, /recorded: the station is rejected/);
+    t.same(
+      survey.json.problems.slice(0, -1).map((p: Any) => p.code),
+      [
+        'HQ_NET_PREMISES_TOO_SMALL',
+        'HQ_NET_TERMINAL_SPACE_TOO_SMALL',
+        'HQ_NET_SIGNAGE_SPACE_MISSING',
+        'HQ_NET_COMMUNICATION_LINE_MISSING',
+        'HQ_NET_TRADING_TOO_SHORT',
+      ],
+      'every unmet R13 condition at once, in registry order',
+    );
+    const page = await api.call('GET', '/api/v1/network/stations/G1', { token });
+    t.equal(page.json.station.state, 'rejected', 'the failed survey is recorded (R22): rejected');
+    t.equal(page.json.timeline.length, 2, 'proposed, surveyed');
+  },
+);
+
+t.test('network: bad bodies refused with every field; nothing half-written', async (t) => {
+  const token = api.tokens.ecommerce;
+  const stationId = await netPrep.station('equipment-signed');
+  const before = await opsRecords(`station:${stationId}`);
+  const auditBefore = await auditCount();
+  const bad = await api.call('POST', `/api/v1/network/stations/${stationId}/steps/opened`, {
+    token,
+    body: { orgCode: 'has space', quota: 'x' },
+  });
+  t.equal(bad.status, 400);
+  t.equal(bad.json.code, 'HQ_HTTP_REQUEST_INVALID');
+  t.same(
+    bad.json.problems.map((p: Any) => p.field).sort(),
+    ['body.orgCode', 'body.quota', 'body.quotaAccount'],
+    'the unknown, the malformed and the missing field, all at once',
+  );
+  const money = await api.call('POST', '/api/v1/network/repairs/TK-none/close', {
+    token,
+    body: { costFen: 12.5 },
+  });
+  t.equal(money.json.problems[0].field, 'body.costFen', 'fen is an integer (R1)');
+  const illegal = await api.call('POST', `/api/v1/network/stations/${stationId}/steps/reopened`, {
+    token: api.tokens.market,
+    body: {},
+  });
+  t.equal(illegal.status, 409);
+  t.equal(illegal.json.code, 'HQ_NET_TRANSITION_ILLEGAL');
+  t.same(await opsRecords(`station:${stationId}`), before, 'no record added by any refused step');
+  t.equal(await auditCount(), auditBefore, 'no audit row for a refused step');
+
+  // The same step retried with its Idempotency-Key: recorded once.
+  const open = async (key: string): Promise<{ status: number; json: Any }> => {
+    const response = await fetch(`${api.url}/api/v1/network/stations/${stationId}/steps/opened`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      body: JSON.stringify({ orgCode: `ORG-${stationId}`, quotaAccount: `QA-${stationId}` }),
+    });
+    return { status: response.status, json: await response.json() };
+  };
+  const first = await open(`open-${stationId}`);
+  t.equal(first.status, 200);
+  t.equal(first.json.duplicate, false);
+  const again = await open(`open-${stationId}`);
+  t.equal(again.json.duplicate, true, 'a retry with the same key is the first record');
+  t.equal((await opsRecords(`station:${stationId}`)).length, before.length + 1);
+});
+
+t.test('network: a branch sees and acts on its own branch only', async (t) => {
+  const token = api.tokens.branch; // branch B1
+  await ensureBranches();
+  const other = await netPrep.station('open', 'B2', 'OB');
+  const own = await netPrep.station('open', 'B1', 'OWN');
+  const list = await api.call('GET', '/api/v1/network/stations?limit=10000', { token });
+  const ids = list.json.items.map((s: Any) => s.stationId);
+  t.ok(ids.includes(own), 'its own station is listed');
+  t.notOk(ids.includes(other), "another branch's station is not");
+  t.ok(
+    list.json.items.every((s: Any) => s.branchId === 'B1'),
+    'only B1 stations',
+  );
+  for (const [method, path, body] of [
+    ['GET', `/api/v1/network/stations/${other}`, undefined],
+    ['POST', `/api/v1/network/stations/${other}/steps/change-requested`, { description: '改名' }],
+    ['POST', `/api/v1/network/stations/${other}/steps/move-requested`, { location: nextSite() }],
+    [
+      'POST',
+      '/api/v1/network/repairs',
+      { ticketId: 'TK-B2', stationId: 'S2', peripheral: 'printer', fault: '坏' },
+    ],
+    [
+      'POST',
+      '/api/v1/network/statistics/B2',
+      { month: '2026-09', stationsOpened: 0, stationsClosed: 0, lines: [] },
+    ],
+  ] as const) {
+    const answer = await api.call(method, path, { token, ...(body === undefined ? {} : { body }) });
+    t.equal(answer.status, 404, `${method} ${path}`);
+    t.equal(answer.json.code, 'HQ_NET_NOT_FOUND', `${path}: not found, existence not leaked`);
+  }
+  const propose = await api.call('POST', '/api/v1/network/stations', {
+    token,
+    body: { stationId: 'BP-B2', branchId: 'B2', name: '越权', location: nextSite() },
+  });
+  t.equal(propose.status, 403);
+  t.equal(propose.json.code, 'HQ_FORBIDDEN');
+  t.same(await opsRecords('station:BP-B2'), [], 'nothing written');
+  // R11: a branch pays lines paid through the branch only, for its own stations.
+  const hqLine = await api.call('POST', '/api/v1/network/commissions/2026-10/payments', {
+    token,
+    body: { stationId: 'S1', paidThrough: 'HQ' },
+  });
+  t.equal(hqLine.status, 403);
+  t.match(hqLine.json.problems, [{ code: 'HQ_FORBIDDEN', field: 'paidThrough' }]);
+  const otherStation = await api.call('POST', '/api/v1/network/commissions/2026-10/payments', {
+    token,
+    body: { stationId: 'S2', paidThrough: 'BRANCH' },
+  });
+  t.equal(otherStation.json.code, 'HQ_NET_NOT_FOUND', "another branch's station is not found");
+  t.equal((await opsRecords(`station:${other}`)).length, 11, "the other branch's station is untouched");
+});
+
+t.test('network: complaints are confidential; every read is audited (R23)', async (t) => {
+  await netPrep.complaint('CF1', false, 'written');
+  const market = await api.call('GET', '/api/v1/network/complaints/CF1', { token: api.tokens.market });
+  t.equal(market.status, 200);
+  t.same(market.json.complainant, { name: '[confidential]', contact: '[confidential]' });
+  t.notMatch(market.text, /张三|13800000000/, 'the complainant never reaches market');
+  const supervision = await api.call('GET', '/api/v1/network/complaints/CF1', {
+    token: api.tokens.supervision,
+  });
+  t.same(supervision.json.complainant, { name: '张三', contact: '13800000000' });
+  const reads = await api.call('GET', '/api/v1/audit?action=complaint.read&target=CF1', {
+    token: api.tokens.supervision,
+  });
+  t.match(reads.json.items, [
+    { actor: 'u-market', target: 'CF1', detail: { complainantShown: false } },
+    { actor: 'u-supervision', target: 'CF1', detail: { complainantShown: true } },
+  ]);
+  const list = await api.call('GET', '/api/v1/network/complaints', { token: api.tokens.market });
+  t.notMatch(list.text, /张三/, 'the list is redacted too');
+  const written = await api.call('POST', '/api/v1/network/complaints/CF1/answer', {
+    token: api.tokens.supervision,
+    body: { channel: 'phone', text: '电话答复' },
+  });
+  t.equal(written.status, 422);
+  t.equal(written.json.code, 'HQ_COMPLAINT_WRITTEN_ANSWER_REQUIRED');
+  const received = await api.call('POST', '/api/v1/network/complaints', {
+    token: api.tokens.branch,
+    body: {
+      complaintId: 'CF2',
+      channel: 'oral',
+      complainant: { name: '赵六', contact: '13700000000' },
+      summary: '态度差',
+      stationId: 'S1',
+    },
+  });
+  t.equal(received.status, 201);
+  t.notMatch(received.text, /赵六/, 'the branch that took it does not get it back');
+});
+
+t.test('network: commission month, statistics and reports (CSV with BOM, zh-CN, yuan)', async (t) => {
+  const ecommerce = api.tokens.ecommerce;
+  await ensureBranches();
+  await netPrep.commission('2026-05', false);
+  const rerun = await api.call('POST', '/api/v1/network/commissions/2026-05/run', { token: ecommerce });
+  t.equal(rerun.status, 200);
+  t.equal(rerun.json.outcome, 'unchanged', 're-running an unchanged month records nothing');
+  const versionBefore = rerun.json.run.version;
+  // B1 corrects its statistics: the re-run adds a correction line, the first line stays.
+  const corrected = await api.call('POST', '/api/v1/network/statistics/B1', {
+    token: api.tokens.branch,
+    body: {
+      month: '2026-05',
+      stationsOpened: 1,
+      stationsClosed: 0,
+      lines: [{ stationId: 'S1', businessType: 'INSURANCE', revenueFen: 1_200_000 }],
+    },
+  });
+  t.equal(corrected.status, 201);
+  const run = await api.call('POST', '/api/v1/network/commissions/2026-05/run', { token: ecommerce });
+  t.equal(run.json.outcome, 'corrected');
+  t.equal(run.json.run.version, versionBefore + 1);
+  t.match(
+    run.json.run.lines.filter((l: Any) => l.item === 'INSURANCE'),
+    [
+      { stationId: 'S1', item: 'INSURANCE', revenueFen: 1_000_000 },
+      { stationId: 'S1', item: 'INSURANCE', revenueFen: 200_000 },
+    ],
+  );
+  const listed = await api.call('POST', '/api/v1/network/commissions/2026-05/listed', {
+    token: ecommerce,
+    body: {},
+  });
+  t.equal(listed.json.run.state, 'listed');
+  const paid = await api.call('POST', '/api/v1/network/commissions/2026-05/payments', {
+    token: api.tokens.finance,
+    body: { stationId: 'S1', paidThrough: 'BRANCH' },
+  });
+  t.equal(paid.status, 200);
+  const twice = await api.call('POST', '/api/v1/network/commissions/2026-05/payments', {
+    token: api.tokens.finance,
+    body: { stationId: 'S1', paidThrough: 'BRANCH' },
+  });
+  t.equal(twice.json.code, 'HQ_NET_TRANSITION_ILLEGAL', 'nothing outstanding: no second payment');
+
+  const csv = await api.call('GET', '/api/v1/network/commissions/2026-05?format=csv', {
+    token: api.tokens.finance,
+  });
+  t.match(csv.contentType, /^text\/csv; charset=utf-8/);
+  t.same([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM');
+  const lines = csv.text.slice(1).trimEnd().split('\r\n');
+  t.equal(
+    lines[0],
+    '月份,站点编号,支付方式,项目,营业额(元),佣金(元),已开票,已付(元),状态,报财务截止日期,付款截止日期,生成时间(北京时间)',
+  );
+  const insurance = lines.filter((l: string) => l.includes(',保险,'));
+  t.match(
+    insurance[0],
+    /^2026-05,S1,经支局支付,保险,10000\.00,1000\.00,,,已报财务,2026-06-\d\d,2026-06-\d\d,/,
+  );
+  t.match(insurance[1], /^2026-05,S1,经支局支付,保险,2000\.00,200\.00,/, 'the correction is its own line');
+  t.match(lines.at(-1), /^2026-05,S1,经支局支付,应付合计,,1200\.00,否,1200\.00,/, 'net and paid, yuan');
+  const stats = await api.call('GET', '/api/v1/network/statistics?month=2026-05&format=csv', {
+    token: api.tokens.market,
+  });
+  t.same([...stats.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  t.match(stats.text, /月份,支局,新开站点数,关闭站点数,站点编号,业务种类,营业额\(元\)/);
+  t.match(stats.text, /2026-05,B1,1,0,S1,保险,12000\.00,/);
+  const archive = await api.call('GET', '/api/v1/network/archive/2026', { token: api.tokens.supervision });
+  t.match(archive.contentType, /application\/x-ndjson/);
+  t.ok(archive.text.split('\n').filter(Boolean).length > 10, 'the year as JSON lines');
+  const overdue = await api.call('GET', '/api/v1/network/overdue?department=branch&date=2027-01-10', {
+    token: api.tokens.market,
+  });
+  t.ok(Array.isArray(overdue.json.overdue.branch), 'one department asked, one list answered');
+  t.same(Object.keys(overdue.json.overdue), ['branch']);
+});
+
+t.test('network: a step through the API reaches the running gateway at once (R4)', async (t) => {
+  await ensureBranches();
+  t.equal(api.hq.gateway.pipeline.networkBlock('S3'), null, 'S3 enrolled directly: no lifecycle, no block');
+  const proposed = await api.call('POST', '/api/v1/network/stations', {
+    token: api.tokens.branch,
+    body: { stationId: 'S3', branchId: 'B1', name: '三号站', location: nextSite() },
+  });
+  t.equal(proposed.status, 201);
+  t.same(api.hq.gateway.pipeline.networkBlock('S3'), { code: 'HQ_NET_NOT_OPEN', state: 'proposed' });
+  const page = await api.call('GET', '/api/v1/network/stations/S3', { token: api.tokens.branch });
+  t.equal(page.json.mayTransact, false);
+  t.match(page.json.notOpen, [{ code: 'HQ_NET_NOT_OPEN' }]);
+  const all = await api.call('GET', '/api/v1/network/overdue?all=true', { token: api.tokens.market });
+  t.same(
+    page.json.due,
+    all.json.due.filter((i: Any) => i.aggregateId === 'station:S3'),
+    "the page's due items are the station's share of the network's",
+  );
+  t.match(page.json.due, [
+    { step: 'survey', department: 'market', rule: 'R14', dueDate: /^\d{4}-\d{2}-\d{2}$/ },
+  ]);
+  const closed = await api.call('POST', '/api/v1/network/stations/S3/steps/closed', {
+    token: api.tokens.market,
+    body: {},
+  });
+  t.equal(closed.status, 200);
+  t.same(api.hq.gateway.pipeline.networkBlock('S3'), { code: 'HQ_NET_NOT_OPEN', state: 'closed' });
+  const response = await fetch(`${api.url}/api/v1/network/stations/S3/steps/reopened`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${api.tokens.market}`,
+      'content-type': 'application/json',
+      'idempotency-key': 'has spaces',
+    },
+    body: '{}',
+  });
+  const problem = (await response.json()) as Any;
+  t.equal(response.status, 400);
+  t.match(problem.problems, [{ code: 'HQ_HTTP_REQUEST_INVALID', field: /^headers\.idempotency-key/ }]);
+});
+
+t.test('every route appears in /openapi.json with its method', async (t) => {
+  const openapi = await api.call('GET', '/openapi.json');
+  const routes = apiRoutes(api.hq.gateway.api);
+  for (const route of routes) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    t.ok(openapi.json.paths[path]?.[route.method.toLowerCase()], `${route.method} ${route.url}`);
+  }
+  t.ok(routes.length > 60, 'the network routes are there');
+  t.match(openapi.json.paths['/api/v1/network/stations/{stationId}/steps/opened'].post, {
+    requestBody: { content: { 'application/json': { schema: { additionalProperties: false } } } },
+  });
 });
 
 t.test('healthz, metrics and the OpenAPI document', async (t) => {

@@ -7,6 +7,7 @@ import t from 'tap';
 import { apiRoutes } from '../src/adapters/http/server.js';
 import { type Role, roles } from '../src/domain/roles.js';
 import { type ApiFixture, startApiFixture } from './helpers/api-fixture.js';
+import { goodFindings, NetworkPrep, nextSite, type Prepared } from './helpers/network-api.js';
 
 const all = roles;
 /** route -> roles allowed (the policy, written out independently of the declarations). */
@@ -27,6 +28,53 @@ const matrix: Record<string, readonly Role[]> = {
   'GET /api/v1/audit': ['supervision'],
   'GET /api/v1/audit/verify': ['supervision'],
   'POST /api/v1/users': ['admin'],
+  // The station network (R4, R10-R19, R22, R23): every cell of these answers 2xx when allowed.
+  'GET /api/v1/network/branches': all,
+  'POST /api/v1/network/branches': ['market'],
+  'GET /api/v1/network/stations': all,
+  'GET /api/v1/network/stations/:stationId': all,
+  'POST /api/v1/network/stations': ['branch', 'market'],
+  'POST /api/v1/network/stations/:stationId/steps/surveyed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/applied': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/agreement-signed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/fee-settled': ['finance'],
+  'POST /api/v1/network/stations/:stationId/steps/fitted-out': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/debit-account-set': ['agency_finance'],
+  'POST /api/v1/network/stations/:stationId/steps/installed': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/steps/goods-delivered': ['branch'],
+  'POST /api/v1/network/stations/:stationId/steps/equipment-signed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/opened': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/steps/follow-up-visited': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/steps/suspended': ['market', 'supervision'],
+  'POST /api/v1/network/stations/:stationId/steps/reopened': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/closed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/change-requested': ['branch', 'market'],
+  'POST /api/v1/network/stations/:stationId/steps/change-approved': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/move-requested': ['branch', 'market'],
+  'POST /api/v1/network/stations/:stationId/steps/move-surveyed': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/transferred': ['market'],
+  'POST /api/v1/network/stations/:stationId/steps/inspection-recorded': ['market', 'supervision'],
+  'POST /api/v1/network/stations/:stationId/steps/training-recorded': ['ecommerce'],
+  'POST /api/v1/network/stations/:stationId/fee-check': ['ecommerce'],
+  'GET /api/v1/network/repairs': ['branch', 'market', 'ecommerce', 'supervision'],
+  'POST /api/v1/network/repairs': ['branch', 'market', 'ecommerce'],
+  'POST /api/v1/network/repairs/:ticketId/notes': ['ecommerce'],
+  'POST /api/v1/network/repairs/:ticketId/close': ['ecommerce'],
+  'GET /api/v1/network/complaints': ['market', 'supervision'],
+  'GET /api/v1/network/complaints/:complaintId': ['market', 'supervision'],
+  'POST /api/v1/network/complaints': ['branch', 'market', 'supervision'],
+  'POST /api/v1/network/complaints/:complaintId/notes': ['market', 'supervision'],
+  'POST /api/v1/network/complaints/:complaintId/answer': ['supervision'],
+  'POST /api/v1/network/complaints/:complaintId/outcome': ['supervision'],
+  'GET /api/v1/network/overdue': all,
+  'POST /api/v1/network/statistics/:branchId': ['branch', 'market'],
+  'GET /api/v1/network/statistics': ['branch', 'market', 'ecommerce', 'supervision', 'finance'],
+  'POST /api/v1/network/commissions/:month/run': ['ecommerce'],
+  'GET /api/v1/network/commissions/:month': ['ecommerce', 'finance', 'market', 'supervision'],
+  'POST /api/v1/network/commissions/:month/listed': ['ecommerce'],
+  'POST /api/v1/network/commissions/:month/invoices': ['ecommerce'],
+  'POST /api/v1/network/commissions/:month/payments': ['finance', 'branch'],
+  'GET /api/v1/network/archive/:year': ['supervision'],
 };
 const publicRoutes = ['POST /api/v1/session'];
 
@@ -65,9 +113,134 @@ const requests: Record<string, { path: string; body?: unknown }> = {
   },
 };
 
+type NetRequest = { path: string; body?: unknown };
+/**
+ * The network cells: a request built for the role, from the state it needs (prepared through the
+ * app layer), so an allowed cell must answer 2xx; a refused cell needs no state (403 comes first).
+ */
+const stepFrom: Record<string, [Prepared, Record<string, unknown>]> = {
+  surveyed: ['proposed', { location: { latitudeDeg: 0, longitudeDeg: 0 }, findings: goodFindings }],
+  applied: ['surveyed', { receiptNumber: 'RC-M', documents: ['business-licence', 'id-card'] }],
+  'agreement-signed': ['applied', { agreementNumber: 'AG-M', copies: 3 }],
+  'fee-settled': ['agreement-signed', { mode: 'competitor-switch' }],
+  'fitted-out': ['fee-settled', { notes: '装修完成' }],
+  'debit-account-set': ['fitted-out', { accountMasked: '622202******1234' }],
+  installed: ['debit-account-set', { ukKeySerial: 'UK-M', trained: true }],
+  'goods-delivered': ['installed', {}],
+  'equipment-signed': ['goods-delivered', {}],
+  opened: ['equipment-signed', { orgCode: 'ORG-M', quotaAccount: 'QA-M' }],
+  'follow-up-visited': ['open', { notes: '回访' }],
+  suspended: ['open', { reason: 'matrix' }],
+  reopened: ['suspended', {}],
+  closed: ['open', {}],
+  'change-requested': ['open', { description: '变更营业时间' }],
+  'change-approved': ['change-pending', {}],
+  'move-requested': ['open', { location: { latitudeDeg: 0, longitudeDeg: 0 } }],
+  'move-surveyed': ['move-pending', { findings: goodFindings }],
+  transferred: ['open', { agreementNumber: 'AG-T', copies: 3, holderName: '李四' }],
+  'inspection-recorded': ['open', { method: 'on-site', findings: '正常' }],
+  'training-recorded': ['open', { topic: '新业务培训' }],
+};
+
+async function networkRequest(key: string, role: Role, allowed: boolean): Promise<NetRequest | undefined> {
+  const [method, url = ''] = key.split(' ');
+  if (!url.startsWith('/api/v1/network/')) return undefined;
+  const step = /\/steps\/(.+)$/.exec(url)?.[1];
+  const fill = (values: Record<string, string>): string =>
+    url.replace(/:(\w+)/g, (_m, name: string) => values[name] ?? 'NOPE');
+  if (!allowed)
+    return { path: fill({ year: '2026', month: '2026-10' }), ...(method === 'POST' ? { body: {} } : {}) };
+  if (step !== undefined) {
+    const [from, body] = stepFrom[step] ?? ['open', {}];
+    const stationId = await prep.station(from);
+    // A survey or a move names a fresh site of its own (R12 checks it against every other site).
+    const located = 'location' in body ? { ...body, location: nextSite() } : body;
+    return { path: fill({ stationId }), body: located };
+  }
+  cellCount += 1;
+  const unique = `${role}-${cellCount}`;
+  switch (key) {
+    case 'POST /api/v1/network/branches':
+      return { path: url, body: { branchId: `BX-${unique}`, name: '新支局', location: nextSite() } };
+    case 'GET /api/v1/network/stations/:stationId':
+      return { path: fill({ stationId: openStation }) };
+    case 'POST /api/v1/network/stations':
+      return {
+        path: url,
+        body: { stationId: `P-${unique}`, branchId: 'B1', name: '新站', location: nextSite() },
+      };
+    case 'POST /api/v1/network/stations/:stationId/fee-check':
+      return { path: fill({ stationId: openStation }), body: { month: '2026-10' } };
+    case 'POST /api/v1/network/repairs':
+      return {
+        path: url,
+        body: { ticketId: `TK-${unique}`, stationId: 'S1', peripheral: 'printer', fault: '卡纸' },
+      };
+    case 'POST /api/v1/network/repairs/:ticketId/notes':
+      return { path: fill({ ticketId: 'TK0' }), body: { note: '已派人' } };
+    case 'POST /api/v1/network/repairs/:ticketId/close': {
+      await prep.repair(`TKC-${unique}`, 'S1');
+      return { path: fill({ ticketId: `TKC-${unique}` }), body: { costFen: 5_000 } };
+    }
+    case 'GET /api/v1/network/complaints/:complaintId':
+      return { path: fill({ complaintId: 'C0' }) };
+    case 'POST /api/v1/network/complaints':
+      return {
+        path: url,
+        body: {
+          complaintId: `C-${unique}`,
+          channel: 'phone',
+          complainant: { name: '王五', contact: '13900000000' },
+          summary: '机器故障',
+          stationId: 'S1',
+        },
+      };
+    case 'POST /api/v1/network/complaints/:complaintId/notes':
+      return { path: fill({ complaintId: 'C0' }), body: { note: '已联系' } };
+    case 'POST /api/v1/network/complaints/:complaintId/answer': {
+      await prep.complaint(`CA-${unique}`);
+      return { path: fill({ complaintId: `CA-${unique}` }), body: { channel: 'phone', text: '已处理' } };
+    }
+    case 'POST /api/v1/network/complaints/:complaintId/outcome': {
+      await prep.complaint(`CO-${unique}`, true);
+      return { path: fill({ complaintId: `CO-${unique}` }), body: { text: '已告知投诉人' } };
+    }
+    case 'POST /api/v1/network/statistics/:branchId':
+      return {
+        path: fill({ branchId: 'B1' }),
+        body: { month: '2026-09', stationsOpened: 1, stationsClosed: 0, lines: [] },
+      };
+    case 'POST /api/v1/network/commissions/:month/run':
+      return { path: fill({ month: '2026-08' }) };
+    case 'POST /api/v1/network/commissions/:month/listed':
+      return { path: fill({ month: '2026-07' }), body: {} };
+    case 'POST /api/v1/network/commissions/:month/invoices':
+      return { path: fill({ month: '2026-10' }), body: { stationId: 'S1', paidThrough: 'BRANCH' } };
+    case 'POST /api/v1/network/commissions/:month/payments': {
+      // Each paying role its own month (a station's line is paid once).
+      const month = role === 'branch' ? '2025-04' : '2025-03';
+      await prep.commission(month, true);
+      return { path: fill({ month }), body: { stationId: 'S1', paidThrough: 'BRANCH' } };
+    }
+    default:
+      return { path: fill({ year: '2026', month: '2026-10' }) };
+  }
+}
+
 let api: ApiFixture;
+let prep: NetworkPrep;
+let openStation = '';
+let cellCount = 0;
 t.before(async () => {
   api = await startApiFixture();
+  prep = new NetworkPrep(() => api.hq.gateway.api.network);
+  await prep.branch('B1');
+  await prep.branch('B2');
+  openStation = await prep.station('open');
+  await prep.repair('TK0', 'S1');
+  await prep.complaint('C0');
+  await prep.commission('2026-07', false);
+  await prep.commission('2026-10', true);
 });
 t.teardown(() => api.close());
 
@@ -91,14 +264,21 @@ t.test('every (route, role) cell: allowed or forbidden', async (t) => {
   for (const role of roles) {
     for (const key of order) {
       const method = key.split(' ')[0] ?? '';
-      const request = requests[key];
+      const allowed = matrix[key]?.includes(role) === true;
+      const network = await networkRequest(key, role, allowed);
+      const request = network ?? requests[key];
       if (request === undefined) throw new Error(`no request for ${key}`);
       const answer = await api.call(method, request.path, {
         token: api.tokens[role],
         ...(request.body === undefined ? {} : { body: request.body }),
       });
       cells += 1;
-      if (matrix[key]?.includes(role)) {
+      if (allowed && network !== undefined) {
+        t.ok(
+          answer.status >= 200 && answer.status < 300,
+          `${role} ${key}: ${answer.status} ${answer.text.slice(0, 300)}`,
+        );
+      } else if (allowed) {
         t.not(answer.status, 403, `${role} may ${key} (${answer.status} ${answer.json?.code ?? ''})`);
         t.not(answer.status, 401, `${role} ${key} authenticated`);
       } else {
@@ -114,7 +294,7 @@ t.test('every (route, role) cell: allowed or forbidden', async (t) => {
 t.test('no session: 401 HQ_AUTH_REQUIRED on every non-public route', async (t) => {
   for (const key of Object.keys(matrix)) {
     const method = key.split(' ')[0] ?? '';
-    const request = requests[key];
+    const request = (await networkRequest(key, 'admin', false)) ?? requests[key];
     const answer = await api.call(method, request?.path ?? '', {
       ...(request?.body === undefined ? {} : { body: request.body }),
     });

@@ -288,8 +288,13 @@ t.test('optimistic concurrency and idempotency through the service', async (t) =
     { idempotencyKey: 'survey-S1' },
   );
   t.ok(first.ok);
-  // The retry is decided against the new state (surveyed) and refused before reaching the store.
-  t.equal(retry.ok ? '' : retry.code, 'HQ_NET_TRANSITION_ILLEGAL');
+  // The retry (same key, same kind) answers the first record: a client that lost the answer to
+  // its HTTP request and sends it again with its Idempotency-Key gets the step, not a refusal.
+  t.same(retry.ok ? { duplicate: retry.duplicate, version: retry.record.version } : retry.code, {
+    duplicate: true,
+    version: 2,
+  });
+  t.equal((await deps.store.read('station:S1')).length, 2, 'recorded once');
   const reused = await stationStep(
     deps,
     market,

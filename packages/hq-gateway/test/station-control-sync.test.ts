@@ -16,7 +16,7 @@ import type { StationRecord } from '../src/domain/types.js';
 import { stationControlPollMs } from '../src/limits.js';
 import type { Suspension } from '../src/ports/integrity-store.js';
 import { silentLog } from '../src/ports/log.js';
-import type { RunningStations } from '../src/ports/running-stations.js';
+import type { NetworkBlock, RunningStations } from '../src/ports/running-stations.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 const record = (stationId: string): StationRecord => ({
@@ -53,6 +53,12 @@ class FakeRunning implements RunningStations {
     this.held.set(stationId, null);
     this.#note(`resume ${stationId}`);
     return true;
+  }
+  networkBlock(): NetworkBlock | null {
+    return null;
+  }
+  setNetworkBlock(stationId: string, block: NetworkBlock | null): void {
+    this.#note(`block ${stationId} ${block?.state ?? 'none'}`);
   }
   #note(change: string): void {
     this.changes.push(change);

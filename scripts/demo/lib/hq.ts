@@ -3,15 +3,11 @@
 // cards, and helpers that read back what HQ stored per station (totals by business type, events,
 // the quota the kiosk last reported, reconciliations, quarantine).
 
-import { createWorkingCalendar } from '@bianmin/core-ledger';
 import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
-import { SqliteNetworkFacts } from '@bianmin/hq-gateway/adapters/sqlite/network-facts';
-import { SqliteOperationsStore } from '@bianmin/hq-gateway/adapters/sqlite/operations-store';
-import { SqliteStore } from '@bianmin/hq-gateway/adapters/sqlite/sqlite-store';
 import type { NetworkDeps } from '@bianmin/hq-gateway/app/network/deps';
 import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
 import type { StoreConfig } from '@bianmin/hq-gateway/config';
-import { defaultCalendarDir, type Gateway, loadCalendarYears, startGateway } from '@bianmin/hq-gateway/main';
+import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
 import type { Clock, TimeSource } from '@bianmin/hq-gateway/ports/clock';
 
 export interface HqSpec {
@@ -72,13 +68,9 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
 
 /** The station network's services on the demo HQ's own store (its clock is the caller's). */
 export function demoNetworkDeps(gateway: Gateway): Omit<NetworkDeps, 'clock'> {
-  const store = gateway.store;
-  if (!(store instanceof SqliteStore)) throw new Error('assert: the demo HQ runs on SQLite');
-  return {
-    store: new SqliteOperationsStore(store.db),
-    calendar: createWorkingCalendar(loadCalendarYears(defaultCalendarDir)),
-    facts: new SqliteNetworkFacts(store.db),
-  };
+  // The running gateway's own network services (the API's), without its clock: the scene sets its own.
+  const { clock: _clock, ...network } = gateway.api.network;
+  return network;
 }
 
 export interface TypeTotals {

@@ -33,6 +33,7 @@ import {
 import { asClock, type Clock, type TimerHandle } from '../ports/clock.js';
 import type { Suspension } from '../ports/integrity-store.js';
 import type { Log } from '../ports/log.js';
+import type { NetworkBlock } from '../ports/running-stations.js';
 import { CardKeySecret } from './card-key.js';
 import { AckCoalescer } from './ingest/acks.js';
 import { Background, errorFields } from './ingest/background.js';
@@ -193,6 +194,19 @@ export class IngestPipeline extends EventEmitter {
       { stationId: suspension.stationId, code: suspension.reasonCode },
       'station suspended by an operator',
     );
+  }
+
+  /** R4: the station's lifecycle block, or null (undefined for an unknown station). */
+  networkBlock(stationId: string): NetworkBlock | null | undefined {
+    return this.#stations.get(stationId)?.networkBlock;
+  }
+
+  /** R4 (app/station-control.ts): decline the station's withdrawals from now on, or allow them again. */
+  setNetworkBlock(stationId: string, block: NetworkBlock | null): void {
+    const station = this.#stations.get(stationId);
+    if (station === undefined) return;
+    station.networkBlock = block;
+    this.#log.info({ stationId, code: block?.code, state: block?.state }, 'station lifecycle gate');
   }
 
   /** The station's suspension, or null (undefined for an unknown station). */

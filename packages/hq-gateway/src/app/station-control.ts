@@ -4,6 +4,7 @@
 // (RunningStations). A gateway in another process notices the version change on its Clock
 // (StationControlSync.poll every stationControlPollMs) and reconciles: new stations bound,
 // suspensions applied, lifted ones served again.
+import { canTransact, type StationView } from '../domain/network/station.js';
 import type { StationRecord } from '../domain/types.js';
 import { HqError } from '../errors.js';
 import { stationControlPollMs } from '../limits.js';
@@ -11,8 +12,10 @@ import type { Clock, TimerHandle, TimeSource } from '../ports/clock.js';
 import type { IntegrityStore, Suspension } from '../ports/integrity-store.js';
 import type { Log } from '../ports/log.js';
 import type { OpsStore } from '../ports/ops-store.js';
-import type { RunningStations } from '../ports/running-stations.js';
+import type { NetworkBlock, RunningStations } from '../ports/running-stations.js';
 import type { StationStore } from '../ports/store.js';
+import type { NetworkDeps } from './network/deps.js';
+import { allStations, stationView } from './network/stations.js';
 
 export interface StationControlDeps {
   readonly store: Pick<StationStore, 'getStation' | 'listStations'>;
@@ -21,6 +24,22 @@ export interface StationControlDeps {
   readonly clock: TimeSource;
   /** The gateway in this process, when there is one. */
   readonly running?: RunningStations;
+  /** The station network's lifecycle (R4); absent: no lifecycle gate. */
+  readonly network?: NetworkDeps;
+}
+
+/**
+ * R4: the block a lifecycle view puts on a station. No lifecycle record (a station enrolled
+ * directly, as in the demo): none, it keeps working (docs/hq.md, a decision for the product
+ * owner). A record that is not open with its org code and quota account: blocked.
+ */
+export function networkBlockOf(view: StationView | undefined): NetworkBlock | null {
+  if (view === undefined || canTransact(view).ok) return null;
+  return { code: 'HQ_NET_NOT_OPEN', state: view.state };
+}
+
+function sameBlock(a: NetworkBlock | null | undefined, b: NetworkBlock | null): boolean {
+  return (a ?? null)?.state === b?.state;
 }
 
 export interface Why {
@@ -51,6 +70,20 @@ export class StationControl {
   async enrolled(station: StationRecord): Promise<void> {
     await this.#deps.ops.bumpStationControlVersion();
     this.#deps.running?.addStation(station);
+  }
+
+  /**
+   * A lifecycle step was recorded for the station (R4): other processes are told (the version)
+   * and the running gateway applies the station's block at once. Returns the block in force.
+   */
+  async lifecycleChanged(stationId: string): Promise<NetworkBlock | null> {
+    if (this.#deps.network === undefined) return null;
+    const block = networkBlockOf(await stationView(this.#deps.network, stationId));
+    await this.#deps.ops.bumpStationControlVersion();
+    const running = this.#deps.running;
+    if (running !== undefined && !sameBlock(running.networkBlock(stationId), block))
+      running.setNetworkBlock(stationId, block);
+    return block;
   }
 
   /** 'suspended', or 'already' (a suspension held keeps its first reason). */
@@ -143,10 +176,25 @@ export class StationControlSync {
     this.#log = log;
   }
 
-  /** Remember the version at start (the pipeline has just loaded everything) and start polling. */
+  /**
+   * Remember the version at start (the pipeline has just loaded everything), apply the lifecycle
+   * blocks (R4) and start polling.
+   */
   async start(): Promise<void> {
     this.#version = await this.#deps.ops.stationControlVersion();
+    await this.applyNetworkBlocks();
     this.#arm();
+  }
+
+  /** R4: every running station's lifecycle block as the operations log has it now. */
+  async applyNetworkBlocks(): Promise<void> {
+    if (this.#deps.network === undefined) return;
+    const running = this.#deps.running;
+    const views = new Map((await allStations(this.#deps.network)).map((v) => [v.stationId, v]));
+    for (const stationId of running.stationIds()) {
+      const block = networkBlockOf(views.get(stationId));
+      if (!sameBlock(running.networkBlock(stationId), block)) running.setNetworkBlock(stationId, block);
+    }
   }
 
   stop(): void {
@@ -202,5 +250,6 @@ export class StationControlSync {
         if (lifted !== undefined && lifted.resumedAtMs >= held.sinceMs) running.resumeStation(stationId);
       }
     }
+    await this.applyNetworkBlocks();
   }
 }

@@ -48,6 +48,7 @@ import {
 } from './commands/operations.js';
 import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { reportDailyCommand } from './commands/report-daily.js';
+import { reportCommissionCommand, reportStatisticsCommand } from './commands/report-network.js';
 import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
@@ -85,6 +86,8 @@ export const commands: readonly HqCommand[] = [
   commissionStepCommand,
   commissionShowCommand,
   archiveExportCommand,
+  reportStatisticsCommand,
+  reportCommissionCommand,
   userAddCommand,
 ];
 

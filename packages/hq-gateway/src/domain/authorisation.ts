@@ -24,6 +24,8 @@ export const responseCode = {
   responseReceivedTooLate: '68',
   /** ISO 8583 "exceeds withdrawal frequency limit": the per-station request rate (issue 8). */
   exceedsFrequencyLimit: '65',
+  /** ISO 8583 "transaction not permitted to terminal": R4, the station is not open (HQ_NET_NOT_OPEN). */
+  notPermittedToTerminal: '58',
 } as const;
 
 export interface AuthorisationDecision {
@@ -97,6 +99,11 @@ export function decideBeforeBank(facts: RequestFacts): AuthorisationDecision | n
 /** A request over the station's authorisation rate limit (HQ_AUTH_RATE_LIMITED): not the bank's call. */
 export function declinedForRate(): AuthorisationDecision {
   return declined(v1.DeclineReason.DECLINE_REASON_STATION_NOT_ALLOWED, responseCode.exceedsFrequencyLimit);
+}
+
+/** R4: a station whose network lifecycle is not open (HQ_NET_NOT_OPEN): declined before the bank. */
+export function declinedNotOpen(): AuthorisationDecision {
+  return declined(v1.DeclineReason.DECLINE_REASON_STATION_NOT_ALLOWED, responseCode.notPermittedToTerminal);
 }
 
 /** The bank's answer as HQ's decision. */

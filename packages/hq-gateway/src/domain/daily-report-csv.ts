@@ -54,7 +54,7 @@ export function beijingTime(atMs: number): string {
 }
 
 /** A CSV field: quoted when it holds a comma, quote or line break; a leading =+-@ is neutralised. */
-function field(value: string): string {
+export function csvField(value: string): string {
   assert(typeof value === 'string', 'csv field: text only');
   const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
@@ -79,7 +79,7 @@ export function dailyReportCsv(
         reconciliationNames[r.reconciliation] ?? r.reconciliation,
         generated,
       ]
-        .map(field)
+        .map(csvField)
         .join(','),
     );
   }

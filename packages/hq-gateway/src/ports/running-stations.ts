@@ -5,6 +5,16 @@
 import type { StationRecord } from '../domain/types.js';
 import type { Suspension } from './integrity-store.js';
 
+/**
+ * R4: a station whose network lifecycle exists and is not open (not yet opened, suspended or
+ * closed in the lifecycle) may not transact; its withdrawal requests are declined with this code.
+ */
+export interface NetworkBlock {
+  readonly code: 'HQ_NET_NOT_OPEN';
+  /** The lifecycle state it is in. */
+  readonly state: string;
+}
+
 export interface RunningStations {
   stationIds(): string[];
   /** The station's suspension in memory, null when served, undefined when unknown. */
@@ -13,4 +23,8 @@ export interface RunningStations {
   /** Quarantine the station's messages from now on (replaces a suspension held). */
   applySuspension(suspension: Suspension): void;
   resumeStation(stationId: string): boolean;
+  /** R4: the station's lifecycle block in memory, null when none, undefined when unknown. */
+  networkBlock(stationId: string): NetworkBlock | null | undefined;
+  /** R4: decline (a block) or allow (null) the station's business from now on. */
+  setNetworkBlock(stationId: string, block: NetworkBlock | null): void;
 }

@@ -1,6 +1,7 @@
 // What the HTTP API is built from: the application layer the CLI uses too (issue 11).
 import type { AlertService } from '../../app/alerts.js';
 import type { AuditLog } from '../../app/audit-log.js';
+import type { NetworkDeps } from '../../app/network/deps.js';
 import type { HqOperations } from '../../app/operations.js';
 import type { StationControl } from '../../app/station-control.js';
 import type { StationViews } from '../../app/station-views.js';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   readonly control: StationControl;
   readonly operations: HqOperations;
   readonly alerts: AlertService;
+  /** The station network (lifecycle, cases, statistics, commissions): the CLI's app layer too. */
+  readonly network: NetworkDeps;
   readonly clock: TimeSource;
   readonly log: Log;
   readonly metrics: ApiMetrics;

@@ -22,6 +22,26 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_QUOTA_PURCHASE_REFUSED: 422,
   HQ_ENROLMENT_SIGNATURE_INVALID: 422,
   HQ_ENROLMENT_PROOF_MISSING: 422,
+  // The station network (issue 11): a missing record 404, a state or version conflict 409, a
+  // business rule (R12, R13, R14, R4, R23) 422, a calendar year missing 500 (HQ's data, not input).
+  HQ_NET_NOT_FOUND: 404,
+  HQ_NET_ALREADY_EXISTS: 409,
+  HQ_NET_TRANSITION_ILLEGAL: 409,
+  HQ_OPS_VERSION_CONFLICT: 409,
+  HQ_OPS_IDEMPOTENCY_CONFLICT: 409,
+  HQ_NET_TOO_CLOSE: 422,
+  HQ_NET_PREMISES_TOO_SMALL: 422,
+  HQ_NET_TERMINAL_SPACE_TOO_SMALL: 422,
+  HQ_NET_SIGNAGE_SPACE_MISSING: 422,
+  HQ_NET_COMMUNICATION_LINE_MISSING: 422,
+  HQ_NET_TRADING_TOO_SHORT: 422,
+  HQ_NET_DOCUMENTS_MISSING: 422,
+  HQ_NET_AGREEMENT_COPIES: 422,
+  HQ_NET_FREE_PLACES_EXHAUSTED: 422,
+  HQ_NET_ORG_CODE_IMMUTABLE: 422,
+  HQ_NET_NOT_OPEN: 422,
+  HQ_COMPLAINT_WRITTEN_ANSWER_REQUIRED: 422,
+  HQ_NET_CALENDAR_YEAR_MISSING: 500,
   HQ_AUDIT_CHAIN_BROKEN: 500,
   HQ_STORE_FAILED: 503,
   HQ_MQTT_FAILED: 503,
@@ -39,14 +59,20 @@ export interface Problem {
   readonly code: string;
   readonly detail: string;
   readonly requestId: string;
-  readonly problems?: ReadonlyArray<{ code: string; field?: string; message: string }>;
+  readonly problems?: ReadonlyArray<{
+    code: string;
+    field?: string;
+    message: string;
+    /** A network refusal's facts (R12: the site and its distance in metres). */
+    details?: Readonly<Record<string, unknown>>;
+  }>;
 }
 
 export function problemOf(
   code: HqCode,
   detail: string,
   requestId: string,
-  problems?: readonly HqProblem[],
+  problems?: readonly (HqProblem & { readonly details?: Readonly<Record<string, unknown>> })[],
 ): Problem {
   return {
     type: `urn:bianmin:hq:error:${code}`,
@@ -64,7 +90,14 @@ export function problemOfError(error: unknown, requestId: string): Problem {
   if (error instanceof HqError) {
     if (error.code === 'HQ_STORE_FAILED' || error.code === 'HQ_INTERNAL_ERROR')
       return problemOf(error.code, 'see the HQ log for this request id', requestId);
-    return problemOf(error.code, error.message, requestId, error.problems);
+    // A network refusal (app/network/refusal-error.ts) carries its reasons with their details.
+    const reasons = error.details.reasons;
+    return problemOf(
+      error.code,
+      error.message,
+      requestId,
+      Array.isArray(reasons) ? (reasons as HqProblem[]) : error.problems,
+    );
   }
   return problemOf('HQ_INTERNAL_ERROR', 'see the HQ log for this request id', requestId);
 }
@@ -84,7 +117,12 @@ export const problemSchema = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' } },
+        properties: {
+          code: { type: 'string' },
+          field: { type: 'string' },
+          message: { type: 'string' },
+          details: { type: 'object' },
+        },
       },
     },
   },

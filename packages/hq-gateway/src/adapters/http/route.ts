@@ -15,6 +15,8 @@ export interface ApiRoute {
     readonly body?: object;
     readonly params?: object;
     readonly querystring?: object;
+    /** Optional headers a route reads (Idempotency-Key); other headers pass. */
+    readonly headers?: object;
   };
   handler(request: FastifyRequest, reply: FastifyReply, actor: Actor): Promise<unknown>;
 }

@@ -14,6 +14,9 @@ import { alertRoutes } from './alert-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import type { ApiDeps } from './deps.js';
 import { integrityRoutes } from './integrity-routes.js';
+import { networkCaseRoutes } from './network-case-routes.js';
+import { networkMonthRoutes } from './network-month-routes.js';
+import { networkStationRoutes } from './network-station-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
 import { reportRoutes } from './report-routes.js';
@@ -33,6 +36,9 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...alertRoutes(deps),
     ...auditRoutes(deps),
     ...userRoutes(deps),
+    ...networkStationRoutes(deps),
+    ...networkCaseRoutes(deps),
+    ...networkMonthRoutes(deps),
   ];
 }
 

@@ -8,6 +8,7 @@ import {
   decideBeforeBank,
   decisionOfBank,
   declinedForRate,
+  declinedNotOpen,
   responseCode,
   wireDecision,
 } from '../../domain/authorisation.js';
@@ -34,6 +35,15 @@ export async function authorise(
   // Issue 8: a station over its request rate is declined before the tally, the store and the bank.
   if (!withinAuthRate(ctx, station, nowMs)) {
     answer(ctx, stationId, request, declinedForRate());
+    return;
+  }
+  // R4: a station whose lifecycle is not open may not transact: declined before the tally and the bank.
+  if (station.networkBlock !== null) {
+    ctx.log.info(
+      { code: station.networkBlock.code, stationId, state: station.networkBlock.state },
+      'authorisation declined: station not open (R4)',
+    );
+    answer(ctx, stationId, request, declinedNotOpen());
     return;
   }
   // HQ's clock decides the business day of the R5 tally (issue 9): a kiosk whose clock runs a day

@@ -7,6 +7,7 @@ import { initialStatus } from '../../domain/station-status.js';
 import type { StationRecord, StationStatus } from '../../domain/types.js';
 import { mirrorPendingMax } from '../../limits.js';
 import type { Suspension } from '../../ports/integrity-store.js';
+import type { NetworkBlock } from '../../ports/running-stations.js';
 
 /** A refused but handled seq, carried by the station's next ack (docs/protocol.md Ack). */
 export interface Refusal {
@@ -39,6 +40,8 @@ export interface StationState {
   readonly mirror: MirrorOrder;
   /** Set while the station is suspended (a per-station bound broken; persisted, issue 8). */
   suspension: Suspension | null;
+  /** R4: set while the station's network lifecycle exists and is not open (its withdrawals declined). */
+  networkBlock: NetworkBlock | null;
   /** Messages refused (quarantined) since the station's last resume or HQ's start. */
   refusalCount: number;
   /** Hardware refusal codes the kiosk's last telemetry listed (domain/kiosk-refusals.ts). */
@@ -61,6 +64,7 @@ export function newStationState(
     chainTip: null,
     mirror: new MirrorOrder(ackedSeq + 1, mirrorPendingMax),
     suspension: null,
+    networkBlock: null,
     refusalCount: 0,
     hardwareRefusals: [],
   };

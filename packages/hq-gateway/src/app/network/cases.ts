@@ -26,6 +26,7 @@ import {
   type NetworkDeps,
   readGrouped,
   recordsAfter,
+  replayOf,
   type StepOptions,
   type StepResult,
 } from './deps.js';
@@ -59,6 +60,10 @@ export async function repairStep(
       { code: 'HQ_NET_FIELD_INVALID', field: 'ticketId', message: 'ticketId: 1..40 of [A-Za-z0-9_-]' },
     ]);
   const records = await deps.store.read(`repair:${ticketId}`);
+  const replay = replayOf(records, kind, options);
+  const before = foldRepair(ticketId, records);
+  if (replay !== undefined && before !== undefined)
+    return { ok: true, record: replay, duplicate: true, view: before };
   const decision = decideRepair(foldRepair(ticketId, records), kind, input);
   if (!decision.ok) return decision;
   const appended = await appendStep(

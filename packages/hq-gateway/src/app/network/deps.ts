@@ -100,6 +100,19 @@ export async function readGrouped(
   return groups;
 }
 
+/**
+ * A retried command: its idempotency key is already recorded on this aggregate for this kind. The
+ * answer is that first record (the step is not decided again: the state has moved on since).
+ */
+export function replayOf(
+  records: readonly OperationRecord[],
+  kind: string,
+  options: StepOptions,
+): OperationRecord | undefined {
+  if (options.idempotencyKey === undefined) return undefined;
+  return records.find((r) => r.idempotencyKey === options.idempotencyKey && r.kind === kind);
+}
+
 export function idOf(aggregateId: string): string {
   return aggregateId.slice(aggregateId.indexOf(':') + 1);
 }

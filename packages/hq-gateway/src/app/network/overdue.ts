@@ -7,6 +7,7 @@ import { shanghaiDate } from '../../domain/network/deadlines.js';
 import { type Department, type DueItem, overdueByDepartment } from '../../domain/network/due-items.js';
 import { oversightDueItems } from '../../domain/network/oversight.js';
 import { repairDueItems } from '../../domain/network/repair.js';
+import type { StationView } from '../../domain/network/station.js';
 import { stationDueItems } from '../../domain/network/station-deadlines.js';
 import { statisticsDueItems } from '../../domain/network/statistics.js';
 import { allComplaints, allRepairs } from './cases.js';
@@ -38,6 +39,15 @@ export async function dueItems(
   if (actor.role !== 'branch') return items;
   const own = new Set(stations.filter((s) => s.branchId === actor.branchId).map((s) => s.stationId));
   return items.filter((item) => item.branchId === actor.branchId || own.has(item.subjectId));
+}
+
+/** One station's open steps with their due dates (its page): without reading the whole network. */
+export function stationDue(
+  deps: NetworkDeps,
+  view: StationView,
+  today = shanghaiDate(deps.clock.nowMs()),
+): DueItem[] {
+  return [...stationDueItems(view, deps.calendar), ...oversightDueItems(view, today)];
 }
 
 export async function overdue(

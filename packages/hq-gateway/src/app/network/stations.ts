@@ -22,6 +22,7 @@ import {
   type NetworkDeps,
   readGrouped,
   recordsAfter,
+  replayOf,
   type StepOptions,
   type StepResult,
 } from './deps.js';
@@ -144,6 +145,8 @@ export async function stationStep(
     ]);
   const records = await deps.store.read(`station:${stationId}`);
   const view = foldStation(stationId, records);
+  const replay = replayOf(records, kind, options);
+  if (replay !== undefined && view !== undefined) return { ok: true, record: replay, duplicate: true, view };
   const context = { sites: await sites(deps), freePlacesLeft: await freePlacesLeft(deps) };
   // A station that already holds a free place keeps it on a retry.
   const decision = decideStation(view, stationId, kind, input, context);

@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import type { FlagSpecs, Parsed } from '@bianmin/cli-kit';
 import { createWorkingCalendar } from '@bianmin/core-ledger';
 import type { Actor, NetworkDeps } from '../../app/network/deps.js';
+import { refusalError } from '../../app/network/refusal-error.js';
 import type { NetRefusal } from '../../domain/network/refusal.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { loadCalendarYears, openHqStore } from '../../main.js';
@@ -49,17 +50,6 @@ function operatorName(): string {
   } catch {
     return process.env.USER ?? 'unknown';
   }
-}
-
-export function refusalError(refusal: NetRefusal): HqError {
-  return new HqError(refusal.code, refusal.reasons.map((r) => r.message).join('; '), {
-    details: { reasons: refusal.reasons },
-    problems: refusal.reasons.map((r) => ({
-      code: r.code,
-      ...(r.field === undefined ? {} : { field: r.field }),
-      message: r.message,
-    })),
-  });
 }
 
 /** The value of a step: its data, or the refusal thrown with every reason. */
@@ -116,6 +106,11 @@ export function networkCommand(spec: {
   /** Check flags first (problems collected), then work. */
   readonly run: (context: NetworkContext, problems: HqProblem[]) => (() => Promise<unknown>) | undefined;
   readonly text?: (data: unknown) => string;
+  /**
+   * R4: the command may change a station's lifecycle state: after it, the store's station-control
+   * version is bumped so a running gateway applies the station's block at its next poll.
+   */
+  readonly changesStations?: boolean;
 }): HqCommand {
   return {
     name: spec.name,
@@ -148,6 +143,7 @@ export function networkCommand(spec: {
         const work = spec.run({ deps, actor, parsed, options }, problems);
         if (problems.length > 0 || work === undefined) throw usageError(problems);
         const data = await work();
+        if (spec.changesStations === true) await opened.ops.bumpStationControlVersion();
         return { data, text: spec.text === undefined ? okText(spec.name, data) : spec.text(data) };
       } finally {
         await opened.close();

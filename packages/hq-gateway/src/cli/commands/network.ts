@@ -71,6 +71,7 @@ export const networkProposeCommand = networkCommand({
     name: { type: 'string', valueName: 'TEXT', description: 'shop name' },
     ...location,
   },
+  changesStations: true,
   positionals: 1,
   run: ({ deps, actor, parsed, options }, problems) => {
     const stationId = idOf(parsed, 0, 'STATION-ID', problems);
@@ -108,6 +109,7 @@ export const networkSurveyCommand = networkCommand({
       description: 'months trading lawfully (R13: at least 6)',
     },
   },
+  changesStations: true,
   positionals: 1,
   run: ({ deps, actor, parsed, options }, problems) => {
     const stationId = idOf(parsed, 0, 'STATION-ID', problems);
@@ -136,6 +138,7 @@ export const networkStepCommand = networkCommand({
   flags: {
     data: { type: 'string', valueName: 'JSON', description: 'the step fields as a JSON object (docs/hq.md)' },
   },
+  changesStations: true,
   positionals: 2,
   run: ({ deps, actor, parsed, options }, problems) => {
     const stationId = idOf(parsed, 0, 'STATION-ID', problems);
