@@ -162,6 +162,11 @@ export const agentErrorCodes = {
   AGENT_CASH_ALREADY_DECLARED:
     "the business day's cash was already declared: a count is declared once and never changed",
   AGENT_CASH_COUNT_INVALID: 'a drawer count (or float) is not whole fen from 0 to cashFenDeclaredMax (R1)',
+  // --- supervision under systemd (issue 13: src/app/supervisor.ts, src/adapters/systemd/) ---
+  AGENT_NOTIFY_FAILED:
+    'the sd_notify channel to systemd (a socat child on NOTIFY_SOCKET) could not start or died: no more READY/WATCHDOG, so systemd restarts the agent',
+  AGENT_WATCHDOG_LOOP_STUCK:
+    'a loop of the agent (broker link, card reader, PIN pad) sat in a transient state past its limit: watchdog pings stop and systemd restarts the agent',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

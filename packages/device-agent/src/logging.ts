@@ -5,7 +5,8 @@
 //
 // Where lines go: when BIANMIN_LOG_DIR is set (tests set it through .taprc, so test/log-scan.test.ts
 // can scan every line the suite wrote), each process appends to `<dir>/<name>-<pid>.log`;
-// otherwise to the configured log file, or to stderr (fd 2) so stdout stays free for CLI output.
+// otherwise to the configured log file, or to stderr (fd 2) so stdout stays free for CLI output;
+// the agent under systemd (JOURNAL_STREAM set) writes to stdout (fd 1), which journald reads.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -71,6 +72,8 @@ export interface LoggerSetup {
   readonly dir?: string;
   /** An explicit destination (tests); overrides dir and BIANMIN_LOG_DIR. */
   readonly stream?: DestinationStream;
+  /** Where lines go without a dir: 2 (stderr, the default: CLI output owns stdout) or 1 (the agent under systemd, for journald). */
+  readonly fd?: 1 | 2;
 }
 
 /** The env var naming a directory where every process writes its log file (used by the test suite). */
@@ -84,7 +87,7 @@ function chooseDestination(setup: LoggerSetup): DestinationStream {
     // sync: a crash must not lose the last lines before it (the supervisor restarts us).
     return destination({ dest: join(dir, `${setup.name}-${process.pid}.log`), sync: true, mkdir: true });
   }
-  return destination({ fd: 2, sync: true });
+  return destination({ fd: setup.fd ?? 2, sync: true });
 }
 
 /** The root logger of a process. Components take `logger.child({ component: 'signer' })`. */

@@ -16,7 +16,9 @@ import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
 import { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { isWriteFailure } from './adapters/sqlite/records.js';
+import { createServiceNotifier } from './adapters/systemd/socat-notifier.js';
 import { KioskAgent, systemClock } from './agent.js';
+import { Supervisor } from './app/supervisor.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadConfigFile } from './config/load.js';
 import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
@@ -25,9 +27,19 @@ import { signerOptionsOf } from './config/signer-options.js';
 import type { ConfigProblem } from './config/validate.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
 import {
+  brokerLoopReport,
+  type LoopLimits,
+  serialLoopReport,
+  watchdogMsFromEnv,
+} from './domain/supervision/watchdog.js';
+import {
+  linkBackoffMsMax,
+  linkConnectTimeoutMs,
   operatorTokenFileBytesMax,
+  serialOpeningMsMax,
   walCheckpointBackoffMsInitial,
   walCheckpointBackoffMsMax,
+  watchdogGraceMs,
 } from './limits.js';
 import { createLogger } from './logging.js';
 
@@ -92,6 +104,14 @@ async function openJournalWhenWritable(
   }
 }
 
+/** How long each loop's transient states may last before the watchdog stops (limits.ts). */
+const loopLimits: LoopLimits = {
+  graceMs: watchdogGraceMs,
+  brokerConnectTimeoutMs: linkConnectTimeoutMs,
+  brokerBackoffMsMax: linkBackoffMsMax,
+  serialOpeningMsMax,
+};
+
 export async function runAgentProcess(configPath: string): Promise<void> {
   // Everything the agent creates (journal and its WAL, log files, the operator socket) is the
   // service user's alone: owner read/write, nothing for group or others.
@@ -113,18 +133,46 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   const config = report.config;
   const operatorTokenFile = config.operatorApi.tokenFile!;
   const cardTokenKeyFile = config.station.cardTokenKeyFile!;
-  const logger = createLogger({ name: 'kiosk-agent', level: config.log.level, dir: config.log.dir });
+  // Under systemd (JOURNAL_STREAM set) the lines go to stdout for journald; else to log.dir.
+  const logger = createLogger({
+    name: 'kiosk-agent',
+    level: config.log.level,
+    ...(process.env.JOURNAL_STREAM === undefined ? { dir: config.log.dir } : {}),
+    fd: 1,
+  });
+  // Told to systemd from here on (Type=notify): READY only once every part below is up.
+  let signerOpen = false;
+  let agent: KioskAgent | null = null;
+  const supervisor = new Supervisor({
+    clock: systemClock,
+    notifier: createServiceNotifier(process.env, logger),
+    logger,
+    watchdogMs: watchdogMsFromEnv(process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID, process.pid),
+    parts: () => ({
+      journal: agent !== null,
+      token: signerOpen,
+      peripherals: cardReader.linkState.kind === 'open' && pinPad.linkState.kind === 'open',
+      link: agent?.link().state().kind === 'online',
+    }),
+    loops: () => [
+      serialLoopReport('card-reader', cardReader.linkState, loopLimits),
+      serialLoopReport('pin-pad', pinPad.linkState, loopLimits),
+      ...(agent === null ? [] : [brokerLoopReport(agent.link().state(), loopLimits)]),
+    ],
+  });
   const signer = new Pkcs11Signer(signerOptionsOf(config, logger));
   signer.open();
   const publicKey = await signer.publicKey();
+  signerOpen = true;
   const hqPem = readFileSync(config.hq.configPublicKeyPath, 'utf8');
   const peripherals = serialPeripherals(() => logger);
   const cardReader = peripherals.cardReader(config);
   const pinPad = peripherals.pinPad(config);
   cardReader.start();
   pinPad.start();
+  supervisor.start();
   const db = await openJournalWhenWritable(config.journal.path, logger);
-  const agent = await KioskAgent.open({
+  agent = await KioskAgent.open({
     stationId: config.station.id,
     keyId: publicKey.fingerprintSha256Hex,
     db,
@@ -156,11 +204,13 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     logger,
   });
   await api.listen();
-  agent.start();
+  const running = agent;
+  running.start();
   logger.info({ stationId: config.station.id }, 'kiosk agent running');
   const shutdown = async () => {
+    await supervisor.stop();
     await api.close();
-    await agent.stop();
+    await running.stop();
     await cardReader.stop();
     await pinPad.stop();
     await signer.close();

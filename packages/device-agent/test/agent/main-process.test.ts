@@ -4,8 +4,10 @@
 // verifies the journal chain and carries on from the same seq. Method: socat PTY pairs with the
 // card-reader and PIN-pad simulators as child processes, a SoftHSM token, a Mosquitto started on a
 // free port with per-station ACLs, and the fake HQ (verifies, stores once, acks, approves).
-// Waits are on events (HQ messages, simulator status lines, process exit); nothing sleeps. Runs the
-// built dist/ (build first).
+// Under a fake systemd NOTIFY_SOCKET (socat UNIX-RECV) the agent reports READY=1 once journal,
+// token, peripherals and link are up, pings the watchdog, and says STOPPING=1 on SIGTERM.
+// Waits are on events (HQ messages, simulator status lines, datagrams, process exit); nothing
+// sleeps. Runs the built dist/ (build first).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { startMosquitto } from '../../../../test/helpers/mosquitto.js';
 import { checkJournalIntegrity } from '../../src/adapters/sqlite/integrity.js';
 import { runKiosk } from '../../src/cli/run.js';
 import { PtyPair } from '../../src/sim/pty-pair.js';
+import { startNotifyListener } from '../helpers/notify-listener.js';
 import { softhsmModulePath } from '../helpers/softhsm.js';
 import { SimChild } from '../serial/helpers/sim-child.js';
 import { FakeHq } from './fake-hq.js';
@@ -108,6 +111,9 @@ writeFileSync(
   }),
 );
 
+const notify = await startNotifyListener(dir);
+t.teardown(() => notify.close());
+
 let live: ChildProcess | null = null;
 t.teardown(() => {
   live?.kill('SIGKILL');
@@ -116,7 +122,7 @@ t.teardown(() => {
 function startAgent(): { child: ChildProcess; exited: Promise<number | null>; stderr: string[] } {
   const stderr: string[] = [];
   const child = spawn(process.execPath, [mainJs, configPath], {
-    env: { ...process.env, ...uk.env },
+    env: { ...process.env, ...uk.env, NOTIFY_SOCKET: notify.socketPath, WATCHDOG_USEC: '4000000' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr?.setEncoding('utf8');
@@ -176,6 +182,16 @@ t.test(
     await reader.waitFor((status) => status.status === 'request', 'card reader opened by the agent');
     await pad.waitFor((status) => status.status === 'request', 'PIN pad opened by the agent');
 
+    await notify.until((lines) => lines.includes('READY=1'), 'READY=1');
+    const readyIndex = notify.lines.indexOf('READY=1');
+    t.ok(
+      notify.lines.slice(0, readyIndex).some((line) => line.startsWith('STATUS=启动中, 等待:')),
+      'it said what it waited for before READY',
+    );
+    t.equal(notify.lines[readyIndex + 1], 'STATUS=运行中: 日志库、UK 密钥、外设、总部链路均已就绪');
+    t.ok(fakeHq.births >= 1, 'the broker session was up before READY');
+    await notify.until((lines) => lines.slice(readyIndex).includes('WATCHDOG=1'), 'a ping after READY');
+
     const withdrawal = await tx('withdraw', '10000');
     t.equal(withdrawal.code, 0, JSON.stringify(withdrawal.body));
     t.match(withdrawal.body, {
@@ -203,6 +219,8 @@ t.test(
     t.equal(await first.exited, 0, `clean exit; stderr: ${first.stderr.join('')}`);
     await fakeHq.until(() => fakeHq.deaths >= 1);
     t.equal(fakeHq.deaths, 1, 'a signed Death on the way out');
+    await notify.until((lines) => lines.includes('STOPPING=1'), 'STOPPING=1');
+    t.equal(notify.lines.filter((line) => line === 'STOPPING=1').length, 1, 'STOPPING=1 to systemd, once');
     t.match(checkJournalIntegrity(journalPath), { status: 'ok' });
 
     const second = startAgent();
