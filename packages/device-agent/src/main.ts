@@ -133,11 +133,13 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   const config = report.config;
   const operatorTokenFile = config.operatorApi.tokenFile!;
   const cardTokenKeyFile = config.station.cardTokenKeyFile!;
-  // Under systemd (JOURNAL_STREAM set) the lines go to stdout for journald; else to log.dir.
+  // Under systemd (JOURNAL_STREAM set) or without log.dir the lines go to stdout (journald); else to log.dir.
   const logger = createLogger({
     name: 'kiosk-agent',
     level: config.log.level,
-    ...(process.env.JOURNAL_STREAM === undefined ? { dir: config.log.dir } : {}),
+    ...(process.env.JOURNAL_STREAM === undefined && config.log.dir !== undefined
+      ? { dir: config.log.dir }
+      : {}),
     fd: 1,
   });
   // Told to systemd from here on (Type=notify): READY only once every part below is up.

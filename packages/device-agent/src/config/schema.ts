@@ -70,7 +70,8 @@ export interface DeviceConfig {
      */
     readonly clockSkewMsMax?: number;
   };
-  readonly log: { readonly dir: string; readonly level: LogLevel };
+  /** `dir` absent: the agent logs to stdout (journald), the CLI to stderr. */
+  readonly log: { readonly dir?: string; readonly level: LogLevel };
 }
 
 /** What a path must be, checked by `kiosk config check`. */
@@ -191,7 +192,8 @@ export const deviceConfigSchema: FieldSpec = {
     log: {
       kind: 'object',
       fields: {
-        dir: { kind: 'path', role: 'writable-dir' },
+        // Optional: without it the agent writes JSON lines to stdout (journald under systemd).
+        dir: { kind: 'path', optional: true, role: 'writable-dir' },
         level: {
           kind: 'choice',
           optional: true,

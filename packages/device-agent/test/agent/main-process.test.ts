@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { startMosquitto } from '../../../../test/helpers/mosquitto.js';
+import { scanLine } from '../../../../test/log-scan/detect.js';
 import { checkJournalIntegrity } from '../../src/adapters/sqlite/integrity.js';
 import { runKiosk } from '../../src/cli/run.js';
 import { PtyPair } from '../../src/sim/pty-pair.js';
@@ -107,7 +108,7 @@ writeFileSync(
     journal: { path: journalPath },
     operatorApi: { socketPath, tokenFile: operatorTokenFile },
     hq: { configPublicKeyPath: secret('hq.pem', hq.pinned()[0]!.publicKey) },
-    log: { dir: logDir, level: 'info' },
+    log: { dir: logDir, level: 'debug' },
   }),
 );
 
@@ -119,14 +120,39 @@ t.teardown(() => {
   live?.kill('SIGKILL');
 });
 
-function startAgent(): { child: ChildProcess; exited: Promise<number | null>; stderr: string[] } {
+/** Each run's log text: from its log file, or from stdout when started as under journald. */
+const runLogs: (() => string)[] = [];
+
+/**
+ * Starts the agent. `journald`: as systemd does with StandardOutput=journal (JOURNAL_STREAM set,
+ * no BIANMIN_LOG_DIR), so the agent writes its JSON lines to stdout.
+ */
+function startAgent(journald = false): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: string[];
+} {
   const stderr: string[] = [];
-  const child = spawn(process.execPath, [mainJs, configPath], {
-    env: { ...process.env, ...uk.env, NOTIFY_SOCKET: notify.socketPath, WATCHDOG_USEC: '4000000' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const stdout: string[] = [];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...uk.env,
+    NOTIFY_SOCKET: notify.socketPath,
+    WATCHDOG_USEC: '4000000',
+  };
+  if (journald) {
+    env.JOURNAL_STREAM = '8:12345';
+    delete env.BIANMIN_LOG_DIR;
+  }
+  const child = spawn(process.execPath, [mainJs, configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => stderr.push(text));
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (text: string) => stdout.push(text));
+  const pid = child.pid;
+  runLogs.push(() =>
+    journald ? stdout.join('') : readFileSync(join(logDir, `kiosk-agent-${String(pid)}.log`), 'utf8'),
+  );
   live = child;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, exited, stderr };
@@ -223,7 +249,7 @@ t.test(
     t.equal(notify.lines.filter((line) => line === 'STOPPING=1').length, 1, 'STOPPING=1 to systemd, once');
     t.match(checkJournalIntegrity(journalPath), { status: 'ok' });
 
-    const second = startAgent();
+    const second = startAgent(true);
     await fakeHq.until(() => fakeHq.births >= 2);
     const again = await tx('status');
     t.match(
@@ -237,5 +263,49 @@ t.test(
     t.equal(fakeHq.contiguousSeq(), 6, 'no gap: seq carries on after the restart');
     second.child.kill('SIGTERM');
     t.equal(await second.exited, 0);
+  },
+);
+
+t.test(
+  "both runs' logs: JSON lines in Beijing time, level labels, no PAN, PIN block or key material",
+  async (t) => {
+    t.equal(runLogs.length, 2, 'a run logging to its file and a run logging to stdout (journald)');
+    const secrets: [string, string][] = [
+      ['PAN', PAN],
+      ['PIN pad TPK', '0123456789ABCDEFFEDCBA9876543210'],
+      ['token user PIN', readFileSync(uk.pinFile, 'utf8').trim()],
+      ['operator token', readFileSync(operatorTokenFile, 'utf8').trim()],
+      ['card-token key', readFileSync(join(dir, 'card-token-key'), 'utf8').trim()],
+      ['broker password', broker.password(STATION)],
+    ];
+    for (const [index, read] of runLogs.entries()) {
+      const lines = read()
+        .split('\n')
+        .filter((line) => line !== '');
+      t.ok(lines.length >= 4, `run ${index + 1}: ${lines.length} lines`);
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      t.ok(
+        parsed.every((line) => typeof line.time === 'string' && /\.\d{3}\+08:00$/.test(line.time)),
+        `run ${index + 1}: every time in Beijing time`,
+      );
+      t.same(
+        [...new Set(parsed.map((line) => line.level))].filter(
+          (level) => !['info', 'warn', 'error', 'debug'].includes(String(level)),
+        ),
+        [],
+        `run ${index + 1}: level labels only`,
+      );
+      t.same(
+        lines.flatMap((line) => scanLine(line)),
+        [],
+        `run ${index + 1}: no card number or PIN block`,
+      );
+      const text = lines.join('\n').toLowerCase();
+      for (const [name, value] of secrets) {
+        t.ok(value.length >= 4, `${name} is a real value`);
+        t.notOk(text.includes(value.toLowerCase()), `run ${index + 1}: no ${name}`);
+      }
+    }
+    t.ok(runLogs[1]!().includes('"msg":"kiosk agent running"'), 'the journald run wrote its lines to stdout');
   },
 );

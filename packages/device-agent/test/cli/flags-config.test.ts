@@ -171,6 +171,11 @@ t.test('config check: a good config passes', async (t) => {
   t.equal(JSON.parse(run.out).ok, true);
   const text = await runCli(['config', 'check', path]);
   t.match(text.out, /is valid/);
+  // Under systemd the agent logs to stdout for journald: log.dir may be left out (issue 13).
+  const journald = join(dir, 'journald.json');
+  writeFileSync(journald, JSON.stringify({ ...good, log: { level: 'info' } }));
+  const noDir = await runCli(['config', 'check', journald, '--json']);
+  t.equal(noDir.code, 0, noDir.out);
 });
 
 t.test('config check: the agent secret files and TPK key id (paths, never values)', async (t) => {
