@@ -167,6 +167,18 @@ export const agentErrorCodes = {
     'the sd_notify channel to systemd (a socat child on NOTIFY_SOCKET) could not start or died: no more READY/WATCHDOG, so systemd restarts the agent',
   AGENT_WATCHDOG_LOOP_STUCK:
     'a loop of the agent (broker link, card reader, PIN pad) sat in a transient state past its limit: watchdog pings stop and systemd restarts the agent',
+  // --- an honest doctor (issue 13: src/cli/doctor/) ---
+  AGENT_DOCTOR_BROKER_REFUSED:
+    'the broker refused an MQTT session with the configured credentials (CONNACK return code), or it could not be set up',
+  AGENT_DOCTOR_HQ_CONFIG_MISSING: "no HQ-signed config is retained on the station's down/config topic",
+  AGENT_DOCTOR_HQ_CONFIG_UNVERIFIED:
+    'the retained config does not verify against the pinned HQ key, or is addressed to another station',
+  AGENT_DOCTOR_PERIPHERAL_MISMATCH:
+    "a serial device's serial number differs from the one recorded at provisioning (a swapped device or cable)",
+  AGENT_DOCTOR_DATA_FILE_EXPOSED:
+    'the journal or its directory is open to group/others, or its files have different owners',
+  AGENT_DOCTOR_AGENT_UNREACHABLE:
+    'the operator socket exists but the running agent could not be asked: doctor leaves the ports and the broker session alone',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

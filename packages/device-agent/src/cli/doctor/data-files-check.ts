@@ -1,0 +1,51 @@
+// `kiosk doctor`'s data-files row (issue 13): the journal holds every transaction of the station
+// (masked card numbers, amounts, receipt numbers), so its directory and files (kiosk.db and SQLite's
+// -wal and -shm) are the service user's alone: no permission for group or others (the agent runs
+// with umask 0077; the unit sets UMask=0077 and StateDirectoryMode=0700), and one owner for all of
+// them (a file created by root while repairing by hand would lock the service user out of its own
+// journal). Every problem at once (R21).
+import { lstatSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { CheckRow } from './checks.js';
+
+function modeText(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, '0');
+}
+
+export function checkDataFiles(journalPath: string): CheckRow {
+  const dir = dirname(journalPath);
+  const paths = [dir, journalPath, `${journalPath}-wal`, `${journalPath}-shm`];
+  const found: { path: string; mode: number; uid: number; isLink: boolean }[] = [];
+  for (const path of paths) {
+    try {
+      const stat = lstatSync(path);
+      found.push({ path, mode: stat.mode, uid: stat.uid, isLink: stat.isSymbolicLink() });
+    } catch {
+      // absent: fine (no journal yet, or no WAL right now)
+    }
+  }
+  if (found.length === 0) return { check: 'data files', status: 'SKIP', detail: `${dir} does not exist` };
+  const problems: string[] = [];
+  for (const file of found) {
+    if (file.isLink) problems.push(`${file.path} is a symbolic link`);
+    else if ((file.mode & 0o077) !== 0)
+      problems.push(`${file.path} mode ${modeText(file.mode)} (group/others have access)`);
+  }
+  const owners = [...new Set(found.map((file) => file.uid))];
+  if (owners.length > 1)
+    problems.push(`different owners: ${found.map((file) => `${file.path} uid ${file.uid}`).join(', ')}`);
+  if (problems.length === 0) {
+    return {
+      check: 'data files',
+      status: 'PASS',
+      detail: `${found.length} path(s) under ${dir}: owner uid ${owners[0]}, no access for group/others`,
+    };
+  }
+  return {
+    check: 'data files',
+    status: 'FAIL',
+    code: 'AGENT_DOCTOR_DATA_FILE_EXPOSED',
+    detail: problems.join('; '),
+    hint: `stop the agent, then chown -R <service user> ${dir} && chmod 700 ${dir} && chmod 600 ${dir}/*; never delete the journal`,
+  };
+}
