@@ -20,11 +20,9 @@ import { createServiceNotifier } from './adapters/systemd/socat-notifier.js';
 import { KioskAgent, systemClock } from './agent.js';
 import { Supervisor } from './app/supervisor.js';
 import { serialPeripherals } from './cli/peripherals.js';
-import { loadConfigFile } from './config/load.js';
-import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
-import { checkSecretFiles } from './config/secret-files.js';
+import { loadAgentConfig } from './config/agent-config.js';
+import { tpkKeyIdDefault } from './config/schema.js';
 import { signerOptionsOf } from './config/signer-options.js';
-import type { ConfigProblem } from './config/validate.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
 import {
   brokerLoopReport,
@@ -45,24 +43,6 @@ import { createLogger } from './logging.js';
 
 function readSmallFile(path: string): string {
   return readFileSync(path, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
-}
-
-/** The keys only the running agent needs (optional for provision and doctor), all at once (R21). */
-function missingAgentKeys(config: DeviceConfig): ConfigProblem[] {
-  const missing: ConfigProblem[] = [];
-  if (config.operatorApi.tokenFile === undefined)
-    missing.push({
-      code: 'AGENT_CONFIG_MISSING_KEY',
-      key: 'operatorApi.tokenFile',
-      message: 'the agent needs it',
-    });
-  if (config.station.cardTokenKeyFile === undefined)
-    missing.push({
-      code: 'AGENT_CONFIG_MISSING_KEY',
-      key: 'station.cardTokenKeyFile',
-      message: 'the agent needs it',
-    });
-  return missing;
 }
 
 /** Free bytes for an unprivileged writer on the journal's file system (telemetry). */
@@ -116,17 +96,10 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   // Everything the agent creates (journal and its WAL, log files, the operator socket) is the
   // service user's alone: owner read/write, nothing for group or others.
   process.umask(0o077);
-  const report = loadConfigFile(configPath);
-  const problems =
-    report.config === undefined || report.config === null
-      ? report.problems
-      : [
-          ...report.problems,
-          ...missingAgentKeys(report.config),
-          ...checkSecretFiles(report.config, process.getuid?.() ?? 0),
-        ];
-  if (report.config === undefined || report.config === null || problems.length > 0) {
-    process.stderr.write(`${JSON.stringify(problems)}\n`);
+  // The same loader `kiosk config check` reports (config/agent-config.ts): one source of truth.
+  const report = loadAgentConfig(configPath, process.getuid?.() ?? 0);
+  if (report.config === null || report.problems.length > 0) {
+    process.stderr.write(`${JSON.stringify(report.problems)}\n`);
     process.exitCode = 1;
     return;
   }
