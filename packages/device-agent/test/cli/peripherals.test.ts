@@ -86,7 +86,17 @@ t.test('kiosk keys load: component KCVs and the combined KCV; components never s
   writeFileSync(typo, `${one}\n${two.replace('1111', '1117')}\n`, { mode: 0o600 });
   const mailers = `${keyCheckValue(bytesOne)},${keyCheckValue(bytesTwo).toLowerCase()}`;
   const refused = await runCli(
-    ['keys', 'load', '--config', setup.configPath, '--components-file', typo, '--expect-kcv', mailers, '--json'],
+    [
+      'keys',
+      'load',
+      '--config',
+      setup.configPath,
+      '--components-file',
+      typo,
+      '--expect-kcv',
+      mailers,
+      '--json',
+    ],
     { env },
   );
   t.equal(refused.code, 1);
@@ -102,10 +112,20 @@ t.test('kiosk keys load: component KCVs and the combined KCV; components never s
     'no LOAD_KEY reached the pad',
   );
   const right = await runCli(
-    ['keys', 'load', '--config', setup.configPath, '--components-file', path, '--expect-kcv', mailers, '--json'],
+    [
+      'keys',
+      'load',
+      '--config',
+      setup.configPath,
+      '--components-file',
+      path,
+      '--expect-kcv',
+      mailers,
+      '--json',
+    ],
     { env },
   );
-  t.equal(right.code, 0, 'the right components with the mailers\' KCVs load');
+  t.equal(right.code, 0, "the right components with the mailers' KCVs load");
 
   const badPath = join(setup.dir, 'bad-components.txt');
   writeFileSync(badPath, `${one}\nnot-a-key\n${one}\n00000000000000000000000000000000\n`);
