@@ -259,3 +259,7 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+/** A working-key command (R24, `hq key load`) is valid this long; the kiosk refuses it after. */
+export const workingKeyCommandTtlMs = 60 * 60 * 1000;
+/** A TMK components file (`hq key tmk`) is at most this large. */
+export const keyComponentsFileBytesMax = 4 * 1024;
