@@ -75,7 +75,7 @@ t.test(
     t.same(values('ProtectHome'), ['yes']);
     t.same(values('CapabilityBoundingSet'), [''], 'empty: every capability dropped');
     t.same(values('AmbientCapabilities'), ['']);
-    t.same(values('User'), ['bianmin-kiosk']);
+    t.same(values('User'), ['bianmin'], 'the service user deploy/kiosk/install.sh creates');
     t.same(values('SupplementaryGroups'), ['dialout'], 'the serial ports');
     t.same(values('DevicePolicy'), ['closed']);
     t.same(values('DeviceAllow'), ['char-ttyUSB rw', 'char-ttyACM rw', 'char-ttyS rw', 'char-usb_device rw']);
