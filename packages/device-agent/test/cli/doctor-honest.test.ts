@@ -146,7 +146,11 @@ t.test('AGENT_DOCTOR_PERIPHERAL_MISMATCH: swapped cables, a replaced device, not
   const unrecorded = structuredClone(base);
   delete unrecorded.serial.pinPad.serialNumber;
   const warn = await doctor(unrecorded, 'unrecorded');
-  t.match(warn.byCheck['pin pad'], { status: 'WARN', code: 'AGENT_DOCTOR_PERIPHERAL_MISMATCH' });
+  t.match(
+    warn.byCheck['pin pad'],
+    { status: 'PASS', detail: /not compared: no serial number recorded/ },
+    'nothing recorded: identify + heartbeat only, and it says so',
+  );
 });
 
 t.test('AGENT_DOCTOR_DATA_FILE_EXPOSED: a readable journal, a file with another owner', async (t) => {
@@ -165,6 +169,22 @@ t.test('AGENT_DOCTOR_DATA_FILE_EXPOSED: a readable journal, a file with another 
   t.match(row?.detail, /different owners: .*uid 12345/, 'both problems at once (R21)');
   t.equal(run.code, 1);
 });
+
+t.test(
+  "data files: the installer's 0750 directory (group read) passes, a group-writable one fails",
+  async (t) => {
+    const dir = dirname(base.journal.path as string);
+    t.teardown(() => chmodSync(dir, 0o700));
+    chmodSync(dir, 0o750);
+    t.match((await doctor(base, 'dir-0750')).byCheck['data files'], { status: 'PASS' });
+    chmodSync(dir, 0o770);
+    t.match((await doctor(base, 'dir-0770')).byCheck['data files'], {
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_DATA_FILE_EXPOSED',
+      detail: /mode 0770 \(others have access, or the group may write\)/,
+    });
+  },
+);
 
 /** The running agent, as the operator API serves it: scripted answers. */
 function fakeAgent(status: Partial<AgentStatusView>, peripherals: PeripheralsView): OperatorPort {

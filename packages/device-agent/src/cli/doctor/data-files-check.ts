@@ -1,9 +1,9 @@
 // `kiosk doctor`'s data-files row (issue 13): the journal holds every transaction of the station
 // (masked card numbers, amounts, receipt numbers), so its directory and files (kiosk.db and SQLite's
-// -wal and -shm) are the service user's alone: no permission for group or others (the agent runs
-// with umask 0077; the unit sets UMask=0077 and StateDirectoryMode=0700), and one owner for all of
-// them (a file created by root while repairing by hand would lock the service user out of its own
-// journal). Every problem at once (R21).
+// -wal and -shm) give others no access at all and the group no write (the agent runs with umask
+// 0077; the installer makes /var/lib/bianmin 0750 for the service user's own group, the unit keeps
+// StateDirectoryMode=0750), and they have one owner (a file created by root while repairing by hand
+// would lock the service user out of its own journal). Every problem at once (R21).
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CheckRow } from './checks.js';
@@ -28,8 +28,8 @@ export function checkDataFiles(journalPath: string): CheckRow {
   const problems: string[] = [];
   for (const file of found) {
     if (file.isLink) problems.push(`${file.path} is a symbolic link`);
-    else if ((file.mode & 0o077) !== 0)
-      problems.push(`${file.path} mode ${modeText(file.mode)} (group/others have access)`);
+    else if ((file.mode & 0o027) !== 0)
+      problems.push(`${file.path} mode ${modeText(file.mode)} (others have access, or the group may write)`);
   }
   const owners = [...new Set(found.map((file) => file.uid))];
   if (owners.length > 1)
@@ -38,7 +38,7 @@ export function checkDataFiles(journalPath: string): CheckRow {
     return {
       check: 'data files',
       status: 'PASS',
-      detail: `${found.length} path(s) under ${dir}: owner uid ${owners[0]}, no access for group/others`,
+      detail: `${found.length} path(s) under ${dir}: owner uid ${owners[0]}, no access for others`,
     };
   }
   return {
@@ -46,6 +46,6 @@ export function checkDataFiles(journalPath: string): CheckRow {
     status: 'FAIL',
     code: 'AGENT_DOCTOR_DATA_FILE_EXPOSED',
     detail: problems.join('; '),
-    hint: `stop the agent, then chown -R <service user> ${dir} && chmod 700 ${dir} && chmod 600 ${dir}/*; never delete the journal`,
+    hint: `stop the agent, then chown -R bianmin: ${dir} && chmod 750 ${dir} && chmod 600 ${dir}/*; never delete the journal`,
   };
 }
