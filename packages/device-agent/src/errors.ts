@@ -176,7 +176,7 @@ export const agentErrorCodes = {
   AGENT_DOCTOR_PERIPHERAL_MISMATCH:
     "a serial device's serial number differs from the one recorded at provisioning (a swapped device or cable)",
   AGENT_DOCTOR_DATA_FILE_EXPOSED:
-    'the journal or its directory is open to others or writable by the group, or its files have different owners',
+    'a journal file is open to others or writable by the group, its directory writable by group or others, or they have different owners',
   AGENT_DOCTOR_AGENT_UNREACHABLE:
     'the operator socket exists but the running agent could not be asked: doctor leaves the ports and the broker session alone',
 } as const;

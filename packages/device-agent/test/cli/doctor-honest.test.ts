@@ -171,17 +171,19 @@ t.test('AGENT_DOCTOR_DATA_FILE_EXPOSED: a readable journal, a file with another 
 });
 
 t.test(
-  "data files: the installer's 0750 directory (group read) passes, a group-writable one fails",
+  "data files: a listable directory passes (the installer's 0750, a plain 0755), a writable one fails",
   async (t) => {
     const dir = dirname(base.journal.path as string);
     t.teardown(() => chmodSync(dir, 0o700));
-    chmodSync(dir, 0o750);
-    t.match((await doctor(base, 'dir-0750')).byCheck['data files'], { status: 'PASS' });
+    for (const mode of [0o750, 0o755]) {
+      chmodSync(dir, mode);
+      t.match((await doctor(base, `dir-${mode.toString(8)}`)).byCheck['data files'], { status: 'PASS' });
+    }
     chmodSync(dir, 0o770);
     t.match((await doctor(base, 'dir-0770')).byCheck['data files'], {
       status: 'FAIL',
       code: 'AGENT_DOCTOR_DATA_FILE_EXPOSED',
-      detail: /mode 0770 \(others have access, or the group may write\)/,
+      detail: /mode 0770 \(others or the group may write\)/,
     });
   },
 );
