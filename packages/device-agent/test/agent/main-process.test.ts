@@ -18,6 +18,7 @@ import { PayloadType } from '@bianmin/wire';
 import t from 'tap';
 import { startMosquitto } from '../../../../test/helpers/mosquitto.js';
 import { scanLine } from '../../../../test/log-scan/detect.js';
+import { OperatorClient } from '../../src/adapters/operator-api/client.js';
 import { checkJournalIntegrity } from '../../src/adapters/sqlite/integrity.js';
 import { runKiosk } from '../../src/cli/run.js';
 import { PtyPair } from '../../src/sim/pty-pair.js';
@@ -217,6 +218,16 @@ t.test(
     t.equal(notify.lines[readyIndex + 1], 'STATUS=运行中: 日志库、UK 密钥、外设、总部链路均已就绪');
     t.ok(fakeHq.births >= 1, 'the broker session was up before READY');
     await notify.until((lines) => lines.slice(readyIndex).includes('WATCHDOG=1'), 'a ping after READY');
+    // What kiosk doctor asks a running agent (GET /v1/peripherals): both devices through its own links.
+    const asked = await new OperatorClient(
+      { kind: 'unix', socketPath },
+      readFileSync(operatorTokenFile, 'utf8').trim(),
+    ).get('/v1/peripherals');
+    t.equal(asked.status, 200);
+    t.match(asked.body, {
+      cardReader: { link: 'open', identity: { serialNumber: /\S+/ } },
+      pinPad: { link: 'open', identity: { serialNumber: /\S+/ } },
+    });
 
     const withdrawal = await tx('withdraw', '10000');
     t.equal(withdrawal.code, 0, JSON.stringify(withdrawal.body));
