@@ -74,7 +74,7 @@ async function deviceAndLinkRows(
         status: 'FAIL',
         code: 'AGENT_DOCTOR_AGENT_UNREACHABLE',
         detail: `${config.operatorApi.socketPath} exists but the agent could not be asked: ${agent.detail}`,
-        hint: 'run doctor as the service user (or root) with operatorApi.tokenFile readable; if no agent runs, remove the stale socket',
+        hint: 'run doctor as the service user (sudo -u bianmin kiosk doctor) so operatorApi.tokenFile is readable; if no agent runs, remove the stale socket',
       },
       { check: 'card reader', status: 'SKIP', detail: held },
       { check: 'pin pad', status: 'SKIP', detail: held },
