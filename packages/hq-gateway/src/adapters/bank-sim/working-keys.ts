@@ -84,6 +84,27 @@ export class WorkingKeyIssuer {
     }
   }
 
+  /** Stations with a TMK whose newest TPK was issued `rotationMs` or more before `nowMs`, or never. */
+  stationsDue(nowMs: number, rotationMs: number): string[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT m.station_id AS station_id FROM bank_station_tmks m
+         LEFT JOIN bank_station_tpks p ON p.station_id = m.station_id
+         GROUP BY m.station_id
+         HAVING MAX(p.created_at_ms) IS NULL OR MAX(p.created_at_ms) <= ?
+         ORDER BY m.station_id`,
+      )
+      .all(nowMs - rotationMs) as Row[];
+    return rows.map((row) => String(row.station_id));
+  }
+
+  /** Forgets a TPK that never reached its station (the send failed), so the station is due again. */
+  discard(stationId: string, tpkKeyId: string): void {
+    this.#db
+      .prepare('DELETE FROM bank_station_tpks WHERE station_id = ? AND key_id = ?')
+      .run(stationId, tpkKeyId);
+  }
+
   /** The clear TPK a station's PIN blocks under `tpkKeyId` are enciphered with (PIN verification only). */
   tpkFor(stationId: string, tpkKeyId: string): Uint8Array | undefined {
     const row = this.#db
