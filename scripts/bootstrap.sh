@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v socat >/dev/null 2>&1 || need_apt+=(socat)
+# The systemd unit test (issue 13) runs systemd-analyze verify/security on deploy/systemd/.
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
 command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
 command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)

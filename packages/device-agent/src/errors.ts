@@ -162,6 +162,23 @@ export const agentErrorCodes = {
   AGENT_CASH_ALREADY_DECLARED:
     "the business day's cash was already declared: a count is declared once and never changed",
   AGENT_CASH_COUNT_INVALID: 'a drawer count (or float) is not whole fen from 0 to cashFenDeclaredMax (R1)',
+  // --- supervision under systemd (issue 13: src/app/supervisor.ts, src/adapters/systemd/) ---
+  AGENT_NOTIFY_FAILED:
+    'the sd_notify channel to systemd (a socat child on NOTIFY_SOCKET) could not start or died: no more READY/WATCHDOG, so systemd restarts the agent',
+  AGENT_WATCHDOG_LOOP_STUCK:
+    'a loop of the agent (broker link, card reader, PIN pad) sat in a transient state past its limit: watchdog pings stop and systemd restarts the agent',
+  // --- an honest doctor (issue 13: src/cli/doctor/) ---
+  AGENT_DOCTOR_BROKER_REFUSED:
+    'the broker refused an MQTT session with the configured credentials (CONNACK return code), or it could not be set up',
+  AGENT_DOCTOR_HQ_CONFIG_MISSING: "no HQ-signed config is retained on the station's down/config topic",
+  AGENT_DOCTOR_HQ_CONFIG_UNVERIFIED:
+    'the retained config does not verify against the pinned HQ key, or is addressed to another station',
+  AGENT_DOCTOR_PERIPHERAL_MISMATCH:
+    "a serial device's serial number differs from the one recorded at provisioning (a swapped device or cable)",
+  AGENT_DOCTOR_DATA_FILE_EXPOSED:
+    'a journal file is open to others or writable by the group, its directory writable by group or others, or they have different owners',
+  AGENT_DOCTOR_AGENT_UNREACHABLE:
+    'the operator socket exists but the running agent could not be asked: doctor leaves the ports and the broker session alone',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -115,3 +115,15 @@ export const clockSampleAgeMsMax = 60 * 60 * 1000;
 /** Junk on a serial line (bad frames, over-long lines) is logged at most this many lines per window. */
 export const serialJunkLogLinesMax = 10;
 export const serialJunkLogWindowMs = 60_000;
+
+// --- supervision under systemd (issue 13: src/app/supervisor.ts) ---
+/** The supervisor checks readiness and loops at least this often (READY=1 follows the parts within it). */
+export const supervisorTickMsMax = 1_000;
+/** Slack on every loop's transient-state limit before it counts as stuck (timers run late under load). */
+export const watchdogGraceMs = 10_000;
+/** A serial device may take this long to open (or sit unstarted) before its loop counts as stuck. */
+export const serialOpeningMsMax = 30_000;
+/** While starting with healthy loops, each tick asks systemd for this much more start time (EXTEND_TIMEOUT_USEC). */
+export const startTimeoutExtendMs = 60_000;
+/** One sd_notify datagram carries at most this many bytes (STATUS lines are short; socat reads 8 KiB). */
+export const notifyMessageBytesMax = 1_024;

@@ -16,41 +16,33 @@ import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
 import { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { isWriteFailure } from './adapters/sqlite/records.js';
+import { createServiceNotifier } from './adapters/systemd/socat-notifier.js';
 import { KioskAgent, systemClock } from './agent.js';
+import { Supervisor } from './app/supervisor.js';
 import { serialPeripherals } from './cli/peripherals.js';
-import { loadConfigFile } from './config/load.js';
-import { type DeviceConfig, tpkKeyIdDefault } from './config/schema.js';
-import { checkSecretFiles } from './config/secret-files.js';
+import { loadAgentConfig } from './config/agent-config.js';
+import { tpkKeyIdDefault } from './config/schema.js';
 import { signerOptionsOf } from './config/signer-options.js';
-import type { ConfigProblem } from './config/validate.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
 import {
+  brokerLoopReport,
+  type LoopLimits,
+  serialLoopReport,
+  watchdogMsFromEnv,
+} from './domain/supervision/watchdog.js';
+import {
+  linkBackoffMsMax,
+  linkConnectTimeoutMs,
   operatorTokenFileBytesMax,
+  serialOpeningMsMax,
   walCheckpointBackoffMsInitial,
   walCheckpointBackoffMsMax,
+  watchdogGraceMs,
 } from './limits.js';
 import { createLogger } from './logging.js';
 
 function readSmallFile(path: string): string {
   return readFileSync(path, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
-}
-
-/** The keys only the running agent needs (optional for provision and doctor), all at once (R21). */
-function missingAgentKeys(config: DeviceConfig): ConfigProblem[] {
-  const missing: ConfigProblem[] = [];
-  if (config.operatorApi.tokenFile === undefined)
-    missing.push({
-      code: 'AGENT_CONFIG_MISSING_KEY',
-      key: 'operatorApi.tokenFile',
-      message: 'the agent needs it',
-    });
-  if (config.station.cardTokenKeyFile === undefined)
-    missing.push({
-      code: 'AGENT_CONFIG_MISSING_KEY',
-      key: 'station.cardTokenKeyFile',
-      message: 'the agent needs it',
-    });
-  return missing;
 }
 
 /** Free bytes for an unprivileged writer on the journal's file system (telemetry). */
@@ -92,39 +84,70 @@ async function openJournalWhenWritable(
   }
 }
 
+/** How long each loop's transient states may last before the watchdog stops (limits.ts). */
+const loopLimits: LoopLimits = {
+  graceMs: watchdogGraceMs,
+  brokerConnectTimeoutMs: linkConnectTimeoutMs,
+  brokerBackoffMsMax: linkBackoffMsMax,
+  serialOpeningMsMax,
+};
+
 export async function runAgentProcess(configPath: string): Promise<void> {
   // Everything the agent creates (journal and its WAL, log files, the operator socket) is the
   // service user's alone: owner read/write, nothing for group or others.
   process.umask(0o077);
-  const report = loadConfigFile(configPath);
-  const problems =
-    report.config === undefined || report.config === null
-      ? report.problems
-      : [
-          ...report.problems,
-          ...missingAgentKeys(report.config),
-          ...checkSecretFiles(report.config, process.getuid?.() ?? 0),
-        ];
-  if (report.config === undefined || report.config === null || problems.length > 0) {
-    process.stderr.write(`${JSON.stringify(problems)}\n`);
+  // The same loader `kiosk config check` reports (config/agent-config.ts): one source of truth.
+  const report = loadAgentConfig(configPath, process.getuid?.() ?? 0);
+  if (report.config === null || report.problems.length > 0) {
+    process.stderr.write(`${JSON.stringify(report.problems)}\n`);
     process.exitCode = 1;
     return;
   }
   const config = report.config;
   const operatorTokenFile = config.operatorApi.tokenFile!;
   const cardTokenKeyFile = config.station.cardTokenKeyFile!;
-  const logger = createLogger({ name: 'kiosk-agent', level: config.log.level, dir: config.log.dir });
+  // Under systemd (JOURNAL_STREAM set) or without log.dir the lines go to stdout (journald); else to log.dir.
+  const logger = createLogger({
+    name: 'kiosk-agent',
+    level: config.log.level,
+    ...(process.env.JOURNAL_STREAM === undefined && config.log.dir !== undefined
+      ? { dir: config.log.dir }
+      : {}),
+    fd: 1,
+  });
+  // Told to systemd from here on (Type=notify): READY only once every part below is up.
+  let signerOpen = false;
+  let agent: KioskAgent | null = null;
+  const supervisor = new Supervisor({
+    clock: systemClock,
+    notifier: createServiceNotifier(process.env, logger),
+    logger,
+    watchdogMs: watchdogMsFromEnv(process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID, process.pid),
+    parts: () => ({
+      journal: agent !== null,
+      token: signerOpen,
+      peripherals: cardReader.linkState.kind === 'open' && pinPad.linkState.kind === 'open',
+      link: agent?.link().state().kind === 'online',
+    }),
+    loops: () => [
+      serialLoopReport('card-reader', cardReader.linkState, loopLimits),
+      serialLoopReport('pin-pad', pinPad.linkState, loopLimits),
+      ...(agent === null ? [] : [brokerLoopReport(agent.link().state(), loopLimits)]),
+    ],
+  });
   const signer = new Pkcs11Signer(signerOptionsOf(config, logger));
   signer.open();
   const publicKey = await signer.publicKey();
+  signerOpen = true;
   const hqPem = readFileSync(config.hq.configPublicKeyPath, 'utf8');
   const peripherals = serialPeripherals(() => logger);
   const cardReader = peripherals.cardReader(config);
   const pinPad = peripherals.pinPad(config);
   cardReader.start();
   pinPad.start();
+  supervisor.start();
   const db = await openJournalWhenWritable(config.journal.path, logger);
-  const agent = await KioskAgent.open({
+  agent = await KioskAgent.open({
     stationId: config.station.id,
     keyId: publicKey.fingerprintSha256Hex,
     db,
@@ -156,11 +179,13 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     logger,
   });
   await api.listen();
-  agent.start();
+  const running = agent;
+  running.start();
   logger.info({ stationId: config.station.id }, 'kiosk agent running');
   const shutdown = async () => {
+    await supervisor.stop();
     await api.close();
-    await agent.stop();
+    await running.stop();
     await cardReader.stop();
     await pinPad.stop();
     await signer.close();

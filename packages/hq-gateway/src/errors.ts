@@ -181,6 +181,11 @@ export const hqCodes = {
     'a second drawer count for a business day reached HQ: the first counts, the second is recorded and not used (R8)',
   HQ_RECON_CASH_UNCHECKABLE:
     "the day's expected cash cannot be summed as a safe integer (or the count is not whole fen): the declared cash is not checked, recorded (R1, R8)",
+  // --- remote key loading, R24 (issue 13: cli/commands/working-key.ts) ---
+  HQ_KEY_COMPONENTS_INVALID:
+    'a TMK components file is unreadable, too large, or not 2-3 distinct components of 32 hex digits',
+  HQ_KEY_NO_TMK:
+    'the HSM stand-in has no TMK for the station: a working key cannot be wrapped (run hq key tmk)',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -269,3 +269,11 @@ export const alertDeliveryClaimMs = alertDeliveryBatchMax * alertDeliveryTimeout
 export const idempotencyKeyCharsMax = 100;
 /** Items per page of a network list on the HTTP API (stations, repairs, complaints, statistics). */
 export const networkListItemsMax = 10_000;
+/** A working-key command (R24, `hq key load`) is valid this long; the kiosk refuses it after. */
+export const workingKeyCommandTtlMs = 60 * 60 * 1000;
+/** A TMK components file (`hq key tmk`) is at most this large. */
+export const keyComponentsFileBytesMax = 4 * 1024;
+/** How often the gateway looks for stations whose PIN-pad working key is due for rotation (R24). */
+export const workingKeyRotationCheckMs = 60 * 60 * 1000;
+/** Default rotation period of a PIN pad's working key (R24). */
+export const workingKeyRotationMsDefault = 30 * 24 * 60 * 60 * 1000;

@@ -40,13 +40,14 @@ import type { ScryptCost } from './app/passwords.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
-import { ingestQueueMax } from './limits.js';
+import { ingestQueueMax, workingKeyRotationMsDefault } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
@@ -122,6 +123,11 @@ export interface GatewayOptions {
   readonly passwordCost?: ScryptCost;
   /** Low-quota alert threshold (fen); default limits.ts quotaLowFenDefault. */
   readonly quotaLowFen?: number;
+  /**
+   * R24: rotate each PIN pad's working key (stations whose TMK the HSM stand-in knows) when its
+   * newest TPK is this old (ms); checked hourly. Default 30 days; 0 turns scheduled rotation off.
+   */
+  readonly workingKeyRotationMs?: number;
 }
 
 export interface Gateway {
@@ -428,6 +434,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   pipeline.startSilenceSweep();
   alerts.start();
+  const rotationMs = options.workingKeyRotationMs ?? workingKeyRotationMsDefault;
+  const rotation =
+    rotationMs === 0
+      ? undefined
+      : new WorkingKeyRotation({ hsm: bank.workingKeys, operations, clock, log, rotationMs });
+  rotation?.start();
   let stopped = false;
   return {
     pipeline,
@@ -450,6 +462,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       stopped = true;
       controlSync.stop();
       alerts.stop();
+      rotation?.stop();
       await http?.app.close();
       // Everything is closed even when the pipeline stopped on a fatal error (close() rethrows it):
       // a commit or verify thread left running would keep the process alive.

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PayloadType, sealEnvelope } from '@bianmin/wire';
+import { keyCheckValue, PayloadType, sealEnvelope, unwrapKeyAesEcb } from '@bianmin/wire';
 import t from 'tap';
 import { type MosquittoBroker, startMosquitto } from '../../../test/helpers/mosquitto.js';
 import { runHq } from '../src/cli/hq.js';
@@ -208,6 +208,84 @@ t.test('quota purchase records R3 purchases and publishes the signed config, ret
   const missing = await hq('config', 'send', '--station', 'NOPE', '--config', files.configPath, '--json');
   t.equal(missing.json.problems[0].code, 'HQ_STATION_NOT_FOUND');
 });
+
+t.test(
+  'R24: hq key tmk records the TMK; hq key load sends a TPK only wrapped under it, signed',
+  async (t) => {
+    const noTmk = await hq(
+      'key',
+      'load',
+      '--station',
+      'C1',
+      '--key-id',
+      'TPK-C1-1',
+      '--config',
+      files.configPath,
+      '--json',
+    );
+    t.equal(noTmk.code, 1);
+    t.equal(noTmk.json.problems[0].code, 'HQ_KEY_NO_TMK');
+    const one = '0123456789ABCDEFFEDCBA9876543210';
+    const two = '1111 2222 3333 4444 5555 6666 7777 8888';
+    const bad = writeJson('bad-components.txt', 'x');
+    writeFileSync(bad, `${one}\n${one}\n`);
+    const refused = await hq(
+      'key',
+      'tmk',
+      '--station',
+      'C1',
+      '--components-file',
+      bad,
+      '--config',
+      files.configPath,
+      '--json',
+    );
+    t.equal(refused.json.problems[0].code, 'HQ_KEY_COMPONENTS_INVALID', 'two equal components');
+    const good = join(dir, 'components.txt');
+    writeFileSync(good, `# C1 TMK\n${one}\n${two}\n`);
+    const tmk = Buffer.from(one, 'hex');
+    const second = Buffer.from(two.replace(/ /g, ''), 'hex');
+    for (let index = 0; index < 16; index += 1) tmk[index]! ^= second[index]!;
+    const recorded = await hq(
+      'key',
+      'tmk',
+      '--station',
+      'C1',
+      '--components-file',
+      good,
+      '--config',
+      files.configPath,
+      '--json',
+    );
+    t.equal(recorded.code, 0, recorded.err);
+    t.equal(recorded.json.result.tmkKcv, keyCheckValue(tmk), 'the KCV the pad shows after kiosk keys load');
+    t.notMatch(recorded.out + recorded.err, /0123456789ABCDEF|1111/i, 'no component printed');
+
+    const sent = await hq(
+      'key',
+      'load',
+      '--station',
+      'C1',
+      '--key-id',
+      'TPK-C1-1',
+      '--config',
+      files.configPath,
+      '--json',
+    );
+    t.equal(sent.code, 0, sent.err);
+    t.match(sent.json.result, { tpkKeyId: 'TPK-C1-1', kcv: /^[0-9A-F]{6}$/, published: true });
+    await station.waitForWorkingKey(1);
+    const received = station.workingKeys[0]!;
+    t.equal(received.tpkKeyId, 'TPK-C1-1');
+    const inPad = unwrapKeyAesEcb(tmk, received.tpkUnderTmk);
+    t.equal(
+      keyCheckValue(inPad),
+      sent.json.result.kcv,
+      'what the pad deciphers with its TMK has the KCV HQ sent',
+    );
+    t.notMatch(sent.out, new RegExp(Buffer.from(inPad).toString('hex'), 'i'), 'the clear TPK is not printed');
+  },
+);
 
 t.test('status and daily report', async (t) => {
   const status = await hq('status', '--config', files.configPath, '--json');

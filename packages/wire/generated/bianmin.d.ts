@@ -5132,6 +5132,140 @@ export namespace bianmin {
         }
 
         /**
+         * Properties of a LoadWorkingKey.
+         * @deprecated Use bianmin.v1.LoadWorkingKey.$Properties instead.
+         */
+        interface ILoadWorkingKey extends bianmin.v1.LoadWorkingKey.$Properties {
+        }
+
+        /**
+         * Load a new PIN-pad working key (R24): the TPK that the bank's HSM (the bank simulator stands in)
+         * generated, enciphered under this station's TMK, so no key is ever in clear outside the pad and
+         * the HSM. The kiosk hands it to the PIN pad, which deciphers it inside, checks it against `kcv` and
+         * answers its own KCV; the CommandResult detail carries that KCV and the new key id.
+         */
+        class LoadWorkingKey {
+
+            /**
+             * Constructs a new LoadWorkingKey.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: bianmin.v1.LoadWorkingKey.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** The id PIN blocks name from now on (AuthorisationRequest.tpk_key_id), 1-32 of [A-Za-z0-9_-]. */
+            tpkKeyId: string;
+
+            /** 16 bytes: AES-128-ECB(TMK, TPK), one block. */
+            tpkUnderTmk: Uint8Array;
+
+            /** Key check value of the clear TPK: first 3 bytes of AES-128-ECB(TPK, 16 zero bytes), 6 hex digits. */
+            kcv: string;
+
+            /**
+             * Creates a new LoadWorkingKey instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns LoadWorkingKey instance
+             */
+            static create(properties: bianmin.v1.LoadWorkingKey.$Shape): bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape;
+            static create(properties?: bianmin.v1.LoadWorkingKey.$Properties): bianmin.v1.LoadWorkingKey;
+
+            /**
+             * Encodes the specified LoadWorkingKey message. Does not implicitly {@link bianmin.v1.LoadWorkingKey.verify|verify} messages.
+             * @param message LoadWorkingKey message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: bianmin.v1.LoadWorkingKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified LoadWorkingKey message, length delimited. Does not implicitly {@link bianmin.v1.LoadWorkingKey.verify|verify} messages.
+             * @param message LoadWorkingKey message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: bianmin.v1.LoadWorkingKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a LoadWorkingKey message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape} LoadWorkingKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape;
+
+            /**
+             * Decodes a LoadWorkingKey message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape} LoadWorkingKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape;
+
+            /**
+             * Verifies a LoadWorkingKey message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates a LoadWorkingKey message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns LoadWorkingKey
+             */
+            static fromObject(object: { [k: string]: any }): bianmin.v1.LoadWorkingKey;
+
+            /**
+             * Creates a plain object from a LoadWorkingKey message. Also converts values to other types if specified.
+             * @param message LoadWorkingKey
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: bianmin.v1.LoadWorkingKey, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this LoadWorkingKey to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for LoadWorkingKey
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace LoadWorkingKey {
+
+            /** Properties of a LoadWorkingKey. */
+            interface $Properties {
+
+                /** The id PIN blocks name from now on (AuthorisationRequest.tpk_key_id), 1-32 of [A-Za-z0-9_-]. */
+                tpkKeyId?: (string|null);
+
+                /** 16 bytes: AES-128-ECB(TMK, TPK), one block. */
+                tpkUnderTmk?: (Uint8Array|null);
+
+                /** Key check value of the clear TPK: first 3 bytes of AES-128-ECB(TPK, 16 zero bytes), 6 hex digits. */
+                kcv?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a LoadWorkingKey. */
+            type $Shape = bianmin.v1.LoadWorkingKey.$Properties;
+        }
+
+        /**
          * Properties of a Command.
          * @deprecated Use bianmin.v1.Command.$Properties instead.
          */
@@ -5174,8 +5308,11 @@ export namespace bianmin {
             /** Command sendTelemetry. */
             sendTelemetry?: (bianmin.v1.SendTelemetry.$Properties|null);
 
+            /** Command loadWorkingKey. */
+            loadWorkingKey?: (bianmin.v1.LoadWorkingKey.$Properties|null);
+
             /** Command action. */
-            action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry");
+            action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey");
 
             /**
              * Creates a new Command instance using the specified properties.
@@ -5282,8 +5419,11 @@ export namespace bianmin {
                 /** Command sendTelemetry */
                 sendTelemetry?: (bianmin.v1.SendTelemetry.$Properties|null);
 
+                /** Command loadWorkingKey */
+                loadWorkingKey?: (bianmin.v1.LoadWorkingKey.$Properties|null);
+
                 /** Command action */
-                action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry");
+                action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -5298,9 +5438,10 @@ export namespace bianmin {
               reloadConfig?: bianmin.v1.ReloadConfig.$Shape|null;
               requestDailyClose?: bianmin.v1.RequestDailyClose.$Shape|null;
               sendTelemetry?: bianmin.v1.SendTelemetry.$Shape|null;
+              loadWorkingKey?: bianmin.v1.LoadWorkingKey.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape })
+              ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape })
             );
         }
 

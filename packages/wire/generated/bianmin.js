@@ -15368,6 +15368,352 @@ export const bianmin = $root.bianmin = (() => {
             return SendTelemetry;
         })();
 
+        v1.LoadWorkingKey = (function() {
+
+            /**
+             * Properties of a LoadWorkingKey.
+             * @typedef {Object} bianmin.v1.LoadWorkingKey.$Properties
+             * @property {string|null} [tpkKeyId] The id PIN blocks name from now on (AuthorisationRequest.tpk_key_id), 1-32 of [A-Za-z0-9_-].
+             * @property {Uint8Array|null} [tpkUnderTmk] 16 bytes: AES-128-ECB(TMK, TPK), one block.
+             * @property {string|null} [kcv] Key check value of the clear TPK: first 3 bytes of AES-128-ECB(TPK, 16 zero bytes), 6 hex digits.
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LoadWorkingKey.
+             * @memberof bianmin.v1
+             * @interface ILoadWorkingKey
+             * @augments bianmin.v1.LoadWorkingKey.$Properties
+             * @deprecated Use bianmin.v1.LoadWorkingKey.$Properties instead.
+             */
+
+            /**
+             * Shape of a LoadWorkingKey.
+             * @typedef {bianmin.v1.LoadWorkingKey.$Properties} bianmin.v1.LoadWorkingKey.$Shape
+             */
+
+            /**
+             * Constructs a new LoadWorkingKey.
+             * @memberof bianmin.v1
+             * @classdesc Load a new PIN-pad working key (R24): the TPK that the bank's HSM (the bank simulator stands in)
+             * generated, enciphered under this station's TMK, so no key is ever in clear outside the pad and
+             * the HSM. The kiosk hands it to the PIN pad, which deciphers it inside, checks it against `kcv` and
+             * answers its own KCV; the CommandResult detail carries that KCV and the new key id.
+             * @constructor
+             * @param {bianmin.v1.LoadWorkingKey.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LoadWorkingKey = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * The id PIN blocks name from now on (AuthorisationRequest.tpk_key_id), 1-32 of [A-Za-z0-9_-].
+             * @member {string} tpkKeyId
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @instance
+             */
+            LoadWorkingKey.prototype.tpkKeyId = "";
+
+            /**
+             * 16 bytes: AES-128-ECB(TMK, TPK), one block.
+             * @member {Uint8Array} tpkUnderTmk
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @instance
+             */
+            LoadWorkingKey.prototype.tpkUnderTmk = $util.newBuffer([]);
+
+            /**
+             * Key check value of the clear TPK: first 3 bytes of AES-128-ECB(TPK, 16 zero bytes), 6 hex digits.
+             * @member {string} kcv
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @instance
+             */
+            LoadWorkingKey.prototype.kcv = "";
+
+            /**
+             * Creates a new LoadWorkingKey instance using the specified properties.
+             * @function create
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {bianmin.v1.LoadWorkingKey.$Properties=} [properties] Properties to set
+             * @returns {bianmin.v1.LoadWorkingKey} LoadWorkingKey instance
+             * @type {{
+             *   (properties: bianmin.v1.LoadWorkingKey.$Shape): bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape;
+             *   (properties?: bianmin.v1.LoadWorkingKey.$Properties): bianmin.v1.LoadWorkingKey;
+             * }}
+             */
+            LoadWorkingKey.create = function(properties) {
+                return new LoadWorkingKey(properties);
+            };
+
+            /**
+             * Encodes the specified LoadWorkingKey message. Does not implicitly {@link bianmin.v1.LoadWorkingKey.verify|verify} messages.
+             * @function encode
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {bianmin.v1.LoadWorkingKey.$Properties} message LoadWorkingKey message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LoadWorkingKey.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.tpkKeyId != null && $Object.hasOwnProperty.call(message, "tpkKeyId") && message.tpkKeyId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.tpkKeyId);
+                if (message.tpkUnderTmk != null && $Object.hasOwnProperty.call(message, "tpkUnderTmk") && message.tpkUnderTmk.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.tpkUnderTmk);
+                if (message.kcv != null && $Object.hasOwnProperty.call(message, "kcv") && message.kcv !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.kcv);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified LoadWorkingKey message, length delimited. Does not implicitly {@link bianmin.v1.LoadWorkingKey.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {bianmin.v1.LoadWorkingKey.$Properties} message LoadWorkingKey message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LoadWorkingKey.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes a LoadWorkingKey message from the specified reader or buffer.
+             * @function decode
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape} LoadWorkingKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LoadWorkingKey.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.bianmin.v1.LoadWorkingKey();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.tpkKeyId = value;
+                            else
+                                delete message.tpkKeyId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.tpkUnderTmk = value;
+                            else
+                                delete message.tpkUnderTmk;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.kcv = value;
+                            else
+                                delete message.kcv;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes a LoadWorkingKey message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {bianmin.v1.LoadWorkingKey & bianmin.v1.LoadWorkingKey.$Shape} LoadWorkingKey
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LoadWorkingKey.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies a LoadWorkingKey message.
+             * @function verify
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            LoadWorkingKey.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.tpkKeyId != null && $Object.hasOwnProperty.call(message, "tpkKeyId"))
+                    if (!$util.isString(message.tpkKeyId))
+                        return "tpkKeyId: string expected";
+                if (message.tpkUnderTmk != null && $Object.hasOwnProperty.call(message, "tpkUnderTmk"))
+                    if (!(message.tpkUnderTmk && typeof message.tpkUnderTmk.length === "number" || $util.isString(message.tpkUnderTmk)))
+                        return "tpkUnderTmk: buffer expected";
+                if (message.kcv != null && $Object.hasOwnProperty.call(message, "kcv"))
+                    if (!$util.isString(message.kcv))
+                        return "kcv: string expected";
+                return null;
+            };
+
+            /**
+             * Creates a LoadWorkingKey message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {bianmin.v1.LoadWorkingKey} LoadWorkingKey
+             */
+            LoadWorkingKey.fromObject = function (object, _depth) {
+                if (object instanceof $root.bianmin.v1.LoadWorkingKey)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".bianmin.v1.LoadWorkingKey: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.bianmin.v1.LoadWorkingKey();
+                if (object.tpkKeyId != null)
+                    if (typeof object.tpkKeyId !== "string" || object.tpkKeyId.length)
+                        message.tpkKeyId = $String(object.tpkKeyId);
+                if (object.tpkUnderTmk != null)
+                    if (object.tpkUnderTmk.length)
+                        if (typeof object.tpkUnderTmk === "string")
+                            $util.base64.decode(object.tpkUnderTmk, message.tpkUnderTmk = $util.newBuffer($util.base64.length(object.tpkUnderTmk)), 0);
+                        else if (object.tpkUnderTmk.length >= 0)
+                            message.tpkUnderTmk = object.tpkUnderTmk;
+                if (object.kcv != null)
+                    if (typeof object.kcv !== "string" || object.kcv.length)
+                        message.kcv = $String(object.kcv);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a LoadWorkingKey message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {bianmin.v1.LoadWorkingKey} message LoadWorkingKey
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LoadWorkingKey.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.tpkKeyId = "";
+                    if (options.bytes === $String)
+                        object.tpkUnderTmk = "";
+                    else {
+                        object.tpkUnderTmk = [];
+                        if (options.bytes !== $Array)
+                            object.tpkUnderTmk = $util.newBuffer(object.tpkUnderTmk);
+                    }
+                    object.kcv = "";
+                }
+                if (message.tpkKeyId != null && $Object.hasOwnProperty.call(message, "tpkKeyId"))
+                    object.tpkKeyId = message.tpkKeyId;
+                if (message.tpkUnderTmk != null && $Object.hasOwnProperty.call(message, "tpkUnderTmk"))
+                    object.tpkUnderTmk = options.bytes === $String ? $util.base64.encode(message.tpkUnderTmk, 0, message.tpkUnderTmk.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.tpkUnderTmk) : message.tpkUnderTmk;
+                if (message.kcv != null && $Object.hasOwnProperty.call(message, "kcv"))
+                    object.kcv = message.kcv;
+                return object;
+            };
+
+            /**
+             * Converts this LoadWorkingKey to JSON.
+             * @function toJSON
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LoadWorkingKey.prototype.toJSON = function() {
+                return LoadWorkingKey.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for LoadWorkingKey
+             * @function getTypeUrl
+             * @memberof bianmin.v1.LoadWorkingKey
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            LoadWorkingKey.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/bianmin.v1.LoadWorkingKey";
+            };
+
+            return LoadWorkingKey;
+        })();
+
         v1.Command = (function() {
 
             /**
@@ -15380,7 +15726,8 @@ export const bianmin = $root.bianmin = (() => {
              * @property {bianmin.v1.ReloadConfig.$Properties|null} [reloadConfig] Command reloadConfig
              * @property {bianmin.v1.RequestDailyClose.$Properties|null} [requestDailyClose] Command requestDailyClose
              * @property {bianmin.v1.SendTelemetry.$Properties|null} [sendTelemetry] Command sendTelemetry
-             * @property {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"} [action] Command action
+             * @property {bianmin.v1.LoadWorkingKey.$Properties|null} [loadWorkingKey] Command loadWorkingKey
+             * @property {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"} [action] Command action
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -15402,9 +15749,10 @@ export const bianmin = $root.bianmin = (() => {
              *   reloadConfig?: bianmin.v1.ReloadConfig.$Shape|null;
              *   requestDailyClose?: bianmin.v1.RequestDailyClose.$Shape|null;
              *   sendTelemetry?: bianmin.v1.SendTelemetry.$Shape|null;
+             *   loadWorkingKey?: bianmin.v1.LoadWorkingKey.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape })
+             *   ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape })
              * )} bianmin.v1.Command.$Shape
              */
 
@@ -15480,17 +15828,25 @@ export const bianmin = $root.bianmin = (() => {
              */
             Command.prototype.sendTelemetry = null;
 
+            /**
+             * Command loadWorkingKey.
+             * @member {bianmin.v1.LoadWorkingKey.$Properties|null|undefined} loadWorkingKey
+             * @memberof bianmin.v1.Command
+             * @instance
+             */
+            Command.prototype.loadWorkingKey = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Command action.
-             * @member {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|undefined} action
+             * @member {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|undefined} action
              * @memberof bianmin.v1.Command
              * @instance
              */
             $Object.defineProperty(Command.prototype, "action", {
-                get: $util.oneOfGetter($oneOfFields = ["resendFrom", "rotateKey", "reloadConfig", "requestDailyClose", "sendTelemetry"]),
+                get: $util.oneOfGetter($oneOfFields = ["resendFrom", "rotateKey", "reloadConfig", "requestDailyClose", "sendTelemetry", "loadWorkingKey"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -15540,6 +15896,8 @@ export const bianmin = $root.bianmin = (() => {
                     $root.bianmin.v1.RequestDailyClose.encode(message.requestDailyClose, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
                 if (message.sendTelemetry != null && $Object.hasOwnProperty.call(message, "sendTelemetry"))
                     $root.bianmin.v1.SendTelemetry.encode(message.sendTelemetry, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.loadWorkingKey != null && $Object.hasOwnProperty.call(message, "loadWorkingKey"))
+                    $root.bianmin.v1.LoadWorkingKey.encode(message.loadWorkingKey, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -15650,6 +16008,13 @@ export const bianmin = $root.bianmin = (() => {
                             message.action = "sendTelemetry";
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            message.loadWorkingKey = $root.bianmin.v1.LoadWorkingKey.decode(reader, reader.size(), $undefined, _depth + 1, message.loadWorkingKey);
+                            message.action = "loadWorkingKey";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -15753,6 +16118,16 @@ export const bianmin = $root.bianmin = (() => {
                             return "sendTelemetry." + error;
                     }
                 }
+                if (message.loadWorkingKey != null && $Object.hasOwnProperty.call(message, "loadWorkingKey")) {
+                    if (properties.action === 1)
+                        return "action: multiple values";
+                    properties.action = 1;
+                    {
+                        let error = $root.bianmin.v1.LoadWorkingKey.verify(message.loadWorkingKey, _depth + 1);
+                        if (error)
+                            return "loadWorkingKey." + error;
+                    }
+                }
                 return null;
             };
 
@@ -15811,6 +16186,11 @@ export const bianmin = $root.bianmin = (() => {
                     if (!$util.isObject(object.sendTelemetry))
                         throw $TypeError(".bianmin.v1.Command.sendTelemetry: object expected");
                     message.sendTelemetry = $root.bianmin.v1.SendTelemetry.fromObject(object.sendTelemetry, _depth + 1);
+                }
+                if (object.loadWorkingKey != null) {
+                    if (!$util.isObject(object.loadWorkingKey))
+                        throw $TypeError(".bianmin.v1.Command.loadWorkingKey: object expected");
+                    message.loadWorkingKey = $root.bianmin.v1.LoadWorkingKey.fromObject(object.loadWorkingKey, _depth + 1);
                 }
                 return message;
             };
@@ -15873,6 +16253,11 @@ export const bianmin = $root.bianmin = (() => {
                     object.sendTelemetry = $root.bianmin.v1.SendTelemetry.toObject(message.sendTelemetry, options, _depth + 1);
                     if (options.oneofs)
                         object.action = "sendTelemetry";
+                }
+                if (message.loadWorkingKey != null && $Object.hasOwnProperty.call(message, "loadWorkingKey")) {
+                    object.loadWorkingKey = $root.bianmin.v1.LoadWorkingKey.toObject(message.loadWorkingKey, options, _depth + 1);
+                    if (options.oneofs)
+                        object.action = "loadWorkingKey";
                 }
                 return object;
             };

@@ -48,6 +48,14 @@ export { eventIdTimeMs, newEventId } from './event-id.js';
 export { bianmin, v1 } from './generated.js';
 export * as limits from './limits.js';
 export {
+  beijingIsoTime,
+  type LogLevelName,
+  logLevelNames,
+  logRedactedFieldNames,
+  logRedactPaths,
+  sharedLogOptions,
+} from './log-format.js';
+export {
   type MqttTlsOptions,
   type MqttTlsPart,
   mqttTlsOptions,

@@ -448,6 +448,16 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
       if (m.resendFrom) checkCount(m.resendFrom.fromSeq ?? 0, `${f}.resendFrom.fromSeq`, 1);
       if (m.requestDailyClose)
         checkBusinessDate(m.requestDailyClose.businessDate ?? '', `${f}.requestDailyClose.businessDate`);
+      if (m.loadWorkingKey) {
+        // R24: a wrapped key of one AES block, its id as PIN blocks will name it, its check value.
+        const key = m.loadWorkingKey;
+        if (!/^[A-Za-z0-9_-]{1,32}$/.test(key.tpkKeyId ?? ''))
+          badField(`${f}.loadWorkingKey.tpkKeyId`, 'must be 1-32 of A-Z a-z 0-9 _ -');
+        if ((key.tpkUnderTmk ?? new Uint8Array()).length !== 16)
+          badField(`${f}.loadWorkingKey.tpkUnderTmk`, 'must be 16 bytes (one AES-128 block)');
+        if (!/^[0-9A-F]{6}$/.test(key.kcv ?? ''))
+          badField(`${f}.loadWorkingKey.kcv`, 'must be 6 upper-case hex digits');
+      }
     },
   ),
   [P.PAYLOAD_TYPE_BIRTH]: spec(P.PAYLOAD_TYPE_BIRTH, 'Birth', 'birth', 'station', false, v1.Birth, (m, f) => {

@@ -1,22 +1,31 @@
 // HQ's commands (down/cmd), each carried out at most once by command_id and answered with a signed
-// CommandResult event: resend_from, reload_config, request_daily_close, send_telemetry.
+// CommandResult event: resend_from, reload_config, request_daily_close, send_telemetry,
+// load_working_key (R24: a new TPK, enciphered under the pad's TMK, goes to the PIN pad as it came;
+// the pad checks its KCV; the new key id is committed with the answer and named by later PIN blocks).
 import { type bianmin, PayloadType, upTopic, v1 } from '@bianmin/wire';
+import { isAgentError } from '../errors.js';
 import { downDetailCharsMax } from '../limits.js';
 import type { DailyCloseView, Outcome } from '../ports/operator.js';
 import type { AppContext } from './context.js';
 
 const metaCommand = (commandId: string) => `hq_command:${commandId}`;
+/** The key id of the TPK HQ last loaded into the PIN pad; absent: the config's serial.pinPad.tpkKeyId. */
+export const META_PINPAD_TPK_KEY_ID = 'pinpad_tpk_key_id';
 
 export interface CommandTargets {
   /** Reloads and verifies the stored config; false when none verifies. */
   readonly reloadConfig: () => boolean;
   readonly dailyClose: (businessDate?: string) => Promise<Outcome<{ close: DailyCloseView }>>;
   readonly signedTelemetry: (bdSeq: number) => Promise<Uint8Array>;
+  /** Hands the enciphered TPK to the PIN pad, which checks `expectedKcv`; resolves with the pad's KCV. */
+  readonly loadTpk: (tpkUnderTmk: Uint8Array, expectedKcv: string) => Promise<{ readonly kcv: string }>;
 }
 
 export interface CommandResult {
   readonly outcome: number;
   readonly detail: string;
+  /** Journal meta committed with the answer (the new TPK key id). */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 const DONE = v1.CommandOutcome.COMMAND_OUTCOME_DONE;
@@ -66,7 +75,7 @@ export class HqCommands {
           type: PayloadType.PAYLOAD_TYPE_COMMAND_RESULT,
           body: { commandId, outcome: result.outcome, detail, finishedAtMs: c.clock.nowMs() },
         },
-        { [metaCommand(commandId)]: String(result.outcome) },
+        { ...result.meta, [metaCommand(commandId)]: String(result.outcome) },
       );
     });
     return result;
@@ -82,6 +91,8 @@ export class HqCommands {
     if (command.requestDailyClose !== null && command.requestDailyClose !== undefined)
       return this.#dailyClose(command.requestDailyClose.businessDate ?? '');
     if (command.sendTelemetry !== null && command.sendTelemetry !== undefined) return this.#sendTelemetry();
+    if (command.loadWorkingKey !== null && command.loadWorkingKey !== undefined)
+      return this.#loadWorkingKey(command.loadWorkingKey);
     return { outcome: REFUSED, detail: 'AGENT_CMD_REFUSED: command not supported by this agent' };
   }
 
@@ -136,5 +147,35 @@ export class HqCommands {
     return sent
       ? { outcome: DONE, detail: 'telemetry sent' }
       : { outcome: FAILED, detail: 'AGENT_CMD_FAILED: not sent' };
+  }
+
+  /**
+   * R24: the TPK arrives enciphered under the TMK (the wire checked its shape) and goes to the pad
+   * as it came: the kiosk never holds it in clear. The pad deciphers it, checks the KCV HQ sent and
+   * answers its own; only a matching KCV moves PIN blocks to the new key id, committed with the answer.
+   */
+  async #loadWorkingKey(key: bianmin.v1.ILoadWorkingKey): Promise<CommandResult> {
+    const keyId = key.tpkKeyId ?? '';
+    const expectedKcv = key.kcv ?? '';
+    try {
+      const loaded = await this.#targets.loadTpk(key.tpkUnderTmk ?? new Uint8Array(), expectedKcv);
+      if (loaded.kcv.toUpperCase() !== expectedKcv)
+        return {
+          outcome: FAILED,
+          detail: `AGENT_PINPAD_KCV_MISMATCH: the pad reports KCV ${loaded.kcv}, HQ sent ${expectedKcv}`,
+        };
+      this.#c.log.info({ tpkKeyId: keyId, kcv: loaded.kcv }, 'working key loaded into the PIN pad');
+      return {
+        outcome: DONE,
+        detail: `TPK ${keyId} loaded, KCV ${loaded.kcv}`,
+        meta: { [META_PINPAD_TPK_KEY_ID]: keyId },
+      };
+    } catch (error) {
+      const code = isAgentError(error) ? error.code : 'AGENT_CMD_FAILED';
+      return {
+        outcome: FAILED,
+        detail: `${code}: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
   }
 }

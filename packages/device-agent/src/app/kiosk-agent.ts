@@ -26,6 +26,8 @@ import type {
   OperatorPort,
   Outcome,
   PaymentView,
+  PeripheralsView,
+  PeripheralView,
   TopupInput,
   WithdrawalInput,
   WithdrawalView,
@@ -160,6 +162,15 @@ export class KioskAgentCore implements OperatorPort {
     return this.#parts.rules.quotaFenAvailable();
   }
 
+  /** Identify + heartbeat on both devices through the agent's own links, both at once. */
+  async peripherals(): Promise<PeripheralsView> {
+    const [cardReader, pinPad] = await Promise.all([
+      peripheralView(this.#o.cardReader),
+      peripheralView(this.#o.pinPad),
+    ]);
+    return { cardReader, pinPad };
+  }
+
   status(): AgentStatusView {
     const db = this.#o.db;
     return {
@@ -171,6 +182,31 @@ export class KioskAgentCore implements OperatorPort {
       quotaFenAvailable: this.quotaFenAvailable(),
       configVersion: this.#parts.rules.configVersion(),
       openTransactions: this.#parts.withdrawals.openCount(),
+    };
+  }
+}
+
+/** One device's answer to identify + heartbeat; a failure is reported with its code, never thrown. */
+async function peripheralView(
+  device: KioskAgentPorts['cardReader'] | KioskAgentPorts['pinPad'],
+): Promise<PeripheralView> {
+  const link = device.linkState.kind;
+  try {
+    const identity = await device.identify();
+    await device.heartbeat();
+    return {
+      link,
+      identity: {
+        model: identity.model,
+        serialNumber: identity.serialNumber,
+        firmwareVersion: identity.firmwareVersion,
+      },
+    };
+  } catch (error) {
+    return {
+      link,
+      errorCode: isAgentError(error) ? error.code : 'AGENT_SERIAL_DEVICE_ERROR',
+      errorMessage: error instanceof Error ? error.message : String(error),
     };
   }
 }

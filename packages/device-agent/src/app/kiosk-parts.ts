@@ -135,6 +135,7 @@ export function buildKioskParts(
     reloadConfig: () => inbox.loadStoredConfig(),
     dailyClose: (date) => facade.dailyClose(date),
     signedTelemetry: (bdSeq) => telemetry.signedTelemetry(bdSeq),
+    loadTpk: (tpkUnderTmk, expectedKcv) => ports.pinPad.loadTpk(tpkUnderTmk, expectedKcv),
   });
   const inbox = new HqInbox(
     context,

@@ -26,6 +26,7 @@ import type { CardReader } from '../ports/card-reader.js';
 import type { Outcome, RefusalReason, WithdrawalInput, WithdrawalView } from '../ports/operator.js';
 import type { PinPad } from '../ports/pin-pad.js';
 import type { AppContext } from './context.js';
+import { META_PINPAD_TPK_KEY_ID } from './hq-commands.js';
 
 export interface WithdrawalFlowOptions {
   readonly cardReader: CardReader;
@@ -193,7 +194,8 @@ export class WithdrawalFlow {
       pan: pan.digits(),
       pinBlock: pinBlockBytes,
       pinBlockFormat: 4,
-      tpkKeyId: this.#o.tpkKeyId,
+      // The key HQ last loaded into the pad (load_working_key), else the configured one.
+      tpkKeyId: this.#c.journal.getMeta(META_PINPAD_TPK_KEY_ID) ?? this.#o.tpkKeyId,
       card: { maskedPan: state.maskedPan, cardToken: state.cardToken },
       amountFen: state.amountFen,
       feeFen: fee.feeFen,

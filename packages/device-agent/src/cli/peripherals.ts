@@ -16,7 +16,11 @@ function portOptions(device: SerialDeviceConfig) {
 
 /** The CLI's logger: into the config's log dir (BIANMIN_LOG_DIR overrides), never onto the table. */
 export function cliLogger(config: DeviceConfig): Logger {
-  return createLogger({ name: 'kiosk', level: config.log.level, dir: config.log.dir });
+  return createLogger({
+    name: 'kiosk',
+    level: config.log.level,
+    ...(config.log.dir === undefined ? {} : { dir: config.log.dir }),
+  });
 }
 
 export function serialPeripherals(

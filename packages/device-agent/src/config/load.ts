@@ -48,6 +48,20 @@ export function checkConfigValue(file: string, raw: unknown, probe: PathProbe = 
   return { file, problems, config: problems.length === 0 ? structure.config : null, raw };
 }
 
+/**
+ * JSON.parse's message with the line and column (1-based) a technician's editor shows: Node 20
+ * names only a character position ("… in JSON at position 14"), or none at the end of the input.
+ */
+export function jsonErrorWithPlace(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /at position (\d+)/.exec(message);
+  const index = position === null ? text.length : Math.min(Number(position[1]), text.length);
+  const before = text.slice(0, index);
+  const line = before.split('\n').length;
+  const column = index - (before.lastIndexOf('\n') + 1) + 1;
+  return `line ${line}, column ${column}: ${message.replace(/ in JSON at position \d+/, '')}`;
+}
+
 export function loadConfigFile(file: string, probe: PathProbe = nodePathProbe): ConfigReport {
   let text: string;
   try {
@@ -84,7 +98,7 @@ export function loadConfigFile(file: string, probe: PathProbe = nodePathProbe): 
       file,
       raw: undefined,
       config: null,
-      problems: [{ code: 'AGENT_CONFIG_NOT_JSON', key: '', message: (error as Error).message }],
+      problems: [{ code: 'AGENT_CONFIG_NOT_JSON', key: '', message: jsonErrorWithPlace(text, error) }],
     };
   }
   return checkConfigValue(file, raw, probe);

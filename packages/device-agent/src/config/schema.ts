@@ -15,6 +15,8 @@ export interface SerialDeviceConfig {
   readonly stopBits: 1 | 2;
   /** Per-command timeout for identify / heartbeat checks (ms). */
   readonly commandTimeoutMs: number;
+  /** The device's serial number as `kiosk provision` read it; doctor FAILs when another device answers. */
+  readonly serialNumber?: string;
 }
 
 export interface PinPadConfig extends SerialDeviceConfig {
@@ -70,7 +72,8 @@ export interface DeviceConfig {
      */
     readonly clockSkewMsMax?: number;
   };
-  readonly log: { readonly dir: string; readonly level: LogLevel };
+  /** `dir` absent: the agent logs to stdout (journald), the CLI to stderr. */
+  readonly log: { readonly dir?: string; readonly level: LogLevel };
 }
 
 /** What a path must be, checked by `kiosk config check`. */
@@ -101,6 +104,12 @@ const serialDevice = {
     parity: { kind: 'choice', optional: true, values: ['none', 'even', 'odd'] },
     stopBits: { kind: 'choice', optional: true, values: [1, 2] },
     commandTimeoutMs: { kind: 'integer', optional: true, min: 100, max: 60_000 },
+    serialNumber: {
+      kind: 'string',
+      optional: true,
+      pattern: /^[\x21-\x7e]{1,64}$/u,
+      hint: '1-64 printable characters, as kiosk provision recorded it',
+    },
   },
 } as const satisfies FieldSpec;
 
@@ -191,7 +200,8 @@ export const deviceConfigSchema: FieldSpec = {
     log: {
       kind: 'object',
       fields: {
-        dir: { kind: 'path', role: 'writable-dir' },
+        // Optional: without it the agent writes JSON lines to stdout (journald under systemd).
+        dir: { kind: 'path', optional: true, role: 'writable-dir' },
         level: {
           kind: 'choice',
           optional: true,

@@ -75,6 +75,26 @@ export interface AgentStatusView {
   readonly openTransactions: number;
 }
 
+/** One serial device as the running agent sees it (kiosk doctor asks instead of opening the port). */
+export interface PeripheralView {
+  /** The serial link's state: open, opening, backoff, idle, stopped. */
+  readonly link: string;
+  /** What the device said to identify + heartbeat just now; absent when it did not answer. */
+  readonly identity?: {
+    readonly model: string;
+    readonly serialNumber: string;
+    readonly firmwareVersion: string;
+  };
+  /** Why it did not answer (an AGENT_SERIAL_* code). */
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+export interface PeripheralsView {
+  readonly cardReader: PeripheralView;
+  readonly pinPad: PeripheralView;
+}
+
 export type BillerKindName = 'WATER' | 'ELECTRICITY' | 'GAS' | 'PHONE' | 'BROADBAND';
 
 export interface BillPaymentInput {
@@ -114,4 +134,6 @@ export interface OperatorPort {
   dailyClose(businessDate?: string, cash?: CashCount): Promise<Outcome<{ readonly close: DailyCloseView }>>;
   withdrawal(txId: string): WithdrawalView | null;
   status(): AgentStatusView;
+  /** Identify + heartbeat on both devices through the agent's own links (GET /v1/peripherals). */
+  peripherals?(): Promise<PeripheralsView>;
 }

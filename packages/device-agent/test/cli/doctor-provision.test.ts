@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { openEnrolmentRequest } from '@bianmin/wire';
 import t from 'tap';
@@ -18,6 +18,9 @@ import type { CheckRow } from '../../src/cli/doctor/checks.js';
 import { defaultDeps } from '../../src/cli/run.js';
 import { cardPan, runCli, startKioskSetup } from './kiosk-setup.js';
 
+// The agent runs with umask 0077 (main.ts; the unit's UMask=0077): the journal this test makes must
+// be the service user's alone, as doctor's data-files row demands.
+process.umask(0o077);
 const setup = await startKioskSetup();
 t.teardown(() => setup.close());
 const templatePath = setup.writeConfig(setup.config, join(setup.dir, 'etc', 'template.json'));
@@ -95,6 +98,8 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
   const db = new KioskDb({ path: setup.config.journal.path });
   db.append({ kind: 'test', txId: 'tx-1', createdAtMs: Date.now(), payload: { note: 'doctor test' } });
   db.close();
+  chmodSync(dirname(setup.config.journal.path), 0o700);
+  await setup.publishConfig(setup.hq.config('ST-0042'));
   const run = await runCli(['doctor', '--config', configPath, '--json'], { env });
   const rows = rowsOf(run.out);
   t.same(
@@ -102,10 +107,13 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
     [
       ['config', 'PASS'],
       ['secret files', 'PASS'],
+      ['data files', 'PASS'],
       ['card reader', 'PASS'],
       ['pin pad', 'PASS'],
       ['token', 'PASS'],
       ['broker', 'PASS'],
+      ['broker session', 'PASS'],
+      ['hq config', 'PASS'],
       ['clock', 'PASS'],
       ['clock drift', 'SKIP'],
       ['disk', 'PASS'],
@@ -116,7 +124,7 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
   t.equal(run.code, 0);
   const text = await runCli(['doctor', '--config', configPath], { env });
   t.match(text.out, /all checks passed/);
-  t.match(text.out, /card reader\s+PASS\s+SIM-CR-100 serial CR-000123/);
+  t.match(text.out, /card reader\s+PASS\s+SIM-CR-100 serial CR-000123 .*the device recorded at provisioning/);
   t.notMatch(text.out + text.err, cardPan);
 });
 
@@ -146,10 +154,13 @@ t.test('doctor: broken set-up, each failure named with its code', async (t) => {
     [
       ['config', 'FAIL', 'AGENT_DOCTOR_CONFIG_INVALID'],
       ['secret files', 'PASS', undefined],
+      ['data files', 'PASS', undefined],
       ['card reader', 'FAIL', 'AGENT_DOCTOR_SERIAL_FAILED'],
       ['pin pad', 'FAIL', 'AGENT_DOCTOR_SERIAL_FAILED'],
       ['token', 'FAIL', 'AGENT_DOCTOR_TOKEN_FAILED'],
       ['broker', 'FAIL', 'AGENT_DOCTOR_BROKER_UNREACHABLE'],
+      ['broker session', 'SKIP', undefined],
+      ['hq config', 'SKIP', undefined],
       ['clock', 'FAIL', 'AGENT_DOCTOR_CLOCK_BEHIND'],
       ['clock drift', 'SKIP', undefined],
       ['disk', 'FAIL', 'AGENT_DOCTOR_DISK_LOW'],

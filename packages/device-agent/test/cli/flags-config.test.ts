@@ -3,7 +3,7 @@
 // every mistake of a config full of them. Method: in-process runs with captured output, plus one
 // run of the real bin through tsx to check the process wiring and exit code.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -138,6 +138,16 @@ t.test('config check: a file full of mistakes, all reported at once', async (t) 
   const notJson = join(dir, 'not.json');
   writeFileSync(notJson, '{ "station": ');
   t.same(codesOf((await runCli(['config', 'check', notJson, '--json'])).out), ['AGENT_CONFIG_NOT_JSON']);
+  // Where the JSON breaks, as the technician's editor counts: line and column (issue 13).
+  const trailingComma = join(dir, 'trailing-comma.json');
+  writeFileSync(trailingComma, '{\n  "station": { "id": "ST-1" },\n  }\n');
+  const placed = JSON.parse((await runCli(['config', 'check', trailingComma, '--json'])).out);
+  t.match(placed.problems[0], {
+    code: 'AGENT_CONFIG_NOT_JSON',
+    message: /^line 3, column 3: Expected double-quoted property name$/,
+  });
+  const cut = JSON.parse((await runCli(['config', 'check', notJson, '--json'])).out);
+  t.match(cut.problems[0].message, /^line 1, column 14: Unexpected end of JSON input$/, 'cut short: the end');
   t.same(codesOf((await runCli(['config', 'check', join(dir, 'absent.json'), '--json'])).out), [
     'AGENT_CONFIG_FILE_MISSING',
   ]);
@@ -166,16 +176,25 @@ t.test('config check: a good config passes', async (t) => {
   };
   const path = join(dir, 'good.json');
   writeFileSync(path, JSON.stringify(good));
-  const run = await runCli(['config', 'check', path, '--json']);
+  const run = await runCli(['config', 'check', path, '--json', '--provision']);
   t.equal(run.code, 0, run.out);
   t.equal(JSON.parse(run.out).ok, true);
-  const text = await runCli(['config', 'check', path]);
+  const text = await runCli(['config', 'check', path, '--provision']);
   t.match(text.out, /is valid/);
+  // Without --provision it is the agent's own loader: the files only the running agent needs.
+  const asAgent = await runCli(['config', 'check', path, '--json']);
+  t.equal(asAgent.code, 1);
+  t.same(codesOf(asAgent.out), ['AGENT_CONFIG_MISSING_KEY', 'AGENT_CONFIG_MISSING_KEY']);
+  // Under systemd the agent logs to stdout for journald: log.dir may be left out (issue 13).
+  const journald = join(dir, 'journald.json');
+  writeFileSync(journald, JSON.stringify({ ...good, log: { level: 'info' } }));
+  const noDir = await runCli(['config', 'check', journald, '--json', '--provision']);
+  t.equal(noDir.code, 0, noDir.out);
 });
 
 t.test('config check: the agent secret files and TPK key id (paths, never values)', async (t) => {
   const secret = join(dir, 'secret');
-  writeFileSync(secret, 'x');
+  writeFileSync(secret, 'x', { mode: 0o600 });
   const base = JSON.parse(readFileSync(join(dir, 'good.json'), 'utf8'));
   const withAgentKeys = {
     ...base,
@@ -187,6 +206,18 @@ t.test('config check: the agent secret files and TPK key id (paths, never values
   const good = join(dir, 'agent-good.json');
   writeFileSync(good, JSON.stringify(withAgentKeys));
   t.equal((await runCli(['config', 'check', good, '--json'])).code, 0);
+  // The agent's start-up check through config check: a secret others can read (the same code).
+  const exposedSecret = join(dir, 'exposed-secret');
+  writeFileSync(exposedSecret, 'x', { mode: 0o644 });
+  chmodSync(exposedSecret, 0o644);
+  const exposed = join(dir, 'agent-exposed.json');
+  writeFileSync(
+    exposed,
+    JSON.stringify({ ...withAgentKeys, mqtt: { ...withAgentKeys.mqtt, passwordFile: exposedSecret } }),
+  );
+  const exposedRun = await runCli(['config', 'check', exposed, '--json']);
+  t.equal(exposedRun.code, 1);
+  t.same(codesOf(exposedRun.out), ['AGENT_SECRET_FILE_EXPOSED'], 'what the agent would refuse to start with');
   const bad = join(dir, 'agent-bad.json');
   writeFileSync(
     bad,

@@ -2,17 +2,18 @@
 // card-reader and PIN-pad simulators on socat PTY pairs, a real Mosquitto on a free port, the HQ
 // config key, journal, log and run directories — and a config file naming all of it. Also runs
 // the CLI in-process with captured output. Everything started here is stopped by close().
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { luhnCheckDigit } from '@bianmin/wire';
+import { downTopic, luhnCheckDigit } from '@bianmin/wire';
+import mqtt from 'mqtt';
 import { type MosquittoBroker, startMosquitto } from '../../../../test/helpers/mosquitto.js';
 import type { CliDeps } from '../../src/cli/command.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { defaultDeps, runKiosk } from '../../src/cli/run.js';
 import { PtyPair } from '../../src/sim/pty-pair.js';
+import { HqKey } from '../agent/helpers.js';
 import { type SoftHsmToken, softhsmModulePath, startSoftHsm } from '../helpers/softhsm.js';
 import { SimChild } from '../serial/helpers/sim-child.js';
 
@@ -58,6 +59,10 @@ export interface KioskSetup {
   readonly padPty: PtyPair;
   readonly cardSim: SimChild;
   readonly padSim: SimChild;
+  /** HQ's config key; the config pins its public key (hq.configPublicKeyPath). */
+  readonly hq: HqKey;
+  /** Publishes bytes retained on the station's down/config topic, as HQ (null: clears it). */
+  publishConfig(bytes: Uint8Array | null): Promise<void>;
   writeConfig(config: unknown, path?: string): string;
   close(): Promise<void>;
 }
@@ -90,8 +95,11 @@ export async function startKioskSetup(): Promise<KioskSetup> {
     padPty.dir,
   );
   const hqKeyPath = join(dir, 'etc', 'hq-config.pub.pem');
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  writeFileSync(hqKeyPath, publicKey.export({ format: 'pem', type: 'spki' }));
+  const hq = new HqKey();
+  writeFileSync(hqKeyPath, hq.pinned()[0]!.publicKey);
+  // The station's broker password (user name = station id), a secret file: mode 0600.
+  const passwordFile = join(dir, 'etc', 'mqtt-password');
+  writeFileSync(passwordFile, `${broker.password('ST-0042')}\n`, { mode: 0o600 });
   const config = {
     station: { id: 'ST-0042', orgCode: '3301000042' },
     serial: {
@@ -104,7 +112,7 @@ export async function startKioskSetup(): Promise<KioskSetup> {
       keyLabel: 'kiosk-signing',
       userPin: { file: hsm.pinFile },
     },
-    mqtt: { url: broker.url },
+    mqtt: { url: broker.url, passwordFile },
     journal: { path: join(dir, 'journal', 'kiosk.db') },
     operatorApi: { socketPath: join(dir, 'run', 'operator.sock') },
     hq: { configPublicKeyPath: hqKeyPath },
@@ -125,6 +133,21 @@ export async function startKioskSetup(): Promise<KioskSetup> {
     padPty,
     cardSim,
     padSim,
+    hq,
+    async publishConfig(bytes) {
+      const client = await mqtt.connectAsync(broker.url, {
+        clientId: 'hq',
+        username: 'hq',
+        password: broker.password('hq'),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      await client.publishAsync(downTopic('ST-0042', 'config'), Buffer.from(bytes ?? new Uint8Array()), {
+        qos: 1,
+        retain: true,
+      });
+      await client.endAsync();
+    },
     writeConfig,
     async close() {
       await cardSim.stop();

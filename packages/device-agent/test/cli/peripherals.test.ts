@@ -75,6 +75,58 @@ t.test('kiosk keys load: component KCVs and the combined KCV; components never s
   t.match(text.out, /component 1 of 2: KCV [0-9A-F]{6}/);
   t.match(text.out, /combined KCV [0-9A-F]{6}/);
 
+  t.ok(
+    text.out.indexOf('(compare with its mailer)') < text.out.indexOf('combined KCV'),
+    'each component KCV is shown before the pad combines them',
+  );
+
+  // A typo in component 2: its KCV differs from the mailer's; refused before the pad sees anything.
+  const loadsBefore = setup.padSim.statuses.filter((status) => status.command === 'LOAD_KEY').length;
+  const typo = join(setup.dir, 'typo-components.txt');
+  writeFileSync(typo, `${one}\n${two.replace('1111', '1117')}\n`, { mode: 0o600 });
+  const mailers = `${keyCheckValue(bytesOne)},${keyCheckValue(bytesTwo).toLowerCase()}`;
+  const refused = await runCli(
+    [
+      'keys',
+      'load',
+      '--config',
+      setup.configPath,
+      '--components-file',
+      typo,
+      '--expect-kcv',
+      mailers,
+      '--json',
+    ],
+    { env },
+  );
+  t.equal(refused.code, 1);
+  const refusal = JSON.parse(refused.out);
+  t.same(
+    refusal.problems.map((problem: { code: string; key: string }) => `${problem.code} ${problem.key}`),
+    ['AGENT_PINPAD_KCV_MISMATCH component 2'],
+  );
+  t.match(refusal.problems[0].message, /its mailer says [0-9A-F]{6}: retype it \(nothing was loaded\)/);
+  t.equal(
+    setup.padSim.statuses.filter((status) => status.command === 'LOAD_KEY').length,
+    loadsBefore,
+    'no LOAD_KEY reached the pad',
+  );
+  const right = await runCli(
+    [
+      'keys',
+      'load',
+      '--config',
+      setup.configPath,
+      '--components-file',
+      path,
+      '--expect-kcv',
+      mailers,
+      '--json',
+    ],
+    { env },
+  );
+  t.equal(right.code, 0, "the right components with the mailers' KCVs load");
+
   const badPath = join(setup.dir, 'bad-components.txt');
   writeFileSync(badPath, `${one}\nnot-a-key\n${one}\n00000000000000000000000000000000\n`);
   const bad = await runCli(

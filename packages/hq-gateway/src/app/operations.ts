@@ -228,6 +228,33 @@ export class HqOperations {
   }
 
   /**
+   * R24: send the station a working key the bank's HSM issued (wrapped under the station's TMK,
+   * never clear here) in an HQ-signed command on down/cmd; the kiosk loads it into its PIN pad and
+   * answers with a CommandResult carrying the pad's KCV. Valid for `ttlMs` (the kiosk refuses it after).
+   */
+  async sendWorkingKey(
+    stationId: string,
+    key: { readonly tpkKeyId: string; readonly tpkUnderTmk: Uint8Array; readonly kcv: string },
+    ttlMs: number,
+  ): Promise<{ commandId: string; tpkKeyId: string; kcv: string; published: boolean }> {
+    if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new Error('assert: ttlMs > 0');
+    if (key.tpkUnderTmk.length !== 16) throw new Error('assert: a wrapped AES-128 key is 16 bytes');
+    await this.#station(stationId);
+    const nowMs = this.#deps.clock.nowMs();
+    const commandId = `key-${createHash('sha256').update(`${stationId}|${key.tpkKeyId}|${nowMs}`).digest('hex').slice(0, 24)}`;
+    const envelope = sealHq(
+      this.#deps.hqKey,
+      stationId,
+      PayloadType.PAYLOAD_TYPE_COMMAND,
+      { commandId, notAfterMs: nowMs + ttlMs, loadWorkingKey: { ...key } },
+      nowMs,
+    );
+    if (this.#deps.publisher !== undefined)
+      await this.#deps.publisher.publish(downTopic(stationId, 'cmd'), envelope, channelPublishOptions.cmd);
+    return { commandId, tpkKeyId: key.tpkKeyId, kcv: key.kcv, published: this.#deps.publisher !== undefined };
+  }
+
+  /**
    * R3: record a quota purchase of at least 50000 fen, then send the station its new config.
    * `receiptReference` is the outlet's receipt number (R9); it becomes the purchase id, so the
    * action is idempotent: the same reference with the same station and amount again is `exists`

@@ -54,6 +54,7 @@ import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
 import { statusCommand } from './commands/status.js';
 import { userAddCommand } from './commands/user-add.js';
+import { keyLoadCommand, keyTmkCommand } from './commands/working-key.js';
 
 export const commands: readonly HqCommand[] = [
   serveCommand,
@@ -65,6 +66,9 @@ export const commands: readonly HqCommand[] = [
   reportDailyCommand,
   auditSignaturesCommand,
   keyGenerateCommand,
+  // Issue 13, R24: remote key loading (the bank simulator's HSM stand-in).
+  keyTmkCommand,
+  keyLoadCommand,
   bankSeedCommand,
   migrateCommand,
   // Issue 11: the station network (cli/commands/network.ts, operations.ts).

@@ -20,6 +20,8 @@ export interface AuthoriseRequest {
   readonly pan: string;
   /** ISO 9564 format 4 PIN block under the TPK: secret, never logged. */
   readonly pinBlock: Uint8Array;
+  /** The key id the kiosk names for that TPK (a working key HQ loaded, R24); absent: the default TPK. */
+  readonly tpkKeyId?: string;
   readonly amountFen: number;
   readonly feeFen: number;
   /** Business day (Asia/Shanghai) for the daily limit, YYYY-MM-DD. */

@@ -359,6 +359,13 @@ export class SimStation extends EventEmitter {
     }
   }
 
+  /** R24: the working keys HQ sent (wrapped under the TMK), as a PIN pad would receive them. */
+  readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string }[] = [];
+
+  async waitForWorkingKey(count: number): Promise<void> {
+    while (this.workingKeys.length < count) await new Promise((resolve) => this.once('working-key', resolve));
+  }
+
   async waitForConfig(count: number): Promise<void> {
     while (this.configs.length < count) await new Promise((resolve) => this.once('config', resolve));
   }
@@ -398,6 +405,15 @@ export class SimStation extends EventEmitter {
       if (fromSeq !== undefined && fromSeq !== null) {
         this.resendRequests.push(fromSeq);
         this.emit('resend', fromSeq);
+      }
+      const key = opened.body.loadWorkingKey;
+      if (key !== undefined && key !== null) {
+        this.workingKeys.push({
+          tpkKeyId: key.tpkKeyId ?? '',
+          tpkUnderTmk: key.tpkUnderTmk ?? new Uint8Array(),
+          kcv: key.kcv ?? '',
+        });
+        this.emit('working-key', key.tpkKeyId);
       }
     }
     void channel;

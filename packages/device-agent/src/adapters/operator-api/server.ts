@@ -118,6 +118,8 @@ export class OperatorApi {
     const path = url.split('?')[0] ?? '/';
     const txMatch = /^\/v1\/withdrawals\/([A-Za-z0-9_-]{1,64})(\/confirm-cash|\/void)?$/.exec(path);
     if (method === 'GET' && path === '/v1/status') return operator.status();
+    if (method === 'GET' && path === '/v1/peripherals' && operator.peripherals !== undefined)
+      return operator.peripherals();
     if (method === 'POST' && path === '/v1/withdrawals')
       return operator.startWithdrawal(valid(validateWithdrawal(body)));
     if (method === 'POST' && path === '/v1/bill-payments')

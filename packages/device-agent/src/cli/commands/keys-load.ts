@@ -1,8 +1,10 @@
 // `kiosk keys load`: loads the terminal master key (TMK) into the PIN pad from 2 or 3 key
 // components, read from a file or typed at a hidden prompt (never a CLI argument, never echoed,
-// never logged). Shows each component's key check value (KCV), to compare with the value printed
-// on its mailer, and the KCV of the combined TMK the pad reports.
+// never logged). Shows each component's key check value (KCV) BEFORE anything reaches the pad (a
+// typo is caught before the pad combines it), refuses to load when they differ from the mailers'
+// KCVs given with --expect-kcv, and shows the KCV of the combined TMK the pad reports.
 import { readFileSync, statSync } from 'node:fs';
+import { keyCheckValue } from '@bianmin/wire';
 import { loadConfigFile } from '../../config/load.js';
 import { validateStructure } from '../../config/validate.js';
 import { checkComponentSet, parseKeyComponent } from '../../domain/pin/key-components.js';
@@ -38,11 +40,14 @@ function componentLines(file: string): string[] {
 export const keysLoadCommand: Command = {
   name: 'keys load',
   summary: 'load the TMK into the PIN pad from 2 or 3 key components (hidden input)',
-  usage: 'keys load [--config FILE] [--components-file FILE | --components N] [--json]',
+  usage:
+    'keys load [--config FILE] [--components-file FILE | --components N] [--expect-kcv KCV,KCV[,KCV]] [--json]',
   details:
     'Components (32 hex digits each) come from --components-file (one per line, # comments allowed;\n' +
     'delete the file afterwards) or are typed at a hidden prompt (--components N, default 2).\n' +
-    'Never pass a component as an argument. Prints each component KCV and the combined TMK KCV.',
+    'Never pass a component as an argument. Prints each component KCV before loading anything\n' +
+    "(compare with its mailer); --expect-kcv KCV1,KCV2[,KCV3] (the mailers' values, not secret)\n" +
+    'refuses to load when one differs. Then prints the combined TMK KCV the pad reports.',
   flags: {
     ...commonFlags,
     ...configFlag,
@@ -55,6 +60,11 @@ export const keysLoadCommand: Command = {
       type: 'string',
       valueName: 'N',
       description: 'how many components to prompt for (2 or 3; default 2)',
+    },
+    'expect-kcv': {
+      type: 'string',
+      valueName: 'KCV,KCV',
+      description: "each component's KCV from its mailer (6 hex digits each, in order)",
     },
   },
   async run(parsed, io, deps) {
@@ -82,6 +92,16 @@ export const keysLoadCommand: Command = {
         code: 'AGENT_CLI_BAD_ARGUMENT',
         key: '--components',
         message: 'give --components-file or --components, not both',
+      });
+    }
+    const expectText = stringFlag(parsed, 'expect-kcv');
+    const expectedKcvs =
+      expectText === undefined ? undefined : expectText.split(',').map((kcv) => kcv.trim().toUpperCase());
+    if (expectedKcvs !== undefined && !expectedKcvs.every((kcv) => /^[0-9A-F]{6}$/.test(kcv))) {
+      problems.push({
+        code: 'AGENT_CLI_BAD_ARGUMENT',
+        key: '--expect-kcv',
+        message: 'give each KCV as 6 hex digits, comma-separated, in component order',
       });
     }
     const configFile = configPathOf(parsed, io);
@@ -154,6 +174,42 @@ export const keysLoadCommand: Command = {
       }
       if (problems.length > 0) return reportProblems(io, 'keys load', problems, json, exitProblems);
 
+      // Each component's KCV before the pad sees any of them: a typo shows here, not after combining.
+      const localKcvs = components.map((component) => {
+        const bytes = component.exposeBytes();
+        try {
+          return keyCheckValue(bytes);
+        } finally {
+          bytes.fill(0);
+        }
+      });
+      if (!json)
+        localKcvs.forEach((kcv, index) => {
+          io.out(`component ${index + 1} of ${components.length}: KCV ${kcv} (compare with its mailer)\n`);
+        });
+      if (expectedKcvs !== undefined) {
+        const mismatches: Problem[] = [];
+        if (expectedKcvs.length !== components.length)
+          mismatches.push({
+            code: 'AGENT_PINPAD_KCV_MISMATCH',
+            key: '--expect-kcv',
+            message: `${expectedKcvs.length} KCV(s) given for ${components.length} components`,
+          });
+        else
+          localKcvs.forEach((kcv, index) => {
+            if (kcv !== expectedKcvs[index])
+              mismatches.push({
+                code: 'AGENT_PINPAD_KCV_MISMATCH',
+                key: `component ${index + 1}`,
+                message: `KCV ${kcv}, its mailer says ${expectedKcvs[index]}: retype it (nothing was loaded)`,
+              });
+          });
+        if (mismatches.length > 0)
+          return reportProblems(io, 'keys load', mismatches, json, exitProblems, {
+            componentKcvs: localKcvs.map((kcv, index) => ({ component: index + 1, kcv })),
+          });
+      }
+
       const pad = deps.peripherals.pinPad(config!);
       const kcvs: Array<{ component: number; kcv: string }> = [];
       let tmkKcv: string | undefined;
@@ -163,7 +219,10 @@ export const keysLoadCommand: Command = {
         for (const [index, component] of components.entries()) {
           const loaded = await pad.loadTmkComponent(index + 1, components.length, component);
           kcvs.push({ component: index + 1, kcv: loaded.componentKcv });
-          if (!json) io.out(`component ${index + 1} of ${components.length}: KCV ${loaded.componentKcv}\n`);
+          if (loaded.componentKcv !== localKcvs[index])
+            throw new Error(
+              `the pad reports KCV ${loaded.componentKcv} for component ${index + 1}, not ${localKcvs[index]}`,
+            );
           if (loaded.tmkKcv !== undefined) tmkKcv = loaded.tmkKcv;
         }
       } catch (error) {

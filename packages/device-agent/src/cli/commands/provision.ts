@@ -125,7 +125,8 @@ export const provisionCommand: Command = {
     'Reads the config from --template (default: the --config file itself), applies --station-id and\n' +
     '--org-code, checks it (every problem at once), creates the P-256 signing key ON the token when it\n' +
     'has none (an existing key is never overwritten), reads the reader, PIN pad and token serial\n' +
-    'numbers, writes the config to --config (token pinned by serial) and prints the enrolment request\n' +
+    "numbers, writes the config to --config (token pinned by serial, the serial devices' serial\n" +
+    'numbers recorded for kiosk doctor) and prints the enrolment request\n' +
     'for HQ as JSON on stdout (with --json: inside the result, under "enrolment").',
   flags: {
     ...commonFlags,
@@ -210,7 +211,18 @@ export const provisionCommand: Command = {
         },
       );
     }
-    const pinned = { ...(raw as object), token: { ...config.token, serial: key.token.serial } };
+    // Pinned in the config: the token by serial, and each serial device's serial number, which
+    // kiosk doctor compares with the device that answers (a swapped device or cable FAILs).
+    const rawConfig = raw as { serial?: { cardReader?: object; pinPad?: object } };
+    const pinned = {
+      ...(raw as object),
+      serial: {
+        ...rawConfig.serial,
+        cardReader: { ...rawConfig.serial?.cardReader, serialNumber: reader.serialNumber },
+        pinPad: { ...rawConfig.serial?.pinPad, serialNumber: pad.serialNumber },
+      },
+      token: { ...config.token, serial: key.token.serial },
+    };
     writeConfigAtomically(file, pinned);
     const enrolment: EnrolmentRequest = {
       kind: enrolmentRequestKind,

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { isIP, connect as netConnect } from 'node:net';
 import { dirname } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { beijingIsoTime } from '@bianmin/wire';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import { openReadOnly } from '../../adapters/sqlite/integrity.js';
 import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
@@ -69,11 +70,7 @@ export async function checkSerialDevice(
     await driver.whenOpen(device.commandTimeoutMs);
     const identity = await driver.identify();
     await driver.heartbeat();
-    return {
-      check,
-      status: 'PASS',
-      detail: `${identity.model} serial ${identity.serialNumber} firmware ${identity.firmwareVersion}; heartbeat ok`,
-    };
+    return identityRow(check, device, identity, 'heartbeat ok');
   } catch (error) {
     const causeCode = causeCodeOf(error);
     return {
@@ -87,6 +84,38 @@ export async function checkSerialDevice(
   } finally {
     await driver.stop().catch(() => undefined);
   }
+}
+
+/**
+ * A device that answered: PASS when it is the one `kiosk provision` recorded (serial.*.serialNumber),
+ * FAIL AGENT_DOCTOR_PERIPHERAL_MISMATCH when another device answers on that path (swapped device or
+ * cable). A config with none recorded (provisioned before doctor compared, or a hand-written one)
+ * passes on identify + heartbeat alone, and the detail says that nothing was compared.
+ */
+export function identityRow(
+  check: string,
+  device: SerialDeviceConfig,
+  identity: DeviceIdentity,
+  how: string,
+): CheckRow {
+  const detail = `${identity.model} serial ${identity.serialNumber} firmware ${identity.firmwareVersion}; ${how}`;
+  if (device.serialNumber === undefined) {
+    return {
+      check,
+      status: 'PASS',
+      detail: `${detail}; not compared: no serial number recorded (kiosk provision records it)`,
+    };
+  }
+  if (device.serialNumber !== identity.serialNumber) {
+    return {
+      check,
+      status: 'FAIL',
+      code: 'AGENT_DOCTOR_PERIPHERAL_MISMATCH',
+      detail: `${device.path}: serial ${identity.serialNumber} answers, provisioning recorded ${device.serialNumber}`,
+      hint: `another device is on ${device.path}: check the cables are not swapped between card reader and PIN pad (ls -l /dev/serial/by-id/); a replaced device needs kiosk provision and HQ's approval`,
+    };
+  }
+  return { check, status: 'PASS', detail: `${detail}; the device recorded at provisioning` };
 }
 
 const tokenHints: Partial<Record<string, string>> = {
@@ -232,7 +261,8 @@ export async function checkBroker(
 }
 
 export function checkClock(nowMs: number, buildDateMs: number): CheckRow {
-  const nowIso = new Date(nowMs).toISOString();
+  // Beijing time, as the technician reads the clock on the wall (and the logs).
+  const nowIso = beijingIsoTime(nowMs);
   if (nowMs < buildDateMs) {
     return {
       check: 'clock',

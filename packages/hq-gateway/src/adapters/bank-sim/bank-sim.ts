@@ -10,6 +10,7 @@ import type { BankSettlementLine } from '../../domain/reality-check.js';
 import { bankAccountsMax } from '../../limits.js';
 import type { AuthoriseOutcome, AuthoriseRequest, BankCore, SettleOutcome } from '../../ports/bank-core.js';
 import type { BankSettlementSource } from '../../ports/reality.js';
+import { WorkingKeyIssuer } from './working-keys.js';
 
 export interface BankAccountSeed {
   readonly pan: string;
@@ -61,13 +62,23 @@ export function panSha256(pan: string): string {
 export class BankSimulator implements BankCore, BankSettlementSource {
   readonly #db: Database.Database;
   readonly #tpk: Uint8Array;
+  readonly #workingKeys: WorkingKeyIssuer;
 
-  /** `tpk`: the AES-128 terminal PIN key the PIN pads encrypt under (test key). */
+  /**
+   * `tpk`: the AES-128 terminal PIN key the PIN pads encrypt under (test key), used unless the
+   * request names a working key the HSM stand-in issued to that station (R24, working-keys.ts).
+   */
   constructor(db: Database.Database, tpk: Uint8Array) {
     if (tpk.length !== 16) throw new Error('the TPK must be 16 bytes (AES-128)');
     this.#db = db;
     this.#tpk = new Uint8Array(tpk);
     this.#db.exec(schemaSql);
+    this.#workingKeys = new WorkingKeyIssuer(db);
+  }
+
+  /** The HSM stand-in's working keys: station TMKs and the TPKs issued under them (R24). */
+  get workingKeys(): WorkingKeyIssuer {
+    return this.#workingKeys;
   }
 
   /** Create or replace test accounts. */
@@ -133,7 +144,17 @@ export class BankSimulator implements BankCore, BankSettlementSource {
       | Row
       | undefined;
     if (account === undefined) return decline('HQ_BANK_ACCOUNT_UNKNOWN', '14');
-    const pinCheck = verifyPinBlockFormat4(request.pinBlock, request.pan, this.#tpk, String(account.pin));
+    const issued =
+      request.tpkKeyId === undefined
+        ? undefined
+        : this.#workingKeys.tpkFor(request.stationId, request.tpkKeyId);
+    const pinCheck = verifyPinBlockFormat4(
+      request.pinBlock,
+      request.pan,
+      issued ?? this.#tpk,
+      String(account.pin),
+    );
+    issued?.fill(0);
     if (!pinCheck.ok) {
       return pinCheck.reason === 'pin-mismatch'
         ? decline('HQ_BANK_PIN_WRONG', '55')

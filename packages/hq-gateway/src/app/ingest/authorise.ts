@@ -82,6 +82,7 @@ export async function authorise(
     stationId,
     pan: request.pan,
     pinBlock: request.pinBlock,
+    ...(request.tpkKeyId === '' ? {} : { tpkKeyId: request.tpkKeyId }),
     amountFen: request.amountFen,
     feeFen: request.feeFen,
     businessDate: ask.businessDate,

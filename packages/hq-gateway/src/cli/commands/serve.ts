@@ -1,9 +1,18 @@
 // `hq serve`: run the gateway from the config until SIGTERM/SIGINT (docs/hq.md).
 import { readFileSync } from 'node:fs';
+import { sharedLogOptions } from '@bianmin/wire';
 import pino from 'pino';
 import { mqttTlsFiles, readCardKeySecret, readSecret, storeLabel } from '../../config.js';
 import { startGateway } from '../../main.js';
 import { configFlag, type HqCommand, loadConfig, readBankAccountsFile, readTpk } from '../command.js';
+
+/**
+ * The gateway's root logger, to stderr unless a stream is given (tests): the line format shared
+ * with the kiosk (@bianmin/wire log-format.ts): `time` in Beijing time, `level` labels, redaction.
+ */
+export function hqLogger(level: string, stream: pino.DestinationStream = pino.destination(2)): pino.Logger {
+  return pino({ level, ...sharedLogOptions() }, stream);
+}
 
 export const serveCommand: HqCommand = {
   name: 'serve',
@@ -13,13 +22,7 @@ export const serveCommand: HqCommand = {
   positionals: 0,
   async run(parsed, io, json) {
     const config = loadConfig(parsed);
-    const log = pino(
-      {
-        level: config.logLevel ?? 'info',
-        redact: ['pan', 'pin', 'pinBlock', '*.pan', '*.pinBlock', 'privateKey', 'password'],
-      },
-      pino.destination(2),
-    );
+    const log = hqLogger(config.logLevel ?? 'info');
     const password = readSecret(config.mqttPasswordFile, 'HQ_MQTT_PASSWORD');
     const bankAccounts =
       config.bankAccountsFile === undefined ? undefined : readBankAccountsFile(config.bankAccountsFile);

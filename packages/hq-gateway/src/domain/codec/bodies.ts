@@ -327,6 +327,8 @@ export interface AuthRequestFields {
   readonly pan: string;
   readonly pinBlock: Uint8Array;
   readonly pinBlockFormat: number;
+  /** Which TPK the pad enciphered under: one HQ loaded (load_working_key) or the configured one. */
+  readonly tpkKeyId: string;
   readonly amountFen: number;
   readonly feeFen: number;
   readonly feeScheduleVersion: number;
@@ -345,6 +347,7 @@ export function decodeAuthRequest(message: unknown): AuthRequestFields {
       pan: m.pan ?? '',
       pinBlock: m.pinBlock ?? new Uint8Array(0),
       pinBlockFormat: Number(m.pinBlockFormat ?? 0),
+      tpkKeyId: m.tpkKeyId ?? '',
       amountFen: Number(m.amountFen ?? 0),
       feeFen: Number(m.feeFen ?? 0),
       feeScheduleVersion: Number(m.feeScheduleVersion ?? 0),
