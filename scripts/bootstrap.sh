@@ -34,6 +34,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   pg_isready -q -h 127.0.0.1 -p 5432 || echo "bootstrap: WARNING: PostgreSQL does not answer on 127.0.0.1:5432"
 fi
 
+# The arm64 release and its qemu smoke test (test/e2e/release-arm64.test.ts): the arm64 architecture,
+# qemu-user-static + binfmt, the cross compiler and an unpacked arm64 SoftHSM. Quick when present.
+bash scripts/release/bootstrap-arm64.sh
+
 stamp=node_modules/.bootstrap-stamp
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
