@@ -147,7 +147,8 @@ export function packageFiles(pkg: BundlePackage, arch: ReleaseArch): string[] {
   if (!pkg.native) return all.filter((path) => !registryJunk.test(path) && !registryDevPath.test(path));
   const prebuildDir = `prebuilds/linux-${arch}/`;
   return all.filter((path) => {
-    if (path.startsWith('prebuilds/')) return path.startsWith(prebuildDir);
+    // The kiosk runs Debian (glibc): the musl variant of a prebuild is dead weight.
+    if (path.startsWith('prebuilds/')) return path.startsWith(prebuildDir) && !path.includes('.musl.');
     if (path.startsWith('build/'))
       return /^build\/Release\/[^/]+\.node$/.test(path) && !path.includes('test_extension');
     return (
