@@ -21,6 +21,7 @@ import { PtyPair } from '../../packages/device-agent/src/sim/pty-pair.js';
 import { FakeHq } from '../../packages/device-agent/test/agent/fake-hq.js';
 import { ALWAYS_OPEN, HqKey, softHsmSigner } from '../../packages/device-agent/test/agent/helpers.js';
 import { SimChild } from '../../packages/device-agent/test/serial/helpers/sim-child.js';
+import { runHq } from '../../packages/hq-gateway/src/cli/run.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { repoRoot, runReleaseBuild, startReleaseToken } from '../helpers/release-token.js';
 
@@ -154,9 +155,7 @@ t.test('npm run release -- --arch arm64: a signed bundle of linux-arm64 files', 
       'better-sqlite3/build/Release/better_sqlite3.node',
       'pkcs11js/build/Release/pkcs11.node',
       'bin/node',
-    ]
-      .sort((a, b) => (a < b ? -1 : 1))
-      .filter(() => true),
+    ],
     'the three addons and the runtime',
   );
   for (const file of natives) {
@@ -176,6 +175,34 @@ t.test('npm run release -- --arch arm64: a signed bundle of linux-arm64 files', 
   t.comment(
     `bundle: ${manifest.files.length} files, ${(manifest.files.reduce((sum, file) => sum + file.sizeBytes, 0) / 1e6).toFixed(1)} MB`,
   );
+});
+
+t.test('hq release publish accepts the PKCS#11-signed bundle', async (t) => {
+  startedMs = Date.now();
+  let out = '';
+  const io = { out: (text: string) => (out += text), err: (text: string) => (out += text) };
+  const releasesDir = join(dir, 'hq-releases');
+  const code = await runHq(
+    [
+      'release',
+      'publish',
+      bundle,
+      '--release-key',
+      releaseToken.publicKeyFile,
+      '--releases-dir',
+      releasesDir,
+      '--json',
+    ],
+    io,
+  );
+  t.comment(
+    `hq release publish (verify ${build.result?.fileCount} files, store blobs): ${elapsed(startedMs)}`,
+  );
+  t.equal(code, 0, out);
+  t.match(JSON.parse(out.trim()), {
+    ok: true,
+    result: { version: agentVersion, arch: 'arm64', created: true, keyId: build.result?.keyId },
+  });
 });
 
 t.test('kiosk --version under qemu', async (t) => {

@@ -259,3 +259,8 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+/**
+ * `hq release publish` (issue 13): problems listed per refusal (a tampered bundle can differ in
+ * every one of its ~1,300 files; the first ones make the point, the count says the rest).
+ */
+export const releaseProblemsListedMax = 20;
