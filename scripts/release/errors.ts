@@ -1,5 +1,5 @@
 // The release builder's error codes (scripts/release): every refusal of `npm run release` has a
-// stable code, listed in docs/errors/release.md; scripts/release/release.test.ts checks the two agree.
+// stable code, listed in docs/errors/release.md; test/e2e/release-build-errors.test.ts checks the two agree.
 
 export const releaseErrorCodes = {
   RELEASE_USAGE: 'a flag is missing or of the wrong form (--arch arm64|x64, token flags)',
