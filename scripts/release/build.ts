@@ -140,7 +140,18 @@ export async function buildRelease(options: BuildOptions): Promise<BuildResult> 
     copyInto(staging, 'bin/node', nodeRuntime(cacheDir, options.arch, process.versions.node));
     writeFileSync(join(staging, 'bin/kiosk'), launcher('cli/kiosk.js'));
     writeFileSync(join(staging, 'bin/kiosk-agent'), launcher('main.js'));
-    for (const bin of ['bin/node', 'bin/kiosk', 'bin/kiosk-agent']) chmodSync(join(staging, bin), 0o755);
+    // The installer and the bundle verifier travel with the bundle (deploy/kiosk, docs/operations.md).
+    copyInto(staging, 'bin/install.sh', join(repoRoot, 'deploy/kiosk/install.sh'));
+    copyInto(staging, 'bin/verify-bundle.mjs', join(repoRoot, 'deploy/kiosk/verify-bundle.mjs'));
+    for (const bin of [
+      'bin/node',
+      'bin/kiosk',
+      'bin/kiosk-agent',
+      'bin/install.sh',
+      'bin/verify-bundle.mjs',
+    ]) {
+      chmodSync(join(staging, bin), 0o755);
+    }
     const manifest = writeManifest(staging, {
       version,
       arch: options.arch,

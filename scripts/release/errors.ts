@@ -14,6 +14,19 @@ export const releaseErrorCodes = {
   RELEASE_SIGNING_FAILED:
     'the release key on the PKCS#11 token could not sign the manifest (token, PIN or key label)',
   RELEASE_FORBIDDEN_FILE: 'a simulator, mock, test file or source map would end up in the bundle',
+  // The kiosk side: deploy/kiosk/install.sh and verify-bundle.mjs print these (signature problems
+  // keep their WIRE_RELEASE_* codes).
+  RELEASE_BUNDLE_MISMATCH:
+    'a bundle file is missing, extra, resized, not a regular file or has another SHA-256 than the manifest',
+  RELEASE_INSTALL_NOT_A_BUNDLE: 'the folder given to install.sh has no manifest.json',
+  RELEASE_INSTALL_NOT_ROOT: 'install.sh runs as root (or with --destdir for a staging root)',
+  RELEASE_INSTALL_NO_KEY:
+    'no trusted release key to verify with (--release-key or /etc/bianmin/release-keys/*.pem), or it cannot be read',
+  RELEASE_INSTALL_WRONG_ARCH: 'the bundle is for another architecture than this machine',
+  RELEASE_INSTALL_MANIFEST_HASH:
+    "first install without --expect-manifest-sha256, or manifest.json's SHA-256 differs from it",
+  RELEASE_INSTALL_VERSION_CONFLICT:
+    'another build of the same version is already installed (a version is never reused)',
 } as const;
 
 export type ReleaseErrorCode = keyof typeof releaseErrorCodes;

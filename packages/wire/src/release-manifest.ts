@@ -278,3 +278,55 @@ export function verifyReleaseSignature(
   }
   return signature.keyId;
 }
+
+/** One entry found in a bundle folder (manifest.json and manifest.sig excluded). */
+export interface ReleaseEntry {
+  /** Relative POSIX path. */
+  readonly path: string;
+  /** 'file' for a regular file; 'other' for a symlink, socket, device or FIFO. */
+  readonly kind: 'file' | 'other';
+  readonly sizeBytes: number;
+}
+
+export type ReleaseDifference =
+  | { readonly kind: 'missing'; readonly path: string }
+  | { readonly kind: 'not-a-file'; readonly path: string }
+  | {
+      readonly kind: 'size';
+      readonly path: string;
+      readonly sizeBytes: number;
+      readonly sizeBytesListed: number;
+    }
+  | { readonly kind: 'unlisted'; readonly path: string };
+
+/**
+ * What a bundle folder holds against what its manifest lists, before any hashing (HQ's publish
+ * and the kiosk's installer both use it): listed files missing or not regular files, sizes that
+ * differ, files the manifest does not list. In path order; empty when the listing matches.
+ */
+export function releaseListingDifferences(
+  manifest: ReleaseManifest,
+  entries: readonly ReleaseEntry[],
+): ReleaseDifference[] {
+  const present = new Map(entries.map((entry) => [entry.path, entry]));
+  if (present.size !== entries.length) throw new Error('assert: each bundle path found once');
+  const differences: ReleaseDifference[] = [];
+  const listed = new Set<string>();
+  for (const file of manifest.files) {
+    listed.add(file.path);
+    const entry = present.get(file.path);
+    if (entry === undefined) differences.push({ kind: 'missing', path: file.path });
+    else if (entry.kind !== 'file') differences.push({ kind: 'not-a-file', path: file.path });
+    else if (entry.sizeBytes !== file.sizeBytes) {
+      differences.push({
+        kind: 'size',
+        path: file.path,
+        sizeBytes: entry.sizeBytes,
+        sizeBytesListed: file.sizeBytes,
+      });
+    }
+  }
+  for (const entry of entries)
+    if (!listed.has(entry.path)) differences.push({ kind: 'unlisted', path: entry.path });
+  return differences.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import {
   isWireError,
   parseReleaseManifest,
+  type ReleaseEntry,
   type ReleaseManifest,
   releaseManifestName,
   releaseSignatureName,
@@ -31,7 +32,7 @@ import {
   verifyReleaseSignature,
   limits as wireLimits,
 } from '@bianmin/wire';
-import { type BundleEntry, capProblems, compareBundleListing } from '../../domain/release-check.js';
+import { capProblems, compareBundleListing } from '../../domain/release-check.js';
 import { type HqCode, HqError, type HqProblem } from '../../errors.js';
 
 export interface PublishedRelease {
@@ -86,8 +87,8 @@ function fromWire<T>(work: () => T): T {
 }
 
 /** Every entry under `root` except the manifest and its signature, without following symlinks. */
-function listBundle(root: string, prefix = ''): BundleEntry[] {
-  const entries: BundleEntry[] = [];
+function listBundle(root: string, prefix = ''): ReleaseEntry[] {
+  const entries: ReleaseEntry[] = [];
   for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (prefix === '' && (path === releaseManifestName || path === releaseSignatureName)) continue;
