@@ -11,6 +11,7 @@
 //   --token-label LABEL  (default $BIANMIN_RELEASE_TOKEN_LABEL)
 //   --key-label LABEL    (default $BIANMIN_RELEASE_KEY_LABEL, else "hq-release")
 //   --pin-file FILE      (default $BIANMIN_RELEASE_PIN_FILE)
+//   --deb                also write bianmin-kiosk_<version>_<arm64|amd64>.deb around the bundle
 // Prints one JSON line: the bundle path, version, file count, size and the signing key id.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ReleaseArch, releaseArches, releaseManifestName, releaseSignatureName } from '@bianmin/wire';
+import { buildDeb } from './deb.ts';
 import { bundledPackageJson, packageFiles, productionPackages, readPackageJson } from './dependencies.ts';
 import { ReleaseBuildError } from './errors.ts';
 import { writeManifest } from './manifest-writer.ts';
@@ -39,6 +41,8 @@ export interface BuildOptions {
   readonly arch: ReleaseArch;
   readonly outDir: string;
   readonly token: ReleaseTokenOptions;
+  /** Also wrap the bundle in a .deb (scripts/release/deb.ts). */
+  readonly deb?: boolean;
 }
 
 export interface BuildResult {
@@ -48,6 +52,8 @@ export interface BuildResult {
   readonly fileCount: number;
   readonly sizeBytes: number;
   readonly keyId: string;
+  /** The .deb, with --deb. */
+  readonly debPath?: string;
 }
 
 function usage(message: string): ReleaseBuildError {
@@ -66,6 +72,7 @@ export function parseBuildArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
         'token-label': { type: 'string' },
         'key-label': { type: 'string' },
         'pin-file': { type: 'string' },
+        deb: { type: 'boolean' },
       },
       strict: true,
     }).values as Record<string, string | undefined>;
@@ -89,6 +96,7 @@ export function parseBuildArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     arch: arch as ReleaseArch,
     outDir: resolve(values.out ?? join(repoRoot, 'release')),
     token: token as ReleaseTokenOptions,
+    deb: (values as Record<string, unknown>).deb === true,
   };
 }
 
@@ -158,11 +166,24 @@ export async function buildRelease(options: BuildOptions): Promise<BuildResult> 
       nodeVersion: process.versions.node,
       builtAtMs: Date.now(),
     });
-    const { signatureFile, keyId } = await signManifest(manifest.bytes, options.token);
+    const { signatureFile, keyId, publicKeyPem } = await signManifest(manifest.bytes, options.token);
     writeFileSync(join(staging, releaseSignatureName), signatureFile);
     rmSync(bundleDir, { recursive: true, force: true });
     renameSync(staging, bundleDir);
+    const debPath =
+      options.deb === true
+        ? buildDeb({
+            bundleDir,
+            outDir: options.outDir,
+            version,
+            arch: options.arch,
+            sizeBytes: manifest.sizeBytes,
+            keyId,
+            publicKeyPem,
+          })
+        : undefined;
     return {
+      ...(debPath === undefined ? {} : { debPath }),
       bundleDir,
       version,
       arch: options.arch,

@@ -14,6 +14,7 @@ export const releaseErrorCodes = {
   RELEASE_SIGNING_FAILED:
     'the release key on the PKCS#11 token could not sign the manifest (token, PIN or key label)',
   RELEASE_FORBIDDEN_FILE: 'a simulator, mock, test file or source map would end up in the bundle',
+  RELEASE_DEB_FAILED: 'dpkg-deb could not build the .deb around the bundle (--deb)',
   // The kiosk side: deploy/kiosk/install.sh and verify-bundle.mjs print these (signature problems
   // keep their WIRE_RELEASE_* codes).
   RELEASE_BUNDLE_MISMATCH:

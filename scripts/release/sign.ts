@@ -27,7 +27,7 @@ export interface ReleaseTokenOptions {
 export async function signManifest(
   manifestBytes: Uint8Array,
   token: ReleaseTokenOptions,
-): Promise<{ signatureFile: Uint8Array; keyId: string }> {
+): Promise<{ signatureFile: Uint8Array; keyId: string; publicKeyPem: string }> {
   const signer = new Pkcs11Signer({
     modulePath: token.modulePath,
     token: { label: token.tokenLabel },
@@ -47,7 +47,7 @@ export async function signManifest(
       signature,
     });
     const keyId = verifyReleaseSignature(manifestBytes, signatureFile, [publicKey.pem]);
-    return { signatureFile, keyId };
+    return { signatureFile, keyId, publicKeyPem: publicKey.pem };
   } catch (error) {
     throw new ReleaseBuildError(
       'RELEASE_SIGNING_FAILED',

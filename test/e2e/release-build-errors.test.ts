@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseBuildArgs } from '../../scripts/release/build.ts';
+import { buildDeb } from '../../scripts/release/deb.ts';
 import { packageFiles, productionPackages } from '../../scripts/release/dependencies.ts';
 import { ReleaseBuildError, type ReleaseErrorCode, releaseErrorCodes } from '../../scripts/release/errors.ts';
 import { listBundleFiles } from '../../scripts/release/manifest-writer.ts';
@@ -91,6 +92,16 @@ const triggers: Record<
       pinFile: token.pinFile,
     });
   },
+  RELEASE_DEB_FAILED: () =>
+    buildDeb({
+      bundleDir: join(dir, 'no-such-bundle'),
+      outDir: dir,
+      version: '0.1.0',
+      arch: 'x64',
+      sizeBytes: 1,
+      keyId: 'a'.repeat(64),
+      publicKeyPem: '',
+    }),
   RELEASE_FORBIDDEN_FILE: () => {
     const bundle = join(dir, 'bundle-with-sim');
     write(join(bundle, 'app/node_modules/@bianmin/device-agent/dist/sim/card-reader-sim.js'), '');

@@ -5,7 +5,9 @@
 // bianmin system user in dialout, the udev rules naming the card reader and PIN pad. Method: a
 // real x64 bundle from `npm run release` (release key in a SoftHSM token), installed into a
 // temporary root (--destdir, with its own etc/passwd and group: the real / is never touched), an
-// upgrade made by re-signing a changed copy, and one broken bundle per refusal.
+// upgrade made by re-signing a changed copy, and one broken bundle per refusal; and the .deb
+// (--deb) installed with `dpkg --root … --force-script-chrootless`, its postinst running the same
+// installer into the staging root.
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -38,7 +40,7 @@ process.env.SOFTHSM2_CONF = token.env.SOFTHSM2_CONF; // signManifest below runs 
 const otherToken = startReleaseToken('OTHER-RELEASE');
 t.teardown(() => otherToken.close());
 
-const build = runReleaseBuild(token, ['--arch', 'x64', '--out', join(dir, 'out')]);
+const build = runReleaseBuild(token, ['--arch', 'x64', '--deb', '--out', join(dir, 'out')]);
 if (build.status !== 0) throw new Error(`release build failed: ${build.stderr}`);
 const bundle = String(build.result?.bundleDir);
 const manifestSha = (path: string) =>
@@ -266,4 +268,52 @@ t.test('refusals: each with its code, current unchanged, no copy left behind', a
     'every installer code triggered',
   );
   t.notOk(lstatSync(join(kiosk, 'current')).isDirectory(), 'current is a link');
+});
+
+t.test('the .deb: dpkg installs it into a staging root and its postinst lays the release out', async (t) => {
+  const debPath = String(build.result?.debPath);
+  t.match(debPath, /bianmin-kiosk_\d+\.\d+\.\d+_amd64\.deb$/);
+  const info = spawnSync('dpkg-deb', ['--field', debPath, 'Package', 'Version', 'Architecture', 'Depends'], {
+    encoding: 'utf8',
+  });
+  t.match(
+    info.stdout,
+    `Package: bianmin-kiosk\nVersion: ${version}\nArchitecture: amd64\nDepends: libc6 (>= 2.28), libstdc++6, passwd`,
+  );
+  const contents = spawnSync('dpkg-deb', ['--contents', debPath], { encoding: 'utf8' }).stdout.split('\n');
+  t.ok(
+    contents.some(
+      (line) =>
+        line.startsWith('-rwxr-xr-x root/root') &&
+        line.endsWith(`./opt/bianmin/kiosk/releases/${version}/bin/node`),
+    ),
+    'files owned by root with the manifest modes',
+  );
+  const debRoot = freshRoot('root-deb');
+  mkdirSync(join(debRoot, 'var/lib/dpkg/info'), { recursive: true });
+  mkdirSync(join(debRoot, 'var/lib/dpkg/updates'));
+  writeFileSync(join(debRoot, 'var/lib/dpkg/status'), '');
+  mkdirSync(join(debRoot, 'etc/bianmin'));
+  writeFileSync(
+    join(debRoot, 'etc/bianmin/peripherals.env'),
+    'CARD_READER_USB=0403:6001:CR000123\nPIN_PAD_USB=0403:6015:PP000456\n',
+  );
+  const run = spawnSync(
+    'dpkg',
+    ['--root', debRoot, '--force-script-chrootless', '--force-depends', '-i', debPath],
+    { encoding: 'utf8' },
+  );
+  for (const line of run.stdout.trim().split('\n')) t.comment(line.slice(0, 160));
+  t.equal(run.status, 0, run.stderr);
+  t.match(run.stdout, 'install: verified release');
+  t.equal(readlinkSync(join(debRoot, 'opt/bianmin/kiosk/current')), `releases/${version}`);
+  t.match(readFileSync(join(debRoot, 'etc/passwd'), 'utf8'), /^bianmin:x:\d+:\d+:/m);
+  t.match(readFileSync(join(debRoot, 'etc/group'), 'utf8'), /^dialout:x:20:bianmin$/m);
+  t.match(
+    readFileSync(join(debRoot, 'etc/udev/rules.d/70-bianmin-serial.rules'), 'utf8'),
+    'SYMLINK+="bianmin/pin-pad"',
+  );
+  t.equal(mode(join(debRoot, 'var/lib/bianmin')), '750');
+  const keys = readdirSync(join(debRoot, 'etc/bianmin/release-keys'));
+  t.same(keys, [`hq-release-${String(build.result?.keyId).slice(0, 16)}.pem`], 'the release key, a conffile');
 });
