@@ -20,10 +20,19 @@ export function nodeRuntime(cacheDir: string, arch: ReleaseArch, nodeVersion: st
   const tarball = join(downloads, `node-linux-${arch}-${nodeVersion}.tgz`);
   try {
     if (!existsSync(tarball)) {
-      execFileSync('npm', ['pack', `node-linux-${arch}@${nodeVersion}`, '--silent'], {
-        cwd: downloads,
-        stdio: 'pipe',
-      });
+      // Into a folder of this process, then renamed: two builds running at once (the e2e tests)
+      // never see each other's half-written tarball.
+      const fetching = join(downloads, `.fetching-${process.pid}`);
+      mkdirSync(fetching, { recursive: true });
+      try {
+        execFileSync('npm', ['pack', `node-linux-${arch}@${nodeVersion}`, '--silent'], {
+          cwd: fetching,
+          stdio: 'pipe',
+        });
+        renameSync(join(fetching, `node-linux-${arch}-${nodeVersion}.tgz`), tarball);
+      } finally {
+        rmSync(fetching, { recursive: true, force: true });
+      }
     }
     const work = join(cacheDir, 'work', `node-${arch}-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
