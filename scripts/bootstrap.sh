@@ -48,5 +48,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" > "$stamp"
 fi
 
+# The release builder's cache: arm64 addons cross-compiled (~1 min once), Node runtimes for arm64
+# and x64 (npm pack). Quick when cached; npm ci above empties it with node_modules.
+npx tsx scripts/release/warm-cache.ts
+
 echo "bootstrap: build"
 npx tsc -b
