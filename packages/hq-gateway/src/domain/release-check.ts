@@ -15,6 +15,7 @@ import { assert } from './assert.js';
 
 function problemOf(difference: ReleaseDifference): HqProblem {
   const field = difference.path;
+  assert(field.length > 0, 'a difference names its path');
   switch (difference.kind) {
     case 'missing':
       return {
