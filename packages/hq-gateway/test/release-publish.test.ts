@@ -283,3 +283,24 @@ t.test('every problem at once, capped', async (t) => {
   t.equal(problems.length, releaseProblemsListedMax + 1);
   t.match(problems.at(-1), { code: 'HQ_RELEASE_FILE_MISSING', message: 'and 9 more problem(s)' });
 });
+
+t.test('people read zh-CN with Beijing time; the same record with --json', async (t) => {
+  let out = '';
+  const io = { out: (text: string) => (out += text), err: (text: string) => (out += text) };
+  const code = await runHq(
+    [
+      'release',
+      'publish',
+      makeBundle(),
+      '--release-key',
+      keyFile,
+      '--releases-dir',
+      join(root, 'store-text'),
+    ],
+    io,
+  );
+  t.equal(code, 0, out);
+  t.match(out, /^发布版本 0\.1\.0（linux-arm64）：已校验并登记\n/);
+  t.match(out, '文件 3 个');
+  t.match(out, /构建时间：2026-12-05 12:00:00（北京时间）/);
+});

@@ -5,9 +5,23 @@
 // signed by another key or another bundle under a published version is refused with its code.
 import { readFileSync } from 'node:fs';
 import { toPublicKey } from '@bianmin/wire';
+import type { PublishedRelease } from '../../adapters/release/release-store.js';
 import { publishRelease } from '../../adapters/release/release-store.js';
 import { HqError } from '../../errors.js';
-import { type HqCommand, okText, usageError } from '../command.js';
+import { type HqCommand, usageError } from '../command.js';
+
+/** What an HQ person reads (zh-CN, Beijing time); --json gives the record itself. */
+function releaseText(record: PublishedRelease): string {
+  const beijing = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}（北京时间）`;
+  return [
+    `发布版本 ${record.version}（linux-${record.arch}）：${record.created ? '已校验并登记' : '此前已登记，本次未写入任何内容'}`,
+    `  文件 ${record.fileCount} 个，共 ${(record.sizeBytes / 1e6).toFixed(1)} MB，逐个校验 SHA-256 通过`,
+    `  清单 SHA-256：${record.manifestSha256}（首次安装时请核对）`,
+    `  签名密钥：${record.keyId}`,
+    `  构建时间：${beijing(record.builtAt)}；登记时间：${beijing(record.publishedAt)}；登记人：${record.publishedBy}`,
+    '',
+  ].join('\n');
+}
 
 export const releasePublishCommand: HqCommand = {
   name: 'release publish',
@@ -63,9 +77,7 @@ export const releasePublishCommand: HqCommand = {
       releasesDir: releasesDir!,
       nowMs: Date.now(),
     });
-    const text = record.created
-      ? okText(this.name, record)
-      : `${this.name}: ok (already published, nothing written)\n${JSON.stringify(record, null, 2)}\n`;
+    const text = releaseText(record);
     return { data: record, text };
   },
 };
