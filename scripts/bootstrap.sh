@@ -36,6 +36,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   pg_isready -q -h 127.0.0.1 -p 5432 || echo "bootstrap: WARNING: PostgreSQL does not answer on 127.0.0.1:5432"
 fi
 
+# The arm64 release and its qemu smoke test (test/e2e/release-arm64.test.ts): the arm64 architecture,
+# qemu-user-static + binfmt, the cross compiler and an unpacked arm64 SoftHSM. Quick when present.
+bash scripts/release/bootstrap-arm64.sh
+
 stamp=node_modules/.bootstrap-stamp
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
@@ -45,6 +49,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   npx tap build >/dev/null
   echo "$lock_hash" > "$stamp"
 fi
+
+# The release builder's cache: arm64 addons cross-compiled (~1 min once), Node runtimes for arm64
+# and x64 (npm pack). Quick when cached; npm ci above empties it with node_modules.
+npx tsx scripts/release/warm-cache.ts
 
 echo "bootstrap: build"
 npx tsc -b

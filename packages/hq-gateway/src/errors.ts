@@ -186,6 +186,20 @@ export const hqCodes = {
     'a TMK components file is unreadable, too large, or not 2-3 distinct components of 32 hex digits',
   HQ_KEY_NO_TMK:
     'the HSM stand-in has no TMK for the station: a working key cannot be wrapped (run hq key tmk)',
+  // Issue 13: `hq release publish` (cli/commands/release-publish.ts); nothing is recorded on any of these.
+  HQ_RELEASE_BUNDLE_UNREADABLE:
+    'the release bundle is not a folder with manifest.json and manifest.sig, or cannot be read',
+  HQ_RELEASE_MANIFEST_INVALID:
+    "the bundle's manifest.json is malformed (a field is missing, unsafe or of the wrong form)",
+  HQ_RELEASE_SIGNATURE_INVALID:
+    "the bundle's manifest.sig is malformed or does not verify over manifest.json (a changed manifest)",
+  HQ_RELEASE_KEY_UNKNOWN: 'the bundle is signed by a key that is not a trusted HQ release key',
+  HQ_RELEASE_FILE_TAMPERED: "a bundle file's size or SHA-256 differs from the signed manifest",
+  HQ_RELEASE_FILE_MISSING: 'a file the signed manifest lists is not in the bundle',
+  HQ_RELEASE_FILE_UNEXPECTED:
+    'the bundle holds a file the manifest does not list, or a symlink or special file',
+  HQ_RELEASE_VERSION_CONFLICT:
+    'another bundle with a different manifest is already published under this version and arch',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

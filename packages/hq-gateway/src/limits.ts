@@ -277,3 +277,8 @@ export const keyComponentsFileBytesMax = 4 * 1024;
 export const workingKeyRotationCheckMs = 60 * 60 * 1000;
 /** Default rotation period of a PIN pad's working key (R24). */
 export const workingKeyRotationMsDefault = 30 * 24 * 60 * 60 * 1000;
+/**
+ * `hq release publish` (issue 13): problems listed per refusal (a tampered bundle can differ in
+ * every one of its ~1,300 files; the first ones make the point, the count says the rest).
+ */
+export const releaseProblemsListedMax = 20;

@@ -16,6 +16,11 @@ export const wireErrorCodes = {
   WIRE_BAD_TOPIC: 'a topic string is not in the bianmin/v1 tree',
   WIRE_BAD_STATION_ID: 'a station id is empty, too long or outside [A-Za-z0-9_-]',
   WIRE_TOPIC_MISMATCH: 'the envelope does not belong on the topic it came from (station id or payload type)',
+  WIRE_RELEASE_MANIFEST_INVALID:
+    'a release manifest.json is not JSON or a field is missing or of the wrong form',
+  WIRE_RELEASE_SIGNATURE_INVALID:
+    'a release manifest.sig is malformed, or it does not verify over manifest.json',
+  WIRE_RELEASE_KEY_UNKNOWN: 'a release is signed by a key that is not one of the trusted HQ release keys',
 } as const;
 
 export type WireErrorCode = keyof typeof wireErrorCodes;

@@ -140,3 +140,26 @@ export type Birth = ns.v1.Birth;
 export type Death = ns.v1.Death;
 export type Telemetry = ns.v1.Telemetry;
 export type EnrolmentRequest = ns.v1.EnrolmentRequest;
+export {
+  encodeReleaseManifest,
+  encodeReleaseSignature,
+  isSafeReleasePath,
+  parseReleaseManifest,
+  parseReleaseSignature,
+  type ReleaseArch,
+  type ReleaseDifference,
+  type ReleaseEntry,
+  type ReleaseFile,
+  type ReleaseManifest,
+  type ReleaseSignature,
+  releaseArches,
+  releaseListingDifferences,
+  releaseManifestDigest,
+  releaseManifestFormat,
+  releaseManifestName,
+  releaseSignatureAlgorithm,
+  releaseSignatureFormat,
+  releaseSignatureName,
+  releaseTimestamp,
+  verifyReleaseSignature,
+} from './release-manifest.js';

@@ -45,3 +45,12 @@ export const topicCharsMax = 128;
 export const cashFenDeclaredMax = 10_000_000_000;
 /** A TLS file of an MQTT link (CA bundle, client certificate or key), at most: kiosk and HQ alike. */
 export const tlsFileBytesMax = 256 * 1024;
+/**
+ * Release bundles (release-manifest.ts): a kiosk bundle holds about 2,000 files (the Node runtime
+ * is one 85 MB file); the caps refuse a hostile manifest before it costs memory or disk.
+ */
+export const releaseManifestBytesMax = 4 * 1024 * 1024;
+export const releaseFileCountMax = 20_000;
+export const releaseFileSizeBytesMax = 256 * 1024 * 1024;
+export const releasePathBytesMax = 512;
+export const releaseSignatureFileBytesMax = 1024;

@@ -12,11 +12,14 @@ import {
   openEnvelope,
   openVerifiedEnvelope,
   PayloadType,
+  parseReleaseManifest,
+  parseReleaseSignature,
   parseTopic,
   sealEnvelope,
   toPublicKey,
   upTopic,
   v1,
+  verifyReleaseSignature,
   WireError,
   type WireErrorCode,
   wireErrorCodes,
@@ -61,6 +64,14 @@ t.test('every code is triggered', async (t) => {
     WIRE_BAD_STATION_ID: () => upTopic('no/slash', 'event'),
     WIRE_TOPIC_MISMATCH: () =>
       checkEnvelopeTopic(openEnvelope(event), parseTopic(upTopic('ST0002', 'event'))),
+    WIRE_RELEASE_MANIFEST_INVALID: () => parseReleaseManifest(new TextEncoder().encode('{"format":1}')),
+    WIRE_RELEASE_SIGNATURE_INVALID: () => parseReleaseSignature(new TextEncoder().encode('[]')),
+    WIRE_RELEASE_KEY_UNKNOWN: () => {
+      const signature = `{"format":"bianmin-release-signature/1","algorithm":"ECDSA-P256-SHA256","keyId":"${'0'.repeat(64)}","signature":"${Buffer.alloc(64).toString('base64')}"}`;
+      return verifyReleaseSignature(new Uint8Array(1), new TextEncoder().encode(signature), [
+        newKey().publicKey,
+      ]);
+    },
   };
   for (const [code, trigger] of Object.entries(triggers)) {
     let seen = 'none';

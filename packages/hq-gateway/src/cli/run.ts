@@ -47,6 +47,7 @@ import {
   statisticsSubmitCommand,
 } from './commands/operations.js';
 import { quotaPurchaseCommand } from './commands/quota-purchase.js';
+import { releasePublishCommand } from './commands/release-publish.js';
 import { reportDailyCommand } from './commands/report-daily.js';
 import { reportCommissionCommand, reportStatisticsCommand } from './commands/report-network.js';
 import { serveCommand } from './commands/serve.js';
@@ -93,6 +94,8 @@ export const commands: readonly HqCommand[] = [
   reportStatisticsCommand,
   reportCommissionCommand,
   userAddCommand,
+  // Issue 13: kiosk release bundles.
+  releasePublishCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */

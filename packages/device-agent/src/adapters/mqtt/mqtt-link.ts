@@ -149,6 +149,9 @@ export class MqttLink implements PublisherPort {
   }
 
   acknowledged(ackSeq: number): void {
+    // An ack that arrives while stop() publishes the Death must not arm the flush timer: it would
+    // fire after the journal is closed and crash the shutdown. HQ sees those events again (dedupes).
+    if (this.#state.kind === 'stopped') return;
     const verdict = applyAck(this.#window, ackSeq, this.#options.outbox.headSeq());
     if (verdict.kind === 'beyond_head') {
       this.#log.warn({ code: 'AGENT_ACK_BEYOND_HEAD', ackSeq }, 'HQ acked a seq never stored; ignored');

@@ -83,15 +83,15 @@ export const keyTmkCommand: HqCommand = {
     if (problems.length > 0) throw usageError(problems);
     const tmk = readTmk(String(file));
     const config = loadConfig(parsed);
-    const data = await withOperations(config, false, async (_operations, store, _integrity, sideDb) => {
+    const data = await withOperations(config, false, async (_operations, store, _integrity, opened) => {
       if ((await store.getStation(stationId)) === undefined) {
         const message = `station ${stationId} is not enrolled`;
         throw new HqError('HQ_STATION_NOT_FOUND', message, {
           problems: [{ code: 'HQ_STATION_NOT_FOUND', field: '--station', message }],
         });
       }
-      const tmkKcv = new WorkingKeyIssuer(sideDb).registerTmk(stationId, tmk);
-      await auditCli(sideDb, 'key.tmk', stationId, { tmkKcv });
+      const tmkKcv = new WorkingKeyIssuer(opened.bankDb).registerTmk(stationId, tmk);
+      await auditCli(opened.ops, 'key.tmk', stationId, { tmkKcv });
       return { stationId, tmkKcv };
     });
     tmk.fill(0);
@@ -125,14 +125,14 @@ export const keyLoadCommand: HqCommand = {
       });
     if (problems.length > 0) throw usageError(problems);
     const config = loadConfig(parsed);
-    const data = await withOperations(config, true, async (operations, store, _integrity, sideDb) => {
+    const data = await withOperations(config, true, async (operations, store, _integrity, opened) => {
       if ((await store.getStation(stationId)) === undefined) {
         const message = `station ${stationId} is not enrolled`;
         throw new HqError('HQ_STATION_NOT_FOUND', message, {
           problems: [{ code: 'HQ_STATION_NOT_FOUND', field: '--station', message }],
         });
       }
-      const issuer = new WorkingKeyIssuer(sideDb);
+      const issuer = new WorkingKeyIssuer(opened.bankDb);
       let wrapped: ReturnType<WorkingKeyIssuer['issue']>;
       try {
         wrapped = issuer.issue(stationId, String(keyId), Date.now());
@@ -145,7 +145,7 @@ export const keyLoadCommand: HqCommand = {
         });
       }
       const sent = await operations.sendWorkingKey(stationId, wrapped, workingKeyCommandTtlMs);
-      await auditCli(sideDb, 'key.load', stationId, {
+      await auditCli(opened.ops, 'key.load', stationId, {
         tpkKeyId: sent.tpkKeyId,
         kcv: sent.kcv,
         commandId: sent.commandId,
