@@ -181,6 +181,16 @@ export const hqCodes = {
     'a second drawer count for a business day reached HQ: the first counts, the second is recorded and not used (R8)',
   HQ_RECON_CASH_UNCHECKABLE:
     "the day's expected cash cannot be summed as a safe integer (or the count is not whole fen): the declared cash is not checked, recorded (R1, R8)",
+  // Release rollouts (issue 13, domain/rollout/rollout.ts): business refusals returned as values.
+  HQ_ROLLOUT_FIELD_INVALID: 'a rollout command has a missing or malformed field (the field is named)',
+  HQ_ROLLOUT_ALREADY_EXISTS: 'a rollout with this id already exists',
+  HQ_ROLLOUT_NOT_FOUND: 'the command names a rollout that has no record',
+  HQ_ROLLOUT_TRANSITION_ILLEGAL:
+    'the rollout is not in a status that allows this command (e.g. resume a running rollout)',
+  HQ_ROLLOUT_STATION_NOT_TARGETED:
+    'a progress report names a station outside the rollout or one not yet offered the release',
+  HQ_ROLLOUT_PROGRESS_BACKWARDS:
+    "a progress report would move a station back (or out of a final state): refused, the station's progress stays",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

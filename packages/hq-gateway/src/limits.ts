@@ -259,3 +259,10 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+
+// ---- Issue 13: release rollouts (domain/rollout/rollout.ts).
+
+/** Stations one rollout may target (a region's kiosks; larger fleets take several rollouts). */
+export const rolloutStationsMax = 10_000;
+/** Longest rollout id, release version or station id a rollout accepts, characters. */
+export const rolloutIdBytesMax = 64;
