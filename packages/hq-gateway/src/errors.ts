@@ -191,6 +191,8 @@ export const hqCodes = {
     'a progress report names a station outside the rollout or one not yet offered the release',
   HQ_ROLLOUT_PROGRESS_BACKWARDS:
     "a progress report would move a station back (or out of a final state): refused, the station's progress stays",
+  HQ_ROLLOUT_RELEASE_UNKNOWN:
+    'hq release rollout create names a release that `hq release publish` has not recorded in the release store',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

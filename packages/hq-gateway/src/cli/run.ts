@@ -48,6 +48,14 @@ import {
 } from './commands/operations.js';
 import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { reportDailyCommand } from './commands/report-daily.js';
+import {
+  rolloutCancelCommand,
+  rolloutCreateCommand,
+  rolloutPauseCommand,
+  rolloutResumeCommand,
+  rolloutShowCommand,
+  rolloutStartCommand,
+} from './commands/rollout.js';
 import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
@@ -86,6 +94,13 @@ export const commands: readonly HqCommand[] = [
   commissionShowCommand,
   archiveExportCommand,
   userAddCommand,
+  // Issue 13: release rollouts (cli/commands/rollout.ts).
+  rolloutCreateCommand,
+  rolloutStartCommand,
+  rolloutPauseCommand,
+  rolloutResumeCommand,
+  rolloutCancelCommand,
+  rolloutShowCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */
