@@ -95,6 +95,8 @@ export interface KioskWorld {
   /** When set, the n-th effect hook call (0-based) throws Killed. */
   killAt: number | undefined;
   hookCalls: number;
+  /** Also hands each report to this (an in-process HQ in the rollout test). */
+  forward?: (report: { rolloutId: string; progress: OtaProgress; reason: string }) => Promise<void>;
 }
 
 export function kioskWorld(goodVersion: string): KioskWorld {
@@ -150,6 +152,7 @@ export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRun
     reporter: {
       report: async (rolloutId, progress, reason) => {
         world.reports.push({ rolloutId, progress, reason });
+        await world.forward?.({ rolloutId, progress, reason });
       },
     },
     nowMs: () => world.nowMs,
