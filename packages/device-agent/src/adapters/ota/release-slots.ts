@@ -231,9 +231,15 @@ export class FsReleaseSlots implements ReleaseSlots {
   }
 
   discard(version: string): void {
-    const keep = existsSync(join(this.#options.root, 'current')) ? this.current() : '';
+    const named = (link: string) =>
+      existsSync(join(this.#options.root, link))
+        ? basename(readlinkSync(join(this.#options.root, link)))
+        : '';
     rmSync(this.#pack(version), { force: true });
     rmSync(`${this.#slot(version)}.partial`, { recursive: true, force: true });
-    if (version !== keep) rmSync(this.#slot(version), { recursive: true, force: true });
+    // Never the running slot nor the one a rollback would go back to.
+    if (version !== named('current') && version !== named('previous')) {
+      rmSync(this.#slot(version), { recursive: true, force: true });
+    }
   }
 }
