@@ -85,20 +85,20 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
 }
 
 /**
- * The command named by the first one or two words of `argv` (e.g. "station enrol"), and the
- * arguments after it; null when none matches. Two-word names win over one-word ones.
+ * The command named by the first words of `argv` (e.g. "station enrol", "release rollout start"),
+ * and the arguments after it; null when none matches. Longer names win over shorter ones.
  */
 export function findCommand<C extends { readonly name: string }>(
   commands: readonly C[],
   argv: readonly string[],
 ): { command: C; rest: string[] } | null {
-  const [first, second] = argv;
+  // The longest name whose words open argv wins ('release rollout create' before a 'release').
   let found: { command: C; rest: string[] } | null = null;
   for (const command of commands) {
     const words = command.name.split(' ');
-    if (words.length === 2 && first === words[0] && second === words[1])
-      return { command, rest: argv.slice(2) };
-    if (words.length === 1 && first === words[0] && found === null) found = { command, rest: argv.slice(1) };
+    if (!words.every((word, index) => argv[index] === word)) continue;
+    if (found === null || words.length > found.command.name.split(' ').length)
+      found = { command, rest: argv.slice(words.length) };
   }
   return found;
 }

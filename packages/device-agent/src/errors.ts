@@ -179,6 +179,21 @@ export const agentErrorCodes = {
     'a journal file is open to others or writable by the group, its directory writable by group or others, or they have different owners',
   AGENT_DOCTOR_AGENT_UNREACHABLE:
     'the operator socket exists but the running agent could not be asked: doctor leaves the ports and the broker session alone',
+  // --- OTA (src/domain/ota, src/adapters/ota, src/app/ota-runner.ts; issue 13) ---
+  AGENT_OTA_STATE_INVALID:
+    'the OTA state file cannot be read or has the wrong shape: OTA stops, the running release keeps running, a technician decides',
+  AGENT_OTA_PACK_INVALID:
+    'an OTA download is truncated, its frames or manifest are malformed, a path is unsafe, or its size differs from the manifest: refused, discarded, reported failed',
+  AGENT_OTA_SIGNATURE_INVALID:
+    'an OTA download is not signed by a pinned release key (tampered manifest or another key): refused, discarded, reported failed',
+  AGENT_OTA_VERSION_MISMATCH:
+    "an OTA download's signed manifest names another version than the offer: refused, discarded, reported failed",
+  AGENT_OTA_HASH_MISMATCH:
+    'a file in an OTA download differs from its SHA-256 in the signed manifest (tampered payload): refused, discarded, reported failed',
+  AGENT_OTA_SLOT_INVALID:
+    'a switch names a release slot that is missing or incomplete, or a version that is not a plain slot name: the `current` link is not touched',
+  AGENT_OTA_DOWNLOAD_FAILED:
+    'fetching a chunk of an OTA download failed: reported failed (the next offer resumes nothing; the partial download is discarded)',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -127,3 +127,15 @@ export const serialOpeningMsMax = 30_000;
 export const startTimeoutExtendMs = 60_000;
 /** One sd_notify datagram carries at most this many bytes (STATUS lines are short; socat reads 8 KiB). */
 export const notifyMessageBytesMax = 1_024;
+// ---- Issue 13: OTA (domain/ota, adapters/ota, app/ota-runner.ts).
+
+/** One download request and one read while hashing or unpacking, bytes (a mobile link's chunk). */
+export const otaChunkBytesMax = 1024 * 1024;
+/** Largest manifest.json in a pack, bytes (the release format's own cap). */
+export const otaManifestBytesMax = 4 * 1024 * 1024;
+/** Most files in one release (the release format's own cap). */
+export const otaPackFilesMax = 20_000;
+/** How long a new release has to pass its health check after the switch, ms. */
+export const otaTrialMsDefault = 10 * 60 * 1000;
+/** Effects one OTA runner pass executes at most (a loop guard; a whole install takes about 12). */
+export const otaStepsPerPassMax = 10_000;

@@ -200,6 +200,18 @@ export const hqCodes = {
     'the bundle holds a file the manifest does not list, or a symlink or special file',
   HQ_RELEASE_VERSION_CONFLICT:
     'another bundle with a different manifest is already published under this version and arch',
+  // Release rollouts (issue 13, domain/rollout/rollout.ts): business refusals returned as values.
+  HQ_ROLLOUT_FIELD_INVALID: 'a rollout command has a missing or malformed field (the field is named)',
+  HQ_ROLLOUT_ALREADY_EXISTS: 'a rollout with this id already exists',
+  HQ_ROLLOUT_NOT_FOUND: 'the command names a rollout that has no record',
+  HQ_ROLLOUT_TRANSITION_ILLEGAL:
+    'the rollout is not in a status that allows this command (e.g. resume a running rollout)',
+  HQ_ROLLOUT_STATION_NOT_TARGETED:
+    'a progress report names a station outside the rollout or one not yet offered the release',
+  HQ_ROLLOUT_PROGRESS_BACKWARDS:
+    "a progress report would move a station back (or out of a final state): refused, the station's progress stays",
+  HQ_ROLLOUT_RELEASE_UNKNOWN:
+    'hq release rollout create names a release that `hq release publish` has not recorded in the release store',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -282,3 +282,10 @@ export const workingKeyRotationMsDefault = 30 * 24 * 60 * 60 * 1000;
  * every one of its ~1,300 files; the first ones make the point, the count says the rest).
  */
 export const releaseProblemsListedMax = 20;
+
+// ---- Issue 13: release rollouts (domain/rollout/rollout.ts).
+
+/** Stations one rollout may target (a region's kiosks; larger fleets take several rollouts). */
+export const rolloutStationsMax = 10_000;
+/** Longest rollout id, release version or station id a rollout accepts, characters. */
+export const rolloutIdBytesMax = 64;

@@ -50,6 +50,14 @@ import { quotaPurchaseCommand } from './commands/quota-purchase.js';
 import { releasePublishCommand } from './commands/release-publish.js';
 import { reportDailyCommand } from './commands/report-daily.js';
 import { reportCommissionCommand, reportStatisticsCommand } from './commands/report-network.js';
+import {
+  rolloutCancelCommand,
+  rolloutCreateCommand,
+  rolloutPauseCommand,
+  rolloutResumeCommand,
+  rolloutShowCommand,
+  rolloutStartCommand,
+} from './commands/rollout.js';
 import { serveCommand } from './commands/serve.js';
 import { stationEnrolCommand } from './commands/station-enrol.js';
 import { stationResumeCommand } from './commands/station-resume.js';
@@ -96,6 +104,13 @@ export const commands: readonly HqCommand[] = [
   userAddCommand,
   // Issue 13: kiosk release bundles.
   releasePublishCommand,
+  // Issue 13: release rollouts (cli/commands/rollout.ts).
+  rolloutCreateCommand,
+  rolloutStartCommand,
+  rolloutPauseCommand,
+  rolloutResumeCommand,
+  rolloutCancelCommand,
+  rolloutShowCommand,
 ];
 
 /** This package's version (package.json, two folders up from src/cli or dist/cli). */
