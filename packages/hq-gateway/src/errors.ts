@@ -181,6 +181,9 @@ export const hqCodes = {
     'a second drawer count for a business day reached HQ: the first counts, the second is recorded and not used (R8)',
   HQ_RECON_CASH_UNCHECKABLE:
     "the day's expected cash cannot be summed as a safe integer (or the count is not whole fen): the declared cash is not checked, recorded (R1, R8)",
+  // The HQ console (issue 12): its live stream and its static files.
+  HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
+  HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -259,3 +259,11 @@ export const holdExpiryConfigsPerStationMax = 8;
 export const repairTargetWorkingDays = 2;
 /** HQ's target for answering a complaint (R23 says promptly), working days from receipt. */
 export const complaintAnswerTargetWorkingDays = 5;
+/** Live event streams (GET /api/v1/live, the console) open at once; one more gets HQ_LIVE_BUSY. */
+export const liveConnectionsMax = 200;
+/** Transaction arrivals are coalesced per stream: at most one 'transactions' message per this many ms. */
+export const liveCoalesceMs = 1_000;
+/** A live stream sends a keep-alive comment and re-checks its session this often (ms). */
+export const liveHeartbeatMs = 15_000;
+/** Open alerts listed on the overview (the alert page pages through all of them). */
+export const overviewAlertsMax = 20;

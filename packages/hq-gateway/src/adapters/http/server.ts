@@ -12,8 +12,11 @@ import { HqError, type HqProblem } from '../../errors.js';
 import { httpBodyBytesMax } from '../../limits.js';
 import { alertRoutes } from './alert-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { registerConsole } from './console-static.js';
 import type { ApiDeps } from './deps.js';
 import { integrityRoutes } from './integrity-routes.js';
+import { liveRoutes } from './live-routes.js';
+import { overviewRoutes } from './overview-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
 import { reportRoutes } from './report-routes.js';
@@ -33,6 +36,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...alertRoutes(deps),
     ...auditRoutes(deps),
     ...userRoutes(deps),
+    ...overviewRoutes(deps),
+    ...liveRoutes(deps),
   ];
 }
 
@@ -163,6 +168,8 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       },
     });
   }
+
+  if (deps.consoleDir !== undefined) await registerConsole(app, deps.consoleDir);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
