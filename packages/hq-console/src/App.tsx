@@ -1,7 +1,7 @@
 // The console's shell: log in, then a menu of the pages the role may see (navigation.ts), hash
 // routes (#/stations/S1) so the gateway serves one index.html, and one live stream per session
 // that refreshes the overview and tells the open page to re-read.
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { api, followLive, loadSession, type Session, saveSession, setUnauthorisedHandler } from './api.js';
 import { formatDateTimeZh } from './format.js';
 import { t, tDynamic } from './i18n/messages.js';
@@ -21,6 +21,9 @@ interface Route {
   readonly stationId?: string;
 }
 
+/** The shortest time between two re-reads caused by live events (ms). */
+const refreshMsMin = 300;
+
 function routeOf(hash: string): Route {
   const [page = '', id] = hash.replace(/^#\/?/, '').split('/');
   if (page === 'stations' && id !== undefined && id !== '')
@@ -36,6 +39,16 @@ export function App(): ReactNode {
   const [live, setLive] = useState(false);
   const [lastEvent, setLastEvent] = useState<string | null>(null);
   const [refreshKey, setRefreshKey] = useState(0);
+  // Live events re-read the open page at most once per refreshMsMin: a burst of kiosks coming
+  // back after a network outage is one re-read, not hundreds.
+  const refreshTimer = useRef<number | null>(null);
+  const requestRefresh = useCallback((): void => {
+    if (refreshTimer.current !== null) return;
+    refreshTimer.current = window.setTimeout(() => {
+      refreshTimer.current = null;
+      setRefreshKey((n) => n + 1);
+    }, refreshMsMin);
+  }, []);
 
   const logOut = useCallback((): void => {
     saveSession(null);
@@ -63,9 +76,9 @@ export function App(): ReactNode {
         if (message.event === 'station') {
           const data = message.data as { stationId: string; online: boolean };
           setLastEvent(`${data.stationId} ${tDynamic(data.online ? 'state.online' : 'state.offline')}`);
-          setRefreshKey((n) => n + 1);
+          requestRefresh();
         } else if (message.event === 'transactions') {
-          setRefreshKey((n) => n + 1);
+          requestRefresh();
         } else if (message.event === 'session-ended') {
           logOut();
         }
@@ -73,7 +86,7 @@ export function App(): ReactNode {
       setLive,
     );
     return () => abort.abort();
-  }, [session, logOut]);
+  }, [session, logOut, requestRefresh]);
 
   if (session === null) {
     return (

@@ -140,10 +140,13 @@ t.test('live: a branch user hears its own stations only; transactions are announ
     api.tokens.branch,
     (seen) => seen.some((e) => e.event === 'transactions'),
     () => {
-      pipeline.emit('status', 'S2', 'death'); // branch B2: not this user's
-      pipeline.emit('status', 'S1', 'death');
+      pipeline.emit('status', 'S2', 'birth'); // branch B2: not this user's
+      pipeline.emit('status', 'S1', 'death'); // never seen: offline already, no change
       pipeline.emit('status', 'S1', 'stale_birth'); // not an on/offline change
       pipeline.emit('status', 'S1', 'birth');
+      pipeline.emit('status', 'S1', 'telemetry'); // online already: no change
+      pipeline.emit('status', 'S1', 'death');
+      pipeline.emit('status', 'S1', 'silence'); // offline already: no change
       pipeline.emit('committed', { events: 0, quarantined: 0 });
       pipeline.emit('committed', { events: 3, quarantined: 0 });
       pipeline.emit('committed', { events: 2, quarantined: 0 });
@@ -153,17 +156,20 @@ t.test('live: a branch user hears its own stations only; transactions are announ
     events.map((e) => e.event),
     ['hello', 'station', 'station', 'transactions'],
   );
-  t.same(events[1]?.data, { stationId: 'S1', kind: 'death', online: false });
-  t.same(events[2]?.data, { stationId: 'S1', kind: 'birth', online: true });
+  t.same(events[1]?.data, { stationId: 'S1', kind: 'birth', online: true });
+  t.same(events[2]?.data, { stationId: 'S1', kind: 'death', online: false });
   t.same(events[3]?.data, { events: 5 }, 'arrivals coalesced into one message');
   const market = await readEvents(
     api.tokens.market,
     (seen) => seen.some((e) => e.event === 'station'),
-    () => pipeline.emit('status', 'S2', 'silence'),
+    () => {
+      pipeline.emit('status', 'S9', 'silence'); // no status yet: offline already, no change
+      pipeline.emit('status', 'S9', 'telemetry'); // online: a change
+    },
   );
   t.same(
     market.at(-1)?.data,
-    { stationId: 'S2', kind: 'silence', online: false },
+    { stationId: 'S9', kind: 'telemetry', online: true },
     'market hears every branch',
   );
 });

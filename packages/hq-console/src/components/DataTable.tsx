@@ -3,6 +3,7 @@
 // time, zh-CN states), in an Excel-ready file (csv.ts).
 import type { ReactNode } from 'react';
 import { toCsv } from '../csv.js';
+import { formatCount } from '../format.js';
 import { t } from '../i18n/messages.js';
 import { downloadText } from './download.js';
 
@@ -89,7 +90,13 @@ export function DataTable<Row>(props: {
           >
             {t('table.prev')}
           </button>
-          <span aria-live="polite">{t('table.page', { page, pages, total: pager.total })}</span>
+          <span aria-live="polite">
+            {t('table.page', {
+              page: formatCount(page),
+              pages: formatCount(pages),
+              total: formatCount(pager.total),
+            })}
+          </span>
           <button
             type="button"
             disabled={pager.offset + pager.limit >= pager.total}

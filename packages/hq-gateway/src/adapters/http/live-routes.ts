@@ -1,8 +1,9 @@
 // The console's live updates (issue 12): GET /api/v1/live is a server-sent-events stream,
 // authenticated with the same bearer session as every route (the console reads it with fetch, so
 // the token never goes into a URL or a log line). It sends
-//   event: station       {stationId, kind, online}  a kiosk's birth, death, telemetry or silence,
-//                                                   only for stations the actor may see;
+//   event: station       {stationId, kind, online}  a kiosk went online or offline (birth, death,
+//                                                   silence; telemetry only when it brings a silent
+//                                                   station back), only stations the actor may see;
 //   event: transactions  {events}                   events were committed (coalesced per stream,
 //                                                   at most one per liveCoalesceMs); the console
 //                                                   then re-reads its role-scoped overview;
@@ -28,8 +29,25 @@ function send(raw: ServerResponse, event: string, data: unknown): void {
   raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
+/** The open streams per API (one set per ApiDeps, however often the routes are listed). */
+const streamsOf = new WeakMap<ApiDeps, Set<ServerResponse>>();
+
+function streams(deps: ApiDeps): Set<ServerResponse> {
+  let set = streamsOf.get(deps);
+  if (set === undefined) {
+    set = new Set();
+    streamsOf.set(deps, set);
+  }
+  return set;
+}
+
+/** Ends every open stream (the server is closing: a console must not hold the gateway's shutdown). */
+export function endLiveStreams(deps: ApiDeps): void {
+  for (const raw of streams(deps)) raw.end();
+}
+
 export function liveRoutes(deps: ApiDeps): ApiRoute[] {
-  let open = 0;
+  const open = streams(deps);
   return [
     {
       method: 'GET',
@@ -40,16 +58,19 @@ export function liveRoutes(deps: ApiDeps): ApiRoute[] {
       tags: ['console'],
       async handler(request, reply, actor) {
         const source = deps.live;
-        if (open >= liveConnectionsMax || source === undefined) {
-          throw new HqError('HQ_LIVE_BUSY', `the live stream serves ${open} connections already`, {
-            details: { open, max: liveConnectionsMax },
+        if (open.size >= liveConnectionsMax || source === undefined) {
+          throw new HqError('HQ_LIVE_BUSY', `the live stream serves ${open.size} connections already`, {
+            details: { open: open.size, max: liveConnectionsMax },
           });
         }
         const token = bearerToken(request.headers.authorization) ?? '';
         const branches = await deps.ops.stationBranches();
-        open += 1;
+        // Online or not, per station, as this stream last knew it: only a change is sent (a
+        // network's telemetry would otherwise make every console re-read its overview constantly).
+        const known = new Map((await deps.store.loadStatuses()).map((s) => [s.stationId, s.online]));
         reply.hijack();
         const raw = reply.raw;
+        open.add(raw);
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-store',
@@ -62,18 +83,21 @@ export function liveRoutes(deps: ApiDeps): ApiRoute[] {
         let committed = 0;
         const onStatus = (stationId: string, kind: string): void => {
           if (!onlineKinds.has(kind) && !offlineKinds.has(kind)) return;
+          const online = onlineKinds.has(kind);
+          // A station with no status yet has never been seen: offline.
+          if ((known.get(stationId) ?? false) === online) return;
+          known.set(stationId, online);
           // A station enrolled after the stream opened: look its branch up again for branch users.
           if (!seesBranch(actor, branches.get(stationId) ?? null)) {
             if (actor.role !== 'branch') return;
             void deps.ops.stationBranches().then((fresh) => {
               const branchId = fresh.get(stationId) ?? null;
               if (branchId !== null) branches.set(stationId, branchId);
-              if (seesBranch(actor, branchId))
-                send(raw, 'station', { stationId, kind, online: onlineKinds.has(kind) });
+              if (seesBranch(actor, branchId)) send(raw, 'station', { stationId, kind, online });
             });
             return;
           }
-          send(raw, 'station', { stationId, kind, online: onlineKinds.has(kind) });
+          send(raw, 'station', { stationId, kind, online });
         };
         const onCommitted = (info: { events: number }): void => {
           if (info.events <= 0) return;
@@ -97,7 +121,7 @@ export function liveRoutes(deps: ApiDeps): ApiRoute[] {
         source.on('status', onStatus);
         source.on('committed', onCommitted);
         raw.on('close', () => {
-          open -= 1;
+          open.delete(raw);
           clearInterval(heartbeat);
           if (pending !== undefined) clearTimeout(pending);
           source.off('status', onStatus);

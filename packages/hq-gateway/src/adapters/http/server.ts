@@ -15,7 +15,7 @@ import { auditRoutes } from './audit-routes.js';
 import { registerConsole } from './console-static.js';
 import type { ApiDeps } from './deps.js';
 import { integrityRoutes } from './integrity-routes.js';
-import { liveRoutes } from './live-routes.js';
+import { endLiveStreams, liveRoutes } from './live-routes.js';
 import { overviewRoutes } from './overview-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
@@ -170,6 +170,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   }
 
   if (deps.consoleDir !== undefined) await registerConsole(app, deps.consoleDir);
+  app.addHook('preClose', async () => endLiveStreams(deps));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
