@@ -17,6 +17,9 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 # The HQ console's browser tests (issue 12): Debian's Chromium driven by playwright-core.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# A CJK font, so the browser renders the console's zh-CN (tests, screenshots); the console itself
+# names system fonts only and loads none.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

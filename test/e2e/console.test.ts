@@ -150,8 +150,6 @@ t.test('the HQ console in a browser', async (t) => {
     await page.waitForSelector('[data-live="on"]');
     await waitForTile(page, 'online', '2');
     t.equal(await tileValue(page, 'offline').innerText(), '0');
-    if (screenshotDir !== undefined)
-      await page.screenshot({ path: join(screenshotDir, 'overview.png'), fullPage: true });
     await k1.stop();
     await waitForTile(page, 'online', '1');
     t.equal(await tileValue(page, 'offline').innerText(), '1', 'K1 counted offline without a reload');
@@ -165,6 +163,8 @@ t.test('the HQ console in a browser', async (t) => {
     const row = page.locator('table tr', { hasText: '代收费' });
     await row.waitFor();
     t.match(await row.innerText(), /¥123\.45/, "today's bill payments in yuan");
+    if (screenshotDir !== undefined)
+      await page.screenshot({ path: join(screenshotDir, 'overview.png'), fullPage: true });
     await context.close();
   });
 

@@ -11,6 +11,17 @@ import { httpPageSizeMax, overviewAlertsMax } from '../../limits.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiRoute } from './route.js';
 
+/**
+ * The business types (DOMAIN.md 业务种类) the overview sums: posted withdrawals, bill payments,
+ * top-ups. Config, quota-applied and close events are bookkeeping, not business (the daily report
+ * lists them all).
+ */
+export const overviewBusinessKinds: ReadonlySet<string> = new Set([
+  'WITHDRAWAL_POSTED',
+  'BILL_PAYMENT',
+  'MOBILE_TOPUP',
+]);
+
 export interface OverviewRegion {
   readonly branchId: string | null;
   readonly total: number;
@@ -58,6 +69,7 @@ export function overviewRoutes(deps: ApiDeps): ApiRoute[] {
         const kinds = new Map<string, { kind: string; count: number; amountFen: number; feeFen: number }>();
         for (const station of report.stations) {
           for (const row of station.rows) {
+            if (!overviewBusinessKinds.has(row.kind)) continue;
             const sum = kinds.get(row.kind) ?? { kind: row.kind, count: 0, amountFen: 0, feeFen: 0 };
             kinds.set(row.kind, {
               kind: row.kind,
