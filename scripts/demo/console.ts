@@ -19,13 +19,13 @@ export async function serveConsole(
   if (gateway.api.consoleDir === undefined) {
     throw new Error('the HQ console is not built (npm run build builds packages/hq-console)');
   }
-  // The demo's stations belong to branch office ZJ-B1, so the branch login sees them too.
-  for (const stationId of stationIds) await gateway.ops.setStationBranch(stationId, 'ZJ-B1');
+  // The demo's stations belong to branch office B-CG (城关支局, the operations scene's), so the branch login sees them too.
+  for (const stationId of stationIds) await gateway.ops.setStationBranch(stationId, 'B-CG');
   const users = new UserService(gateway.ops, gateway.api.clock, new LoginLimiter(gateway.api.clock));
   const password = randomBytes(12).toString('base64url');
   for (const role of roles) {
     await users.addUser(
-      { userName: `demo-${role}`, role, password, ...(role === 'branch' ? { branchId: 'ZJ-B1' } : {}) },
+      { userName: `demo-${role}`, role, password, ...(role === 'branch' ? { branchId: 'B-CG' } : {}) },
       'demo',
     );
   }

@@ -4,7 +4,8 @@
 // drawer, scripted ¥50.00 short, is found and explained in zh-CN; HQ totals equal kiosk totals, the
 // scripted events shown (wrong PIN declined, authorisation timeout reversed, over-quota bill
 // refused with both reasons, outage drained), money formatted for people, and where the data
-// lives. Method: the demo orchestrator (scripts/demo/main.ts) run as a child process through tsx,
+// lives; then HQ's operations scene (a station opened with its deadlines, an R12 refusal, an
+// overdue inspection, a complaint answered, last month's commission run). Method: the demo orchestrator (scripts/demo/main.ts) run as a child process through tsx,
 // exactly as scripts/demo.sh runs it (bootstrap aside), its output checked line by line.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -66,4 +67,15 @@ t.test('the demo with --stations 2: exit 0 and a summary that shows every invari
   t.match(stdout, /outbox drained in order/, 'the outage drains');
   t.match(stdout, /¥\d{1,3}(,\d{3})*\.\d{2}/, 'money formatted for people');
   t.match(stdout, /HQ store \(SQLite\): \/\S+hq\.sqlite/, 'where the data lives');
+  // HQ operations (issue 11), on HQ's own store after the day.
+  t.match(stdout, /ZJ-202 已开业/, 'a station proposed, surveyed and opened');
+  t.match(stdout, /HQ_NET_TOO_CLOSE: R12: station ZJ-202 is 600 m away/, 'the R12 refusal with its distance');
+  t.match(stdout, /监督检查部 ZJ-201 2026-Q3 on-site inspection/, 'an inspection overdue');
+  t.match(stdout, /投诉 TS-2026-017 .*书面答复/, 'a complaint answered');
+  t.match(
+    stdout,
+    /2026年11月 佣金计算 \(草稿\)：2 个站点/,
+    "last month's commission run over the day's stations",
+  );
+  t.notMatch(stdout, /BROKEN/, 'no broken expectation');
 });

@@ -2,10 +2,16 @@
 // startGateway) in this process, on SQLite, with its bank simulator seeded with the demo's
 // cards, and helpers that read back what HQ stored per station (totals by business type, events,
 // the quota the kiosk last reported, reconciliations, quarantine).
+
+import { createWorkingCalendar } from '@bianmin/core-ledger';
 import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
+import { SqliteNetworkFacts } from '@bianmin/hq-gateway/adapters/sqlite/network-facts';
+import { SqliteOperationsStore } from '@bianmin/hq-gateway/adapters/sqlite/operations-store';
+import { SqliteStore } from '@bianmin/hq-gateway/adapters/sqlite/sqlite-store';
+import type { NetworkDeps } from '@bianmin/hq-gateway/app/network/deps';
 import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
 import type { StoreConfig } from '@bianmin/hq-gateway/config';
-import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
+import { defaultCalendarDir, type Gateway, loadCalendarYears, startGateway } from '@bianmin/hq-gateway/main';
 import type { Clock, TimeSource } from '@bianmin/hq-gateway/ports/clock';
 
 export interface HqSpec {
@@ -31,6 +37,8 @@ export interface HqSpec {
   readonly bankAccounts: readonly BankAccountSeed[];
   readonly authorisationTimeoutMs: number;
   readonly resendOnStart?: boolean;
+  /** HQ's clock-skew tolerance (ms); default the gateway's. */
+  readonly clockSkewMsMax?: number;
 }
 
 export function startHq(spec: HqSpec): Promise<Gateway> {
@@ -57,8 +65,20 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
     bankAccounts: spec.bankAccounts,
     stationDefaults: defaults,
     clock: spec.clock,
+    ...(spec.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: spec.clockSkewMsMax }),
     resendOnStart: spec.resendOnStart ?? true,
   });
+}
+
+/** The station network's services on the demo HQ's own store (its clock is the caller's). */
+export function demoNetworkDeps(gateway: Gateway): Omit<NetworkDeps, 'clock'> {
+  const store = gateway.store;
+  if (!(store instanceof SqliteStore)) throw new Error('assert: the demo HQ runs on SQLite');
+  return {
+    store: new SqliteOperationsStore(store.db),
+    calendar: createWorkingCalendar(loadCalendarYears(defaultCalendarDir)),
+    facts: new SqliteNetworkFacts(store.db),
+  };
 }
 
 export interface TypeTotals {

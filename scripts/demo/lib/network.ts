@@ -38,6 +38,8 @@ export interface NetworkSpec {
   readonly openingQuotaFen: number;
   /** HQ's store (default: SQLite in dataDir); with PostgreSQL the bank simulator gets dataDir/bank.sqlite. */
   readonly hqStore?: HqSpec['store'];
+  /** HQ's clock-skew tolerance (ms); default the gateway's (5 min). */
+  readonly hqClockSkewMsMax?: number;
 }
 
 /** A customer's card: PAN, the PIN the bank knows, and the PIN the customer types. */
@@ -125,6 +127,7 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
     clock: spec.clock,
     bankAccounts,
     authorisationTimeoutMs: spec.authorisationTimeoutMs,
+    ...(spec.hqClockSkewMsMax === undefined ? {} : { clockSkewMsMax: spec.hqClockSkewMsMax }),
   };
   let gateway = await startHq(hqOptions);
   spec.cleanup.defer('hq gateway', () => gateway.stop());
