@@ -17,7 +17,7 @@ import { listenApi } from '@bianmin/hq-gateway/adapters/http/server';
 import { LoginLimiter } from '@bianmin/hq-gateway/app/login-limiter';
 import { UserService } from '@bianmin/hq-gateway/app/users';
 import { type Role, roles } from '@bianmin/hq-gateway/domain/roles';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import t from 'tap';
 import { kioskStatus, waitForStatus } from '../../scripts/demo/lib/network.js';
 import { payBill } from '../../scripts/demo/lib/operator.js';
@@ -36,6 +36,11 @@ const chromiumArgs = [
   '--no-first-run',
 ];
 const screenshotDir = process.env.CONSOLE_SCREENSHOT_DIR;
+
+/** What an element shows (its text content; '' when it has none). */
+async function text(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
 
 // What the functions run inside the page use (this file is type-checked without the DOM library).
 declare const document: {
@@ -106,7 +111,7 @@ t.test('the HQ console in a browser', async (t) => {
     return { context, page };
   };
   const menuOf = async (page: Page): Promise<string[]> =>
-    page.getByRole('navigation', { name: '主菜单' }).getByRole('link').allInnerTexts();
+    page.getByRole('navigation', { name: '主菜单' }).getByRole('link').allTextContents();
   const tileValue = (page: Page, id: string) => page.getByTestId(`tile-${id}`).locator('.tile-value');
   const waitForTile = (page: Page, id: string, value: string) =>
     page.waitForFunction(
@@ -123,7 +128,7 @@ t.test('the HQ console in a browser', async (t) => {
     await page.getByLabel('用户名').fill('u-market');
     await page.getByLabel('密码').fill('wrong password');
     await page.getByRole('button', { name: '登录' }).click();
-    t.equal(await page.getByRole('alert').innerText(), '用户名或密码错误');
+    t.equal(await text(page.getByRole('alert')), '用户名或密码错误');
     t.equal(await page.getByRole('navigation', { name: '主菜单' }).count(), 0, 'no menu without a session');
     await context.close();
   });
@@ -132,14 +137,14 @@ t.test('the HQ console in a browser', async (t) => {
     for (const role of roles) {
       const { context, page } = await open(role);
       t.same(await menuOf(page), menus[role], `${role}: menu`);
-      t.match(await page.getByTestId('who').innerText(), `u-${role}`, `${role}: who is logged in`);
+      t.match(await text(page.getByTestId('who')), `u-${role}`, `${role}: who is logged in`);
       await page.getByRole('link', { name: '网点', exact: true }).click();
       await page.locator('tbody tr td a').first().waitFor();
-      const ids = await page.locator('tbody tr td:first-child').allInnerTexts();
+      const ids = await page.locator('tbody tr td:first-child').allTextContents();
       t.same(ids, role === 'branch' ? ['K1'] : ['K1', 'K2'], `${role}: stations`);
       // A page outside the role's menu falls back to the overview.
       await page.goto(`${consoleUrl}#/audit`);
-      const heading = await page.locator('main h1').innerText();
+      const heading = await text(page.locator('main h1'));
       t.equal(heading, role === 'supervision' ? '审计' : '总览', `${role}: #/audit`);
       await context.close();
     }
@@ -149,20 +154,20 @@ t.test('the HQ console in a browser', async (t) => {
     const { context, page } = await open('market');
     await page.waitForSelector('[data-live="on"]');
     await waitForTile(page, 'online', '2');
-    t.equal(await tileValue(page, 'offline').innerText(), '0');
+    t.equal(await text(tileValue(page, 'offline')), '0');
     await k1.stop();
     await waitForTile(page, 'online', '1');
-    t.equal(await tileValue(page, 'offline').innerText(), '1', 'K1 counted offline without a reload');
-    t.equal(await page.getByTestId('last-event').innerText(), 'K1 离线');
+    t.equal(await text(tileValue(page, 'offline')), '1', 'K1 counted offline without a reload');
+    t.equal(await text(page.getByTestId('last-event')), 'K1 离线');
     await k1.start();
     await waitForTile(page, 'online', '2');
-    t.equal(await page.getByTestId('last-event').innerText(), 'K1 在线', 'back online, live');
+    t.equal(await text(page.getByTestId('last-event')), 'K1 在线', 'back online, live');
     // A transaction arriving shows in today's volumes without a reload.
     const paid = await payBill(k2, 'console-bill-1', 'WATER', 'W-3301-1234567', 12_345);
     t.equal(paid.ok, true, 'the bill payment went through');
     const row = page.locator('table tr', { hasText: '代收费' });
     await row.waitFor();
-    t.match(await row.innerText(), /¥123\.45/, "today's bill payments in yuan");
+    t.match(await text(row), /¥123\.45/, "today's bill payments in yuan");
     if (screenshotDir !== undefined)
       await page.screenshot({ path: join(screenshotDir, 'overview.png'), fullPage: true });
     await context.close();
@@ -184,13 +189,13 @@ t.test('the HQ console in a browser', async (t) => {
       await page.getByLabel('金额(元)').fill('499.99');
       await page.getByLabel('收据编号').fill('POS-20261201-0001');
       await page.getByRole('button', { name: '登记' }).click();
-      t.equal(await page.locator('.field-error').innerText(), '金额不能低于 ¥500.00(R3)');
+      t.equal(await text(page.locator('.field-error')), '金额不能低于 ¥500.00(R3)');
       const before = (await kioskStatus(k1)).quotaFenAvailable ?? 0;
       await page.getByLabel('金额(元)').fill('600');
       await page.getByRole('button', { name: '登记' }).click();
       const done = page.getByRole('status');
       await done.waitFor();
-      t.equal(await done.innerText(), '已登记:K1 ¥600.00,收据 POS-20261201-0001');
+      t.equal(await text(done), '已登记:K1 ¥600.00,收据 POS-20261201-0001');
       if (screenshotDir !== undefined)
         await page.screenshot({ path: join(screenshotDir, 'quota.png'), fullPage: true });
       const applied = await waitForStatus(k1, (s) => (s.quotaFenAvailable ?? 0) === before + 60_000);
@@ -200,7 +205,7 @@ t.test('the HQ console in a browser', async (t) => {
         document.querySelector('[role="status"]')?.textContent?.includes('已登记过'),
       );
       t.equal(
-        await done.innerText(),
+        await text(done),
         '该收据已登记过(未重复记账):POS-20261201-0001',
         'the same receipt is not booked twice',
       );
@@ -208,7 +213,7 @@ t.test('the HQ console in a browser', async (t) => {
       const appliedRow = page.locator('table tr', { hasText: '信誉额度购买' });
       await appliedRow.first().waitFor();
       t.ok((await appliedRow.count()) >= 1, "the kiosk's QUOTA_PURCHASE_APPLIED is on the station page");
-      t.match(await page.locator('table tr', { hasText: 'POS-20261201-0001' }).innerText(), /¥600\.00/);
+      t.match(await text(page.locator('table tr', { hasText: 'POS-20261201-0001' })), /¥600\.00/);
       if (screenshotDir !== undefined)
         await page.screenshot({ path: join(screenshotDir, 'station.png'), fullPage: true });
       await context.close();
