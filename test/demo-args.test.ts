@@ -5,7 +5,10 @@ import { parseDemoArgs } from '../scripts/demo/args.js';
 
 t.test('--console and --console-port', async (t) => {
   const plain = parseDemoArgs([]);
-  t.ok('options' in plain && plain.options.console === false && plain.options.consolePort === 0, 'off by default');
+  t.ok(
+    'options' in plain && plain.options.console === false && plain.options.consolePort === 0,
+    'off by default',
+  );
   const on = parseDemoArgs(['--console', '--console-port', '8080']);
   t.ok('options' in on && on.options.console && on.options.consolePort === 8080, 'on, with a port');
   const bad = parseDemoArgs(['--console-port', '70000', '--stations', '0']);
