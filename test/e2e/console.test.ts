@@ -45,6 +45,7 @@ async function text(locator: Locator): Promise<string> {
 // What the functions run inside the page use (this file is type-checked without the DOM library).
 declare const document: {
   querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): { readonly length: number };
   readonly activeElement: { textContent: string | null } | null;
 };
 declare const window: { axe: AxeRunner };
@@ -238,6 +239,11 @@ t.test('the HQ console in a browser', async (t) => {
     t.match(lines[1], /^K1,33010001,B1,在线,\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}$/);
     t.match(lines[2], /^K2,33010002,B2,在线,/);
     t.equal(lines.length, 3);
+    // Filtered on the server by branch office: only B2's station is listed.
+    await page.getByLabel('支局').fill('B2');
+    await page.getByRole('button', { name: '筛选' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+    t.same(await page.locator('tbody tr td:first-child').allTextContents(), ['K2'], 'branch filter');
     await context.close();
   });
 

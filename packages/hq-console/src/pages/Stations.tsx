@@ -15,13 +15,14 @@ export function Stations(props: { readonly session: Session; readonly refreshKey
   const { session, refreshKey } = props;
   const [search, setSearch] = useState('');
   const [state, setState] = useState('');
-  const [applied, setApplied] = useState({ search: '', state: '' });
+  const [branch, setBranch] = useState('');
+  const [applied, setApplied] = useState({ search: '', state: '', branch: '' });
   const [offset, setOffset] = useState(0);
   const [list, setList] = useState<StationList | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the trigger: a live event re-reads
   useEffect(() => {
-    const path = `/api/v1/stations${query({ search: applied.search, state: applied.state, limit: pageSize, offset })}`;
+    const path = `/api/v1/stations${query({ search: applied.search, state: applied.state, branch: applied.branch, limit: pageSize, offset })}`;
     api<StationList>(session, 'GET', path).then(
       (answer) => {
         setList(answer);
@@ -33,12 +34,12 @@ export function Stations(props: { readonly session: Session; readonly refreshKey
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     setOffset(0);
-    setApplied({ search: search.trim(), state });
+    setApplied({ search: search.trim(), state, branch: branch.trim() });
   };
   const allRows = async (): Promise<StationRow[]> => {
     const rows: StationRow[] = [];
     for (let from = 0; ; from += exportPageSize) {
-      const path = `/api/v1/stations${query({ search: applied.search, state: applied.state, limit: exportPageSize, offset: from })}`;
+      const path = `/api/v1/stations${query({ search: applied.search, state: applied.state, branch: applied.branch, limit: exportPageSize, offset: from })}`;
       const page = await api<StationList>(session, 'GET', path);
       rows.push(...page.items);
       if (page.items.length < exportPageSize) return rows;
@@ -68,6 +69,18 @@ export function Stations(props: { readonly session: Session; readonly refreshKey
               ))}
             </select>
           </div>
+          {session.role === 'branch' ? null : (
+            <div className="field">
+              <label htmlFor="station-branch">{t('stations.branch')}</label>
+              <input
+                id="station-branch"
+                value={branch}
+                onChange={(e) => setBranch(e.target.value)}
+                maxLength={32}
+                pattern="[A-Za-z0-9_\-]{1,32}"
+              />
+            </div>
+          )}
           <button type="submit">{t('stations.filter')}</button>
         </form>
       </search>
