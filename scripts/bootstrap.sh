@@ -17,6 +17,11 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 # HQ's production store and its tests (issue 11): PostgreSQL on 127.0.0.1:5432.
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
+# The HQ console's browser tests (issue 12): Debian's Chromium driven by playwright-core.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# A CJK font, so the browser renders the console's zh-CN (tests, screenshots); the console itself
+# names system fonts only and loads none.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: installing system packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -55,4 +60,5 @@ fi
 npx tsx scripts/release/warm-cache.ts
 
 echo "bootstrap: build"
-npx tsc -b
+# tsc -b for the packages, then the HQ console (Vite, about 2 s) that the gateway serves.
+npm run build --silent

@@ -17,6 +17,7 @@ const TEST_ROOTS = [
   'packages/device-agent/test',
   'packages/hq-gateway/test',
   'packages/cli-kit/test',
+  'packages/hq-console/test',
   'test',
 ];
 /** Text that only a test starting a real component contains. */

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDemoArgs, usage } from './args.js';
+import { serveConsole } from './console.js';
 import { BusinessDay } from './day.js';
 import { startEmbeddedBroker } from './lib/broker.js';
 import { Cleanup } from './lib/cleanup.js';
@@ -111,6 +112,12 @@ async function main(): Promise<number> {
     say(
       `\nfinished in ${((Date.now() - startedAtMs) / 1000).toFixed(1)} s; ${options.keep ? `data kept in ${dataDir}` : 'data folder removed (--keep keeps it)'}`,
     );
+    if (options.console) {
+      for (const line of await serveConsole(network.gateway, stationIds, options.consolePort, cleanup))
+        say(line);
+      // Until Ctrl-C: the signal handler (cleanup.onSignals) stops every process and exits.
+      await new Promise<never>(() => {});
+    }
     return summary.failures.length === 0 && scene.failures.length === 0 ? 0 : 1;
   } catch (error) {
     if (!interrupted) {

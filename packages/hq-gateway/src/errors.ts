@@ -212,6 +212,9 @@ export const hqCodes = {
     "a progress report would move a station back (or out of a final state): refused, the station's progress stays",
   HQ_ROLLOUT_RELEASE_UNKNOWN:
     'hq release rollout create names a release that `hq release publish` has not recorded in the release store',
+  // The HQ console (issue 12): its live stream and its static files.
+  HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
+  HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -289,3 +289,11 @@ export const releaseProblemsListedMax = 20;
 export const rolloutStationsMax = 10_000;
 /** Longest rollout id, release version or station id a rollout accepts, characters. */
 export const rolloutIdBytesMax = 64;
+/** Live event streams (GET /api/v1/live, the console) open at once; one more gets HQ_LIVE_BUSY. */
+export const liveConnectionsMax = 200;
+/** Transaction arrivals are coalesced per stream: at most one 'transactions' message per this many ms. */
+export const liveCoalesceMs = 1_000;
+/** A live stream sends a keep-alive comment and re-checks its session this often (ms). */
+export const liveHeartbeatMs = 15_000;
+/** Open alerts listed on the overview (the alert page pages through all of them). */
+export const overviewAlertsMax = 20;

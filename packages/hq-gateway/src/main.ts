@@ -42,6 +42,7 @@ import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
+import { consoleDirOption } from './console-dir.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
 import { ProvenanceBook } from './domain/provenance.js';
@@ -115,6 +116,11 @@ export interface GatewayOptions {
   readonly stationBounds?: StationBounds;
   /** Serve the HTTP API (issue 11) on 'host:port' (port 0: any free one). Absent: no HTTP. */
   readonly http?: { readonly listen: string };
+  /**
+   * The built HQ console served under /console/ (issue 12). Default: packages/hq-console/dist when
+   * it is built; null: no console; a path without a built console: HQ_CONSOLE_MISSING.
+   */
+  readonly consoleDir?: string | null;
   /** Where alerts are POSTed (retried with backoff); absent: alerts are kept, not sent. */
   readonly alertWebhookUrl?: string;
   /** A webhook other than fetch to alertWebhookUrl (tests). */
@@ -406,6 +412,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),
     ingestAlive: () => pipeline.alive,
+    live: pipeline,
+    ...consoleDirOption(options.consoleDir),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {

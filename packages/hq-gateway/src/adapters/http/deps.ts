@@ -10,6 +10,7 @@ import type { TimeSource } from '../../ports/clock.js';
 import type { Log } from '../../ports/log.js';
 import type { OpsStore } from '../../ports/ops-store.js';
 import type { Store } from '../../ports/store.js';
+import type { LiveSource } from './live-routes.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface ApiDeps {
@@ -28,4 +29,8 @@ export interface ApiDeps {
   readonly metrics: ApiMetrics;
   /** /healthz: the store answers, the ingest loop runs (absent: no ingest in this process). */
   readonly ingestAlive?: () => boolean;
+  /** The console's live stream (GET /api/v1/live) listens here; absent: the stream answers HQ_LIVE_BUSY. */
+  readonly live?: LiveSource;
+  /** The built HQ console (packages/hq-console/dist), served under /console/; absent: not served. */
+  readonly consoleDir?: string;
 }

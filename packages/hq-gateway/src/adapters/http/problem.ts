@@ -46,6 +46,7 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_STORE_FAILED: 503,
   HQ_MQTT_FAILED: 503,
   HQ_INTERNAL_ERROR: 500,
+  HQ_LIVE_BUSY: 503,
 };
 
 export function httpStatusOf(code: HqCode): number {

@@ -12,11 +12,14 @@ import { HqError, type HqProblem } from '../../errors.js';
 import { httpBodyBytesMax } from '../../limits.js';
 import { alertRoutes } from './alert-routes.js';
 import { auditRoutes } from './audit-routes.js';
+import { registerConsole } from './console-static.js';
 import type { ApiDeps } from './deps.js';
 import { integrityRoutes } from './integrity-routes.js';
+import { endLiveStreams, liveRoutes } from './live-routes.js';
 import { networkCaseRoutes } from './network-case-routes.js';
 import { networkMonthRoutes } from './network-month-routes.js';
 import { networkStationRoutes } from './network-station-routes.js';
+import { overviewRoutes } from './overview-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
 import { reportRoutes } from './report-routes.js';
@@ -39,6 +42,8 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...networkStationRoutes(deps),
     ...networkCaseRoutes(deps),
     ...networkMonthRoutes(deps),
+    ...overviewRoutes(deps),
+    ...liveRoutes(deps),
   ];
 }
 
@@ -169,6 +174,9 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
       },
     });
   }
+
+  if (deps.consoleDir !== undefined) await registerConsole(app, deps.consoleDir);
+  app.addHook('preClose', async () => endLiveStreams(deps));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
