@@ -1,0 +1,170 @@
+// HQ API latency (issue 11): 10,000 stations in PostgreSQL; the station list (first page of 50),
+// one station's page and the open-alert list, each driven open-loop at a fixed rate (default 500
+// requests/s, BENCH_API_RATE) for BENCH_API_SECONDS (default 10) as a logged-in market user, next
+// to a bare fastify route (no session, no store) in the same process and the same run. Latency is
+// counted from each request's scheduled start, not from when it could leave, so a stall shows up
+// in the tail (no coordinated omission). Prints p50 / p99 / max per route and each p99 as a ratio to
+// the bare route's. The gateway runs in-process (test/helpers/api-fixture.ts: memory broker,
+// PostgreSQL database of its own, dropped after); the load generator is the same process's fetch.
+// Run: npm run bench api-latency   (or npx tsx packages/hq-gateway/bench/api-latency.bench.ts)
+import Fastify from 'fastify';
+import { startApiFixture } from '../test/helpers/api-fixture.js';
+
+const stationCount = Number(process.env.BENCH_API_STATIONS ?? 10_000);
+const ratePerS = Number(process.env.BENCH_API_RATE ?? 500);
+const seconds = Number(process.env.BENCH_API_SECONDS ?? 10);
+const alertCount = Math.min(300, stationCount - 3);
+if (!(Number.isInteger(stationCount) && stationCount >= 3)) throw new Error('BENCH_API_STATIONS >= 3');
+if (!(ratePerS > 0 && seconds > 0)) throw new Error('BENCH_API_RATE and BENCH_API_SECONDS > 0');
+
+interface Figures {
+  readonly label: string;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly sent: number;
+  readonly failed: number;
+}
+
+function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] as number;
+}
+
+/** Open loop: request i is due at start + i / rate; its latency runs from that instant. */
+async function drive(label: string, url: string, token: string | undefined): Promise<Figures> {
+  const total = Math.round(ratePerS * seconds);
+  const intervalMs = 1000 / ratePerS;
+  const latencies: number[] = [];
+  let failed = 0;
+  const inFlight: Promise<void>[] = [];
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
+      for (; sent < due; sent += 1) {
+        const scheduledMs = start + sent * intervalMs;
+        inFlight.push(
+          fetch(url, { headers })
+            .then(async (response) => {
+              await response.arrayBuffer();
+              if (response.status !== 200) failed += 1;
+              latencies.push(performance.now() - scheduledMs);
+            })
+            .catch(() => {
+              failed += 1;
+            }),
+        );
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, Math.max(0, start + sent * intervalMs - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    label,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    maxMs: sorted.at(-1) ?? Number.NaN,
+    sent,
+    failed,
+  };
+}
+
+/**
+ * Closed loop, one request at a time for about a second: the route's capacity (requests/s) on
+ * this process (one connection, so a floor: requests overlap in the open loop). A route below half
+ * the target rate is not driven open-loop: its queue
+ * would only grow, and the backlog would spill into the next route's measurement.
+ */
+async function capacity(url: string, token: string | undefined): Promise<number> {
+  const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const start = performance.now();
+  let count = 0;
+  while (performance.now() - start < 1000 || count < 5) {
+    const response = await fetch(url, { headers });
+    await response.arrayBuffer();
+    count += 1;
+  }
+  return (count * 1000) / (performance.now() - start);
+}
+
+const bare = Fastify({ logger: false });
+bare.get('/bare', async () => ({ ok: true }));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+const seedStartMs = performance.now();
+const fixture = await startApiFixture({ store: 'postgres' });
+try {
+  const gateway = fixture.hq.gateway;
+  const template = await gateway.store.getStation('S1');
+  if (template === undefined) throw new Error('the fixture enrols S1');
+  for (let index = 0; index < stationCount - 3; index += 1) {
+    const stationId = `M${String(index).padStart(5, '0')}`;
+    await gateway.store.enrolStation({
+      ...template,
+      stationId,
+      orgCode: `99${String(index).padStart(6, '0')}`,
+      keyId: stationId,
+    });
+    await gateway.ops.setStationBranch(stationId, `B${(index % 40) + 1}`);
+  }
+  for (let index = 0; index < alertCount; index += 1)
+    await gateway.ops.openAlert({
+      kind: 'HQ_ALERT_STATION_OFFLINE',
+      stationId: `M${String(index).padStart(5, '0')}`,
+      detail: 'bench',
+      openedAtMs: Date.now(),
+      deliveryState: 'none',
+    });
+  const seedS = (performance.now() - seedStartMs) / 1000;
+  const token = fixture.tokens.market;
+  const routes: [string, string][] = [
+    ['station list (first page of 50)', `${fixture.url}/api/v1/stations?limit=50&offset=0`],
+    [
+      "a station's page",
+      `${fixture.url}/api/v1/stations/M${String(Math.floor((stationCount - 3) / 2)).padStart(5, '0')}`,
+    ],
+    ['open alerts (first page of 50)', `${fixture.url}/api/v1/alerts?limit=50&offset=0`],
+  ];
+  for (const [, url] of routes) {
+    const check = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (check.status !== 200) throw new Error(`${url}: ${check.status} ${await check.text()}`);
+  }
+  // Warm-up: JIT and connection pools, not measured.
+  await drive('warm-up', `${bareUrl}/bare`, undefined);
+  const results: Figures[] = [await drive('bare fastify route (baseline)', `${bareUrl}/bare`, undefined)];
+  const saturated: string[] = [];
+  for (const [label, url] of routes) {
+    const perS = await capacity(url, token);
+    if (perS < ratePerS * 0.5)
+      saturated.push(
+        `  ${label.padEnd(34)} capacity ${perS.toFixed(0)} req/s one at a time: cannot take ${ratePerS} req/s; not driven`,
+      );
+    else results.push(await drive(label, url, token));
+  }
+  const baseline = results[0] as Figures;
+  console.log(
+    `HQ API latency: ${stationCount} stations and ${alertCount} open alerts in PostgreSQL (seeded in ${seedS.toFixed(1)} s); ` +
+      `${ratePerS} req/s open loop for ${seconds} s per route; load average ${(await import('node:os'))
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
+  for (const r of results)
+    console.log(
+      `  ${r.label.padEnd(34)} p50 ${r.p50Ms.toFixed(2).padStart(8)} ms  p99 ${r.p99Ms.toFixed(2).padStart(8)} ms  max ${r.maxMs
+        .toFixed(1)
+        .padStart(
+          7,
+        )} ms  sent ${r.sent} failed ${r.failed}  p99 ratio ${(r.p99Ms / baseline.p99Ms).toFixed(1)}`,
+    );
+  for (const line of saturated) console.log(line);
+} finally {
+  await fixture.close();
+  await bare.close();
+}
