@@ -55,6 +55,26 @@ function stateOf(online: boolean, lastSeenMs: number, suspension: Suspension | u
   return lastSeenMs > 0 ? 'offline' : 'never_seen';
 }
 
+/** A station's row from what the store holds about it. */
+function rowOf(
+  station: StationRecord,
+  branchId: string | null,
+  status: { readonly online: boolean; readonly lastSeenMs: number } | undefined,
+  suspension: Suspension | undefined,
+): StationRow {
+  const online = status?.online ?? false;
+  const lastSeenMs = status?.lastSeenMs ?? 0;
+  return {
+    stationId: station.stationId,
+    orgCode: station.orgCode,
+    branchId,
+    state: stateOf(online, lastSeenMs, suspension),
+    online,
+    lastSeenMs,
+    suspension: suspension ?? null,
+  };
+}
+
 export class StationViews {
   readonly #deps: StationViewDeps;
 
@@ -72,19 +92,9 @@ export class StationViews {
     for (const station of await store.listStations()) {
       const branchId = branches.get(station.stationId) ?? null;
       if (!seesBranch(actor, branchId)) continue;
-      const status = statuses.get(station.stationId);
-      const suspension = suspensions.get(station.stationId);
-      const online = status?.online ?? false;
-      const lastSeenMs = status?.lastSeenMs ?? 0;
-      rows.push({
-        stationId: station.stationId,
-        orgCode: station.orgCode,
-        branchId,
-        state: stateOf(online, lastSeenMs, suspension),
-        online,
-        lastSeenMs,
-        suspension: suspension ?? null,
-      });
+      rows.push(
+        rowOf(station, branchId, statuses.get(station.stationId), suspensions.get(station.stationId)),
+      );
     }
     return rows.sort((a, b) => (a.stationId < b.stationId ? -1 : a.stationId > b.stationId ? 1 : 0));
   }
@@ -104,6 +114,13 @@ export class StationViews {
 
   /** The station as the actor may see it; outside a branch user's branch it does not exist for them. */
   async visibleStation(actor: Actor, stationId: string): Promise<StationRecord> {
+    return (await this.#visible(actor, stationId)).station;
+  }
+
+  async #visible(
+    actor: Actor,
+    stationId: string,
+  ): Promise<{ station: StationRecord; branchId: string | null }> {
     const station = await this.#deps.store.getStation(stationId);
     const branchId = (await this.#deps.ops.stationBranches()).get(stationId) ?? null;
     if (station === undefined || !seesBranch(actor, branchId)) {
@@ -112,14 +129,16 @@ export class StationViews {
         problems: [{ code: 'HQ_STATION_NOT_FOUND', field: 'stationId', message }],
       });
     }
-    return station;
+    return { station, branchId };
   }
 
   async page(actor: Actor, stationId: string): Promise<StationPage> {
-    const station = await this.visibleStation(actor, stationId);
-    const { store } = this.#deps;
-    const row = (await this.rows(actor)).find((r) => r.stationId === stationId);
+    // One station: its own row, not every station's (each status read once).
+    const { station, branchId } = await this.#visible(actor, stationId);
+    const { store, integrity } = this.#deps;
     const status = (await store.loadStatuses()).find((s) => s.stationId === stationId);
+    const suspension = (await integrity.suspensions()).find((s) => s.stationId === stationId);
+    const row = rowOf(station, branchId, status, suspension);
     const config = await store.latestConfig(stationId);
     const quota = await this.#deps.quotaOf(stationId);
     const events = await store.eventsOfStation(stationId);
@@ -130,9 +149,9 @@ export class StationViews {
       keyId: station.keyId,
       fingerprint: station.fingerprint,
       enrolledAtMs: station.enrolledAtMs,
-      branchId: row?.branchId ?? null,
-      state: row?.state ?? 'never_seen',
-      suspension: row?.suspension ?? null,
+      branchId: row.branchId,
+      state: row.state,
+      suspension: row.suspension,
       status: {
         online: status?.online ?? false,
         offlineReason: status?.offlineReason ?? null,

@@ -9,7 +9,7 @@ import { createWorkingCalendar } from '@bianmin/core-ledger';
 import type { Actor, NetworkDeps } from '../../app/network/deps.js';
 import { refusalError } from '../../app/network/refusal-error.js';
 import type { NetRefusal } from '../../domain/network/refusal.js';
-import { HqError, type HqProblem } from '../../errors.js';
+import type { HqProblem } from '../../errors.js';
 import { loadCalendarYears, openHqStore } from '../../main.js';
 import { systemClock } from '../../ports/clock.js';
 import {
