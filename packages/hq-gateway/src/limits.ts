@@ -297,3 +297,8 @@ export const liveCoalesceMs = 1_000;
 export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
+
+// ---- Issue 11: station views as store queries (app/station-views.ts).
+
+/** Rows one whole-network read (the overview's counts by state and branch) takes at most. */
+export const stationViewRowsMax = 100_000;

@@ -22,12 +22,14 @@ import { PostgresOperationsStore } from './adapters/postgres/operations-store.js
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
@@ -57,6 +59,7 @@ import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
+import type { StationViewStore } from './ports/station-view-store.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -182,6 +185,8 @@ export interface OpenedStore {
   readonly reality: RealityStore;
   /** What the station network reads from ingested events (R10 revenue, R18 fees). */
   readonly facts: NetworkFacts;
+  /** The station list and page as store queries (issue 11). */
+  readonly views: StationViewStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -207,10 +212,13 @@ export async function openHqStore(
       path: choice.path,
       commitOnThread: choice.path !== ':memory:' && (options.commitOnThread ?? false),
     });
+    const ops = new SqliteOpsStore(store.db);
     return {
       store,
       integrity: new SqliteIntegrityStore(store.db),
-      ops: new SqliteOpsStore(store.db),
+      ops,
+      // After the OpsStore: its tables (station branches) are joined.
+      views: new SqliteStationViewStore(store.db),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -246,6 +254,7 @@ export async function openHqStore(
     operations: new PostgresOperationsStore(store.pool),
     reality: new PostgresRealityStore(store.pool),
     facts: new PostgresNetworkFacts(store.pool),
+    views: new PostgresStationViewStore(store.pool),
     bankDb,
     async close() {
       try {
@@ -403,7 +412,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ops,
     users: new UserService(ops, clock, new LoginLimiter(clock), options.passwordCost),
     audit: new AuditLog(ops, clock),
-    views: new StationViews({ store, ops, integrity, quotaOf, defaults }),
+    views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,
     operations,
     alerts,
