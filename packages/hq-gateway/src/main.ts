@@ -17,6 +17,7 @@ import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
@@ -35,7 +36,7 @@ import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
-import { LoginLimiter } from './app/login-limiter.js';
+import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
@@ -54,6 +55,7 @@ import { ingestQueueMax, workingKeyRotationMsDefault } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
+import type { LoginAttemptStore } from './ports/login-attempts.js';
 import type { NetworkFacts } from './ports/network-facts.js';
 import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
@@ -187,6 +189,8 @@ export interface OpenedStore {
   readonly facts: NetworkFacts;
   /** The station list and page as store queries (issue 11). */
   readonly views: StationViewStore;
+  /** The login limiter's counters: shared by every process on PostgreSQL, in memory on SQLite. */
+  readonly loginAttempts: LoginAttemptStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -219,6 +223,7 @@ export async function openHqStore(
       ops,
       // After the OpsStore: its tables (station branches) are joined.
       views: new SqliteStationViewStore(store.db),
+      loginAttempts: new MemoryLoginAttempts(),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -255,6 +260,7 @@ export async function openHqStore(
     reality: new PostgresRealityStore(store.pool),
     facts: new PostgresNetworkFacts(store.pool),
     views: new PostgresStationViewStore(store.pool),
+    loginAttempts: new PostgresLoginAttempts(store.pool),
     bankDb,
     async close() {
       try {
@@ -410,7 +416,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api: ApiDeps = {
     store,
     ops,
-    users: new UserService(ops, clock, new LoginLimiter(clock), options.passwordCost),
+    users: new UserService(ops, clock, new LoginLimiter(clock, opened.loginAttempts), options.passwordCost),
     audit: new AuditLog(ops, clock),
     views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,

@@ -2,6 +2,8 @@
 // sharing a WHERE (adapters/sqlite/station-view-sql.ts), run side by side on the pool; a station's
 // page reads its row by key. Migration 0004 adds the indexes these read by (station ids in byte
 // order, branch → stations, per-station purchases and discrepancies).
+
+import { createHash } from 'node:crypto';
 import type { DiscrepancyRecord, StationEvent } from '../../domain/types.js';
 import type {
   StationDetail,
@@ -17,8 +19,21 @@ import {
   toDiscrepancy,
   toStationRow,
 } from '../sqlite/station-view-sql.js';
-import { pgQuery, type Queryable } from './connection.js';
+import { type Queryable, type Row, storeFailed } from './connection.js';
 import { toEvent, toStation, toStatus } from './rows.js';
+
+/**
+ * One query as a named prepared statement (the name is the SQL's hash): each pooled connection
+ * plans it once, not on every request (planning the list's join costs about as much as running it).
+ */
+async function prepared(db: Queryable, what: string, text: string, values: unknown[]): Promise<Row[]> {
+  const name = `hq_views_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  try {
+    return (await db.query({ name, text, values })).rows as Row[];
+  } catch (error) {
+    throw storeFailed(what, error);
+  }
+}
 
 export class PostgresStationViewStore implements StationViewStore {
   readonly #db: Queryable;
@@ -30,8 +45,8 @@ export class PostgresStationViewStore implements StationViewStore {
   async stationRows(query: StationViewQuery): Promise<{ total: number; items: StationRow[] }> {
     const sql = stationViewSql(postgresDialect, query);
     const [rows, counted] = await Promise.all([
-      pgQuery(this.#db, 'list stations', sql.rows, sql.rowValues),
-      pgQuery(this.#db, 'count stations', sql.count, sql.countValues),
+      prepared(this.#db, 'list stations', sql.rows, sql.rowValues),
+      prepared(this.#db, 'count stations', sql.count, sql.countValues),
     ]);
     return {
       total: Number(counted[0]?.total ?? 0),
@@ -40,7 +55,7 @@ export class PostgresStationViewStore implements StationViewStore {
   }
 
   async stationDetail(stationId: string): Promise<StationDetail | undefined> {
-    const rows = await pgQuery(
+    const rows = await prepared(
       this.#db,
       'read a station',
       `SELECT s.*, b.branch_id, p.station_id AS suspended_station_id, p.reason_code AS suspension_reason_code,
@@ -59,7 +74,7 @@ export class PostgresStationViewStore implements StationViewStore {
   }
 
   async lastEvents(stationId: string, limit: number): Promise<StationEvent[]> {
-    const rows = await pgQuery(
+    const rows = await prepared(
       this.#db,
       "read a station's last events",
       'SELECT * FROM events WHERE station_id = $1 ORDER BY seq DESC LIMIT $2',
@@ -69,7 +84,7 @@ export class PostgresStationViewStore implements StationViewStore {
   }
 
   async stationDiscrepancies(stationId: string, limit: number): Promise<DiscrepancyRecord[]> {
-    const rows = await pgQuery(
+    const rows = await prepared(
       this.#db,
       "read a station's discrepancies",
       'SELECT * FROM discrepancies WHERE station_id = $1 ORDER BY id LIMIT $2',
