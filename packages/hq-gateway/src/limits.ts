@@ -297,3 +297,8 @@ export const liveCoalesceMs = 1_000;
 export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
+
+// ---- Issue 12: the console's audit page and alert handling.
+
+/** Audit rows skipped at most by one page request (?offset=): deeper pages narrow by date or seq. */
+export const auditOffsetMax = 1_000_000;
