@@ -215,6 +215,10 @@ export const hqCodes = {
   // The HQ console (issue 12): its live stream and its static files.
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
+  // Alert handling (issue 12): assignment and closure, kept in the operations log (aggregate alert:<id>).
+  HQ_ALERT_CLOSED: 'the alert is closed (who, when, why recorded): it cannot be assigned or closed again',
+  HQ_ALERT_ASSIGNEE_UNKNOWN:
+    "an alert is assigned to a user who does not exist or may not see the alert's station (another branch)",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

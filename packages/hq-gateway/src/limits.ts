@@ -302,3 +302,8 @@ export const overviewAlertsMax = 20;
 
 /** Rows one whole-network read (the overview's counts by state and branch) takes at most. */
 export const stationViewRowsMax = 100_000;
+
+// ---- Issue 12: the console's audit page and alert handling.
+
+/** Audit rows skipped at most by one page request (?offset=): deeper pages narrow by date or seq. */
+export const auditOffsetMax = 1_000_000;
