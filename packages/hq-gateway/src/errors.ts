@@ -215,6 +215,11 @@ export const hqCodes = {
   // The HQ console (issue 12): its live stream and its static files.
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
+  // Rollouts on the wire (issue 13, app/rollout-wire.ts): a kiosk's signed progress report refused.
+  HQ_ROLLOUT_RELEASE_MISMATCH:
+    "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
+  HQ_ROLLOUT_STOPPED:
+    'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

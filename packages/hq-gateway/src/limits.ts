@@ -297,3 +297,8 @@ export const liveCoalesceMs = 1_000;
 export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
+
+/** Issue 13: an OTA offer's life (Command.not_after_ms = offer time + this): a kiosk offline longer is offered again. */
+export const otaOfferValidityMs = 7 * 24 * 3_600_000;
+/** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
+export const rolloutConflictRetriesMax = 5;
