@@ -219,6 +219,11 @@ export const hqCodes = {
   HQ_ALERT_CLOSED: 'the alert is closed (who, when, why recorded): it cannot be assigned or closed again',
   HQ_ALERT_ASSIGNEE_UNKNOWN:
     "an alert is assigned to a user who does not exist or may not see the alert's station (another branch)",
+  // Rollouts on the wire (issue 13, app/rollout-wire.ts): a kiosk's signed progress report refused.
+  HQ_ROLLOUT_RELEASE_MISMATCH:
+    "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
+  HQ_ROLLOUT_STOPPED:
+    'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

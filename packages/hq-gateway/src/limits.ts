@@ -307,3 +307,8 @@ export const stationViewRowsMax = 100_000;
 
 /** Audit rows skipped at most by one page request (?offset=): deeper pages narrow by date or seq. */
 export const auditOffsetMax = 1_000_000;
+
+/** Issue 13: an OTA offer's life (Command.not_after_ms = offer time + this): a kiosk offline longer is offered again. */
+export const otaOfferValidityMs = 7 * 24 * 3_600_000;
+/** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
+export const rolloutConflictRetriesMax = 5;

@@ -170,6 +170,9 @@ export class Committer {
         ctx.background.track(checkRealityAfter(ctx, event, settled));
     }
     if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
+    const rollouts = ctx.rollouts;
+    if (rollouts !== undefined)
+      for (const event of batch.otaProgress) ctx.background.track(rollouts.ingest(event));
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
 }
