@@ -297,3 +297,14 @@ export const liveCoalesceMs = 1_000;
 export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
+
+// ---- Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
+
+/** Rollouts, releases or station groups one list answer returns at most. */
+export const rolloutListItemsMax = 500;
+/** Branch offices or saved station groups one rollout target may name. */
+export const rolloutTargetNamesMax = 100;
+/** Stations one saved station group holds at most (a rollout takes rolloutStationsMax). */
+export const stationGroupStationsMax = 10_000;
+/** Operations-log records read per page while listing rollouts or releases (<= opsReadRecordsMax). */
+export const rolloutListPageRecords = 1_000;

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
-import type { ApiDeps } from './adapters/http/deps.js';
+import type { ApiDeps, ReleaseApiConfig } from './adapters/http/deps.js';
 import { createApiMetrics } from './adapters/http/metrics.js';
 import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
@@ -134,6 +134,8 @@ export interface GatewayOptions {
    * newest TPK is this old (ms); checked hourly. Default 30 days; 0 turns scheduled rotation off.
    */
   readonly workingKeyRotationMs?: number;
+  /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
 }
 
 export interface Gateway {
@@ -414,6 +416,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ingestAlive: () => pipeline.alive,
     live: pipeline,
     ...consoleDirOption(options.consoleDir),
+    ...(options.releases === undefined ? {} : { releases: options.releases }),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
