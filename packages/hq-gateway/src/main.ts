@@ -40,6 +40,7 @@ import type { ScryptCost } from './app/passwords.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
@@ -449,8 +450,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const rotation =
     rotationMs === 0
       ? undefined
-      : new WorkingKeyRotation({ hsm: bank.workingKeys, operations, clock, log, rotationMs });
+      : new WorkingKeyRotation({
+          hsm: bank.workingKeys,
+          // R24: each rotated key is recorded as sent, so its KCV answer is checked like a manual load's.
+          operations: {
+            sendWorkingKey: async (stationId, key, ttlMs) => {
+              const sent = await operations.sendWorkingKey(stationId, key, ttlMs);
+              await recordKeySent(network.store, stationId, sent, 'system:rotation', clock.nowMs());
+              return sent;
+            },
+          },
+          clock,
+          log,
+          rotationMs,
+        });
   rotation?.start();
+  const keyCheck = { store: network.store, hsm: bank.workingKeys, alerts, clock, log };
+  pipeline.on('command-result', (stationId: string, detail: Record<string, unknown>) => {
+    const result = {
+      commandId: String(detail.commandId ?? ''),
+      outcome: Number(detail.outcome ?? 0),
+      detail: String(detail.detail ?? ''),
+    };
+    checkKeyResult(keyCheck, stationId, result).then(
+      (verdict) => pipeline.emit('working-key-checked', stationId, result.commandId, verdict ?? null),
+      (error: unknown) =>
+        log.error({ code: 'HQ_STORE_FAILED', stationId, err: error }, 'working key check failed'),
+    );
+  });
   let stopped = false;
   return {
     pipeline,

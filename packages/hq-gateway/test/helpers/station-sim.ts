@@ -360,7 +360,7 @@ export class SimStation extends EventEmitter {
   }
 
   /** R24: the working keys HQ sent (wrapped under the TMK), as a PIN pad would receive them. */
-  readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string }[] = [];
+  readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string; commandId: string }[] = [];
 
   async waitForWorkingKey(count: number): Promise<void> {
     while (this.workingKeys.length < count) await new Promise((resolve) => this.once('working-key', resolve));
@@ -412,6 +412,7 @@ export class SimStation extends EventEmitter {
           tpkKeyId: key.tpkKeyId ?? '',
           tpkUnderTmk: key.tpkUnderTmk ?? new Uint8Array(),
           kcv: key.kcv ?? '',
+          commandId: opened.body.commandId ?? '',
         });
         this.emit('working-key', key.tpkKeyId);
       }
