@@ -36,7 +36,7 @@ t.test('the verdict: activated, mismatch (wrong or missing KCV), load failed', a
 const TMK = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');
 let hq: HqFixture;
 t.before(async () => {
-  hq = await startHqFixture(['K1', 'K2']);
+  hq = await startHqFixture(['K1', 'K2', 'K3']);
   for (const stationId of ['K1', 'K2']) hq.gateway.bank.workingKeys.registerTmk(stationId, TMK);
 });
 t.teardown(() => hq.close());
@@ -133,4 +133,25 @@ t.test('a failed load is HQ_KEY_LOAD_FAILED; the active key stays', async (t) =>
   t.equal((await workingKeyState(store(), 'K1')).activeTpkKeyId, 'TPK-K1-1', 'the first key stays active');
   const stranger = await answer('K1', 'cmd-never-sent', 1, 'TPK X loaded, KCV 123456');
   t.equal(stranger, null, 'a result for a command HQ did not send as a key: not ours');
+});
+
+t.test('the scheduled rotation: its key is recorded as sent and checked the same way', async (t) => {
+  // K3's TMK is known and it has no working key: the rotation sends it one when the gateway starts.
+  hq.gateway.bank.workingKeys.registerTmk('K3', TMK);
+  await hq.gateway.stop();
+  await hq.startGateway();
+  await station('K3').waitForWorkingKey(1);
+  const received = station('K3').workingKeys[0]!;
+  t.match(received.tpkKeyId, /^TPK-\d{12}$/, 'a rotation key id');
+  const sent = (await store().read('working-key:K3'))[0];
+  t.match(sent, { kind: 'key-sent', actor: 'system:rotation', payload: { commandId: received.commandId } });
+  const trueKcv = keyCheckValue(unwrapKeyAesEcb(TMK, received.tpkUnderTmk));
+  const lie = trueKcv === '0F0F0F' ? '1F1F1F' : '0F0F0F';
+  const verdict = await answer('K3', received.commandId, 1, `TPK ${received.tpkKeyId} loaded, KCV ${lie}`);
+  t.match(
+    verdict,
+    { verdict: 'kcv-mismatch', code: 'HQ_KEY_KCV_MISMATCH' },
+    'a lie after a rotation is caught too',
+  );
+  t.equal((await workingKeyState(store(), 'K3')).activeTpkKeyId, null);
 });
