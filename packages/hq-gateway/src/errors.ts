@@ -224,6 +224,20 @@ export const hqCodes = {
     "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
   HQ_ROLLOUT_STOPPED:
     'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
+  // Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
+  HQ_ROLLOUT_TARGET_UNKNOWN:
+    'a rollout target names a station, branch office or saved station group HQ does not know (every one listed)',
+  HQ_STATION_GROUP_NOT_FOUND: 'the saved station group named does not exist',
+  HQ_RELEASE_NOT_CONFIGURED:
+    'this HQ process has no release store, inbox or trusted release key configured: it cannot publish releases',
+  HQ_RELEASE_NOT_FOUND: 'the release named has not been published',
+  // Issue 13, R24: the working key's check value as the kiosk's PIN pad reports it (app/working-key-check.ts).
+  HQ_KEY_KCV_MISMATCH:
+    "the KCV the kiosk reports after loading a working key differs from the HSM's KCV of that key: recorded as a discrepancy, alerted, the key is not activated",
+  HQ_KEY_LOAD_FAILED:
+    'the kiosk reports that loading a working key failed (its own code in the detail): recorded, the key is not activated',
+  HQ_ALERT_KEY_KCV_MISMATCH:
+    "alert: a kiosk reported a working key's check value that differs from the HSM's (a lying or broken PIN pad, or a substituted key)",
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

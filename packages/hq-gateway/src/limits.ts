@@ -312,3 +312,13 @@ export const auditOffsetMax = 1_000_000;
 export const otaOfferValidityMs = 7 * 24 * 3_600_000;
 /** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
 export const rolloutConflictRetriesMax = 5;
+// ---- Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
+
+/** Rollouts, releases or station groups one list answer returns at most. */
+export const rolloutListItemsMax = 500;
+/** Branch offices or saved station groups one rollout target may name. */
+export const rolloutTargetNamesMax = 100;
+/** Stations one saved station group holds at most (a rollout takes rolloutStationsMax). */
+export const stationGroupStationsMax = 10_000;
+/** Operations-log records read per page while listing rollouts or releases (<= opsReadRecordsMax). */
+export const rolloutListPageRecords = 1_000;

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
-import type { ApiDeps } from './adapters/http/deps.js';
+import type { ApiDeps, ReleaseApiConfig } from './adapters/http/deps.js';
 import { createApiMetrics } from './adapters/http/metrics.js';
 import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
@@ -51,6 +51,7 @@ import {
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
@@ -152,6 +153,8 @@ export interface GatewayOptions {
    * Absent: kiosks' OTA progress is still taken into rollouts, but no offer can be sent.
    */
   readonly releaseCatalog?: ReleaseCatalog;
+  /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
 }
 
 export interface Gateway {
@@ -456,6 +459,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ingestAlive: () => pipeline.alive,
     live: pipeline,
     ...consoleDirOption(options.consoleDir),
+    ...(options.releases === undefined ? {} : { releases: options.releases }),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
@@ -488,8 +492,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const rotation =
     rotationMs === 0
       ? undefined
-      : new WorkingKeyRotation({ hsm: bank.workingKeys, operations, clock, log, rotationMs });
+      : new WorkingKeyRotation({
+          hsm: bank.workingKeys,
+          // R24: each rotated key is recorded as sent, so its KCV answer is checked like a manual load's.
+          operations: {
+            sendWorkingKey: async (stationId, key, ttlMs) => {
+              const sent = await operations.sendWorkingKey(stationId, key, ttlMs);
+              await recordKeySent(network.store, stationId, sent, 'system:rotation', clock.nowMs());
+              return sent;
+            },
+          },
+          clock,
+          log,
+          rotationMs,
+        });
   rotation?.start();
+  const keyCheck = { store: network.store, hsm: bank.workingKeys, alerts, clock, log };
+  pipeline.on('command-result', (stationId: string, detail: Record<string, unknown>) => {
+    const result = {
+      commandId: String(detail.commandId ?? ''),
+      outcome: Number(detail.outcome ?? 0),
+      detail: String(detail.detail ?? ''),
+    };
+    checkKeyResult(keyCheck, stationId, result).then(
+      (verdict) => pipeline.emit('working-key-checked', stationId, result.commandId, verdict ?? null),
+      (error: unknown) =>
+        log.error({ code: 'HQ_STORE_FAILED', stationId, err: error }, 'working key check failed'),
+    );
+  });
   let stopped = false;
   return {
     pipeline,

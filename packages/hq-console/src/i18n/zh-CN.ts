@@ -81,6 +81,7 @@ export const zhCN = {
   'alert.HQ_ALERT_QUOTA_LOW': '额度不足',
   'alert.HQ_ALERT_DISCREPANCY': '对账差异',
   'alert.HQ_ALERT_QUARANTINE_SPIKE': '隔离消息激增',
+  'alert.HQ_ALERT_KEY_KCV_MISMATCH': '工作密钥校验值不符',
   'quota.record': '登记额度购买',
   'quota.station': '网点编号',
   'quota.amount': '金额(元)',
