@@ -35,6 +35,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, RetentionPolicy, StorageType } from 'nats';
+import {
+  partitionFilter,
+  partitionOfStation,
+  upStreamName,
+  upSubjectRoot,
+} from '../../packages/hq-gateway/src/adapters/nats/partition.js';
+
+export { partitionFilter, partitionOfStation, upStreamName, upSubjectRoot };
 
 export interface StationCredential {
   readonly id: string;
@@ -74,9 +82,6 @@ export interface NatsCluster {
   running(index: number): boolean;
 }
 
-export const upStreamName = 'BIANMIN_UP';
-/** Subject prefix of the mapped up traffic: bianmin.up.<partition>.<station>.<channel>. */
-export const upSubjectRoot = 'bianmin.up';
 const clusterName = 'bianmin';
 const account = 'BIANMIN';
 /** A restarted node reports healthy once its JetStream assets caught up: seconds, more under load. */
@@ -88,28 +93,6 @@ const partitionsMax = 1024;
 /** Up stream limits: a week of traffic at most, 1 GiB per replica on the test machine. */
 const streamAgeMs = 7 * 24 * 3600 * 1000;
 const streamBytesMax = 1024 * 1024 * 1024;
-
-/**
- * The partition nats-server's mapping function `partition(n, 1)` gives a station: FNV-1a 32-bit
- * over the token, modulo n (nats-server server/subject_transform.go). Kept equal to the server's
- * by test/nats/cluster.test.ts, which reads the mapped subject back from the stream.
- */
-export function partitionOfStation(stationId: string, partitions: number): number {
-  if (!(Number.isSafeInteger(partitions) && partitions >= 1 && partitions <= partitionsMax)) {
-    throw new Error(`assert: partitions is 1..${partitionsMax}`);
-  }
-  let hash = 0x811c9dc5;
-  for (const byte of Buffer.from(stationId, 'utf8')) {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % partitions;
-}
-
-export function partitionFilter(partition: number): string {
-  if (!(Number.isSafeInteger(partition) && partition >= 0)) throw new Error('assert: partition >= 0');
-  return `${upSubjectRoot}.${partition}.>`;
-}
 
 async function freePort(): Promise<number> {
   return await new Promise((resolve, reject) => {

@@ -297,3 +297,14 @@ export const liveCoalesceMs = 1_000;
 export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
+
+// ---- Issue 14: the NATS transport (adapters/nats/).
+
+/** Messages fetched from one partition's durable consumer per round (then committed, then acked). */
+export const natsFetchBatchMax = 256;
+/** How often a gateway tries to claim partitions nobody holds (ms): the failover delay's main part. */
+export const natsClaimPollMs = 1_000;
+/** JetStream redelivers a message not acked within this (ms); ownership moves re-read from the ack floor anyway. */
+export const natsAckWaitMs = 30_000;
+/** Partitions a cluster may map stations to (the advisory-lock key space per gateway). */
+export const natsPartitionsMax = 1_024;
