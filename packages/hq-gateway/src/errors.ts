@@ -216,7 +216,8 @@ export const hqCodes = {
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
   HQ_NATS_FAILED: 'the NATS link (JetStream up traffic, partition ownership) failed',
-  HQ_NATS_WRONG_PARTITION: 'a message on a partition subject names a station the mapping puts on another partition',
+  HQ_NATS_WRONG_PARTITION:
+    'a message on a partition subject names a station the mapping puts on another partition',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

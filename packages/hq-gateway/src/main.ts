@@ -17,6 +17,7 @@ import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { NatsLink } from './adapters/nats/nats-link.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
@@ -41,7 +42,7 @@ import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
-import type { StoreConfig } from './config.js';
+import type { NatsTransport, StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
@@ -86,6 +87,12 @@ export interface GatewayOptions {
   /** Fixed client id of the persistent session. Default "hq-gateway". */
   readonly clientId?: string;
   readonly sharedGroup?: string;
+  /**
+   * Broker kind 'nats' (issue 14): the up traffic from a NATS cluster's JetStream stream by owned
+   * partition (adapters/nats/nats-link.ts), downlink through the cluster's MQTT listeners. Needs the
+   * PostgreSQL store (partition locks). Absent: the MQTT link to brokerUrl, unchanged.
+   */
+  readonly nats?: NatsTransport;
   /** PEM of HQ's P-256 private key (signs acks, authorisation responses, configs, commands). */
   readonly hqKeyPem: string;
   /** The bank simulator's AES-128 TPK (16 bytes): the PIN pads' terminal PIN key. */
@@ -307,6 +314,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const link: GatewayLink =
     options.link ??
+    (options.nats === undefined
+      ? undefined
+      : new NatsLink({
+          natsUrls: options.nats.natsUrls,
+          mqttUrls: options.nats.mqttUrls,
+          partitions: options.nats.partitions,
+          username: options.mqttUsername ?? 'hq',
+          password: options.mqttPassword ?? '',
+          clientId: options.clientId ?? 'hq-gateway',
+          lockDatabaseUrl: natsLockDatabaseUrl(storeChoice(options)),
+          // Called only after connect, when the pipeline below exists: JetStream acks follow the commit.
+          commitBarrier: () => pipeline.flush(),
+          log,
+        })) ??
     new MqttLink({
       url: options.brokerUrl,
       clientId: options.clientId ?? 'hq-gateway',
@@ -483,4 +504,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
   };
+}
+
+/** The NATS link's partition locks live in the HQ store's PostgreSQL database (issue 14). */
+function natsLockDatabaseUrl(store: StoreConfig): string {
+  if (store.kind !== 'postgres') {
+    throw new HqError('HQ_CONFIG_INVALID', 'broker kind nats needs the PostgreSQL store (partition locks)');
+  }
+  return store.url;
 }
