@@ -10,6 +10,8 @@ command -v socat >/dev/null 2>&1 || need_apt+=(socat)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 command -v softhsm2-util >/dev/null 2>&1 || need_apt+=(softhsm2)
 command -v mosquitto >/dev/null 2>&1 || need_apt+=(mosquitto)
+# Issue 14: the 3-node NATS cluster (MQTT for the kiosks + JetStream R3) that scripts/nats/cluster.ts starts.
+command -v nats-server >/dev/null 2>&1 || need_apt+=(nats-server)
 command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './adapters/mqtt/tls.js';
 import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
 import { HqError, type HqProblem } from './errors.js';
-import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
+import { natsPartitionsMax, stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 
 /**
  * Where HQ keeps its store: an embedded SQLite file (the default, for the demo and a laptop) or
@@ -16,6 +16,14 @@ import { stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly path: string }
   | { readonly kind: 'postgres'; readonly url: string };
+
+export interface NatsTransport {
+  readonly natsUrls: readonly string[];
+  readonly mqttUrls: readonly string[];
+  readonly partitions: number;
+}
+
+export type BrokerConfig = { readonly kind: 'mqtt' } | ({ readonly kind: 'nats' } & NatsTransport);
 
 export interface HqConfig {
   /**
@@ -31,6 +39,13 @@ export interface HqConfig {
    */
   readonly bankDbPath?: string;
   readonly brokerUrl: string;
+  /**
+   * Issue 14: broker kind. Absent or { kind: 'mqtt' }: the MQTT link to brokerUrl (unchanged).
+   * { kind: 'nats', natsUrls, mqttUrls, partitions }: a NATS cluster (JetStream up traffic by owned
+   * partition, downlink through its MQTT listeners; user/password as mqttUsername/mqttPasswordFile);
+   * needs the PostgreSQL store. brokerUrl stays the `hq` command line's MQTT URL (one node's).
+   */
+  readonly broker?: BrokerConfig;
   readonly mqttUsername?: string;
   /** File holding the MQTT password (or env HQ_MQTT_PASSWORD). */
   readonly mqttPasswordFile?: string;
@@ -86,6 +101,7 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   store: 'object',
   bankDbPath: 'string',
   brokerUrl: 'string',
+  broker: 'object',
   mqttUsername: 'string',
   mqttPasswordFile: 'string',
   mqttCliUsername: 'string',
@@ -163,6 +179,7 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
     problem('brokerUrl', 'must be an mqtt:// or mqtts:// URL');
   }
   checkMqttTls(record, problem);
+  checkBroker(record, problem);
   problems.push(...storeProblems);
   if (problems.length > 0) {
     // An unknown store kind is its own code (the config is otherwise read as usual).
@@ -361,4 +378,48 @@ export function readCardKeySecret(config: HqConfig): CardKeySecret | undefined {
   const secret = CardKeySecret.fromSecretBytes(bytes);
   bytes.fill(0);
   return secret;
+}
+
+/** `broker`: absent, { kind: 'mqtt' }, or { kind: 'nats', natsUrls, mqttUrls, partitions } with the PostgreSQL store. */
+function checkBroker(
+  record: Record<string, unknown>,
+  problem: (field: string, message: string) => void,
+): void {
+  const broker = record.broker as Record<string, unknown> | undefined;
+  if (broker === undefined || typeof broker !== 'object' || broker === null) return;
+  if (broker.kind === 'mqtt') return;
+  if (broker.kind !== 'nats') {
+    problem('broker.kind', "must be 'mqtt' or 'nats'");
+    return;
+  }
+  for (const [field, scheme] of [
+    ['natsUrls', /^nats:\/\//],
+    ['mqttUrls', /^mqtts?:\/\//],
+  ] as const) {
+    const urls = broker[field];
+    if (
+      !Array.isArray(urls) ||
+      urls.length === 0 ||
+      !urls.every((url) => typeof url === 'string' && scheme.test(url))
+    ) {
+      problem(
+        `broker.${field}`,
+        `must be a non-empty list of ${field === 'natsUrls' ? 'nats://' : 'mqtt://'} URLs`,
+      );
+    }
+  }
+  const partitions = broker.partitions;
+  if (
+    !(
+      typeof partitions === 'number' &&
+      Number.isSafeInteger(partitions) &&
+      partitions >= 1 &&
+      partitions <= natsPartitionsMax
+    )
+  ) {
+    problem('broker.partitions', `must be a whole number 1..${natsPartitionsMax} (the cluster's mapping)`);
+  }
+  const store = record.store as Record<string, unknown> | undefined;
+  if (store?.kind !== 'postgres')
+    problem('broker', "kind 'nats' needs store { kind: 'postgres' } (partition locks)");
 }

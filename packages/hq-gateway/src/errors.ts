@@ -238,6 +238,9 @@ export const hqCodes = {
     'the kiosk reports that loading a working key failed (its own code in the detail): recorded, the key is not activated',
   HQ_ALERT_KEY_KCV_MISMATCH:
     "alert: a kiosk reported a working key's check value that differs from the HSM's (a lying or broken PIN pad, or a substituted key)",
+  HQ_NATS_FAILED: 'the NATS link (JetStream up traffic, partition ownership) failed',
+  HQ_NATS_WRONG_PARTITION:
+    'a message on a partition subject names a station the mapping puts on another partition',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -322,3 +322,14 @@ export const rolloutTargetNamesMax = 100;
 export const stationGroupStationsMax = 10_000;
 /** Operations-log records read per page while listing rollouts or releases (<= opsReadRecordsMax). */
 export const rolloutListPageRecords = 1_000;
+
+// ---- Issue 14: the NATS transport (adapters/nats/).
+
+/** Messages fetched from one partition's durable consumer per round (then committed, then acked). */
+export const natsFetchBatchMax = 256;
+/** How often a gateway tries to claim partitions nobody holds (ms): the failover delay's main part. */
+export const natsClaimPollMs = 1_000;
+/** JetStream redelivers a message not acked within this (ms); ownership moves re-read from the ack floor anyway. */
+export const natsAckWaitMs = 30_000;
+/** Partitions a cluster may map stations to (the advisory-lock key space per gateway). */
+export const natsPartitionsMax = 1_024;

@@ -19,6 +19,7 @@ import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
+import { NatsLink } from './adapters/nats/nats-link.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
@@ -53,7 +54,7 @@ import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
 import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
-import type { StoreConfig } from './config.js';
+import type { NatsTransport, StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
 import type { StationBounds } from './domain/containment.js';
 import { feeSchedulesOf } from './domain/fee-check.js';
@@ -100,6 +101,12 @@ export interface GatewayOptions {
   /** Fixed client id of the persistent session. Default "hq-gateway". */
   readonly clientId?: string;
   readonly sharedGroup?: string;
+  /**
+   * Broker kind 'nats' (issue 14): the up traffic from a NATS cluster's JetStream stream by owned
+   * partition (adapters/nats/nats-link.ts), downlink through the cluster's MQTT listeners. Needs the
+   * PostgreSQL store (partition locks). Absent: the MQTT link to brokerUrl, unchanged.
+   */
+  readonly nats?: NatsTransport;
   /** PEM of HQ's P-256 private key (signs acks, authorisation responses, configs, commands). */
   readonly hqKeyPem: string;
   /** The bank simulator's AES-128 TPK (16 bytes): the PIN pads' terminal PIN key. */
@@ -340,6 +347,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const link: GatewayLink =
     options.link ??
+    (options.nats === undefined
+      ? undefined
+      : new NatsLink({
+          natsUrls: options.nats.natsUrls,
+          mqttUrls: options.nats.mqttUrls,
+          partitions: options.nats.partitions,
+          username: options.mqttUsername ?? 'hq',
+          password: options.mqttPassword ?? '',
+          clientId: options.clientId ?? 'hq-gateway',
+          lockDatabaseUrl: natsLockDatabaseUrl(storeChoice(options)),
+          // Called only after connect, when the pipeline below exists: JetStream acks follow the commit.
+          commitBarrier: () => pipeline.flush(),
+          log,
+        })) ??
     new MqttLink({
       url: options.brokerUrl,
       clientId: options.clientId ?? 'hq-gateway',
@@ -556,4 +577,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
   };
+}
+
+/** The NATS link's partition locks live in the HQ store's PostgreSQL database (issue 14). */
+function natsLockDatabaseUrl(store: StoreConfig): string {
+  if (store.kind !== 'postgres') {
+    throw new HqError('HQ_CONFIG_INVALID', 'broker kind nats needs the PostgreSQL store (partition locks)');
+  }
+  return store.url;
 }

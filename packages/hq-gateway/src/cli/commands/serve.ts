@@ -41,6 +41,15 @@ export const serveCommand: HqCommand = {
       ...(config.mqttUsername === undefined ? {} : { mqttUsername: config.mqttUsername }),
       ...(password === undefined ? {} : { mqttPassword: password }),
       ...(config.sharedGroup === undefined ? {} : { sharedGroup: config.sharedGroup }),
+      ...(config.broker?.kind === 'nats'
+        ? {
+            nats: {
+              natsUrls: config.broker.natsUrls,
+              mqttUrls: config.broker.mqttUrls,
+              partitions: config.broker.partitions,
+            },
+          }
+        : {}),
       ...(config.verifyWorkers === undefined ? {} : { verifyWorkers: config.verifyWorkers }),
       ...(config.verifyEverySignature === undefined
         ? {}
