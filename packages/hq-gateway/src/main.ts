@@ -24,6 +24,7 @@ import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
 import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
+import { PostgresUnitOfWork } from './adapters/postgres/unit-of-work.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
@@ -62,6 +63,7 @@ import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
 import type { StationViewStore } from './ports/station-view-store.js';
+import { immediateUnitOfWork, type UnitOfWork } from './ports/unit-of-work.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -191,6 +193,8 @@ export interface OpenedStore {
   readonly views: StationViewStore;
   /** The login limiter's counters: shared by every process on PostgreSQL, in memory on SQLite. */
   readonly loginAttempts: LoginAttemptStore;
+  /** A write and its audit row as one transaction on PostgreSQL; two steps on SQLite. */
+  readonly unitOfWork: UnitOfWork;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -224,6 +228,7 @@ export async function openHqStore(
       // After the OpsStore: its tables (station branches) are joined.
       views: new SqliteStationViewStore(store.db),
       loginAttempts: new MemoryLoginAttempts(),
+      unitOfWork: immediateUnitOfWork,
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -261,6 +266,7 @@ export async function openHqStore(
     facts: new PostgresNetworkFacts(store.pool),
     views: new PostgresStationViewStore(store.pool),
     loginAttempts: new PostgresLoginAttempts(store.pool),
+    unitOfWork: new PostgresUnitOfWork(store.pool),
     bankDb,
     async close() {
       try {
@@ -398,7 +404,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     facts: opened.facts,
   };
   // R4: the lifecycle gate rides on station control (a station not open is declined).
-  const controlDeps = { store, integrity, ops, clock, running: pipeline, network };
+  const controlDeps = {
+    store,
+    integrity,
+    ops,
+    clock,
+    running: pipeline,
+    network,
+    unitOfWork: opened.unitOfWork,
+  };
   const control = new StationControl(controlDeps);
   const controlSync = new StationControlSync(controlDeps, log);
   const webhook =
@@ -417,7 +431,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     ops,
     users: new UserService(ops, clock, new LoginLimiter(clock, opened.loginAttempts), options.passwordCost),
-    audit: new AuditLog(ops, clock),
+    audit: new AuditLog(ops, clock, opened.unitOfWork),
     views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,
     operations,

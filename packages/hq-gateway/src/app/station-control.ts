@@ -14,6 +14,7 @@ import type { Log } from '../ports/log.js';
 import type { OpsStore } from '../ports/ops-store.js';
 import type { NetworkBlock, RunningStations } from '../ports/running-stations.js';
 import type { StationStore } from '../ports/store.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { NetworkDeps } from './network/deps.js';
 import { allStations, stationView } from './network/stations.js';
 
@@ -26,6 +27,8 @@ export interface StationControlDeps {
   readonly running?: RunningStations;
   /** The station network's lifecycle (R4); absent: no lifecycle gate. */
   readonly network?: NetworkDeps;
+  /** The running gateway is told only once the unit (the change and its audit row) commits. */
+  readonly unitOfWork?: UnitOfWork;
 }
 
 /**
@@ -61,6 +64,14 @@ export class StationControl {
     this.#deps = deps;
   }
 
+  /** Tell the running gateway in this process, after the unit in progress commits. */
+  #tell(effect: (running: RunningStations) => void): void {
+    const running = this.#deps.running;
+    if (running === undefined) return;
+    if (this.#deps.unitOfWork === undefined) effect(running);
+    else this.#deps.unitOfWork.afterCommit(() => effect(running));
+  }
+
   async #current(stationId: string): Promise<Suspension | undefined> {
     if ((await this.#deps.store.getStation(stationId)) === undefined) throw notFound(stationId);
     return (await this.#deps.integrity.suspensions()).find((s) => s.stationId === stationId);
@@ -69,7 +80,7 @@ export class StationControl {
   /** A newly enrolled station (HqOperations.enrol stored it): bound at once, others told. */
   async enrolled(station: StationRecord): Promise<void> {
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.addStation(station);
+    this.#tell((running) => running.addStation(station));
   }
 
   /**
@@ -97,7 +108,7 @@ export class StationControl {
     };
     await this.#deps.integrity.suspend(suspension);
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.applySuspension(suspension);
+    this.#tell((running) => running.applySuspension(suspension));
     return 'suspended';
   }
 
@@ -124,7 +135,7 @@ export class StationControl {
       });
     }
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.resumeStation(stationId);
+    this.#tell((running) => running.resumeStation(stationId));
     return 'resumed';
   }
 
@@ -151,7 +162,7 @@ export class StationControl {
     };
     await this.#deps.integrity.suspend(suspension);
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.applySuspension(suspension);
+    this.#tell((running) => running.applySuspension(suspension));
     return 'revoked';
   }
 }

@@ -35,8 +35,11 @@ export function stationRoutes(deps: ApiDeps): ApiRoute[] {
       const { stationId } = request.params as { stationId: string };
       const { reason } = request.body as { reason: string };
       await deps.views.visibleStation(actor, stationId);
-      const outcome = await run(stationId, actor, reason);
-      await deps.audit.record(actor, action, stationId, { reason, outcome });
+      // The change and its audit row: one transaction on PostgreSQL (neither without the other).
+      const outcome = await deps.audit.recordWith(actor, action, stationId, async () => {
+        const done = await run(stationId, actor, reason);
+        return { result: done, detail: { reason, outcome: done } };
+      });
       return { stationId, outcome };
     },
   });
