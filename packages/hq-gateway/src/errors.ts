@@ -215,6 +215,10 @@ export const hqCodes = {
   // The HQ console (issue 12): its live stream and its static files.
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
+  HQ_QUOTA_STATION_NOT_OPEN:
+    'a quota purchase for a station whose network lifecycle exists and is not open (R4): refused, nothing recorded',
+  HQ_DISCREPANCY_STATION_NOT_OPEN:
+    'a business event from a station whose network lifecycle is not open (R4): stored as received, recorded as a discrepancy and alerted',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

@@ -41,7 +41,7 @@ import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
-import { StationControl, StationControlSync } from './app/station-control.js';
+import { networkBlockFor, StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
@@ -389,6 +389,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     onResumed: (stationId) => pipeline.resumeStation(stationId),
     onConfigSent: (config) => pipeline.configSent(config),
+    networkBlock: (stationId) => networkBlockFor(opened.operations, stationId),
   });
   const ops = opened.ops;
   const quotaOf = async (stationId: string) => ({

@@ -4,13 +4,14 @@
 // (RunningStations). A gateway in another process notices the version change on its Clock
 // (StationControlSync.poll every stationControlPollMs) and reconciles: new stations bound,
 // suspensions applied, lifted ones served again.
-import { canTransact, type StationView } from '../domain/network/station.js';
+import { canTransact, foldStation, type StationView } from '../domain/network/station.js';
 import type { StationRecord } from '../domain/types.js';
 import { HqError } from '../errors.js';
 import { stationControlPollMs } from '../limits.js';
 import type { Clock, TimerHandle, TimeSource } from '../ports/clock.js';
 import type { IntegrityStore, Suspension } from '../ports/integrity-store.js';
 import type { Log } from '../ports/log.js';
+import type { OperationsStore } from '../ports/operations-store.js';
 import type { OpsStore } from '../ports/ops-store.js';
 import type { NetworkBlock, RunningStations } from '../ports/running-stations.js';
 import type { StationStore } from '../ports/store.js';
@@ -39,6 +40,14 @@ export interface StationControlDeps {
 export function networkBlockOf(view: StationView | undefined): NetworkBlock | null {
   if (view === undefined || canTransact(view).ok) return null;
   return { code: 'HQ_NET_NOT_OPEN', state: view.state };
+}
+
+/** R4: the block the operations log puts on a station now (null: it may transact). */
+export async function networkBlockFor(
+  operations: Pick<OperationsStore, 'read'>,
+  stationId: string,
+): Promise<NetworkBlock | null> {
+  return networkBlockOf(foldStation(stationId, await operations.read(`station:${stationId}`)));
 }
 
 function sameBlock(a: NetworkBlock | null | undefined, b: NetworkBlock | null): boolean {

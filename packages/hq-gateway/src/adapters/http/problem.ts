@@ -47,6 +47,7 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_MQTT_FAILED: 503,
   HQ_INTERNAL_ERROR: 500,
   HQ_LIVE_BUSY: 503,
+  HQ_QUOTA_STATION_NOT_OPEN: 422,
 };
 
 export function httpStatusOf(code: HqCode): number {
