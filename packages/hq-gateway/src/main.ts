@@ -23,6 +23,7 @@ import { PostgresOperationsStore } from './adapters/postgres/operations-store.js
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { PostgresStationKeys } from './adapters/postgres/station-keys.js';
 import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
 import { PostgresUnitOfWork } from './adapters/postgres/unit-of-work.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
@@ -31,6 +32,7 @@ import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { SqliteStationKeys } from './adapters/sqlite/station-keys.js';
 import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
@@ -62,6 +64,7 @@ import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
+import type { StationKeyStore } from './ports/station-keys.js';
 import type { StationViewStore } from './ports/station-view-store.js';
 import { immediateUnitOfWork, type UnitOfWork } from './ports/unit-of-work.js';
 import type { Webhook } from './ports/webhook.js';
@@ -195,6 +198,8 @@ export interface OpenedStore {
   readonly loginAttempts: LoginAttemptStore;
   /** A write and its audit row as one transaction on PostgreSQL; two steps on SQLite. */
   readonly unitOfWork: UnitOfWork;
+  /** Revoked station keys (forever) and re-enrolment. */
+  readonly keys: StationKeyStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -229,6 +234,7 @@ export async function openHqStore(
       views: new SqliteStationViewStore(store.db),
       loginAttempts: new MemoryLoginAttempts(),
       unitOfWork: immediateUnitOfWork,
+      keys: new SqliteStationKeys(store.db),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -267,6 +273,7 @@ export async function openHqStore(
     views: new PostgresStationViewStore(store.pool),
     loginAttempts: new PostgresLoginAttempts(store.pool),
     unitOfWork: new PostgresUnitOfWork(store.pool),
+    keys: new PostgresStationKeys(store.pool),
     bankDb,
     async close() {
       try {
@@ -413,6 +420,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     running: pipeline,
     network,
     unitOfWork: opened.unitOfWork,
+    keys: opened.keys,
   };
   const control = new StationControl(controlDeps);
   const controlSync = new StationControlSync(controlDeps, log);

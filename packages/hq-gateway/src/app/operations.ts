@@ -132,6 +132,14 @@ export class HqOperations {
 
   /** Bind a kiosk's public key to its station (idempotent for the same key). */
   async enrol(json: unknown): Promise<{ outcome: 'enrolled' | 'unchanged'; station: StationRecord }> {
+    const station = this.checkEnrolment(json);
+    const outcome = await this.#deps.store.enrolStation(station);
+    if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
+    return { outcome, station };
+  }
+
+  /** The station an enrolment request enrols (fields and proof of possession checked), not stored. */
+  checkEnrolment(json: unknown): StationRecord {
     const parsed = parseEnrolmentRequest(
       json,
       inspectP256Spki,
@@ -144,9 +152,7 @@ export class HqOperations {
     }
     const station: StationRecord = { ...parsed.station, enrolledAtMs: this.#deps.clock.nowMs() };
     checkProof(parsed.proofBase64, station);
-    const outcome = await this.#deps.store.enrolStation(station);
-    if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
-    return { outcome, station };
+    return station;
   }
 
   async #station(stationId: string): Promise<StationRecord> {

@@ -48,6 +48,8 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_INTERNAL_ERROR: 500,
   HQ_LIVE_BUSY: 503,
   HQ_QUOTA_STATION_NOT_OPEN: 422,
+  HQ_ENROLMENT_KEY_REVOKED: 409,
+  HQ_REENROL_REFUSED: 409,
 };
 
 export function httpStatusOf(code: HqCode): number {

@@ -162,12 +162,22 @@ export async function runUnitOfWork<T>(pool: pg.Pool, what: string, work: () => 
   const unit: Unit = { pool, client, effects: [], savepoints: 0 };
   let result: T;
   try {
-    await client.query('BEGIN');
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      throw storeFailed(what, error);
+    }
+    // The work's own errors pass as they are (store failures come wrapped by pgQuery; a broken
+    // assertion stays one).
     result = await activeUnit.run(unit, work);
-    await client.query('COMMIT');
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      throw storeFailed(what, error);
+    }
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw error instanceof HqError ? error : storeFailed(what, error);
+    throw error;
   } finally {
     client.release();
   }
