@@ -7,11 +7,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CalendarYear, createWorkingCalendar, parseCalendarYear } from '@bianmin/core-ledger';
+import { PayloadType } from '@bianmin/wire';
 import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
-import type { ApiDeps } from './adapters/http/deps.js';
+import type { ApiDeps, ReleaseApiConfig } from './adapters/http/deps.js';
 import { createApiMetrics } from './adapters/http/metrics.js';
 import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
@@ -37,15 +38,23 @@ import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js'
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
+import { Downlink } from './app/ingest/downlink.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
 import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
+import {
+  noReleaseCatalog,
+  type ReleaseCatalog,
+  type RolloutWireDeps,
+  rolloutIngest,
+} from './app/rollout-wire.js';
 import { networkBlockFor, StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
@@ -54,7 +63,7 @@ import { feeSchedulesOf } from './domain/fee-check.js';
 import { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
-import { ingestQueueMax, workingKeyRotationMsDefault } from './limits.js';
+import { ingestQueueMax, otaOfferValidityMs, workingKeyRotationMsDefault } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
@@ -144,10 +153,19 @@ export interface GatewayOptions {
    * newest TPK is this old (ms); checked hourly. Default 30 days; 0 turns scheduled rotation off.
    */
   readonly workingKeyRotationMs?: number;
+  /**
+   * Issue 13: the published releases a rollout may offer (manifest hash, pack size, fetch URL).
+   * Absent: kiosks' OTA progress is still taken into rollouts, but no offer can be sent.
+   */
+  readonly releaseCatalog?: ReleaseCatalog;
+  /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
 }
 
 export interface Gateway {
   readonly pipeline: IngestPipeline;
+  /** Rollouts on the wire (issue 13): sendOffers(gateway.rollouts, await operateRollout(…)). */
+  readonly rollouts: RolloutWireDeps;
   readonly operations: HqOperations;
   /** SqliteStore or PostgresStore, as chosen (tests narrow it with instanceof). */
   readonly store: SqliteStore | PostgresStore;
@@ -355,7 +373,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // R8 checks, users/audit/alerts and the operations log live in the store's own database.
   const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
+  // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
+  const offerDownlink = new Downlink(hqKey, link, clock);
+  const rollouts: RolloutWireDeps = {
+    store: opened.operations,
+    clock,
+    log: log.child({ component: 'rollouts' }),
+    catalog: options.releaseCatalog ?? noReleaseCatalog,
+    send: (stationId, command) =>
+      offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
+    offerValidityMs: otaOfferValidityMs,
+  };
   const pipeline = new IngestPipeline({
+    rollouts: rolloutIngest(rollouts),
     store,
     verifier,
     bank,
@@ -452,6 +482,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ingestAlive: () => pipeline.alive,
     live: pipeline,
     ...consoleDirOption(options.consoleDir),
+    ...(options.releases === undefined ? {} : { releases: options.releases }),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
@@ -484,11 +515,38 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const rotation =
     rotationMs === 0
       ? undefined
-      : new WorkingKeyRotation({ hsm: bank.workingKeys, operations, clock, log, rotationMs });
+      : new WorkingKeyRotation({
+          hsm: bank.workingKeys,
+          // R24: each rotated key is recorded as sent, so its KCV answer is checked like a manual load's.
+          operations: {
+            sendWorkingKey: async (stationId, key, ttlMs) => {
+              const sent = await operations.sendWorkingKey(stationId, key, ttlMs);
+              await recordKeySent(network.store, stationId, sent, 'system:rotation', clock.nowMs());
+              return sent;
+            },
+          },
+          clock,
+          log,
+          rotationMs,
+        });
   rotation?.start();
+  const keyCheck = { store: network.store, hsm: bank.workingKeys, alerts, clock, log };
+  pipeline.on('command-result', (stationId: string, detail: Record<string, unknown>) => {
+    const result = {
+      commandId: String(detail.commandId ?? ''),
+      outcome: Number(detail.outcome ?? 0),
+      detail: String(detail.detail ?? ''),
+    };
+    checkKeyResult(keyCheck, stationId, result).then(
+      (verdict) => pipeline.emit('working-key-checked', stationId, result.commandId, verdict ?? null),
+      (error: unknown) =>
+        log.error({ code: 'HQ_STORE_FAILED', stationId, err: error }, 'working key check failed'),
+    );
+  });
   let stopped = false;
   return {
     pipeline,
+    rollouts,
     operations,
     store,
     bank,

@@ -33,4 +33,15 @@ export interface ApiDeps {
   readonly live?: LiveSource;
   /** The built HQ console (packages/hq-console/dist), served under /console/; absent: not served. */
   readonly consoleDir?: string;
+  /** Where POST /api/v1/releases publishes from and to (issue 13); absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
+}
+
+export interface ReleaseApiConfig {
+  /** The release store (adapters/release/release-store.ts), as `hq release publish --releases-dir`. */
+  readonly releasesDir: string;
+  /** Where bundles are copied before publishing (scp, rsync); a request names a folder in it. */
+  readonly inboxDir: string;
+  /** PEM texts of the trusted HQ release public keys. */
+  readonly trustedKeys: readonly string[];
 }

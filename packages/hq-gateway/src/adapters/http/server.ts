@@ -23,6 +23,7 @@ import { overviewRoutes } from './overview-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
 import { reportRoutes } from './report-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
 import type { ApiRoute } from './route.js';
 import { bearerToken, sessionRoutes } from './session-routes.js';
 import { stationRoutes } from './station-routes.js';
@@ -44,6 +45,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...networkMonthRoutes(deps),
     ...overviewRoutes(deps),
     ...liveRoutes(deps),
+    ...rolloutRoutes(deps),
   ];
 }
 
