@@ -241,6 +241,13 @@ export const hqCodes = {
   HQ_NATS_FAILED: 'the NATS link (JetStream up traffic, partition ownership) failed',
   HQ_NATS_WRONG_PARTITION:
     'a message on a partition subject names a station the mapping puts on another partition',
+  HQ_QUOTA_STATION_NOT_OPEN:
+    'a quota purchase for a station whose network lifecycle exists and is not open (R4): refused, nothing recorded',
+  HQ_DISCREPANCY_STATION_NOT_OPEN:
+    'a business event from a station whose network lifecycle is not open (R4): stored as received, recorded as a discrepancy and alerted',
+  HQ_ENROLMENT_KEY_REVOKED: 'the key in the enrolment request was revoked: a revoked key never serves again',
+  HQ_REENROL_REFUSED:
+    'a re-enrolment is for a station whose key is revoked, with the same station id and org code (R15) and a new key',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

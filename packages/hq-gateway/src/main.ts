@@ -25,13 +25,16 @@ import { PostgresOperationsStore } from './adapters/postgres/operations-store.js
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { PostgresStationKeys } from './adapters/postgres/station-keys.js';
 import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
+import { PostgresUnitOfWork } from './adapters/postgres/unit-of-work.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { SqliteStationKeys } from './adapters/sqlite/station-keys.js';
 import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
@@ -49,7 +52,7 @@ import {
   type RolloutWireDeps,
   rolloutIngest,
 } from './app/rollout-wire.js';
-import { StationControl, StationControlSync } from './app/station-control.js';
+import { networkBlockFor, StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
 import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
@@ -71,7 +74,9 @@ import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
+import type { StationKeyStore } from './ports/station-keys.js';
 import type { StationViewStore } from './ports/station-view-store.js';
+import { immediateUnitOfWork, type UnitOfWork } from './ports/unit-of-work.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -216,6 +221,10 @@ export interface OpenedStore {
   readonly views: StationViewStore;
   /** The login limiter's counters: shared by every process on PostgreSQL, in memory on SQLite. */
   readonly loginAttempts: LoginAttemptStore;
+  /** A write and its audit row as one transaction on PostgreSQL; two steps on SQLite. */
+  readonly unitOfWork: UnitOfWork;
+  /** Revoked station keys (forever) and re-enrolment. */
+  readonly keys: StationKeyStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -249,6 +258,8 @@ export async function openHqStore(
       // After the OpsStore: its tables (station branches) are joined.
       views: new SqliteStationViewStore(store.db),
       loginAttempts: new MemoryLoginAttempts(),
+      unitOfWork: immediateUnitOfWork,
+      keys: new SqliteStationKeys(store.db),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -286,6 +297,8 @@ export async function openHqStore(
     facts: new PostgresNetworkFacts(store.pool),
     views: new PostgresStationViewStore(store.pool),
     loginAttempts: new PostgresLoginAttempts(store.pool),
+    unitOfWork: new PostgresUnitOfWork(store.pool),
+    keys: new PostgresStationKeys(store.pool),
     bankDb,
     async close() {
       try {
@@ -434,6 +447,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     onResumed: (stationId) => pipeline.resumeStation(stationId),
     onConfigSent: (config) => pipeline.configSent(config),
+    networkBlock: (stationId) => networkBlockFor(opened.operations, stationId),
   });
   const ops = opened.ops;
   const quotaOf = async (stationId: string) => ({
@@ -449,7 +463,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     facts: opened.facts,
   };
   // R4: the lifecycle gate rides on station control (a station not open is declined).
-  const controlDeps = { store, integrity, ops, clock, running: pipeline, network };
+  const controlDeps = {
+    store,
+    integrity,
+    ops,
+    clock,
+    running: pipeline,
+    network,
+    unitOfWork: opened.unitOfWork,
+    keys: opened.keys,
+  };
   const control = new StationControl(controlDeps);
   const controlSync = new StationControlSync(controlDeps, log);
   const webhook =
@@ -468,7 +491,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     ops,
     users: new UserService(ops, clock, new LoginLimiter(clock, opened.loginAttempts), options.passwordCost),
-    audit: new AuditLog(ops, clock),
+    audit: new AuditLog(ops, clock, opened.unitOfWork),
     views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,
     operations,

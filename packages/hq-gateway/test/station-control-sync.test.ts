@@ -41,9 +41,18 @@ class FakeRunning implements RunningStations {
   suspension(stationId: string): Suspension | null | undefined {
     return this.held.get(stationId);
   }
+  readonly fingerprints = new Map<string, string>();
   addStation(r: StationRecord): void {
     this.held.set(r.stationId, null);
+    this.fingerprints.set(r.stationId, r.fingerprint);
     this.#note(`add ${r.stationId}`);
+  }
+  rekeyStation(r: StationRecord): void {
+    this.fingerprints.set(r.stationId, r.fingerprint);
+    this.#note(`rekey ${r.stationId}`);
+  }
+  stationFingerprint(stationId: string): string | undefined {
+    return this.fingerprints.get(stationId);
   }
   applySuspension(s: Suspension): void {
     this.held.set(s.stationId, s);
@@ -83,6 +92,7 @@ t.test('changes by another process reach the running stations at the next poll o
   const clock = new FakeClock();
   const running = new FakeRunning();
   running.held.set('P1', null);
+  running.fingerprints.set('P1', 'f-P1');
   const sync = new StationControlSync(
     {
       store: gatewayStore,

@@ -55,6 +55,8 @@ export type { PipelineDeps } from './ingest/context.js';
 export type { PipelineCounters } from './ingest/counters.js';
 export { pemToSpkiDer } from './ingest/restore.js';
 
+import { pemToSpkiDer } from './ingest/restore.js';
+
 export class IngestPipeline extends EventEmitter {
   readonly counters: PipelineCounters = newCounters();
   readonly #clock: Clock;
@@ -163,6 +165,22 @@ export class IngestPipeline extends EventEmitter {
   addStation(record: StationRecord): void {
     if (this.#stations.has(record.stationId)) return;
     addStation(this.#ctx, record, 0, [], undefined);
+  }
+
+  stationFingerprint(stationId: string): string | undefined {
+    return this.#stations.get(stationId)?.record.fingerprint;
+  }
+
+  /** Re-enrolled with a new key (the old one revoked): messages under the old key no longer verify. */
+  rekeyStation(record: StationRecord): void {
+    const station = this.#stations.get(record.stationId);
+    if (station === undefined) {
+      this.addStation(record);
+      return;
+    }
+    this.#ctx.verifier.addKey(record.fingerprint, pemToSpkiDer(record.publicKeyPem));
+    station.record = record;
+    station.keyRef = record.fingerprint;
   }
 
   /** HQ sent a station a config (live, or its latest at start-up): its hold expiry is judged by it. */

@@ -97,6 +97,11 @@ export interface OperationsDeps {
   readonly integrity?: Pick<IntegrityStore, 'resume'>;
   /** Called after a suspension is lifted (a running gateway serves the station again at once). */
   readonly onResumed?: (stationId: string) => void;
+  /**
+   * R4: the station's network block (its lifecycle exists and is not open), null when it may
+   * transact; absent: no lifecycle gate. A quota purchase for a blocked station is refused.
+   */
+  readonly networkBlock?: (stationId: string) => Promise<{ readonly state: string } | null>;
   /** Called after a config is stored (a running gateway judges hold expiry by it, issue 9). */
   readonly onConfigSent?: (config: {
     readonly stationId: string;
@@ -127,6 +132,14 @@ export class HqOperations {
 
   /** Bind a kiosk's public key to its station (idempotent for the same key). */
   async enrol(json: unknown): Promise<{ outcome: 'enrolled' | 'unchanged'; station: StationRecord }> {
+    const station = this.checkEnrolment(json);
+    const outcome = await this.#deps.store.enrolStation(station);
+    if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
+    return { outcome, station };
+  }
+
+  /** The station an enrolment request enrols (fields and proof of possession checked), not stored. */
+  checkEnrolment(json: unknown): StationRecord {
     const parsed = parseEnrolmentRequest(
       json,
       inspectP256Spki,
@@ -139,9 +152,7 @@ export class HqOperations {
     }
     const station: StationRecord = { ...parsed.station, enrolledAtMs: this.#deps.clock.nowMs() };
     checkProof(parsed.proofBase64, station);
-    const outcome = await this.#deps.store.enrolStation(station);
-    if (outcome === 'enrolled') this.#deps.onEnrolled?.(station);
-    return { outcome, station };
+    return station;
   }
 
   async #station(stationId: string): Promise<StationRecord> {
@@ -290,6 +301,13 @@ export class HqOperations {
     }
     const amountFen = parsed.amountFen;
     await this.#station(stationId);
+    const block = (await this.#deps.networkBlock?.(stationId)) ?? null;
+    if (block !== null) {
+      const message = `station ${stationId} is not open (lifecycle state ${block.state}): no quota purchase before it opens (R4)`;
+      throw new HqError('HQ_QUOTA_STATION_NOT_OPEN', message, {
+        problems: [{ code: 'HQ_QUOTA_STATION_NOT_OPEN', field: 'stationId', message }],
+      });
+    }
     const recordedAtMs = this.#deps.clock.nowMs();
     const id =
       receiptReference ??

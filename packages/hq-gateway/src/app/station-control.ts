@@ -4,16 +4,21 @@
 // (RunningStations). A gateway in another process notices the version change on its Clock
 // (StationControlSync.poll every stationControlPollMs) and reconciles: new stations bound,
 // suspensions applied, lifted ones served again.
-import { canTransact, type StationView } from '../domain/network/station.js';
+
+import assert from 'node:assert/strict';
+import { canTransact, foldStation, type StationView } from '../domain/network/station.js';
 import type { StationRecord } from '../domain/types.js';
-import { HqError } from '../errors.js';
+import { HqError, type HqProblem } from '../errors.js';
 import { stationControlPollMs } from '../limits.js';
 import type { Clock, TimerHandle, TimeSource } from '../ports/clock.js';
 import type { IntegrityStore, Suspension } from '../ports/integrity-store.js';
 import type { Log } from '../ports/log.js';
+import type { OperationsStore } from '../ports/operations-store.js';
 import type { OpsStore } from '../ports/ops-store.js';
 import type { NetworkBlock, RunningStations } from '../ports/running-stations.js';
+import type { StationKeyStore } from '../ports/station-keys.js';
 import type { StationStore } from '../ports/store.js';
+import type { UnitOfWork } from '../ports/unit-of-work.js';
 import type { NetworkDeps } from './network/deps.js';
 import { allStations, stationView } from './network/stations.js';
 
@@ -26,6 +31,10 @@ export interface StationControlDeps {
   readonly running?: RunningStations;
   /** The station network's lifecycle (R4); absent: no lifecycle gate. */
   readonly network?: NetworkDeps;
+  /** The running gateway is told only once the unit (the change and its audit row) commits. */
+  readonly unitOfWork?: UnitOfWork;
+  /** Revoked keys (kept forever) and re-enrolment; absent: neither is available. */
+  readonly keys?: StationKeyStore;
 }
 
 /**
@@ -36,6 +45,14 @@ export interface StationControlDeps {
 export function networkBlockOf(view: StationView | undefined): NetworkBlock | null {
   if (view === undefined || canTransact(view).ok) return null;
   return { code: 'HQ_NET_NOT_OPEN', state: view.state };
+}
+
+/** R4: the block the operations log puts on a station now (null: it may transact). */
+export async function networkBlockFor(
+  operations: Pick<OperationsStore, 'read'>,
+  stationId: string,
+): Promise<NetworkBlock | null> {
+  return networkBlockOf(foldStation(stationId, await operations.read(`station:${stationId}`)));
 }
 
 function sameBlock(a: NetworkBlock | null | undefined, b: NetworkBlock | null): boolean {
@@ -61,6 +78,14 @@ export class StationControl {
     this.#deps = deps;
   }
 
+  /** Tell the running gateway in this process, after the unit in progress commits. */
+  #tell(effect: (running: RunningStations) => void): void {
+    const running = this.#deps.running;
+    if (running === undefined) return;
+    if (this.#deps.unitOfWork === undefined) effect(running);
+    else this.#deps.unitOfWork.afterCommit(() => effect(running));
+  }
+
   async #current(stationId: string): Promise<Suspension | undefined> {
     if ((await this.#deps.store.getStation(stationId)) === undefined) throw notFound(stationId);
     return (await this.#deps.integrity.suspensions()).find((s) => s.stationId === stationId);
@@ -69,7 +94,7 @@ export class StationControl {
   /** A newly enrolled station (HqOperations.enrol stored it): bound at once, others told. */
   async enrolled(station: StationRecord): Promise<void> {
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.addStation(station);
+    this.#tell((running) => running.addStation(station));
   }
 
   /**
@@ -97,7 +122,7 @@ export class StationControl {
     };
     await this.#deps.integrity.suspend(suspension);
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.applySuspension(suspension);
+    this.#tell((running) => running.applySuspension(suspension));
     return 'suspended';
   }
 
@@ -124,7 +149,7 @@ export class StationControl {
       });
     }
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.resumeStation(stationId);
+    this.#tell((running) => running.resumeStation(stationId));
     return 'resumed';
   }
 
@@ -149,10 +174,85 @@ export class StationControl {
       detail: `by ${why.by}: ${why.reason}`,
       sinceMs: nowMs,
     };
+    const station = await this.#deps.store.getStation(stationId);
+    if (station !== undefined) await this.#recordRevoked(station, nowMs, why);
     await this.#deps.integrity.suspend(suspension);
     await this.#deps.ops.bumpStationControlVersion();
-    this.#deps.running?.applySuspension(suspension);
+    this.#tell((running) => running.applySuspension(suspension));
     return 'revoked';
+  }
+
+  async #recordRevoked(station: StationRecord, atMs: number, why: Why): Promise<void> {
+    await this.#deps.keys?.recordRevokedKey({
+      stationId: station.stationId,
+      keyId: station.keyId,
+      fingerprint: station.fingerprint,
+      revokedAtMs: atMs,
+      revokedBy: why.by,
+      reason: why.reason,
+    });
+  }
+
+  /** A revoked key never serves again: an enrolment naming one is refused (HQ_ENROLMENT_KEY_REVOKED). */
+  async refuseRevokedKey(station: StationRecord): Promise<void> {
+    const revoked = await this.#deps.keys?.revokedKey(station.fingerprint);
+    if (revoked === undefined) return;
+    const message = `this key was revoked for station ${revoked.stationId}: a revoked key never serves again`;
+    throw new HqError('HQ_ENROLMENT_KEY_REVOKED', message, {
+      problems: [{ code: 'HQ_ENROLMENT_KEY_REVOKED', field: 'request.publicKey', message }],
+    });
+  }
+
+  /**
+   * Re-enrol a station whose key is revoked with a new key (a new enrolment: who and why kept as
+   * a resumption, the audit row by the caller). The old key stays revoked forever; the station id
+   * and org code stay (R15). Refused with every reason at once (R21).
+   */
+  async reenrol(stationId: string, next: StationRecord, why: Why): Promise<'reenrolled'> {
+    const keys = this.#deps.keys;
+    assert(keys !== undefined, 'reenrol: StationControl was built without a StationKeyStore');
+    const current = await this.#deps.store.getStation(stationId);
+    if (current === undefined) throw notFound(stationId);
+    const held = await this.#current(stationId);
+    const problems: HqProblem[] = [];
+    const refuse = (field: string, message: string) =>
+      problems.push({ code: 'HQ_REENROL_REFUSED', field, message });
+    if (held?.reasonCode !== 'HQ_STATION_KEY_REVOKED')
+      refuse(
+        'stationId',
+        `station ${stationId}'s key is not revoked: revoke it first (a re-enrolment replaces a revoked key)`,
+      );
+    if (next.stationId !== stationId)
+      refuse('request.stationId', `the request enrols ${next.stationId}, not ${stationId}`);
+    if (next.orgCode !== current.orgCode)
+      refuse('request.orgCode', `the org code never changes (R15): ${current.orgCode}, not ${next.orgCode}`);
+    const revoked = await keys.revokedKey(next.fingerprint);
+    if (revoked !== undefined || next.fingerprint === current.fingerprint)
+      problems.push({
+        code: 'HQ_ENROLMENT_KEY_REVOKED',
+        field: 'request.publicKey',
+        message: 'this key was revoked: a re-enrolment needs a new key',
+      });
+    const first = problems[0];
+    if (first !== undefined)
+      throw new HqError(first.code, problems.map((p) => p.message).join('; '), { problems });
+    const nowMs = this.#deps.clock.nowMs();
+    await this.#recordRevoked(current, held?.sinceMs ?? nowMs, {
+      by: why.by,
+      reason: 'revoked before re-enrolment',
+    });
+    const replaced = await keys.replaceRevokedKey(
+      { ...next, orgCode: current.orgCode, enrolledAtMs: nowMs },
+      { resumedBy: why.by, reason: `re-enrolled with a new key: ${why.reason}`, resumedAtMs: nowMs },
+    );
+    assert(replaced, 'reenrol: the revocation checked above is held');
+    await this.#deps.ops.bumpStationControlVersion();
+    const record = { ...next, orgCode: current.orgCode, enrolledAtMs: nowMs };
+    this.#tell((running) => {
+      running.rekeyStation(record);
+      running.resumeStation(stationId);
+    });
+    return 'reenrolled';
   }
 }
 
@@ -233,6 +333,9 @@ export class StationControlSync {
     const known = new Set(running.stationIds());
     for (const station of await this.#deps.store.listStations()) {
       if (!known.has(station.stationId)) running.addStation(station);
+      // Re-enrolled elsewhere: the new key from now on, the revoked one no longer verifies.
+      else if (running.stationFingerprint(station.stationId) !== station.fingerprint)
+        running.rekeyStation(station);
     }
     const stored = new Map((await this.#deps.integrity.suspensions()).map((s) => [s.stationId, s]));
     for (const stationId of running.stationIds()) {

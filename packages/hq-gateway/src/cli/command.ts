@@ -12,6 +12,7 @@ import { readHqKey } from '../adapters/crypto/hq-key.js';
 import { AuditLog } from '../app/audit-log.js';
 import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
+import { networkBlockFor } from '../app/station-control.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { loadCalendarYears, type OpenedStore, openHqStore } from '../main.js';
@@ -165,6 +166,8 @@ export async function withOperations<T>(
       // ingest (a forged purchase is not signed into a config; app/quota-view.ts).
       quotaOf: (stationId) => stationQuotaView(store, integrity, calendarYears, stationId),
       integrity,
+      // R4: no quota purchase for a station whose lifecycle exists and is not open.
+      networkBlock: (stationId) => networkBlockFor(opened.operations, stationId),
     });
     return await work(operations, store, integrity, opened);
   } finally {

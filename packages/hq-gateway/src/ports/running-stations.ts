@@ -20,6 +20,10 @@ export interface RunningStations {
   /** The station's suspension in memory, null when served, undefined when unknown. */
   suspension(stationId: string): Suspension | null | undefined;
   addStation(record: StationRecord): void;
+  /** A station re-enrolled with a new key after a revocation: only the new key verifies from now on. */
+  rekeyStation(record: StationRecord): void;
+  /** The fingerprint of the key the running gateway verifies the station by; undefined when unknown. */
+  stationFingerprint(stationId: string): string | undefined;
   /** Quarantine the station's messages from now on (replaces a suspension held). */
   applySuspension(suspension: Suspension): void;
   resumeStation(stationId: string): boolean;

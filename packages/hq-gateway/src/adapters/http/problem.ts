@@ -67,6 +67,9 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_RELEASE_FILE_TAMPERED: 422,
   HQ_RELEASE_FILE_MISSING: 422,
   HQ_RELEASE_FILE_UNEXPECTED: 422,
+  HQ_QUOTA_STATION_NOT_OPEN: 422,
+  HQ_ENROLMENT_KEY_REVOKED: 409,
+  HQ_REENROL_REFUSED: 409,
 };
 
 export function httpStatusOf(code: HqCode): number {

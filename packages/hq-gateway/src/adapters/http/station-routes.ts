@@ -35,8 +35,11 @@ export function stationRoutes(deps: ApiDeps): ApiRoute[] {
       const { stationId } = request.params as { stationId: string };
       const { reason } = request.body as { reason: string };
       await deps.views.visibleStation(actor, stationId);
-      const outcome = await run(stationId, actor, reason);
-      await deps.audit.record(actor, action, stationId, { reason, outcome });
+      // The change and its audit row: one transaction on PostgreSQL (neither without the other).
+      const outcome = await deps.audit.recordWith(actor, action, stationId, async () => {
+        const done = await run(stationId, actor, reason);
+        return { result: done, detail: { reason, outcome: done } };
+      });
       return { stationId, outcome };
     },
   });
@@ -105,6 +108,8 @@ export function stationRoutes(deps: ApiDeps): ApiRoute[] {
       },
       async handler(request, reply, actor) {
         const body = request.body as { branch: string; request: unknown };
+        // A revoked key never serves again, under its station or another.
+        await deps.control.refuseRevokedKey(deps.operations.checkEnrolment(body.request));
         const { outcome, station } = await deps.operations.enrol(body.request);
         await deps.ops.setStationBranch(station.stationId, body.branch);
         if (outcome === 'enrolled') await deps.control.enrolled(station);
@@ -115,6 +120,33 @@ export function stationRoutes(deps: ApiDeps): ApiRoute[] {
         });
         reply.code(outcome === 'enrolled' ? 201 : 200);
         return { outcome, stationId: station.stationId, orgCode: station.orgCode, branchId: body.branch };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/stations/:stationId/reenrol',
+      roles: ['market'],
+      summary:
+        'enrol a new key for a station whose key is revoked (same station id and org code); the old key stays revoked',
+      tags: ['stations'],
+      schema: {
+        params: stationParams,
+        body: strictObject({ request: { type: 'object' }, reason: reasonSchema }, ['request', 'reason']),
+      },
+      async handler(request, _reply, actor) {
+        const { stationId } = request.params as { stationId: string };
+        const body = request.body as { request: unknown; reason: string };
+        const current = await deps.views.visibleStation(actor, stationId);
+        const next = deps.operations.checkEnrolment(body.request);
+        const outcome = await deps.audit.recordWith(actor, 'station.reenrol', stationId, async () => ({
+          result: await deps.control.reenrol(stationId, next, { by: actor.userName, reason: body.reason }),
+          detail: {
+            reason: body.reason,
+            revokedFingerprint: current.fingerprint,
+            fingerprint: next.fingerprint,
+          },
+        }));
+        return { stationId, outcome, orgCode: current.orgCode, fingerprint: next.fingerprint };
       },
     },
     control(

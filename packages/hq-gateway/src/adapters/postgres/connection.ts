@@ -2,6 +2,7 @@
 // JavaScript numbers (asserted safe integers: money is fen, R1, and ids, seqs and ms fit in 2^53)
 // instead of pg's default strings, a statement timeout, and every failure as HQ_STORE_FAILED with
 // the original error as cause. Transactions run on one pooled client (inTransaction).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { HqError } from '../../errors.js';
 import { pgPoolConnectionsMax, pgStatementTimeoutMsMax } from '../../limits.js';
@@ -54,7 +55,7 @@ export async function pgQuery(
   values: unknown[] = [],
 ): Promise<Row[]> {
   try {
-    const result = await db.query(sql, values);
+    const result = await unitClientFor(db).query(sql, values);
     return result.rows as Row[];
   } catch (error) {
     throw storeFailed(what, error);
@@ -87,6 +88,8 @@ export async function inTransaction<T>(
   what: string,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
+  const unit = activeUnit.getStore();
+  if (unit !== undefined && unit.pool === pool) return inSavepoint(unit.client, what, work);
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -104,4 +107,87 @@ export async function inTransaction<T>(
   } finally {
     client.release();
   }
+}
+
+// ---- Units of work (issue 11): an operation's writes and its audit row in ONE transaction.
+// Inside runUnitOfWork(pool, ...), every pgQuery and inTransaction on that pool runs on the unit's
+// client (found through AsyncLocalStorage, so the stores keep their signatures); an inner
+// transaction becomes a savepoint. Effects registered with afterCommit run once the unit commits
+// and are dropped when it rolls back.
+
+interface Unit {
+  readonly pool: pg.Pool;
+  readonly client: pg.PoolClient;
+  readonly effects: Array<() => void>;
+  savepoints: number;
+}
+
+const activeUnit = new AsyncLocalStorage<Unit>();
+
+/** The unit's client when `db` is the pool of the unit in progress; `db` otherwise. */
+function unitClientFor(db: Queryable): Queryable {
+  const unit = activeUnit.getStore();
+  return unit !== undefined && unit.pool === db ? unit.client : db;
+}
+
+async function inSavepoint<T>(
+  client: pg.PoolClient,
+  what: string,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const unit = activeUnit.getStore() as Unit;
+  unit.savepoints += 1;
+  const name = `hq_unit_${unit.savepoints}`;
+  try {
+    await client.query(`SAVEPOINT ${name}`);
+    const result = await work(client);
+    await client.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    throw storeFailed(what, error);
+  }
+}
+
+/** Run `work` as one transaction on `pool`: all of its writes commit together or none does. */
+export async function runUnitOfWork<T>(pool: pg.Pool, what: string, work: () => Promise<T>): Promise<T> {
+  const outer = activeUnit.getStore();
+  if (outer !== undefined && outer.pool === pool) return work();
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw storeFailed(what, error);
+  }
+  const unit: Unit = { pool, client, effects: [], savepoints: 0 };
+  let result: T;
+  try {
+    try {
+      await client.query('BEGIN');
+    } catch (error) {
+      throw storeFailed(what, error);
+    }
+    // The work's own errors pass as they are (store failures come wrapped by pgQuery; a broken
+    // assertion stays one).
+    result = await activeUnit.run(unit, work);
+    try {
+      await client.query('COMMIT');
+    } catch (error) {
+      throw storeFailed(what, error);
+    }
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  for (const effect of unit.effects) effect();
+  return result;
+}
+
+/** Run `effect` when the unit of work on `pool` in progress commits; at once when there is none. */
+export function afterUnitCommit(pool: pg.Pool, effect: () => void): void {
+  const unit = activeUnit.getStore();
+  if (unit !== undefined && unit.pool === pool) unit.effects.push(effect);
+  else effect();
 }

@@ -27,9 +27,10 @@ export interface AckDue {
 }
 
 export interface StationState {
-  readonly record: StationRecord;
+  /** Replaced only by a re-enrolment after a key revocation (IngestPipeline.rekeyStation). */
+  record: StationRecord;
   /** The verifier's reference of the station's key (its fingerprint). */
-  readonly keyRef: string;
+  keyRef: string;
   readonly tracker: SeqTracker;
   status: StationStatus;
   /** Refusals not yet sealed into an ack. */

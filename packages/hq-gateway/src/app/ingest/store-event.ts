@@ -78,6 +78,7 @@ export function storeEvent(
   batch.events.push(event);
   ctx.held.hold(eventId, event.envelopeSha256);
   recordSkew(ctx, 'journaled', stationId, eventId, event.createdAtMs, item.receivedAtMs);
+  recordNotOpen(ctx, station, event, nowMs);
   if (event.kind === 'WITHDRAWAL_POSTED') recordHoldExpiry(ctx, event, item.receivedAtMs);
   if (event.kind === 'DAILY_CLOSE') batch.closes.push(event);
   if (event.kind === 'CASH_DECLARED') batch.cashDeclarations.push(event);
@@ -113,6 +114,34 @@ function recordChainLink(
     foundAtMs: nowMs,
   });
   ctx.log.warn({ code, stationId: event.stationId, seq: event.seq }, 'chain link broken');
+}
+
+/** Business the kiosk records (DOMAIN.md 业务种类): what a station not open may not do (R4). */
+const businessKinds: ReadonlySet<string> = new Set(['WITHDRAWAL_POSTED', 'BILL_PAYMENT', 'MOBILE_TOPUP']);
+
+/**
+ * R4: a business event from a station whose lifecycle is not open is kept as received (the
+ * kiosk's journal is the record; refusing it would lose it) but never silently accepted: a
+ * discrepancy in the open batch (the discrepancy alert follows) and an alert in the log.
+ */
+function recordNotOpen(ctx: IngestContext, station: StationState, event: StationEvent, nowMs: number): void {
+  const block = station.networkBlock;
+  if (block === null || !businessKinds.has(event.kind)) return;
+  const code = 'HQ_DISCREPANCY_STATION_NOT_OPEN';
+  ctx.counters.discrepancies += 1;
+  ctx.openBatch().discrepancies.push({
+    stationId: event.stationId,
+    eventId: event.eventId,
+    code,
+    expected: 'open',
+    actual: block.state,
+    detail: `${event.kind} seq ${event.seq} from a station not open (lifecycle state ${block.state}, R4)`,
+    foundAtMs: nowMs,
+  });
+  ctx.log.warn(
+    { code, stationId: event.stationId, seq: event.seq, alert: true },
+    'business from a station not open',
+  );
 }
 
 /** Issue 9: a posted withdrawal received after its hold expired on HQ's clock is a discrepancy. */
