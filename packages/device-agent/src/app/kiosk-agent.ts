@@ -36,6 +36,7 @@ import type { PublisherPort } from '../ports/publisher.js';
 import type { DayTotalsView } from './daily-close.js';
 import type { CommandResult } from './hq-commands.js';
 import { buildKioskParts, type KioskAgentPorts, type KioskParts, type LinkFactory } from './kiosk-parts.js';
+import type { OtaLink } from './ota-link.js';
 
 export type { KioskAgentPorts, LinkFactory } from './kiosk-parts.js';
 
@@ -75,6 +76,8 @@ export class KioskAgentCore implements OperatorPort {
    */
   start(): void {
     this.#parts.link.start();
+    // Issue 13: resume the OTA phase the state file names (a trial judges this very release now).
+    void this.#parts.ota?.boot();
     if (this.#o.autoDailyClose === false) return;
     this.#caughtUp = this.#parts.closer.catchUp();
     this.#caughtUp.catch((error: unknown) =>
@@ -91,6 +94,7 @@ export class KioskAgentCore implements OperatorPort {
     this.#stopped = true;
     this.#parts.closer.disarm();
     this.#parts.withdrawals.abandonWaits();
+    await this.#parts.ota?.settled();
     await this.#parts.writer.drained();
     await this.#parts.link.stop();
   }
@@ -102,6 +106,11 @@ export class KioskAgentCore implements OperatorPort {
 
   link(): PublisherPort {
     return this.#parts.link;
+  }
+
+  /** Issue 13: update offers, the OTA runner and its progress; undefined without OTA. */
+  ota(): OtaLink | undefined {
+    return this.#parts.ota;
   }
 
   startWithdrawal(input: WithdrawalInput): Promise<Outcome<{ withdrawal: WithdrawalView }>> {
