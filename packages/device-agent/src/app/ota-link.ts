@@ -35,7 +35,14 @@ const stageByProgress: Readonly<Record<OtaProgress, number>> = {
 const DONE = v1.CommandOutcome.COMMAND_OUTCOME_DONE;
 const REFUSED = v1.CommandOutcome.COMMAND_OUTCOME_REFUSED;
 
-/** A reason for HQ: an error code as it is, or a health-check text under its code. */
+/** The wire fields of one report: its stage, and why (an error code as it is, or a health-check text under its code). */
+export function otaProgressFields(
+  progress: OtaProgress,
+  reason: string,
+): { stage: number; reasonCode: string; detail: string } {
+  return { stage: stageByProgress[progress], ...reasonParts(progress, reason) };
+}
+
 function reasonParts(progress: OtaProgress, reason: string): { reasonCode: string; detail: string } {
   if (progress !== 'rolled-back' && progress !== 'failed') return { reasonCode: '', detail: '' };
   if (/^[A-Z][A-Z0-9_]{2,63}$/.test(reason)) return { reasonCode: reason, detail: '' };
@@ -166,10 +173,9 @@ export class OtaLink {
         const body = {
           rolloutId,
           releaseVersion,
-          stage: stageByProgress[progress],
           receivedBytes,
           totalBytes,
-          ...reasonParts(progress, reason),
+          ...otaProgressFields(progress, reason),
           reportedAtMs: c.clock.nowMs(),
         };
         await c.writer.serially(() =>
