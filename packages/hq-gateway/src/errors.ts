@@ -220,6 +220,8 @@ export const hqCodes = {
     "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
   HQ_ROLLOUT_STOPPED:
     'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
+  HQ_RELEASE_RANGE_INVALID:
+    'a request for an OTA pack has no single satisfiable byte range (bytes=FROM-[TO] within the pack): 416',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

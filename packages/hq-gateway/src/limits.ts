@@ -302,3 +302,5 @@ export const overviewAlertsMax = 20;
 export const otaOfferValidityMs = 7 * 24 * 3_600_000;
 /** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
 export const rolloutConflictRetriesMax = 5;
+/** Issue 13: bytes one Range request of an OTA pack returns at most (a kiosk asks for 1 MB chunks). */
+export const releasePackRangeBytesMax = 4 * 1024 * 1024;

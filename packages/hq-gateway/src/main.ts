@@ -23,6 +23,7 @@ import { PostgresOperationsStore } from './adapters/postgres/operations-store.js
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { ReleasePacks } from './adapters/release/release-packs.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
@@ -147,6 +148,13 @@ export interface GatewayOptions {
    * Absent: kiosks' OTA progress is still taken into rollouts, but no offer can be sent.
    */
   readonly releaseCatalog?: ReleaseCatalog;
+  /**
+   * Issue 13: `hq release publish`'s store; with it the API serves each published release as an OTA
+   * pack (GET /api/v1/releases/:version/pack, Range) and it is the release catalog (unless
+   * releaseCatalog is given). `releasesBaseUrl`: how kiosks reach the API (the offers' fetch URL).
+   */
+  readonly releasesDir?: string;
+  readonly releasesBaseUrl?: string;
 }
 
 export interface Gateway {
@@ -342,13 +350,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // R8 checks, users/audit/alerts and the operations log live in the store's own database.
   const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
+  const releasePacks =
+    options.releasesDir === undefined
+      ? undefined
+      : new ReleasePacks(options.releasesDir, options.releasesBaseUrl ?? 'https://hq.invalid');
   // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
   const offerDownlink = new Downlink(hqKey, link, clock);
   const rollouts: RolloutWireDeps = {
     store: opened.operations,
     clock,
     log: log.child({ component: 'rollouts' }),
-    catalog: options.releaseCatalog ?? noReleaseCatalog,
+    catalog: options.releaseCatalog ?? releasePacks ?? noReleaseCatalog,
     send: (stationId, command) =>
       offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
     offerValidityMs: otaOfferValidityMs,
@@ -440,6 +452,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),
     ingestAlive: () => pipeline.alive,
     live: pipeline,
+    ...(releasePacks === undefined ? {} : { releasePacks }),
     ...consoleDirOption(options.consoleDir),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;

@@ -23,6 +23,8 @@ export type OtaWiring = Omit<OtaRunnerDeps, 'lock' | 'reporter' | 'nowMs'>;
 export const META_OTA_OFFER_SEQ = 'ota_offer_seq';
 /** Journal meta: the release a rollout offered (progress reports name it after a restart). */
 const metaRolloutVersion = (rolloutId: string) => `ota_rollout_version:${rolloutId}`;
+/** Journal meta: where the offer said the pack is (the HTTP source resumes from it after a restart). */
+const metaFetchUrl = (rolloutId: string) => `ota_fetch_url:${rolloutId}`;
 
 const stageByProgress: Readonly<Record<OtaProgress, number>> = {
   downloading: v1.OtaStage.OTA_STAGE_DOWNLOADING,
@@ -54,6 +56,7 @@ export class OtaLink {
   readonly #wiring: OtaWiring;
   readonly #openTransactions: () => number;
   readonly #versions = new Map<string, string>();
+  readonly #fetchUrls = new Map<string, string>();
   #runner: OtaRunner | undefined;
   #work: Promise<void> = Promise.resolve();
 
@@ -107,6 +110,7 @@ export class OtaLink {
       return { outcome: REFUSED, detail: refusals.map((r) => `${r.code}: ${r.message}`).join('; ') };
     }
     this.#versions.set(rolloutId, releaseVersion);
+    this.#fetchUrls.set(rolloutId, offer.fetchUrl ?? '');
     const otaOffer: OtaOffer = {
       rolloutId,
       version: releaseVersion,
@@ -117,8 +121,18 @@ export class OtaLink {
     return {
       outcome: DONE,
       detail: `offer of ${releaseVersion} accepted (rollout ${rolloutId})`,
-      meta: { [META_OTA_OFFER_SEQ]: String(offerSeq), [metaRolloutVersion(rolloutId)]: releaseVersion },
+      meta: {
+        [META_OTA_OFFER_SEQ]: String(offerSeq),
+        [metaRolloutVersion(rolloutId)]: releaseVersion,
+        [metaFetchUrl(rolloutId)]: offer.fetchUrl ?? '',
+      },
     };
+  }
+
+  /** The pack's URL as the accepted offer gave it (adapters/ota/http-source.ts urlOf). */
+  fetchUrlOf(rolloutId: string): string | undefined {
+    const url = this.#fetchUrls.get(rolloutId) ?? this.#c.journal.getMeta(metaFetchUrl(rolloutId)) ?? '';
+    return url === '' ? undefined : url;
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
