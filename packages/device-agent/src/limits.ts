@@ -148,3 +148,5 @@ export const otaFetchBackoffMsBase = 1_000;
 export const otaFetchBackoffMsMax = 30_000;
 /** Issue 13: one Range request's deadline, ms (a 1 MB chunk over a slow mobile link). */
 export const otaFetchTimeoutMs = 120_000;
+/** Issue 13: how often the agent re-asks the update lock for a staged release and checks a trial's deadline, ms. */
+export const otaTickMs = 60_000;

@@ -18,6 +18,8 @@ import type { bianmin } from '@bianmin/wire';
 import type { Pan } from '../domain/pin/pan.js';
 import type { ActiveConfig } from '../domain/tx/active-config.js';
 import { isAgentError } from '../errors.js';
+import { otaTickMs } from '../limits.js';
+import type { TimerHandle } from '../ports/clock.js';
 import type {
   AgentStatusView,
   BillPaymentInput,
@@ -45,6 +47,7 @@ export class KioskAgentCore implements OperatorPort {
   readonly #parts: KioskParts;
   #stopped = false;
   #caughtUp: Promise<string[]> = Promise.resolve([]);
+  #otaTimer: TimerHandle | undefined;
 
   protected constructor(options: KioskAgentPorts, makeLink: LinkFactory) {
     this.#o = options;
@@ -76,8 +79,18 @@ export class KioskAgentCore implements OperatorPort {
    */
   start(): void {
     this.#parts.link.start();
-    // Issue 13: resume the OTA phase the state file names (a trial judges this very release now).
-    void this.#parts.ota?.boot();
+    // Issue 13: resume the OTA phase the state file names (a trial judges this very release now),
+    // then ask the update lock again / end a late trial every otaTickMs on the agent's clock.
+    const ota = this.#parts.ota;
+    if (ota !== undefined) {
+      void ota.boot();
+      const tick = (): void => {
+        if (this.#stopped) return;
+        void ota.tick();
+        this.#otaTimer = this.#o.clock.setTimer(otaTickMs, tick);
+      };
+      this.#otaTimer = this.#o.clock.setTimer(otaTickMs, tick);
+    }
     if (this.#o.autoDailyClose === false) return;
     this.#caughtUp = this.#parts.closer.catchUp();
     this.#caughtUp.catch((error: unknown) =>
@@ -94,6 +107,7 @@ export class KioskAgentCore implements OperatorPort {
     this.#stopped = true;
     this.#parts.closer.disarm();
     this.#parts.withdrawals.abandonWaits();
+    this.#otaTimer?.cancel();
     await this.#parts.ota?.settled();
     await this.#parts.writer.drained();
     await this.#parts.link.stop();
