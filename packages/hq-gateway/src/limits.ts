@@ -304,3 +304,5 @@ export const otaOfferValidityMs = 7 * 24 * 3_600_000;
 export const rolloutConflictRetriesMax = 5;
 /** Issue 13: bytes one Range request of an OTA pack returns at most (a kiosk asks for 1 MB chunks). */
 export const releasePackRangeBytesMax = 4 * 1024 * 1024;
+/** Issue 13: how often the gateway follows the operations log for rollouts started elsewhere (the CLI), ms. */
+export const rolloutPollMs = 10_000;

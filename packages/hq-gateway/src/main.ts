@@ -40,6 +40,7 @@ import { LoginLimiter } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
+import { RolloutDispatcher } from './app/rollout-dispatch.js';
 import {
   noReleaseCatalog,
   type ReleaseCatalog,
@@ -364,7 +365,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     send: (stationId, command) =>
       offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
     offerValidityMs: otaOfferValidityMs,
+    offered: new Set<string>(),
   };
+  // Rollouts started by the CLI (another process) are followed in the log; only with releases to offer.
+  const hasCatalog = options.releaseCatalog !== undefined || releasePacks !== undefined;
+  const dispatcher = hasCatalog ? new RolloutDispatcher(rollouts) : undefined;
   const pipeline = new IngestPipeline({
     rollouts: rolloutIngest(rollouts),
     store,
@@ -481,6 +486,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   }
   pipeline.startSilenceSweep();
+  dispatcher?.start(clock);
   alerts.start();
   const rotationMs = options.workingKeyRotationMs ?? workingKeyRotationMsDefault;
   const rotation =
@@ -510,6 +516,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (stopped) return;
       stopped = true;
       controlSync.stop();
+      await dispatcher?.stop();
       alerts.stop();
       rotation?.stop();
       await http?.app.close();

@@ -10,6 +10,7 @@
 import { v1 } from '@bianmin/wire';
 import t from 'tap';
 import { MemoryOperationsStore } from '../src/adapters/memory/operations-store.js';
+import { RolloutDispatcher } from '../src/app/rollout-dispatch.js';
 import {
   ingestOtaProgress,
   offerCommand,
@@ -223,4 +224,38 @@ t.test('an offer names its release as published; an unpublished one is a program
   t.throws(() =>
     offerCommand({ ...deps, catalog: { ...catalog, describe: () => undefined } }, state, 'S1', 1),
   );
+});
+
+t.test('a rollout started by the CLI is followed in the log: offers once, timeouts swept', async (t) => {
+  const clock = new FakeClock();
+  const sent: string[] = [];
+  const deps: RolloutWireDeps = {
+    store: new MemoryOperationsStore(),
+    clock,
+    log: recordingLog(),
+    catalog,
+    send: async (stationId, command) => {
+      sent.push(`${stationId} ${command.otaOffer?.rolloutId}`);
+    },
+    offerValidityMs: 60_000,
+    offered: new Set(),
+  };
+  const dispatcher = new RolloutDispatcher(deps);
+  // What `hq release rollout create` and `start` do in their own process: write the log, send nothing.
+  await createRollout(deps, spec('R-4', ['S1', 'S2'], 0), 'li.wei', '');
+  await operateRollout(deps, 'R-4', 'start', 'li.wei', '');
+  await dispatcher.poll();
+  t.same(sent, ['S1 R-4'], 'the gateway offered group 1 from the log');
+  await dispatcher.poll();
+  t.same(sent, ['S1 R-4'], 'once');
+  clock.advance(3_600_001);
+  await dispatcher.poll();
+  const state = await readRollout(deps, 'R-4');
+  t.equal(
+    state?.stations.get('S1')?.progress,
+    'failed',
+    'no report within stationTimeoutMs: failed on the sweep',
+  );
+  t.equal(state?.status, 'stopped', 'which passed the 0% error threshold');
+  await dispatcher.stop();
 });
