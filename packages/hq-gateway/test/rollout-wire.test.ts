@@ -19,6 +19,7 @@ import {
   sendOffers,
 } from '../src/app/rollout-wire.js';
 import { createRollout, operateRollout, readRollout } from '../src/app/rollouts.js';
+import { checkHqConfig } from '../src/config.js';
 import type { StationEvent } from '../src/domain/types.js';
 import type { Log } from '../src/ports/log.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -258,4 +259,26 @@ t.test('a rollout started by the CLI is followed in the log: offers once, timeou
   );
   t.equal(state?.status, 'stopped', 'which passed the 0% error threshold');
   await dispatcher.stop();
+});
+
+t.test('the gateway config names the release store and the URL kiosks fetch from', async (t) => {
+  const base = {
+    dbPath: 'hq.sqlite',
+    brokerUrl: 'mqtt://127.0.0.1:1883',
+    clientId: 'hq',
+    hqKeyFile: 'k',
+    calendarDir: '.',
+  };
+  const config = checkHqConfig(
+    { ...base, releasesDir: 'releases', releasesBaseUrl: 'https://hq.example.cn' },
+    '/etc/bianmin-hq',
+  );
+  t.equal(config.releasesDir, '/etc/bianmin-hq/releases', 'relative to the config file');
+  t.equal(config.releasesBaseUrl, 'https://hq.example.cn');
+  try {
+    checkHqConfig({ ...base, releasesBaseUrl: 'ftp://hq' }, '/etc');
+    t.fail('an ftp URL was accepted');
+  } catch (error) {
+    t.match((error as { problems: { field: string }[] }).problems, [{ field: 'releasesBaseUrl' }]);
+  }
 });
