@@ -79,8 +79,6 @@ export interface HqConfig {
   readonly http?: { readonly listen: string };
   /** Where the gateway POSTs new alerts (JSON), with retries; absent: alerts are kept, not sent. */
   readonly alertWebhookUrl?: string;
-  /** Issue 13: `hq release publish`'s store; with it the gateway serves OTA packs and sends offers. */
-  readonly releasesDir?: string;
   /** Issue 13: how kiosks reach the HTTP API (the offers' fetch URL), e.g. https://hq.example.cn. */
   readonly releasesBaseUrl?: string;
 }
@@ -111,7 +109,6 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   stationSilenceMsMax: 'number',
   http: 'object',
   alertWebhookUrl: 'string',
-  releasesDir: 'string',
   releasesBaseUrl: 'string',
 };
 const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
@@ -128,7 +125,6 @@ const pathKeys: ReadonlyArray<keyof HqConfig> = [
   'cardKeySecretFile',
   'calendarDir',
   'bankAccountsFile',
-  'releasesDir',
 ];
 
 export function checkHqConfig(value: unknown, baseDir: string): HqConfig {

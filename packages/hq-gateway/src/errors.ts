@@ -215,11 +215,29 @@ export const hqCodes = {
   // The HQ console (issue 12): its live stream and its static files.
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
+  // Alert handling (issue 12): assignment and closure, kept in the operations log (aggregate alert:<id>).
+  HQ_ALERT_CLOSED: 'the alert is closed (who, when, why recorded): it cannot be assigned or closed again',
+  HQ_ALERT_ASSIGNEE_UNKNOWN:
+    "an alert is assigned to a user who does not exist or may not see the alert's station (another branch)",
   // Rollouts on the wire (issue 13, app/rollout-wire.ts): a kiosk's signed progress report refused.
   HQ_ROLLOUT_RELEASE_MISMATCH:
     "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
   HQ_ROLLOUT_STOPPED:
     'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
+  // Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
+  HQ_ROLLOUT_TARGET_UNKNOWN:
+    'a rollout target names a station, branch office or saved station group HQ does not know (every one listed)',
+  HQ_STATION_GROUP_NOT_FOUND: 'the saved station group named does not exist',
+  HQ_RELEASE_NOT_CONFIGURED:
+    'this HQ process has no release store, inbox or trusted release key configured: it cannot publish releases',
+  HQ_RELEASE_NOT_FOUND: 'the release named has not been published',
+  // Issue 13, R24: the working key's check value as the kiosk's PIN pad reports it (app/working-key-check.ts).
+  HQ_KEY_KCV_MISMATCH:
+    "the KCV the kiosk reports after loading a working key differs from the HSM's KCV of that key: recorded as a discrepancy, alerted, the key is not activated",
+  HQ_KEY_LOAD_FAILED:
+    'the kiosk reports that loading a working key failed (its own code in the detail): recorded, the key is not activated',
+  HQ_ALERT_KEY_KCV_MISMATCH:
+    "alert: a kiosk reported a working key's check value that differs from the HSM's (a lying or broken PIN pad, or a substituted key)",
   HQ_RELEASE_RANGE_INVALID:
     'a request for an OTA pack has no single satisfiable byte range (bytes=FROM-[TO] within the pack): 416',
 } as const;

@@ -298,10 +298,30 @@ export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
 
+// ---- Issue 11: station views as store queries (app/station-views.ts).
+
+/** Rows one whole-network read (the overview's counts by state and branch) takes at most. */
+export const stationViewRowsMax = 100_000;
+
+// ---- Issue 12: the console's audit page and alert handling.
+
+/** Audit rows skipped at most by one page request (?offset=): deeper pages narrow by date or seq. */
+export const auditOffsetMax = 1_000_000;
+
 /** Issue 13: an OTA offer's life (Command.not_after_ms = offer time + this): a kiosk offline longer is offered again. */
 export const otaOfferValidityMs = 7 * 24 * 3_600_000;
 /** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
 export const rolloutConflictRetriesMax = 5;
+// ---- Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
+
+/** Rollouts, releases or station groups one list answer returns at most. */
+export const rolloutListItemsMax = 500;
+/** Branch offices or saved station groups one rollout target may name. */
+export const rolloutTargetNamesMax = 100;
+/** Stations one saved station group holds at most (a rollout takes rolloutStationsMax). */
+export const stationGroupStationsMax = 10_000;
+/** Operations-log records read per page while listing rollouts or releases (<= opsReadRecordsMax). */
+export const rolloutListPageRecords = 1_000;
 /** Issue 13: bytes one Range request of an OTA pack returns at most (a kiosk asks for 1 MB chunks). */
 export const releasePackRangeBytesMax = 4 * 1024 * 1024;
 /** Issue 13: how often the gateway follows the operations log for rollouts started elsewhere (the CLI), ms. */

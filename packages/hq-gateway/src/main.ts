@@ -12,17 +12,19 @@ import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
 import { VerifyPool } from './adapters/crypto/verify-pool.js';
-import type { ApiDeps } from './adapters/http/deps.js';
+import type { ApiDeps, ReleaseApiConfig } from './adapters/http/deps.js';
 import { createApiMetrics } from './adapters/http/metrics.js';
 import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
 import { ReleasePacks } from './adapters/release/release-packs.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
@@ -30,13 +32,14 @@ import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
 import { Downlink } from './app/ingest/downlink.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
-import { LoginLimiter } from './app/login-limiter.js';
+import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
@@ -50,6 +53,7 @@ import {
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
+import { checkKeyResult, recordKeySent } from './app/working-key-check.js';
 import { WorkingKeyRotation } from './app/working-key-rotation.js';
 import type { StoreConfig } from './config.js';
 import { consoleDirOption } from './console-dir.js';
@@ -62,11 +66,13 @@ import { ingestQueueMax, otaOfferValidityMs, workingKeyRotationMsDefault } from 
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
+import type { LoginAttemptStore } from './ports/login-attempts.js';
 import type { NetworkFacts } from './ports/network-facts.js';
 import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
+import type { StationViewStore } from './ports/station-view-store.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -149,12 +155,13 @@ export interface GatewayOptions {
    * Absent: kiosks' OTA progress is still taken into rollouts, but no offer can be sent.
    */
   readonly releaseCatalog?: ReleaseCatalog;
+  /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
   /**
-   * Issue 13: `hq release publish`'s store; with it the API serves each published release as an OTA
-   * pack (GET /api/v1/releases/:version/pack, Range) and it is the release catalog (unless
-   * releaseCatalog is given). `releasesBaseUrl`: how kiosks reach the API (the offers' fetch URL).
+   * Issue 13: how kiosks reach this gateway's HTTP API (the offers' fetch URL). With `releases`, the
+   * API serves each release published into that store as an OTA pack (GET
+   * /api/v1/releases/:version/pack, Range) and the same store is the release catalog offers read.
    */
-  readonly releasesDir?: string;
   readonly releasesBaseUrl?: string;
 }
 
@@ -206,6 +213,10 @@ export interface OpenedStore {
   readonly reality: RealityStore;
   /** What the station network reads from ingested events (R10 revenue, R18 fees). */
   readonly facts: NetworkFacts;
+  /** The station list and page as store queries (issue 11). */
+  readonly views: StationViewStore;
+  /** The login limiter's counters: shared by every process on PostgreSQL, in memory on SQLite. */
+  readonly loginAttempts: LoginAttemptStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -231,10 +242,14 @@ export async function openHqStore(
       path: choice.path,
       commitOnThread: choice.path !== ':memory:' && (options.commitOnThread ?? false),
     });
+    const ops = new SqliteOpsStore(store.db);
     return {
       store,
       integrity: new SqliteIntegrityStore(store.db),
-      ops: new SqliteOpsStore(store.db),
+      ops,
+      // After the OpsStore: its tables (station branches) are joined.
+      views: new SqliteStationViewStore(store.db),
+      loginAttempts: new MemoryLoginAttempts(),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -270,6 +285,8 @@ export async function openHqStore(
     operations: new PostgresOperationsStore(store.pool),
     reality: new PostgresRealityStore(store.pool),
     facts: new PostgresNetworkFacts(store.pool),
+    views: new PostgresStationViewStore(store.pool),
+    loginAttempts: new PostgresLoginAttempts(store.pool),
     bankDb,
     async close() {
       try {
@@ -352,9 +369,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
   const releasePacks =
-    options.releasesDir === undefined
+    options.releases === undefined
       ? undefined
-      : new ReleasePacks(options.releasesDir, options.releasesBaseUrl ?? 'https://hq.invalid');
+      : new ReleasePacks(options.releases.releasesDir, options.releasesBaseUrl ?? 'https://hq.invalid');
   // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
   const offerDownlink = new Downlink(hqKey, link, clock);
   const rollouts: RolloutWireDeps = {
@@ -445,9 +462,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api: ApiDeps = {
     store,
     ops,
-    users: new UserService(ops, clock, new LoginLimiter(clock), options.passwordCost),
+    users: new UserService(ops, clock, new LoginLimiter(clock, opened.loginAttempts), options.passwordCost),
     audit: new AuditLog(ops, clock),
-    views: new StationViews({ store, ops, integrity, quotaOf, defaults }),
+    views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,
     operations,
     alerts,
@@ -459,6 +476,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     live: pipeline,
     ...(releasePacks === undefined ? {} : { releasePacks }),
     ...consoleDirOption(options.consoleDir),
+    ...(options.releases === undefined ? {} : { releases: options.releases }),
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
@@ -492,8 +510,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const rotation =
     rotationMs === 0
       ? undefined
-      : new WorkingKeyRotation({ hsm: bank.workingKeys, operations, clock, log, rotationMs });
+      : new WorkingKeyRotation({
+          hsm: bank.workingKeys,
+          // R24: each rotated key is recorded as sent, so its KCV answer is checked like a manual load's.
+          operations: {
+            sendWorkingKey: async (stationId, key, ttlMs) => {
+              const sent = await operations.sendWorkingKey(stationId, key, ttlMs);
+              await recordKeySent(network.store, stationId, sent, 'system:rotation', clock.nowMs());
+              return sent;
+            },
+          },
+          clock,
+          log,
+          rotationMs,
+        });
   rotation?.start();
+  const keyCheck = { store: network.store, hsm: bank.workingKeys, alerts, clock, log };
+  pipeline.on('command-result', (stationId: string, detail: Record<string, unknown>) => {
+    const result = {
+      commandId: String(detail.commandId ?? ''),
+      outcome: Number(detail.outcome ?? 0),
+      detail: String(detail.detail ?? ''),
+    };
+    checkKeyResult(keyCheck, stationId, result).then(
+      (verdict) => pipeline.emit('working-key-checked', stationId, result.commandId, verdict ?? null),
+      (error: unknown) =>
+        log.error({ code: 'HQ_STORE_FAILED', stationId, err: error }, 'working key check failed'),
+    );
+  });
   let stopped = false;
   return {
     pipeline,

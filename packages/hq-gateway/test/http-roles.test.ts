@@ -27,6 +27,8 @@ const matrix: Record<string, readonly Role[]> = {
   'GET /api/v1/discrepancies': ['branch', 'market', 'ecommerce', 'supervision', 'finance'],
   'GET /api/v1/alerts': all,
   'POST /api/v1/alerts/:alertId/ack': ['branch', 'market', 'supervision'],
+  'POST /api/v1/alerts/:alertId/assign': ['market', 'supervision'],
+  'POST /api/v1/alerts/:alertId/close': ['branch', 'market', 'supervision'],
   'GET /api/v1/audit': ['supervision'],
   'GET /api/v1/audit/verify': ['supervision'],
   'POST /api/v1/users': ['admin'],
@@ -77,6 +79,20 @@ const matrix: Record<string, readonly Role[]> = {
   'POST /api/v1/network/commissions/:month/invoices': ['ecommerce'],
   'POST /api/v1/network/commissions/:month/payments': ['finance', 'branch'],
   'GET /api/v1/network/archive/:year': ['supervision'],
+  // Releases and rollouts (issue 13): the administrator changes the fleet's software; market and
+  // supervision may also stop it (pause, cancel); branch offices, agency finance and finance see none.
+  'GET /api/v1/releases': ['market', 'ecommerce', 'supervision', 'admin'],
+  'POST /api/v1/releases': ['admin'],
+  'GET /api/v1/station-groups': ['market', 'ecommerce', 'supervision', 'admin'],
+  'POST /api/v1/station-groups': ['admin', 'market'],
+  'GET /api/v1/station-groups/:groupId': ['market', 'ecommerce', 'supervision', 'admin'],
+  'GET /api/v1/rollouts': ['market', 'ecommerce', 'supervision', 'admin'],
+  'POST /api/v1/rollouts': ['admin'],
+  'GET /api/v1/rollouts/:rolloutId': ['market', 'ecommerce', 'supervision', 'admin'],
+  'POST /api/v1/rollouts/:rolloutId/start': ['admin'],
+  'POST /api/v1/rollouts/:rolloutId/pause': ['admin', 'market', 'supervision'],
+  'POST /api/v1/rollouts/:rolloutId/resume': ['admin'],
+  'POST /api/v1/rollouts/:rolloutId/cancel': ['admin', 'market', 'supervision'],
 };
 const publicRoutes = ['POST /api/v1/session'];
 
@@ -109,12 +125,45 @@ const requests: Record<string, { path: string; body?: unknown }> = {
   'GET /api/v1/discrepancies': { path: '/api/v1/discrepancies' },
   'GET /api/v1/alerts': { path: '/api/v1/alerts' },
   'POST /api/v1/alerts/:alertId/ack': { path: '/api/v1/alerts/999/ack' },
+  'POST /api/v1/alerts/:alertId/assign': {
+    path: '/api/v1/alerts/999/assign',
+    body: { assignee: 'u-market' },
+  },
+  'POST /api/v1/alerts/:alertId/close': { path: '/api/v1/alerts/999/close', body: { reason: 'matrix' } },
   'GET /api/v1/audit': { path: '/api/v1/audit' },
   'GET /api/v1/audit/verify': { path: '/api/v1/audit/verify' },
   'POST /api/v1/users': {
     path: '/api/v1/users',
     body: { user: 'matrix-user', role: 'finance', password: 'another long password' },
   },
+  // Allowed cells reach their handlers and answer with the app's own refusal (no release store in
+  // this fixture, no such rollout), never 401/403.
+  'GET /api/v1/releases': { path: '/api/v1/releases' },
+  'POST /api/v1/releases': { path: '/api/v1/releases', body: { bundle: 'kiosk-matrix' } },
+  'GET /api/v1/station-groups': { path: '/api/v1/station-groups' },
+  'POST /api/v1/station-groups': {
+    path: '/api/v1/station-groups',
+    body: { groupId: 'G-matrix', name: '矩阵', stationIds: ['S1'] },
+  },
+  'GET /api/v1/station-groups/:groupId': { path: '/api/v1/station-groups/G-matrix' },
+  'GET /api/v1/rollouts': { path: '/api/v1/rollouts' },
+  'POST /api/v1/rollouts': {
+    path: '/api/v1/rollouts',
+    body: {
+      rolloutId: 'R-matrix',
+      release: '0.0.1-linux-arm64',
+      target: { stationIds: ['S1'] },
+      groupSize: 1,
+      successThresholdPercent: 100,
+      errorThresholdPercent: 0,
+      stationTimeoutMin: 60,
+    },
+  },
+  'GET /api/v1/rollouts/:rolloutId': { path: '/api/v1/rollouts/R-matrix' },
+  'POST /api/v1/rollouts/:rolloutId/start': { path: '/api/v1/rollouts/R-matrix/start', body: {} },
+  'POST /api/v1/rollouts/:rolloutId/pause': { path: '/api/v1/rollouts/R-matrix/pause', body: {} },
+  'POST /api/v1/rollouts/:rolloutId/resume': { path: '/api/v1/rollouts/R-matrix/resume', body: {} },
+  'POST /api/v1/rollouts/:rolloutId/cancel': { path: '/api/v1/rollouts/R-matrix/cancel', body: {} },
 };
 
 type NetRequest = { path: string; body?: unknown };

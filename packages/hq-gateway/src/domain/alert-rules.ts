@@ -10,6 +10,7 @@ export const alertKinds = [
   'HQ_ALERT_QUOTA_LOW',
   'HQ_ALERT_DISCREPANCY',
   'HQ_ALERT_QUARANTINE_SPIKE',
+  'HQ_ALERT_KEY_KCV_MISMATCH',
 ] as const satisfies readonly HqCode[];
 
 export type AlertKind = (typeof alertKinds)[number];

@@ -361,7 +361,7 @@ export class SimStation extends EventEmitter {
   }
 
   /** R24: the working keys HQ sent (wrapped under the TMK), as a PIN pad would receive them. */
-  readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string }[] = [];
+  readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string; commandId: string }[] = [];
 
   /** Issue 13: the release offers HQ sent (verified under HQ's key like every command). */
   readonly otaOffers: { commandId: string; offer: bianmin.v1.IOtaOffer }[] = [];
@@ -425,6 +425,7 @@ export class SimStation extends EventEmitter {
           tpkKeyId: key.tpkKeyId ?? '',
           tpkUnderTmk: key.tpkUnderTmk ?? new Uint8Array(),
           kcv: key.kcv ?? '',
+          commandId: opened.body.commandId ?? '',
         });
         this.emit('working-key', key.tpkKeyId);
       }

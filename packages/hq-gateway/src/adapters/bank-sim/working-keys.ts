@@ -105,6 +105,14 @@ export class WorkingKeyIssuer {
       .run(stationId, tpkKeyId);
   }
 
+  /** The check value of the TPK issued under `tpkKeyId` (the HSM's own, never the kiosk's); undefined: none. */
+  kcvOf(stationId: string, tpkKeyId: string): string | undefined {
+    const row = this.#db
+      .prepare('SELECT kcv FROM bank_station_tpks WHERE station_id = ? AND key_id = ?')
+      .get(stationId, tpkKeyId) as Row | undefined;
+    return row === undefined ? undefined : String(row.kcv);
+  }
+
   /** The clear TPK a station's PIN blocks under `tpkKeyId` are enciphered with (PIN verification only). */
   tpkFor(stationId: string, tpkKeyId: string): Uint8Array | undefined {
     const row = this.#db

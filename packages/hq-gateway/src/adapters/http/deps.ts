@@ -37,4 +37,15 @@ export interface ApiDeps {
   readonly consoleDir?: string;
   /** Issue 13: published releases served as OTA packs with Range; absent: no release route. */
   readonly releasePacks?: ReleasePacks;
+  /** Where POST /api/v1/releases publishes from and to (issue 13); absent: HQ_RELEASE_NOT_CONFIGURED. */
+  readonly releases?: ReleaseApiConfig;
+}
+
+export interface ReleaseApiConfig {
+  /** The release store (adapters/release/release-store.ts), as `hq release publish --releases-dir`. */
+  readonly releasesDir: string;
+  /** Where bundles are copied before publishing (scp, rsync); a request names a folder in it. */
+  readonly inboxDir: string;
+  /** PEM texts of the trusted HQ release public keys. */
+  readonly trustedKeys: readonly string[];
 }

@@ -24,6 +24,7 @@ import { problemContentType, problemOf, problemOfError, problemSchema } from './
 import { quotaRoutes } from './quota-routes.js';
 import { registerReleasePackRoute } from './release-pack-route.js';
 import { reportRoutes } from './report-routes.js';
+import { rolloutRoutes } from './rollout-routes.js';
 import type { ApiRoute } from './route.js';
 import { bearerToken, sessionRoutes } from './session-routes.js';
 import { stationRoutes } from './station-routes.js';
@@ -45,6 +46,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoute[] {
     ...networkMonthRoutes(deps),
     ...overviewRoutes(deps),
     ...liveRoutes(deps),
+    ...rolloutRoutes(deps),
   ];
 }
 

@@ -173,6 +173,9 @@ export class Committer {
     const rollouts = ctx.rollouts;
     if (rollouts !== undefined)
       for (const event of batch.otaProgress) ctx.background.track(rollouts.ingest(event));
+    // R24: a stored CommandResult may answer a working-key command (app/working-key-check.ts listens).
+    for (const event of batch.events)
+      if (event.kind === 'COMMAND_RESULT') ctx.events.emit('command-result', event.stationId, event.detail);
     ctx.events.emit('committed', { events: batch.events.length, quarantined: batch.quarantined.length });
   }
 }

@@ -52,7 +52,6 @@ export const serveCommand: HqCommand = {
         : { stationSilenceMsMax: config.stationSilenceMsMax }),
       ...(config.http === undefined ? {} : { http: config.http }),
       ...(config.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: config.alertWebhookUrl }),
-      ...(config.releasesDir === undefined ? {} : { releasesDir: config.releasesDir }),
       ...(config.releasesBaseUrl === undefined ? {} : { releasesBaseUrl: config.releasesBaseUrl }),
     });
     gateway.pipeline.on('fatal', () => {

@@ -6,7 +6,9 @@
 //                                                      under the TMK with its KCV, signed, on down/cmd
 // No clear key is printed or logged; the kiosk answers with a CommandResult carrying the pad's KCV.
 import { readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { WorkingKeyIssuer } from '../../adapters/bank-sim/working-keys.js';
+import { recordKeySent } from '../../app/working-key-check.js';
 import { HqError, type HqProblem } from '../../errors.js';
 import { keyComponentsFileBytesMax, workingKeyCommandTtlMs } from '../../limits.js';
 import {
@@ -145,6 +147,8 @@ export const keyLoadCommand: HqCommand = {
         });
       }
       const sent = await operations.sendWorkingKey(stationId, wrapped, workingKeyCommandTtlMs);
+      // R24: recorded as sent, so the gateway checks the KCV the kiosk answers against the HSM's.
+      await recordKeySent(opened.operations, stationId, sent, `cli:${userInfo().username}`, Date.now());
       await auditCli(opened.ops, 'key.load', stationId, {
         tpkKeyId: sent.tpkKeyId,
         kcv: sent.kcv,
