@@ -204,3 +204,34 @@ t.test('an agent started without OTA refuses offers; release numbers compare as 
   t.equal(compareReleases('2.0.0-linux-x64', '2.0.0'), 0, 'the arch suffix is not a version');
   t.equal(releaseNumbers('latest'), null);
 });
+
+t.test("HQ's switch window holds the switch on top of R20 until it opens", async (t) => {
+  const set = rigSet(t, 'OTA-AGENT-4');
+  const world = kioskWorld('1.3.0');
+  const pack = buildPack('1.4.0', key);
+  world.packs.set('1.4.0', pack);
+  const r = await openKiosk(t, set, world);
+  const ota = r.agent.ota();
+  if (ota === undefined) throw new Error('agent without OTA');
+  r.clock.nowMsValue = MAINTENANCE_MS;
+  world.nowMs = MAINTENANCE_MS;
+  const offer = offerCommand('1.4.0', pack, 7_000, 'R-4');
+  const opensMs = MAINTENANCE_MS + 3_600_000; // 15:30 Beijing time, still in the maintenance window
+  const windowed = {
+    ...offer,
+    otaOffer: { ...offer.otaOffer, switchNotBeforeMs: opensMs, switchNotAfterMs: opensMs + 600_000 },
+  };
+  r.link.deliver(
+    downTopic(STATION, 'cmd'),
+    set.hq.seal(STATION, PayloadType.PAYLOAD_TYPE_COMMAND, windowed, r.clock.nowMs()),
+  );
+  await waitFor(() => r.db.getMeta(`hq_command:${offer.commandId}`) !== null);
+  await ota.settled();
+  t.equal(ota.state().phase.name, 'staged', 'station closed for maintenance, but before the offer window');
+  t.equal(world.restarts, 0);
+  world.nowMs = opensMs;
+  r.clock.advance(opensMs - r.clock.nowMs());
+  await ota.settled();
+  t.equal(world.restarts, 1, 'switched once the window opened');
+  t.equal(readlinkSync(join(world.root, 'current')), join('releases', '1.4.0'));
+});
