@@ -194,6 +194,17 @@ export const agentErrorCodes = {
     'a switch names a release slot that is missing or incomplete, or a version that is not a plain slot name: the `current` link is not touched',
   AGENT_OTA_DOWNLOAD_FAILED:
     'fetching a chunk of an OTA download failed: reported failed (the next offer resumes nothing; the partial download is discarded)',
+  // --- OTA on the wire (domain/ota/offer-check.ts, app/ota-link.ts; issue 13) ---
+  AGENT_OTA_OFFER_DOWNGRADE:
+    'an HQ-signed update offer names a release not newer than the one running: refused (a kiosk never goes back by offer)',
+  AGENT_OTA_OFFER_REPLAYED:
+    "an HQ-signed update offer's offer_seq is not above the last one accepted (an old offer re-sent): refused",
+  AGENT_OTA_OFFER_BUSY:
+    'an update offer arrived while another update is between download and verdict: refused',
+  AGENT_OTA_OFFER_UNSUPPORTED:
+    'an update offer reached a kiosk agent started without OTA (no release slots): refused',
+  AGENT_OTA_HEALTH_FAILED:
+    'the new release failed its health check (doctor checks, broker session, journal chain) or missed the trial deadline: the kiosk rolled back by itself and reports this with the check that failed',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

@@ -139,3 +139,14 @@ export const otaPackFilesMax = 20_000;
 export const otaTrialMsDefault = 10 * 60 * 1000;
 /** Effects one OTA runner pass executes at most (a loop guard; a whole install takes about 12). */
 export const otaStepsPerPassMax = 10_000;
+
+/** Issue 13: tries per OTA chunk over HTTP before the offer fails (a mobile link drops). */
+export const otaFetchAttemptsMax = 5;
+/** Issue 13: first backoff between tries of a chunk, ms (doubled each try, jittered). */
+export const otaFetchBackoffMsBase = 1_000;
+/** Issue 13: longest backoff between tries of a chunk, ms. */
+export const otaFetchBackoffMsMax = 30_000;
+/** Issue 13: one Range request's deadline, ms (a 1 MB chunk over a slow mobile link). */
+export const otaFetchTimeoutMs = 120_000;
+/** Issue 13: how often the agent re-asks the update lock for a staged release and checks a trial's deadline, ms. */
+export const otaTickMs = 60_000;

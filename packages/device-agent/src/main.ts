@@ -40,6 +40,7 @@ import {
   watchdogGraceMs,
 } from './limits.js';
 import { createLogger } from './logging.js';
+import { otaWiringOf } from './ota-wiring.js';
 
 function readSmallFile(path: string): string {
   return readFileSync(path, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
@@ -118,9 +119,10 @@ export async function runAgentProcess(configPath: string): Promise<void> {
   // Told to systemd from here on (Type=notify): READY only once every part below is up.
   let signerOpen = false;
   let agent: KioskAgent | null = null;
+  const notifier = createServiceNotifier(process.env, logger);
   const supervisor = new Supervisor({
     clock: systemClock,
-    notifier: createServiceNotifier(process.env, logger),
+    notifier,
     logger,
     watchdogMs: watchdogMsFromEnv(process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID, process.pid),
     parts: () => ({
@@ -171,6 +173,20 @@ export async function runAgentProcess(configPath: string): Promise<void> {
       ? {}
       : { diskReserveBytes: config.journal.diskReserveBytes }),
     ...(config.hq.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: config.hq.clockSkewMsMax }),
+    // Issue 13: over-the-air updates when the config names the release folders and key.
+    ...(config.ota === undefined
+      ? {}
+      : {
+          ota: otaWiringOf({
+            ota: config.ota,
+            clock: systemClock,
+            serviceManager: notifier,
+            journal: db,
+            link: () => agent?.link(),
+            peripheralsOpen: () => cardReader.linkState.kind === 'open' && pinPad.linkState.kind === 'open',
+            fetchUrlOf: (offer) => agent?.ota()?.fetchUrlOf(offer.rolloutId),
+          }),
+        }),
   });
   const api = new OperatorApi({
     listen: { kind: 'unix', socketPath: config.operatorApi.socketPath },

@@ -94,6 +94,8 @@ export interface HqConfig {
   readonly http?: { readonly listen: string };
   /** Where the gateway POSTs new alerts (JSON), with retries; absent: alerts are kept, not sent. */
   readonly alertWebhookUrl?: string;
+  /** Issue 13: how kiosks reach the HTTP API (the offers' fetch URL), e.g. https://hq.example.cn. */
+  readonly releasesBaseUrl?: string;
 }
 
 const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> = {
@@ -123,6 +125,7 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   stationSilenceMsMax: 'number',
   http: 'object',
   alertWebhookUrl: 'string',
+  releasesBaseUrl: 'string',
 };
 const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
@@ -292,6 +295,9 @@ function checkHttp(record: Record<string, unknown>, problem: (field: string, mes
   const hook = record.alertWebhookUrl;
   if (typeof hook === 'string' && !/^https?:\/\/\S+$/.test(hook))
     problem('alertWebhookUrl', 'must be an http(s) URL');
+  const releasesBaseUrl = record.releasesBaseUrl;
+  if (typeof releasesBaseUrl === 'string' && !/^https?:\/\/\S+$/.test(releasesBaseUrl))
+    problem('releasesBaseUrl', 'must be an http(s) URL');
 }
 
 /** The TLS files of the config, for the MQTT link and the CLI's connections; undefined without TLS. */

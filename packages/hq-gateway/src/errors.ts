@@ -248,6 +248,8 @@ export const hqCodes = {
   HQ_ENROLMENT_KEY_REVOKED: 'the key in the enrolment request was revoked: a revoked key never serves again',
   HQ_REENROL_REFUSED:
     'a re-enrolment is for a station whose key is revoked, with the same station id and org code (R15) and a new key',
+  HQ_RELEASE_RANGE_INVALID:
+    'a request for an OTA pack has no single satisfiable byte range (bytes=FROM-[TO] within the pack): 416',
 } as const;
 
 export type HqCode = keyof typeof hqCodes;

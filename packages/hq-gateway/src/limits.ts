@@ -333,3 +333,8 @@ export const natsClaimPollMs = 1_000;
 export const natsAckWaitMs = 30_000;
 /** Partitions a cluster may map stations to (the advisory-lock key space per gateway). */
 export const natsPartitionsMax = 1_024;
+
+/** Issue 13: bytes one Range request of an OTA pack returns at most (a kiosk asks for 1 MB chunks). */
+export const releasePackRangeBytesMax = 4 * 1024 * 1024;
+/** Issue 13: how often the gateway follows the operations log for rollouts started elsewhere (the CLI), ms. */
+export const rolloutPollMs = 10_000;

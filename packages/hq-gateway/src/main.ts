@@ -28,6 +28,7 @@ import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
 import { PostgresStationKeys } from './adapters/postgres/station-keys.js';
 import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
 import { PostgresUnitOfWork } from './adapters/postgres/unit-of-work.js';
+import { ReleasePacks } from './adapters/release/release-packs.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
@@ -46,6 +47,7 @@ import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
+import { RolloutDispatcher } from './app/rollout-dispatch.js';
 import {
   noReleaseCatalog,
   type ReleaseCatalog,
@@ -167,6 +169,12 @@ export interface GatewayOptions {
   readonly releaseCatalog?: ReleaseCatalog;
   /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
   readonly releases?: ReleaseApiConfig;
+  /**
+   * Issue 13: how kiosks reach this gateway's HTTP API (the offers' fetch URL). With `releases`, the
+   * API serves each release published into that store as an OTA pack (GET
+   * /api/v1/releases/:version/pack, Range) and the same store is the release catalog offers read.
+   */
+  readonly releasesBaseUrl?: string;
 }
 
 export interface Gateway {
@@ -394,17 +402,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // R8 checks, users/audit/alerts and the operations log live in the store's own database.
   const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
+  const releasePacks =
+    options.releases === undefined
+      ? undefined
+      : new ReleasePacks(options.releases.releasesDir, options.releasesBaseUrl ?? 'https://hq.invalid');
   // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
   const offerDownlink = new Downlink(hqKey, link, clock);
   const rollouts: RolloutWireDeps = {
     store: opened.operations,
     clock,
     log: log.child({ component: 'rollouts' }),
-    catalog: options.releaseCatalog ?? noReleaseCatalog,
+    catalog: options.releaseCatalog ?? releasePacks ?? noReleaseCatalog,
     send: (stationId, command) =>
       offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
     offerValidityMs: otaOfferValidityMs,
+    offered: new Set<string>(),
   };
+  // Rollouts started by the CLI (another process) are followed in the log; only with releases to offer.
+  const hasCatalog = options.releaseCatalog !== undefined || releasePacks !== undefined;
+  const dispatcher = hasCatalog ? new RolloutDispatcher(rollouts) : undefined;
   const pipeline = new IngestPipeline({
     rollouts: rolloutIngest(rollouts),
     store,
@@ -502,6 +518,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics: createApiMetrics({ ingest: () => pipeline.counters, openAlerts: () => ops.countOpenAlerts() }),
     ingestAlive: () => pipeline.alive,
     live: pipeline,
+    ...(releasePacks === undefined ? {} : { releasePacks }),
     ...consoleDirOption(options.consoleDir),
     ...(options.releases === undefined ? {} : { releases: options.releases }),
   };
@@ -531,6 +548,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw error;
   }
   pipeline.startSilenceSweep();
+  dispatcher?.start(clock);
   alerts.start();
   const rotationMs = options.workingKeyRotationMs ?? workingKeyRotationMsDefault;
   const rotation =
@@ -586,6 +604,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (stopped) return;
       stopped = true;
       controlSync.stop();
+      await dispatcher?.stop();
       alerts.stop();
       rotation?.stop();
       await http?.app.close();

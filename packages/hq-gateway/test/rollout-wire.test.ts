@@ -10,6 +10,7 @@
 import { v1 } from '@bianmin/wire';
 import t from 'tap';
 import { MemoryOperationsStore } from '../src/adapters/memory/operations-store.js';
+import { RolloutDispatcher } from '../src/app/rollout-dispatch.js';
 import {
   ingestOtaProgress,
   offerCommand,
@@ -18,6 +19,7 @@ import {
   sendOffers,
 } from '../src/app/rollout-wire.js';
 import { createRollout, operateRollout, readRollout } from '../src/app/rollouts.js';
+import { checkHqConfig } from '../src/config.js';
 import type { StationEvent } from '../src/domain/types.js';
 import type { Log } from '../src/ports/log.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -223,4 +225,56 @@ t.test('an offer names its release as published; an unpublished one is a program
   t.throws(() =>
     offerCommand({ ...deps, catalog: { ...catalog, describe: () => undefined } }, state, 'S1', 1),
   );
+});
+
+t.test('a rollout started by the CLI is followed in the log: offers once, timeouts swept', async (t) => {
+  const clock = new FakeClock();
+  const sent: string[] = [];
+  const deps: RolloutWireDeps = {
+    store: new MemoryOperationsStore(),
+    clock,
+    log: recordingLog(),
+    catalog,
+    send: async (stationId, command) => {
+      sent.push(`${stationId} ${command.otaOffer?.rolloutId}`);
+    },
+    offerValidityMs: 60_000,
+    offered: new Set(),
+  };
+  const dispatcher = new RolloutDispatcher(deps);
+  // What `hq release rollout create` and `start` do in their own process: write the log, send nothing.
+  await createRollout(deps, spec('R-4', ['S1', 'S2'], 0), 'li.wei', '');
+  await operateRollout(deps, 'R-4', 'start', 'li.wei', '');
+  await dispatcher.poll();
+  t.same(sent, ['S1 R-4'], 'the gateway offered group 1 from the log');
+  await dispatcher.poll();
+  t.same(sent, ['S1 R-4'], 'once');
+  clock.advance(3_600_001);
+  await dispatcher.poll();
+  const state = await readRollout(deps, 'R-4');
+  t.equal(
+    state?.stations.get('S1')?.progress,
+    'failed',
+    'no report within stationTimeoutMs: failed on the sweep',
+  );
+  t.equal(state?.status, 'stopped', 'which passed the 0% error threshold');
+  await dispatcher.stop();
+});
+
+t.test('the gateway config names the URL kiosks fetch packs from', async (t) => {
+  const base = {
+    dbPath: 'hq.sqlite',
+    brokerUrl: 'mqtt://127.0.0.1:1883',
+    clientId: 'hq',
+    hqKeyFile: 'k',
+    calendarDir: '.',
+  };
+  const config = checkHqConfig({ ...base, releasesBaseUrl: 'https://hq.example.cn' }, '/etc/bianmin-hq');
+  t.equal(config.releasesBaseUrl, 'https://hq.example.cn');
+  try {
+    checkHqConfig({ ...base, releasesBaseUrl: 'ftp://hq' }, '/etc');
+    t.fail('an ftp URL was accepted');
+  } catch (error) {
+    t.match((error as { problems: { field: string }[] }).problems, [{ field: 'releasesBaseUrl' }]);
+  }
 });

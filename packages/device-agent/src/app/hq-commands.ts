@@ -1,6 +1,6 @@
 // HQ's commands (down/cmd), each carried out at most once by command_id and answered with a signed
 // CommandResult event: resend_from, reload_config, request_daily_close, send_telemetry,
-// load_working_key (R24: a new TPK, enciphered under the pad's TMK, goes to the PIN pad as it came;
+// ota_offer (issue 13, app/ota-link.ts), load_working_key (R24: a new TPK, enciphered under the pad's TMK, goes to the PIN pad as it came;
 // the pad checks its KCV; the new key id is committed with the answer and named by later PIN blocks).
 import { type bianmin, PayloadType, upTopic, v1 } from '@bianmin/wire';
 import { isAgentError } from '../errors.js';
@@ -19,6 +19,8 @@ export interface CommandTargets {
   readonly signedTelemetry: (bdSeq: number) => Promise<Uint8Array>;
   /** Hands the enciphered TPK to the PIN pad, which checks `expectedKcv`; resolves with the pad's KCV. */
   readonly loadTpk: (tpkUnderTmk: Uint8Array, expectedKcv: string) => Promise<{ readonly kcv: string }>;
+  /** Issue 13: judges an update offer and starts the OTA runner (app/ota-link.ts); absent: no OTA. */
+  readonly otaOffer?: (offer: bianmin.v1.IOtaOffer) => CommandResult;
 }
 
 export interface CommandResult {
@@ -93,6 +95,12 @@ export class HqCommands {
     if (command.sendTelemetry !== null && command.sendTelemetry !== undefined) return this.#sendTelemetry();
     if (command.loadWorkingKey !== null && command.loadWorkingKey !== undefined)
       return this.#loadWorkingKey(command.loadWorkingKey);
+    if (command.otaOffer !== null && command.otaOffer !== undefined) {
+      const accept = this.#targets.otaOffer;
+      if (accept === undefined)
+        return { outcome: REFUSED, detail: 'AGENT_OTA_OFFER_UNSUPPORTED: this agent runs without OTA' };
+      return accept(command.otaOffer);
+    }
     return { outcome: REFUSED, detail: 'AGENT_CMD_REFUSED: command not supported by this agent' };
   }
 

@@ -18,6 +18,8 @@ import type { bianmin } from '@bianmin/wire';
 import type { Pan } from '../domain/pin/pan.js';
 import type { ActiveConfig } from '../domain/tx/active-config.js';
 import { isAgentError } from '../errors.js';
+import { otaTickMs } from '../limits.js';
+import type { TimerHandle } from '../ports/clock.js';
 import type {
   AgentStatusView,
   BillPaymentInput,
@@ -36,6 +38,7 @@ import type { PublisherPort } from '../ports/publisher.js';
 import type { DayTotalsView } from './daily-close.js';
 import type { CommandResult } from './hq-commands.js';
 import { buildKioskParts, type KioskAgentPorts, type KioskParts, type LinkFactory } from './kiosk-parts.js';
+import type { OtaLink } from './ota-link.js';
 
 export type { KioskAgentPorts, LinkFactory } from './kiosk-parts.js';
 
@@ -44,6 +47,7 @@ export class KioskAgentCore implements OperatorPort {
   readonly #parts: KioskParts;
   #stopped = false;
   #caughtUp: Promise<string[]> = Promise.resolve([]);
+  #otaTimer: TimerHandle | undefined;
 
   protected constructor(options: KioskAgentPorts, makeLink: LinkFactory) {
     this.#o = options;
@@ -75,6 +79,18 @@ export class KioskAgentCore implements OperatorPort {
    */
   start(): void {
     this.#parts.link.start();
+    // Issue 13: resume the OTA phase the state file names (a trial judges this very release now),
+    // then ask the update lock again / end a late trial every otaTickMs on the agent's clock.
+    const ota = this.#parts.ota;
+    if (ota !== undefined) {
+      void ota.boot();
+      const tick = (): void => {
+        if (this.#stopped) return;
+        void ota.tick();
+        this.#otaTimer = this.#o.clock.setTimer(otaTickMs, tick);
+      };
+      this.#otaTimer = this.#o.clock.setTimer(otaTickMs, tick);
+    }
     if (this.#o.autoDailyClose === false) return;
     this.#caughtUp = this.#parts.closer.catchUp();
     this.#caughtUp.catch((error: unknown) =>
@@ -91,6 +107,8 @@ export class KioskAgentCore implements OperatorPort {
     this.#stopped = true;
     this.#parts.closer.disarm();
     this.#parts.withdrawals.abandonWaits();
+    this.#otaTimer?.cancel();
+    await this.#parts.ota?.settled();
     await this.#parts.writer.drained();
     await this.#parts.link.stop();
   }
@@ -102,6 +120,11 @@ export class KioskAgentCore implements OperatorPort {
 
   link(): PublisherPort {
     return this.#parts.link;
+  }
+
+  /** Issue 13: update offers, the OTA runner and its progress; undefined without OTA. */
+  ota(): OtaLink | undefined {
+    return this.#parts.ota;
   }
 
   startWithdrawal(input: WithdrawalInput): Promise<Outcome<{ withdrawal: WithdrawalView }>> {

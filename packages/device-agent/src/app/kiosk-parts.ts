@@ -4,6 +4,7 @@
 // is read or sent. The parts call back into the facade (its stop flag, its daily close, its
 // command runner) through FacadeCallbacks, so an operation a subclass overrides stays the one
 // every part reaches.
+
 import { createWorkingCalendar, type WorkingCalendar } from '@bianmin/core-ledger';
 import type { bianmin } from '@bianmin/wire';
 import type { Logger } from 'pino';
@@ -21,6 +22,7 @@ import { HardwareHealth } from './hardware-health.js';
 import { type CommandResult, HqCommands } from './hq-commands.js';
 import { HqInbox, type HqPublicKey } from './hq-inbox.js';
 import { JournalWriter } from './journal-writer.js';
+import { OtaLink, type OtaWiring } from './ota-link.js';
 import { QuotaPayments } from './quota-payments.js';
 import { StationRules } from './station-rules.js';
 import { Telemetry } from './telemetry.js';
@@ -55,6 +57,8 @@ export interface KioskAgentPorts {
   readonly diskReserveBytes?: number;
   /** Clock skew against HQ beyond which withdrawals are refused (config hq.clockSkewMsMax). */
   readonly clockSkewMsMax?: number;
+  /** Issue 13: the OTA runner's ports (state file, release source, slots, health, restart); absent: no OTA. */
+  readonly ota?: OtaWiring;
 }
 
 /** Makes the link to HQ, given the status messages it publishes on its own. */
@@ -80,6 +84,8 @@ export interface KioskParts {
   readonly closer: DailyCloser;
   readonly commands: HqCommands;
   readonly inbox: HqInbox;
+  /** Issue 13: update offers and progress; undefined when the agent runs without OTA. */
+  readonly ota: OtaLink | undefined;
 }
 
 /** Builds the parts over `ports`; the link comes from `makeLink` once telemetry can give it its status messages. */
@@ -131,7 +137,10 @@ export function buildKioskParts(
   const withdrawals = new WithdrawalFlow(context, { ...ports, stopped: () => facade.stopped() });
   const payments = new QuotaPayments(context);
   const closer = new DailyCloser(context);
+  const ota =
+    ports.ota === undefined ? undefined : new OtaLink(context, ports.ota, () => withdrawals.openCount());
   const commands = new HqCommands(context, {
+    ...(ota === undefined ? {} : { otaOffer: (offer: bianmin.v1.IOtaOffer) => ota.accept(offer) }),
     reloadConfig: () => inbox.loadStoredConfig(),
     dailyClose: (date) => facade.dailyClose(date),
     signedTelemetry: (bdSeq) => telemetry.signedTelemetry(bdSeq),
@@ -147,5 +156,5 @@ export function buildKioskParts(
     ports.calendar ?? createWorkingCalendar([]),
   );
   link.onDown((message) => inbox.receive(message));
-  return { log, link, writer, rules, withdrawals, payments, closer, commands, inbox };
+  return { log, link, writer, rules, withdrawals, payments, closer, commands, inbox, ota };
 }

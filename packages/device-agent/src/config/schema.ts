@@ -74,6 +74,21 @@ export interface DeviceConfig {
   };
   /** `dir` absent: the agent logs to stdout (journald), the CLI to stderr. */
   readonly log: { readonly dir?: string; readonly level: LogLevel };
+  /**
+   * Issue 13, over-the-air updates (docs/ota.md); absent: the agent refuses offers
+   * (AGENT_OTA_OFFER_UNSUPPORTED). `releasesRoot` holds releases/<version>, `current`, `previous`
+   * and the OTA state (the installer's /opt/bianmin/kiosk); `releaseKeyPath` the pinned HQ release
+   * public key (PEM); `unit` the agent's systemd unit (default bianmin-kiosk.service).
+   */
+  readonly ota?: {
+    readonly releasesRoot: string;
+    readonly releaseKeyPath: string;
+    readonly unit?: string;
+    /** How long a new release has to pass its health check after the switch, ms (default 10 min). */
+    readonly trialMs?: number;
+    /** How long the health check's checks may take together, ms (default 2 min). */
+    readonly healthDeadlineMs?: number;
+  };
 }
 
 /** What a path must be, checked by `kiosk config check`. */
@@ -195,6 +210,22 @@ export const deviceConfigSchema: FieldSpec = {
       fields: {
         configPublicKeyPath: { kind: 'path', role: 'readable-file' },
         clockSkewMsMax: { kind: 'integer', optional: true, min: 1_000, max: 24 * 3600 * 1000 },
+      },
+    },
+    ota: {
+      kind: 'object',
+      optional: true,
+      fields: {
+        releasesRoot: { kind: 'path', role: 'writable-dir' },
+        releaseKeyPath: { kind: 'path', role: 'readable-file' },
+        unit: {
+          kind: 'string',
+          optional: true,
+          pattern: /^[A-Za-z0-9@_.:-]{1,128}\.service$/u,
+          hint: 'a systemd service unit name, e.g. bianmin-kiosk.service',
+        },
+        trialMs: { kind: 'integer', optional: true, min: 60_000, max: 24 * 3600 * 1000 },
+        healthDeadlineMs: { kind: 'integer', optional: true, min: 5_000, max: 3600 * 1000 },
       },
     },
     log: {

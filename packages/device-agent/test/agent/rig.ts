@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Test } from 'tap';
 import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
 import { KioskAgent } from '../../src/agent.js';
+import type { OtaWiring } from '../../src/app/ota-link.js';
 import {
   fakeCardReader,
   fakePinPad,
@@ -43,6 +44,8 @@ export interface RigSet {
       pans?: string[];
       calendarDir?: string;
       autoDailyClose?: boolean;
+      /** Issue 13: the OTA runner's ports (test/ota/ota-fixture.ts wiringFor). */
+      ota?: OtaWiring;
     },
   ): Promise<Rig>;
 }
@@ -80,6 +83,7 @@ export function rigSet(t: Test, tokenLabel: string): RigSet {
         mqtt: { brokerUrl: 'mqtt://unused' },
         autoDailyClose: options.autoDailyClose ?? false,
         ...(options.calendarDir === undefined ? {} : { calendarDir: options.calendarDir }),
+        ...(options.ota === undefined ? {} : { ota: options.ota }),
         makeLink: () => {
           link = new MemoryLink(db);
           return link;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsReleaseSlots } from '../../src/adapters/ota/release-slots.js';
 import { OtaStateFile } from '../../src/adapters/ota/state-file.js';
+import type { OtaWiring } from '../../src/app/ota-link.js';
 import { OtaRunner, type OtaRunnerDeps } from '../../src/app/ota-runner.js';
 import type { LockReason, OtaEffect, OtaOffer, OtaProgress } from '../../src/domain/ota/ota-machine.js';
 import { encodePack } from '../../src/domain/ota/release-pack.js';
@@ -118,15 +119,15 @@ export function kioskWorld(goodVersion: string): KioskWorld {
   };
 }
 
-/** A fresh runner on the world's files, as a new process would build it. */
-export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRunner {
+/** The runner's ports on the world's files (what the agent's OtaLink is given), minus lock, reporter, clock. */
+export function wiringFor(world: KioskWorld, keys: readonly KeyObject[]): OtaWiring {
   const slots = new FsReleaseSlots({
     root: world.root,
     releaseKeys: keys,
     backupJournal: (to) => copyFileSync(world.journalPath, to),
     nowMs: () => world.nowMs,
   });
-  const deps: OtaRunnerDeps = {
+  return {
     store: new OtaStateFile(join(world.root, 'ota', 'state.json')),
     source: {
       fetch: async (offer: OtaOffer, fromByte: number, sizeBytesMax: number) => {
@@ -137,7 +138,6 @@ export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRun
       },
     },
     slots,
-    lock: { reasons: () => world.lockReasons },
     health: {
       run: async () =>
         world.broken.has(slots.current())
@@ -149,6 +149,20 @@ export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRun
         world.restarts += 1;
       },
     },
+    timings: { trialMs: 600_000 },
+    onEffect: (_when: 'before' | 'after', _effect: OtaEffect) => {
+      const call = world.hookCalls;
+      world.hookCalls += 1;
+      if (world.killAt !== undefined && call === world.killAt) throw new Killed(`killed at hook ${call}`);
+    },
+  };
+}
+
+/** A fresh runner on the world's files, as a new process would build it. */
+export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRunner {
+  const deps: OtaRunnerDeps = {
+    ...wiringFor(world, keys),
+    lock: { reasons: () => world.lockReasons },
     reporter: {
       report: async (rolloutId, progress, reason) => {
         world.reports.push({ rolloutId, progress, reason });
@@ -156,12 +170,6 @@ export function runnerFor(world: KioskWorld, keys: readonly KeyObject[]): OtaRun
       },
     },
     nowMs: () => world.nowMs,
-    timings: { trialMs: 600_000 },
-    onEffect: (_when: 'before' | 'after', _effect: OtaEffect) => {
-      const call = world.hookCalls;
-      world.hookCalls += 1;
-      if (world.killAt !== undefined && call === world.killAt) throw new Killed(`killed at hook ${call}`);
-    },
   };
   return new OtaRunner(deps);
 }

@@ -46,6 +46,8 @@ export interface RolloutWireDeps extends RolloutDeps {
   readonly log: Log;
   /** How long an offer stays valid (Command.not_after_ms = now + this), ms. */
   readonly offerValidityMs: number;
+  /** '<rolloutId>/<stationId>' offered by this process (shared with app/rollout-dispatch.ts). */
+  readonly offered?: Set<string>;
 }
 
 const S = v1.OtaStage;
@@ -97,6 +99,7 @@ export async function sendOffers(deps: RolloutWireDeps, result: RolloutResult): 
     for (const stationId of result.state.groups[event.groupIndex] ?? []) {
       const command = offerCommand(deps, result.state, stationId, deps.clock.nowMs());
       await deps.send(stationId, command);
+      deps.offered?.add(`${result.state.spec.rolloutId}/${stationId}`);
       offered.push(stationId);
     }
   }

@@ -348,6 +348,15 @@ export class KioskDb implements JournalPort, OutboxPort {
     return verifyChain(this.rows(0));
   }
 
+  /**
+   * Issue 13: a consistent copy of the journal at `toPath` (VACUUM INTO: one read transaction, WAL
+   * included), taken before an OTA switch so a new release's forward-only migration starts from a
+   * backup. `toPath` must not exist.
+   */
+  backupTo(toPath: string): void {
+    this.#db.prepare('VACUUM INTO ?').run(toPath);
+  }
+
   rowCount(): number {
     return this.#statements.rowCount.get() as number;
   }

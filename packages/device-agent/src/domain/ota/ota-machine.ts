@@ -76,7 +76,7 @@ export type OtaEffect =
     };
 
 /** Why the update lock holds; empty when the kiosk may switch now. */
-export type LockReason = 'transaction-in-flight' | 'station-open';
+export type LockReason = 'transaction-in-flight' | 'station-open' | 'outside-offer-window';
 
 export type OtaInput =
   | { readonly type: 'offer'; readonly offer: OtaOffer }

@@ -1,4 +1,5 @@
 // What the HTTP API is built from: the application layer the CLI uses too (issue 11).
+
 import type { AlertService } from '../../app/alerts.js';
 import type { AuditLog } from '../../app/audit-log.js';
 import type { NetworkDeps } from '../../app/network/deps.js';
@@ -10,6 +11,7 @@ import type { TimeSource } from '../../ports/clock.js';
 import type { Log } from '../../ports/log.js';
 import type { OpsStore } from '../../ports/ops-store.js';
 import type { Store } from '../../ports/store.js';
+import type { ReleasePacks } from '../release/release-packs.js';
 import type { LiveSource } from './live-routes.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -33,6 +35,8 @@ export interface ApiDeps {
   readonly live?: LiveSource;
   /** The built HQ console (packages/hq-console/dist), served under /console/; absent: not served. */
   readonly consoleDir?: string;
+  /** Issue 13: published releases served as OTA packs with Range; absent: no release route. */
+  readonly releasePacks?: ReleasePacks;
   /** Where POST /api/v1/releases publishes from and to (issue 13); absent: HQ_RELEASE_NOT_CONFIGURED. */
   readonly releases?: ReleaseApiConfig;
 }

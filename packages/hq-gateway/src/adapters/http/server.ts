@@ -22,6 +22,7 @@ import { networkStationRoutes } from './network-station-routes.js';
 import { overviewRoutes } from './overview-routes.js';
 import { problemContentType, problemOf, problemOfError, problemSchema } from './problem.js';
 import { quotaRoutes } from './quota-routes.js';
+import { registerReleasePackRoute } from './release-pack-route.js';
 import { reportRoutes } from './report-routes.js';
 import { rolloutRoutes } from './rollout-routes.js';
 import type { ApiRoute } from './route.js';
@@ -178,6 +179,7 @@ export async function buildApiServer(deps: ApiDeps): Promise<FastifyInstance> {
   }
 
   if (deps.consoleDir !== undefined) await registerConsole(app, deps.consoleDir);
+  if (deps.releasePacks !== undefined) registerReleasePackRoute(app, deps.releasePacks);
   app.addHook('preClose', async () => endLiveStreams(deps));
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

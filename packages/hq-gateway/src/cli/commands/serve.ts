@@ -61,6 +61,7 @@ export const serveCommand: HqCommand = {
         : { stationSilenceMsMax: config.stationSilenceMsMax }),
       ...(config.http === undefined ? {} : { http: config.http }),
       ...(config.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: config.alertWebhookUrl }),
+      ...(config.releasesBaseUrl === undefined ? {} : { releasesBaseUrl: config.releasesBaseUrl }),
     });
     gateway.pipeline.on('fatal', () => {
       process.exitCode = 1;

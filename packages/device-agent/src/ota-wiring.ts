@@ -1,0 +1,106 @@
+// The agent's OTA ports from its config (issue 13), wired where main.ts wires every adapter: the
+// state file and the release slots under config.ota.releasesRoot, the pinned HQ release key, the
+// HTTP Range source (URL from the accepted offer), the trial health check (doctor-style
+// peripherals, a broker session, the journal chain) within a deadline, and the systemd restart.
+import { spawn } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type NamedCheck, TrialHealthCheck } from './adapters/ota/health-check.js';
+import { HttpReleaseSource } from './adapters/ota/http-source.js';
+import { FsReleaseSlots } from './adapters/ota/release-slots.js';
+import { OtaStateFile } from './adapters/ota/state-file.js';
+import { SystemdRestarter } from './adapters/ota/systemd-restarter.js';
+import type { OtaWiring } from './app/ota-link.js';
+import type { DeviceConfig } from './config/schema.js';
+import type { OtaOffer } from './domain/ota/ota-machine.js';
+import type { ClockPort } from './ports/clock.js';
+import type { PublisherPort } from './ports/publisher.js';
+import type { ServiceManagerPort } from './ports/service-manager.js';
+
+export const otaUnitDefault = 'bianmin-kiosk.service';
+export const otaTrialMsDefault = 10 * 60_000;
+export const otaHealthDeadlineMsDefault = 2 * 60_000;
+
+export interface OtaWiringInputs {
+  readonly ota: NonNullable<DeviceConfig['ota']>;
+  readonly clock: ClockPort;
+  readonly serviceManager: ServiceManagerPort;
+  /** The journal: chain verification and the backup before a switch. */
+  readonly journal: {
+    verify(): { ok: boolean; reason?: string; badIndex?: number };
+    backupTo(path: string): void;
+  };
+  /** The agent's link once it exists (the broker check waits for an online session). */
+  readonly link: () => PublisherPort | undefined;
+  /** Both serial devices open (the doctor's peripheral check). */
+  readonly peripheralsOpen: () => boolean;
+  /** The accepted offer's fetch URL (OtaLink.fetchUrlOf). */
+  readonly fetchUrlOf: (offer: OtaOffer) => string | undefined;
+  /** Default: systemctl detached. */
+  readonly spawnDetached?: (command: string, args: readonly string[]) => void;
+}
+
+function brokerCheck(link: () => PublisherPort | undefined): NamedCheck {
+  return {
+    name: 'broker',
+    run: () =>
+      new Promise((resolve) => {
+        const current = link();
+        if (current === undefined) return resolve({ ok: false, reason: 'no link' });
+        if (current.state().kind === 'online') return resolve({ ok: true, reason: '' });
+        // The deadline (TrialHealthCheck) ends a session that never comes up.
+        current.onStateChange((state) => {
+          if (state.kind === 'online') resolve({ ok: true, reason: '' });
+        });
+      }),
+  };
+}
+
+export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
+  const { ota, clock } = inputs;
+  const releaseKey = createPublicKey(readFileSync(ota.releaseKeyPath, 'utf8'));
+  const slots = new FsReleaseSlots({
+    root: ota.releasesRoot,
+    releaseKeys: [releaseKey],
+    backupJournal: (to) => inputs.journal.backupTo(to),
+    nowMs: () => clock.nowMs(),
+  });
+  const checks: NamedCheck[] = [
+    {
+      name: 'doctor',
+      run: async () =>
+        inputs.peripheralsOpen()
+          ? { ok: true, reason: '' }
+          : { ok: false, reason: 'card reader or PIN pad not open' },
+    },
+    brokerCheck(inputs.link),
+    {
+      name: 'journal-chain',
+      run: async () => {
+        const verdict = inputs.journal.verify();
+        return verdict.ok
+          ? { ok: true, reason: '' }
+          : { ok: false, reason: `${verdict.reason ?? 'broken'} at row ${verdict.badIndex ?? '?'}` };
+      },
+    },
+  ];
+  return {
+    store: new OtaStateFile(join(ota.releasesRoot, 'ota', 'state.json')),
+    source: new HttpReleaseSource({ urlOf: inputs.fetchUrlOf }),
+    slots,
+    health: new TrialHealthCheck({
+      checks,
+      clock,
+      deadlineMs: ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault,
+    }),
+    restarter: new SystemdRestarter({
+      serviceManager: inputs.serviceManager,
+      unit: ota.unit ?? otaUnitDefault,
+      spawn:
+        inputs.spawnDetached ??
+        ((command, args) => spawn(command, [...args], { detached: true, stdio: 'ignore' }).unref()),
+    }),
+    timings: { trialMs: ota.trialMs ?? otaTrialMsDefault },
+  };
+}
