@@ -194,6 +194,9 @@ export const agentErrorCodes = {
     'a switch names a release slot that is missing or incomplete, or a version that is not a plain slot name: the `current` link is not touched',
   AGENT_OTA_DOWNLOAD_FAILED:
     'fetching a chunk of an OTA download failed: reported failed (the next offer resumes nothing; the partial download is discarded)',
+  // Issue 13: the memory floor (domain/health/memory-pressure.ts).
+  AGENT_TX_MEMORY_PRESSURE:
+    'refused: the agent is near its memory budget (RSS or V8 heap): new business waits, transactions in flight finish and the journal is kept',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;
