@@ -7,7 +7,7 @@
 // doc cannot rot. Run: `npx tsx scripts/field/procedure.ts` (build first: npx tsc -b). The work
 // folder is printed as $WORK; everything started is stopped at the end, also on failure.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PtyPair } from '@bianmin/device-agent/testing';
@@ -217,7 +217,8 @@ async function main(): Promise<number> {
   show(`$ kiosk-agent $WORK/etc/bianmin/kiosk.json   # node ${agentNodeFlags.join(' ')} …/dist/main.js`);
   const agent: ChildProcess = cleanup.child(
     spawn(process.execPath, [...agentNodeFlags, agentMain, configPath], {
-      env,
+      // As under systemd: JSON lines on stdout (journald), not into a log folder a test run names.
+      env: Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'BIANMIN_LOG_DIR')),
       cwd: work,
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
