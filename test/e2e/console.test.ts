@@ -56,13 +56,25 @@ interface AxeRunner {
 
 /** The menu each role sees (zh-CN), as packages/hq-console/src/navigation.ts declares it. */
 const menus: Record<Role, string[]> = {
-  branch: ['总览', '网点', '告警', '日报与对账'],
-  market: ['总览', '网点', '告警', '日报与对账'],
-  ecommerce: ['总览', '网点', '告警', '额度', '日报与对账'],
-  agency_finance: ['总览', '网点', '告警', '日报与对账'],
-  supervision: ['总览', '网点', '告警', '日报与对账', '审计'],
-  finance: ['总览', '网点', '告警', '日报与对账'],
-  admin: ['总览', '网点', '告警'],
+  branch: ['总览', '网点', '网点发展', '维修', '投诉', '告警', '日报与对账'],
+  market: ['总览', '网点', '网点发展', '巡检', '回访', '维修', '投诉', '告警', '日报与对账', '佣金'],
+  ecommerce: ['总览', '网点', '网点发展', '回访', '维修', '告警', '额度', '日报与对账', '佣金'],
+  agency_finance: ['总览', '网点', '网点发展', '告警', '日报与对账'],
+  supervision: [
+    '总览',
+    '网点',
+    '网点发展',
+    '巡检',
+    '回访',
+    '维修',
+    '投诉',
+    '告警',
+    '日报与对账',
+    '佣金',
+    '审计',
+  ],
+  finance: ['总览', '网点', '网点发展', '告警', '日报与对账', '佣金'],
+  admin: ['总览', '网点', '网点发展', '告警'],
 };
 
 t.test('the HQ console in a browser', async (t) => {

@@ -5,13 +5,19 @@ import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react'
 import { api, followLive, loadSession, type Session, saveSession, setUnauthorisedHandler } from './api.js';
 import { formatDateTimeZh } from './format.js';
 import { t, tDynamic } from './i18n/messages.js';
-import { type PageId, pagesOf, pageTitles } from './navigation.js';
+import { type PageId, pageIds, pagesOf, pageTitles } from './navigation.js';
 import { Alerts } from './pages/Alerts.js';
 import { Audit } from './pages/Audit.js';
+import { Commissions } from './pages/Commissions.js';
+import { Complaints } from './pages/Complaints.js';
 import { Daily } from './pages/Daily.js';
 import { Login } from './pages/Login.js';
+import { Network } from './pages/Network.js';
+import { NetworkStation } from './pages/NetworkStation.js';
+import { Oversight } from './pages/Oversight.js';
 import { Overview } from './pages/Overview.js';
 import { Quota } from './pages/Quota.js';
+import { Repairs } from './pages/Repairs.js';
 import { StationDetail } from './pages/StationDetail.js';
 import { Stations } from './pages/Stations.js';
 import type { Overview as OverviewData } from './types.js';
@@ -26,9 +32,9 @@ const refreshMsMin = 300;
 
 function routeOf(hash: string): Route {
   const [page = '', id] = hash.replace(/^#\/?/, '').split('/');
-  if (page === 'stations' && id !== undefined && id !== '')
-    return { page: 'stations', stationId: decodeURIComponent(id) };
-  const known: readonly string[] = ['overview', 'stations', 'alerts', 'quota', 'daily', 'audit'];
+  if ((page === 'stations' || page === 'network') && id !== undefined && id !== '')
+    return { page, stationId: decodeURIComponent(id) };
+  const known: readonly string[] = pageIds;
   return { page: (known.includes(page) ? page : 'overview') as PageId };
 }
 
@@ -143,6 +149,21 @@ export function App(): ReactNode {
         {page === 'stations' && route.stationId !== undefined ? (
           <StationDetail session={session} stationId={route.stationId} refreshKey={refreshKey} />
         ) : null}
+        {page === 'network' && route.stationId === undefined ? (
+          <Network session={session} refreshKey={refreshKey} />
+        ) : null}
+        {page === 'network' && route.stationId !== undefined ? (
+          <NetworkStation session={session} stationId={route.stationId} refreshKey={refreshKey} />
+        ) : null}
+        {page === 'inspections' ? (
+          <Oversight session={session} refreshKey={refreshKey} mode="inspections" />
+        ) : null}
+        {page === 'followups' ? (
+          <Oversight session={session} refreshKey={refreshKey} mode="followups" />
+        ) : null}
+        {page === 'repairs' ? <Repairs session={session} refreshKey={refreshKey} /> : null}
+        {page === 'complaints' ? <Complaints session={session} refreshKey={refreshKey} /> : null}
+        {page === 'commissions' ? <Commissions session={session} refreshKey={refreshKey} /> : null}
         {page === 'alerts' ? <Alerts session={session} refreshKey={refreshKey} /> : null}
         {page === 'quota' ? <Quota session={session} refreshKey={refreshKey} /> : null}
         {page === 'daily' ? <Daily session={session} refreshKey={refreshKey} /> : null}

@@ -6,6 +6,8 @@ export interface Problem {
   readonly code: string;
   readonly field?: string;
   readonly message: string;
+  /** A network refusal's facts (R12: the site and its distance in metres). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export class ApiError extends Error {

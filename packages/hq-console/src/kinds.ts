@@ -13,6 +13,10 @@ const kindNames: Readonly<Record<string, string>> = {
   KEY_ROTATED: '密钥更换',
   COMMAND_RESULT: '指令结果',
   CONFIG_APPLIED: '配置生效',
+  // Commission lines' business types (R10, R11).
+  CASH_WITHDRAWAL: '助农取款',
+  INSURANCE: '保险',
+  DISTRIBUTION: '分销',
 };
 
 export function kindName(kind: string): string {

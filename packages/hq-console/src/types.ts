@@ -127,3 +127,110 @@ export interface AuditRow {
   readonly target: string;
   readonly outcome: string;
 }
+
+// ---- Issue 12: the station network (packages/hq-gateway/src/domain/network/*.ts views).
+
+export interface DueItem {
+  readonly aggregateId: string;
+  readonly subjectId: string;
+  readonly department: string;
+  readonly branchId?: string;
+  readonly step: string;
+  readonly rule: string;
+  readonly startedDate: string;
+  readonly dueDate?: string;
+  readonly calendarYearMissing?: number;
+}
+
+export interface NetStation {
+  readonly stationId: string;
+  readonly version: number;
+  readonly state: import('./network-steps.js').NetStationState;
+  readonly branchId: string;
+  readonly name: string;
+  readonly location: { readonly latitudeDeg: number; readonly longitudeDeg: number };
+  readonly stepDates: Readonly<Record<string, string>>;
+  readonly application?: { readonly receiptNumber: string; readonly appliedDate: string };
+  readonly orgCode?: string;
+  readonly openedDate?: string;
+  readonly followUpDate?: string;
+  readonly inspections: ReadonlyArray<{ readonly date: string; readonly method: 'on-site' | 'phone' }>;
+  readonly trainingDates: readonly string[];
+}
+
+export interface OperationRecord {
+  readonly aggregateId: string;
+  readonly kind: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly actor: string;
+  readonly atMs: number;
+  readonly reason: string;
+  readonly version: number;
+}
+
+export interface NetStationPage {
+  readonly station: NetStation;
+  readonly mayTransact: boolean;
+  readonly due: readonly DueItem[];
+  readonly timeline: readonly OperationRecord[];
+}
+
+export interface RepairTicket {
+  readonly ticketId: string;
+  readonly stationId: string;
+  readonly source: 'telemetry' | 'phone';
+  readonly peripheral: string;
+  readonly fault: string;
+  readonly openedDate: string;
+  readonly notes: readonly string[];
+  readonly closed?: { readonly date: string; readonly costFen: number };
+}
+
+export type ComplaintChannel = 'oral' | 'phone' | 'written';
+
+export interface Complaint {
+  readonly complaintId: string;
+  readonly channel: ComplaintChannel;
+  readonly stationId?: string;
+  readonly complainant: { readonly name: string; readonly contact: string };
+  readonly summary: string;
+  readonly receivedDate: string;
+  readonly notes: readonly string[];
+  readonly answer?: { readonly date: string; readonly channel: ComplaintChannel; readonly text: string };
+  readonly outcome?: { readonly date: string; readonly text: string };
+}
+
+export interface CommissionLine {
+  readonly stationId: string;
+  readonly paidThrough: 'HQ' | 'BRANCH';
+  readonly item: string;
+  readonly revenueFen: number;
+  readonly amountFen: number;
+}
+
+export interface CommissionPayable {
+  readonly stationId: string;
+  readonly paidThrough: 'HQ' | 'BRANCH';
+  readonly netFen: number;
+  readonly paidFen: number;
+  readonly invoiced: boolean;
+}
+
+export interface CommissionRun {
+  readonly month: string;
+  readonly version: number;
+  readonly listDueDate: string;
+  readonly paymentDueDate: string;
+  readonly state: 'draft' | 'listed';
+  readonly lines: readonly CommissionLine[];
+  readonly corrections: number;
+  readonly stations: readonly CommissionPayable[];
+}
+
+export interface HandledAlert extends AlertRow {
+  readonly assignedTo: string | null;
+  readonly assignedBy: string | null;
+  readonly closedBy: string | null;
+  readonly closedAtMs: number | null;
+  readonly closeReason: string | null;
+}

@@ -112,9 +112,32 @@ t.test('quota form: every problem at once (R21), the 500-yuan minimum (R3)', asy
 });
 
 t.test('navigation: each role sees its pages only', async (t) => {
-  t.same(pagesOf('ecommerce'), ['overview', 'stations', 'alerts', 'quota', 'daily']);
-  t.same(pagesOf('supervision'), ['overview', 'stations', 'alerts', 'daily', 'audit']);
-  t.same(pagesOf('admin'), ['overview', 'stations', 'alerts']);
+  t.same(pagesOf('ecommerce'), [
+    'overview',
+    'stations',
+    'network',
+    'followups',
+    'repairs',
+    'alerts',
+    'quota',
+    'daily',
+    'commissions',
+  ]);
+  t.same(pagesOf('supervision'), [
+    'overview',
+    'stations',
+    'network',
+    'inspections',
+    'followups',
+    'repairs',
+    'complaints',
+    'alerts',
+    'daily',
+    'commissions',
+    'audit',
+  ]);
+  t.same(pagesOf('admin'), ['overview', 'stations', 'network', 'alerts']);
+  t.same(pagesOf('branch'), ['overview', 'stations', 'network', 'repairs', 'complaints', 'alerts', 'daily']);
   t.same(pagesOf('nobody'), [], 'an unknown role sees nothing');
   for (const role of roleNames) {
     t.equal(

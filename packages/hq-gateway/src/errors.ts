@@ -215,6 +215,15 @@ export const hqCodes = {
   // The HQ console (issue 12): its live stream and its static files.
   HQ_LIVE_BUSY: 'the live event stream already serves liveConnectionsMax connections: try again later',
   HQ_CONSOLE_MISSING: 'the console directory given to the gateway holds no built console (index.html)',
+  // Alert handling (issue 12): assignment and closure, kept in the operations log (aggregate alert:<id>).
+  HQ_ALERT_CLOSED: 'the alert is closed (who, when, why recorded): it cannot be assigned or closed again',
+  HQ_ALERT_ASSIGNEE_UNKNOWN:
+    "an alert is assigned to a user who does not exist or may not see the alert's station (another branch)",
+  // Rollouts on the wire (issue 13, app/rollout-wire.ts): a kiosk's signed progress report refused.
+  HQ_ROLLOUT_RELEASE_MISMATCH:
+    "a station's OTA progress names another release than the one its rollout offers (a report replayed from another rollout)",
+  HQ_ROLLOUT_STOPPED:
+    'an alert: a rollout stopped at its error threshold after kiosks rolled back or failed (logged with the group and count)',
   // Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
   HQ_ROLLOUT_TARGET_UNKNOWN:
     'a rollout target names a station, branch office or saved station group HQ does not know (every one listed)',

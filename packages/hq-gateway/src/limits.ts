@@ -298,6 +298,20 @@ export const liveHeartbeatMs = 15_000;
 /** Open alerts listed on the overview (the alert page pages through all of them). */
 export const overviewAlertsMax = 20;
 
+// ---- Issue 11: station views as store queries (app/station-views.ts).
+
+/** Rows one whole-network read (the overview's counts by state and branch) takes at most. */
+export const stationViewRowsMax = 100_000;
+
+// ---- Issue 12: the console's audit page and alert handling.
+
+/** Audit rows skipped at most by one page request (?offset=): deeper pages narrow by date or seq. */
+export const auditOffsetMax = 1_000_000;
+
+/** Issue 13: an OTA offer's life (Command.not_after_ms = offer time + this): a kiosk offline longer is offered again. */
+export const otaOfferValidityMs = 7 * 24 * 3_600_000;
+/** Issue 13: tries to take one OTA progress report into its rollout when the log moved on meanwhile. */
+export const rolloutConflictRetriesMax = 5;
 // ---- Issue 13: releases, station groups and rollouts on the HTTP API (adapters/http/rollout-routes.ts).
 
 /** Rollouts, releases or station groups one list answer returns at most. */

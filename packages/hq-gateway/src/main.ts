@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CalendarYear, createWorkingCalendar, parseCalendarYear } from '@bianmin/core-ledger';
+import { PayloadType } from '@bianmin/wire';
 import Database from 'better-sqlite3';
 import { type BankAccountSeed, BankSimulator } from './adapters/bank-sim/bank-sim.js';
 import { hqKeyFromPem, type LoadedHqKey } from './adapters/crypto/hq-key.js';
@@ -17,26 +18,36 @@ import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
+import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
+import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
 import { SqliteOpsStore } from './adapters/sqlite/ops-store.js';
 import { SqliteRealityStore } from './adapters/sqlite/reality-store.js';
 import { SqliteStore } from './adapters/sqlite/sqlite-store.js';
+import { SqliteStationViewStore } from './adapters/sqlite/station-view-store.js';
 import { AlertService } from './app/alerts.js';
 import { AuditLog } from './app/audit-log.js';
 import type { CardKeySecret } from './app/card-key.js';
+import { Downlink } from './app/ingest/downlink.js';
 import { IngestPipeline } from './app/ingest-pipeline.js';
 import { createLedgerMirror } from './app/ledger-mirror-factory.js';
-import { LoginLimiter } from './app/login-limiter.js';
+import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
+import {
+  noReleaseCatalog,
+  type ReleaseCatalog,
+  type RolloutWireDeps,
+  rolloutIngest,
+} from './app/rollout-wire.js';
 import { StationControl, StationControlSync } from './app/station-control.js';
 import { StationViews } from './app/station-views.js';
 import { UserService } from './app/users.js';
@@ -49,15 +60,17 @@ import { feeSchedulesOf } from './domain/fee-check.js';
 import { ProvenanceBook } from './domain/provenance.js';
 import { ledgerLimitsOf } from './domain/withdrawal-limits.js';
 import { HqError } from './errors.js';
-import { ingestQueueMax, workingKeyRotationMsDefault } from './limits.js';
+import { ingestQueueMax, otaOfferValidityMs, workingKeyRotationMsDefault } from './limits.js';
 import { asClock, type Clock, systemClock, type TimeSource } from './ports/clock.js';
 import type { IntegrityStore } from './ports/integrity-store.js';
 import { type Log, silentLog } from './ports/log.js';
+import type { LoginAttemptStore } from './ports/login-attempts.js';
 import type { NetworkFacts } from './ports/network-facts.js';
 import type { OperationsStore } from './ports/operations-store.js';
 import type { OpsStore } from './ports/ops-store.js';
 import type { Publisher } from './ports/publisher.js';
 import type { RealityStore } from './ports/reality.js';
+import type { StationViewStore } from './ports/station-view-store.js';
 import type { Webhook } from './ports/webhook.js';
 
 /**
@@ -135,12 +148,19 @@ export interface GatewayOptions {
    * newest TPK is this old (ms); checked hourly. Default 30 days; 0 turns scheduled rotation off.
    */
   readonly workingKeyRotationMs?: number;
+  /**
+   * Issue 13: the published releases a rollout may offer (manifest hash, pack size, fetch URL).
+   * Absent: kiosks' OTA progress is still taken into rollouts, but no offer can be sent.
+   */
+  readonly releaseCatalog?: ReleaseCatalog;
   /** Release publishing on the HTTP API (issue 13): store, inbox, trusted keys; absent: HQ_RELEASE_NOT_CONFIGURED. */
   readonly releases?: ReleaseApiConfig;
 }
 
 export interface Gateway {
   readonly pipeline: IngestPipeline;
+  /** Rollouts on the wire (issue 13): sendOffers(gateway.rollouts, await operateRollout(…)). */
+  readonly rollouts: RolloutWireDeps;
   readonly operations: HqOperations;
   /** SqliteStore or PostgresStore, as chosen (tests narrow it with instanceof). */
   readonly store: SqliteStore | PostgresStore;
@@ -185,6 +205,10 @@ export interface OpenedStore {
   readonly reality: RealityStore;
   /** What the station network reads from ingested events (R10 revenue, R18 fees). */
   readonly facts: NetworkFacts;
+  /** The station list and page as store queries (issue 11). */
+  readonly views: StationViewStore;
+  /** The login limiter's counters: shared by every process on PostgreSQL, in memory on SQLite. */
+  readonly loginAttempts: LoginAttemptStore;
   /**
    * The bank simulator's SQLite database: the store's own file with SQLite; on PostgreSQL a file of
    * its own (bankDbPath, in memory when unset), the only SQLite HQ opens there.
@@ -210,10 +234,14 @@ export async function openHqStore(
       path: choice.path,
       commitOnThread: choice.path !== ':memory:' && (options.commitOnThread ?? false),
     });
+    const ops = new SqliteOpsStore(store.db);
     return {
       store,
       integrity: new SqliteIntegrityStore(store.db),
-      ops: new SqliteOpsStore(store.db),
+      ops,
+      // After the OpsStore: its tables (station branches) are joined.
+      views: new SqliteStationViewStore(store.db),
+      loginAttempts: new MemoryLoginAttempts(),
       operations: new SqliteOperationsStore(store.db),
       reality: new SqliteRealityStore(store.db),
       facts: new SqliteNetworkFacts(store.db),
@@ -249,6 +277,8 @@ export async function openHqStore(
     operations: new PostgresOperationsStore(store.pool),
     reality: new PostgresRealityStore(store.pool),
     facts: new PostgresNetworkFacts(store.pool),
+    views: new PostgresStationViewStore(store.pool),
+    loginAttempts: new PostgresLoginAttempts(store.pool),
     bankDb,
     async close() {
       try {
@@ -330,7 +360,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // R8 checks, users/audit/alerts and the operations log live in the store's own database.
   const reality = opened.reality;
   const ledger = createLedgerMirror(calendarYears, withdrawalLimits, feeSchedules, provenance);
+  // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
+  const offerDownlink = new Downlink(hqKey, link, clock);
+  const rollouts: RolloutWireDeps = {
+    store: opened.operations,
+    clock,
+    log: log.child({ component: 'rollouts' }),
+    catalog: options.releaseCatalog ?? noReleaseCatalog,
+    send: (stationId, command) =>
+      offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
+    offerValidityMs: otaOfferValidityMs,
+  };
   const pipeline = new IngestPipeline({
+    rollouts: rolloutIngest(rollouts),
     store,
     verifier,
     bank,
@@ -404,9 +446,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api: ApiDeps = {
     store,
     ops,
-    users: new UserService(ops, clock, new LoginLimiter(clock), options.passwordCost),
+    users: new UserService(ops, clock, new LoginLimiter(clock, opened.loginAttempts), options.passwordCost),
     audit: new AuditLog(ops, clock),
-    views: new StationViews({ store, ops, integrity, quotaOf, defaults }),
+    views: new StationViews({ store, views: opened.views, quotaOf, defaults }),
     control,
     operations,
     alerts,
@@ -481,6 +523,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let stopped = false;
   return {
     pipeline,
+    rollouts,
     operations,
     store,
     bank,

@@ -27,6 +27,8 @@ const matrix: Record<string, readonly Role[]> = {
   'GET /api/v1/discrepancies': ['branch', 'market', 'ecommerce', 'supervision', 'finance'],
   'GET /api/v1/alerts': all,
   'POST /api/v1/alerts/:alertId/ack': ['branch', 'market', 'supervision'],
+  'POST /api/v1/alerts/:alertId/assign': ['market', 'supervision'],
+  'POST /api/v1/alerts/:alertId/close': ['branch', 'market', 'supervision'],
   'GET /api/v1/audit': ['supervision'],
   'GET /api/v1/audit/verify': ['supervision'],
   'POST /api/v1/users': ['admin'],
@@ -123,6 +125,11 @@ const requests: Record<string, { path: string; body?: unknown }> = {
   'GET /api/v1/discrepancies': { path: '/api/v1/discrepancies' },
   'GET /api/v1/alerts': { path: '/api/v1/alerts' },
   'POST /api/v1/alerts/:alertId/ack': { path: '/api/v1/alerts/999/ack' },
+  'POST /api/v1/alerts/:alertId/assign': {
+    path: '/api/v1/alerts/999/assign',
+    body: { assignee: 'u-market' },
+  },
+  'POST /api/v1/alerts/:alertId/close': { path: '/api/v1/alerts/999/close', body: { reason: 'matrix' } },
   'GET /api/v1/audit': { path: '/api/v1/audit' },
   'GET /api/v1/audit/verify': { path: '/api/v1/audit/verify' },
   'POST /api/v1/users': {

@@ -599,6 +599,9 @@ export namespace bianmin {
             /** CashDeclared (R8 账实相符) */
             PAYLOAD_TYPE_CASH_DECLARED = 13,
 
+            /** OtaProgress (issue 13: a station's progress in a release rollout) */
+            PAYLOAD_TYPE_OTA_PROGRESS = 14,
+
             /** Withdrawal authorisation (up/auth-req, down/auth-resp; seq = 0). */
             PAYLOAD_TYPE_AUTHORISATION_REQUEST = 20,
 
@@ -3365,6 +3368,197 @@ export namespace bianmin {
             type $Shape = bianmin.v1.ConfigApplied.$Properties;
         }
 
+        /**
+         * Where a station stands in a release rollout (issue 13), journaled so a report survives a restart,
+         * a switch of release and a roll-back (the journal is never part of a release slot). HQ stores it
+         * like every event, then feeds it to the rollout's per-station progress, which moves forward only.
+         */
+        enum OtaStage {
+
+            /** OTA_STAGE_UNSPECIFIED value */
+            OTA_STAGE_UNSPECIFIED = 0,
+
+            /** received_bytes of total_bytes of the release pack are stored (resumable). */
+            OTA_STAGE_DOWNLOADING = 1,
+
+            /** Signature under a pinned release key and every file's SHA-256 checked. */
+            OTA_STAGE_VERIFIED = 2,
+
+            /** Unpacked into the inactive slot; waits for the update lock (R20). */
+            OTA_STAGE_STAGED = 3,
+
+            /** `current` names the new slot; the agent restarts into it for its trial. */
+            OTA_STAGE_SWITCHED = 4,
+
+            /** The new release passed its health check within the deadline and is marked good. */
+            OTA_STAGE_HEALTHY = 5,
+
+            /** The kiosk went back to its previous slot by itself; reason_code and detail say why. */
+            OTA_STAGE_ROLLED_BACK = 6,
+
+            /** The offer was refused or the download / verification failed; nothing was switched. */
+            OTA_STAGE_FAILED = 7
+        }
+
+        /**
+         * Properties of an OtaProgress.
+         * @deprecated Use bianmin.v1.OtaProgress.$Properties instead.
+         */
+        interface IOtaProgress extends bianmin.v1.OtaProgress.$Properties {
+        }
+
+        /** Represents an OtaProgress. */
+        class OtaProgress {
+
+            /**
+             * Constructs a new OtaProgress.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: bianmin.v1.OtaProgress.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OtaProgress rolloutId. */
+            rolloutId: string;
+
+            /** The release the offer named, e.g. "1.4.0-linux-arm64". */
+            releaseVersion: string;
+
+            /** OtaProgress stage. */
+            stage: bianmin.v1.OtaStage;
+
+            /** OtaProgress receivedBytes. */
+            receivedBytes: number;
+
+            /** OtaProgress totalBytes. */
+            totalBytes: number;
+
+            /** An AGENT_OTA_* code (or a health-check step) for ROLLED_BACK and FAILED; empty otherwise. */
+            reasonCode: string;
+
+            /** OtaProgress detail. */
+            detail: string;
+
+            /** OtaProgress reportedAtMs. */
+            reportedAtMs: number;
+
+            /**
+             * Creates a new OtaProgress instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OtaProgress instance
+             */
+            static create(properties: bianmin.v1.OtaProgress.$Shape): bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape;
+            static create(properties?: bianmin.v1.OtaProgress.$Properties): bianmin.v1.OtaProgress;
+
+            /**
+             * Encodes the specified OtaProgress message. Does not implicitly {@link bianmin.v1.OtaProgress.verify|verify} messages.
+             * @param message OtaProgress message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: bianmin.v1.OtaProgress.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OtaProgress message, length delimited. Does not implicitly {@link bianmin.v1.OtaProgress.verify|verify} messages.
+             * @param message OtaProgress message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: bianmin.v1.OtaProgress.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OtaProgress message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape} OtaProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape;
+
+            /**
+             * Decodes an OtaProgress message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape} OtaProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape;
+
+            /**
+             * Verifies an OtaProgress message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates an OtaProgress message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OtaProgress
+             */
+            static fromObject(object: { [k: string]: any }): bianmin.v1.OtaProgress;
+
+            /**
+             * Creates a plain object from an OtaProgress message. Also converts values to other types if specified.
+             * @param message OtaProgress
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: bianmin.v1.OtaProgress, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OtaProgress to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OtaProgress
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OtaProgress {
+
+            /** Properties of an OtaProgress. */
+            interface $Properties {
+
+                /** OtaProgress rolloutId */
+                rolloutId?: (string|null);
+
+                /** The release the offer named, e.g. "1.4.0-linux-arm64". */
+                releaseVersion?: (string|null);
+
+                /** OtaProgress stage */
+                stage?: (bianmin.v1.OtaStage|null);
+
+                /** OtaProgress receivedBytes */
+                receivedBytes?: (number|null);
+
+                /** OtaProgress totalBytes */
+                totalBytes?: (number|null);
+
+                /** An AGENT_OTA_* code (or a health-check step) for ROLLED_BACK and FAILED; empty otherwise. */
+                reasonCode?: (string|null);
+
+                /** OtaProgress detail */
+                detail?: (string|null);
+
+                /** OtaProgress reportedAtMs */
+                reportedAtMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OtaProgress. */
+            type $Shape = bianmin.v1.OtaProgress.$Properties;
+        }
+
         /** RefusalReason enum. */
         enum RefusalReason {
 
@@ -5266,6 +5460,177 @@ export namespace bianmin {
         }
 
         /**
+         * Properties of an OtaOffer.
+         * @deprecated Use bianmin.v1.OtaOffer.$Properties instead.
+         */
+        interface IOtaOffer extends bianmin.v1.OtaOffer.$Properties {
+        }
+
+        /**
+         * Offer a published release to this station (issue 13, a rollout's group started). The kiosk checks
+         * it before fetching anything: an offer for an older or the same release (a downgrade), or one not
+         * newer than the last offer it accepted (offer_seq, a replay), is refused with its code. The pack
+         * is fetched from fetch_url with HTTP Range requests and verified against manifest_sha256 and the
+         * release key the kiosk pins; the switch waits for the update lock and the maintenance window.
+         */
+        class OtaOffer {
+
+            /**
+             * Constructs a new OtaOffer.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: bianmin.v1.OtaOffer.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** OtaOffer rolloutId. */
+            rolloutId: string;
+
+            /** The slot name, "<version>-linux-<arch>", as `hq release publish` recorded it. */
+            releaseVersion: string;
+
+            /** SHA-256 of the release's manifest.json, 64 lowercase hex. */
+            manifestSha256: string;
+
+            /** Size of the pack (manifest, signature and payload), bytes. */
+            packBytes: number;
+
+            /** Where HQ serves the pack (HTTPS, Range requests). */
+            fetchUrl: string;
+
+            /** Strictly increasing per station across all offers (HQ-clock milliseconds of the offer). */
+            offerSeq: number;
+
+            /**
+             * The switch may happen only inside this window (HQ's wish; the kiosk's own service hours and
+             * maintenance windows still apply, R20); 0 = no extra window.
+             */
+            switchNotBeforeMs: number;
+
+            /** OtaOffer switchNotAfterMs. */
+            switchNotAfterMs: number;
+
+            /**
+             * Creates a new OtaOffer instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns OtaOffer instance
+             */
+            static create(properties: bianmin.v1.OtaOffer.$Shape): bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape;
+            static create(properties?: bianmin.v1.OtaOffer.$Properties): bianmin.v1.OtaOffer;
+
+            /**
+             * Encodes the specified OtaOffer message. Does not implicitly {@link bianmin.v1.OtaOffer.verify|verify} messages.
+             * @param message OtaOffer message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: bianmin.v1.OtaOffer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Encodes the specified OtaOffer message, length delimited. Does not implicitly {@link bianmin.v1.OtaOffer.verify|verify} messages.
+             * @param message OtaOffer message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encodeDelimited(message: bianmin.v1.OtaOffer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an OtaOffer message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape} OtaOffer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape;
+
+            /**
+             * Decodes an OtaOffer message from the specified reader or buffer, length delimited.
+             * @param reader Reader or buffer to decode from
+             * @returns {bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape} OtaOffer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decodeDelimited(reader: ($protobuf.Reader|Uint8Array)): bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape;
+
+            /**
+             * Verifies an OtaOffer message.
+             * @param message Plain object to verify
+             * @returns `null` if valid, otherwise the reason why it is not
+             */
+            static verify(message: { [k: string]: any }): (string|null);
+
+            /**
+             * Creates an OtaOffer message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns OtaOffer
+             */
+            static fromObject(object: { [k: string]: any }): bianmin.v1.OtaOffer;
+
+            /**
+             * Creates a plain object from an OtaOffer message. Also converts values to other types if specified.
+             * @param message OtaOffer
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: bianmin.v1.OtaOffer, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this OtaOffer to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+
+            /**
+             * Gets the type url for OtaOffer
+             * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns The type url
+             */
+            static getTypeUrl(prefix?: string): string;
+        }
+
+        namespace OtaOffer {
+
+            /** Properties of an OtaOffer. */
+            interface $Properties {
+
+                /** OtaOffer rolloutId */
+                rolloutId?: (string|null);
+
+                /** The slot name, "<version>-linux-<arch>", as `hq release publish` recorded it. */
+                releaseVersion?: (string|null);
+
+                /** SHA-256 of the release's manifest.json, 64 lowercase hex. */
+                manifestSha256?: (string|null);
+
+                /** Size of the pack (manifest, signature and payload), bytes. */
+                packBytes?: (number|null);
+
+                /** Where HQ serves the pack (HTTPS, Range requests). */
+                fetchUrl?: (string|null);
+
+                /** Strictly increasing per station across all offers (HQ-clock milliseconds of the offer). */
+                offerSeq?: (number|null);
+
+                /**
+                 * The switch may happen only inside this window (HQ's wish; the kiosk's own service hours and
+                 * maintenance windows still apply, R20); 0 = no extra window.
+                 */
+                switchNotBeforeMs?: (number|null);
+
+                /** OtaOffer switchNotAfterMs */
+                switchNotAfterMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an OtaOffer. */
+            type $Shape = bianmin.v1.OtaOffer.$Properties;
+        }
+
+        /**
          * Properties of a Command.
          * @deprecated Use bianmin.v1.Command.$Properties instead.
          */
@@ -5311,8 +5676,11 @@ export namespace bianmin {
             /** Command loadWorkingKey. */
             loadWorkingKey?: (bianmin.v1.LoadWorkingKey.$Properties|null);
 
+            /** Command otaOffer. */
+            otaOffer?: (bianmin.v1.OtaOffer.$Properties|null);
+
             /** Command action. */
-            action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey");
+            action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|"otaOffer");
 
             /**
              * Creates a new Command instance using the specified properties.
@@ -5422,8 +5790,11 @@ export namespace bianmin {
                 /** Command loadWorkingKey */
                 loadWorkingKey?: (bianmin.v1.LoadWorkingKey.$Properties|null);
 
+                /** Command otaOffer */
+                otaOffer?: (bianmin.v1.OtaOffer.$Properties|null);
+
                 /** Command action */
-                action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey");
+                action?: ("resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|"otaOffer");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -5439,9 +5810,10 @@ export namespace bianmin {
               requestDailyClose?: bianmin.v1.RequestDailyClose.$Shape|null;
               sendTelemetry?: bianmin.v1.SendTelemetry.$Shape|null;
               loadWorkingKey?: bianmin.v1.LoadWorkingKey.$Shape|null;
+              otaOffer?: bianmin.v1.OtaOffer.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape })
+              ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null; otaOffer?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape; otaOffer?: null }|{ action?: "otaOffer"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer: bianmin.v1.OtaOffer.$Shape })
             );
         }
 

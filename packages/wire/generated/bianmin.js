@@ -1680,6 +1680,7 @@ export const bianmin = $root.bianmin = (() => {
          * @property {number} PAYLOAD_TYPE_COMMAND_RESULT=11 PAYLOAD_TYPE_COMMAND_RESULT value
          * @property {number} PAYLOAD_TYPE_CONFIG_APPLIED=12 PAYLOAD_TYPE_CONFIG_APPLIED value
          * @property {number} PAYLOAD_TYPE_CASH_DECLARED=13 CashDeclared (R8 账实相符)
+         * @property {number} PAYLOAD_TYPE_OTA_PROGRESS=14 OtaProgress (issue 13: a station's progress in a release rollout)
          * @property {number} PAYLOAD_TYPE_AUTHORISATION_REQUEST=20 Withdrawal authorisation (up/auth-req, down/auth-resp; seq = 0).
          * @property {number} PAYLOAD_TYPE_AUTHORISATION_RESPONSE=21 PAYLOAD_TYPE_AUTHORISATION_RESPONSE value
          * @property {number} PAYLOAD_TYPE_ACK=30 HQ -> kiosk, signed by an HQ key (seq = 0).
@@ -1706,6 +1707,7 @@ export const bianmin = $root.bianmin = (() => {
             values[valuesById[11] = "PAYLOAD_TYPE_COMMAND_RESULT"] = 11;
             values[valuesById[12] = "PAYLOAD_TYPE_CONFIG_APPLIED"] = 12;
             values[valuesById[13] = "PAYLOAD_TYPE_CASH_DECLARED"] = 13;
+            values[valuesById[14] = "PAYLOAD_TYPE_OTA_PROGRESS"] = 14;
             values[valuesById[20] = "PAYLOAD_TYPE_AUTHORISATION_REQUEST"] = 20;
             values[valuesById[21] = "PAYLOAD_TYPE_AUTHORISATION_RESPONSE"] = 21;
             values[valuesById[30] = "PAYLOAD_TYPE_ACK"] = 30;
@@ -2539,6 +2541,10 @@ export const bianmin = $root.bianmin = (() => {
                     case "PAYLOAD_TYPE_CASH_DECLARED":
                     case 13:
                         message.type = 13;
+                        break;
+                    case "PAYLOAD_TYPE_OTA_PROGRESS":
+                    case 14:
+                        message.type = 14;
                         break;
                     case "PAYLOAD_TYPE_AUTHORISATION_REQUEST":
                     case 20:
@@ -10430,6 +10436,596 @@ export const bianmin = $root.bianmin = (() => {
         })();
 
         /**
+         * Where a station stands in a release rollout (issue 13), journaled so a report survives a restart,
+         * a switch of release and a roll-back (the journal is never part of a release slot). HQ stores it
+         * like every event, then feeds it to the rollout's per-station progress, which moves forward only.
+         * @name bianmin.v1.OtaStage
+         * @enum {number}
+         * @property {number} OTA_STAGE_UNSPECIFIED=0 OTA_STAGE_UNSPECIFIED value
+         * @property {number} OTA_STAGE_DOWNLOADING=1 received_bytes of total_bytes of the release pack are stored (resumable).
+         * @property {number} OTA_STAGE_VERIFIED=2 Signature under a pinned release key and every file's SHA-256 checked.
+         * @property {number} OTA_STAGE_STAGED=3 Unpacked into the inactive slot; waits for the update lock (R20).
+         * @property {number} OTA_STAGE_SWITCHED=4 `current` names the new slot; the agent restarts into it for its trial.
+         * @property {number} OTA_STAGE_HEALTHY=5 The new release passed its health check within the deadline and is marked good.
+         * @property {number} OTA_STAGE_ROLLED_BACK=6 The kiosk went back to its previous slot by itself; reason_code and detail say why.
+         * @property {number} OTA_STAGE_FAILED=7 The offer was refused or the download / verification failed; nothing was switched.
+         */
+        v1.OtaStage = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "OTA_STAGE_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "OTA_STAGE_DOWNLOADING"] = 1;
+            values[valuesById[2] = "OTA_STAGE_VERIFIED"] = 2;
+            values[valuesById[3] = "OTA_STAGE_STAGED"] = 3;
+            values[valuesById[4] = "OTA_STAGE_SWITCHED"] = 4;
+            values[valuesById[5] = "OTA_STAGE_HEALTHY"] = 5;
+            values[valuesById[6] = "OTA_STAGE_ROLLED_BACK"] = 6;
+            values[valuesById[7] = "OTA_STAGE_FAILED"] = 7;
+            return values;
+        })();
+
+        v1.OtaProgress = (function() {
+
+            /**
+             * Properties of an OtaProgress.
+             * @typedef {Object} bianmin.v1.OtaProgress.$Properties
+             * @property {string|null} [rolloutId] OtaProgress rolloutId
+             * @property {string|null} [releaseVersion] The release the offer named, e.g. "1.4.0-linux-arm64".
+             * @property {bianmin.v1.OtaStage|null} [stage] OtaProgress stage
+             * @property {number|null} [receivedBytes] OtaProgress receivedBytes
+             * @property {number|null} [totalBytes] OtaProgress totalBytes
+             * @property {string|null} [reasonCode] An AGENT_OTA_* code (or a health-check step) for ROLLED_BACK and FAILED; empty otherwise.
+             * @property {string|null} [detail] OtaProgress detail
+             * @property {number|null} [reportedAtMs] OtaProgress reportedAtMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OtaProgress.
+             * @memberof bianmin.v1
+             * @interface IOtaProgress
+             * @augments bianmin.v1.OtaProgress.$Properties
+             * @deprecated Use bianmin.v1.OtaProgress.$Properties instead.
+             */
+
+            /**
+             * Shape of an OtaProgress.
+             * @typedef {bianmin.v1.OtaProgress.$Properties} bianmin.v1.OtaProgress.$Shape
+             */
+
+            /**
+             * Constructs a new OtaProgress.
+             * @memberof bianmin.v1
+             * @classdesc Represents an OtaProgress.
+             * @constructor
+             * @param {bianmin.v1.OtaProgress.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OtaProgress = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OtaProgress rolloutId.
+             * @member {string} rolloutId
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.rolloutId = "";
+
+            /**
+             * The release the offer named, e.g. "1.4.0-linux-arm64".
+             * @member {string} releaseVersion
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.releaseVersion = "";
+
+            /**
+             * OtaProgress stage.
+             * @member {bianmin.v1.OtaStage} stage
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.stage = 0;
+
+            /**
+             * OtaProgress receivedBytes.
+             * @member {number} receivedBytes
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.receivedBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * OtaProgress totalBytes.
+             * @member {number} totalBytes
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.totalBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * An AGENT_OTA_* code (or a health-check step) for ROLLED_BACK and FAILED; empty otherwise.
+             * @member {string} reasonCode
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.reasonCode = "";
+
+            /**
+             * OtaProgress detail.
+             * @member {string} detail
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.detail = "";
+
+            /**
+             * OtaProgress reportedAtMs.
+             * @member {number} reportedAtMs
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             */
+            OtaProgress.prototype.reportedAtMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new OtaProgress instance using the specified properties.
+             * @function create
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {bianmin.v1.OtaProgress.$Properties=} [properties] Properties to set
+             * @returns {bianmin.v1.OtaProgress} OtaProgress instance
+             * @type {{
+             *   (properties: bianmin.v1.OtaProgress.$Shape): bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape;
+             *   (properties?: bianmin.v1.OtaProgress.$Properties): bianmin.v1.OtaProgress;
+             * }}
+             */
+            OtaProgress.create = function(properties) {
+                return new OtaProgress(properties);
+            };
+
+            /**
+             * Encodes the specified OtaProgress message. Does not implicitly {@link bianmin.v1.OtaProgress.verify|verify} messages.
+             * @function encode
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {bianmin.v1.OtaProgress.$Properties} message OtaProgress message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OtaProgress.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId") && message.rolloutId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.rolloutId);
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion") && message.releaseVersion !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.releaseVersion);
+                if (message.stage != null && $Object.hasOwnProperty.call(message, "stage") && message.stage !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.stage);
+                if (message.receivedBytes != null && $Object.hasOwnProperty.call(message, "receivedBytes") && (typeof message.receivedBytes === "object" ? message.receivedBytes.low || message.receivedBytes.high : message.receivedBytes !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.receivedBytes);
+                if (message.totalBytes != null && $Object.hasOwnProperty.call(message, "totalBytes") && (typeof message.totalBytes === "object" ? message.totalBytes.low || message.totalBytes.high : message.totalBytes !== 0))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.totalBytes);
+                if (message.reasonCode != null && $Object.hasOwnProperty.call(message, "reasonCode") && message.reasonCode !== "")
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.reasonCode);
+                if (message.detail != null && $Object.hasOwnProperty.call(message, "detail") && message.detail !== "")
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.detail);
+                if (message.reportedAtMs != null && $Object.hasOwnProperty.call(message, "reportedAtMs") && (typeof message.reportedAtMs === "object" ? message.reportedAtMs.low || message.reportedAtMs.high : message.reportedAtMs !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).int64(message.reportedAtMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OtaProgress message, length delimited. Does not implicitly {@link bianmin.v1.OtaProgress.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {bianmin.v1.OtaProgress.$Properties} message OtaProgress message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OtaProgress.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OtaProgress message from the specified reader or buffer.
+             * @function decode
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape} OtaProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OtaProgress.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.bianmin.v1.OtaProgress();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.rolloutId = value;
+                            else
+                                delete message.rolloutId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.releaseVersion = value;
+                            else
+                                delete message.releaseVersion;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.stage = value;
+                            else
+                                delete message.stage;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.receivedBytes = value;
+                            else
+                                delete message.receivedBytes;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.totalBytes = value;
+                            else
+                                delete message.totalBytes;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.reasonCode = value;
+                            else
+                                delete message.reasonCode;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.detail = value;
+                            else
+                                delete message.detail;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.reportedAtMs = value;
+                            else
+                                delete message.reportedAtMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OtaProgress message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {bianmin.v1.OtaProgress & bianmin.v1.OtaProgress.$Shape} OtaProgress
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OtaProgress.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies an OtaProgress message.
+             * @function verify
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            OtaProgress.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId"))
+                    if (!$util.isString(message.rolloutId))
+                        return "rolloutId: string expected";
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion"))
+                    if (!$util.isString(message.releaseVersion))
+                        return "releaseVersion: string expected";
+                if (message.stage != null && $Object.hasOwnProperty.call(message, "stage"))
+                    if (typeof message.stage !== "number" || (message.stage | 0) !== message.stage)
+                        return "stage: enum value expected";
+                if (message.receivedBytes != null && $Object.hasOwnProperty.call(message, "receivedBytes"))
+                    if (!$util.isInteger(message.receivedBytes) && !(message.receivedBytes && $util.isInteger(message.receivedBytes.low) && $util.isInteger(message.receivedBytes.high)))
+                        return "receivedBytes: integer|Long expected";
+                if (message.totalBytes != null && $Object.hasOwnProperty.call(message, "totalBytes"))
+                    if (!$util.isInteger(message.totalBytes) && !(message.totalBytes && $util.isInteger(message.totalBytes.low) && $util.isInteger(message.totalBytes.high)))
+                        return "totalBytes: integer|Long expected";
+                if (message.reasonCode != null && $Object.hasOwnProperty.call(message, "reasonCode"))
+                    if (!$util.isString(message.reasonCode))
+                        return "reasonCode: string expected";
+                if (message.detail != null && $Object.hasOwnProperty.call(message, "detail"))
+                    if (!$util.isString(message.detail))
+                        return "detail: string expected";
+                if (message.reportedAtMs != null && $Object.hasOwnProperty.call(message, "reportedAtMs"))
+                    if (!$util.isInteger(message.reportedAtMs) && !(message.reportedAtMs && $util.isInteger(message.reportedAtMs.low) && $util.isInteger(message.reportedAtMs.high)))
+                        return "reportedAtMs: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates an OtaProgress message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {bianmin.v1.OtaProgress} OtaProgress
+             */
+            OtaProgress.fromObject = function (object, _depth) {
+                if (object instanceof $root.bianmin.v1.OtaProgress)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".bianmin.v1.OtaProgress: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.bianmin.v1.OtaProgress();
+                if (object.rolloutId != null)
+                    if (typeof object.rolloutId !== "string" || object.rolloutId.length)
+                        message.rolloutId = $String(object.rolloutId);
+                if (object.releaseVersion != null)
+                    if (typeof object.releaseVersion !== "string" || object.releaseVersion.length)
+                        message.releaseVersion = $String(object.releaseVersion);
+                if (object.stage !== 0 && (typeof object.stage !== "string" || $root.bianmin.v1.OtaStage[object.stage] !== 0))
+                    switch (object.stage) {
+                    case "OTA_STAGE_UNSPECIFIED":
+                    case 0:
+                        message.stage = 0;
+                        break;
+                    case "OTA_STAGE_DOWNLOADING":
+                    case 1:
+                        message.stage = 1;
+                        break;
+                    case "OTA_STAGE_VERIFIED":
+                    case 2:
+                        message.stage = 2;
+                        break;
+                    case "OTA_STAGE_STAGED":
+                    case 3:
+                        message.stage = 3;
+                        break;
+                    case "OTA_STAGE_SWITCHED":
+                    case 4:
+                        message.stage = 4;
+                        break;
+                    case "OTA_STAGE_HEALTHY":
+                    case 5:
+                        message.stage = 5;
+                        break;
+                    case "OTA_STAGE_ROLLED_BACK":
+                    case 6:
+                        message.stage = 6;
+                        break;
+                    case "OTA_STAGE_FAILED":
+                    case 7:
+                        message.stage = 7;
+                        break;
+                    default:
+                        if (typeof object.stage === "number" && (object.stage | 0) === object.stage)
+                            message.stage = object.stage;
+                    }
+                if (object.receivedBytes != null)
+                    if (typeof object.receivedBytes === "object" ? object.receivedBytes.low || object.receivedBytes.high : $Number(object.receivedBytes) !== 0)
+                        if ($util.Long)
+                            message.receivedBytes = $util.Long.fromValue(object.receivedBytes, true);
+                        else if (typeof object.receivedBytes === "string")
+                            message.receivedBytes = $parseInt(object.receivedBytes, 10);
+                        else if (typeof object.receivedBytes === "number")
+                            message.receivedBytes = object.receivedBytes;
+                        else if (typeof object.receivedBytes === "object")
+                            message.receivedBytes = new $util.LongBits(object.receivedBytes.low >>> 0, object.receivedBytes.high >>> 0).toNumber(true);
+                if (object.totalBytes != null)
+                    if (typeof object.totalBytes === "object" ? object.totalBytes.low || object.totalBytes.high : $Number(object.totalBytes) !== 0)
+                        if ($util.Long)
+                            message.totalBytes = $util.Long.fromValue(object.totalBytes, true);
+                        else if (typeof object.totalBytes === "string")
+                            message.totalBytes = $parseInt(object.totalBytes, 10);
+                        else if (typeof object.totalBytes === "number")
+                            message.totalBytes = object.totalBytes;
+                        else if (typeof object.totalBytes === "object")
+                            message.totalBytes = new $util.LongBits(object.totalBytes.low >>> 0, object.totalBytes.high >>> 0).toNumber(true);
+                if (object.reasonCode != null)
+                    if (typeof object.reasonCode !== "string" || object.reasonCode.length)
+                        message.reasonCode = $String(object.reasonCode);
+                if (object.detail != null)
+                    if (typeof object.detail !== "string" || object.detail.length)
+                        message.detail = $String(object.detail);
+                if (object.reportedAtMs != null)
+                    if (typeof object.reportedAtMs === "object" ? object.reportedAtMs.low || object.reportedAtMs.high : $Number(object.reportedAtMs) !== 0)
+                        if ($util.Long)
+                            message.reportedAtMs = $util.Long.fromValue(object.reportedAtMs, false);
+                        else if (typeof object.reportedAtMs === "string")
+                            message.reportedAtMs = $parseInt(object.reportedAtMs, 10);
+                        else if (typeof object.reportedAtMs === "number")
+                            message.reportedAtMs = object.reportedAtMs;
+                        else if (typeof object.reportedAtMs === "object")
+                            message.reportedAtMs = new $util.LongBits(object.reportedAtMs.low >>> 0, object.reportedAtMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OtaProgress message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {bianmin.v1.OtaProgress} message OtaProgress
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OtaProgress.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.rolloutId = "";
+                    object.releaseVersion = "";
+                    object.stage = options.enums === $String ? "OTA_STAGE_UNSPECIFIED" : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.receivedBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.receivedBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.totalBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.totalBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.reasonCode = "";
+                    object.detail = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.reportedAtMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.reportedAtMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId"))
+                    object.rolloutId = message.rolloutId;
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion"))
+                    object.releaseVersion = message.releaseVersion;
+                if (message.stage != null && $Object.hasOwnProperty.call(message, "stage"))
+                    object.stage = options.enums === $String ? $root.bianmin.v1.OtaStage[message.stage] === $undefined ? message.stage : $root.bianmin.v1.OtaStage[message.stage] : message.stage;
+                if (message.receivedBytes != null && $Object.hasOwnProperty.call(message, "receivedBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.receivedBytes = typeof message.receivedBytes === "number" ? $BigInt(message.receivedBytes) : $util.Long.fromBits(message.receivedBytes.low >>> 0, message.receivedBytes.high >>> 0, true).toBigInt();
+                    else if (typeof message.receivedBytes === "number")
+                        object.receivedBytes = options.longs === $String ? $String(message.receivedBytes) : message.receivedBytes;
+                    else
+                        object.receivedBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.receivedBytes) : options.longs === $Number ? new $util.LongBits(message.receivedBytes.low >>> 0, message.receivedBytes.high >>> 0).toNumber(true) : message.receivedBytes;
+                if (message.totalBytes != null && $Object.hasOwnProperty.call(message, "totalBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.totalBytes = typeof message.totalBytes === "number" ? $BigInt(message.totalBytes) : $util.Long.fromBits(message.totalBytes.low >>> 0, message.totalBytes.high >>> 0, true).toBigInt();
+                    else if (typeof message.totalBytes === "number")
+                        object.totalBytes = options.longs === $String ? $String(message.totalBytes) : message.totalBytes;
+                    else
+                        object.totalBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.totalBytes) : options.longs === $Number ? new $util.LongBits(message.totalBytes.low >>> 0, message.totalBytes.high >>> 0).toNumber(true) : message.totalBytes;
+                if (message.reasonCode != null && $Object.hasOwnProperty.call(message, "reasonCode"))
+                    object.reasonCode = message.reasonCode;
+                if (message.detail != null && $Object.hasOwnProperty.call(message, "detail"))
+                    object.detail = message.detail;
+                if (message.reportedAtMs != null && $Object.hasOwnProperty.call(message, "reportedAtMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.reportedAtMs = typeof message.reportedAtMs === "number" ? $BigInt(message.reportedAtMs) : $util.Long.fromBits(message.reportedAtMs.low >>> 0, message.reportedAtMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.reportedAtMs === "number")
+                        object.reportedAtMs = options.longs === $String ? $String(message.reportedAtMs) : message.reportedAtMs;
+                    else
+                        object.reportedAtMs = options.longs === $String ? $util.Long.prototype.toString.call(message.reportedAtMs) : options.longs === $Number ? new $util.LongBits(message.reportedAtMs.low >>> 0, message.reportedAtMs.high >>> 0).toNumber() : message.reportedAtMs;
+                return object;
+            };
+
+            /**
+             * Converts this OtaProgress to JSON.
+             * @function toJSON
+             * @memberof bianmin.v1.OtaProgress
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OtaProgress.prototype.toJSON = function() {
+                return OtaProgress.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OtaProgress
+             * @function getTypeUrl
+             * @memberof bianmin.v1.OtaProgress
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OtaProgress.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/bianmin.v1.OtaProgress";
+            };
+
+            return OtaProgress;
+        })();
+
+        /**
          * RefusalReason enum.
          * @name bianmin.v1.RefusalReason
          * @enum {number}
@@ -15714,6 +16310,555 @@ export const bianmin = $root.bianmin = (() => {
             return LoadWorkingKey;
         })();
 
+        v1.OtaOffer = (function() {
+
+            /**
+             * Properties of an OtaOffer.
+             * @typedef {Object} bianmin.v1.OtaOffer.$Properties
+             * @property {string|null} [rolloutId] OtaOffer rolloutId
+             * @property {string|null} [releaseVersion] The slot name, "<version>-linux-<arch>", as `hq release publish` recorded it.
+             * @property {string|null} [manifestSha256] SHA-256 of the release's manifest.json, 64 lowercase hex.
+             * @property {number|null} [packBytes] Size of the pack (manifest, signature and payload), bytes.
+             * @property {string|null} [fetchUrl] Where HQ serves the pack (HTTPS, Range requests).
+             * @property {number|null} [offerSeq] Strictly increasing per station across all offers (HQ-clock milliseconds of the offer).
+             * @property {number|null} [switchNotBeforeMs] The switch may happen only inside this window (HQ's wish; the kiosk's own service hours and
+             * maintenance windows still apply, R20); 0 = no extra window.
+             * @property {number|null} [switchNotAfterMs] OtaOffer switchNotAfterMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an OtaOffer.
+             * @memberof bianmin.v1
+             * @interface IOtaOffer
+             * @augments bianmin.v1.OtaOffer.$Properties
+             * @deprecated Use bianmin.v1.OtaOffer.$Properties instead.
+             */
+
+            /**
+             * Shape of an OtaOffer.
+             * @typedef {bianmin.v1.OtaOffer.$Properties} bianmin.v1.OtaOffer.$Shape
+             */
+
+            /**
+             * Constructs a new OtaOffer.
+             * @memberof bianmin.v1
+             * @classdesc Offer a published release to this station (issue 13, a rollout's group started). The kiosk checks
+             * it before fetching anything: an offer for an older or the same release (a downgrade), or one not
+             * newer than the last offer it accepted (offer_seq, a replay), is refused with its code. The pack
+             * is fetched from fetch_url with HTTP Range requests and verified against manifest_sha256 and the
+             * release key the kiosk pins; the switch waits for the update lock and the maintenance window.
+             * @constructor
+             * @param {bianmin.v1.OtaOffer.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const OtaOffer = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * OtaOffer rolloutId.
+             * @member {string} rolloutId
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.rolloutId = "";
+
+            /**
+             * The slot name, "<version>-linux-<arch>", as `hq release publish` recorded it.
+             * @member {string} releaseVersion
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.releaseVersion = "";
+
+            /**
+             * SHA-256 of the release's manifest.json, 64 lowercase hex.
+             * @member {string} manifestSha256
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.manifestSha256 = "";
+
+            /**
+             * Size of the pack (manifest, signature and payload), bytes.
+             * @member {number} packBytes
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.packBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * Where HQ serves the pack (HTTPS, Range requests).
+             * @member {string} fetchUrl
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.fetchUrl = "";
+
+            /**
+             * Strictly increasing per station across all offers (HQ-clock milliseconds of the offer).
+             * @member {number} offerSeq
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.offerSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * The switch may happen only inside this window (HQ's wish; the kiosk's own service hours and
+             * maintenance windows still apply, R20); 0 = no extra window.
+             * @member {number} switchNotBeforeMs
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.switchNotBeforeMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * OtaOffer switchNotAfterMs.
+             * @member {number} switchNotAfterMs
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             */
+            OtaOffer.prototype.switchNotAfterMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new OtaOffer instance using the specified properties.
+             * @function create
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {bianmin.v1.OtaOffer.$Properties=} [properties] Properties to set
+             * @returns {bianmin.v1.OtaOffer} OtaOffer instance
+             * @type {{
+             *   (properties: bianmin.v1.OtaOffer.$Shape): bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape;
+             *   (properties?: bianmin.v1.OtaOffer.$Properties): bianmin.v1.OtaOffer;
+             * }}
+             */
+            OtaOffer.create = function(properties) {
+                return new OtaOffer(properties);
+            };
+
+            /**
+             * Encodes the specified OtaOffer message. Does not implicitly {@link bianmin.v1.OtaOffer.verify|verify} messages.
+             * @function encode
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {bianmin.v1.OtaOffer.$Properties} message OtaOffer message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OtaOffer.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId") && message.rolloutId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.rolloutId);
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion") && message.releaseVersion !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.releaseVersion);
+                if (message.manifestSha256 != null && $Object.hasOwnProperty.call(message, "manifestSha256") && message.manifestSha256 !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.manifestSha256);
+                if (message.packBytes != null && $Object.hasOwnProperty.call(message, "packBytes") && (typeof message.packBytes === "object" ? message.packBytes.low || message.packBytes.high : message.packBytes !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.packBytes);
+                if (message.fetchUrl != null && $Object.hasOwnProperty.call(message, "fetchUrl") && message.fetchUrl !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.fetchUrl);
+                if (message.offerSeq != null && $Object.hasOwnProperty.call(message, "offerSeq") && (typeof message.offerSeq === "object" ? message.offerSeq.low || message.offerSeq.high : message.offerSeq !== 0))
+                    writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.offerSeq);
+                if (message.switchNotBeforeMs != null && $Object.hasOwnProperty.call(message, "switchNotBeforeMs") && (typeof message.switchNotBeforeMs === "object" ? message.switchNotBeforeMs.low || message.switchNotBeforeMs.high : message.switchNotBeforeMs !== 0))
+                    writer.uint32(/* id 7, wireType 0 =*/56).int64(message.switchNotBeforeMs);
+                if (message.switchNotAfterMs != null && $Object.hasOwnProperty.call(message, "switchNotAfterMs") && (typeof message.switchNotAfterMs === "object" ? message.switchNotAfterMs.low || message.switchNotAfterMs.high : message.switchNotAfterMs !== 0))
+                    writer.uint32(/* id 8, wireType 0 =*/64).int64(message.switchNotAfterMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Encodes the specified OtaOffer message, length delimited. Does not implicitly {@link bianmin.v1.OtaOffer.verify|verify} messages.
+             * @function encodeDelimited
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {bianmin.v1.OtaOffer.$Properties} message OtaOffer message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            OtaOffer.encodeDelimited = function(message, writer) {
+                return this.encode(message, (writer || $Writer.create()).fork()).ldelim();
+            };
+
+            /**
+             * Decodes an OtaOffer message from the specified reader or buffer.
+             * @function decode
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape} OtaOffer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OtaOffer.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.bianmin.v1.OtaOffer();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.rolloutId = value;
+                            else
+                                delete message.rolloutId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.releaseVersion = value;
+                            else
+                                delete message.releaseVersion;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.manifestSha256 = value;
+                            else
+                                delete message.manifestSha256;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.packBytes = value;
+                            else
+                                delete message.packBytes;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.fetchUrl = value;
+                            else
+                                delete message.fetchUrl;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                                message.offerSeq = value;
+                            else
+                                delete message.offerSeq;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.switchNotBeforeMs = value;
+                            else
+                                delete message.switchNotBeforeMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.switchNotAfterMs = value;
+                            else
+                                delete message.switchNotAfterMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Decodes an OtaOffer message from the specified reader or buffer, length delimited.
+             * @function decodeDelimited
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @returns {bianmin.v1.OtaOffer & bianmin.v1.OtaOffer.$Shape} OtaOffer
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            OtaOffer.decodeDelimited = function(reader) {
+                if (!(reader instanceof $Reader))
+                    reader = new $Reader(reader);
+                return this.decode(reader, reader.size());
+            };
+
+            /**
+             * Verifies an OtaOffer message.
+             * @function verify
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {Object.<string,*>} message Plain object to verify
+             * @returns {string|null} `null` if valid, otherwise the reason why it is not
+             */
+            OtaOffer.verify = function (message, _depth) {
+                if (typeof message !== "object" || message === null)
+                    return "object expected";
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    return "max depth exceeded";
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId"))
+                    if (!$util.isString(message.rolloutId))
+                        return "rolloutId: string expected";
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion"))
+                    if (!$util.isString(message.releaseVersion))
+                        return "releaseVersion: string expected";
+                if (message.manifestSha256 != null && $Object.hasOwnProperty.call(message, "manifestSha256"))
+                    if (!$util.isString(message.manifestSha256))
+                        return "manifestSha256: string expected";
+                if (message.packBytes != null && $Object.hasOwnProperty.call(message, "packBytes"))
+                    if (!$util.isInteger(message.packBytes) && !(message.packBytes && $util.isInteger(message.packBytes.low) && $util.isInteger(message.packBytes.high)))
+                        return "packBytes: integer|Long expected";
+                if (message.fetchUrl != null && $Object.hasOwnProperty.call(message, "fetchUrl"))
+                    if (!$util.isString(message.fetchUrl))
+                        return "fetchUrl: string expected";
+                if (message.offerSeq != null && $Object.hasOwnProperty.call(message, "offerSeq"))
+                    if (!$util.isInteger(message.offerSeq) && !(message.offerSeq && $util.isInteger(message.offerSeq.low) && $util.isInteger(message.offerSeq.high)))
+                        return "offerSeq: integer|Long expected";
+                if (message.switchNotBeforeMs != null && $Object.hasOwnProperty.call(message, "switchNotBeforeMs"))
+                    if (!$util.isInteger(message.switchNotBeforeMs) && !(message.switchNotBeforeMs && $util.isInteger(message.switchNotBeforeMs.low) && $util.isInteger(message.switchNotBeforeMs.high)))
+                        return "switchNotBeforeMs: integer|Long expected";
+                if (message.switchNotAfterMs != null && $Object.hasOwnProperty.call(message, "switchNotAfterMs"))
+                    if (!$util.isInteger(message.switchNotAfterMs) && !(message.switchNotAfterMs && $util.isInteger(message.switchNotAfterMs.low) && $util.isInteger(message.switchNotAfterMs.high)))
+                        return "switchNotAfterMs: integer|Long expected";
+                return null;
+            };
+
+            /**
+             * Creates an OtaOffer message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {bianmin.v1.OtaOffer} OtaOffer
+             */
+            OtaOffer.fromObject = function (object, _depth) {
+                if (object instanceof $root.bianmin.v1.OtaOffer)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".bianmin.v1.OtaOffer: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.bianmin.v1.OtaOffer();
+                if (object.rolloutId != null)
+                    if (typeof object.rolloutId !== "string" || object.rolloutId.length)
+                        message.rolloutId = $String(object.rolloutId);
+                if (object.releaseVersion != null)
+                    if (typeof object.releaseVersion !== "string" || object.releaseVersion.length)
+                        message.releaseVersion = $String(object.releaseVersion);
+                if (object.manifestSha256 != null)
+                    if (typeof object.manifestSha256 !== "string" || object.manifestSha256.length)
+                        message.manifestSha256 = $String(object.manifestSha256);
+                if (object.packBytes != null)
+                    if (typeof object.packBytes === "object" ? object.packBytes.low || object.packBytes.high : $Number(object.packBytes) !== 0)
+                        if ($util.Long)
+                            message.packBytes = $util.Long.fromValue(object.packBytes, true);
+                        else if (typeof object.packBytes === "string")
+                            message.packBytes = $parseInt(object.packBytes, 10);
+                        else if (typeof object.packBytes === "number")
+                            message.packBytes = object.packBytes;
+                        else if (typeof object.packBytes === "object")
+                            message.packBytes = new $util.LongBits(object.packBytes.low >>> 0, object.packBytes.high >>> 0).toNumber(true);
+                if (object.fetchUrl != null)
+                    if (typeof object.fetchUrl !== "string" || object.fetchUrl.length)
+                        message.fetchUrl = $String(object.fetchUrl);
+                if (object.offerSeq != null)
+                    if (typeof object.offerSeq === "object" ? object.offerSeq.low || object.offerSeq.high : $Number(object.offerSeq) !== 0)
+                        if ($util.Long)
+                            message.offerSeq = $util.Long.fromValue(object.offerSeq, true);
+                        else if (typeof object.offerSeq === "string")
+                            message.offerSeq = $parseInt(object.offerSeq, 10);
+                        else if (typeof object.offerSeq === "number")
+                            message.offerSeq = object.offerSeq;
+                        else if (typeof object.offerSeq === "object")
+                            message.offerSeq = new $util.LongBits(object.offerSeq.low >>> 0, object.offerSeq.high >>> 0).toNumber(true);
+                if (object.switchNotBeforeMs != null)
+                    if (typeof object.switchNotBeforeMs === "object" ? object.switchNotBeforeMs.low || object.switchNotBeforeMs.high : $Number(object.switchNotBeforeMs) !== 0)
+                        if ($util.Long)
+                            message.switchNotBeforeMs = $util.Long.fromValue(object.switchNotBeforeMs, false);
+                        else if (typeof object.switchNotBeforeMs === "string")
+                            message.switchNotBeforeMs = $parseInt(object.switchNotBeforeMs, 10);
+                        else if (typeof object.switchNotBeforeMs === "number")
+                            message.switchNotBeforeMs = object.switchNotBeforeMs;
+                        else if (typeof object.switchNotBeforeMs === "object")
+                            message.switchNotBeforeMs = new $util.LongBits(object.switchNotBeforeMs.low >>> 0, object.switchNotBeforeMs.high >>> 0).toNumber();
+                if (object.switchNotAfterMs != null)
+                    if (typeof object.switchNotAfterMs === "object" ? object.switchNotAfterMs.low || object.switchNotAfterMs.high : $Number(object.switchNotAfterMs) !== 0)
+                        if ($util.Long)
+                            message.switchNotAfterMs = $util.Long.fromValue(object.switchNotAfterMs, false);
+                        else if (typeof object.switchNotAfterMs === "string")
+                            message.switchNotAfterMs = $parseInt(object.switchNotAfterMs, 10);
+                        else if (typeof object.switchNotAfterMs === "number")
+                            message.switchNotAfterMs = object.switchNotAfterMs;
+                        else if (typeof object.switchNotAfterMs === "object")
+                            message.switchNotAfterMs = new $util.LongBits(object.switchNotAfterMs.low >>> 0, object.switchNotAfterMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an OtaOffer message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {bianmin.v1.OtaOffer} message OtaOffer
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            OtaOffer.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.rolloutId = "";
+                    object.releaseVersion = "";
+                    object.manifestSha256 = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.packBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.packBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.fetchUrl = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, true);
+                        object.offerSeq = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.offerSeq = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.switchNotBeforeMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.switchNotBeforeMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.switchNotAfterMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.switchNotAfterMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.rolloutId != null && $Object.hasOwnProperty.call(message, "rolloutId"))
+                    object.rolloutId = message.rolloutId;
+                if (message.releaseVersion != null && $Object.hasOwnProperty.call(message, "releaseVersion"))
+                    object.releaseVersion = message.releaseVersion;
+                if (message.manifestSha256 != null && $Object.hasOwnProperty.call(message, "manifestSha256"))
+                    object.manifestSha256 = message.manifestSha256;
+                if (message.packBytes != null && $Object.hasOwnProperty.call(message, "packBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.packBytes = typeof message.packBytes === "number" ? $BigInt(message.packBytes) : $util.Long.fromBits(message.packBytes.low >>> 0, message.packBytes.high >>> 0, true).toBigInt();
+                    else if (typeof message.packBytes === "number")
+                        object.packBytes = options.longs === $String ? $String(message.packBytes) : message.packBytes;
+                    else
+                        object.packBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.packBytes) : options.longs === $Number ? new $util.LongBits(message.packBytes.low >>> 0, message.packBytes.high >>> 0).toNumber(true) : message.packBytes;
+                if (message.fetchUrl != null && $Object.hasOwnProperty.call(message, "fetchUrl"))
+                    object.fetchUrl = message.fetchUrl;
+                if (message.offerSeq != null && $Object.hasOwnProperty.call(message, "offerSeq"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.offerSeq = typeof message.offerSeq === "number" ? $BigInt(message.offerSeq) : $util.Long.fromBits(message.offerSeq.low >>> 0, message.offerSeq.high >>> 0, true).toBigInt();
+                    else if (typeof message.offerSeq === "number")
+                        object.offerSeq = options.longs === $String ? $String(message.offerSeq) : message.offerSeq;
+                    else
+                        object.offerSeq = options.longs === $String ? $util.Long.prototype.toString.call(message.offerSeq) : options.longs === $Number ? new $util.LongBits(message.offerSeq.low >>> 0, message.offerSeq.high >>> 0).toNumber(true) : message.offerSeq;
+                if (message.switchNotBeforeMs != null && $Object.hasOwnProperty.call(message, "switchNotBeforeMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.switchNotBeforeMs = typeof message.switchNotBeforeMs === "number" ? $BigInt(message.switchNotBeforeMs) : $util.Long.fromBits(message.switchNotBeforeMs.low >>> 0, message.switchNotBeforeMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.switchNotBeforeMs === "number")
+                        object.switchNotBeforeMs = options.longs === $String ? $String(message.switchNotBeforeMs) : message.switchNotBeforeMs;
+                    else
+                        object.switchNotBeforeMs = options.longs === $String ? $util.Long.prototype.toString.call(message.switchNotBeforeMs) : options.longs === $Number ? new $util.LongBits(message.switchNotBeforeMs.low >>> 0, message.switchNotBeforeMs.high >>> 0).toNumber() : message.switchNotBeforeMs;
+                if (message.switchNotAfterMs != null && $Object.hasOwnProperty.call(message, "switchNotAfterMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.switchNotAfterMs = typeof message.switchNotAfterMs === "number" ? $BigInt(message.switchNotAfterMs) : $util.Long.fromBits(message.switchNotAfterMs.low >>> 0, message.switchNotAfterMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.switchNotAfterMs === "number")
+                        object.switchNotAfterMs = options.longs === $String ? $String(message.switchNotAfterMs) : message.switchNotAfterMs;
+                    else
+                        object.switchNotAfterMs = options.longs === $String ? $util.Long.prototype.toString.call(message.switchNotAfterMs) : options.longs === $Number ? new $util.LongBits(message.switchNotAfterMs.low >>> 0, message.switchNotAfterMs.high >>> 0).toNumber() : message.switchNotAfterMs;
+                return object;
+            };
+
+            /**
+             * Converts this OtaOffer to JSON.
+             * @function toJSON
+             * @memberof bianmin.v1.OtaOffer
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            OtaOffer.prototype.toJSON = function() {
+                return OtaOffer.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            /**
+             * Gets the type url for OtaOffer
+             * @function getTypeUrl
+             * @memberof bianmin.v1.OtaOffer
+             * @static
+             * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+             * @returns {string} The type url
+             */
+            OtaOffer.getTypeUrl = function(prefix) {
+                if (prefix === $undefined)
+                    prefix = "type.googleapis.com";
+                return prefix + "/bianmin.v1.OtaOffer";
+            };
+
+            return OtaOffer;
+        })();
+
         v1.Command = (function() {
 
             /**
@@ -15727,7 +16872,8 @@ export const bianmin = $root.bianmin = (() => {
              * @property {bianmin.v1.RequestDailyClose.$Properties|null} [requestDailyClose] Command requestDailyClose
              * @property {bianmin.v1.SendTelemetry.$Properties|null} [sendTelemetry] Command sendTelemetry
              * @property {bianmin.v1.LoadWorkingKey.$Properties|null} [loadWorkingKey] Command loadWorkingKey
-             * @property {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"} [action] Command action
+             * @property {bianmin.v1.OtaOffer.$Properties|null} [otaOffer] Command otaOffer
+             * @property {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|"otaOffer"} [action] Command action
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -15750,9 +16896,10 @@ export const bianmin = $root.bianmin = (() => {
              *   requestDailyClose?: bianmin.v1.RequestDailyClose.$Shape|null;
              *   sendTelemetry?: bianmin.v1.SendTelemetry.$Shape|null;
              *   loadWorkingKey?: bianmin.v1.LoadWorkingKey.$Shape|null;
+             *   otaOffer?: bianmin.v1.OtaOffer.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape })
+             *   ({ action?: undefined; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "resendFrom"; resendFrom: bianmin.v1.ResendFrom.$Shape; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "rotateKey"; resendFrom?: null; rotateKey: bianmin.v1.RotateKey.$Shape; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "reloadConfig"; resendFrom?: null; rotateKey?: null; reloadConfig: bianmin.v1.ReloadConfig.$Shape; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "requestDailyClose"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose: bianmin.v1.RequestDailyClose.$Shape; sendTelemetry?: null; loadWorkingKey?: null; otaOffer?: null }|{ action?: "sendTelemetry"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry: bianmin.v1.SendTelemetry.$Shape; loadWorkingKey?: null; otaOffer?: null }|{ action?: "loadWorkingKey"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey: bianmin.v1.LoadWorkingKey.$Shape; otaOffer?: null }|{ action?: "otaOffer"; resendFrom?: null; rotateKey?: null; reloadConfig?: null; requestDailyClose?: null; sendTelemetry?: null; loadWorkingKey?: null; otaOffer: bianmin.v1.OtaOffer.$Shape })
              * )} bianmin.v1.Command.$Shape
              */
 
@@ -15836,17 +16983,25 @@ export const bianmin = $root.bianmin = (() => {
              */
             Command.prototype.loadWorkingKey = null;
 
+            /**
+             * Command otaOffer.
+             * @member {bianmin.v1.OtaOffer.$Properties|null|undefined} otaOffer
+             * @memberof bianmin.v1.Command
+             * @instance
+             */
+            Command.prototype.otaOffer = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Command action.
-             * @member {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|undefined} action
+             * @member {"resendFrom"|"rotateKey"|"reloadConfig"|"requestDailyClose"|"sendTelemetry"|"loadWorkingKey"|"otaOffer"|undefined} action
              * @memberof bianmin.v1.Command
              * @instance
              */
             $Object.defineProperty(Command.prototype, "action", {
-                get: $util.oneOfGetter($oneOfFields = ["resendFrom", "rotateKey", "reloadConfig", "requestDailyClose", "sendTelemetry", "loadWorkingKey"]),
+                get: $util.oneOfGetter($oneOfFields = ["resendFrom", "rotateKey", "reloadConfig", "requestDailyClose", "sendTelemetry", "loadWorkingKey", "otaOffer"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -15898,6 +17053,8 @@ export const bianmin = $root.bianmin = (() => {
                     $root.bianmin.v1.SendTelemetry.encode(message.sendTelemetry, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.loadWorkingKey != null && $Object.hasOwnProperty.call(message, "loadWorkingKey"))
                     $root.bianmin.v1.LoadWorkingKey.encode(message.loadWorkingKey, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
+                if (message.otaOffer != null && $Object.hasOwnProperty.call(message, "otaOffer"))
+                    $root.bianmin.v1.OtaOffer.encode(message.otaOffer, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -16015,6 +17172,13 @@ export const bianmin = $root.bianmin = (() => {
                             message.action = "loadWorkingKey";
                             continue;
                         }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            message.otaOffer = $root.bianmin.v1.OtaOffer.decode(reader, reader.size(), $undefined, _depth + 1, message.otaOffer);
+                            message.action = "otaOffer";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -16128,6 +17292,16 @@ export const bianmin = $root.bianmin = (() => {
                             return "loadWorkingKey." + error;
                     }
                 }
+                if (message.otaOffer != null && $Object.hasOwnProperty.call(message, "otaOffer")) {
+                    if (properties.action === 1)
+                        return "action: multiple values";
+                    properties.action = 1;
+                    {
+                        let error = $root.bianmin.v1.OtaOffer.verify(message.otaOffer, _depth + 1);
+                        if (error)
+                            return "otaOffer." + error;
+                    }
+                }
                 return null;
             };
 
@@ -16191,6 +17365,11 @@ export const bianmin = $root.bianmin = (() => {
                     if (!$util.isObject(object.loadWorkingKey))
                         throw $TypeError(".bianmin.v1.Command.loadWorkingKey: object expected");
                     message.loadWorkingKey = $root.bianmin.v1.LoadWorkingKey.fromObject(object.loadWorkingKey, _depth + 1);
+                }
+                if (object.otaOffer != null) {
+                    if (!$util.isObject(object.otaOffer))
+                        throw $TypeError(".bianmin.v1.Command.otaOffer: object expected");
+                    message.otaOffer = $root.bianmin.v1.OtaOffer.fromObject(object.otaOffer, _depth + 1);
                 }
                 return message;
             };
@@ -16258,6 +17437,11 @@ export const bianmin = $root.bianmin = (() => {
                     object.loadWorkingKey = $root.bianmin.v1.LoadWorkingKey.toObject(message.loadWorkingKey, options, _depth + 1);
                     if (options.oneofs)
                         object.action = "loadWorkingKey";
+                }
+                if (message.otaOffer != null && $Object.hasOwnProperty.call(message, "otaOffer")) {
+                    object.otaOffer = $root.bianmin.v1.OtaOffer.toObject(message.otaOffer, options, _depth + 1);
+                    if (options.oneofs)
+                        object.action = "otaOffer";
                 }
                 return object;
             };

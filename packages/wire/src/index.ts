@@ -74,6 +74,7 @@ export {
   PayloadType,
   payloadSpec,
   payloadSpecs,
+  releaseVersionPattern,
   type TypedPayload,
 } from './payloads.js';
 export * from './pin-block.js';

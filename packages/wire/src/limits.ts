@@ -54,3 +54,6 @@ export const releaseFileCountMax = 20_000;
 export const releaseFileSizeBytesMax = 256 * 1024 * 1024;
 export const releasePathBytesMax = 512;
 export const releaseSignatureFileBytesMax = 1024;
+
+/** Issue 13: an update offer's fetch URL (HQ's release route), characters. */
+export const otaFetchUrlCharsMax = 512;

@@ -5,7 +5,7 @@
 import { decodeOrThrow } from './decode.js';
 import { WireError } from './errors.js';
 import { type bianmin, v1 } from './generated.js';
-import { bodyBytesMax, pinBlockSizeBytes, publicKeySpkiBytesMax } from './limits.js';
+import { bodyBytesMax, otaFetchUrlCharsMax, pinBlockSizeBytes, publicKeySpkiBytesMax } from './limits.js';
 import {
   checkCard,
   checkCashDeclaration,
@@ -53,6 +53,7 @@ export interface PayloadMap {
   [PayloadType.PAYLOAD_TYPE_COMMAND_RESULT]: bianmin.v1.CommandResult;
   [PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED]: bianmin.v1.ConfigApplied;
   [PayloadType.PAYLOAD_TYPE_CASH_DECLARED]: bianmin.v1.CashDeclared;
+  [PayloadType.PAYLOAD_TYPE_OTA_PROGRESS]: bianmin.v1.OtaProgress;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: bianmin.v1.AuthorisationRequest;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE]: bianmin.v1.AuthorisationResponse;
   [PayloadType.PAYLOAD_TYPE_ACK]: bianmin.v1.Ack;
@@ -81,6 +82,7 @@ export interface PayloadInputMap {
   [PayloadType.PAYLOAD_TYPE_COMMAND_RESULT]: bianmin.v1.CommandResult.$Properties;
   [PayloadType.PAYLOAD_TYPE_CONFIG_APPLIED]: bianmin.v1.ConfigApplied.$Properties;
   [PayloadType.PAYLOAD_TYPE_CASH_DECLARED]: bianmin.v1.CashDeclared.$Properties;
+  [PayloadType.PAYLOAD_TYPE_OTA_PROGRESS]: bianmin.v1.OtaProgress.$Properties;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: bianmin.v1.AuthorisationRequest.$Properties;
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_RESPONSE]: bianmin.v1.AuthorisationResponse.$Properties;
   [PayloadType.PAYLOAD_TYPE_ACK]: bianmin.v1.Ack.$Properties;
@@ -367,6 +369,28 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
       checkCashDeclaration(m.declaration, `${f}.declaration`);
     },
   ),
+  [P.PAYLOAD_TYPE_OTA_PROGRESS]: spec(
+    P.PAYLOAD_TYPE_OTA_PROGRESS,
+    'OtaProgress',
+    'event',
+    'station',
+    true,
+    v1.OtaProgress,
+    (m, f) => {
+      checkId(m.rolloutId, `${f}.rolloutId`);
+      checkReleaseVersion(m.releaseVersion, `${f}.releaseVersion`);
+      checkEnum(m.stage, v1.OtaStage, `${f}.stage`);
+      checkCount(m.receivedBytes, `${f}.receivedBytes`);
+      checkCount(m.totalBytes, `${f}.totalBytes`);
+      if (m.receivedBytes > m.totalBytes) badField(`${f}.receivedBytes`, 'must be <= totalBytes');
+      const ended = m.stage === v1.OtaStage.OTA_STAGE_ROLLED_BACK || m.stage === v1.OtaStage.OTA_STAGE_FAILED;
+      // A roll-back or a failure always says why; other stages carry no reason.
+      checkCode(m.reasonCode, `${f}.reasonCode`, ended);
+      if (!ended && m.reasonCode !== '') badField(`${f}.reasonCode`, 'only for ROLLED_BACK and FAILED');
+      checkText(m.detail, `${f}.detail`);
+      checkInstantMs(m.reportedAtMs, `${f}.reportedAtMs`);
+    },
+  ),
   [P.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: spec(
     P.PAYLOAD_TYPE_AUTHORISATION_REQUEST,
     'AuthorisationRequest',
@@ -458,6 +482,7 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
         if (!/^[0-9A-F]{6}$/.test(key.kcv ?? ''))
           badField(`${f}.loadWorkingKey.kcv`, 'must be 6 upper-case hex digits');
       }
+      if (m.otaOffer) checkOtaOffer(m.otaOffer, `${f}.otaOffer`);
     },
   ),
   [P.PAYLOAD_TYPE_BIRTH]: spec(P.PAYLOAD_TYPE_BIRTH, 'Birth', 'birth', 'station', false, v1.Birth, (m, f) => {
@@ -515,6 +540,32 @@ export const payloadSpecs: { readonly [T in KnownPayloadType]: PayloadSpec<T> } 
     },
   ),
 };
+
+/** A release slot name as `hq release publish` records it: "<semver>-linux-<arch>" or a bare semver. */
+export const releaseVersionPattern = /^\d{1,9}\.\d{1,9}\.\d{1,9}(-[A-Za-z0-9.]{1,32})?(-linux-(arm64|x64))?$/;
+
+function checkReleaseVersion(value: string, field: string): void {
+  if (typeof value !== 'string' || !releaseVersionPattern.test(value))
+    badField(field, 'must be <major>.<minor>.<patch>[-linux-<arch>]');
+}
+
+/** Issue 13: an update offer is refused at the edge unless every field is well formed. */
+function checkOtaOffer(m: bianmin.v1.IOtaOffer, f: string): void {
+  checkId(m.rolloutId ?? '', `${f}.rolloutId`);
+  checkReleaseVersion(m.releaseVersion ?? '', `${f}.releaseVersion`);
+  checkSha256Hex(m.manifestSha256 ?? '', `${f}.manifestSha256`);
+  checkCount(Number(m.packBytes ?? 0), `${f}.packBytes`, 1);
+  const url = m.fetchUrl ?? '';
+  if (url.length > otaFetchUrlCharsMax || !/^https?:\/\/[\x21-\x7e]+$/.test(url))
+    badField(`${f}.fetchUrl`, `must be an http(s) URL of at most ${otaFetchUrlCharsMax} characters`);
+  checkCount(Number(m.offerSeq ?? 0), `${f}.offerSeq`, 1);
+  const notBefore = Number(m.switchNotBeforeMs ?? 0);
+  const notAfter = Number(m.switchNotAfterMs ?? 0);
+  checkInstantMs(notBefore, `${f}.switchNotBeforeMs`, false);
+  checkInstantMs(notAfter, `${f}.switchNotAfterMs`, false);
+  if (notAfter !== 0 && notAfter <= notBefore)
+    badField(`${f}.switchNotAfterMs`, 'must be after switchNotBeforeMs');
+}
 
 /** The spec of a payload type; throws WIRE_UNKNOWN_PAYLOAD_TYPE for UNSPECIFIED or unknown values. */
 export function payloadSpec(type: number): PayloadSpec<KnownPayloadType> {

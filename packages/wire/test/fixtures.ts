@@ -155,6 +155,16 @@ export const samplePayloads: { [T in KnownPayloadType]: PayloadInputMap[T] } = {
     closeHash: hash('a'),
     declaration: { cashFenCounted: 123_450, floatFenOpening: 50_000, declaredAtMs: at },
   },
+  [PayloadType.PAYLOAD_TYPE_OTA_PROGRESS]: {
+    rolloutId: 'R-2026-12',
+    releaseVersion: '1.4.0-linux-arm64',
+    stage: v1.OtaStage.OTA_STAGE_ROLLED_BACK,
+    receivedBytes: 4096,
+    totalBytes: 4096,
+    reasonCode: 'AGENT_OTA_HEALTH_FAILED',
+    detail: 'doctor: broker session refused',
+    reportedAtMs: at,
+  },
   [PayloadType.PAYLOAD_TYPE_AUTHORISATION_REQUEST]: {
     requestId: 'rq-1',
     transactionId: 'tx-1',

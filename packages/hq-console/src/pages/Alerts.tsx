@@ -1,12 +1,14 @@
 // 告警: open, acknowledged or all alerts (a branch office: its own stations), paged on the server;
-// roles that may acknowledge get a button per open alert.
+// roles that may acknowledge get a button per open alert; market and supervision assign an alert
+// to a user, and the acknowledging roles close it with a reason (issue 12: who, when, why kept).
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, query, type Session } from '../api.js';
 import { DataTable } from '../components/DataTable.js';
+import { Form, textOf } from '../components/Form.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
-import { mayAcknowledge } from '../navigation.js';
-import type { AlertRow } from '../types.js';
+import { mayAcknowledge, mayAssignAlerts, mayCloseAlerts } from '../navigation.js';
+import type { HandledAlert } from '../types.js';
 
 const pageSize = 50;
 
@@ -14,12 +16,13 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
   const { session, refreshKey } = props;
   const [state, setState] = useState<'open' | 'acknowledged' | 'all'>('open');
   const [offset, setOffset] = useState(0);
-  const [rows, setRows] = useState<readonly AlertRow[]>([]);
+  const [rows, setRows] = useState<readonly HandledAlert[]>([]);
   const [reload, setReload] = useState(0);
   const [problem, setProblem] = useState<string | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey is the trigger: a live event re-reads
   useEffect(() => {
-    api<{ items: AlertRow[] }>(
+    api<{ items: HandledAlert[] }>(
       session,
       'GET',
       `/api/v1/alerts${query({ state, limit: pageSize + 1, offset })}`,
@@ -40,7 +43,11 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
     }
   };
   const canAck = mayAcknowledge(session.role);
+  const canAssign = mayAssignAlerts(session.role);
+  const canClose = mayCloseAlerts(session.role);
   const shown = rows.slice(0, pageSize);
+  const chosen = rows.find((a) => a.alertId === selected && a.closedAtMs === null);
+  const done = (): void => setReload((n) => n + 1);
   return (
     <>
       <div className="filters">
@@ -65,7 +72,42 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
           {problem}
         </p>
       )}
-      <DataTable<AlertRow>
+      {chosen === undefined ? null : (
+        <section className="two-columns" aria-label={t('alerts.handleTitle', { id: chosen.alertId })}>
+          {canAssign ? (
+            <Form
+              key={`assign-${chosen.alertId}`}
+              id="alert-assign"
+              title={`${t('alerts.handleTitle', { id: chosen.alertId })}:${t('alerts.assign')}`}
+              submitLabel={t('alerts.assign')}
+              fields={[{ name: 'assignee', label: t('alerts.assignee'), kind: 'text' }]}
+              send={async (values) => {
+                const assignee = textOf(values, 'assignee');
+                await api(session, 'POST', `/api/v1/alerts/${chosen.alertId}/assign`, { assignee });
+                return t('alerts.assignedDone', { id: chosen.alertId, user: assignee });
+              }}
+              onDone={done}
+            />
+          ) : null}
+          {canClose ? (
+            <Form
+              key={`close-${chosen.alertId}`}
+              id="alert-close"
+              title={`${t('alerts.handleTitle', { id: chosen.alertId })}:${t('alerts.close')}`}
+              submitLabel={t('alerts.close')}
+              fields={[{ name: 'reason', label: t('alerts.closeReason'), kind: 'textarea' }]}
+              send={async (values) => {
+                await api(session, 'POST', `/api/v1/alerts/${chosen.alertId}/close`, {
+                  reason: textOf(values, 'reason'),
+                });
+                return t('alerts.closedDone', { id: chosen.alertId });
+              }}
+              onDone={done}
+            />
+          ) : null}
+        </section>
+      )}
+      <DataTable<HandledAlert>
         caption={t('nav.alerts')}
         columns={[
           { title: t('alerts.kind'), text: (a) => tDynamic(`alert.${a.kind}`) },
@@ -85,6 +127,28 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
                   aria-label={`${t('alerts.ack')} ${a.alertId}`}
                 >
                   {t('alerts.ack')}
+                </button>
+              ) : (
+                ''
+              ),
+          },
+          { title: t('alerts.assignedTo'), text: (a) => a.assignedTo ?? '' },
+          {
+            title: t('alerts.closed'),
+            text: (a) =>
+              a.closedAtMs === null
+                ? ''
+                : `${a.closedBy ?? ''} ${formatDateTimeZh(a.closedAtMs)}:${a.closeReason ?? ''}`,
+            render: (a) =>
+              a.closedAtMs !== null ? (
+                `${a.closedBy ?? ''} ${formatDateTimeZh(a.closedAtMs)}:${a.closeReason ?? ''}`
+              ) : canAssign || canClose ? (
+                <button
+                  type="button"
+                  onClick={() => setSelected(a.alertId)}
+                  aria-label={`${t('alerts.handle')} ${a.alertId}`}
+                >
+                  {t('alerts.handle')}
                 </button>
               ) : (
                 ''

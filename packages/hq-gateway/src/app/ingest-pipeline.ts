@@ -105,6 +105,7 @@ export class IngestPipeline extends EventEmitter {
       integrity: deps.integrity,
       provenance: deps.provenance,
       reality: deps.reality,
+      rollouts: deps.rollouts,
       statusGuard: new StatusReplayGuard(statusEnvelopesSeenPerStationMax),
       counters: this.counters,
       stations: this.#stations,

@@ -1,35 +1,22 @@
 // Read views of stations for the HTTP API and the CLI (issue 11): the station list (filter by
 // status, branch and search; stable order by station id; server-side paging) and one station's
 // page (status, config version, fee schedules, quota balance and purchases, last events,
-// discrepancies). Branch users see only their own branch (domain/roles.ts seesBranch).
+// discrepancies), as store queries (ports/station-view-store.ts): filter, scope and paging in SQL.
+// A branch user sees only its own branch (the scope is a condition of the query, not a filter after).
+import assert from 'node:assert/strict';
 import { feeSchedulesOf, type HqFeeSchedule } from '../domain/fee-check.js';
-import { type Actor, seesBranch } from '../domain/roles.js';
+import type { Actor } from '../domain/roles.js';
+import { type StationState, stationStateOf } from '../domain/station-state.js';
 import type { DiscrepancyRecord, StationRecord } from '../domain/types.js';
 import { HqError } from '../errors.js';
-import { reportRowsMax, stationPageEventsMax } from '../limits.js';
-import type { IntegrityStore, Suspension } from '../ports/integrity-store.js';
-import type { OpsStore } from '../ports/ops-store.js';
+import { stationPageEventsMax, stationViewRowsMax } from '../limits.js';
+import type { Suspension } from '../ports/integrity-store.js';
+import type { StationDetail, StationRow, StationViewStore } from '../ports/station-view-store.js';
 import type { QuotaPurchaseRecord, Store } from '../ports/store.js';
 import type { StationDefaults } from './operations.js';
 
-export type StationState = 'online' | 'offline' | 'suspended' | 'revoked' | 'never_seen';
-export const stationStates: readonly StationState[] = [
-  'online',
-  'offline',
-  'suspended',
-  'revoked',
-  'never_seen',
-];
-
-export interface StationRow {
-  readonly stationId: string;
-  readonly orgCode: string;
-  readonly branchId: string | null;
-  readonly state: StationState;
-  readonly online: boolean;
-  readonly lastSeenMs: number;
-  readonly suspension: Suspension | null;
-}
+export { type StationState, stationStates } from '../domain/station-state.js';
+export type { StationRow } from '../ports/station-view-store.js';
 
 export interface StationQuery {
   readonly state?: StationState;
@@ -41,38 +28,20 @@ export interface StationQuery {
 }
 
 export interface StationViewDeps {
-  readonly store: Store;
-  readonly ops: Pick<OpsStore, 'stationBranches'>;
-  readonly integrity: Pick<IntegrityStore, 'suspensions'>;
+  readonly store: Pick<Store, 'latestConfig' | 'quotaPurchases'>;
+  /** The list and the page as store queries (SQLite, PostgreSQL, or the memory reference). */
+  readonly views: StationViewStore;
   readonly quotaOf: (stationId: string) => Promise<{ quotaFen: number; throughSeq: number }>;
   readonly defaults: StationDefaults;
 }
 
-function stateOf(online: boolean, lastSeenMs: number, suspension: Suspension | undefined): StationState {
-  if (suspension?.reasonCode === 'HQ_STATION_KEY_REVOKED') return 'revoked';
-  if (suspension !== undefined) return 'suspended';
-  if (online) return 'online';
-  return lastSeenMs > 0 ? 'offline' : 'never_seen';
-}
-
-/** A station's row from what the store holds about it. */
-function rowOf(
-  station: StationRecord,
-  branchId: string | null,
-  status: { readonly online: boolean; readonly lastSeenMs: number } | undefined,
-  suspension: Suspension | undefined,
-): StationRow {
-  const online = status?.online ?? false;
-  const lastSeenMs = status?.lastSeenMs ?? 0;
-  return {
-    stationId: station.stationId,
-    orgCode: station.orgCode,
-    branchId,
-    state: stateOf(online, lastSeenMs, suspension),
-    online,
-    lastSeenMs,
-    suspension: suspension ?? null,
-  };
+/**
+ * The actor's scope as a store filter: undefined for HQ roles (every station), the branch id for
+ * a branch user, null for a branch user without a branch (sees nothing).
+ */
+function scopeOf(actor: Actor): string | undefined | null {
+  if (actor.role !== 'branch') return undefined;
+  return actor.branchId;
 }
 
 export class StationViews {
@@ -82,34 +51,21 @@ export class StationViews {
     this.#deps = deps;
   }
 
-  /** Every station the actor may see, in station-id order. */
+  /** Every station the actor may see, in station-id order (the overview's counts). */
   async rows(actor: Actor): Promise<StationRow[]> {
-    const { store, ops, integrity } = this.#deps;
-    const statuses = new Map((await store.loadStatuses()).map((s) => [s.stationId, s]));
-    const suspensions = new Map((await integrity.suspensions()).map((s) => [s.stationId, s]));
-    const branches = await ops.stationBranches();
-    const rows: StationRow[] = [];
-    for (const station of await store.listStations()) {
-      const branchId = branches.get(station.stationId) ?? null;
-      if (!seesBranch(actor, branchId)) continue;
-      rows.push(
-        rowOf(station, branchId, statuses.get(station.stationId), suspensions.get(station.stationId)),
-      );
-    }
-    return rows.sort((a, b) => (a.stationId < b.stationId ? -1 : a.stationId > b.stationId ? 1 : 0));
+    const { total, items } = await this.list(actor, { limit: stationViewRowsMax, offset: 0 });
+    assert(total <= stationViewRowsMax, `rows: more than ${stationViewRowsMax} stations`);
+    return items;
   }
 
+  /** One page of the stations the actor may see, filtered in the store, in station-id order. */
   async list(actor: Actor, query: StationQuery): Promise<{ total: number; items: StationRow[] }> {
-    const search = query.search?.toLowerCase();
-    const matching = (await this.rows(actor)).filter(
-      (r) =>
-        (query.state === undefined || r.state === query.state) &&
-        (query.branchId === undefined || r.branchId === query.branchId) &&
-        (search === undefined ||
-          r.stationId.toLowerCase().includes(search) ||
-          r.orgCode.toLowerCase().includes(search)),
-    );
-    return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
+    const scope = scopeOf(actor);
+    if (scope === null) return { total: 0, items: [] };
+    return this.#deps.views.stationRows({
+      ...query,
+      ...(scope === undefined ? {} : { scopeBranchId: scope }),
+    });
   }
 
   /** The station as the actor may see it; outside a branch user's branch it does not exist for them. */
@@ -117,66 +73,60 @@ export class StationViews {
     return (await this.#visible(actor, stationId)).station;
   }
 
-  async #visible(
-    actor: Actor,
-    stationId: string,
-  ): Promise<{ station: StationRecord; branchId: string | null }> {
-    const station = await this.#deps.store.getStation(stationId);
-    const branchId = (await this.#deps.ops.stationBranches()).get(stationId) ?? null;
-    if (station === undefined || !seesBranch(actor, branchId)) {
+  async #visible(actor: Actor, stationId: string): Promise<StationDetail> {
+    const detail = await this.#deps.views.stationDetail(stationId);
+    const scope = scopeOf(actor);
+    if (detail === undefined || (scope !== undefined && (scope === null || detail.branchId !== scope))) {
       const message = `station ${stationId} is not enrolled`;
       throw new HqError('HQ_STATION_NOT_FOUND', message, {
         problems: [{ code: 'HQ_STATION_NOT_FOUND', field: 'stationId', message }],
       });
     }
-    return { station, branchId };
+    return detail;
   }
 
   async page(actor: Actor, stationId: string): Promise<StationPage> {
-    // One station: its own row, not every station's (each status read once).
-    const { station, branchId } = await this.#visible(actor, stationId);
-    const { store, integrity } = this.#deps;
-    const status = (await store.loadStatuses()).find((s) => s.stationId === stationId);
-    const suspension = (await integrity.suspensions()).find((s) => s.stationId === stationId);
-    const row = rowOf(station, branchId, status, suspension);
-    const config = await store.latestConfig(stationId);
-    const quota = await this.#deps.quotaOf(stationId);
-    const events = await store.eventsOfStation(stationId);
-    const discrepancies = (await store.discrepancies(reportRowsMax)).filter((d) => d.stationId === stationId);
+    // One station by key: its row, its newest events and its discrepancies, each a bounded query.
+    const { station, branchId, status, suspension } = await this.#visible(actor, stationId);
+    const { store, views } = this.#deps;
+    const [config, quota, purchases, events, discrepancies] = await Promise.all([
+      store.latestConfig(stationId),
+      this.#deps.quotaOf(stationId),
+      store.quotaPurchases(stationId),
+      views.lastEvents(stationId, stationPageEventsMax),
+      views.stationDiscrepancies(stationId, stationPageEventsMax),
+    ]);
     return {
       stationId,
       orgCode: station.orgCode,
       keyId: station.keyId,
       fingerprint: station.fingerprint,
       enrolledAtMs: station.enrolledAtMs,
-      branchId: row.branchId,
-      state: row.state,
-      suspension: row.suspension,
+      branchId,
+      state: stationStateOf(status.online, status.lastSeenMs, suspension),
+      suspension,
       status: {
-        online: status?.online ?? false,
-        offlineReason: status?.offlineReason ?? null,
-        lastSeenMs: status?.lastSeenMs ?? 0,
-        outboxDepth: status?.outboxDepth ?? 0,
-        peripherals: (status?.peripherals ?? []).map((p) => ({ name: p.name, ok: p.ok })),
+        online: status.online,
+        offlineReason: status.offlineReason,
+        lastSeenMs: status.lastSeenMs,
+        outboxDepth: status.outboxDepth,
+        peripherals: status.peripherals.map((p) => ({ name: p.name, ok: p.ok })),
       },
       configVersion: config?.version ?? 0,
       feeSchedules: feeSchedulesOf(this.#deps.defaults),
       quotaFen: quota.quotaFen,
       quotaThroughSeq: quota.throughSeq,
-      quotaPurchases: await store.quotaPurchases(stationId),
-      lastEvents: events
-        .slice(-stationPageEventsMax)
-        .reverse()
-        .map((e) => ({
-          eventId: e.eventId,
-          seq: e.seq,
-          kind: e.kind,
-          createdAtMs: e.createdAtMs,
-          businessDate: e.businessDate,
-          amountFen: e.amountFen,
-          feeFen: e.feeFen,
-        })),
-      discrepancies: discrepancies.slice(0, stationPageEventsMax),
+      quotaPurchases: purchases,
+      lastEvents: events.map((e) => ({
+        eventId: e.eventId,
+        seq: e.seq,
+        kind: e.kind,
+        createdAtMs: e.createdAtMs,
+        businessDate: e.businessDate,
+        amountFen: e.amountFen,
+        feeFen: e.feeFen,
+      })),
+      discrepancies,
     };
   }
 }

@@ -95,7 +95,7 @@ export class UserService {
     password: string,
     address: string,
   ): Promise<{ token: string; expiresAtMs: number; actor: Actor }> {
-    if (!this.#limiter.attempt(userName, address)) {
+    if (!(await this.#limiter.attempt(userName, address))) {
       throw new HqError('HQ_LOGIN_RATE_LIMITED', 'too many login attempts: try again later', {
         details: { userName },
       });
@@ -106,7 +106,7 @@ export class UserService {
     if (user === undefined || !ok) {
       throw new HqError('HQ_AUTH_FAILED', 'unknown user or wrong password', { details: { userName } });
     }
-    this.#limiter.succeeded(userName);
+    await this.#limiter.succeeded(userName);
     const token = randomBytes(sessionTokenBytes).toString('base64url');
     const createdAtMs = this.#clock.nowMs();
     const expiresAtMs = createdAtMs + sessionTtlMs;

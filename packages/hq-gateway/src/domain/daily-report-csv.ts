@@ -28,6 +28,7 @@ const kindNames: Readonly<Record<string, string>> = {
   KEY_ROTATED: '密钥更换',
   COMMAND_RESULT: '指令结果',
   CONFIG_APPLIED: '配置生效',
+  OTA_PROGRESS: '升级进度',
 };
 
 const reconciliationNames: Readonly<Record<string, string>> = {

@@ -32,7 +32,9 @@ export type EventKind =
   | 'COMMAND_RESULT'
   | 'CONFIG_APPLIED'
   /** A drawer count declared after the day's close (R8 账实相符). */
-  | 'CASH_DECLARED';
+  | 'CASH_DECLARED'
+  /** A station's progress in a release rollout (issue 13): fed to the rollout after the commit. */
+  | 'OTA_PROGRESS';
 
 export type BusinessType = 'CASH_WITHDRAWAL' | 'BILL_PAYMENT' | 'MOBILE_TOPUP' | 'INSURANCE' | 'DISTRIBUTION';
 

@@ -59,6 +59,13 @@ export interface AuditQuery {
   readonly action?: string;
   readonly target?: string;
   readonly seqMin?: number;
+  /** Rows with atMs in [atMsMin, atMsMax) (issue 12: the console's date filter). */
+  readonly atMsMin?: number;
+  readonly atMsMax?: number;
+  /** 'asc' (default): oldest first; 'desc': newest first (the console's audit page). */
+  readonly order?: 'asc' | 'desc';
+  /** Rows skipped before the page (default 0). */
+  readonly offset?: number;
   readonly limit: number;
 }
 

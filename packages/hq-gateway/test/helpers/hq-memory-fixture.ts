@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { BankAccountSeed } from '../../src/adapters/bank-sim/bank-sim.js';
 import { generateHqKeyPem } from '../../src/adapters/crypto/hq-key.js';
 import type { StationDefaults } from '../../src/app/operations.js';
+import type { ReleaseCatalog } from '../../src/app/rollout-wire.js';
 import type { StoreConfig } from '../../src/config.js';
 import { type Gateway, startGateway } from '../../src/main.js';
 import { createTestDatabase } from '../store-contract/factories.js';
@@ -52,6 +53,7 @@ export async function startHqFixture(
     verifyWorkers?: number;
     stationDefaults?: StationDefaults;
     store?: TestStoreKind;
+    releaseCatalog?: ReleaseCatalog;
   } = {},
 ): Promise<HqFixture> {
   const broker = new MemoryBroker();
@@ -74,6 +76,7 @@ export async function startHqFixture(
       resendOnStart: false,
       ...(options.bankAccounts === undefined ? {} : { bankAccounts: options.bankAccounts }),
       ...(options.stationDefaults === undefined ? {} : { stationDefaults: options.stationDefaults }),
+      ...(options.releaseCatalog === undefined ? {} : { releaseCatalog: options.releaseCatalog }),
     });
   const gateway = await start();
   const runningOn = gateway.store.constructor.name;

@@ -8,6 +8,7 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject, rando
 import { EventEmitter } from 'node:events';
 import { WITHDRAWAL_FEE_FEN_STANDARD } from '@bianmin/core-ledger';
 import {
+  type bianmin,
   channelPublishOptions,
   encodePinBlockFormat4,
   fingerprint,
@@ -362,6 +363,13 @@ export class SimStation extends EventEmitter {
   /** R24: the working keys HQ sent (wrapped under the TMK), as a PIN pad would receive them. */
   readonly workingKeys: { tpkKeyId: string; tpkUnderTmk: Uint8Array; kcv: string; commandId: string }[] = [];
 
+  /** Issue 13: the release offers HQ sent (verified under HQ's key like every command). */
+  readonly otaOffers: { commandId: string; offer: bianmin.v1.IOtaOffer }[] = [];
+
+  async waitForOtaOffers(count: number): Promise<void> {
+    while (this.otaOffers.length < count) await new Promise((resolve) => this.once('ota-offer', resolve));
+  }
+
   async waitForWorkingKey(count: number): Promise<void> {
     while (this.workingKeys.length < count) await new Promise((resolve) => this.once('working-key', resolve));
   }
@@ -405,6 +413,11 @@ export class SimStation extends EventEmitter {
       if (fromSeq !== undefined && fromSeq !== null) {
         this.resendRequests.push(fromSeq);
         this.emit('resend', fromSeq);
+      }
+      const offer = opened.body.otaOffer;
+      if (offer !== undefined && offer !== null) {
+        this.otaOffers.push({ commandId: opened.body.commandId, offer });
+        this.emit('ota-offer', offer.rolloutId);
       }
       const key = opened.body.loadWorkingKey;
       if (key !== undefined && key !== null) {

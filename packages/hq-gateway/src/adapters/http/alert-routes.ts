@@ -1,13 +1,19 @@
 // Alerts (issue 11): the list (open or acknowledged, a branch user's own stations) and the
-// acknowledgement by a person (who, when; audited).
+// acknowledgement by a person (who, when; audited); issue 12: assignment to a user and closure
+// with a reason (app/alert-handling.ts, kept in the operations log, audited), each alert listed
+// with its handling.
 
+import { type AlertHandlingDeps, assignAlert, closeAlert, withHandling } from '../../app/alert-handling.js';
 import { alertNotFound } from '../../app/alerts.js';
 import { seesBranch } from '../../domain/roles.js';
 import type { ApiDeps } from './deps.js';
-import { type ApiRoute, strictObject } from './route.js';
+import { type ApiRoute, reasonSchema, strictObject } from './route.js';
 import { pagingProperties } from './station-routes.js';
 
+const alertParams = strictObject({ alertId: { type: 'integer', minimum: 1 } }, ['alertId']);
+
 export function alertRoutes(deps: ApiDeps): ApiRoute[] {
+  const handling: AlertHandlingDeps = { ops: deps.ops, log: deps.network.store, clock: deps.clock };
   return [
     {
       method: 'GET',
@@ -35,7 +41,7 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
           limit: q.limit,
           offset: q.offset,
         });
-        return { limit: q.limit, offset: q.offset, items };
+        return { limit: q.limit, offset: q.offset, items: await withHandling(handling, items) };
       },
     },
     {
@@ -44,9 +50,7 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
       roles: ['branch', 'market', 'supervision'],
       summary: 'acknowledge an alert (who and when are recorded); acknowledged before: unchanged',
       tags: ['alerts'],
-      schema: {
-        params: strictObject({ alertId: { type: 'integer', minimum: 1 } }, ['alertId']),
-      },
+      schema: { params: alertParams },
       async handler(request, _reply, actor) {
         const { alertId } = request.params as { alertId: number };
         const alert = await deps.ops.getAlert(alertId);
@@ -56,6 +60,47 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
         const outcome = await deps.alerts.acknowledge(alertId, actor.userName);
         await deps.audit.record(actor, 'alert.acknowledge', String(alertId), { kind: alert.kind, outcome });
         return { alertId, outcome, alert: await deps.ops.getAlert(alertId) };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/alerts/:alertId/assign',
+      roles: ['market', 'supervision'],
+      summary:
+        "assign (or reassign) an alert to a user who may see its station; a closed alert: HQ_ALERT_CLOSED; no such user (or another branch's): HQ_ALERT_ASSIGNEE_UNKNOWN",
+      tags: ['alerts'],
+      schema: {
+        params: alertParams,
+        body: strictObject(
+          { assignee: { type: 'string', minLength: 1, maxLength: 64 }, reason: reasonSchema },
+          ['assignee'],
+        ),
+      },
+      async handler(request, _reply, actor) {
+        const { alertId } = request.params as { alertId: number };
+        const body = request.body as { assignee: string; reason?: string };
+        const alert = await assignAlert(handling, actor, alertId, body.assignee, body.reason ?? '');
+        await deps.audit.record(actor, 'alert.assign', String(alertId), {
+          kind: alert.kind,
+          assignee: body.assignee,
+        });
+        return { alert };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/alerts/:alertId/close',
+      roles: ['branch', 'market', 'supervision'],
+      summary:
+        'close an alert with the reason why (acknowledged too when open; who, when, why recorded); closed before: HQ_ALERT_CLOSED',
+      tags: ['alerts'],
+      schema: { params: alertParams, body: strictObject({ reason: reasonSchema }, ['reason']) },
+      async handler(request, _reply, actor) {
+        const { alertId } = request.params as { alertId: number };
+        const { reason } = request.body as { reason: string };
+        const alert = await closeAlert(handling, actor, alertId, reason);
+        await deps.audit.record(actor, 'alert.close', String(alertId), { kind: alert.kind, reason });
+        return { alert };
       },
     },
   ];

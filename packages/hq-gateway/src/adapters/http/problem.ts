@@ -47,6 +47,8 @@ const statusOf: Partial<Record<HqCode, number>> = {
   HQ_MQTT_FAILED: 503,
   HQ_INTERNAL_ERROR: 500,
   HQ_LIVE_BUSY: 503,
+  HQ_ALERT_CLOSED: 409,
+  HQ_ALERT_ASSIGNEE_UNKNOWN: 422,
   // Releases and rollouts (issue 13).
   HQ_ROLLOUT_NOT_FOUND: 404,
   HQ_ROLLOUT_ALREADY_EXISTS: 409,

@@ -195,14 +195,16 @@ export class PostgresOpsStore implements OpsStore {
         ['action = ?', query.action],
         ['target = ?', query.target],
         ['seq >= ?', query.seqMin],
+        ['at_ms >= ?', query.atMsMin],
+        ['at_ms < ?', query.atMsMax],
       ],
       args,
     );
-    args.push(query.limit);
+    args.push(query.limit, query.offset ?? 0);
     const rows = await pgQuery(
       this.#pool,
       'read the audit log',
-      `SELECT * FROM hq_audit ${where} ORDER BY seq LIMIT $${args.length}`,
+      `SELECT * FROM hq_audit ${where} ORDER BY seq ${query.order === 'desc' ? 'DESC' : 'ASC'} LIMIT $${args.length - 1} OFFSET $${args.length}`,
       args,
     );
     return rows.map(toAudit);

@@ -240,15 +240,17 @@ export class SqliteOpsStore implements OpsStore {
       ['action = ?', query.action],
       ['target = ?', query.target],
       ['seq >= ?', query.seqMin],
+      ['at_ms >= ?', query.atMsMin],
+      ['at_ms < ?', query.atMsMax],
     ];
     for (const [clause, value] of filters) {
       if (value === undefined) continue;
       where.push(clause);
       args.push(value);
     }
-    const sql = `SELECT * FROM hq_audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY seq LIMIT ?`;
+    const sql = `SELECT * FROM hq_audit ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY seq ${query.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`;
     return this.#run('read audit', () =>
-      (this.#db.prepare(sql).all(...args, query.limit) as Row[]).map(toAudit),
+      (this.#db.prepare(sql).all(...args, query.limit, query.offset ?? 0) as Row[]).map(toAudit),
     );
   }
 

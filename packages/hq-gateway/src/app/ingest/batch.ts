@@ -24,6 +24,8 @@ export class Batch {
   readonly settlements: StationEvent[] = [];
   /** Drawer counts declared after a close (R8 账实相符): checked after the commit (reality.ts). */
   readonly cashDeclarations: StationEvent[] = [];
+  /** Release-rollout progress reports (issue 13): fed to the rollouts after the commit. */
+  readonly otaProgress: StationEvent[] = [];
   /** Filled when the batch is sealed: what each touched station's ack will say. */
   acks = new Map<string, AckDue>();
   /** The commit-failure count when sealed: a failure since then drops this batch. */

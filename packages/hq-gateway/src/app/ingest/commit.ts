@@ -170,6 +170,9 @@ export class Committer {
         ctx.background.track(checkRealityAfter(ctx, event, settled));
     }
     if (batch.quarantined.length > 0) ctx.background.track(pruneQuarantine(ctx, batch));
+    const rollouts = ctx.rollouts;
+    if (rollouts !== undefined)
+      for (const event of batch.otaProgress) ctx.background.track(rollouts.ingest(event));
     // R24: a stored CommandResult may answer a working-key command (app/working-key-check.ts listens).
     for (const event of batch.events)
       if (event.kind === 'COMMAND_RESULT') ctx.events.emit('command-result', event.stationId, event.detail);

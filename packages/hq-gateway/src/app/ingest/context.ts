@@ -12,6 +12,7 @@ import type { LedgerMirror } from '../../domain/ledger-mirror.js';
 import type { ProvenanceBook } from '../../domain/provenance.js';
 import type { StationHoldExpiryBook } from '../../domain/station-hold-expiry.js';
 import type { StatusReplayGuard } from '../../domain/station-status.js';
+import type { StationEvent } from '../../domain/types.js';
 import type { WithdrawalTally } from '../../domain/withdrawal-limits.js';
 import type { BankCore } from '../../ports/bank-core.js';
 import type { Clock, TimeSource } from '../../ports/clock.js';
@@ -72,6 +73,13 @@ export interface PipelineDeps {
   readonly authRateLimit?: AuthRateLimit;
   /** R8 账实相符 after closes and drawer counts (bank settlement, declared cash); absent: not checked. */
   readonly reality?: RealityDeps;
+  /** Issue 13: stored OTA progress events go to the rollouts (app/rollout-wire.ts); absent: stored only. */
+  readonly rollouts?: RolloutIngest;
+}
+
+/** Takes one stored OTA_PROGRESS event into its rollout; never throws (refusals are logged). */
+export interface RolloutIngest {
+  ingest(event: StationEvent): Promise<void>;
 }
 
 export interface IngestSettings {
@@ -95,6 +103,8 @@ export interface IngestContext {
   readonly provenance: ProvenanceBook;
   /** R8 账实相符 (app/ingest/reality.ts); undefined: not checked. */
   readonly reality: RealityDeps | undefined;
+  /** Issue 13: where stored OTA progress goes; undefined: stored only. */
+  readonly rollouts: RolloutIngest | undefined;
   /** Births and deaths already seen (freshness). */
   readonly statusGuard: StatusReplayGuard;
   readonly clock: Clock;

@@ -81,6 +81,7 @@ export function storeEvent(
   if (event.kind === 'WITHDRAWAL_POSTED') recordHoldExpiry(ctx, event, item.receivedAtMs);
   if (event.kind === 'DAILY_CLOSE') batch.closes.push(event);
   if (event.kind === 'CASH_DECLARED') batch.cashDeclarations.push(event);
+  if (event.kind === 'OTA_PROGRESS') batch.otaProgress.push(event);
   if (
     event.kind === 'WITHDRAWAL_POSTED' ||
     event.kind === 'WITHDRAWAL_VOIDED' ||

@@ -25,6 +25,7 @@ export const eventKindByPayloadType: ReadonlyMap<number, EventKind> = new Map<nu
   [P.PAYLOAD_TYPE_COMMAND_RESULT, 'COMMAND_RESULT'],
   [P.PAYLOAD_TYPE_CONFIG_APPLIED, 'CONFIG_APPLIED'],
   [P.PAYLOAD_TYPE_CASH_DECLARED, 'CASH_DECLARED'],
+  [P.PAYLOAD_TYPE_OTA_PROGRESS, 'OTA_PROGRESS'],
 ]);
 
 const businessTypeByEnum: ReadonlyMap<number, BusinessType> = new Map<number, BusinessType>([
@@ -296,6 +297,18 @@ function decodeEventBody(kind: EventKind, message: unknown, createdAtMs: number)
     case 'COMMAND_RESULT': {
       const m = message as bianmin.v1.CommandResult;
       return moneyless(createdAtMs, { commandId: m.commandId, outcome: m.outcome, detail: m.detail });
+    }
+    case 'OTA_PROGRESS': {
+      const m = message as bianmin.v1.OtaProgress;
+      return moneyless(createdAtMs, {
+        rolloutId: m.rolloutId,
+        releaseVersion: m.releaseVersion,
+        stage: m.stage,
+        receivedBytes: Number(m.receivedBytes ?? 0),
+        totalBytes: Number(m.totalBytes ?? 0),
+        reasonCode: m.reasonCode,
+        detail: m.detail,
+      });
     }
     case 'CONFIG_APPLIED': {
       const m = message as bianmin.v1.ConfigApplied;

@@ -106,7 +106,9 @@ export type RolloutCode =
   | 'HQ_ROLLOUT_NOT_FOUND'
   | 'HQ_ROLLOUT_TRANSITION_ILLEGAL'
   | 'HQ_ROLLOUT_STATION_NOT_TARGETED'
-  | 'HQ_ROLLOUT_PROGRESS_BACKWARDS';
+  | 'HQ_ROLLOUT_PROGRESS_BACKWARDS'
+  /** Decided in app/rollout-wire.ts: a kiosk's report names another release. */
+  | 'HQ_ROLLOUT_RELEASE_MISMATCH';
 export interface RolloutReason {
   readonly code: RolloutCode;
   readonly message: string;

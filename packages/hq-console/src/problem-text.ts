@@ -1,0 +1,44 @@
+// A refusal from the HQ API (problem+json, every reason at once, R21) as HQ's people read it: each
+// problem in zh-CN (the catalogue's 'problem.<CODE>' text, filled from its details: R12 names the
+// site and its distance), and the form field it belongs to, so a form shows every problem next to
+// its field. The server's English message is kept only when the catalogue has no text for a code.
+import type { Problem } from './api.js';
+import { t, tDynamic } from './i18n/messages.js';
+
+/** The zh-CN text of one problem. */
+export function problemText(problem: Problem): string {
+  const details = problem.details ?? {};
+  if (problem.code === 'HQ_NET_TOO_CLOSE') {
+    const kind = details.kind === 'branch' ? t('problem.site.branch') : t('problem.site.station');
+    const distance = typeof details.distanceM === 'number' ? details.distanceM.toLocaleString('en-US') : '?';
+    return t('problem.HQ_NET_TOO_CLOSE', { kind, id: String(details.id ?? ''), distance });
+  }
+  if (problem.code === 'HQ_NET_DOCUMENTS_MISSING') {
+    const document = /lacks the (\S+)/.exec(problem.message)?.[1];
+    const name = document === undefined ? '' : tDynamic(`field.doc.${document}`);
+    return document === undefined
+      ? t('problem.HQ_NET_DOCUMENTS_MISSING')
+      : `${t('problem.HQ_NET_DOCUMENTS_MISSING')}:缺${name}`;
+  }
+  const key = `problem.${problem.code}`;
+  const text = tDynamic(key);
+  return text === key ? problem.message : text;
+}
+
+/**
+ * The form field a server problem names: its field path ('body.findings.premisesM2', 'location',
+ * 'stationId') read from the most specific segment back, matched against the form's field names
+ * and the server names each field answers for. undefined: the problem goes to the summary only.
+ */
+export function formFieldOf(
+  serverField: string | undefined,
+  fields: ReadonlyArray<{ readonly name: string; readonly serverFields?: readonly string[] }>,
+): string | undefined {
+  if (serverField === undefined) return undefined;
+  const segments = serverField.split('.').filter((s) => s !== '' && s !== 'body');
+  for (const segment of segments.reverse()) {
+    const field = fields.find((f) => f.name === segment || f.serverFields?.includes(segment) === true);
+    if (field !== undefined) return field.name;
+  }
+  return undefined;
+}
