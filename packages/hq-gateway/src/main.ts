@@ -25,6 +25,7 @@ import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
 import { PostgresStore } from './adapters/postgres/postgres-store.js';
 import { PostgresRealityStore } from './adapters/postgres/reality-store.js';
 import { PostgresStationViewStore } from './adapters/postgres/station-view-store.js';
+import { releaseStoreCatalog } from './adapters/release/release-catalog.js';
 import { SqliteIntegrityStore } from './adapters/sqlite/integrity-store.js';
 import { SqliteNetworkFacts } from './adapters/sqlite/network-facts.js';
 import { SqliteOperationsStore } from './adapters/sqlite/operations-store.js';
@@ -366,7 +367,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     store: opened.operations,
     clock,
     log: log.child({ component: 'rollouts' }),
-    catalog: options.releaseCatalog ?? noReleaseCatalog,
+    // One home for "what was published": the release store, when the API publishes into one.
+    catalog:
+      options.releaseCatalog ??
+      (options.releases?.packBaseUrl === undefined
+        ? noReleaseCatalog
+        : releaseStoreCatalog(options.releases.releasesDir, options.releases.packBaseUrl)),
     send: (stationId, command) =>
       offerDownlink.send(stationId, 'cmd', PayloadType.PAYLOAD_TYPE_COMMAND, command),
     offerValidityMs: otaOfferValidityMs,
@@ -460,6 +466,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     live: pipeline,
     ...consoleDirOption(options.consoleDir),
     ...(options.releases === undefined ? {} : { releases: options.releases }),
+    rolloutWire: rollouts,
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {
