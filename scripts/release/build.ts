@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ReleaseArch, releaseArches, releaseManifestName, releaseSignatureName } from '@bianmin/wire';
+import { agentNodeFlags } from '../../packages/device-agent/src/limits.ts';
 import { buildDeb } from './deb.ts';
 import { bundledPackageJson, packageFiles, productionPackages, readPackageJson } from './dependencies.ts';
 import { ReleaseBuildError } from './errors.ts';
@@ -31,10 +32,11 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cacheDir = join(repoRoot, 'node_modules', '.cache', 'bianmin-release');
 const agentDir = join(repoRoot, 'packages', 'device-agent');
 
+// The agent runs with its memory flags (issue 13: peak RSS under 100 MB, docs/performance.md); the CLI without.
 const launcher = (script: string) => `#!/bin/sh
 # Runs the kiosk ${script === 'cli/kiosk.js' ? 'CLI' : 'agent'} with the bundle's own Node runtime (bin/node).
 here=$(dirname "$(readlink -f "$0")")
-exec "$here/node" "$here/../app/node_modules/@bianmin/device-agent/dist/${script}" "$@"
+exec "$here/node" ${script === 'main.js' ? `${agentNodeFlags.join(' ')} ` : ''}"$here/../app/node_modules/@bianmin/device-agent/dist/${script}" "$@"
 `;
 
 export interface BuildOptions {

@@ -14,6 +14,7 @@ import { startMosquitto } from '../../../test/helpers/mosquitto.js';
 import { OperatorClient } from '../src/adapters/operator-api/client.js';
 import { KioskDb } from '../src/adapters/sqlite/kiosk-db.js';
 import { KioskAgent, systemClock } from '../src/agent.js';
+import { agentNodeFlags } from '../src/limits.js';
 import { TEST_PAN_19 } from '../src/sim/test-cards.js';
 import { FakeHq } from '../test/agent/fake-hq.js';
 import {
@@ -76,7 +77,7 @@ async function measureAgentProcess(
     hqKeyId: hq.keyId,
     hqPublicKeyPem: hq.pinned()[0]!.publicKey,
   });
-  const nodeFlags = (process.env.KIOSK_AGENT_NODE_FLAGS ?? '--max-semi-space-size=2')
+  const nodeFlags = (process.env.KIOSK_AGENT_NODE_FLAGS ?? agentNodeFlags.join(' '))
     .split(' ')
     .filter((flag) => flag !== '');
   const child = spawn(
@@ -326,7 +327,7 @@ try {
     `kiosk latency, PIN block received -> auth request journaled (fsync) + signed, n=${latencies.length}: p50 ${pct(latencies, 50).toFixed(2)} ms, p99 ${pct(latencies, 99).toFixed(2)} ms (floor p99 <= 20 ms)`,
     `kiosk latency, bill payment -> signed event durable in outbox, n=${paymentMs.length}: p50 ${pct(paymentMs, 50).toFixed(2)} ms, p99 ${pct(paymentMs, 99).toFixed(2)} ms`,
     `baseline: bare SQLite FULL commit p50 ${pct(commitNs, 50).toFixed(2)} ms, p99 ${pct(commitNs, 99).toFixed(2)} ms; bare SoftHSM sign p50 ${pct(signNs, 50).toFixed(2)} ms, p99 ${pct(signNs, 99).toFixed(2)} ms; ratio payment p50 / (commit+sign) p50 = ${(pct(paymentMs, 50) / (pct(commitNs, 50) + pct(signNs, 50))).toFixed(2)}`,
-    `kiosk agent process (node ${process.env.KIOSK_AGENT_NODE_FLAGS ?? '--max-semi-space-size=2'} over dist/, real SQLite + SoftHSM + Mosquitto) RSS: idle ${mb(childRss.idle)} MB, peak under load ${mb(childRss.peak)} MB over ${childRss.operations} operations (floor <= 120 MB)`,
+    `kiosk agent process (node ${process.env.KIOSK_AGENT_NODE_FLAGS ?? agentNodeFlags.join(' ')} over dist/, real SQLite + SoftHSM + Mosquitto) RSS: idle ${mb(childRss.idle)} MB, peak under load ${mb(childRss.peak)} MB over ${childRss.operations} operations (floor <= 100 MB)`,
     `bench process RSS (tsx + agent + fake HQ in one process): idle ${mb(rssIdle)} MB, peak ${mb(rssPeak)} MB`,
     `outbox drain after an outage of ${drainEvents} events: ${drainPerS.toFixed(0)} events/s acked end to end; raw broker QoS 1 publish ${brokerPerS.toFixed(0)} msg/s; ratio ${(drainPerS / brokerPerS).toFixed(2)}`,
   ];

@@ -205,6 +205,9 @@ export const agentErrorCodes = {
     'an update offer reached a kiosk agent started without OTA (no release slots): refused',
   AGENT_OTA_HEALTH_FAILED:
     'the new release failed its health check (doctor checks, broker session, journal chain) or missed the trial deadline: the kiosk rolled back by itself and reports this with the check that failed',
+  // Issue 13: the memory floor (domain/health/memory-pressure.ts).
+  AGENT_TX_MEMORY_PRESSURE:
+    'refused: the agent is near its memory budget (RSS or V8 heap): new business waits, transactions in flight finish and the journal is kept',
 } as const;
 
 export type AgentErrorCode = keyof typeof agentErrorCodes;

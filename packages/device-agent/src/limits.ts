@@ -150,3 +150,19 @@ export const otaFetchBackoffMsMax = 30_000;
 export const otaFetchTimeoutMs = 120_000;
 /** Issue 13: how often the agent re-asks the update lock for a staged release and checks a trial's deadline, ms. */
 export const otaTickMs = 60_000;
+// ---- Issue 13: the memory floor (domain/health/memory-pressure.ts, deploy/systemd MemoryMax).
+
+/**
+ * Node flags of the agent process (scripts/release/build.ts writes them into bin/kiosk-agent; the
+ * kiosk bench measures with them): a 1 MB semi-space and a 48 MB old space keep the peak RSS under
+ * load below 100 MB (docs/performance.md); the heap limit is watched by the memory guard below.
+ */
+export const agentNodeFlags = ['--max-semi-space-size=1', '--max-old-space-size=48'] as const;
+/** Above this RSS the agent refuses new business (AGENT_TX_MEMORY_PRESSURE); systemd MemoryHigh is 128M. */
+export const memoryRssBytesHigh = 116 * 1024 * 1024;
+/** ...and takes business again once RSS is below this (hysteresis: no flapping at the line). */
+export const memoryRssBytesLow = 104 * 1024 * 1024;
+/** Above this percent of V8's heap limit (used heap) new business is refused... */
+export const memoryHeapPercentHigh = 90;
+/** ...until used heap is below this percent again. */
+export const memoryHeapPercentLow = 75;

@@ -11,6 +11,7 @@
 import { readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { fingerprint, publicKeySpkiDer } from '@bianmin/wire';
 import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
@@ -50,6 +51,16 @@ function readSmallFile(path: string): string {
 function diskFreeBytes(dir: string): number {
   const stats = statfsSync(dir);
   return stats.bavail * stats.bsize;
+}
+
+/** The agent's own memory (issue 13): RSS from the kernel, used heap against V8's limit. */
+function processMemory() {
+  const heap = getHeapStatistics();
+  return {
+    rssBytes: process.memoryUsage.rss(),
+    heapUsedBytes: heap.used_heap_size,
+    heapLimitBytes: heap.heap_size_limit,
+  };
 }
 
 /**
@@ -169,6 +180,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
       ...(config.mqtt.tls === undefined ? {} : { tls: config.mqtt.tls }),
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
+    memorySample: processMemory,
     ...(config.journal.diskReserveBytes === undefined
       ? {}
       : { diskReserveBytes: config.journal.diskReserveBytes }),

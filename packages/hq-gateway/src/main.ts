@@ -18,8 +18,8 @@ import { listenApi } from './adapters/http/server.js';
 import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
-import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { NatsLink } from './adapters/nats/nats-link.js';
+import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
 import { PostgresOpsStore } from './adapters/postgres/ops-store.js';
@@ -405,7 +405,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const releasePacks =
     options.releases === undefined
       ? undefined
-      : new ReleasePacks(options.releases.releasesDir, options.releasesBaseUrl ?? 'https://hq.invalid');
+      : new ReleasePacks(
+          options.releases.releasesDir,
+          options.releasesBaseUrl ?? options.releases.packBaseUrl ?? 'https://hq.invalid',
+        );
   // Issue 13: rollouts live in the operations log; offers go out sealed with HQ's key on down/cmd.
   const offerDownlink = new Downlink(hqKey, link, clock);
   const rollouts: RolloutWireDeps = {
@@ -521,6 +524,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(releasePacks === undefined ? {} : { releasePacks }),
     ...consoleDirOption(options.consoleDir),
     ...(options.releases === undefined ? {} : { releases: options.releases }),
+    rolloutWire: rollouts,
   };
   let http: Awaited<ReturnType<typeof listenApi>> | undefined;
   try {

@@ -22,11 +22,13 @@ import {
 } from '@bianmin/wire';
 import t from 'tap';
 import { listenApi } from '../src/adapters/http/server.js';
+import { releaseStoreCatalog } from '../src/adapters/release/release-catalog.js';
 import { reportProgress } from '../src/app/rollouts.js';
 import { type Any, type ApiFixture, startApiFixture } from './helpers/api-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hq-rollout-api-'));
 const inboxDir = join(root, 'inbox');
+const releasesDir = join(root, 'releases');
 const releaseKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 /** A signed bundle folder in the inbox; `tamper` changes one file after signing. */
@@ -91,13 +93,20 @@ t.before(async () => {
   api = await startApiFixture();
   makeBundle('kiosk-1.4.0', '1.4.0');
   makeBundle('kiosk-1.4.1-bad', '1.4.1', true);
+  const gatewayApi = api.hq.gateway.api;
   const second = await listenApi(
     {
-      ...api.hq.gateway.api,
+      ...gatewayApi,
       releases: {
-        releasesDir: join(root, 'releases'),
+        releasesDir,
         inboxDir,
         trustedKeys: [releaseKey.publicKey.export({ format: 'pem', type: 'spki' }).toString()],
+        packBaseUrl: 'https://hq.example.cn',
+      },
+      // As main.ts wires it: the release store is the OTA catalog the offers read.
+      rolloutWire: {
+        ...gatewayApi.rolloutWire!,
+        catalog: releaseStoreCatalog(releasesDir, 'https://hq.example.cn'),
       },
     },
     '127.0.0.1:0',
@@ -205,8 +214,16 @@ t.test('a rollout over stations, a branch and a saved group, to its error thresh
   t.equal(twice.status, 409);
   t.equal(twice.json.code, 'HQ_ROLLOUT_ALREADY_EXISTS');
 
+  const noCatalog = await api.call('POST', '/api/v1/rollouts/R-2026-12/start', {
+    token: api.tokens.admin,
+    body: {},
+  });
+  t.equal(noCatalog.json.code, 'HQ_ROLLOUT_RELEASE_UNKNOWN', 'a gateway without the pack cannot start it');
   const started = await call('POST', '/api/v1/rollouts/R-2026-12/start', api.tokens.admin, {});
   t.match(started.json, { status: 'running', groupIndex: 0 });
+  t.same(started.json.offered, ['S3'], 'the first group is offered the release on down/cmd at once');
+  const described = releaseStoreCatalog(releasesDir, 'https://hq.example.cn').describe('1.4.0-linux-arm64');
+  t.ok(described !== undefined && described.packBytes > 0, 'the catalog describes the published release');
   const deps = { store: api.hq.gateway.api.network.store, clock: api.hq.gateway.api.clock };
   t.ok((await reportProgress(deps, 'R-2026-12', 'S3', 'healthy', '')).ok, 'S3 reports healthy');
   const paused = await call('POST', '/api/v1/rollouts/R-2026-12/pause', api.tokens.market, {

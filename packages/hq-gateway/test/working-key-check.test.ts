@@ -83,6 +83,7 @@ t.test('an honest kiosk: the KCV matches the HSM, the key is activated', async (
   });
   const verdict = await answer('K1', received.commandId, 1, `TPK TPK-K1-1 loaded, KCV ${kcv}`);
   t.match(verdict, { verdict: 'activated', kcv });
+  t.ok(hq.gateway.bank.workingKeys.tpkFor('K1', 'TPK-K1-1') !== undefined, 'the HSM uses the activated key');
   t.same(await workingKeyState(store(), 'K1'), {
     activeTpkKeyId: 'TPK-K1-1',
     pendingTpkKeyIds: [],
@@ -101,6 +102,11 @@ t.test('a lying kiosk: HQ_KEY_KCV_MISMATCH recorded and alerted, the key not act
   t.match(verdict, { verdict: 'kcv-mismatch', code: 'HQ_KEY_KCV_MISMATCH', kcvReported: lie });
   const state = await workingKeyState(store(), 'K2');
   t.equal(state.activeTpkKeyId, null, 'not activated');
+  t.equal(
+    hq.gateway.bank.workingKeys.tpkFor('K2', 'TPK-K2-1'),
+    undefined,
+    'the HSM never uses the refused key to verify a PIN block',
+  );
   t.equal(state.kcvMismatches, 1);
   const record = (await store().read('working-key:K2')).at(-1)!;
   t.match(record, {

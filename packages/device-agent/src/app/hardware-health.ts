@@ -18,9 +18,22 @@ import {
   encodeClockVerdict,
   META_CLOCK_OFFSET,
 } from '../domain/health/clock-skew.js';
+import {
+  describeMemory,
+  type MemoryBudget,
+  type MemorySample,
+  underMemoryPressure,
+} from '../domain/health/memory-pressure.js';
 import { type BusinessKind, readinessReasons, refusingCodes } from '../domain/health/readiness.js';
 import { isAgentError } from '../errors.js';
-import { clockSkewMsMaxDefault, diskReserveBytesDefault } from '../limits.js';
+import {
+  clockSkewMsMaxDefault,
+  diskReserveBytesDefault,
+  memoryHeapPercentHigh,
+  memoryHeapPercentLow,
+  memoryRssBytesHigh,
+  memoryRssBytesLow,
+} from '../limits.js';
 import type { ClockPort } from '../ports/clock.js';
 import type { RefusalReason } from '../ports/operator.js';
 import type { OutboxPort } from '../ports/outbox.js';
@@ -38,6 +51,9 @@ export interface HardwareHealthOptions {
   readonly diskFreeBytes?: () => number;
   readonly diskReserveBytes?: number;
   readonly clockSkewMsMax?: number;
+  /** The process's memory now (issue 13); absent = not watched (never refuses on it). */
+  readonly memorySample?: () => MemorySample;
+  readonly memoryBudget?: MemoryBudget;
 }
 
 export interface HardwareTelemetry {
@@ -60,6 +76,7 @@ export class HardwareHealth {
   #persistedWrong = false;
   /** bdSeq handed out while the disk refused to store it (kept strictly increasing in memory). */
   #bdSeqInMemory = 0;
+  #memoryPressed = false;
 
   constructor(options: HardwareHealthOptions) {
     this.#o = options;
@@ -149,7 +166,29 @@ export class HardwareHealth {
       storeWriteFault: this.#o.store.writeFault(),
       clock: this.verdict(),
       clockSkewMsMax: this.#clockSkewMsMax,
+      memoryPressure: this.#memoryPressure(),
     };
+  }
+
+  /** The description while under memory pressure, else null; logs each change of state. */
+  #memoryPressure(): string | null {
+    if (this.#o.memorySample === undefined) return null;
+    const budget = this.#o.memoryBudget ?? {
+      rssBytesHigh: memoryRssBytesHigh,
+      rssBytesLow: memoryRssBytesLow,
+      heapPercentHigh: memoryHeapPercentHigh,
+      heapPercentLow: memoryHeapPercentLow,
+    };
+    const sample = this.#o.memorySample();
+    const pressed = underMemoryPressure(sample, budget, this.#memoryPressed);
+    if (pressed !== this.#memoryPressed) {
+      this.#log[pressed ? 'error' : 'info'](
+        { code: pressed ? 'AGENT_TX_MEMORY_PRESSURE' : undefined, memory: describeMemory(sample, budget) },
+        pressed ? 'memory pressure: new business refused, the journal kept' : 'memory back under budget',
+      );
+      this.#memoryPressed = pressed;
+    }
+    return pressed ? describeMemory(sample, budget) : null;
   }
 
   #diskFree(): number | null {

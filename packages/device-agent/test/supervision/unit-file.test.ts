@@ -62,7 +62,7 @@ t.test('supervision: notify, watchdog, restart, memory ceiling', async (t) => {
   t.same(values('WatchdogSec'), ['30s']);
   t.same(values('Restart'), ['on-failure']);
   t.same(values('TimeoutStartSec'), ['90s']);
-  t.same(values('MemoryMax'), ['192M']);
+  t.same(values('MemoryMax'), ['160M']);
 });
 
 t.test(

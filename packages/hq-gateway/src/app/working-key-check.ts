@@ -17,7 +17,11 @@ import type { OperationRecord, OperationsStore } from '../ports/operations-store
 export interface WorkingKeyCheckDeps {
   readonly store: OperationsStore;
   /** The HSM stand-in's KCV of a key it issued (adapters/bank-sim/working-keys.ts). */
-  readonly hsm: { kcvOf(stationId: string, tpkKeyId: string): string | undefined };
+  readonly hsm: {
+    kcvOf(stationId: string, tpkKeyId: string): string | undefined;
+    /** Marks the key usable ('active') or never to be used for PIN verification ('refused'). */
+    setKeyStatus(stationId: string, tpkKeyId: string, status: 'active' | 'refused'): void;
+  };
   readonly alerts: { raise(candidate: AlertCandidate): Promise<unknown> };
   readonly clock: TimeSource;
   readonly log: Log;
@@ -105,6 +109,8 @@ export async function checkKeyResult(
     atMs,
     `working-key:${stationId}:${result.commandId}:result`,
   );
+  if (verdict.verdict !== 'load-failed')
+    deps.hsm.setKeyStatus(stationId, tpkKeyId, verdict.verdict === 'activated' ? 'active' : 'refused');
   if (verdict.verdict === 'kcv-mismatch') {
     deps.log.error(
       {

@@ -2,7 +2,7 @@
 // types a PIN, and listed with every other reason (R21): free space on the journal's file system
 // against the configured reserve (a write that already failed counts as no space), and for
 // withdrawals the clock (refused when it is known to be wrong beyond the allowed skew). Pure: the
-// measurements come in, the reasons go out, in a fixed order (disk, then clock).
+// measurements come in, the reasons go out, in a fixed order (disk, memory (issue 13), then clock).
 import type { RefusalReason } from '../../ports/operator.js';
 import { type ClockVerdict, clockKnownWrong, describeOffset } from './clock-skew.js';
 
@@ -16,6 +16,8 @@ export interface ReadinessInput {
   readonly clock: ClockVerdict;
   /** Configured skew (station.clockSkewMsMax). */
   readonly clockSkewMsMax: number;
+  /** Memory pressure (issue 13): the description when under pressure, null or absent when not. */
+  readonly memoryPressure?: string | null;
 }
 
 export type BusinessKind = 'withdrawal' | 'quota-payment';
@@ -36,6 +38,9 @@ export function readinessReasons(input: ReadinessInput, business: BusinessKind):
       code: 'AGENT_TX_DISK_LOW',
       message: `journal disk: ${free}, reserve ${Math.floor(input.diskReserveBytes / 1024)} KiB${fault}`,
     });
+  }
+  if (input.memoryPressure !== undefined && input.memoryPressure !== null) {
+    reasons.push({ code: 'AGENT_TX_MEMORY_PRESSURE', message: `memory: ${input.memoryPressure}` });
   }
   if (business === 'withdrawal' && clockKnownWrong(input.clock, input.clockSkewMsMax)) {
     reasons.push({

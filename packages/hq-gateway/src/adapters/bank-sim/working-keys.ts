@@ -43,6 +43,21 @@ export class WorkingKeyIssuer {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#db.exec(schemaSql);
+    // Issue 13 (R24): a key whose KCV the kiosk misreported is never used; databases made before
+    // the column get it here ('issued' for every existing key: they were in use).
+    const columns = this.#db.prepare('PRAGMA table_info(bank_station_tpks)').all() as Row[];
+    if (!columns.some((column) => column.name === 'status'))
+      this.#db.exec("ALTER TABLE bank_station_tpks ADD COLUMN status TEXT NOT NULL DEFAULT 'issued'");
+  }
+
+  /**
+   * HQ's verdict on a key after the kiosk's KCV answer (app/working-key-check.ts): 'active' (the
+   * KCVs agree) or 'refused' (they differ: tpkFor never gives the key out again).
+   */
+  setKeyStatus(stationId: string, tpkKeyId: string, status: 'active' | 'refused'): void {
+    this.#db
+      .prepare('UPDATE bank_station_tpks SET status = ? WHERE station_id = ? AND key_id = ?')
+      .run(status, stationId, tpkKeyId);
   }
 
   /** Records a station's TMK (combined from its components); returns its KCV, as the pad reports it. */
@@ -116,7 +131,9 @@ export class WorkingKeyIssuer {
   /** The clear TPK a station's PIN blocks under `tpkKeyId` are enciphered with (PIN verification only). */
   tpkFor(stationId: string, tpkKeyId: string): Uint8Array | undefined {
     const row = this.#db
-      .prepare('SELECT tpk_hex FROM bank_station_tpks WHERE station_id = ? AND key_id = ?')
+      .prepare(
+        "SELECT tpk_hex FROM bank_station_tpks WHERE station_id = ? AND key_id = ? AND status <> 'refused'",
+      )
       .get(stationId, tpkKeyId) as Row | undefined;
     return row === undefined ? undefined : new Uint8Array(Buffer.from(String(row.tpk_hex), 'hex'));
   }

@@ -4,6 +4,7 @@ import type { AlertService } from '../../app/alerts.js';
 import type { AuditLog } from '../../app/audit-log.js';
 import type { NetworkDeps } from '../../app/network/deps.js';
 import type { HqOperations } from '../../app/operations.js';
+import type { RolloutWireDeps } from '../../app/rollout-wire.js';
 import type { StationControl } from '../../app/station-control.js';
 import type { StationViews } from '../../app/station-views.js';
 import type { UserService } from '../../app/users.js';
@@ -39,6 +40,8 @@ export interface ApiDeps {
   readonly releasePacks?: ReleasePacks;
   /** Where POST /api/v1/releases publishes from and to (issue 13); absent: HQ_RELEASE_NOT_CONFIGURED. */
   readonly releases?: ReleaseApiConfig;
+  /** Rollouts on the wire (app/rollout-wire.ts): a started group's offers go out through it. */
+  readonly rolloutWire?: RolloutWireDeps;
 }
 
 export interface ReleaseApiConfig {
@@ -48,4 +51,6 @@ export interface ReleaseApiConfig {
   readonly inboxDir: string;
   /** PEM texts of the trusted HQ release public keys. */
   readonly trustedKeys: readonly string[];
+  /** Where kiosks fetch release packs (https://hq…); with it the release store is the OTA catalog. */
+  readonly packBaseUrl?: string;
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { listReleases, readRelease, recordRelease } from '../../app/releases.js';
 import { listRolloutIds, rolloutSummary } from '../../app/rollout-list.js';
 import { resolveRolloutTarget } from '../../app/rollout-targets.js';
+import { sendOffers } from '../../app/rollout-wire.js';
 import {
   createRollout,
   type OperatorAction,
@@ -127,9 +128,25 @@ function actionRoute(
     async handler(request, _reply, actor) {
       const { rolloutId } = request.params as { rolloutId: string };
       const reason = (request.body as { reason?: string } | undefined)?.reason ?? '';
+      const wire = deps.rolloutWire;
+      if (wire !== undefined && (action === 'start' || action === 'resume')) {
+        // A group that starts is offered the release at once: the catalog must describe it first.
+        const state = await readRollout(rolloutDeps(deps), rolloutId);
+        if (state !== undefined && wire.catalog.describe(state.spec.releaseVersion) === undefined)
+          throw refusal(
+            'HQ_ROLLOUT_RELEASE_UNKNOWN',
+            `release ${state.spec.releaseVersion} is not in the OTA catalog (no pack to offer)`,
+            'release',
+          );
+      }
       const done = unwrap(await operateRollout(rolloutDeps(deps), rolloutId, action, actor.userName, reason));
-      await deps.audit.record(actor, `rollout.${action}`, rolloutId, { status: done.state.status, reason });
-      return rolloutSummary(done.state);
+      const offered = wire === undefined ? [] : await sendOffers(wire, done);
+      await deps.audit.record(actor, `rollout.${action}`, rolloutId, {
+        status: done.state.status,
+        reason,
+        offered: offered.length,
+      });
+      return { ...rolloutSummary(done.state), offered };
     },
   };
 }
