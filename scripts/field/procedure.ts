@@ -82,7 +82,11 @@ async function main(): Promise<number> {
   cleanup.defer('broker', () => broker.close());
   const hqDir = join(work, 'hq');
   mkdirSync(hqDir);
-  const hqFiles = writeHqConfig(hqDir, broker.url, broker.password('hq'));
+  // R20: a real network keeps its hours (08:00 to 20:00 by default); this run opens the whole day so
+  // that the first transaction goes through whatever the hour (hq.json's serviceHours).
+  const hqFiles = writeHqConfig(hqDir, broker.url, broker.password('hq'), {
+    serviceHours: { opensAt: '00:00', closesAt: '24:00', maintenance: [] },
+  });
   const hqConfig = hqFiles.configPath;
   const serve = await startHqServe(hqConfig);
   cleanup.defer('hq serve', async () => {

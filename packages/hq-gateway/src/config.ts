@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './adapters/mqtt/tls.js';
 import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
+import { checkServiceHours, type ServiceHoursConfig } from './config-service-hours.js';
 import { HqError, type HqProblem } from './errors.js';
 import { natsPartitionsMax, stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
 
@@ -96,6 +97,8 @@ export interface HqConfig {
   readonly alertWebhookUrl?: string;
   /** Issue 13: how kiosks reach the HTTP API (the offers' fetch URL), e.g. https://hq.example.cn. */
   readonly releasesBaseUrl?: string;
+  /** R20: the network's opening, closing and maintenance hours (config-service-hours.ts). */
+  readonly serviceHours?: ServiceHoursConfig;
 }
 
 const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> = {
@@ -126,6 +129,7 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   http: 'object',
   alertWebhookUrl: 'string',
   releasesBaseUrl: 'string',
+  serviceHours: 'object',
 };
 const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
@@ -192,6 +196,7 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
     throw new HqError(code, 'the HQ config is invalid', { problems });
   }
   checkHttp(record, problem);
+  checkServiceHours(record.serviceHours, problem);
   if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
   const out: Record<string, unknown> = { ...record };
   for (const key of pathKeys) {

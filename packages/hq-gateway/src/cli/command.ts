@@ -14,6 +14,7 @@ import { HqOperations } from '../app/operations.js';
 import { stationQuotaView } from '../app/quota-view.js';
 import { networkBlockFor } from '../app/station-control.js';
 import { cliMqttOptions, type HqConfig, readHqConfig, readSecret } from '../config.js';
+import { stationDefaultsOf } from '../config-service-hours.js';
 import { HqError, type HqProblem } from '../errors.js';
 import { loadCalendarYears, type OpenedStore, openHqStore } from '../main.js';
 import { systemClock } from '../ports/clock.js';
@@ -161,6 +162,7 @@ export async function withOperations<T>(
       store,
       hqKey,
       clock: systemClock,
+      defaults: stationDefaultsOf(config.serviceHours),
       ...(publisher === undefined ? {} : { publisher }),
       // HQ's quota view: the ledger mirror rebuilt from this station's stored events, judged as at
       // ingest (a forged purchase is not signed into a config; app/quota-view.ts).
