@@ -19,6 +19,8 @@ echo "== type-check of tests, benches and scripts (src is type-checked by the bu
 # fresh clone checks everything).
 npx tsc -p tsconfig.check.json --incremental --tsBuildInfoFile node_modules/.cache/bianmin/tsconfig.check.tsbuildinfo ||
   failed_steps=$((failed_steps + 1))
+# The console's tests import its .tsx pages: checked with the console's own settings (JSX, DOM).
+npx tsc -p packages/hq-console/tsconfig.test.json || failed_steps=$((failed_steps + 1))
 
 echo "== lint and format check (biome)"
 npx biome check . || failed_steps=$((failed_steps + 1))

@@ -18,18 +18,26 @@ function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((entry) => {
     const path = join(dir, entry);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+    // A file another overlapping run removed between the listing and the stat is not scanned.
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) return [];
+    return stats.isDirectory() ? filesUnder(path) : [path];
   });
 }
 
 function scanFile(path: string, onlyJson: boolean): Array<Finding & { file: string; line: number }> {
   const found: Array<Finding & { file: string; line: number }> = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, index) => {
-      if (onlyJson && !/^\s*\{.*"level"/.test(line)) return;
-      for (const finding of scanLine(line)) found.push({ ...finding, file: path, line: index + 1 });
-    });
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return found; // removed since the listing
+    throw error;
+  }
+  text.split('\n').forEach((line, index) => {
+    if (onlyJson && !/^\s*\{.*"level"/.test(line)) return;
+    for (const finding of scanLine(line)) found.push({ ...finding, file: path, line: index + 1 });
+  });
   return found;
 }
 

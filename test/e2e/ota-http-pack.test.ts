@@ -103,7 +103,7 @@ t.test(
     // Without a range, or past the end: 416 with the pack's size.
     const whole = await fetch(url);
     t.equal(whole.status, 416);
-    t.equal((await whole.json()).code, 'HQ_RELEASE_RANGE_INVALID');
+    t.equal(((await whole.json()) as { code?: unknown }).code, 'HQ_RELEASE_RANGE_INVALID');
     const past = await fetch(url, { headers: { range: `bytes=${pack.length}-` } });
     t.equal(past.headers.get('content-range'), `bytes */${pack.length}`);
     t.equal(

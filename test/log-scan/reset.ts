@@ -15,5 +15,8 @@ mkdirSync(dir, { recursive: true });
 const nowMs = Date.now();
 for (const entry of readdirSync(dir)) {
   const path = join(dir, entry);
-  if (nowMs - statSync(path).mtimeMs > keepMsMax) rmSync(path, { recursive: true, force: true });
+  // Another run's file may go between the listing and the stat (an overlapping run's own reset).
+  const stats = statSync(path, { throwIfNoEntry: false });
+  if (stats !== undefined && nowMs - stats.mtimeMs > keepMsMax)
+    rmSync(path, { recursive: true, force: true });
 }
