@@ -8,7 +8,7 @@
 // verdicts are read back from the operations log and the alert list.
 import { once } from 'node:events';
 import { keyCheckValue, PayloadType, unwrapKeyAesEcb } from '@bianmin/wire';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { recordKeySent, workingKeyState } from '../src/app/working-key-check.js';
 import { checkWorkingKeyResult, reportedKcv } from '../src/domain/working-key-check.js';
 import { workingKeyCommandTtlMs } from '../src/limits.js';
@@ -58,7 +58,7 @@ async function sendKey(stationId: string, tpkKeyId: string) {
 }
 
 /** The station answers a signed CommandResult; resolves with HQ's verdict (null: not a key command). */
-async function answer(stationId: string, commandId: string, outcome: number, detail: string) {
+async function answer(t: Test, stationId: string, commandId: string, outcome: number, detail: string) {
   const sim = station(stationId);
   const checked = once(hq.gateway.pipeline, 'working-key-checked');
   const sealed = sim.seal(PayloadType.PAYLOAD_TYPE_COMMAND_RESULT, {
@@ -81,7 +81,7 @@ t.test('an honest kiosk: the KCV matches the HSM, the key is activated', async (
     pendingTpkKeyIds: ['TPK-K1-1'],
     kcvMismatches: 0,
   });
-  const verdict = await answer('K1', received.commandId, 1, `TPK TPK-K1-1 loaded, KCV ${kcv}`);
+  const verdict = await answer(t, 'K1', received.commandId, 1, `TPK TPK-K1-1 loaded, KCV ${kcv}`);
   t.match(verdict, { verdict: 'activated', kcv });
   t.ok(hq.gateway.bank.workingKeys.tpkFor('K1', 'TPK-K1-1') !== undefined, 'the HSM uses the activated key');
   t.same(await workingKeyState(store(), 'K1'), {
@@ -89,7 +89,7 @@ t.test('an honest kiosk: the KCV matches the HSM, the key is activated', async (
     pendingTpkKeyIds: [],
     kcvMismatches: 0,
   });
-  const again = await answer('K1', received.commandId, 1, `TPK TPK-K1-1 loaded, KCV ${kcv}`);
+  const again = await answer(t, 'K1', received.commandId, 1, `TPK TPK-K1-1 loaded, KCV ${kcv}`);
   t.equal(again, null, 'a resent result records nothing');
   t.equal((await store().read('working-key:K1')).length, 2, 'sent + activated only');
 });
@@ -98,7 +98,7 @@ t.test('a lying kiosk: HQ_KEY_KCV_MISMATCH recorded and alerted, the key not act
   const received = await sendKey('K2', 'TPK-K2-1');
   const trueKcv = keyCheckValue(unwrapKeyAesEcb(TMK, received.tpkUnderTmk));
   const lie = trueKcv === '000000' ? '111111' : '000000';
-  const verdict = await answer('K2', received.commandId, 1, `TPK TPK-K2-1 loaded, KCV ${lie}`);
+  const verdict = await answer(t, 'K2', received.commandId, 1, `TPK TPK-K2-1 loaded, KCV ${lie}`);
   t.match(verdict, { verdict: 'kcv-mismatch', code: 'HQ_KEY_KCV_MISMATCH', kcvReported: lie });
   const state = await workingKeyState(store(), 'K2');
   t.equal(state.activeTpkKeyId, null, 'not activated');
@@ -130,6 +130,7 @@ t.test('a lying kiosk: HQ_KEY_KCV_MISMATCH recorded and alerted, the key not act
 t.test('a failed load is HQ_KEY_LOAD_FAILED; the active key stays', async (t) => {
   const received = await sendKey('K1', 'TPK-K1-2');
   const verdict = await answer(
+    t,
     'K1',
     received.commandId,
     3,
@@ -137,7 +138,7 @@ t.test('a failed load is HQ_KEY_LOAD_FAILED; the active key stays', async (t) =>
   );
   t.match(verdict, { verdict: 'load-failed', code: 'HQ_KEY_LOAD_FAILED' });
   t.equal((await workingKeyState(store(), 'K1')).activeTpkKeyId, 'TPK-K1-1', 'the first key stays active');
-  const stranger = await answer('K1', 'cmd-never-sent', 1, 'TPK X loaded, KCV 123456');
+  const stranger = await answer(t, 'K1', 'cmd-never-sent', 1, 'TPK X loaded, KCV 123456');
   t.equal(stranger, null, 'a result for a command HQ did not send as a key: not ours');
 });
 
@@ -153,7 +154,7 @@ t.test('the scheduled rotation: its key is recorded as sent and checked the same
   t.match(sent, { kind: 'key-sent', actor: 'system:rotation', payload: { commandId: received.commandId } });
   const trueKcv = keyCheckValue(unwrapKeyAesEcb(TMK, received.tpkUnderTmk));
   const lie = trueKcv === '0F0F0F' ? '1F1F1F' : '0F0F0F';
-  const verdict = await answer('K3', received.commandId, 1, `TPK ${received.tpkKeyId} loaded, KCV ${lie}`);
+  const verdict = await answer(t, 'K3', received.commandId, 1, `TPK ${received.tpkKeyId} loaded, KCV ${lie}`);
   t.match(
     verdict,
     { verdict: 'kcv-mismatch', code: 'HQ_KEY_KCV_MISMATCH' },
