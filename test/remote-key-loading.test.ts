@@ -159,7 +159,8 @@ async function pinBlockRequest() {
 t.test('HQ issues a TPK under the TMK; the pad loads it; PIN blocks move to it', async (t) => {
   t.equal(tmkKcv, keyCheckValue(tmk), 'the HSM stand-in knows the pad TMK by its KCV');
   const wrapped = hsm.issue(STATION, 'TPK-2026-12', TEN_AM_MS);
-  const tpk = hsm.tpkFor(STATION, 'TPK-2026-12')!;
+  const tpk = hsm.keyFor(STATION, 'TPK-2026-12')!.tpk;
+  t.equal(hsm.tpkFor(STATION, 'TPK-2026-12'), undefined, 'R24: no PIN check under it before the KCV answer');
   t.equal(wrapped.kcv, keyCheckValue(tpk));
   const { envelope, result } = await sendKey('key-1', wrapped);
   t.match(result, { commandId: 'key-1', outcome: 1, detail: `TPK TPK-2026-12 loaded, KCV ${wrapped.kcv}` });
@@ -168,6 +169,9 @@ t.test('HQ issues a TPK under the TMK; the pad loads it; PIN blocks move to it',
     padSim.statuses.some((status) => status.command === 'LOAD_KEY'),
     'the pad received it',
   );
+  // HQ compares the answered KCV with its own (app/working-key-check.ts) and activates the key.
+  hsm.setKeyStatus(STATION, 'TPK-2026-12', 'active');
+  t.same(hsm.tpkFor(STATION, 'TPK-2026-12'), tpk, 'activated: the HSM verifies PIN blocks under it');
 
   const request = await pinBlockRequest();
   t.equal(request.tpkKeyId, 'TPK-2026-12', 'the PIN block names the new key');

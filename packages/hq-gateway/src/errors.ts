@@ -36,6 +36,8 @@ export const hqCodes = {
   // Bank simulator outcomes (business outcomes: returned, never thrown).
   HQ_BANK_PIN_WRONG: 'the PIN in the PIN block does not match the card',
   HQ_BANK_PIN_BLOCK_INVALID: 'the PIN block cannot be decrypted or decoded',
+  HQ_BANK_KEY_NOT_ACTIVE:
+    'the PIN block names a working key whose KCV the kiosk has not confirmed (no answer yet, or a different KCV: R24)',
   HQ_BANK_INSUFFICIENT_FUNDS: 'the account balance does not cover amount + fee',
   HQ_BANK_DAILY_LIMIT: "the withdrawal would exceed the card's daily limit",
   HQ_BANK_ACCOUNT_UNKNOWN: 'no account for this card',

@@ -61,6 +61,8 @@ export const declineReasonOfBankCode: Readonly<Record<BankDeclineCode, DeclineRe
   HQ_BANK_DAILY_LIMIT: v1.DeclineReason.DECLINE_REASON_CARD_DAILY_LIMIT,
   HQ_BANK_ACCOUNT_UNKNOWN: v1.DeclineReason.DECLINE_REASON_CARD_INVALID,
   HQ_BANK_PIN_BLOCK_INVALID: v1.DeclineReason.DECLINE_REASON_FORMAT_ERROR,
+  // A key whose KCV answer has not arrived (or disagreed): the kiosk shows "try again later".
+  HQ_BANK_KEY_NOT_ACTIVE: v1.DeclineReason.DECLINE_REASON_BANK_UNAVAILABLE,
   HQ_BANK_AMOUNT_INVALID: v1.DeclineReason.DECLINE_REASON_FORMAT_ERROR,
 };
 

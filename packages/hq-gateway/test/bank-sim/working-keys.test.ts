@@ -46,8 +46,8 @@ t.test('issue: only the wrapped TPK and its KCV leave the HSM; the pad side unwr
   t.same(Object.keys(wrapped).sort(), ['kcv', 'tpkKeyId', 'tpkUnderTmk'], 'nothing else is handed out');
   const inPad = unwrapKeyAesEcb(tmk, wrapped.tpkUnderTmk);
   t.equal(keyCheckValue(inPad), wrapped.kcv, 'what the pad deciphers has the KCV HQ sent');
-  t.same(keys.tpkFor('ST0024', 'TPK-2026-12'), inPad, 'the HSM keeps the same key for PIN checks');
-  t.equal(keys.tpkFor('ST0099', 'TPK-2026-12'), undefined, 'per station');
+  t.same(keys.keyFor('ST0024', 'TPK-2026-12')?.tpk, inPad, 'the HSM keeps the same key for PIN checks');
+  t.equal(keys.keyFor('ST0099', 'TPK-2026-12'), undefined, 'per station');
   t.throws(() => keys.issue('ST0099', 'TPK-1', 1), /no TMK registered/);
   t.throws(() => keys.issue('ST0024', 'bad id!', 1), /tpkKeyId/);
   t.throws(() => keys.registerTmk('ST0024', new Uint8Array(16)), /not all zero/);
@@ -60,6 +60,13 @@ t.test('authorise: the PIN block is checked under the TPK the request names', as
   const wrapped = sim.workingKeys.issue('ST0024', 'TPK-2026-12', Date.UTC(2026, 11, 5));
   const tpk = unwrapKeyAesEcb(tmk, wrapped.tpkUnderTmk);
   const underIssued = encodePinBlockFormat4({ pin: '2468', pan: PAN, key: tpk });
+  t.match(
+    await sim.authorise(ask(underIssued, 'r0', 'TPK-2026-12')),
+    { approved: false, code: 'HQ_BANK_KEY_NOT_ACTIVE', responseCode: '96' },
+    'R24: sent, no KCV answer yet: no PIN block is verified under it',
+  );
+  t.equal(sim.workingKeys.tpkFor('ST0024', 'TPK-2026-12'), undefined, 'nor handed out for a check');
+  sim.workingKeys.setKeyStatus('ST0024', 'TPK-2026-12', 'active');
   t.match(await sim.authorise(ask(underIssued, 'r1', 'TPK-2026-12')), { approved: true });
   t.match(
     await sim.authorise(ask(underIssued, 'r2')),
@@ -72,6 +79,28 @@ t.test('authorise: the PIN block is checked under the TPK the request names', as
     { approved: true },
     'an unknown id: the default TPK',
   );
+  // A key whose KCV answer disagreed is never used again, and never falls back to the default.
+  const refused = sim.workingKeys.issue('ST0024', 'TPK-LIAR', Date.UTC(2026, 11, 6));
+  sim.workingKeys.setKeyStatus('ST0024', 'TPK-LIAR', 'refused');
+  t.match(
+    await sim.authorise(ask(underDefault, 'r4', refused.tpkKeyId)),
+    { approved: false, code: 'HQ_BANK_KEY_NOT_ACTIVE' },
+    'a refused key: declined with its code, not read under the default TPK',
+  );
+});
+
+t.test("a key from before the KCV check ('issued') still verifies", async (t) => {
+  const { db, sim } = bank();
+  t.teardown(() => db.close());
+  sim.workingKeys.registerTmk('ST0024', tmk);
+  const wrapped = sim.workingKeys.issue('ST0024', 'TPK-OLD', Date.UTC(2026, 10, 1));
+  db.prepare("UPDATE bank_station_tpks SET status = 'issued' WHERE key_id = 'TPK-OLD'").run();
+  const block = encodePinBlockFormat4({
+    pin: '2468',
+    pan: PAN,
+    key: unwrapKeyAesEcb(tmk, wrapped.tpkUnderTmk),
+  });
+  t.match(await sim.authorise(ask(block, 'o1', 'TPK-OLD')), { approved: true }, 'in use before the upgrade');
 });
 
 t.test('scheduled rotation: due stations get a fresh TPK on the clock; others wait', async (t) => {
@@ -106,7 +135,7 @@ t.test('scheduled rotation: due stations get a fresh TPK on the clock; others wa
   sim.workingKeys.registerTmk('ST-DOWN', Buffer.from('FFEEDDCCBBAA99887766554433221100', 'hex'));
   t.same(await rotation.rotateDue(), ['ST0024'], 'a TMK and no TPK yet: the first one goes out');
   t.equal(sent[0]?.tpkKeyId, 'TPK-202612051000', 'named by its Beijing minute');
-  t.equal(sent[0]?.kcv, keyCheckValue(sim.workingKeys.tpkFor('ST0024', 'TPK-202612051000')!));
+  t.equal(sent[0]?.kcv, keyCheckValue(sim.workingKeys.keyFor('ST0024', 'TPK-202612051000')!.tpk));
   t.same(
     sim.workingKeys.stationsDue(clock.nowMs(), 30 * dayMs),
     ['ST-DOWN'],

@@ -144,10 +144,17 @@ export class BankSimulator implements BankCore, BankSettlementSource {
       | Row
       | undefined;
     if (account === undefined) return decline('HQ_BANK_ACCOUNT_UNKNOWN', '14');
-    const issued =
+    // R24: a key HQ issued to this station verifies only once the kiosk's KCV agreed; an id HQ never
+    // issued to it is the key loaded at provisioning (the default TPK).
+    const named =
       request.tpkKeyId === undefined
         ? undefined
-        : this.#workingKeys.tpkFor(request.stationId, request.tpkKeyId);
+        : this.#workingKeys.keyFor(request.stationId, request.tpkKeyId);
+    if (named !== undefined && !named.usable) {
+      named.tpk.fill(0);
+      return decline('HQ_BANK_KEY_NOT_ACTIVE', '96');
+    }
+    const issued = named?.tpk;
     const pinCheck = verifyPinBlockFormat4(
       request.pinBlock,
       request.pan,

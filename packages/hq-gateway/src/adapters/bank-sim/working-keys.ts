@@ -52,7 +52,8 @@ export class WorkingKeyIssuer {
 
   /**
    * HQ's verdict on a key after the kiosk's KCV answer (app/working-key-check.ts): 'active' (the
-   * KCVs agree) or 'refused' (they differ: tpkFor never gives the key out again).
+   * KCVs agree) or 'refused' (they differ: tpkFor never gives the key out again). A key is 'sent'
+   * from its issue until then: no PIN block is verified under it (keyFor).
    */
   setKeyStatus(stationId: string, tpkKeyId: string, status: 'active' | 'refused'): void {
     this.#db
@@ -89,7 +90,7 @@ export class WorkingKeyIssuer {
       const tpkUnderTmk = wrapKeyAesEcb(tmk, tpk);
       this.#db
         .prepare(
-          'INSERT INTO bank_station_tpks (station_id, key_id, tpk_hex, kcv, created_at_ms) VALUES (?, ?, ?, ?, ?)',
+          "INSERT INTO bank_station_tpks (station_id, key_id, tpk_hex, kcv, created_at_ms, status) VALUES (?, ?, ?, ?, ?, 'sent')",
         )
         .run(stationId, tpkKeyId, tpk.toString('hex'), kcv, nowMs);
       return { tpkKeyId, tpkUnderTmk, kcv };
@@ -130,11 +131,28 @@ export class WorkingKeyIssuer {
 
   /** The clear TPK a station's PIN blocks under `tpkKeyId` are enciphered with (PIN verification only). */
   tpkFor(stationId: string, tpkKeyId: string): Uint8Array | undefined {
+    const key = this.keyFor(stationId, tpkKeyId);
+    return key?.usable === true ? key.tpk : undefined;
+  }
+
+  /**
+   * The key a station's PIN block names, with whether it may verify one (R24): 'active' (the
+   * kiosk's KCV agreed) and 'issued' (a key from before the check) may; 'sent' (no KCV answer yet)
+   * and 'refused' (a different KCV) may not. Undefined: no such key for this station.
+   */
+  keyFor(
+    stationId: string,
+    tpkKeyId: string,
+  ): { readonly tpk: Uint8Array; readonly status: string; readonly usable: boolean } | undefined {
     const row = this.#db
-      .prepare(
-        "SELECT tpk_hex FROM bank_station_tpks WHERE station_id = ? AND key_id = ? AND status <> 'refused'",
-      )
+      .prepare('SELECT tpk_hex, status FROM bank_station_tpks WHERE station_id = ? AND key_id = ?')
       .get(stationId, tpkKeyId) as Row | undefined;
-    return row === undefined ? undefined : new Uint8Array(Buffer.from(String(row.tpk_hex), 'hex'));
+    if (row === undefined) return undefined;
+    const status = String(row.status);
+    return {
+      tpk: new Uint8Array(Buffer.from(String(row.tpk_hex), 'hex')),
+      status,
+      usable: status === 'active' || status === 'issued',
+    };
   }
 }
