@@ -32,6 +32,7 @@ import {
   watchdogMsFromEnv,
 } from './domain/supervision/watchdog.js';
 import {
+  diskReserveBytesDefault,
   linkBackoffMsMax,
   linkConnectTimeoutMs,
   operatorTokenFileBytesMax,
@@ -195,7 +196,19 @@ export async function runAgentProcess(configPath: string): Promise<void> {
             serviceManager: notifier,
             journal: db,
             link: () => agent?.link(),
-            peripheralsOpen: () => cardReader.linkState.kind === 'open' && pinPad.linkState.kind === 'open',
+            peripherals: () => agent?.peripherals(),
+            recordedSerials: {
+              ...(config.serial.cardReader.serialNumber === undefined
+                ? {}
+                : { cardReader: config.serial.cardReader.serialNumber }),
+              ...(config.serial.pinPad.serialNumber === undefined
+                ? {}
+                : { pinPad: config.serial.pinPad.serialNumber }),
+            },
+            diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
+            diskReserveBytes: config.journal.diskReserveBytes ?? diskReserveBytesDefault,
+            signer,
+            stationId: config.station.id,
             fetchUrlOf: (offer) => agent?.ota()?.fetchUrlOf(offer.rolloutId),
           }),
         }),

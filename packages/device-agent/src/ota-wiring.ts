@@ -1,7 +1,8 @@
 // The agent's OTA ports from its config (issue 13), wired where main.ts wires every adapter: the
 // state file and the release slots under config.ota.releasesRoot, the pinned HQ release key, the
-// HTTP Range source (URL from the accepted offer), the trial health check (doctor-style
-// peripherals, a broker session, the journal chain) within a deadline, and the systemd restart.
+// HTTP Range source (URL from the accepted offer), the trial health check (the doctor's
+// peripherals, token and disk checks, a broker session, the journal chain) within a deadline, and
+// the systemd restart.
 import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -11,12 +12,20 @@ import { HttpReleaseSource } from './adapters/ota/http-source.js';
 import { FsReleaseSlots } from './adapters/ota/release-slots.js';
 import { OtaStateFile } from './adapters/ota/state-file.js';
 import { SystemdRestarter } from './adapters/ota/systemd-restarter.js';
+import {
+  diskCheck,
+  peripheralsCheck,
+  type RecordedSerials,
+  tokenCheck,
+} from './adapters/ota/trial-checks.js';
 import type { OtaWiring } from './app/ota-link.js';
 import type { DeviceConfig } from './config/schema.js';
 import type { OtaOffer } from './domain/ota/ota-machine.js';
 import type { ClockPort } from './ports/clock.js';
+import type { PeripheralsView } from './ports/operator.js';
 import type { PublisherPort } from './ports/publisher.js';
 import type { ServiceManagerPort } from './ports/service-manager.js';
+import type { Signer } from './ports/signer.js';
 
 export const otaUnitDefault = 'bianmin-kiosk.service';
 export const otaTrialMsDefault = 10 * 60_000;
@@ -33,8 +42,16 @@ export interface OtaWiringInputs {
   };
   /** The agent's link once it exists (the broker check waits for an online session). */
   readonly link: () => PublisherPort | undefined;
-  /** Both serial devices open (the doctor's peripheral check). */
-  readonly peripheralsOpen: () => boolean;
+  /** Identify + heartbeat on both devices through the running agent (undefined: not running yet). */
+  readonly peripherals: () => Promise<PeripheralsView> | undefined;
+  /** The serial numbers recorded at provisioning, compared with what answers. */
+  readonly recordedSerials: RecordedSerials;
+  /** Free bytes in the journal's folder, and the reserve below which business is refused. */
+  readonly diskFreeBytes: () => number;
+  readonly diskReserveBytes: number;
+  /** The UK key, asked to sign a test digest. */
+  readonly signer: Pick<Signer, 'signDigest' | 'publicKey'>;
+  readonly stationId: string;
   /** The accepted offer's fetch URL (OtaLink.fetchUrlOf). */
   readonly fetchUrlOf: (offer: OtaOffer) => string | undefined;
   /** Default: systemctl detached. */
@@ -66,14 +83,11 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
     backupJournal: (to) => inputs.journal.backupTo(to),
     nowMs: () => clock.nowMs(),
   });
+  // The doctor's questions, through the agent's own ports (adapters/ota/trial-checks.ts).
   const checks: NamedCheck[] = [
-    {
-      name: 'doctor',
-      run: async () =>
-        inputs.peripheralsOpen()
-          ? { ok: true, reason: '' }
-          : { ok: false, reason: 'card reader or PIN pad not open' },
-    },
+    peripheralsCheck(inputs.peripherals, inputs.recordedSerials),
+    tokenCheck(inputs.signer, inputs.stationId),
+    diskCheck(inputs.diskFreeBytes, inputs.diskReserveBytes),
     brokerCheck(inputs.link),
     {
       name: 'journal-chain',

@@ -1,6 +1,6 @@
 // Goal: the agent's OTA ports built from its config (src/ota-wiring.ts, issue 13) hang together:
-// the pinned release key and slots under releasesRoot, the trial health check naming the doctor,
-// broker and journal-chain checks, the systemd restart, and the journal backup taken before a
+// the pinned release key and slots under releasesRoot, the trial health check naming the doctor's
+// peripherals, token and disk checks, the broker and journal-chain checks, the systemd restart, and the journal backup taken before a
 // switch (SQLite VACUUM INTO on the real journal). Method: a real kiosk folder and a real KioskDb
 // in a temp dir, fakes for the link, the service manager and spawn.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import type { LinkState, PublisherPort } from '../../src/ports/publisher.js';
 
 import { ManualClock } from '../agent/helpers.js';
 import { kioskRoot, releaseKey } from './ota-fixture.js';
+import { answering, testSigner } from './trial-fixture.js';
 
 t.test('health, restart and the journal backup from the config', async (t) => {
   const { root } = kioskRoot('1.3.0');
@@ -39,7 +40,15 @@ t.test('health, restart and the journal backup from the config', async (t) => {
     serviceManager: { notify: (a) => notified.push(...a), close: async () => undefined },
     journal: db,
     link: () => link,
-    peripheralsOpen: () => peripherals,
+    peripherals: async () => ({
+      cardReader: peripherals ? answering('CR-1') : { link: 'backoff', errorCode: 'AGENT_SERIAL_TIMEOUT' },
+      pinPad: answering('PP-1'),
+    }),
+    recordedSerials: { cardReader: 'CR-1', pinPad: 'PP-1' },
+    diskFreeBytes: () => 1024 ** 3,
+    diskReserveBytes: 64 * 1024 ** 2,
+    signer: testSigner('ST-1'),
+    stationId: 'ST-1',
     fetchUrlOf: () => undefined,
     spawnDetached: (command, args) => spawned.push(`${command} ${args.join(' ')}`),
   });
@@ -54,11 +63,19 @@ t.test('health, restart and the journal backup from the config', async (t) => {
   t.same(await first, { ok: true, reason: '' });
 
   peripherals = false;
-  t.same(await wiring.health.run(), { ok: false, reason: 'doctor: card reader or PIN pad not open' });
+  t.same(await wiring.health.run(), {
+    ok: false,
+    reason: 'peripherals: card reader does not answer (AGENT_SERIAL_TIMEOUT)',
+  });
   peripherals = true;
   state = { kind: 'idle' };
+  const waiting = listeners.length;
   const late = wiring.health.run();
-  for (let i = 0; i < 5; i += 1) await Promise.resolve();
+  // Until the broker check (after the peripherals, token and disk checks) listens for the session.
+  for (let turn = 0; listeners.length === waiting; turn += 1) {
+    if (turn > 1000) throw new Error('the broker check never started');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   clock.advance(30_000);
   t.same(await late, { ok: false, reason: 'broker: no answer within 30000 ms' });
 
