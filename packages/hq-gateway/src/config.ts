@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './adapters/mqtt/tls.js';
 import { CardKeySecret, cardKeySecretSizeMin } from './app/card-key.js';
+import { checkReleases, type ReleasesConfig, resolveReleases } from './config-releases.js';
 import { checkServiceHours, type ServiceHoursConfig } from './config-service-hours.js';
 import { HqError, type HqProblem } from './errors.js';
 import { natsPartitionsMax, stationSilenceMsMaxMax, stationSilenceMsMaxMin } from './limits.js';
@@ -99,6 +100,8 @@ export interface HqConfig {
   readonly releasesBaseUrl?: string;
   /** R20: the network's opening, closing and maintenance hours (config-service-hours.ts). */
   readonly serviceHours?: ServiceHoursConfig;
+  /** Issue 13: the OTA release store `hq serve` offers from (config-releases.ts). */
+  readonly releases?: ReleasesConfig;
 }
 
 const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> = {
@@ -130,6 +133,7 @@ const known: Record<keyof HqConfig, 'string' | 'number' | 'boolean' | 'object'> 
   alertWebhookUrl: 'string',
   releasesBaseUrl: 'string',
   serviceHours: 'object',
+  releases: 'object',
 };
 const required: ReadonlyArray<keyof HqConfig> = ['brokerUrl', 'clientId', 'hqKeyFile', 'calendarDir'];
 const pathKeys: ReadonlyArray<keyof HqConfig> = [
@@ -197,11 +201,14 @@ export function checkHqConfig(value: unknown, baseDir: string): HqConfig {
   }
   checkHttp(record, problem);
   checkServiceHours(record.serviceHours, problem);
+  checkReleases(record.releases, problem);
   if (problems.length > 0) throw new HqError('HQ_CONFIG_INVALID', 'the HQ config is invalid', { problems });
   const out: Record<string, unknown> = { ...record };
   for (const key of pathKeys) {
     if (typeof out[key] === 'string') out[key] = resolve(baseDir, out[key] as string);
   }
+  if (record.releases !== undefined)
+    out.releases = resolveReleases(record.releases as ReleasesConfig, baseDir);
   const store = record.store as Record<string, unknown> | undefined;
   if (store === undefined) out.store = { kind: 'sqlite', path: out.dbPath };
   else if (store.kind === 'sqlite') {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { sharedLogOptions } from '@bianmin/wire';
 import pino from 'pino';
 import { mqttTlsFiles, readCardKeySecret, readSecret, storeLabel } from '../../config.js';
+import { releaseApiConfigOf } from '../../config-releases.js';
 import { stationDefaultsOf } from '../../config-service-hours.js';
 import { startGateway } from '../../main.js';
 import { configFlag, type HqCommand, loadConfig, readBankAccountsFile, readTpk } from '../command.js';
@@ -64,6 +65,7 @@ export const serveCommand: HqCommand = {
       ...(config.alertWebhookUrl === undefined ? {} : { alertWebhookUrl: config.alertWebhookUrl }),
       ...(config.releasesBaseUrl === undefined ? {} : { releasesBaseUrl: config.releasesBaseUrl }),
       stationDefaults: stationDefaultsOf(config.serviceHours),
+      ...(config.releases === undefined ? {} : { releases: releaseApiConfigOf(config.releases) }),
     });
     gateway.pipeline.on('fatal', () => {
       process.exitCode = 1;
