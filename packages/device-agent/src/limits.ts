@@ -158,10 +158,18 @@ export const otaTickMs = 60_000;
  * load below 100 MB (docs/performance.md); the heap limit is watched by the memory guard below.
  */
 export const agentNodeFlags = ['--max-semi-space-size=1', '--max-old-space-size=48'] as const;
-/** Above this RSS the agent refuses new business (AGENT_TX_MEMORY_PRESSURE); systemd MemoryHigh is 128M. */
+/** The unit's MemoryMax (deploy/systemd/bianmin-kiosk.service) the RSS marks below are set for. */
+export const unitMemoryMaxBytes = 160 * 1024 * 1024;
+/**
+ * Above this RSS the agent refuses new business (AGENT_TX_MEMORY_PRESSURE); systemd MemoryHigh is
+ * 128M. Under another MemoryMax (the cgroup's limit, read at start) the marks scale with it
+ * (memoryBudgetFor); with no limit at all only the heap marks apply.
+ */
 export const memoryRssBytesHigh = 116 * 1024 * 1024;
 /** ...and takes business again once RSS is below this (hysteresis: no flapping at the line). */
 export const memoryRssBytesLow = 104 * 1024 * 1024;
+/** A cgroup limit at or above this is "no limit" (cgroup v1 writes 2^63 rounded to a page). */
+export const cgroupMemoryUnlimitedBytes = 2 ** 60;
 /** Above this percent of V8's heap limit (used heap) new business is refused... */
 export const memoryHeapPercentHigh = 90;
 /** ...until used heap is below this percent again. */

@@ -17,6 +17,7 @@ import { OperatorApi } from './adapters/operator-api/server.js';
 import { Pkcs11Signer } from './adapters/pkcs11/pkcs11-signer.js';
 import { KioskDb } from './adapters/sqlite/kiosk-db.js';
 import { isWriteFailure } from './adapters/sqlite/records.js';
+import { cgroupMemoryLimitBytes } from './adapters/system/cgroup-memory.js';
 import { createServiceNotifier } from './adapters/systemd/socat-notifier.js';
 import { KioskAgent, systemClock } from './agent.js';
 import { Supervisor } from './app/supervisor.js';
@@ -24,6 +25,7 @@ import { serialPeripherals } from './cli/peripherals.js';
 import { loadAgentConfig } from './config/agent-config.js';
 import { tpkKeyIdDefault } from './config/schema.js';
 import { signerOptionsOf } from './config/signer-options.js';
+import { memoryBudgetFor } from './domain/health/memory-pressure.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
 import {
   brokerLoopReport,
@@ -35,8 +37,13 @@ import {
   diskReserveBytesDefault,
   linkBackoffMsMax,
   linkConnectTimeoutMs,
+  memoryHeapPercentHigh,
+  memoryHeapPercentLow,
+  memoryRssBytesHigh,
+  memoryRssBytesLow,
   operatorTokenFileBytesMax,
   serialOpeningMsMax,
+  unitMemoryMaxBytes,
   walCheckpointBackoffMsInitial,
   walCheckpointBackoffMsMax,
   watchdogGraceMs,
@@ -182,6 +189,14 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     },
     diskFreeBytes: () => diskFreeBytes(dirname(config.journal.path)),
     memorySample: processMemory,
+    // The RSS marks scale with the cgroup's limit (systemd MemoryMax); none: the heap marks only.
+    memoryBudget: memoryBudgetFor(cgroupMemoryLimitBytes(), {
+      unitMemoryMaxBytes,
+      rssBytesHigh: memoryRssBytesHigh,
+      rssBytesLow: memoryRssBytesLow,
+      heapPercentHigh: memoryHeapPercentHigh,
+      heapPercentLow: memoryHeapPercentLow,
+    }),
     ...(config.journal.diskReserveBytes === undefined
       ? {}
       : { diskReserveBytes: config.journal.diskReserveBytes }),

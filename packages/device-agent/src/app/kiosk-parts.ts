@@ -9,7 +9,7 @@ import { createWorkingCalendar, type WorkingCalendar } from '@bianmin/core-ledge
 import type { bianmin } from '@bianmin/wire';
 import type { Logger } from 'pino';
 import { assert } from '../domain/assert.js';
-import type { MemorySample } from '../domain/health/memory-pressure.js';
+import type { MemoryBudget, MemorySample } from '../domain/health/memory-pressure.js';
 import { KioskLedger } from '../domain/tx/kiosk-ledger.js';
 import type { CardReader } from '../ports/card-reader.js';
 import type { ClockPort } from '../ports/clock.js';
@@ -58,6 +58,8 @@ export interface KioskAgentPorts {
   readonly diskReserveBytes?: number;
   /** The process's memory now (issue 13): new business is refused under pressure; absent = not watched. */
   readonly memorySample?: () => MemorySample;
+  /** The marks memorySample is judged against (main.ts: from the cgroup's limit); default the shipped ones. */
+  readonly memoryBudget?: MemoryBudget;
   /** Clock skew against HQ beyond which withdrawals are refused (config hq.clockSkewMsMax). */
   readonly clockSkewMsMax?: number;
   /** Issue 13: the OTA runner's ports (state file, release source, slots, health, restart); absent: no OTA. */
@@ -122,6 +124,7 @@ export function buildKioskParts(
     ...(ports.diskFreeBytes === undefined ? {} : { diskFreeBytes: ports.diskFreeBytes }),
     ...(ports.diskReserveBytes === undefined ? {} : { diskReserveBytes: ports.diskReserveBytes }),
     ...(ports.memorySample === undefined ? {} : { memorySample: ports.memorySample }),
+    ...(ports.memoryBudget === undefined ? {} : { memoryBudget: ports.memoryBudget }),
     ...(ports.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: ports.clockSkewMsMax }),
   });
   const base = {

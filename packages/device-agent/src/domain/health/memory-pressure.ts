@@ -14,14 +14,45 @@ export interface MemorySample {
 }
 
 export interface MemoryBudget {
+  /** RSS marks; null when the process has no memory limit to stay under (only the heap is watched). */
+  readonly rssBytesHigh: number | null;
+  readonly rssBytesLow: number | null;
+  readonly heapPercentHigh: number;
+  readonly heapPercentLow: number;
+}
+
+/** The shipped marks for a unit MemoryMax, and the heap marks every budget shares. */
+export interface MemoryMarks {
+  readonly unitMemoryMaxBytes: number;
   readonly rssBytesHigh: number;
   readonly rssBytesLow: number;
   readonly heapPercentHigh: number;
   readonly heapPercentLow: number;
 }
 
+/**
+ * The budget under the process's memory limit (the cgroup's, e.g. systemd MemoryMax): the shipped
+ * RSS marks scaled by limit / the unit's MemoryMax, so they keep the same headroom under any box's
+ * limit. No limit (undefined): no RSS marks, since nothing will kill the agent for its RSS.
+ */
+export function memoryBudgetFor(limitBytes: number | undefined, marks: MemoryMarks): MemoryBudget {
+  if (!(marks.rssBytesLow < marks.rssBytesHigh && marks.rssBytesHigh < marks.unitMemoryMaxBytes))
+    throw new Error('assert: rssBytesLow < rssBytesHigh < unitMemoryMaxBytes');
+  const heap = { heapPercentHigh: marks.heapPercentHigh, heapPercentLow: marks.heapPercentLow };
+  if (limitBytes === undefined) return { rssBytesHigh: null, rssBytesLow: null, ...heap };
+  if (!(Number.isSafeInteger(limitBytes) && limitBytes > 0)) throw new Error('assert: limitBytes > 0');
+  const scale = (bytes: number) => Math.floor((bytes / marks.unitMemoryMaxBytes) * limitBytes);
+  return { rssBytesHigh: scale(marks.rssBytesHigh), rssBytesLow: scale(marks.rssBytesLow), ...heap };
+}
+
 function assertBudget(budget: MemoryBudget): void {
-  if (!(budget.rssBytesLow > 0 && budget.rssBytesLow < budget.rssBytesHigh))
+  if ((budget.rssBytesHigh === null) !== (budget.rssBytesLow === null))
+    throw new Error('assert: both RSS marks or neither');
+  if (
+    budget.rssBytesHigh !== null &&
+    budget.rssBytesLow !== null &&
+    !(budget.rssBytesLow > 0 && budget.rssBytesLow < budget.rssBytesHigh)
+  )
     throw new Error('assert: 0 < rssBytesLow < rssBytesHigh');
   if (
     !(
@@ -43,12 +74,15 @@ export function underMemoryPressure(sample: MemorySample, budget: MemoryBudget, 
   assertBudget(budget);
   if (!(Number.isFinite(sample.rssBytes) && sample.rssBytes >= 0)) throw new Error('assert: rssBytes >= 0');
   const percent = heapPercent(sample);
-  if (sample.rssBytes >= budget.rssBytesHigh || percent >= budget.heapPercentHigh) return true;
+  const rssHigh = budget.rssBytesHigh !== null && sample.rssBytes >= budget.rssBytesHigh;
+  if (rssHigh || percent >= budget.heapPercentHigh) return true;
   if (!wasUnder) return false;
-  return !(sample.rssBytes < budget.rssBytesLow && percent < budget.heapPercentLow);
+  const rssLow = budget.rssBytesLow === null || sample.rssBytes < budget.rssBytesLow;
+  return !(rssLow && percent < budget.heapPercentLow);
 }
 
 export function describeMemory(sample: MemorySample, budget: MemoryBudget): string {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-  return `RSS ${mib(sample.rssBytes)} MiB (high ${mib(budget.rssBytesHigh)}), heap ${heapPercent(sample)}% of ${mib(sample.heapLimitBytes)} MiB (high ${budget.heapPercentHigh}%)`;
+  const high = budget.rssBytesHigh === null ? 'no limit' : `high ${mib(budget.rssBytesHigh)}`;
+  return `RSS ${mib(sample.rssBytes)} MiB (${high}), heap ${heapPercent(sample)}% of ${mib(sample.heapLimitBytes)} MiB (high ${budget.heapPercentHigh}%)`;
 }
