@@ -21,6 +21,7 @@ const matrix: Record<string, readonly Role[]> = {
   'POST /api/v1/stations/:stationId/suspend': ['market', 'supervision'],
   'POST /api/v1/stations/:stationId/resume': ['market'],
   'POST /api/v1/stations/:stationId/revoke-key': ['market'],
+  'POST /api/v1/stations/:stationId/reenrol': ['market'],
   'POST /api/v1/stations/:stationId/quota-purchases': ['ecommerce'],
   'GET /api/v1/reports/daily': ['branch', 'market', 'ecommerce', 'agency_finance', 'supervision', 'finance'],
   'GET /api/v1/quarantine': ['market', 'supervision'],
@@ -115,6 +116,10 @@ const requests: Record<string, { path: string; body?: unknown }> = {
   'POST /api/v1/stations/:stationId/revoke-key': {
     path: '/api/v1/stations/NOPE/revoke-key',
     body: { reason: 'matrix' },
+  },
+  'POST /api/v1/stations/:stationId/reenrol': {
+    path: '/api/v1/stations/NOPE/reenrol',
+    body: { request: { kind: 'x' }, reason: 'matrix' },
   },
   'POST /api/v1/stations/:stationId/quota-purchases': {
     path: '/api/v1/stations/S1/quota-purchases',
