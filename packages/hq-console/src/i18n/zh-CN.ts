@@ -76,6 +76,8 @@ export const zhCN = {
   'alerts.open': '未处理',
   'alerts.acknowledged': '已确认',
   'alerts.all': '全部',
+  'alerts.unclosed': '未关闭',
+  'alerts.closedState': '已关闭',
   'alert.HQ_ALERT_STATION_OFFLINE': '网点离线',
   'alert.HQ_ALERT_PERIPHERAL_FAULTY': '外设故障',
   'alert.HQ_ALERT_QUOTA_LOW': '额度不足',
