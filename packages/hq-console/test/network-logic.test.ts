@@ -9,7 +9,7 @@ import { dueStatusText, dueStepText, sortDue } from '../src/due-text.js';
 import { t as message } from '../src/i18n/messages.js';
 import { mayAssignAlerts, mayCloseAlerts } from '../src/navigation.js';
 import { stepsFor } from '../src/network-steps.js';
-import { formFieldOf, problemText } from '../src/problem-text.js';
+import { formFieldOf, problemLine, problemText } from '../src/problem-text.js';
 import type { DueItem } from '../src/types.js';
 
 t.test('refusals: zh-CN text from the code and its details, the field from the path', async (t) => {
@@ -31,6 +31,15 @@ t.test('refusals: zh-CN text from the code and its details, the field from the p
     '申请材料不全(R14):缺身份证',
   );
   t.equal(problemText({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }), 'as the server says');
+  t.equal(
+    problemLine({ code: 'HQ_ALERT_CLOSED', message: 'the alert was closed by u-market: done' }),
+    '告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)',
+    'a form shows the zh-CN text with the stable code',
+  );
+  t.equal(
+    problemLine({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }),
+    'as the server says(错误代码 HQ_SOMETHING_NEW)',
+  );
   const fields = [
     { name: 'latitudeDeg', serverFields: ['location'] },
     { name: 'premisesM2' },

@@ -7,7 +7,7 @@ import { type FormEvent, type ReactNode, useRef, useState } from 'react';
 import { ApiError } from '../api.js';
 import { parseYuanToFen } from '../format.js';
 import { t } from '../i18n/messages.js';
-import { formFieldOf, problemText } from '../problem-text.js';
+import { formFieldOf, problemLine } from '../problem-text.js';
 
 export type FieldValue = string | boolean | readonly string[];
 export type FormValues = Readonly<Record<string, FieldValue>>;
@@ -107,7 +107,7 @@ export function Form(props: FormProps): ReactNode {
       const list =
         error.problems.length > 0 ? error.problems : [{ code: error.code, message: error.message }];
       for (const problem of list) {
-        const text = problemText(problem);
+        const text = problemLine(problem);
         const field = formFieldOf(problem.field, fields);
         if (field === undefined) rest.push(text);
         else byField[field] = [...(byField[field] ?? []), text];

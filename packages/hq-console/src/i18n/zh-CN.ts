@@ -358,6 +358,7 @@ export const zhCN = {
   'audit.newestFirst': '审计日志(最新在前)',
   'audit.page': '第 {page} 页',
   'problem.HQ_NET_TOO_CLOSE': '与{kind} {id} 相距 {distance} 米,不足 2 公里(R12)',
+  'problem.line': '{text}(错误代码 {code})',
   'problem.site.branch': '邮政网点',
   'problem.site.station': '网点',
   'problem.HQ_NET_PREMISES_TOO_SMALL': '营业面积不足 10 平方米(R13)',
