@@ -68,6 +68,8 @@ export interface FormProps {
   /** Sends the form; returns the success text shown in the status line. */
   readonly send: (values: FormValues) => Promise<string>;
   readonly onDone?: () => void;
+  /** Called with a server refusal after it is shown (a refusal may still change the record). */
+  readonly onRefused?: (error: ApiError) => void;
 }
 
 export function Form(props: FormProps): ReactNode {
@@ -113,6 +115,7 @@ export function Form(props: FormProps): ReactNode {
         else byField[field] = [...(byField[field] ?? []), text];
       }
       refuse(byField, rest);
+      props.onRefused?.(error);
     } finally {
       setBusy(false);
     }

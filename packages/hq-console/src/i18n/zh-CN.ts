@@ -366,6 +366,7 @@ export const zhCN = {
   'problem.HQ_NET_SIGNAGE_SPACE_MISSING': '没有户外招牌位置(R13)',
   'problem.HQ_NET_COMMUNICATION_LINE_MISSING': '没有可用的通信线路(R13)',
   'problem.HQ_NET_TRADING_TOO_SHORT': '合法经营不满 6 个月(R13)',
+  'problem.HQ_NET_SURVEY_FAILED_RECORDED': '勘察未通过已记录:该网点不予设立,申请办结(R22)',
   'problem.HQ_NET_DOCUMENTS_MISSING': '申请材料不全(R14)',
   'problem.HQ_NET_AGREEMENT_COPIES': '协议须一式三份(R14)',
   'problem.HQ_NET_FREE_PLACES_EXHAUSTED': '140 个免费名额已用完(R14)',
