@@ -50,3 +50,14 @@ export function formFieldOf(
   }
   return undefined;
 }
+
+/**
+ * The lines of a refusal that was recorded all the same (a failed survey rejects the station, R22):
+ * the page must read the record again and keep these lines, since the form goes with the old
+ * state. undefined: an ordinary refusal (nothing written), shown by the form itself.
+ */
+export function recordedRefusalLines(problems: readonly Problem[]): string[] | undefined {
+  return problems.some((p) => p.code === 'HQ_NET_SURVEY_FAILED_RECORDED')
+    ? problems.map(problemLine)
+    : undefined;
+}

@@ -8,7 +8,7 @@ import { Form } from '../components/Form.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { reasonField, stepBody, stepsFor } from '../network-steps.js';
-import { problemLine } from '../problem-text.js';
+import { recordedRefusalLines } from '../problem-text.js';
 import type { NetStationPage, OperationRecord } from '../types.js';
 import { DueTable, dateText } from './Network.js';
 
@@ -27,9 +27,10 @@ export function NetworkStation(props: {
   // reads the station again, and its step form goes with the old state, so the refusal is kept here.
   const [lastRefused, setLastRefused] = useState<readonly string[]>([]);
   const refused = (error: ApiError): void => {
-    if (!error.problems.some((p) => p.code === 'HQ_NET_SURVEY_FAILED_RECORDED')) return;
+    const lines = recordedRefusalLines(error.problems);
+    if (lines === undefined) return;
     setLastDone(null);
-    setLastRefused(error.problems.map(problemLine));
+    setLastRefused(lines);
     setReload((n) => n + 1);
   };
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey and reload are the triggers
