@@ -125,10 +125,23 @@ t.test('the HQ console network pages in a browser', async (t) => {
   await s1.publish('event', bill.bytes);
   await s1.waitForAck(bill.seq);
   const alerts = gateway.api.alerts;
-  const quotaLow = await alerts.raise({ kind: 'HQ_ALERT_QUOTA_LOW', stationId: 'S1', detail: '额度余额 ¥80.00' });
-  const offline = await alerts.raise({ kind: 'HQ_ALERT_STATION_OFFLINE', stationId: 'S1', detail: '离线 20 分钟' });
-  const faulty = await alerts.raise({ kind: 'HQ_ALERT_PERIPHERAL_FAULTY', stationId: 'S2', detail: '打印机' });
-  if (quotaLow === undefined || offline === undefined || faulty === undefined) throw new Error('three alerts');
+  const quotaLow = await alerts.raise({
+    kind: 'HQ_ALERT_QUOTA_LOW',
+    stationId: 'S1',
+    detail: '额度余额 ¥80.00',
+  });
+  const offline = await alerts.raise({
+    kind: 'HQ_ALERT_STATION_OFFLINE',
+    stationId: 'S1',
+    detail: '离线 20 分钟',
+  });
+  const faulty = await alerts.raise({
+    kind: 'HQ_ALERT_PERIPHERAL_FAULTY',
+    stationId: 'S2',
+    detail: '打印机',
+  });
+  if (quotaLow === undefined || offline === undefined || faulty === undefined)
+    throw new Error('three alerts');
 
   const { app, url } = await listenApi(gateway.api, '127.0.0.1:0');
   t.teardown(() => app.close());
@@ -312,7 +325,9 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await goodSurvey.getByRole('button', { name: '实地勘察' }).click();
     await page.getByTestId('net-last-done').waitFor();
     t.equal(await text(page.getByTestId('net-last-done')), '已办理:实地勘察');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="net-state"]')[0]?.textContent === '已勘察');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="net-state"]')[0]?.textContent === '已勘察',
+    );
     const surveyed = row(page, '办理记录', '实地勘察');
     await surveyed.waitFor();
     const record = await cells(surveyed);
@@ -325,7 +340,10 @@ t.test('the HQ console network pages in a browser', async (t) => {
     // Finance reads the station but has no step to take on it, and no proposal form.
     const financePage = await open('finance', `network/${n3}`);
     await financePage.getByTestId('net-state').waitFor();
-    t.equal(await text(financePage.getByText('当前状态下您的部门没有可办理的步骤。')), '当前状态下您的部门没有可办理的步骤。');
+    t.equal(
+      await text(financePage.getByText('当前状态下您的部门没有可办理的步骤。')),
+      '当前状态下您的部门没有可办理的步骤。',
+    );
     await financePage.goto(`${consoleUrl}#/network`);
     await row(financePage, '网点申请与开办', 'N9').waitFor();
     t.equal(await financePage.getByRole('form').count(), 0, 'finance: no proposal form');
@@ -350,7 +368,8 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await page.waitForFunction(
       ([id]) =>
         Array.from(document.querySelectorAll('tbody tr')).some(
-          (r) => (r.textContent ?? '').startsWith(id ?? '') && (r.textContent ?? '').includes('2026年12月3日'),
+          (r) =>
+            (r.textContent ?? '').startsWith(id ?? '') && (r.textContent ?? '').includes('2026年12月3日'),
         ),
       [n1],
     );
@@ -372,11 +391,17 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await page.waitForFunction(
       ([id]) =>
         Array.from(document.querySelectorAll('tbody tr')).some(
-          (r) => (r.textContent ?? '').startsWith(`${id}便民站`) && (r.textContent ?? '').includes('B22026年12月3日'),
+          (r) =>
+            (r.textContent ?? '').startsWith(`${id}便民站`) &&
+            (r.textContent ?? '').includes('B22026年12月3日'),
         ),
       [n2],
     );
-    t.equal((await cells(row(page, followCaption, n2)))[3], '2026年12月3日', "N2's phone follow-up this quarter");
+    t.equal(
+      (await cells(row(page, followCaption, n2)))[3],
+      '2026年12月3日',
+      "N2's phone follow-up this quarter",
+    );
 
     // The e-commerce centre records N1's opening follow-up visit (R14: within 7 working days).
     const ecommerce = await open('ecommerce', 'followups');
@@ -402,7 +427,11 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await visit.getByRole('button', { name: '提交' }).click();
     const again = await problemsOf(visit);
     t.equal(again.length, 1, 'one reason');
-    t.match(again[0], /\(错误代码 HQ_NET_[A-Z_]+\)$/, `a second opening visit is refused with its code: ${again[0]}`);
+    t.match(
+      again[0],
+      /\(错误代码 HQ_NET_[A-Z_]+\)$/,
+      `a second opening visit is refused with its code: ${again[0]}`,
+    );
     await axe(t, ecommerce, '回访');
     await refused(t, 'ecommerce', 'inspections', '巡检');
     await refused(t, 'branch', 'followups', '回访');
@@ -440,7 +469,9 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await note.getByLabel('处理说明').fill('已寄送备用键盘');
     t.equal(await submitted(note, '添加说明'), '已办理:添加说明');
     await ecommerce.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) => (r.textContent ?? '').includes('已寄送备用键盘')),
+      Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+        (r.textContent ?? '').includes('已寄送备用键盘'),
+      ),
     );
     const close = form(ecommerce, '修复结单 T-2');
     await close.getByLabel('维修费用(元)').fill('12O.50');
@@ -454,7 +485,9 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await close.getByLabel('维修费用(元)').fill('120.5');
     await close.getByRole('button', { name: '修复结单' }).click();
     await ecommerce.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) => (r.textContent ?? '').includes('¥120.50')),
+      Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+        (r.textContent ?? '').includes('¥120.50'),
+      ),
     );
     t.same(
       (await cells(row(ecommerce, caption, 'T-2'))).slice(6),
@@ -464,69 +497,80 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await refused(t, 'finance', 'repairs', '维修');
   });
 
-  await t.test('投诉: received by a branch, confidential, answered in writing, outcome returned', async (t) => {
-    const page = await open('branch', 'complaints');
-    t.equal(await heading(page), '投诉');
-    const receive = form(page, '受理投诉');
-    const fill = async (): Promise<void> => {
-      await receive.getByLabel('投诉编号').fill('C-2');
-      await receive.getByLabel('渠道').selectOption('written');
-      await receive.getByLabel('投诉人姓名').fill('李四');
-      await receive.getByLabel('联系方式').fill('13900000000');
-      await receive.getByLabel('网点编号').fill(n1);
-      await receive.getByLabel('投诉内容').fill('超标准收取手续费');
-    };
-    await fill();
-    t.equal(await submitted(receive, '受理投诉'), '已办理:受理投诉 C-2');
-    t.equal(await page.locator('table').count(), 0, 'a branch office receives complaints but reads none');
-    await fill();
-    await receive.getByRole('button', { name: '受理投诉' }).click();
-    t.match(
-      await problemsOf(receive),
-      [/该编号已存在\(错误代码 HQ_NET_ALREADY_EXISTS\)$/],
-      'the same complaint id twice: refused with the code',
-    );
+  await t.test(
+    '投诉: received by a branch, confidential, answered in writing, outcome returned',
+    async (t) => {
+      const page = await open('branch', 'complaints');
+      t.equal(await heading(page), '投诉');
+      const receive = form(page, '受理投诉');
+      const fill = async (): Promise<void> => {
+        await receive.getByLabel('投诉编号').fill('C-2');
+        await receive.getByLabel('渠道').selectOption('written');
+        await receive.getByLabel('投诉人姓名').fill('李四');
+        await receive.getByLabel('联系方式').fill('13900000000');
+        await receive.getByLabel('网点编号').fill(n1);
+        await receive.getByLabel('投诉内容').fill('超标准收取手续费');
+      };
+      await fill();
+      t.equal(await submitted(receive, '受理投诉'), '已办理:受理投诉 C-2');
+      t.equal(await page.locator('table').count(), 0, 'a branch office receives complaints but reads none');
+      await fill();
+      await receive.getByRole('button', { name: '受理投诉' }).click();
+      t.match(
+        await problemsOf(receive),
+        [/该编号已存在\(错误代码 HQ_NET_ALREADY_EXISTS\)$/],
+        'the same complaint id twice: refused with the code',
+      );
 
-    const caption = '投诉(R23:保密;书面投诉须书面答复)';
-    const market = await open('market', 'complaints');
-    await row(market, caption, 'C-2').waitFor();
-    t.same(
-      (await cells(row(market, caption, 'C-2'))).slice(0, 6),
-      ['C-2', '书面', n1, '保密', '超标准收取手续费', '2026年12月3日'],
-      'market: the complainant is confidential (R23)',
-    );
-    await axe(t, market, '投诉 (market)');
+      const caption = '投诉(R23:保密;书面投诉须书面答复)';
+      const market = await open('market', 'complaints');
+      await row(market, caption, 'C-2').waitFor();
+      t.same(
+        (await cells(row(market, caption, 'C-2'))).slice(0, 6),
+        ['C-2', '书面', n1, '保密', '超标准收取手续费', '2026年12月3日'],
+        'market: the complainant is confidential (R23)',
+      );
+      await axe(t, market, '投诉 (market)');
 
-    const supervision = await open('supervision', 'complaints');
-    await row(supervision, caption, 'C-2').waitFor();
-    t.equal((await cells(row(supervision, caption, 'C-2')))[3], '李四 13900000000', 'supervision sees who');
-    await supervision.getByRole('button', { name: '处理投诉 C-2' }).click();
-    const answer = form(supervision, '答复 C-2');
-    t.equal(await answer.getByLabel('答复方式').inputValue(), 'written', 'a written complaint: answered in writing');
-    await answer.getByLabel('答复方式').selectOption('phone');
-    await answer.getByLabel('答复内容').fill('经核实,已退还多收费用');
-    await answer.getByRole('button', { name: '答复' }).click();
-    t.same(await problemsOf(answer), ['答复方式:书面投诉须书面答复(R23)'], 'R23 in the browser');
-    await answer.getByLabel('答复方式').selectOption('written');
-    await answer.getByRole('button', { name: '答复' }).click();
-    const outcome = form(supervision, '处理结果反馈 C-2');
-    await outcome.waitFor();
-    t.match(await text(row(supervision, caption, 'C-2')), /书面:经核实,已退还多收费用/, 'the answer listed');
-    await axe(t, supervision, '投诉 (supervision, forms open)');
-    await outcome.getByLabel('反馈投诉人的处理结果').fill('已电话告知投诉人退款到账');
-    await outcome.getByRole('button', { name: '反馈结果' }).click();
-    await supervision.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) =>
-        (r.textContent ?? '').endsWith('已电话告知投诉人退款到账'),
-      ),
-    );
-    t.equal(
-      (await cells(row(supervision, caption, 'C-2')))[7],
-      '已电话告知投诉人退款到账',
-      'the outcome returned to the complainant',
-    );
-    await refused(t, 'ecommerce', 'complaints', '投诉');
-  });
+      const supervision = await open('supervision', 'complaints');
+      await row(supervision, caption, 'C-2').waitFor();
+      t.equal((await cells(row(supervision, caption, 'C-2')))[3], '李四 13900000000', 'supervision sees who');
+      await supervision.getByRole('button', { name: '处理投诉 C-2' }).click();
+      const answer = form(supervision, '答复 C-2');
+      t.equal(
+        await answer.getByLabel('答复方式').inputValue(),
+        'written',
+        'a written complaint: answered in writing',
+      );
+      await answer.getByLabel('答复方式').selectOption('phone');
+      await answer.getByLabel('答复内容').fill('经核实,已退还多收费用');
+      await answer.getByRole('button', { name: '答复' }).click();
+      t.same(await problemsOf(answer), ['答复方式:书面投诉须书面答复(R23)'], 'R23 in the browser');
+      await answer.getByLabel('答复方式').selectOption('written');
+      await answer.getByRole('button', { name: '答复' }).click();
+      const outcome = form(supervision, '处理结果反馈 C-2');
+      await outcome.waitFor();
+      t.match(
+        await text(row(supervision, caption, 'C-2')),
+        /书面:经核实,已退还多收费用/,
+        'the answer listed',
+      );
+      await axe(t, supervision, '投诉 (supervision, forms open)');
+      await outcome.getByLabel('反馈投诉人的处理结果').fill('已电话告知投诉人退款到账');
+      await outcome.getByRole('button', { name: '反馈结果' }).click();
+      await supervision.waitForFunction(() =>
+        Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+          (r.textContent ?? '').endsWith('已电话告知投诉人退款到账'),
+        ),
+      );
+      t.equal(
+        (await cells(row(supervision, caption, 'C-2')))[7],
+        '已电话告知投诉人退款到账',
+        'the outcome returned to the complainant',
+      );
+      await refused(t, 'ecommerce', 'complaints', '投诉');
+    },
+  );
 
   await t.test('佣金: run, listed to finance, invoice received, paid; amounts in yuan', async (t) => {
     const page = await open('ecommerce', 'commissions');
@@ -566,7 +610,9 @@ t.test('the HQ console network pages in a browser', async (t) => {
     t.equal(await text(status), '已办理:2026-11 报送财务');
     await page.getByRole('button', { name: '登记发票 S1' }).click();
     await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) => (r.textContent ?? '').startsWith('S1总部(R10)¥3.00¥0.00已收')),
+      Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+        (r.textContent ?? '').startsWith('S1总部(R10)¥3.00¥0.00已收'),
+      ),
     );
     t.equal(await text(status), '已办理:S1 登记发票');
     await axe(t, page, '佣金 (ecommerce)');
@@ -595,7 +641,9 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await paid.waitFor();
     t.equal(await text(paid), '已办理:S1 付款 ¥3.00');
     await finance.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) => (r.textContent ?? '').startsWith('S1总部(R10)¥3.00¥3.00已收已结清')),
+      Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+        (r.textContent ?? '').startsWith('S1总部(R10)¥3.00¥3.00已收已结清'),
+      ),
     );
     await finance.getByRole('button', { name: `付款 ${n1}` }).click();
     await finance.waitForFunction(
@@ -615,89 +663,98 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await refused(t, 'agency_finance', 'commissions', '佣金');
   });
 
-  await t.test('告警: assign, close with a note, the closed / not-closed filter, both refusals', async (t) => {
-    const page = await open('market', 'alerts');
-    t.equal(await heading(page), '告警');
-    const caption = '告警';
-    await page.getByRole('button', { name: `处理 ${quotaLow.alertId}` }).click();
-    const assign = form(page, `处理告警 ${quotaLow.alertId}:指派`);
-    await assign.getByLabel('指派给(用户名)').fill('nobody');
-    await assign.getByRole('button', { name: '指派' }).click();
-    t.same(
-      await problemsOf(assign),
-      ['指派给(用户名):没有该用户,或该用户无权查看此网点(错误代码 HQ_ALERT_ASSIGNEE_UNKNOWN)'],
-      'an unknown user: refused in zh-CN with the code',
-    );
-    await assign.getByLabel('指派给(用户名)').fill('u-branch');
-    t.equal(await submitted(assign, '指派'), `告警 ${quotaLow.alertId} 已指派给 u-branch`);
-    // The gateway's own rules open alerts too (S2's empty quota): rows are found by their detail.
-    const quotaRow = row(page, caption, '额度余额 ¥80.00');
-    await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll('tbody tr')).some((r) => (r.textContent ?? '').includes('u-branch')),
-    );
-    t.equal((await cells(quotaRow))[5], 'u-branch', 'assigned, on the list');
-    const close = form(page, `处理告警 ${quotaLow.alertId}:关闭告警`);
-    await close.getByRole('button', { name: '关闭告警' }).click();
-    t.same(await problemsOf(close), ['关闭原因:请填写此项'], 'a closure needs its note');
-    await axe(t, page, '告警 (forms open)');
-    await close.getByLabel('关闭原因').fill('已补充额度');
-    await close.getByRole('button', { name: '关闭告警' }).click();
-    await quotaRow.waitFor({ state: 'detached' });
-    t.equal(await row(page, caption, '额度余额 ¥80.00').count(), 0, 'closed: off the open list');
-    // Acknowledge the peripheral fault (S2): acknowledged, still to close.
-    await page.getByRole('button', { name: `确认 ${faulty.alertId}` }).click();
-    await row(page, caption, '打印机').waitFor({ state: 'detached' });
+  await t.test(
+    '告警: assign, close with a note, the closed / not-closed filter, both refusals',
+    async (t) => {
+      const page = await open('market', 'alerts');
+      t.equal(await heading(page), '告警');
+      const caption = '告警';
+      await page.getByRole('button', { name: `处理 ${quotaLow.alertId}` }).click();
+      const assign = form(page, `处理告警 ${quotaLow.alertId}:指派`);
+      await assign.getByLabel('指派给(用户名)').fill('nobody');
+      await assign.getByRole('button', { name: '指派' }).click();
+      t.same(
+        await problemsOf(assign),
+        ['指派给(用户名):没有该用户,或该用户无权查看此网点(错误代码 HQ_ALERT_ASSIGNEE_UNKNOWN)'],
+        'an unknown user: refused in zh-CN with the code',
+      );
+      await assign.getByLabel('指派给(用户名)').fill('u-branch');
+      t.equal(await submitted(assign, '指派'), `告警 ${quotaLow.alertId} 已指派给 u-branch`);
+      // The gateway's own rules open alerts too (S2's empty quota): rows are found by their detail.
+      const quotaRow = row(page, caption, '额度余额 ¥80.00');
+      await page.waitForFunction(() =>
+        Array.from(document.querySelectorAll('tbody tr')).some((r) =>
+          (r.textContent ?? '').includes('u-branch'),
+        ),
+      );
+      t.equal((await cells(quotaRow))[5], 'u-branch', 'assigned, on the list');
+      const close = form(page, `处理告警 ${quotaLow.alertId}:关闭告警`);
+      await close.getByRole('button', { name: '关闭告警' }).click();
+      t.same(await problemsOf(close), ['关闭原因:请填写此项'], 'a closure needs its note');
+      await axe(t, page, '告警 (forms open)');
+      await close.getByLabel('关闭原因').fill('已补充额度');
+      await close.getByRole('button', { name: '关闭告警' }).click();
+      await quotaRow.waitFor({ state: 'detached' });
+      t.equal(await row(page, caption, '额度余额 ¥80.00').count(), 0, 'closed: off the open list');
+      // Acknowledge the peripheral fault (S2): acknowledged, still to close.
+      await page.getByRole('button', { name: `确认 ${faulty.alertId}` }).click();
+      await row(page, caption, '打印机').waitFor({ state: 'detached' });
 
-    // Supervision opens the offline alert's forms; market closes it meanwhile.
-    const supervision = await open('supervision', 'alerts');
-    await supervision.getByRole('button', { name: `处理 ${offline.alertId}` }).click();
-    const late = form(supervision, `处理告警 ${offline.alertId}:指派`);
-    await page.getByRole('button', { name: `处理 ${offline.alertId}` }).click();
-    const closeOffline = form(page, `处理告警 ${offline.alertId}:关闭告警`);
-    await closeOffline.getByLabel('关闭原因').fill('网点已恢复在线');
-    await closeOffline.getByRole('button', { name: '关闭告警' }).click();
-    await row(page, caption, '离线 20 分钟').waitFor({ state: 'detached' });
-    await late.getByLabel('指派给(用户名)').fill('u-market');
-    await late.getByRole('button', { name: '指派' }).click();
-    t.same(
-      await problemsOf(late),
-      ['告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)'],
-      'closed meanwhile: refused in zh-CN with the code',
-    );
+      // Supervision opens the offline alert's forms; market closes it meanwhile.
+      const supervision = await open('supervision', 'alerts');
+      await supervision.getByRole('button', { name: `处理 ${offline.alertId}` }).click();
+      const late = form(supervision, `处理告警 ${offline.alertId}:指派`);
+      await page.getByRole('button', { name: `处理 ${offline.alertId}` }).click();
+      const closeOffline = form(page, `处理告警 ${offline.alertId}:关闭告警`);
+      await closeOffline.getByLabel('关闭原因').fill('网点已恢复在线');
+      await closeOffline.getByRole('button', { name: '关闭告警' }).click();
+      await row(page, caption, '离线 20 分钟').waitFor({ state: 'detached' });
+      await late.getByLabel('指派给(用户名)').fill('u-market');
+      await late.getByRole('button', { name: '指派' }).click();
+      t.same(
+        await problemsOf(late),
+        ['告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)'],
+        'closed meanwhile: refused in zh-CN with the code',
+      );
 
-    const state = page.getByLabel('状态');
-    await state.selectOption('closed');
-    await row(page, caption, '离线 20 分钟').waitFor();
-    t.same(
-      await page.locator('tbody tr td:nth-child(3)').allTextContents(),
-      ['离线 20 分钟', '额度余额 ¥80.00'],
-      '已关闭: only the two closed alerts, newest first',
-    );
-    t.match(
-      await text(row(page, caption, '额度余额 ¥80.00').locator('td').last()),
-      /^u-market 2026年12月3日 1\d:\d\d:\d\d:已补充额度$/,
-      'who closed it, when (Beijing time) and why',
-    );
-    t.equal((await cells(row(page, caption, '额度余额 ¥80.00')))[5], 'u-branch', 'the assignment kept');
-    await state.selectOption('unclosed');
-    await row(page, caption, '打印机').waitFor();
-    const unclosed = await page.locator('tbody tr td:nth-child(3)').allTextContents();
-    t.ok(unclosed.includes('打印机'), '未关闭: the acknowledged fault');
-    t.notOk(
-      unclosed.includes('额度余额 ¥80.00') || unclosed.includes('离线 20 分钟'),
-      '未关闭: no closed alert',
-    );
-    t.match(
-      (await cells(row(page, caption, '打印机')))[4],
-      todayAt,
-      'acknowledged by u-market, Beijing time',
-    );
-    await axe(t, page, '告警 (未关闭)');
+      const state = page.getByLabel('状态');
+      await state.selectOption('closed');
+      await row(page, caption, '离线 20 分钟').waitFor();
+      t.same(
+        await page.locator('tbody tr td:nth-child(3)').allTextContents(),
+        ['离线 20 分钟', '额度余额 ¥80.00'],
+        '已关闭: only the two closed alerts, newest first',
+      );
+      t.match(
+        await text(row(page, caption, '额度余额 ¥80.00').locator('td').last()),
+        /^u-market 2026年12月3日 1\d:\d\d:\d\d:已补充额度$/,
+        'who closed it, when (Beijing time) and why',
+      );
+      t.equal((await cells(row(page, caption, '额度余额 ¥80.00')))[5], 'u-branch', 'the assignment kept');
+      await state.selectOption('unclosed');
+      await row(page, caption, '打印机').waitFor();
+      const unclosed = await page.locator('tbody tr td:nth-child(3)').allTextContents();
+      t.ok(unclosed.includes('打印机'), '未关闭: the acknowledged fault');
+      t.notOk(
+        unclosed.includes('额度余额 ¥80.00') || unclosed.includes('离线 20 分钟'),
+        '未关闭: no closed alert',
+      );
+      t.match(
+        (await cells(row(page, caption, '打印机')))[4],
+        todayAt,
+        'acknowledged by u-market, Beijing time',
+      );
+      await axe(t, page, '告警 (未关闭)');
 
-    // Finance reads alerts but handles none.
-    const finance = await open('finance', 'alerts');
-    await finance.getByLabel('状态').selectOption('all');
-    await row(finance, '告警', '额度余额 ¥80.00').waitFor();
-    t.equal(await finance.getByRole('button', { name: /^(处理|确认) \d+$/ }).count(), 0, 'finance: no handling');
-  });
+      // Finance reads alerts but handles none.
+      const finance = await open('finance', 'alerts');
+      await finance.getByLabel('状态').selectOption('all');
+      await row(finance, '告警', '额度余额 ¥80.00').waitFor();
+      t.equal(
+        await finance.getByRole('button', { name: /^(处理|确认) \d+$/ }).count(),
+        0,
+        'finance: no handling',
+      );
+    },
+  );
 });
