@@ -16,6 +16,7 @@
 // on what the page shows (locators, waitForFunction), never sleeps.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { listenApi } from '../../packages/hq-gateway/src/adapters/http/server.js';
@@ -41,11 +42,12 @@ const chromiumArgs = [
 /** Thursday 2026-12-03 10:00 in Beijing (02:00 UTC): a working day; HQ's "today" in this test. */
 const hqStartMs = Date.UTC(2026, 11, 3, 2, 0, 0);
 /** How an instant of this test shows: that day, Beijing time, 24-hour. */
+const screenshotDir = process.env.CONSOLE_SCREENSHOT_DIR;
 const todayAt = /2026年12月3日 1\d:\d{2}:\d{2}/;
 
 // What the functions run inside the page use (this file is type-checked without the DOM library).
 declare const document: {
-  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }>;
+  querySelectorAll(selector: string): ArrayLike<{ textContent: string | null; value?: string }>;
 };
 declare const window: { axe: AxeRunner };
 interface AxeRunner {
@@ -183,6 +185,11 @@ t.test('the HQ console network pages in a browser', async (t) => {
   const menuOf = async (page: Page): Promise<string[]> =>
     page.getByRole('navigation', { name: '主菜单' }).getByRole('link').allTextContents();
   const heading = (page: Page): Promise<string> => text(page.locator('main h1'));
+  /** A screenshot into docs/console/ when CONSOLE_SCREENSHOT_DIR is set (docs/console/README.md). */
+  const shot = async (page: Page, name: string): Promise<void> => {
+    if (screenshotDir !== undefined)
+      await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  };
   /** A role without the page: no menu entry, and the page's address shows the overview. */
   const refused = async (t: Test, role: Role, hash: string, title: string): Promise<void> => {
     const page = await open(role, hash);
@@ -267,6 +274,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
       ['N9', '实地勘察', '市场部 B1', 'R14', '2026年12月3日', '2026年12月8日', '未到期'],
       'the survey: 3 working days',
     );
+    await shot(page, 'network');
     await axe(t, page, '网点发展');
 
     await page.getByRole('link', { name: 'N9', exact: true }).first().click();
@@ -335,6 +343,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
     t.match(record[3], todayAt, 'when: Beijing time');
     t.equal(record[4], '现场核实', 'why');
     t.ok(await form(page, '受理申请').isVisible(), 'the next step is offered');
+    await shot(page, 'network-station');
     await axe(t, page, `网点发展 ${n3}`);
 
     // Finance reads the station but has no step to take on it, and no proposal form.
@@ -379,6 +388,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
       "this quarter's on-site inspection, today",
     );
     t.same(await cells(row(page, caption, n2)), [n2, `便民站 ${n2}`, 'B2', '未做', '—'], 'N2 still due');
+    await shot(page, 'inspections');
     await axe(t, page, '巡检');
 
     // The same person records the quarter's phone follow-up on 回访.
@@ -494,6 +504,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
       ['已寄送备用键盘', '已修复 2026年12月3日', '¥120.50'],
       'closed today; the merchant pays ¥120.50 (sent as 12050 fen)',
     );
+    await shot(ecommerce, 'repairs');
     await refused(t, 'finance', 'repairs', '维修');
   });
 
@@ -555,6 +566,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
         /书面:经核实,已退还多收费用/,
         'the answer listed',
       );
+      await shot(supervision, 'complaints');
       await axe(t, supervision, '投诉 (supervision, forms open)');
       await outcome.getByLabel('反馈投诉人的处理结果').fill('已电话告知投诉人退款到账');
       await outcome.getByRole('button', { name: '反馈结果' }).click();
@@ -578,6 +590,8 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await page.waitForFunction(
       () => document.querySelectorAll('[data-testid="commission-state"]')[0]?.textContent === '尚未计算',
     );
+    // The month is filled in once HQ's date is read: wait for it, not for the empty run.
+    await page.waitForFunction(() => document.querySelectorAll('#commission-month')[0]?.value !== '');
     t.equal(await page.getByLabel('月份').inputValue(), '2026-11', 'R10: last month by default');
     const status = page.locator('p.success[role="status"]');
     await page.getByRole('button', { name: '计算 / 重算' }).click();
@@ -658,6 +672,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
       [n1, '支局(R11)', '¥1,234.50', '¥1,234.50', '未收', '已结清'],
       'R11: paid through the branch, no station invoice needed',
     );
+    await shot(finance, 'commissions');
     await axe(t, finance, '佣金 (finance)');
     await refused(t, 'branch', 'commissions', '佣金');
     await refused(t, 'agency_finance', 'commissions', '佣金');
@@ -744,6 +759,7 @@ t.test('the HQ console network pages in a browser', async (t) => {
         todayAt,
         'acknowledged by u-market, Beijing time',
       );
+      await shot(page, 'alerts-unclosed');
       await axe(t, page, '告警 (未关闭)');
 
       // Finance reads alerts but handles none.
