@@ -153,7 +153,13 @@ export function App(): ReactNode {
           <Network session={session} refreshKey={refreshKey} />
         ) : null}
         {page === 'network' && route.stationId !== undefined ? (
-          <NetworkStation session={session} stationId={route.stationId} refreshKey={refreshKey} />
+          // Keyed by station: one station's last step or refusal never shows on another's page.
+          <NetworkStation
+            key={route.stationId}
+            session={session}
+            stationId={route.stationId}
+            refreshKey={refreshKey}
+          />
         ) : null}
         {page === 'inspections' ? (
           <Oversight session={session} refreshKey={refreshKey} mode="inspections" />

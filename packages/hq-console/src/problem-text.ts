@@ -26,6 +26,14 @@ export function problemText(problem: Problem): string {
 }
 
 /**
+ * A problem as a form's summary and field show it: the zh-CN text and the stable code, which a
+ * person quotes to the help desk and finds in docs/errors.md ('...(R12)(错误代码 HQ_NET_TOO_CLOSE)').
+ */
+export function problemLine(problem: Problem): string {
+  return t('problem.line', { text: problemText(problem), code: problem.code });
+}
+
+/**
  * The form field a server problem names: its field path ('body.findings.premisesM2', 'location',
  * 'stationId') read from the most specific segment back, matched against the form's field names
  * and the server names each field answers for. undefined: the problem goes to the summary only.
@@ -41,4 +49,15 @@ export function formFieldOf(
     if (field !== undefined) return field.name;
   }
   return undefined;
+}
+
+/**
+ * The lines of a refusal that was recorded all the same (a failed survey rejects the station, R22):
+ * the page must read the record again and keep these lines, since the form goes with the old
+ * state. undefined: an ordinary refusal (nothing written), shown by the form itself.
+ */
+export function recordedRefusalLines(problems: readonly Problem[]): string[] | undefined {
+  return problems.some((p) => p.code === 'HQ_NET_SURVEY_FAILED_RECORDED')
+    ? problems.map(problemLine)
+    : undefined;
 }

@@ -9,7 +9,7 @@ import { dueStatusText, dueStepText, sortDue } from '../src/due-text.js';
 import { t as message } from '../src/i18n/messages.js';
 import { mayAssignAlerts, mayCloseAlerts } from '../src/navigation.js';
 import { stepsFor } from '../src/network-steps.js';
-import { formFieldOf, problemText } from '../src/problem-text.js';
+import { formFieldOf, problemLine, problemText, recordedRefusalLines } from '../src/problem-text.js';
 import type { DueItem } from '../src/types.js';
 
 t.test('refusals: zh-CN text from the code and its details, the field from the path', async (t) => {
@@ -31,6 +31,31 @@ t.test('refusals: zh-CN text from the code and its details, the field from the p
     '申请材料不全(R14):缺身份证',
   );
   t.equal(problemText({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }), 'as the server says');
+  t.equal(
+    problemLine({ code: 'HQ_ALERT_CLOSED', message: 'the alert was closed by u-market: done' }),
+    '告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)',
+    'a form shows the zh-CN text with the stable code',
+  );
+  t.equal(
+    problemLine({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }),
+    'as the server says(错误代码 HQ_SOMETHING_NEW)',
+  );
+  t.same(
+    recordedRefusalLines([
+      { code: 'HQ_NET_PREMISES_TOO_SMALL', field: 'body.findings.premisesM2', message: 'R13' },
+      { code: 'HQ_NET_SURVEY_FAILED_RECORDED', message: 'the failed survey is recorded' },
+    ]),
+    [
+      '营业面积不足 10 平方米(R13)(错误代码 HQ_NET_PREMISES_TOO_SMALL)',
+      '勘察未通过已记录:该网点不予设立,申请办结(R22)(错误代码 HQ_NET_SURVEY_FAILED_RECORDED)',
+    ],
+    'a failed survey: recorded, every reason kept for the page',
+  );
+  t.equal(
+    recordedRefusalLines([{ code: 'HQ_NET_PREMISES_TOO_SMALL', message: 'R13' }]),
+    undefined,
+    'an ordinary refusal: nothing recorded, the form shows it',
+  );
   const fields = [
     { name: 'latitudeDeg', serverFields: ['location'] },
     { name: 'premisesM2' },

@@ -132,6 +132,8 @@ export const hqCodes = {
     'R14: all 140 free places are taken: the station pays the platform fee or switches from a competitor',
   HQ_NET_ORG_CODE_IMMUTABLE:
     'R15: a change names an org code other than the one issued: the org code never changes',
+  HQ_NET_SURVEY_FAILED_RECORDED:
+    'R12/R13/R22: the failed survey is recorded all the same: the station is rejected and its application ends (its findings are the other problems)',
   HQ_NET_CALENDAR_YEAR_MISSING:
     'a deadline falls in a year with no calendar file (data/calendar/cn-YYYY.json): never guessed',
   HQ_NET_NOT_OPEN:

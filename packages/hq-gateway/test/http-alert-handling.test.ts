@@ -84,6 +84,33 @@ for (const store of ['sqlite', 'postgres'] as const) {
       );
     });
 
+    await t.test('the list filtered closed / not yet closed, on the server', async (t) => {
+      // A third alert acknowledged but not closed: 'acknowledged' holds it and the closed one,
+      // 'unclosed' holds it and the open one, 'closed' only the closed one.
+      const s3 = await alerts.raise({ kind: 'HQ_ALERT_QUOTA_LOW', stationId: 'S3', detail: 'low' });
+      if (s3 === undefined) throw new Error('a third alert opened');
+      t.equal((await post('market', `/api/v1/alerts/${s3.alertId}/ack`, {})).status, 200);
+      const ids = async (state: string, token = api.tokens.market): Promise<number[]> => {
+        const answer = await api.call('GET', `/api/v1/alerts?state=${state}`, { token });
+        t.equal(answer.status, 200, `state=${state}`);
+        return answer.json.items.map((a: Any) => a.alertId);
+      };
+      t.same(await ids('closed'), [s1.alertId], 'closed: only the closed alert');
+      t.same(await ids('unclosed'), [s3.alertId, s2.alertId], 'unclosed: acknowledged or open, newest first');
+      t.same(await ids('acknowledged'), [s3.alertId, s1.alertId], 'acknowledged: a closed alert too');
+      t.same(await ids('unclosed', api.tokens.branch), [s3.alertId], "a branch user: its own stations' only");
+      const paged = await api.call('GET', '/api/v1/alerts?state=unclosed&limit=1&offset=1', {
+        token: api.tokens.market,
+      });
+      t.same(
+        paged.json.items.map((a: Any) => a.alertId),
+        [s2.alertId],
+        'paged after the filter',
+      );
+      const bad = await api.call('GET', '/api/v1/alerts?state=shut', { token: api.tokens.market });
+      t.equal(bad.json.code, 'HQ_HTTP_REQUEST_INVALID', 'an unknown state is refused');
+    });
+
     await t.test('audit rows of the handling; newest first, paged and filtered on the server', async (t) => {
       const token = api.tokens.supervision;
       const assigned = await api.call('GET', '/api/v1/audit?action=alert.assign&order=desc', { token });

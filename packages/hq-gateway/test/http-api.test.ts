@@ -396,7 +396,12 @@ t.test(
       },
     });
     t.equal(survey.status, 422);
-    t.match(survey.json.problems.at(-1).message, /recorded: the station is rejected/);
+    t.match(
+      survey.json.problems.at(-1),
+      { code: 'HQ_NET_SURVEY_FAILED_RECORDED', message: /recorded: the station is rejected/ },
+      'the recorded rejection has its own code, not a finding code',
+    );
+    t.equal(survey.json.code, 'HQ_NET_PREMISES_TOO_SMALL', 'the first finding leads');
     t.same(
       survey.json.problems.slice(0, -1).map((p: Any) => p.code),
       [

@@ -195,6 +195,8 @@ t.test(
       'HQ_NET_SIGNAGE_SPACE_MISSING',
       'HQ_NET_COMMUNICATION_LINE_MISSING',
       'HQ_NET_TRADING_TOO_SHORT',
+      // Then the recording of the failed survey, with its own code (not a finding's).
+      'HQ_NET_SURVEY_FAILED_RECORDED',
     ]);
     t.equal((await stationView(deps, 'S1'))?.state, 'rejected');
     const records = await deps.store.read('station:S1');

@@ -7,7 +7,7 @@ import { type FormEvent, type ReactNode, useRef, useState } from 'react';
 import { ApiError } from '../api.js';
 import { parseYuanToFen } from '../format.js';
 import { t } from '../i18n/messages.js';
-import { formFieldOf, problemText } from '../problem-text.js';
+import { formFieldOf, problemLine } from '../problem-text.js';
 
 export type FieldValue = string | boolean | readonly string[];
 export type FormValues = Readonly<Record<string, FieldValue>>;
@@ -68,6 +68,8 @@ export interface FormProps {
   /** Sends the form; returns the success text shown in the status line. */
   readonly send: (values: FormValues) => Promise<string>;
   readonly onDone?: () => void;
+  /** Called with a server refusal after it is shown (a refusal may still change the record). */
+  readonly onRefused?: (error: ApiError) => void;
 }
 
 export function Form(props: FormProps): ReactNode {
@@ -107,12 +109,13 @@ export function Form(props: FormProps): ReactNode {
       const list =
         error.problems.length > 0 ? error.problems : [{ code: error.code, message: error.message }];
       for (const problem of list) {
-        const text = problemText(problem);
+        const text = problemLine(problem);
         const field = formFieldOf(problem.field, fields);
         if (field === undefined) rest.push(text);
         else byField[field] = [...(byField[field] ?? []), text];
       }
       refuse(byField, rest);
+      props.onRefused?.(error);
     } finally {
       setBusy(false);
     }

@@ -1,4 +1,4 @@
-// 告警: open, acknowledged or all alerts (a branch office: its own stations), paged on the server;
+// 告警: open, acknowledged, not yet closed, closed or all alerts (a branch office: its own stations), paged on the server;
 // roles that may acknowledge get a button per open alert; market and supervision assign an alert
 // to a user, and the acknowledging roles close it with a reason (issue 12: who, when, why kept).
 import { type ReactNode, useEffect, useState } from 'react';
@@ -12,9 +12,12 @@ import type { HandledAlert } from '../types.js';
 
 const pageSize = 50;
 
+/** The list's filter, as the API's ?state= takes it ('unclosed': open or acknowledged, not closed). */
+export type AlertListState = 'open' | 'acknowledged' | 'unclosed' | 'closed' | 'all';
+
 export function Alerts(props: { readonly session: Session; readonly refreshKey: number }): ReactNode {
   const { session, refreshKey } = props;
-  const [state, setState] = useState<'open' | 'acknowledged' | 'all'>('open');
+  const [state, setState] = useState<AlertListState>('open');
   const [offset, setOffset] = useState(0);
   const [rows, setRows] = useState<readonly HandledAlert[]>([]);
   const [reload, setReload] = useState(0);
@@ -63,6 +66,8 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
           >
             <option value="open">{t('alerts.open')}</option>
             <option value="acknowledged">{t('alerts.acknowledged')}</option>
+            <option value="unclosed">{t('alerts.unclosed')}</option>
+            <option value="closed">{t('alerts.closedState')}</option>
             <option value="all">{t('alerts.all')}</option>
           </select>
         </div>

@@ -8,7 +8,7 @@ import { DataTable } from '../components/DataTable.js';
 import { formatFen } from '../format.js';
 import { t } from '../i18n/messages.js';
 import { kindName } from '../kinds.js';
-import { problemText } from '../problem-text.js';
+import { problemLine } from '../problem-text.js';
 import type { CommissionLine, CommissionPayable, CommissionRun } from '../types.js';
 import { dateText } from './Network.js';
 
@@ -59,7 +59,7 @@ export function Commissions(props: { readonly session: Session; readonly refresh
       if (!(error instanceof ApiError)) throw error;
       setProblems(
         (error.problems.length > 0 ? error.problems : [{ code: error.code, message: error.message }]).map(
-          problemText,
+          problemLine,
         ),
       );
     }

@@ -2,12 +2,13 @@
 // with their due dates, every record of its timeline (who, when, why), and a form for each step
 // the person's department may take from the state it is in now (network-steps.ts).
 import { type ReactNode, useEffect, useState } from 'react';
-import { api, type Session } from '../api.js';
+import { type ApiError, api, type Session } from '../api.js';
 import { DataTable } from '../components/DataTable.js';
 import { Form } from '../components/Form.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { reasonField, stepBody, stepsFor } from '../network-steps.js';
+import { recordedRefusalLines } from '../problem-text.js';
 import type { NetStationPage, OperationRecord } from '../types.js';
 import { DueTable, dateText } from './Network.js';
 
@@ -22,6 +23,16 @@ export function NetworkStation(props: {
   const [problem, setProblem] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const [lastDone, setLastDone] = useState<string | null>(null);
+  // A failed survey is refused and recorded all the same (the station is rejected, R22): the page
+  // reads the station again, and its step form goes with the old state, so the refusal is kept here.
+  const [lastRefused, setLastRefused] = useState<readonly string[]>([]);
+  const refused = (error: ApiError): void => {
+    const lines = recordedRefusalLines(error.problems);
+    if (lines === undefined) return;
+    setLastDone(null);
+    setLastRefused(lines);
+    setReload((n) => n + 1);
+  };
   // biome-ignore lint/correctness/useExhaustiveDependencies: refreshKey and reload are the triggers
   useEffect(() => {
     const path = `/api/v1/network/stations/${encodeURIComponent(stationId)}`;
@@ -75,6 +86,16 @@ export function NetworkStation(props: {
             {lastDone}
           </p>
         )}
+        {lastRefused.length === 0 ? null : (
+          <div className="problems" role="alert" data-testid="net-last-refused">
+            <p>{t('form.problems')}</p>
+            <ul>
+              {lastRefused.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+          </div>
+        )}
         {steps.length === 0 ? <p>{t('net.noStep')}</p> : null}
         {steps.map((spec) => (
           <Form
@@ -92,10 +113,12 @@ export function NetworkStation(props: {
                 stepBody(spec, values),
               );
               const done = t('common.done', { what: tDynamic(`step.${spec.kind}`) });
+              setLastRefused([]);
               setLastDone(done);
               return done;
             }}
             onDone={() => setReload((n) => n + 1)}
+            onRefused={refused}
           />
         ))}
       </section>

@@ -17,6 +17,7 @@ import type { TimeSource } from '../ports/clock.js';
 import type { OperationsStore } from '../ports/operations-store.js';
 import type { AlertRecord, OpsStore } from '../ports/ops-store.js';
 import { alertNotFound } from './alerts.js';
+import { idOf, readGrouped } from './network/deps.js';
 
 export interface AlertHandlingDeps {
   readonly ops: OpsStore;
@@ -49,6 +50,22 @@ export async function withHandling(
     out.push({ ...alert, ...foldAlertHandling(await deps.log.read(alertAggregateId(alert.alertId))) });
   assert(out.length === alerts.length, 'one handled alert per alert');
   return out;
+}
+
+/**
+ * The ids of every closed alert (issue 12: the list's closed / not-closed filter). A closure lives
+ * in the operations log, not in the alert's row, so the log's 'alert:' aggregates are read whole
+ * (one record per assignment or closure: small beside the ingest store).
+ */
+export async function closedAlertIds(deps: AlertHandlingDeps): Promise<number[]> {
+  const ids: number[] = [];
+  for (const [aggregateId, records] of await readGrouped(deps.log, 'alert:')) {
+    if (foldAlertHandling(records).closedAtMs === null) continue;
+    const alertId = Number(idOf(aggregateId));
+    assert(Number.isSafeInteger(alertId) && alertId >= 1, 'an alert aggregate names its alert id');
+    ids.push(alertId);
+  }
+  return ids;
 }
 
 function refused(problems: readonly HqProblem[]): HqError {

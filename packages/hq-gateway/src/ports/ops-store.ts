@@ -50,6 +50,10 @@ export interface AlertRecord {
 export interface AlertQuery {
   readonly open?: boolean;
   readonly stationIds?: readonly string[];
+  /** Only these alerts (issue 12: the closed ones, whose closure lives in the operations log). */
+  readonly alertIds?: readonly number[];
+  /** Not these alerts (issue 12: every alert not yet closed). */
+  readonly alertIdsNot?: readonly number[];
   readonly limit: number;
   readonly offset: number;
 }

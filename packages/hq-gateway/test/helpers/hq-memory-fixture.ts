@@ -14,6 +14,7 @@ import type { StationDefaults } from '../../src/app/operations.js';
 import type { ReleaseCatalog } from '../../src/app/rollout-wire.js';
 import type { StoreConfig } from '../../src/config.js';
 import { type Gateway, startGateway } from '../../src/main.js';
+import type { TimeSource } from '../../src/ports/clock.js';
 import { createTestDatabase } from '../store-contract/factories.js';
 import { MemoryBroker } from './memory-broker.js';
 import { SimStation } from './station-sim.js';
@@ -54,6 +55,8 @@ export async function startHqFixture(
     stationDefaults?: StationDefaults;
     store?: TestStoreKind;
     releaseCatalog?: ReleaseCatalog;
+    /** HQ's time (default the system clock): a browser test pins the network's "today". */
+    clock?: TimeSource;
   } = {},
 ): Promise<HqFixture> {
   const broker = new MemoryBroker();
@@ -77,6 +80,7 @@ export async function startHqFixture(
       ...(options.bankAccounts === undefined ? {} : { bankAccounts: options.bankAccounts }),
       ...(options.stationDefaults === undefined ? {} : { stationDefaults: options.stationDefaults }),
       ...(options.releaseCatalog === undefined ? {} : { releaseCatalog: options.releaseCatalog }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
   const gateway = await start();
   const runningOn = gateway.store.constructor.name;

@@ -1,14 +1,24 @@
-// Alerts (issue 11): the list (open or acknowledged, a branch user's own stations) and the
+// Alerts (issue 11): the list (open or acknowledged; issue 12: closed or not yet closed; a branch
+// user's own stations) and the
 // acknowledgement by a person (who, when; audited); issue 12: assignment to a user and closure
 // with a reason (app/alert-handling.ts, kept in the operations log, audited), each alert listed
 // with its handling.
 
-import { type AlertHandlingDeps, assignAlert, closeAlert, withHandling } from '../../app/alert-handling.js';
+import {
+  type AlertHandlingDeps,
+  assignAlert,
+  closeAlert,
+  closedAlertIds,
+  withHandling,
+} from '../../app/alert-handling.js';
 import { alertNotFound } from '../../app/alerts.js';
 import { seesBranch } from '../../domain/roles.js';
 import type { ApiDeps } from './deps.js';
 import { type ApiRoute, reasonSchema, strictObject } from './route.js';
 import { pagingProperties } from './station-routes.js';
+
+/** What the list shows: 'open' is not acknowledged; 'unclosed' is open or acknowledged, not closed. */
+type AlertListState = 'open' | 'acknowledged' | 'closed' | 'unclosed' | 'all';
 
 const alertParams = strictObject({ alertId: { type: 'integer', minimum: 1 } }, ['alertId']);
 
@@ -19,24 +29,34 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
       method: 'GET',
       url: '/api/v1/alerts',
       roles: ['branch', 'market', 'ecommerce', 'agency_finance', 'supervision', 'finance', 'admin'],
-      summary: 'alerts, newest first: open (default), acknowledged or all',
+      summary:
+        'alerts, newest first: open (default: not acknowledged), acknowledged, closed (with a reason), unclosed (not yet closed: open or acknowledged only) or all',
       tags: ['alerts'],
       schema: {
         querystring: strictObject({
-          state: { type: 'string', enum: ['open', 'acknowledged', 'all'], default: 'open' },
+          state: {
+            type: 'string',
+            enum: ['open', 'acknowledged', 'closed', 'unclosed', 'all'],
+            default: 'open',
+          },
           ...pagingProperties,
         }),
       },
       async handler(request, _reply, actor) {
-        const q = request.query as { state: 'open' | 'acknowledged' | 'all'; limit: number; offset: number };
+        const q = request.query as { state: AlertListState; limit: number; offset: number };
         const own =
           actor.role === 'branch'
             ? [...(await deps.ops.stationBranches()).entries()]
                 .filter(([, b]) => b === actor.branchId)
                 .map(([s]) => s)
             : undefined;
+        // A closure acknowledges too: a closed alert is never 'open'.
+        const closed = q.state === 'closed' || q.state === 'unclosed' ? await closedAlertIds(handling) : [];
         const items = await deps.ops.alerts({
-          ...(q.state === 'all' ? {} : { open: q.state === 'open' }),
+          ...(q.state === 'open' ? { open: true } : {}),
+          ...(q.state === 'acknowledged' || q.state === 'closed' ? { open: false } : {}),
+          ...(q.state === 'closed' ? { alertIds: closed } : {}),
+          ...(q.state === 'unclosed' ? { alertIdsNot: closed } : {}),
           ...(own === undefined ? {} : { stationIds: own }),
           limit: q.limit,
           offset: q.offset,

@@ -257,6 +257,14 @@ export class PostgresOpsStore implements OpsStore {
       args.push([...query.stationIds]);
       clauses.push(`station_id = ANY($${args.length}::text[])`);
     }
+    if (query.alertIds !== undefined) {
+      args.push([...query.alertIds]);
+      clauses.push(`alert_id = ANY($${args.length}::bigint[])`);
+    }
+    if (query.alertIdsNot !== undefined) {
+      args.push([...query.alertIdsNot]);
+      clauses.push(`alert_id <> ALL($${args.length}::bigint[])`);
+    }
     args.push(query.limit, query.offset);
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
     const rows = await pgQuery(

@@ -302,6 +302,14 @@ export class SqliteOpsStore implements OpsStore {
       where.push(`station_id IN (SELECT value FROM json_each(?))`);
       args.push(JSON.stringify(query.stationIds));
     }
+    if (query.alertIds !== undefined) {
+      where.push('alert_id IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(query.alertIds));
+    }
+    if (query.alertIdsNot !== undefined) {
+      where.push('alert_id NOT IN (SELECT value FROM json_each(?))');
+      args.push(JSON.stringify(query.alertIdsNot));
+    }
     const sql = `SELECT * FROM hq_alerts ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY alert_id DESC LIMIT ? OFFSET ?`;
     return this.#run('list alerts', () =>
       (this.#db.prepare(sql).all(...args, query.limit, query.offset) as Row[]).map(toAlert),

@@ -176,7 +176,12 @@ export async function stationStep(
       ...refusal,
       reasons: [
         ...refusal.reasons,
-        { code: refusal.code, message: 'the failed survey is recorded: the station is rejected' },
+        // Its own code: a client that words each problem by its code must not read this one as
+        // one more finding (the console showed it as a second "premises too small").
+        {
+          code: 'HQ_NET_SURVEY_FAILED_RECORDED',
+          message: 'the failed survey is recorded: the station is rejected',
+        },
       ],
     };
   return {
