@@ -5,6 +5,7 @@
 // Method: the LoginAttemptStore contract on the memory adapter and on a PostgreSQL database of its
 // own (two pools on it = two processes), explicit instants for the window; then two gateways on
 // one PostgreSQL database (the API fixture as A, a second gateway in-process as B) over real HTTP.
+import { createHash } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { PostgresLoginAttempts } from '../src/adapters/postgres/login-attempts.js';
 import { PostgresStore } from '../src/adapters/postgres/postgres-store.js';
@@ -62,11 +63,19 @@ t.test('postgres: two pools on one database', async (t) => {
   });
   await contract(t, 'postgres', new PostgresLoginAttempts(one.pool), new PostgresLoginAttempts(two.pool));
   const rows = await one.pool.query('SELECT limit_key FROM hq_login_attempts ORDER BY limit_key');
+  const digest = (key: string) => createHash('sha256').update(key).digest('hex');
   t.same(
     rows.rows.map((r: { limit_key: string }) => r.limit_key),
-    ['a:10.0.0.1', 'u:li', 'u:wang'],
-    'one row per key; expired windows are dropped as new ones open',
+    ['a:10.0.0.1', 'u:li', 'u:wang'].map(digest).sort(),
+    'one row per key (stored as its SHA-256); expired windows are dropped as new ones open',
   );
+  const nul = new PostgresLoginAttempts(one.pool);
+  t.equal(
+    await nul.count('u:wang\u0000', Date.now(), 60_000),
+    1,
+    'a NUL in a name is counted, not a store error',
+  );
+  await nul.clear('u:wang\u0000');
 });
 
 t.test('a guesser spreading attempts over two gateways is refused at the same count', async (t) => {
