@@ -29,7 +29,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { HqError } from '../../errors.js';
-import { natsAckWaitMs, natsClaimPollMs, natsFetchBatchMax } from '../../limits.js';
+import { natsAckWaitMs, natsClaimPollMs, natsDownConnectWaitMs, natsFetchBatchMax } from '../../limits.js';
 import type { Log } from '../../ports/log.js';
 import type { PublishOptions } from '../../ports/publisher.js';
 import { partitionFilter, upStreamName } from './partition.js';
@@ -245,10 +245,32 @@ async function connectDown(options: NatsLinkOptions): Promise<MqttClient> {
     connectTimeout: 10_000,
     keepalive: 30,
   });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
+  // A refused connect (a node down) is an 'error' too: mqtt.js then tries the next server, so only
+  // the bound fails the start (a gateway must start while one node is down).
+  let lastError: Error | undefined;
+  const onError = (error: Error): void => {
+    lastError = error;
+    options.log.warn(
+      { code: 'HQ_NATS_FAILED', error: error.message },
+      'downlink connect failed, trying the next node',
+    );
+  };
+  client.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(lastError ?? new Error(`no MQTT listener within ${natsDownConnectWaitMs} ms`)),
+        natsDownConnectWaitMs,
+      );
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (error) {
+    client.end(true);
+    throw error;
+  }
   return client;
 }
 
