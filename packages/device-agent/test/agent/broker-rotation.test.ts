@@ -7,16 +7,48 @@
 // checkBroker against a local TCP listener and a closed port. No broker, no sleeps.
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:net';
-import type { MqttClient } from 'mqtt';
+import pino from 'pino';
 import t from 'tap';
-import { MqttLink } from '../../src/adapters/mqtt/mqtt-link.js';
+import { MqttLink, type MqttLinkOptions } from '../../src/adapters/mqtt/mqtt-link.js';
 import { checkBroker } from '../../src/cli/doctor/checks.js';
 import type { DeviceConfig } from '../../src/config/schema.js';
 import { validateStructure } from '../../src/config/validate.js';
 import { nextBrokerIndex } from '../../src/domain/outbox/broker-rotation.js';
 import { mqttBrokerUrlsMax } from '../../src/limits.js';
+import type { ClockPort, TimerHandle } from '../../src/ports/clock.js';
 import type { OutboxPort } from '../../src/ports/outbox.js';
-import { ManualClock, recordingLogger } from './helpers.js';
+
+type MqttClient = ReturnType<NonNullable<MqttLinkOptions['connect']>>;
+
+/** Timers fire only when the test advances the clock (this file stays in the unit layer). */
+class StepClock implements ClockPort {
+  #nowMs = 1_800_000_000_000;
+  #timers: { atMs: number; callback: () => void; cancelled: boolean }[] = [];
+  nowMs(): number {
+    return this.#nowMs;
+  }
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const timer = { atMs: this.#nowMs + delayMs, callback, cancelled: false };
+    this.#timers.push(timer);
+    return { cancel: () => (timer.cancelled = true) };
+  }
+  random01(): number {
+    return 0.5;
+  }
+  advance(ms: number): void {
+    this.#nowMs += ms;
+    const due = this.#timers.filter((timer) => !timer.cancelled && timer.atMs <= this.#nowMs);
+    this.#timers = this.#timers.filter((timer) => !due.includes(timer));
+    for (const timer of due.sort((a, b) => a.atMs - b.atMs)) timer.callback();
+  }
+}
+
+/** A pino logger that keeps each line. */
+function recordingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (text: string) => lines.push(JSON.parse(text)) });
+  return { logger, lines };
+}
 
 /** What the link uses of an mqtt.js client; the test emits connect / error / close on it. */
 class FakeClient extends EventEmitter {
@@ -53,7 +85,7 @@ async function settle(): Promise<void> {
 t.test('the link rotates through the brokers on failed connects and lost connections', async (t) => {
   const urls = ['mqtt://node-a:1883', 'mqtt://node-b:1883', 'mqtt://node-c:1883'];
   const clients: FakeClient[] = [];
-  const clock = new ManualClock();
+  const clock = new StepClock();
   const log = recordingLogger();
   let bdSeq = 0;
   const signed = async () => new Uint8Array([9]);
