@@ -303,7 +303,9 @@ export class IngestPipeline extends EventEmitter {
     // Nothing of these stations is in flight: whatever was handed before is committed first.
     await this.flush();
     const reloaded = await reloadStations(this.#ctx, select);
-    await this.#requestResend(reloaded);
+    // Not awaited: during a node failover the downlink may take seconds to reconnect, and the next
+    // partition's takeover must not wait for it (a resend request is a hint, as an ack is).
+    this.#ctx.background.fireAndForget(this.#requestResend(reloaded));
     return reloaded;
   }
 
