@@ -8,7 +8,8 @@
 // two gateways as child processes (scripts/demo/hq-child.ts: startGateway with broker kind nats, as
 // `hq serve` runs it, on the kiosks' simulated clock). Gateway 1 owns every partition before the
 // traffic (PostgreSQL advisory locks, polled), gateway 2 waits with the state of before the
-// traffic; node 1 is killed a third into the traffic, gateway 1 two thirds in; both come back.
+// traffic; node 1 is killed a third into the traffic, gateway 1 two thirds in (the kiosks may
+// still be moving off node 1); both come back.
 // Conditions are polled with a bound; the figures (reconnect, takeover) are printed, not asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +31,12 @@ const SEED = Number(process.env.E2E_SEED ?? 1414);
 const PER_KIOSK = 45;
 const partitions = 4;
 const stationIds = ['NC-001', 'NC-002', 'NC-003'];
-/** Bound of every polled condition (a node's JetStream re-election takes seconds on 2 cores). */
-const pollMsMax = 120_000;
+/**
+ * Bound of every polled condition. A node's JetStream re-election takes seconds on 2 cores, and
+ * nats-server 2.9.10 refused some kiosks' SUBSCRIBE ("Unspecified error") for 80-120 s after the
+ * node kill in our runs, while others were back in ~10 s.
+ */
+const pollMsMax = 180_000;
 
 /** Polls `check` every 100 ms until it holds; fails naming `what` after pollMsMax. Returns the ms it took. */
 async function until(check: () => Promise<boolean>, what: string): Promise<number> {
@@ -109,16 +114,20 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
   let refused = 0;
   let events: Promise<void> = Promise.resolve();
   const figures: Record<string, number> = {};
+  let reconnected: Promise<void> = Promise.resolve();
   const killNode = async (): Promise<void> => {
     await cluster.kill(0);
     // Every kiosk was on node 1 (the first of its list): each must be online on another node.
-    figures.kioskReconnectMs = await until(
+    // Measured beside the rest: the kiosks keep journaling offline, the gateway is killed meanwhile.
+    reconnected = until(
       async () =>
         (await Promise.all(network.stations.map((s) => kioskStatus(s.kiosk)))).every(
           (s) => s.link === 'online',
         ),
       'every kiosk online again after node 1 died',
-    );
+    ).then((ms) => {
+      figures.kioskReconnectMs = ms;
+    });
   };
   const killGateway = async (): Promise<void> => {
     await gateway1.kill();
@@ -143,6 +152,7 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
     }),
   );
   await events;
+  await reconnected;
   t.equal(refused, 0, 'the kiosks never refused a payment');
   t.equal(gateway1.starts, 2, 'gateway 1 killed once and started again');
   t.ok(cluster.running(0), 'node 1 is back');
