@@ -3,6 +3,7 @@
 // bank simulator seeded beforehand). Argument: one JSON object (HqChildArgs). Sends {op:'ready'}
 // over IPC once subscribed; SIGTERM stops cleanly, SIGKILL is the point of the test.
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import { type HqSpec, startHq } from './lib/hq.js';
 
 export interface HqChildArgs {
@@ -20,6 +21,10 @@ export interface HqChildArgs {
   readonly authorisationTimeoutMs: number;
   /** The simulated clock's offset from wall time (the same the kiosks run on). */
   readonly clockOffsetMs: number;
+  /** Broker kind nats (issue 14), as `hq serve` takes it from the config's broker block. */
+  readonly nats?: HqSpec['nats'];
+  /** HQ's pino JSON lines go to this file (appended); default none. */
+  readonly logFile?: string;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as HqChildArgs;
@@ -37,6 +42,10 @@ const gateway = await startHq({
   clock: { nowMs: () => Date.now() + args.clockOffsetMs },
   bankAccounts: [],
   authorisationTimeoutMs: args.authorisationTimeoutMs,
+  ...(args.nats === undefined ? {} : { nats: args.nats }),
+  ...(args.logFile === undefined
+    ? {}
+    : { log: pino({ level: 'info' }, pino.destination({ dest: args.logFile, sync: true })) }),
 });
 let stopping = false;
 const stop = async () => {

@@ -30,6 +30,8 @@ export interface KioskChildArgs {
   readonly socketPath: string;
   readonly operatorTokenFile: string;
   readonly brokerUrl: string;
+  /** Several brokers (config mqtt.urls, a NATS cluster's MQTT listeners): tried in turn. */
+  readonly brokerUrls?: readonly string[];
   readonly mqttUsername?: string;
   readonly mqttPasswordFile?: string;
   /** TLS files of the broker link (config mqtt.tls). */
@@ -105,6 +107,7 @@ const agent = await KioskAgent.open({
   autoDailyClose: false,
   mqtt: {
     brokerUrl: args.brokerUrl,
+    ...(args.brokerUrls === undefined ? {} : { brokerUrls: args.brokerUrls }),
     ...(args.mqttUsername === undefined ? {} : { username: args.mqttUsername }),
     ...(args.mqttPasswordFile === undefined ? {} : { password: readTrimmed(args.mqttPasswordFile) }),
     ...(args.mqttTls === undefined ? {} : { tls: args.mqttTls }),

@@ -30,6 +30,8 @@ export interface KioskAgentOptions extends KioskAgentPorts {
   readonly db: KioskDb;
   readonly mqtt: {
     readonly brokerUrl: string;
+    /** Brokers in the order tried (config mqtt.urls); default [brokerUrl]. */
+    readonly brokerUrls?: readonly string[];
     readonly username?: string;
     readonly password?: string;
     /** TLS files of the broker link (config mqtt.tls). */
@@ -103,6 +105,7 @@ function mqttLinkOptions(options: KioskAgentOptions, status: MqttLinkOptions['st
   const mqtt = options.mqtt;
   return {
     brokerUrl: mqtt.brokerUrl,
+    ...(mqtt.brokerUrls === undefined ? {} : { brokerUrls: mqtt.brokerUrls }),
     stationId: st,
     ...(mqtt.username === undefined ? {} : { username: mqtt.username }),
     ...(mqtt.password === undefined ? {} : { password: mqtt.password }),

@@ -62,6 +62,8 @@ export const agentErrorCodes = {
   AGENT_CONFIG_BAD_TYPE: 'a config value has the wrong type',
   AGENT_CONFIG_BAD_VALUE: 'a config value has the right type but an invalid value (range, format, choice)',
   AGENT_CONFIG_MISSING_KEY: 'a required config key is absent',
+  AGENT_CONFIG_MQTT_BROKERS:
+    'the config gives neither or both of mqtt.url and mqtt.urls (exactly one names the brokers)',
   AGENT_CONFIG_PATH_MISSING: 'a file or device the config names does not exist or cannot be read',
   AGENT_CONFIG_PATH_UNREACHABLE:
     'the directory a path lives or will be created in does not exist or is not writable',

@@ -74,6 +74,11 @@ export const outboxAckFlushMs = 100;
 /** MQTT reconnect backoff: first delay and cap (ms); full jitter over the upper half. */
 export const linkBackoffMsInitial = 200;
 export const linkBackoffMsMax = 30_000;
+/**
+ * Brokers a kiosk config may list (mqtt.urls): the nodes of one cluster (issue 14: 3), with room
+ * for a second site. The link rotates through them in order.
+ */
+export const mqttBrokerUrlsMax = 8;
 /** CONNECT to CONNACK, at most. */
 export const linkConnectTimeoutMs = 10_000;
 /** MQTT keepalive, seconds (the broker fires the last will after 1.5x this). */

@@ -23,7 +23,7 @@ import { KioskAgent, systemClock } from './agent.js';
 import { Supervisor } from './app/supervisor.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadAgentConfig } from './config/agent-config.js';
-import { tpkKeyIdDefault } from './config/schema.js';
+import { brokerUrlsOf, tpkKeyIdDefault } from './config/schema.js';
 import { signerOptionsOf } from './config/signer-options.js';
 import { memoryBudgetFor } from './domain/health/memory-pressure.js';
 import { backoffDelayMs } from './domain/outbox/backoff.js';
@@ -181,7 +181,8 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     cardTokenKey: Buffer.from(readSmallFile(cardTokenKeyFile), 'hex'),
     tpkKeyId: config.serial.pinPad.tpkKeyId ?? tpkKeyIdDefault,
     mqtt: {
-      brokerUrl: config.mqtt.url,
+      brokerUrl: brokerUrlsOf(config.mqtt)[0]!,
+      brokerUrls: brokerUrlsOf(config.mqtt),
       ...(config.mqtt.passwordFile === undefined
         ? {}
         : { username: config.station.id, password: readSmallFile(config.mqtt.passwordFile) }),

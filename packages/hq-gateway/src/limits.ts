@@ -331,6 +331,12 @@ export const natsFetchBatchMax = 256;
 export const natsClaimPollMs = 1_000;
 /** JetStream redelivers a message not acked within this (ms); ownership moves re-read from the ack floor anyway. */
 export const natsAckWaitMs = 30_000;
+/**
+ * How long a gateway's start waits for its downlink MQTT client to reach one of the cluster's
+ * listeners (ms): a node that is down is passed over (mqtt.js moves to the next), a cluster that
+ * is down fails the start with HQ_NATS_FAILED.
+ */
+export const natsDownConnectWaitMs = 30_000;
 /** Partitions a cluster may map stations to (the advisory-lock key space per gateway). */
 export const natsPartitionsMax = 1_024;
 

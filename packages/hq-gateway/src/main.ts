@@ -19,6 +19,7 @@ import { fetchWebhook } from './adapters/http/webhook-client.js';
 import { MqttLink } from './adapters/mqtt/mqtt-link.js';
 import type { MqttTlsFiles } from './adapters/mqtt/tls.js';
 import { NatsLink } from './adapters/nats/nats-link.js';
+import { partitionOfStation } from './adapters/nats/partition.js';
 import { PostgresLoginAttempts } from './adapters/postgres/login-attempts.js';
 import { PostgresNetworkFacts } from './adapters/postgres/network-facts.js';
 import { PostgresOperationsStore } from './adapters/postgres/operations-store.js';
@@ -366,22 +367,38 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const verifier = new VerifyPool(
     options.verifyWorkers === undefined ? {} : { workers: options.verifyWorkers },
   );
-  const link: GatewayLink =
-    options.link ??
-    (options.nats === undefined
+  const natsPartitions = options.nats?.partitions ?? 1;
+  const natsLink: NatsLink | undefined =
+    options.link !== undefined || options.nats === undefined
       ? undefined
       : new NatsLink({
           natsUrls: options.nats.natsUrls,
           mqttUrls: options.nats.mqttUrls,
-          partitions: options.nats.partitions,
+          partitions: natsPartitions,
           username: options.mqttUsername ?? 'hq',
           password: options.mqttPassword ?? '',
           clientId: options.clientId ?? 'hq-gateway',
           lockDatabaseUrl: natsLockDatabaseUrl(storeChoice(options)),
           // Called only after connect, when the pipeline below exists: JetStream acks follow the commit.
-          commitBarrier: () => pipeline.flush(),
+          commitBarrier: (): Promise<void> => pipeline.flush(),
+          // A partition taken over: its stations' state is the store's before any message is handled
+          // (the previous owner stored events since this gateway loaded them at its start).
+          onPartitionGained: async (partition) => {
+            const reloaded = await pipeline.reloadStations(
+              (stationId: string) => partitionOfStation(stationId, natsPartitions) === partition,
+            );
+            log.info({ partition, stations: reloaded.length }, 'partition taken over, stations reloaded');
+          },
+          onPartitionsLost: (partitions) =>
+            log.warn(
+              { code: 'HQ_NATS_FAILED', partitions },
+              'partitions lost: their stations are left alone',
+            ),
           log,
-        })) ??
+        });
+  const link: GatewayLink =
+    options.link ??
+    natsLink ??
     new MqttLink({
       url: options.brokerUrl,
       clientId: options.clientId ?? 'hq-gateway',
@@ -424,7 +441,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Rollouts started by the CLI (another process) are followed in the log; only with releases to offer.
   const hasCatalog = options.releaseCatalog !== undefined || releasePacks !== undefined;
   const dispatcher = hasCatalog ? new RolloutDispatcher(rollouts) : undefined;
-  const pipeline = new IngestPipeline({
+  const pipeline: IngestPipeline = new IngestPipeline({
     rollouts: rolloutIngest(rollouts),
     store,
     verifier,
@@ -440,6 +457,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     provenance,
     reality: { store: reality, events: store, bank },
+    ...(natsLink === undefined
+      ? {}
+      : { ownsStation: (stationId: string) => natsLink.ownsStation(stationId) }),
     ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
     holdExpiryMs: defaults.holdExpiryMs,
     ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),

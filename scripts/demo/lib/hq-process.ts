@@ -17,7 +17,13 @@ export class HqProcess {
   #child: ChildProcess | null = null;
   starts = 0;
 
-  constructor(network: Network, dir: string, cleanup: Cleanup) {
+  /** `overrides`: another gateway of the same network (its client id, the NATS transport). */
+  constructor(
+    network: Network,
+    dir: string,
+    cleanup: Cleanup,
+    overrides: Partial<Pick<HqChildArgs, 'clientId' | 'nats' | 'logFile'>> = {},
+  ) {
     const spec = network.hqSpec;
     const hqKeyPemFile = join(dir, 'hq-key.pem');
     writeFileSync(hqKeyPemFile, spec.hqKeyPem, { mode: 0o600 });
@@ -34,6 +40,7 @@ export class HqProcess {
       tpkHex: Buffer.from(spec.tpk).toString('hex'),
       authorisationTimeoutMs: spec.authorisationTimeoutMs,
       clockOffsetMs: network.clock.offsetMs,
+      ...overrides,
     };
     this.#cleanup = cleanup;
   }

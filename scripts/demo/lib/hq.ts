@@ -6,9 +6,10 @@
 import type { BankAccountSeed } from '@bianmin/hq-gateway/adapters/bank-sim/bank-sim';
 import type { NetworkDeps } from '@bianmin/hq-gateway/app/network/deps';
 import { type StationDefaults, stationDefaults } from '@bianmin/hq-gateway/app/operations';
-import type { StoreConfig } from '@bianmin/hq-gateway/config';
+import type { NatsTransport, StoreConfig } from '@bianmin/hq-gateway/config';
 import { type Gateway, startGateway } from '@bianmin/hq-gateway/main';
 import type { Clock, TimeSource } from '@bianmin/hq-gateway/ports/clock';
+import type { Log } from '@bianmin/hq-gateway/ports/log';
 
 export interface HqSpec {
   readonly dbPath: string;
@@ -35,6 +36,10 @@ export interface HqSpec {
   readonly resendOnStart?: boolean;
   /** HQ's clock-skew tolerance (ms); default the gateway's. */
   readonly clockSkewMsMax?: number;
+  /** Broker kind nats (issue 14): up traffic from the cluster's JetStream stream, PostgreSQL store. */
+  readonly nats?: NatsTransport;
+  /** HQ's log (default silent). */
+  readonly log?: Log;
 }
 
 export function startHq(spec: HqSpec): Promise<Gateway> {
@@ -63,6 +68,8 @@ export function startHq(spec: HqSpec): Promise<Gateway> {
     clock: spec.clock,
     ...(spec.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: spec.clockSkewMsMax }),
     resendOnStart: spec.resendOnStart ?? true,
+    ...(spec.nats === undefined ? {} : { nats: spec.nats }),
+    ...(spec.log === undefined ? {} : { log: spec.log }),
   });
 }
 

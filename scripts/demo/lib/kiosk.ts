@@ -37,6 +37,11 @@ export interface KioskSpec {
   readonly logDir: string;
   readonly brokerHost: string;
   readonly brokerPort: number;
+  /**
+   * Several brokers (a cluster's MQTT listeners, config mqtt.urls), reached directly (the proxy on
+   * brokerHost:brokerPort is then not in the kiosk's list): the kiosk moves between them.
+   */
+  readonly brokerUrls?: readonly string[];
   readonly mqttPassword?: string;
   /** TLS client files for the broker's TLS listener (CA, this kiosk's certificate and key). */
   readonly mqttTls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
@@ -200,7 +205,7 @@ export class Kiosk {
         userPin: { file: token.userPinFile },
       },
       mqtt: {
-        url: brokerUrl,
+        ...(spec.brokerUrls === undefined ? { url: brokerUrl } : { urls: spec.brokerUrls }),
         ...(mqttPasswordFile === undefined ? {} : { passwordFile: mqttPasswordFile }),
         ...(mqttTls === undefined ? {} : { tls: mqttTls }),
       },
@@ -216,7 +221,8 @@ export class Kiosk {
       dbPath: paths.journal,
       socketPath: paths.socket,
       operatorTokenFile,
-      brokerUrl,
+      brokerUrl: spec.brokerUrls?.[0] ?? brokerUrl,
+      ...(spec.brokerUrls === undefined ? {} : { brokerUrls: spec.brokerUrls }),
       ...(mqttTls === undefined ? {} : { mqttTls }),
       ...(spec.mqttPassword === undefined ? {} : { mqttUsername: spec.stationId }),
       ...(mqttPasswordFile === undefined ? {} : { mqttPasswordFile }),

@@ -13,6 +13,8 @@ import { bytesFrom, intBetween } from './prng.js';
 
 export interface BrokerEndpoint {
   readonly url: string;
+  /** Every broker of a cluster (kiosk config mqtt.urls); HQ uses `url`. */
+  readonly urls?: readonly string[];
   /** Credentials per MQTT user (station ids and HQ's user) when the broker checks them. */
   readonly password?: (user: string) => string;
   readonly hqUser?: string;
@@ -65,8 +67,11 @@ export interface Network {
   readonly hqSpec: HqSpec;
   /** Stops the in-process HQ (flushes and disconnects). */
   stopHq(): Promise<void>;
-  /** Starts the in-process HQ again, on the same database and key (the bank is not re-seeded). */
-  restartHq(): Promise<Gateway>;
+  /**
+   * Starts the in-process HQ again, on the same database and key (the bank is not re-seeded);
+   * `overrides`: e.g. broker kind nats and another client id (issue 14).
+   */
+  restartHq(overrides?: Partial<Pick<HqSpec, 'clientId' | 'nats'>>): Promise<Gateway>;
 }
 
 /** A Luhn-valid 16-digit PAN with the given 6-digit BIN. */
@@ -145,6 +150,7 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
           logDir: spec.logDir,
           brokerHost: brokerUrl.hostname,
           brokerPort: Number(brokerUrl.port || 1883),
+          ...(spec.broker.urls === undefined ? {} : { brokerUrls: spec.broker.urls }),
           ...(password === undefined ? {} : { mqttPassword: password }),
           ...(spec.broker.tls === undefined ? {} : { mqttTls: spec.broker.tls(stationId) }),
           hqPublicKeyPem: publicKeyPem,
@@ -185,8 +191,8 @@ export async function startNetwork(spec: NetworkSpec): Promise<Network> {
     async stopHq() {
       await gateway.stop();
     },
-    async restartHq() {
-      gateway = await startHq({ ...hqOptions, bankAccounts: [] });
+    async restartHq(overrides = {}) {
+      gateway = await startHq({ ...hqOptions, bankAccounts: [], ...overrides });
       return gateway;
     },
   };

@@ -1,7 +1,7 @@
 // The device config (one JSON file, e.g. /etc/bianmin/kiosk.json): its TypeScript shape and a
 // small declarative schema the validator walks, so every unknown key, bad type and missing key is
 // found in one pass (R21). docs/operations.md shows a full example.
-import { diskReserveBytesMin } from '../limits.js';
+import { diskReserveBytesMin, mqttBrokerUrlsMax } from '../limits.js';
 import type { LogLevel } from '../logging.js';
 
 export type UserPinConfig = { readonly file: string } | { readonly env: string };
@@ -40,7 +40,13 @@ export interface DeviceConfig {
     readonly userPin: UserPinConfig;
   };
   readonly mqtt: {
-    readonly url: string;
+    /** One broker; or `urls`: exactly one of the two (AGENT_CONFIG_MQTT_BROKERS). */
+    readonly url?: string;
+    /**
+     * Brokers in the order the link tries them (1..mqttBrokerUrlsMax): it connects to the first and
+     * moves to the next on a failed connect or a lost connection (adapters/mqtt/mqtt-link.ts).
+     */
+    readonly urls?: readonly string[];
     /** File holding the station's broker password (the user name is the station id). */
     readonly passwordFile?: string;
     /** TLS to the broker: the network CA, this kiosk's client certificate and key, the broker's name. */
@@ -105,10 +111,27 @@ export type FieldSpec =
   | { readonly kind: 'path'; readonly optional?: true; readonly role: PathRole }
   | { readonly kind: 'url'; readonly optional?: true; readonly protocols: readonly string[] }
   | {
+      readonly kind: 'url-list';
+      readonly optional?: true;
+      readonly protocols: readonly string[];
+      readonly countMin: number;
+      readonly countMax: number;
+    }
+  | {
       readonly kind: 'object';
       readonly optional?: true;
       readonly fields: Readonly<Record<string, FieldSpec>>;
     };
+
+const mqttProtocols = ['mqtt:', 'mqtts:', 'tcp:', 'tls:'];
+
+/** The brokers a config names, in the order the link tries them (mqtt.urls, or mqtt.url alone). */
+export function brokerUrlsOf(mqtt: DeviceConfig['mqtt']): readonly string[] {
+  const urls = mqtt.urls ?? (mqtt.url === undefined ? [] : [mqtt.url]);
+  // validateStructure refuses a config with neither or both (AGENT_CONFIG_MQTT_BROKERS).
+  if (urls.length < 1 || urls.length > mqttBrokerUrlsMax) throw new Error('assert: 1..8 broker URLs');
+  return urls;
+}
 
 const serialDevice = {
   kind: 'object',
@@ -172,7 +195,14 @@ export const deviceConfigSchema: FieldSpec = {
     mqtt: {
       kind: 'object',
       fields: {
-        url: { kind: 'url', protocols: ['mqtt:', 'mqtts:', 'tcp:', 'tls:'] },
+        url: { kind: 'url', optional: true, protocols: mqttProtocols },
+        urls: {
+          kind: 'url-list',
+          optional: true,
+          protocols: mqttProtocols,
+          countMin: 1,
+          countMax: mqttBrokerUrlsMax,
+        },
         passwordFile: { kind: 'path', optional: true, role: 'readable-file' },
         tls: {
           kind: 'object',

@@ -29,6 +29,26 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
+/** A URL with one of `protocols` and a host. */
+function urlProblems(protocols: readonly string[], value: string, key: string): ConfigProblem[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [{ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'is not a URL' }];
+  }
+  const problems: ConfigProblem[] = [];
+  if (!protocols.includes(url.protocol))
+    problems.push({
+      code: 'AGENT_CONFIG_BAD_VALUE',
+      key,
+      message: `scheme must be one of ${protocols.join(' ')}`,
+    });
+  if (url.port === '' && url.hostname === '')
+    problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'needs a host' });
+  return problems;
+}
+
 function join(prefix: string, name: string): string {
   return prefix === '' ? name : `${prefix}.${name}`;
 }
@@ -102,24 +122,37 @@ function walk(
           paths.push({ key, path: value, role: spec.role });
         }
       }
-      if (spec.kind === 'url') {
-        let url: URL | null = null;
-        try {
-          url = new URL(value);
-        } catch {
-          problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'is not a URL' });
-        }
-        if (url !== null && !spec.protocols.includes(url.protocol)) {
-          problems.push({
-            code: 'AGENT_CONFIG_BAD_VALUE',
-            key,
-            message: `scheme must be one of ${spec.protocols.join(' ')}`,
-          });
-        }
-        if (url !== null && url.port === '' && url.hostname === '') {
-          problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'needs a host' });
-        }
+      if (spec.kind === 'url') problems.push(...urlProblems(spec.protocols, value, key));
+      return;
+    }
+    case 'url-list': {
+      if (!Array.isArray(value)) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_TYPE',
+          key,
+          message: `expected an array, got ${describe(value)}`,
+        });
+        return;
       }
+      if (value.length < spec.countMin || value.length > spec.countMax) {
+        problems.push({
+          code: 'AGENT_CONFIG_BAD_VALUE',
+          key,
+          message: `must list ${spec.countMin} to ${spec.countMax} URLs (got ${value.length})`,
+        });
+      }
+      value.slice(0, spec.countMax).forEach((item: unknown, index) => {
+        const itemKey = `${key}[${index}]`;
+        if (typeof item !== 'string') {
+          problems.push({
+            code: 'AGENT_CONFIG_BAD_TYPE',
+            key: itemKey,
+            message: `expected a string, got ${describe(item)}`,
+          });
+        } else problems.push(...urlProblems(spec.protocols, item, itemKey));
+      });
+      if (new Set(value).size !== value.length)
+        problems.push({ code: 'AGENT_CONFIG_BAD_VALUE', key, message: 'lists a URL twice' });
       return;
     }
     case 'integer': {
@@ -164,17 +197,47 @@ export interface StructureResult {
 }
 
 /**
- * mqtt.url and mqtt.tls agree: an mqtts:// (or tls://) URL needs mqtt.tls.caPath (the network's
- * own CA, not the system's), TLS files with a plain mqtt:// URL would be silently unused, and a
- * client certificate comes with its key.
+ * Exactly one of mqtt.url (one broker) and mqtt.urls (a list, issue 14) names the brokers.
+ */
+function mqttBrokerProblems(raw: unknown): ConfigProblem[] {
+  const mqtt = (raw as { mqtt?: unknown } | null)?.mqtt;
+  if (typeof mqtt !== 'object' || mqtt === null) return [];
+  const { url, urls } = mqtt as { url?: unknown; urls?: unknown };
+  if ((url === undefined) === (urls === undefined)) {
+    return [
+      {
+        code: 'AGENT_CONFIG_MQTT_BROKERS',
+        key: 'mqtt.url',
+        message:
+          url === undefined
+            ? 'give mqtt.url (one broker) or mqtt.urls (a list of brokers)'
+            : 'give mqtt.url or mqtt.urls, not both',
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * mqtt.url(s) and mqtt.tls agree: an mqtts:// (or tls://) URL needs mqtt.tls.caPath (the network's
+ * own CA, not the system's), TLS files with a plain mqtt:// URL would be silently unused, a list
+ * does not mix the two, and a client certificate comes with its key.
  */
 function mqttTlsProblems(raw: unknown): ConfigProblem[] {
   const mqtt = (raw as { mqtt?: unknown } | null)?.mqtt;
   if (typeof mqtt !== 'object' || mqtt === null) return [];
-  const { url, tls } = mqtt as { url?: unknown; tls?: unknown };
-  if (typeof url !== 'string') return [];
+  const { url, urls, tls } = mqtt as { url?: unknown; urls?: unknown; tls?: unknown };
+  const listed =
+    typeof url === 'string' ? [url] : Array.isArray(urls) ? urls.filter((u) => typeof u === 'string') : [];
+  if (listed.length === 0) return [];
   const problems: ConfigProblem[] = [];
-  const secure = /^(mqtts|tls):/.test(url);
+  const secureCount = listed.filter((u) => /^(mqtts|tls):/.test(u)).length;
+  if (secureCount !== 0 && secureCount !== listed.length) {
+    return [
+      { code: 'AGENT_CONFIG_BAD_VALUE', key: 'mqtt.urls', message: 'mixes mqtts:// and mqtt:// brokers' },
+    ];
+  }
+  const secure = secureCount > 0;
   const tlsRecord = typeof tls === 'object' && tls !== null ? (tls as Record<string, unknown>) : null;
   if (secure && tls === undefined) {
     problems.push({
@@ -186,7 +249,7 @@ function mqttTlsProblems(raw: unknown): ConfigProblem[] {
   if (!secure && tls !== undefined) {
     problems.push({
       code: 'AGENT_CONFIG_BAD_VALUE',
-      key: 'mqtt.url',
+      key: typeof url === 'string' ? 'mqtt.url' : 'mqtt.urls',
       message: 'mqtt.tls is set but the URL is not mqtts://: the link would run without TLS',
     });
   }
@@ -227,6 +290,7 @@ export function validateStructure(raw: unknown): StructureResult {
       }
     }
   }
+  problems.push(...mqttBrokerProblems(raw));
   problems.push(...mqttTlsProblems(raw));
   if (problems.length > 0) return { problems, paths, config: null };
   const config = raw as DeviceConfig;

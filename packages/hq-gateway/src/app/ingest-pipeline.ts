@@ -45,6 +45,7 @@ import { Downlink } from './ingest/downlink.js';
 import { HeldEvents } from './ingest/held-events.js';
 import { InOrderQueue } from './ingest/in-order.js';
 import { intake } from './ingest/intake.js';
+import { reloadStations } from './ingest/reload.js';
 import { addStation, restore } from './ingest/restore.js';
 import { SignatureRounds } from './ingest/signature-rounds.js';
 import type { StationState } from './ingest/station-state.js';
@@ -108,6 +109,7 @@ export class IngestPipeline extends EventEmitter {
       provenance: deps.provenance,
       reality: deps.reality,
       rollouts: deps.rollouts,
+      ownsStation: deps.ownsStation ?? (() => true),
       statusGuard: new StatusReplayGuard(statusEnvelopesSeenPerStationMax),
       counters: this.counters,
       stations: this.#stations,
@@ -284,16 +286,36 @@ export class IngestPipeline extends EventEmitter {
   /**
    * After an HQ restart: every station is acknowledged again (the previous process may have
    * committed events and died before their ack went out; with nothing left to resend, no
-   * duplicate would ever prompt a re-ack) and resends what HQ has not acknowledged.
+   * duplicate would ever prompt a re-ack) and resends what HQ has not acknowledged. Only the
+   * stations this gateway acts for (PipelineDeps.ownsStation).
    */
   async requestResendAll(): Promise<void> {
-    for (const station of this.#stations.values()) {
+    await this.#requestResend([...this.#stations.keys()].filter((id) => this.#ctx.ownsStation(id)));
+  }
+
+  /**
+   * A partition takeover (NATS mode): the selected stations' state is reloaded from the store
+   * before any of their messages is handled (app/ingest/reload.ts), then each is acknowledged at
+   * its stored ack point and asked to resend what follows, as after a restart. The caller hands
+   * none of their messages until this resolves. Returns the reloaded station ids.
+   */
+  async reloadStations(select: (stationId: string) => boolean): Promise<string[]> {
+    // Nothing of these stations is in flight: whatever was handed before is committed first.
+    await this.flush();
+    const reloaded = await reloadStations(this.#ctx, select);
+    // Not awaited: during a node failover the downlink may take seconds to reconnect, and the next
+    // partition's takeover must not wait for it (a resend request is a hint, as an ack is).
+    this.#ctx.background.fireAndForget(this.#requestResend(reloaded));
+    return reloaded;
+  }
+
+  async #requestResend(stationIds: readonly string[]): Promise<void> {
+    const stations = stationIds.map((id) => this.#stations.get(id)).filter((s) => s !== undefined);
+    for (const station of stations) {
       if (station.tracker.ackedSeq > 0) this.#committer.open.touched.add(station.record.stationId);
     }
     this.#committer.schedule();
-    await Promise.all(
-      [...this.#stations.values()].map((s) => this.sendResend(s.record.stationId, s.tracker.ackedSeq + 1)),
-    );
+    await Promise.all(stations.map((s) => this.sendResend(s.record.stationId, s.tracker.ackedSeq + 1)));
   }
 
   get idle(): boolean {

@@ -110,6 +110,14 @@ export class WithdrawalTally {
     return this.#approvals.size;
   }
 
+  /** Request ids counted for the station (a partition takeover reconciles them with the store). */
+  requestIdsOfStation(stationId: string): string[] {
+    const ids: string[] = [];
+    for (const [requestId, approval] of this.#approvals)
+      if (approval.stationId === stationId) ids.push(requestId);
+    return ids;
+  }
+
   /** A hold voided or reversed: its amount no longer counts (idempotent; unknown ids ignored). */
   released(requestId: string): void {
     const approval = this.#approvals.get(requestId);

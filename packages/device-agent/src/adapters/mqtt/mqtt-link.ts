@@ -5,9 +5,13 @@
 // are published in seq order with at most `windowMax` in flight and leave the outbox only when
 // HQ's cumulative ack covers them. Each attempt takes the next persisted bdSeq, registers a
 // signed Death{bdSeq} as the last will and publishes Birth{bdSeq} after CONNACK (Sparkplug B).
+// Several brokers (config mqtt.urls, the nodes of a cluster): each attempt goes to one of them,
+// the first at start; a failed connect or a lost connection moves to the next in the list
+// (domain/outbox/broker-rotation.ts), after the same backoff. Each attempt logs its broker.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../../domain/outbox/backoff.js';
+import { nextBrokerIndex } from '../../domain/outbox/broker-rotation.js';
 import {
   applyAck,
   inFlightCount,
@@ -17,6 +21,7 @@ import {
   rewind,
   startWindow,
 } from '../../domain/outbox/window.js';
+import { mqttBrokerUrlsMax } from '../../limits.js';
 import type { ClockPort, TimerHandle } from '../../ports/clock.js';
 import type { OutboxPort } from '../../ports/outbox.js';
 import type { DownMessage, LinkState, PublisherPort } from '../../ports/publisher.js';
@@ -40,7 +45,10 @@ export interface MqttLinkTopics {
 }
 
 export interface MqttLinkOptions {
+  /** The broker, when `brokerUrls` is absent. */
   readonly brokerUrl: string;
+  /** Brokers in the order tried (1..mqttBrokerUrlsMax); default [brokerUrl]. */
+  readonly brokerUrls?: readonly string[];
   readonly stationId: string;
   readonly username?: string;
   readonly password?: string;
@@ -71,6 +79,9 @@ export class MqttLink implements PublisherPort {
   readonly #log: Logger;
   readonly #tls: MqttTlsOptions | undefined;
   #state: LinkState = { kind: 'idle' };
+  readonly #brokerUrls: readonly string[];
+  /** Index in #brokerUrls of the broker the current (or next) attempt goes to. */
+  #brokerIndex = 0;
   #client: MqttClient | null = null;
   #window: OutboxWindow;
   #retryTimer: TimerHandle | null = null;
@@ -87,6 +98,9 @@ export class MqttLink implements PublisherPort {
   constructor(options: MqttLinkOptions) {
     if (options.windowMax < 1) throw new Error('assert: windowMax >= 1');
     this.#options = options;
+    this.#brokerUrls = options.brokerUrls ?? [options.brokerUrl];
+    if (this.#brokerUrls.length < 1 || this.#brokerUrls.length > mqttBrokerUrlsMax)
+      throw new Error(`assert: 1..${mqttBrokerUrlsMax} broker URLs`);
     this.#tls = options.tls === undefined ? undefined : loadMqttTls(options.tls);
     this.#log = options.logger.child({ component: 'mqtt-link' });
     this.#window = startWindow(options.outbox.ackedThroughSeq());
@@ -95,6 +109,11 @@ export class MqttLink implements PublisherPort {
 
   state(): LinkState {
     return this.#state;
+  }
+
+  /** The broker the current (or next) connection attempt goes to. */
+  brokerUrl(): string {
+    return this.#brokerUrls[this.#brokerIndex]!;
   }
 
   onDown(handler: (message: DownMessage) => void): void {
@@ -224,7 +243,9 @@ export class MqttLink implements PublisherPort {
     }
     if (this.#isStopped()) return;
     this.#will = will;
-    const client = (options.connect ?? mqtt.connect)(options.brokerUrl, {
+    const brokerUrl = this.brokerUrl();
+    this.#log.info({ brokerUrl, brokerIndex: this.#brokerIndex, attempt }, 'connecting');
+    const client = (options.connect ?? mqtt.connect)(brokerUrl, {
       clientId: options.stationId,
       protocolVersion: 4,
       clean: true,
@@ -268,7 +289,10 @@ export class MqttLink implements PublisherPort {
     if (this.#client !== client) return;
     this.#window = rewind(this.#window);
     this.#setState({ kind: 'online', sinceMs: options.clock.nowMs(), bdSeq });
-    this.#log.info({ bdSeq, ackedThroughSeq: this.#window.ackedThroughSeq }, 'link online');
+    this.#log.info(
+      { bdSeq, ackedThroughSeq: this.#window.ackedThroughSeq, brokerUrl: this.brokerUrl() },
+      'link online',
+    );
     this.#armHeartbeat(client, bdSeq);
     this.#pump();
   }
@@ -283,6 +307,10 @@ export class MqttLink implements PublisherPort {
     client.end(true);
     this.#window = rewind(this.#window);
     const wasOnline = this.#state.kind === 'online';
+    const from = this.brokerUrl();
+    this.#brokerIndex = nextBrokerIndex(this.#brokerIndex, this.#brokerUrls.length);
+    if (this.#brokerUrls.length > 1)
+      this.#log.info({ code, from, next: this.brokerUrl() }, 'moving to the next broker');
     this.#scheduleRetry(wasOnline ? 1 : attempt, code, error);
   }
 

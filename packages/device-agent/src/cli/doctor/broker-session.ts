@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { beijingIsoTime, downTopic, fingerprint, PayloadType, publicKeySpkiDer } from '@bianmin/wire';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { loadMqttTls } from '../../adapters/mqtt/tls.js';
-import type { DeviceConfig } from '../../config/schema.js';
+import { brokerUrlsOf, type DeviceConfig } from '../../config/schema.js';
 import { openHqEnvelope } from '../../domain/tx/envelope.js';
 import { clockSkewMsMaxDefault, doctorBrokerTimeoutMs, operatorTokenFileBytesMax } from '../../limits.js';
 import type { CheckRow } from './checks.js';
@@ -93,6 +93,19 @@ function readPassword(path: string): string {
   return readFileSync(path, 'utf8').slice(0, operatorTokenFileBytesMax).trim();
 }
 
+/** A session with each broker in turn until one answers (accepted or refused). */
+async function firstSession(
+  urls: readonly string[],
+  run: (url: string) => Promise<SessionOutcome>,
+): Promise<SessionOutcome> {
+  let outcome: SessionOutcome = { kind: 'failed', detail: 'no broker' };
+  for (const url of urls) {
+    outcome = await run(url);
+    if (outcome.kind !== 'failed') return outcome;
+  }
+  return outcome;
+}
+
 /** Rows "broker session" and "hq config". */
 export async function checkBrokerSession(
   config: DeviceConfig,
@@ -123,7 +136,10 @@ export async function checkBrokerSession(
     };
     return [failed, { check: 'hq config', status: 'SKIP', detail: 'no broker session' }];
   }
-  const outcome = await runSession(config.mqtt.url, connectOptions, topic, timeoutMs, options.connect);
+  // The brokers in the link's order: the first that answers (a refusal would be the same on each).
+  const outcome = await firstSession(brokerUrlsOf(config.mqtt), (url) =>
+    runSession(url, connectOptions, topic, timeoutMs, options.connect),
+  );
   if (outcome.kind !== 'accepted') {
     const refused = outcome.kind === 'refused';
     const row: CheckRow = {

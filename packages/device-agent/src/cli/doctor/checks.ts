@@ -8,7 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { beijingIsoTime } from '@bianmin/wire';
 import { Pkcs11Signer } from '../../adapters/pkcs11/pkcs11-signer.js';
 import { openReadOnly } from '../../adapters/sqlite/integrity.js';
-import type { DeviceConfig, SerialDeviceConfig } from '../../config/schema.js';
+import { brokerUrlsOf, type DeviceConfig, type SerialDeviceConfig } from '../../config/schema.js';
 import { signerOptionsOf } from '../../config/signer-options.js';
 import {
   clockKnownWrong,
@@ -178,12 +178,32 @@ export async function checkToken(config: DeviceConfig, logger: Logger): Promise<
   }
 }
 
-/** TCP connect to the broker; a TLS handshake as well when the URL or the config asks for TLS. */
+/**
+ * Every broker the config names (mqtt.url or each of mqtt.urls), one row: PASS when all answer,
+ * WARN when some do (the link rotates to them), FAIL when none does; the detail names each.
+ */
 export async function checkBroker(
   config: DeviceConfig,
   timeoutMs = doctorBrokerTimeoutMs,
 ): Promise<CheckRow> {
-  const url = new URL(config.mqtt.url);
+  const urls = brokerUrlsOf(config.mqtt);
+  const rows: CheckRow[] = [];
+  for (const url of urls) rows.push(await checkBrokerUrl(config, url, timeoutMs));
+  if (rows.length === 1) return rows[0]!;
+  const failed = rows.filter((row) => row.status !== 'PASS');
+  const detail = rows.map((row, index) => `${urls[index]}: ${row.status} ${row.detail}`).join('; ');
+  const first = failed[0];
+  if (first === undefined) return { check: 'broker', status: 'PASS', detail };
+  return {
+    ...first,
+    status: failed.length === rows.length ? 'FAIL' : 'WARN',
+    detail: `${failed.length} of ${rows.length} brokers failed: ${detail}`,
+  };
+}
+
+/** TCP connect to one broker; a TLS handshake as well when the URL or the config asks for TLS. */
+async function checkBrokerUrl(config: DeviceConfig, brokerUrl: string, timeoutMs: number): Promise<CheckRow> {
+  const url = new URL(brokerUrl);
   const useTls = url.protocol === 'mqtts:' || url.protocol === 'tls:' || config.mqtt.tls !== undefined;
   const port = url.port === '' ? (useTls ? 8883 : 1883) : Number(url.port);
   const host = url.hostname;
@@ -209,7 +229,7 @@ export async function checkBroker(
       status: 'FAIL',
       code: 'AGENT_DOCTOR_BROKER_UNREACHABLE',
       detail: `${host}:${port}: ${tcp}`,
-      hint: 'check the network link, the mqtt.url host and port, and any firewall on the way',
+      hint: 'check the network link, the mqtt.url(s) host and port, and any firewall on the way',
     };
   }
   if (!useTls)

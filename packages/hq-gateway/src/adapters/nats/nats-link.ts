@@ -9,13 +9,15 @@
 // Takeover: the new owner deletes the partition's consumer and makes it again from its ack floor,
 // so the previous owner's unacked messages come again first and in stream order (not after
 // ack_wait, behind newer ones); the ones that were committed but not acked are stored once by the
-// database's uniqueness and per-station high-water mark.
+// database's uniqueness and per-station high-water mark. Before the partition is read, the
+// gateway's in-memory state of its stations is reloaded from the store (onPartitionGained): it was
+// loaded at this gateway's start and the previous owner stored events since. The claim/round loop
+// itself is partition-rounds.ts (broker-free, tested on fakes).
 // Down: acks, authorisation responses, configs and commands are published through MQTT to the
 // cluster's MQTT listeners (QoS and retain as the channel says), which reach the kiosk's MQTT
 // subscription on whichever node it is on. Provenance: a JetStream message does not say which
 // broker user published it; the cluster's per-station publish permission on the mapped subject
 // and the station's signature on every envelope do that job (docs/decisions/hq-nats-cluster.md).
-import { createHash } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
   AckPolicy,
@@ -27,11 +29,18 @@ import {
   type NatsConnection,
 } from 'nats';
 import { HqError } from '../../errors.js';
-import { natsAckWaitMs, natsClaimPollMs, natsFetchBatchMax } from '../../limits.js';
+import { natsAckWaitMs, natsClaimPollMs, natsDownConnectWaitMs, natsFetchBatchMax } from '../../limits.js';
 import type { Log } from '../../ports/log.js';
 import type { PublishOptions } from '../../ports/publisher.js';
-import { parseUpSubject, partitionFilter, partitionOfStation, upStreamName } from './partition.js';
+import { partitionFilter, upStreamName } from './partition.js';
 import { PartitionLocks } from './partition-locks.js';
+import {
+  type MessageHandler,
+  type PartitionBackend,
+  type PartitionCounters,
+  type PartitionMessage,
+  PartitionRounds,
+} from './partition-rounds.js';
 
 export interface NatsLinkOptions {
   /** nats://host:port of every node (the client fails over between them). */
@@ -51,16 +60,16 @@ export interface NatsLinkOptions {
   readonly log: Log;
   /** Claim poll period (ms); default natsClaimPollMs. */
   readonly claimPollMs?: number;
+  /**
+   * A partition was taken over: resolves once the gateway's state for its stations is reloaded
+   * from the store (IngestPipeline.reloadStations). None of its messages is handed before.
+   */
+  readonly onPartitionGained?: (partition: number) => Promise<void>;
+  /** Partitions lost (lock connection gone): their stations are no longer acted for. */
+  readonly onPartitionsLost?: (partitions: readonly number[]) => void;
 }
 
-export interface NatsLinkCounters {
-  delivered: number;
-  acked: number;
-  wrongPartition: number;
-  takeovers: number;
-}
-
-type MessageHandler = (topic: string, payload: Uint8Array) => Promise<void> | undefined;
+export type NatsLinkCounters = PartitionCounters;
 
 export function consumerName(partition: number): string {
   return `hq-p${partition}`;
@@ -70,15 +79,13 @@ export class NatsLink {
   readonly #options: NatsLinkOptions;
   readonly #log: Log;
   readonly #locks: PartitionLocks;
+  readonly #rounds: PartitionRounds;
   #nc: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
   #jsm: JetStreamManager | undefined;
   #down: MqttClient | undefined;
   #closed = false;
   #loop: Promise<void> | undefined;
-  /** Partitions whose consumer was re-made from the ack floor by this owner. */
-  readonly #ready = new Set<number>();
-  readonly counters: NatsLinkCounters = { delivered: 0, acked: 0, wrongPartition: 0, takeovers: 0 };
 
   constructor(options: NatsLinkOptions) {
     if (options.natsUrls.length === 0 || options.mqttUrls.length === 0) {
@@ -87,12 +94,29 @@ export class NatsLink {
     this.#options = options;
     this.#log = options.log.child({ component: 'nats' });
     this.#locks = new PartitionLocks(options.lockDatabaseUrl, this.#log);
-    this.#locks.onLost(() => this.#ready.clear());
+    this.#rounds = new PartitionRounds(this.#backend(), {
+      partitions: options.partitions,
+      fetchBatchMax: natsFetchBatchMax,
+      commitBarrier: options.commitBarrier,
+      log: this.#log,
+      ...(options.onPartitionGained === undefined ? {} : { onGained: options.onPartitionGained }),
+      ...(options.onPartitionsLost === undefined ? {} : { onLost: options.onPartitionsLost }),
+    });
+    this.#locks.onLost(() => this.#rounds.loseAll());
+  }
+
+  get counters(): NatsLinkCounters {
+    return this.#rounds.counters;
   }
 
   /** Partitions this gateway owns now. */
   get owned(): readonly number[] {
     return [...this.#locks.owned].sort((a, b) => a - b);
+  }
+
+  /** Whether this gateway acts for the station now (its partition taken over, reloaded and held). */
+  ownsStation(stationId: string): boolean {
+    return this.#rounds.ownsStation(stationId);
   }
 
   async connect(onMessage: MessageHandler): Promise<void> {
@@ -118,37 +142,45 @@ export class NatsLink {
   }
 
   async #run(onMessage: MessageHandler): Promise<void> {
+    const claimPollMs = this.#options.claimPollMs ?? natsClaimPollMs;
     let lastClaimMs = 0;
     while (!this.#closed) {
       try {
         const nowMs = Date.now();
-        if (nowMs - lastClaimMs >= (this.#options.claimPollMs ?? natsClaimPollMs)) {
+        if (nowMs - lastClaimMs >= claimPollMs) {
           lastClaimMs = nowMs;
-          await this.#claim();
+          await this.#rounds.claim();
         }
-        if (this.#ready.size === 0) {
-          await delay(this.#options.claimPollMs ?? natsClaimPollMs);
+        if (this.#rounds.ready.length === 0) {
+          await delay(claimPollMs);
           continue;
         }
-        await this.#round(onMessage);
+        await this.#rounds.round(onMessage);
       } catch (error) {
         if (this.#closed) return;
         this.#log.warn({ code: 'HQ_NATS_FAILED', error: (error as Error).message }, 'round failed, retrying');
-        await delay(this.#options.claimPollMs ?? natsClaimPollMs);
+        await delay(claimPollMs);
       }
     }
   }
 
-  async #claim(): Promise<void> {
-    if (!this.#locks.connected) await this.#locks.connect();
-    for (let partition = 0; partition < this.#options.partitions; partition += 1) {
-      if (this.#ready.has(partition)) continue;
-      if (!(await this.#locks.tryClaim(partition))) continue;
-      await this.#takeOver(partition);
-      this.#ready.add(partition);
-      this.counters.takeovers += 1;
-      this.#log.info({ partition }, 'partition owned');
-    }
+  /** The locks and JetStream as the round loop sees them. */
+  #backend(): PartitionBackend {
+    return {
+      ensureLocks: async () => {
+        if (!this.#locks.connected) await this.#locks.connect();
+      },
+      tryClaim: (partition) => this.#locks.tryClaim(partition),
+      holds: (partition) => this.#locks.owned.has(partition),
+      rewind: (partition) => this.#takeOver(partition),
+      fetch: async (partition, messagesMax) => {
+        const consumer = await this.#js!.consumers.get(upStreamName, consumerName(partition));
+        const messages: PartitionMessage[] = [];
+        const iterator = await consumer.fetch({ max_messages: messagesMax, expires: 1_000 });
+        for await (const message of iterator) messages.push(asPartitionMessage(message));
+        return messages;
+      },
+    };
   }
 
   /** Re-makes partition p's durable consumer from its ack floor (see the file comment). */
@@ -173,57 +205,6 @@ export class NatsLink {
     });
   }
 
-  /** One round: fetch from every owned partition, hand over in order, commit, then ack. */
-  async #round(onMessage: MessageHandler): Promise<void> {
-    const js = this.#js!;
-    const partitions = [...this.#ready];
-    const batches = await Promise.all(
-      partitions.map(async (partition) => {
-        const consumer = await js.consumers.get(upStreamName, consumerName(partition));
-        const messages: JsMsg[] = [];
-        const iterator = await consumer.fetch({ max_messages: natsFetchBatchMax, expires: 1_000 });
-        for await (const message of iterator) messages.push(message);
-        return { partition, messages };
-      }),
-    );
-    let handed = 0;
-    for (const { partition, messages } of batches) {
-      for (const message of messages) {
-        const waiting = this.#hand(partition, message, onMessage);
-        if (waiting !== undefined) await waiting;
-        handed += 1;
-      }
-    }
-    if (handed === 0) return;
-    await this.#options.commitBarrier();
-    for (const { partition, messages } of batches) {
-      const last = messages.at(-1);
-      // Lost the partition meanwhile: the next owner re-reads from the ack floor.
-      if (last === undefined || !this.#ready.has(partition) || !this.#locks.owned.has(partition)) continue;
-      await last.ackAck();
-      this.counters.acked += messages.length;
-    }
-  }
-
-  #hand(partition: number, message: JsMsg, onMessage: MessageHandler): Promise<void> | undefined {
-    const parsed = parseUpSubject(message.subject);
-    if (!parsed.ok || partitionOfStation(parsed.stationId, this.#options.partitions) !== partition) {
-      this.counters.wrongPartition += 1;
-      this.#log.warn(
-        {
-          code: 'HQ_NATS_WRONG_PARTITION',
-          subject: message.subject.slice(0, 128),
-          partition,
-          sha256: createHash('sha256').update(message.data).digest('hex'),
-        },
-        'message on the wrong partition dropped',
-      );
-      return undefined;
-    }
-    this.counters.delivered += 1;
-    return onMessage(parsed.topic, message.data);
-  }
-
   async publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void> {
     const down = this.#down;
     if (down === undefined) throw new HqError('HQ_NATS_FAILED', 'not connected');
@@ -236,7 +217,7 @@ export class NatsLink {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#loop?.catch(() => undefined);
-    this.#ready.clear();
+    this.#rounds.clear();
     await this.#locks.close();
     const down = this.#down;
     this.#down = undefined;
@@ -264,11 +245,37 @@ async function connectDown(options: NatsLinkOptions): Promise<MqttClient> {
     connectTimeout: 10_000,
     keepalive: 30,
   });
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  });
+  // A refused connect (a node down) is an 'error' too: mqtt.js then tries the next server, so only
+  // the bound fails the start (a gateway must start while one node is down).
+  let lastError: Error | undefined;
+  const onError = (error: Error): void => {
+    lastError = error;
+    options.log.warn(
+      { code: 'HQ_NATS_FAILED', error: error.message },
+      'downlink connect failed, trying the next node',
+    );
+  };
+  client.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(lastError ?? new Error(`no MQTT listener within ${natsDownConnectWaitMs} ms`)),
+        natsDownConnectWaitMs,
+      );
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (error) {
+    client.end(true);
+    throw error;
+  }
   return client;
+}
+
+function asPartitionMessage(message: JsMsg): PartitionMessage {
+  return { subject: message.subject, data: message.data, ackAll: async () => void (await message.ackAck()) };
 }
 
 function delay(ms: number): Promise<void> {

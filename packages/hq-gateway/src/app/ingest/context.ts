@@ -75,6 +75,12 @@ export interface PipelineDeps {
   readonly reality?: RealityDeps;
   /** Issue 13: stored OTA progress events go to the rollouts (app/rollout-wire.ts); absent: stored only. */
   readonly rollouts?: RolloutIngest;
+  /**
+   * Whether this gateway acts for the station now (NATS mode: its partition is owned and reloaded,
+   * NatsLink.ownsStation); absent: every station (one gateway, MQTT). The silence sweep and the
+   * resend requests skip the others.
+   */
+  readonly ownsStation?: (stationId: string) => boolean;
 }
 
 /** Takes one stored OTA_PROGRESS event into its rollout; never throws (refusals are logged). */
@@ -105,6 +111,8 @@ export interface IngestContext {
   readonly reality: RealityDeps | undefined;
   /** Issue 13: where stored OTA progress goes; undefined: stored only. */
   readonly rollouts: RolloutIngest | undefined;
+  /** Whether this gateway acts for the station now (PipelineDeps.ownsStation; default: yes). */
+  readonly ownsStation: (stationId: string) => boolean;
   /** Births and deaths already seen (freshness). */
   readonly statusGuard: StatusReplayGuard;
   readonly clock: Clock;

@@ -106,6 +106,8 @@ export function sweepSilence(ctx: IngestContext): string[] {
   const atMs = ctx.clock.nowMs();
   const silenced: string[] = [];
   for (const station of ctx.stations.values()) {
+    // Another gateway owns it (NATS mode): its messages do not reach this one, silence is no sign.
+    if (!ctx.ownsStation(station.record.stationId)) continue;
     const input = { kind: 'silence', atMs, silenceMsMax: ctx.settings.stationSilenceMsMax } as const;
     const { status, outcome } = applyStatus(station.status, input);
     if (outcome !== 'silenced') continue;
