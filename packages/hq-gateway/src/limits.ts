@@ -181,6 +181,8 @@ export const opsActorCharsMax = 64;
 export const opsReasonCharsMax = 1_000;
 /** Records one list() page returns at most (and its default). */
 export const opsReadRecordsMax = 10_000;
+/** Aggregates one OperationsStore.readMany may name: a page of alerts (at most httpPageSizeMax, 500). */
+export const opsReadManyAggregatesMax = 500;
 /** Records one aggregate may hold: a station's whole history over the 6 years R17 keeps. */
 export const opsRecordsPerAggregateMax = 100_000;
 /** Stations HQ folds at once for a network-wide list (overdue, R12 sites); the network is bounded. */

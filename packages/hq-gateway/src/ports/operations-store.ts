@@ -65,6 +65,12 @@ export interface OperationsStore {
   append(draft: OperationDraft, expectedVersion: number): Promise<AppendOutcome>;
   /** Every record of one aggregate, by version (empty when there is none). */
   read(aggregateId: string): Promise<readonly OperationRecord[]>;
+  /**
+   * Every record of each named aggregate in one read (a page of alerts' handling: one query, not
+   * one per alert), by version; an aggregate with no record is absent from the map. At most
+   * opsReadManyAggregatesMax ids (HQ_STORE_FAILED beyond).
+   */
+  readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>>;
   /** Records in position order, filtered; a page of at most `limit`. */
   list(query: OperationsQuery): Promise<readonly OperationRecord[]>;
 }

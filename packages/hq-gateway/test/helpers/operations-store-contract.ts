@@ -59,6 +59,41 @@ export function operationsStoreContract(t: Test, name: string, factory: () => Pr
     },
   );
 
+  withStore(
+    'readMany: each named aggregate by version in one read, absent ones left out, a limit on the names',
+    async (store, t) => {
+      await store.append(draft(), 0);
+      await store.append(draft({ aggregateId: 'alert:7', kind: 'assigned', idempotencyKey: 'k-a1' }), 0);
+      await store.append(draft({ kind: 'surveyed', idempotencyKey: 'k-2' }), 1);
+      await store.append(draft({ aggregateId: 'alert:7', kind: 'closed', idempotencyKey: 'k-a2' }), 1);
+      const many = await store.readMany(['alert:7', 'station:S1', 'alert:8']);
+      t.same(
+        [...many.keys()].sort(),
+        ['alert:7', 'station:S1'],
+        'the aggregates that have records, no entry for alert:8',
+      );
+      t.same(
+        many.get('alert:7')?.map((r) => [r.kind, r.version]),
+        [
+          ['assigned', 1],
+          ['closed', 2],
+        ],
+        "alert:7's records by version",
+      );
+      t.same(
+        many.get('station:S1')?.map((r) => r.kind),
+        (await store.read('station:S1')).map((r) => r.kind),
+        'the same records as read() of one aggregate',
+      );
+      t.equal((await store.readMany([])).size, 0, 'no names: an empty map');
+      await t.rejects(
+        store.readMany(Array.from({ length: 501 }, (_, i) => `alert:${i}`)),
+        { code: 'HQ_STORE_FAILED' },
+        'more than opsReadManyAggregatesMax names refused',
+      );
+    },
+  );
+
   withStore('a stale expected version is HQ_OPS_VERSION_CONFLICT and writes nothing', async (store, t) => {
     await store.append(draft(), 0);
     const stale = await store.append(draft({ idempotencyKey: 'k-2', kind: 'surveyed' }), 0);

@@ -2,7 +2,7 @@
 // SQLite adapter (the contract suite runs on both); records are frozen copies.
 import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';
-import { opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
+import { opsReadManyAggregatesMax, opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
 import type {
   AppendOutcome,
   OperationDraft,
@@ -54,6 +54,17 @@ export class MemoryOperationsStore implements OperationsStore {
 
   async read(aggregateId: string): Promise<readonly OperationRecord[]> {
     return [...(this.#byAggregate.get(aggregateId) ?? [])];
+  }
+
+  async readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>> {
+    if (aggregateIds.length > opsReadManyAggregatesMax)
+      throw new HqError('HQ_STORE_FAILED', `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`);
+    const out = new Map<string, readonly OperationRecord[]>();
+    for (const aggregateId of aggregateIds) {
+      const records = this.#byAggregate.get(aggregateId);
+      if (records !== undefined && records.length > 0) out.set(aggregateId, [...records]);
+    }
+    return out;
   }
 
   async list(query: OperationsQuery): Promise<readonly OperationRecord[]> {

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';
-import { opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
+import { opsReadManyAggregatesMax, opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
 import type {
   AppendOutcome,
   OperationDraft,
@@ -126,6 +126,19 @@ export class PostgresOperationsStore implements OperationsStore {
     return rows.map(recordOf);
   }
 
+  async readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>> {
+    if (aggregateIds.length > opsReadManyAggregatesMax)
+      throw new HqError('HQ_STORE_FAILED', `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`);
+    if (aggregateIds.length === 0) return new Map();
+    const rows = await pgQuery(
+      this.#pool,
+      'read aggregates',
+      'SELECT * FROM operations WHERE aggregate_id = ANY($1::text[]) ORDER BY aggregate_id, version',
+      [[...aggregateIds]],
+    );
+    return groupByAggregate(rows.map(recordOf));
+  }
+
   async list(query: OperationsQuery): Promise<readonly OperationRecord[]> {
     const limit = Math.min(query.limit ?? opsReadRecordsMax, opsReadRecordsMax);
     const args: unknown[] = [query.afterPosition ?? 0];
@@ -152,4 +165,14 @@ export class PostgresOperationsStore implements OperationsStore {
     );
     return rows.map(recordOf);
   }
+}
+
+function groupByAggregate(records: readonly OperationRecord[]): Map<string, OperationRecord[]> {
+  const groups = new Map<string, OperationRecord[]>();
+  for (const record of records) {
+    const list = groups.get(record.aggregateId) ?? [];
+    list.push(record);
+    groups.set(record.aggregateId, list);
+  }
+  return groups;
 }

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';
-import { opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
+import { opsReadManyAggregatesMax, opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
 import type {
   AppendOutcome,
   OperationDraft,
@@ -138,6 +138,22 @@ export class SqliteOperationsStore implements OperationsStore {
     }
   }
 
+  async readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>> {
+    if (aggregateIds.length > opsReadManyAggregatesMax)
+      throw new HqError('HQ_STORE_FAILED', `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`);
+    if (aggregateIds.length === 0) return new Map();
+    try {
+      const rows = this.#db
+        .prepare(
+          'SELECT * FROM operations WHERE aggregate_id IN (SELECT value FROM json_each(?)) ORDER BY aggregate_id, version',
+        )
+        .all(JSON.stringify(aggregateIds)) as Row[];
+      return groupByAggregate(rows.map(recordOf));
+    } catch (error) {
+      throw new HqError('HQ_STORE_FAILED', 'operations read failed', { cause: error });
+    }
+  }
+
   async list(query: OperationsQuery): Promise<readonly OperationRecord[]> {
     const limit = Math.min(query.limit ?? opsReadRecordsMax, opsReadRecordsMax);
     const where: string[] = ['position > ?'];
@@ -164,4 +180,14 @@ export class SqliteOperationsStore implements OperationsStore {
       throw new HqError('HQ_STORE_FAILED', 'operations list failed', { cause: error });
     }
   }
+}
+
+function groupByAggregate(records: readonly OperationRecord[]): Map<string, OperationRecord[]> {
+  const groups = new Map<string, OperationRecord[]>();
+  for (const record of records) {
+    const list = groups.get(record.aggregateId) ?? [];
+    list.push(record);
+    groups.set(record.aggregateId, list);
+  }
+  return groups;
 }
