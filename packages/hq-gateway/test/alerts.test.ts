@@ -133,7 +133,7 @@ t.test('the rules open each kind once per station while open', async (t) => {
   t.same(await alerts.scan(), [], 'the discrepancy alert is open: no second one');
   const discrepancy = first.find((a) => a.kind === 'HQ_ALERT_DISCREPANCY');
   await alerts.acknowledge(discrepancy?.alertId ?? 0, 'zhang');
-  t.match(await alerts.scan(), [{ kind: 'HQ_ALERT_DISCREPANCY', detail: /1 new/ }]);
+  t.match(await alerts.scan(), [{ kind: 'HQ_ALERT_DISCREPANCY', detail: '新增差异 1 笔（累计 3 笔）' }]);
   t.same(await alerts.scan(), [], 'no new discrepancies: nothing');
   await t.rejects(alerts.acknowledge(424242, 'x'), { code: 'HQ_ALERT_NOT_FOUND' });
 });

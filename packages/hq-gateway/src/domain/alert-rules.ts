@@ -1,6 +1,8 @@
 // Alerts as data (issue 11): which alerts HQ's store state calls for. Pure: the alert service
 // (app/alerts.ts) gathers a snapshot per station, these rules name the alerts, the store keeps at
 // most one open alert per (kind, station) (deduplicated), and a person acknowledges it.
+
+import { formatYuan } from '@bianmin/core-ledger';
 import type { HqCode } from '../errors.js';
 import { assert } from './assert.js';
 
@@ -25,6 +27,51 @@ export interface AlertCandidate {
   /** '' for network-wide alerts (a quarantine spike). */
   readonly stationId: string;
   readonly detail: string;
+}
+
+/** Peripheral names (hq-gateway's decoded telemetry) as HQ's people call them. */
+const peripheralWords: Readonly<Record<string, string>> = {
+  'card-reader': '读卡器',
+  'pin-pad': '密码键盘',
+  token: 'UK 密钥',
+  printer: '打印机',
+};
+
+/** Why a station went offline (StationStatus.offlineReason) in zh-CN. */
+const offlineWords: Readonly<Record<string, string>> = {
+  death: '终端已下线（收到离线消息）',
+  silence: '终端无响应（超时未收到消息）',
+};
+
+/**
+ * An alert's detail as HQ's people read it (zh-CN, yuan): the console, the webhook and the CLI
+ * show it as is. The alert's kind stays the machine-readable part.
+ */
+export function alertDetailText(
+  candidate:
+    | { readonly kind: 'HQ_ALERT_STATION_OFFLINE'; readonly offlineReason: string | null }
+    | { readonly kind: 'HQ_ALERT_PERIPHERAL_FAULTY'; readonly peripherals: readonly string[] }
+    | { readonly kind: 'HQ_ALERT_QUOTA_LOW'; readonly quotaFen: number; readonly thresholdFen: number }
+    | { readonly kind: 'HQ_ALERT_DISCREPANCY'; readonly newCount: number; readonly totalCount: number }
+    | { readonly kind: 'HQ_ALERT_QUARANTINE_SPIKE'; readonly quarantinedCount: number },
+): string {
+  switch (candidate.kind) {
+    case 'HQ_ALERT_STATION_OFFLINE':
+      return candidate.offlineReason === null
+        ? '终端离线（原因未知）'
+        : (offlineWords[candidate.offlineReason] ?? `终端离线（${candidate.offlineReason}）`);
+    case 'HQ_ALERT_PERIPHERAL_FAULTY':
+      assert(candidate.peripherals.length > 0, 'alertDetailText: a faulty peripheral is named');
+      return `外设故障：${candidate.peripherals.map((name) => peripheralWords[name] ?? name).join('、')}`;
+    case 'HQ_ALERT_QUOTA_LOW':
+      // formatYuan: a balance below zero (an overspend HQ recorded as a discrepancy) shows as -¥.
+      return `信誉额度余额 ${formatYuan(candidate.quotaFen)}，低于提醒线 ${formatYuan(candidate.thresholdFen)}`;
+    case 'HQ_ALERT_DISCREPANCY':
+      assert(candidate.newCount > 0, 'alertDetailText: new discrepancies');
+      return `新增差异 ${candidate.newCount} 笔（累计 ${candidate.totalCount} 笔）`;
+    case 'HQ_ALERT_QUARANTINE_SPIKE':
+      return `自上次检查以来隔离消息 ${candidate.quarantinedCount} 条`;
+  }
 }
 
 export interface StationSnapshot {
@@ -61,21 +108,25 @@ export function alertsFor(
       out.push({
         kind: 'HQ_ALERT_STATION_OFFLINE',
         stationId: s.stationId,
-        detail: `offline (${s.offlineReason ?? 'unknown'})`,
+        detail: alertDetailText({ kind: 'HQ_ALERT_STATION_OFFLINE', offlineReason: s.offlineReason }),
       });
     }
     if (s.peripheralsFaulty.length > 0) {
       out.push({
         kind: 'HQ_ALERT_PERIPHERAL_FAULTY',
         stationId: s.stationId,
-        detail: `faulty: ${s.peripheralsFaulty.join(', ')}`,
+        detail: alertDetailText({ kind: 'HQ_ALERT_PERIPHERAL_FAULTY', peripherals: s.peripheralsFaulty }),
       });
     }
     if (s.quotaFen < settings.quotaLowFen) {
       out.push({
         kind: 'HQ_ALERT_QUOTA_LOW',
         stationId: s.stationId,
-        detail: `quota ${s.quotaFen} fen below ${settings.quotaLowFen} fen`,
+        detail: alertDetailText({
+          kind: 'HQ_ALERT_QUOTA_LOW',
+          quotaFen: s.quotaFen,
+          thresholdFen: settings.quotaLowFen,
+        }),
       });
     }
     const seen = discrepanciesSeen.get(s.stationId) ?? 0;
@@ -83,7 +134,11 @@ export function alertsFor(
       out.push({
         kind: 'HQ_ALERT_DISCREPANCY',
         stationId: s.stationId,
-        detail: `${s.discrepancyCount - seen} new discrepancies (${s.discrepancyCount} in all)`,
+        detail: alertDetailText({
+          kind: 'HQ_ALERT_DISCREPANCY',
+          newCount: s.discrepancyCount - seen,
+          totalCount: s.discrepancyCount,
+        }),
       });
     }
   }
@@ -91,7 +146,10 @@ export function alertsFor(
     out.push({
       kind: 'HQ_ALERT_QUARANTINE_SPIKE',
       stationId: '',
-      detail: `${quarantinedSinceLastScan} messages quarantined since the last scan`,
+      detail: alertDetailText({
+        kind: 'HQ_ALERT_QUARANTINE_SPIKE',
+        quarantinedCount: quarantinedSinceLastScan,
+      }),
     });
   }
   assert(out.length <= stations.length * 4 + 1, 'alertsFor: at most four alerts per station and one spike');
