@@ -1,8 +1,8 @@
 // A refusal from the HQ API (problem+json, every reason at once, R21) as HQ's people read it: each
 // problem in zh-CN (the catalogue's 'problem.<CODE>' text, filled from its details: R12 names the
 // site and its distance), and the form field it belongs to, so a form shows every problem next to
-// its field. The server's English message is kept only when the catalogue has no text for a code.
-import type { Problem } from './api.js';
+// its field. A code the catalogue lacks is shown as such, with the server's text and the code.
+import { ApiError, type Problem } from './api.js';
 import { t, tDynamic } from './i18n/messages.js';
 
 /** The zh-CN text of one problem. */
@@ -22,7 +22,7 @@ export function problemText(problem: Problem): string {
   }
   const key = `problem.${problem.code}`;
   const text = tDynamic(key);
-  return text === key ? problem.message : text;
+  return text === key ? t('problem.uncatalogued', { message: problem.message }) : text;
 }
 
 /**
@@ -31,6 +31,20 @@ export function problemText(problem: Problem): string {
  */
 export function problemLine(problem: Problem): string {
   return t('problem.line', { text: problemText(problem), code: problem.code });
+}
+
+/**
+ * Any failure a page shows (a read that failed, an acknowledgement refused) as one zh-CN line per
+ * problem with its code. A failure that never reached the server (no network) has no code: its
+ * own catalogue text, never the browser's English.
+ */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    const problems =
+      error.problems.length > 0 ? error.problems : [{ code: error.code, message: error.message }];
+    return problems.map(problemLine).join(';');
+  }
+  return t('problem.unreachable');
 }
 
 /**

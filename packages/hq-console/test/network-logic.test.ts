@@ -4,12 +4,19 @@
 // department may take from a state, R23's written answer, quarters and the commission month.
 // Method: table cases on the functions the pages call.
 import t from 'tap';
+import { ApiError } from '../src/api.js';
 import { clientProblems, type FieldSpec } from '../src/components/Form.js';
 import { dueStatusText, dueStepText, sortDue } from '../src/due-text.js';
 import { t as message } from '../src/i18n/messages.js';
 import { mayAssignAlerts, mayCloseAlerts } from '../src/navigation.js';
 import { stepsFor } from '../src/network-steps.js';
-import { formFieldOf, problemLine, problemText, recordedRefusalLines } from '../src/problem-text.js';
+import {
+  errorText,
+  formFieldOf,
+  problemLine,
+  problemText,
+  recordedRefusalLines,
+} from '../src/problem-text.js';
 import type { DueItem } from '../src/types.js';
 
 t.test('refusals: zh-CN text from the code and its details, the field from the path', async (t) => {
@@ -30,7 +37,11 @@ t.test('refusals: zh-CN text from the code and its details, the field from the p
     }),
     '申请材料不全(R14):缺身份证',
   );
-  t.equal(problemText({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }), 'as the server says');
+  t.equal(
+    problemText({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }),
+    '请求未成功:as the server says',
+    'a code the catalogue lacks: said in Chinese, the server text kept',
+  );
   t.equal(
     problemLine({ code: 'HQ_ALERT_CLOSED', message: 'the alert was closed by u-market: done' }),
     '告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)',
@@ -38,7 +49,7 @@ t.test('refusals: zh-CN text from the code and its details, the field from the p
   );
   t.equal(
     problemLine({ code: 'HQ_SOMETHING_NEW', message: 'as the server says' }),
-    'as the server says(错误代码 HQ_SOMETHING_NEW)',
+    '请求未成功:as the server says(错误代码 HQ_SOMETHING_NEW)',
   );
   t.same(
     recordedRefusalLines([
@@ -172,4 +183,27 @@ t.test('R23 written answer, quarters and the commission month', async (t) => {
   t.equal(quarterStart('2026-01-31'), '2026-01-01');
   t.equal(previousMonth('2026-12-05'), '2026-11');
   t.equal(previousMonth('2027-01-03'), '2026-12');
+});
+
+t.test('a failure a page shows: zh-CN lines with codes, never the browser English', async (t) => {
+  t.equal(
+    errorText(new ApiError(401, 'HQ_AUTH_REQUIRED', 'the request carries no session', [])),
+    '登录已过期,请重新登录(错误代码 HQ_AUTH_REQUIRED)',
+    'a refusal without problems: its own code',
+  );
+  t.equal(
+    errorText(
+      new ApiError(404, 'HQ_ALERT_NOT_FOUND', 'alert 9 not found', [
+        { code: 'HQ_ALERT_NOT_FOUND', message: 'alert 9 not found' },
+        { code: 'HQ_ALERT_CLOSED', message: 'closed' },
+      ]),
+    ),
+    '没有该告警(或不在您的支局)(错误代码 HQ_ALERT_NOT_FOUND);告警已关闭,不能再指派或关闭(错误代码 HQ_ALERT_CLOSED)',
+    'every problem, in order',
+  );
+  t.equal(
+    errorText(new TypeError('Failed to fetch')),
+    '无法连接总部服务器,请检查网络后重试',
+    'no network: no English',
+  );
 });

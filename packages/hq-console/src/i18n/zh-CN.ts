@@ -385,6 +385,17 @@ export const zhCN = {
   'problem.HQ_ALERT_ASSIGNEE_UNKNOWN': '没有该用户,或该用户无权查看此网点',
   'problem.HQ_ALERT_NOT_FOUND': '没有该告警(或不在您的支局)',
   'problem.HQ_NET_CALENDAR_YEAR_MISSING': '缺少该年度工作日历,无法计算期限',
+  'problem.uncatalogued': '请求未成功:{message}',
+  'problem.unreachable': '无法连接总部服务器,请检查网络后重试',
+  'problem.HQ_AUTH_REQUIRED': '登录已过期,请重新登录',
+  'problem.HQ_AUTH_FAILED': '用户名或密码不正确',
+  'problem.HQ_LOGIN_RATE_LIMITED': '登录尝试过多,请稍后再试',
+  'problem.HQ_STATION_NOT_FOUND': '未找到该网点(或不在您的支局)',
+  'problem.HQ_STORE_FAILED': '总部数据库暂时不可用,请稍后重试',
+  'problem.HQ_HTTP_ROUTE_NOT_FOUND': '没有这个页面或接口',
+  'problem.HQ_QUOTA_STATION_NOT_OPEN': '网点尚未开业,不能购买额度(R4)',
+  'problem.HQ_QUOTA_PURCHASE_REFUSED': '额度购买不符合规定(R3:每次不少于 ¥500.00)',
+  'problem.HQ_QUOTA_PURCHASE_CONFLICT': '该收据编号已用于另一笔购买,请核对收据',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -8,6 +8,7 @@ import { Form, textOf } from '../components/Form.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { mayAcknowledge, mayAssignAlerts, mayCloseAlerts } from '../navigation.js';
+import { errorText } from '../problem-text.js';
 import type { HandledAlert } from '../types.js';
 
 const pageSize = 50;
@@ -34,7 +35,7 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
         setRows(answer.items);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, state, offset, refreshKey, reload]);
   const acknowledge = async (alertId: number): Promise<void> => {
@@ -42,7 +43,7 @@ export function Alerts(props: { readonly session: Session; readonly refreshKey: 
       await api(session, 'POST', `/api/v1/alerts/${alertId}/ack`);
       setReload((n) => n + 1);
     } catch (error) {
-      setProblem((error as Error).message);
+      setProblem(errorText(error));
     }
   };
   const canAck = mayAcknowledge(session.role);

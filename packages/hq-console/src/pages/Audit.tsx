@@ -6,6 +6,7 @@ import { api, query, type Session } from '../api.js';
 import { DataTable } from '../components/DataTable.js';
 import { formatDateTimeZh } from '../format.js';
 import { t } from '../i18n/messages.js';
+import { errorText } from '../problem-text.js';
 import type { AuditRow } from '../types.js';
 
 const pageSize = 50;
@@ -49,7 +50,7 @@ export function Audit(props: { readonly session: Session }): ReactNode {
         setRows(answer.items);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, filter, offset]);
   const allRows = async (): Promise<AuditRow[]> => {

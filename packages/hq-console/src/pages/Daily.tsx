@@ -8,6 +8,7 @@ import { downloadText } from '../components/download.js';
 import { beijingIsoDate, formatBusinessDateZh, formatFen } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { kindName } from '../kinds.js';
+import { errorText } from '../problem-text.js';
 import type { DailyReport } from '../types.js';
 
 interface Line {
@@ -33,7 +34,7 @@ export function Daily(props: { readonly session: Session; readonly refreshKey: n
         setReport(answer);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, shown, refreshKey]);
   const submit = (event: FormEvent): void => {

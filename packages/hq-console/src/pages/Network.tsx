@@ -10,6 +10,7 @@ import { departmentText, dueStatus, dueStatusText, dueStepText, sortDue } from '
 import { formatBusinessDateZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { locationBody, locationFields } from '../network-steps.js';
+import { errorText } from '../problem-text.js';
 import type { DueItem, NetStation } from '../types.js';
 
 /** Stations listed on the page (the API's page; the network list is read whole for the CSV). */
@@ -77,14 +78,14 @@ export function Network(props: { readonly session: Session; readonly refreshKey:
       session,
       'GET',
       `/api/v1/network/overdue${query({ all: 'true' })}`,
-    ).then(setDue, (error: Error) => setProblem(error.message));
+    ).then(setDue, (error: unknown) => setProblem(errorText(error)));
     api<{ items: NetStation[] }>(
       session,
       'GET',
       `/api/v1/network/stations${query({ limit: stationsMax })}`,
     ).then(
       (answer) => setStations(answer.items),
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, refreshKey, reload]);
   const mayPropose = session.role === 'branch' || session.role === 'market';

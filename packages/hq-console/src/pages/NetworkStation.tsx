@@ -8,7 +8,7 @@ import { Form } from '../components/Form.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { reasonField, stepBody, stepsFor } from '../network-steps.js';
-import { recordedRefusalLines } from '../problem-text.js';
+import { errorText, recordedRefusalLines } from '../problem-text.js';
 import type { NetStationPage, OperationRecord } from '../types.js';
 import { DueTable, dateText } from './Network.js';
 
@@ -41,7 +41,7 @@ export function NetworkStation(props: {
         setPage(answer);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
     api<{ date: string }>(session, 'GET', '/api/v1/network/overdue').then(
       (answer) => setToday(answer.date),

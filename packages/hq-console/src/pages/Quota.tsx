@@ -6,6 +6,7 @@ import { DataTable } from '../components/DataTable.js';
 import { FieldError, ProblemSummary } from '../components/Problems.js';
 import { fenToYuanText, formatDateTimeZh, formatFen, parseYuanToFen } from '../format.js';
 import { t } from '../i18n/messages.js';
+import { problemLine } from '../problem-text.js';
 import { type QuotaField, quotaFieldOf, quotaFormProblems } from '../quota-form.js';
 import type { AlertRow, QuotaOutcome } from '../types.js';
 
@@ -58,8 +59,9 @@ export function Quota(props: { readonly session: Session; readonly refreshKey: n
         ? error.problems
         : [{ code: error.code, message: error.message }]) {
         const field = quotaFieldOf('field' in p ? p.field : undefined);
-        if (field === undefined) rest.push(p.message);
-        else byField[field] = [byField[field], p.message].filter(Boolean).join(';');
+        const line = problemLine(p);
+        if (field === undefined) rest.push(line);
+        else byField[field] = [byField[field], line].filter(Boolean).join(';');
       }
       setProblems(byField);
       setOther(rest);

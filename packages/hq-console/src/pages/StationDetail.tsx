@@ -6,6 +6,7 @@ import { DataTable } from '../components/DataTable.js';
 import { formatDateTimeZh, formatFen } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
 import { kindName } from '../kinds.js';
+import { errorText } from '../problem-text.js';
 import type { StationPage } from '../types.js';
 
 export function StationDetail(props: {
@@ -23,7 +24,7 @@ export function StationDetail(props: {
         setPage(answer);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, stationId, refreshKey]);
   if (problem !== null)

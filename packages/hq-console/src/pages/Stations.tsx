@@ -5,6 +5,7 @@ import { api, query, type Session } from '../api.js';
 import { DataTable } from '../components/DataTable.js';
 import { formatDateTimeZh } from '../format.js';
 import { t, tDynamic } from '../i18n/messages.js';
+import { errorText } from '../problem-text.js';
 import { type StationList, type StationRow, stationStates } from '../types.js';
 
 const pageSize = 50;
@@ -28,7 +29,7 @@ export function Stations(props: { readonly session: Session; readonly refreshKey
         setList(answer);
         setProblem(null);
       },
-      (error: Error) => setProblem(error.message),
+      (error: unknown) => setProblem(errorText(error)),
     );
   }, [session, applied, offset, refreshKey]);
   const submit = (event: FormEvent): void => {
