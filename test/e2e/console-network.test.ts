@@ -595,6 +595,11 @@ t.test('the HQ console network pages in a browser', async (t) => {
     await page.getByRole('button', { name: '计算 / 重算' }).click();
     await status.waitFor();
     t.equal(await text(status), '已计算 2026-11');
+    t.equal(
+      await page.getByTestId('commission-warnings').count(),
+      0,
+      'both branches reported November (R16): no missing-statistics warning',
+    );
     await page.waitForFunction(
       () => document.querySelectorAll('[data-testid="commission-state"]')[0]?.textContent === '草稿',
     );

@@ -13,6 +13,8 @@ export function problemText(problem: Problem): string {
     const distance = typeof details.distanceM === 'number' ? details.distanceM.toLocaleString('en-US') : '?';
     return t('problem.HQ_NET_TOO_CLOSE', { kind, id: String(details.id ?? ''), distance });
   }
+  if (problem.code === 'HQ_COMMISSION_STATISTICS_LATE')
+    return t('problem.HQ_COMMISSION_STATISTICS_LATE', { branchId: String(details.branchId ?? '?') });
   if (problem.code === 'HQ_NET_DOCUMENTS_MISSING') {
     const document = /lacks the (\S+)/.exec(problem.message)?.[1];
     const name = document === undefined ? '' : tDynamic(`field.doc.${document}`);

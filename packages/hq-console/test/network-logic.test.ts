@@ -207,3 +207,15 @@ t.test('a failure a page shows: zh-CN lines with codes, never the browser Englis
     'no network: no English',
   );
 });
+
+t.test('a commission run without a branch statistics: the branch named in zh-CN (R11, R16)', async (t) => {
+  t.equal(
+    problemLine({
+      code: 'HQ_COMMISSION_STATISTICS_LATE',
+      field: 'branchId',
+      message: 'R11: branch B3 has not reported 2026-11',
+      details: { branchId: 'B3' },
+    }),
+    '支局 B3 尚未报送本月统计(R16)(错误代码 HQ_COMMISSION_STATISTICS_LATE)',
+  );
+});

@@ -3,7 +3,7 @@
 // finance (before the 15th) and records each station's invoice; finance pays (before the 20th,
 // against the invoice for R10 lines). Amounts arrive in fen and are shown in yuan.
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
-import { ApiError, api, type Session } from '../api.js';
+import { ApiError, api, type Problem, type Session } from '../api.js';
 import { DataTable } from '../components/DataTable.js';
 import { formatFen } from '../format.js';
 import { t } from '../i18n/messages.js';
@@ -30,6 +30,8 @@ export function Commissions(props: { readonly session: Session; readonly refresh
   const [run, setRun] = useState<CommissionRun | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
+  // R11: a run goes ahead without a branch's statistics; what is missing is said, not hidden.
+  const [warnings, setWarnings] = useState<string[]>([]);
   const [reload, setReload] = useState(0);
   useEffect(() => {
     api<{ date: string }>(session, 'GET', '/api/v1/network/overdue').then(
@@ -52,6 +54,7 @@ export function Commissions(props: { readonly session: Session; readonly refresh
   const act = async (what: () => Promise<string>): Promise<void> => {
     setStatus(null);
     setProblems([]);
+    setWarnings([]);
     try {
       setStatus(await what());
       setReload((n) => n + 1);
@@ -70,8 +73,9 @@ export function Commissions(props: { readonly session: Session; readonly refresh
     act(async () => {
       const answer = await post<{
         outcome: 'recorded' | 'corrected' | 'unchanged';
-        warnings: Array<{ message: string }>;
+        warnings: Problem[];
       }>('run');
+      setWarnings(answer.warnings.map(problemLine));
       return t(`commission.outcome.${answer.outcome}`, { month: shown });
     });
   const isEcommerce = session.role === 'ecommerce';
@@ -155,6 +159,16 @@ export function Commissions(props: { readonly session: Session; readonly refresh
         <p className="success" role="status">
           {status}
         </p>
+      )}
+      {warnings.length === 0 ? null : (
+        <div className="warnings" role="note" data-testid="commission-warnings">
+          <p>{t('commission.warnings')}</p>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {problems.length === 0 ? null : (
         <div className="problems" role="alert">
