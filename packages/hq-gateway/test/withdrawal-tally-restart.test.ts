@@ -15,6 +15,7 @@ import { luhnPan } from './helpers/station-sim.js';
 
 const panA = luhnPan('622860', 16);
 const panB = luhnPan('622861', 16);
+const panC = luhnPan('622862', 16);
 const limits = {
   ...stationDefaults,
   withdrawalFenMaxPerTransaction: 160_000,
@@ -25,11 +26,12 @@ const balanceFen = 5_000_000;
 let fx: HqFixture;
 
 t.before(async () => {
-  fx = await startHqFixture(['TR1'], {
+  fx = await startHqFixture(['TR1', 'TR2'], {
     stationDefaults: limits,
     bankAccounts: [
       { pan: panA, pin: '123456', balanceFen, dailyLimitFen: balanceFen },
       { pan: panB, pin: '123456', balanceFen, dailyLimitFen: balanceFen },
+      { pan: panC, pin: '123456', balanceFen, dailyLimitFen: balanceFen },
     ],
   });
 });
@@ -37,8 +39,8 @@ t.teardown(async () => {
   await fx.close();
 });
 
-async function authorise(pan: string, amountFen: number, pin = '123456') {
-  const [station] = fx.stations;
+async function authorise(pan: string, amountFen: number, pin = '123456', stationIndex = 0) {
+  const station = fx.stations[stationIndex];
   const requestId = `req-${randomUUID()}`;
   const transactionId = `txn-${randomUUID()}`;
   const request = station!.authRequest({ requestId, transactionId, tpk: fx.tpk, pan, pin, amountFen });
@@ -163,3 +165,48 @@ t.test('an approval that cannot be stored: the bank is not asked, no answer, not
   const fits = await authorise(panB, 60_000);
   t.equal(fits.decision, 1, 'the reservation was taken back');
 });
+
+t.test(
+  "R5 across gateways (issue 14): another HQ process's approval of the card, in the store, counts",
+  async (t) => {
+    const first = await authorise(panC, 50_000, '123456', 1);
+    t.equal(first.decision, 1, 'card C at TR2: 50,000 approved');
+    const cardKey = approvalRow(first.requestId)?.card_key;
+    t.ok(cardKey !== undefined, 'the approval is stored under the card digest');
+    // Another gateway (owning another partition) approved the same card for 120,000: the row its
+    // store write left. This gateway's own tally never heard of it.
+    await fx.gateway.store.recordWithdrawalApproval(
+      {
+        requestId: `other-gw-${randomUUID()}`,
+        cardKey: cardKey ?? '',
+        stationId: 'TR1',
+        businessDate: approvalBusinessDate(first.requestId),
+        amountFen: 120_000,
+        approvedAtMs: Date.now(),
+      },
+      limits.withdrawalFenMaxPerCardPerDay,
+    );
+    const heldFen = fx.gateway.bank.availableFen(panC);
+    const over = await authorise(panC, 40_000, '123456', 1);
+    t.same(
+      [over.decision, over.declineReason],
+      [2, 4],
+      "HQ_AUTH_OVER_CARD_DAILY_LIMIT from the store: 50,000 + 120,000 + 40,000 > 200,000, though this gateway's tally holds 50,000",
+    );
+    t.equal(fx.gateway.bank.availableFen(panC), heldFen, 'declined before the bank: nothing held');
+    t.equal(approvalRow(over.requestId), undefined, 'the refused approval is not stored');
+    const fits = await authorise(panC, 30_000, '123456', 1);
+    t.equal(
+      fits.decision,
+      1,
+      "exactly to the cap (200,000): approved, and this gateway's tally let go of the refused 40,000",
+    );
+  },
+);
+
+function approvalBusinessDate(requestId: string): string {
+  const row = (fx.gateway.store as SqliteStore).db
+    .prepare('SELECT business_date FROM withdrawal_approvals WHERE request_id = ?')
+    .get(requestId) as { business_date: string } | undefined;
+  return row?.business_date ?? '';
+}

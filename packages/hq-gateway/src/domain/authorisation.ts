@@ -98,6 +98,11 @@ export function decideBeforeBank(facts: RequestFacts): AuthorisationDecision | n
   return null;
 }
 
+/** Over an R5 limit found after the tally (the store's card day, every HQ process's approvals). */
+export function declinedOverLimit(code: LimitDeclineCode): AuthorisationDecision {
+  return declined(declineReasonOfLimitCode[code], responseCode.exceedsWithdrawalLimit);
+}
+
 /** A request over the station's authorisation rate limit (HQ_AUTH_RATE_LIMITED): not the bank's call. */
 export function declinedForRate(): AuthorisationDecision {
   return declined(v1.DeclineReason.DECLINE_REASON_STATION_NOT_ALLOWED, responseCode.exceedsFrequencyLimit);

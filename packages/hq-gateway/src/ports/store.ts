@@ -14,6 +14,11 @@ import type {
 import type { WithdrawalApprovalRecord } from '../domain/withdrawal-limits.js';
 import type { StationAlert } from './integrity-store.js';
 
+/** recordWithdrawalApproval's answer: recorded, or refused because the card's day is full (R5). */
+export type ApprovalRecording =
+  | { readonly recorded: true }
+  | { readonly recorded: false; readonly code: 'HQ_AUTH_OVER_CARD_DAILY_LIMIT'; readonly cardDayFen: number };
+
 export interface StoredEventRef {
   readonly eventId: string;
   readonly stationId: string;
@@ -113,8 +118,15 @@ export interface IngestStore {
   /**
    * A withdrawal HQ approved against its R5 tally, durable before the bank is asked. Idempotent by
    * request id; recording a released request id again makes it count again (as the tally does).
+   * R5 across HQ processes: recorded only if the card's open approvals of its business day in the
+   * store (every gateway's, not only this process's tally) plus this one stay within
+   * cardDayFenMax, decided in one transaction under the card's lock; otherwise nothing is written
+   * and the answer carries the card's stored day total.
    */
-  recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void>;
+  recordWithdrawalApproval(
+    approval: WithdrawalApprovalRecord,
+    cardDayFenMax: number,
+  ): Promise<ApprovalRecording>;
   /** The approval no longer counts (bank decline, void, reversal); unknown or released ids: no-op. */
   releaseWithdrawalApproval(requestId: string, atMs: number): Promise<void>;
   /** Approvals not released with businessDate >= businessDateMin (YYYY-MM-DD), oldest first. */

@@ -36,6 +36,7 @@ import { silentLog } from '../../src/ports/log.js';
 import type { Publisher, PublishOptions } from '../../src/ports/publisher.js';
 import type { SignatureVerifier, VerdictCallback } from '../../src/ports/signature-verifier.js';
 import type {
+  ApprovalRecording,
   IngestBatch,
   IngestStore,
   QuotaPurchaseRecord,
@@ -120,8 +121,23 @@ export class FakeStore implements IngestStore {
   async markSettled(eventId: string, outcome: string): Promise<void> {
     this.settled.set(eventId, outcome);
   }
-  async recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void> {
+  async recordWithdrawalApproval(
+    approval: WithdrawalApprovalRecord,
+    cardDayFenMax: number,
+  ): Promise<ApprovalRecording> {
+    let cardDayFen = 0;
+    for (const a of this.approvals.values())
+      if (
+        a.cardKey === approval.cardKey &&
+        a.businessDate === approval.businessDate &&
+        a.releasedAtMs === undefined &&
+        a.requestId !== approval.requestId
+      )
+        cardDayFen += a.amountFen;
+    if (cardDayFen + approval.amountFen > cardDayFenMax)
+      return { recorded: false, code: 'HQ_AUTH_OVER_CARD_DAILY_LIMIT', cardDayFen };
     this.approvals.set(approval.requestId, { ...approval });
+    return { recorded: true };
   }
   async releaseWithdrawalApproval(requestId: string, atMs: number): Promise<void> {
     const approval = this.approvals.get(requestId);

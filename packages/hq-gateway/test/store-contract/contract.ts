@@ -334,6 +334,7 @@ export function storeContract(t: Test, factory: StoreFactory): void {
 
   withStore('R5 tally approvals: recorded, released, approved again', async (t, { store }) => {
     await store.enrolStation(stationOf('S1'));
+    const cardDayMax = 1_000_000;
     const approval = {
       requestId: 'r1',
       cardKey: 'card-digest',
@@ -342,27 +343,107 @@ export function storeContract(t: Test, factory: StoreFactory): void {
       amountFen: 50_000,
       approvedAtMs: 7,
     };
-    await store.recordWithdrawalApproval(approval);
-    await store.recordWithdrawalApproval({
-      ...approval,
-      requestId: 'r0',
-      businessDate: '2026-12-01',
-      approvedAtMs: 3,
-    });
+    await store.recordWithdrawalApproval(approval, cardDayMax);
+    await store.recordWithdrawalApproval(
+      {
+        ...approval,
+        requestId: 'r0',
+        businessDate: '2026-12-01',
+        approvedAtMs: 3,
+      },
+      cardDayMax,
+    );
     t.same(await store.openWithdrawalApprovals('2026-12-04'), [approval]);
     await store.releaseWithdrawalApproval('r1', 9);
     await store.releaseWithdrawalApproval('unknown', 9);
     t.same(await store.openWithdrawalApprovals('2026-12-04'), []);
-    await store.recordWithdrawalApproval(approval);
+    await store.recordWithdrawalApproval(approval, cardDayMax);
     t.same(await store.openWithdrawalApprovals('2026-12-01'), [
       { ...approval, requestId: 'r0', businessDate: '2026-12-01', approvedAtMs: 3 },
       approval,
     ]);
     await t.rejects(store.openWithdrawalApprovals('4 Dec'));
-    await t.rejects(store.recordWithdrawalApproval({ ...approval, requestId: 'r2', stationId: 'no-such' }), {
-      code: 'HQ_STORE_FAILED',
-    });
+    await t.rejects(
+      store.recordWithdrawalApproval({ ...approval, requestId: 'r2', stationId: 'no-such' }, cardDayMax),
+      {
+        code: 'HQ_STORE_FAILED',
+      },
+    );
   });
+
+  withStore(
+    "R5 across HQ processes: the card's day in the store caps every approval (released ones do not count)",
+    async (t, { store }) => {
+      await store.enrolStation(stationOf('S1'));
+      await store.enrolStation(stationOf('S2'));
+      const day = '2026-12-04';
+      const ask = (requestId: string, stationId: string, amountFen: number, businessDate = day) => ({
+        requestId,
+        cardKey: 'card-A',
+        stationId,
+        businessDate,
+        amountFen,
+        approvedAtMs: 1,
+      });
+      const max = 500_000;
+      t.same(await store.recordWithdrawalApproval(ask('a1', 'S1', 300_000), max), { recorded: true });
+      t.same(
+        await store.recordWithdrawalApproval(ask('a2', 'S2', 250_000), max),
+        { recorded: false, code: 'HQ_AUTH_OVER_CARD_DAILY_LIMIT', cardDayFen: 300_000 },
+        "another station's approval of the same card counts: 300,000 + 250,000 > 500,000, nothing written",
+      );
+      t.same(
+        (await store.openWithdrawalApprovals(day)).map((a) => a.requestId),
+        ['a1'],
+        'the refused approval was not written',
+      );
+      t.same(
+        await store.recordWithdrawalApproval(ask('a2', 'S2', 200_000), max),
+        { recorded: true },
+        'exactly to the cap',
+      );
+      t.same(
+        await store.recordWithdrawalApproval(ask('a1', 'S1', 300_000), max),
+        { recorded: true },
+        'a re-asked approval is not counted against itself',
+      );
+      t.same(
+        await store.recordWithdrawalApproval({ ...ask('b1', 'S1', 100_000), cardKey: 'card-B' }, max),
+        { recorded: true },
+        'another card has its own day',
+      );
+      t.same(
+        await store.recordWithdrawalApproval(ask('a3', 'S1', 100_000, '2026-12-05'), max),
+        { recorded: true },
+        'the next business day starts at zero',
+      );
+      await store.releaseWithdrawalApproval('a1', 2);
+      t.same(
+        await store.recordWithdrawalApproval(ask('a4', 'S2', 300_000), max),
+        { recorded: true },
+        'a released approval (declined, voided, reversed) no longer counts',
+      );
+      // Several approvals of one card at once (two gateways, the pool's connections): the cap holds.
+      const racing = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.recordWithdrawalApproval(
+            ask(`c${i}`, i % 2 === 0 ? 'S1' : 'S2', 100_000, '2026-12-06'),
+            250_000,
+          ),
+        ),
+      );
+      t.equal(
+        racing.filter((r) => r.recorded).length,
+        2,
+        'six at once against 250,000: exactly two of 100,000 recorded',
+      );
+      t.equal(
+        (await store.openWithdrawalApprovals('2026-12-06')).reduce((sum, a) => sum + a.amountFen, 0),
+        200_000,
+        "the card's stored day never passes its cap",
+      );
+    },
+  );
 
   withStore('reconciliations with their differences', async (t, { store }) => {
     await store.enrolStation(stationOf('S1'));

@@ -58,7 +58,10 @@ export class MemoryOperationsStore implements OperationsStore {
 
   async readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>> {
     if (aggregateIds.length > opsReadManyAggregatesMax)
-      throw new HqError('HQ_STORE_FAILED', `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`);
+      throw new HqError(
+        'HQ_STORE_FAILED',
+        `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`,
+      );
     const out = new Map<string, readonly OperationRecord[]>();
     for (const aggregateId of aggregateIds) {
       const records = this.#byAggregate.get(aggregateId);

@@ -5,6 +5,7 @@
 // (batch-writer.ts), and the ack point only rises. The schema is migrations/postgres/*.sql,
 // applied by `hq migrate` and by open() (migrate.ts). The parts: connection.ts (pool, types,
 // errors), batch-writer.ts (ingest commits), report-queries.ts, integrity-store.ts, rows.ts.
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type {
   DiscrepancyRecord,
@@ -18,6 +19,7 @@ import type { WithdrawalApprovalRecord } from '../../domain/withdrawal-limits.js
 import { HqError } from '../../errors.js';
 import type { StationAlert } from '../../ports/integrity-store.js';
 import type {
+  ApprovalRecording,
   ConfigRecord,
   DailyTotals,
   IngestBatch,
@@ -280,26 +282,43 @@ export class PostgresStore implements Store {
     };
   }
 
-  async recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void> {
+  async recordWithdrawalApproval(
+    approval: WithdrawalApprovalRecord,
+    cardDayFenMax: number,
+  ): Promise<ApprovalRecording> {
     if (!(Number.isSafeInteger(approval.amountFen) && approval.amountFen >= 0)) {
       throw new Error('amountFen must be fen');
     }
+    if (!(Number.isSafeInteger(cardDayFenMax) && cardDayFenMax > 0))
+      throw new Error('cardDayFenMax must be fen');
     try {
-      // A request id approved again after its release counts again (WithdrawalTally does the same).
-      await pgQuery(
-        this.pool,
-        'record a withdrawal approval',
-        `INSERT INTO withdrawal_approvals (request_id, card_key, station_id, business_date, amount_fen, approved_at_ms)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO UPDATE SET released_at_ms = NULL`,
-        [
-          approval.requestId,
-          approval.cardKey,
-          approval.stationId,
-          approval.businessDate,
-          approval.amountFen,
-          approval.approvedAtMs,
-        ],
-      );
+      return await inTransaction(this.pool, 'record a withdrawal approval', async (client) => {
+        // The card's lock for this transaction: two gateways approving the same card wait for each
+        // other here, so each sees the other's approval in its sum (R5 across HQ processes).
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [cardLockKey(approval.cardKey)]);
+        const summed = await client.query(
+          `SELECT COALESCE(SUM(amount_fen), 0) AS fen FROM withdrawal_approvals
+           WHERE card_key = $1 AND business_date = $2 AND released_at_ms IS NULL AND request_id <> $3`,
+          [approval.cardKey, approval.businessDate, approval.requestId],
+        );
+        const cardDayFen = Number(summed.rows[0]?.fen ?? 0);
+        if (cardDayFen + approval.amountFen > cardDayFenMax)
+          return { recorded: false, code: 'HQ_AUTH_OVER_CARD_DAILY_LIMIT', cardDayFen } as const;
+        // A request id approved again after its release counts again (WithdrawalTally does the same).
+        await client.query(
+          `INSERT INTO withdrawal_approvals (request_id, card_key, station_id, business_date, amount_fen, approved_at_ms)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO UPDATE SET released_at_ms = NULL`,
+          [
+            approval.requestId,
+            approval.cardKey,
+            approval.stationId,
+            approval.businessDate,
+            approval.amountFen,
+            approval.approvedAtMs,
+          ],
+        );
+        return { recorded: true } as const;
+      });
     } catch (error) {
       throw new HqError('HQ_STORE_FAILED', 'a withdrawal approval could not be recorded', {
         cause: error,
@@ -408,4 +427,13 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.pool.end();
   }
+}
+
+/**
+ * The advisory-lock key of a card's R5 day: the first 8 bytes of SHA-256('r5-card:' + card key) as a
+ * signed 64-bit integer (text, for pg's bigint). Distinct from the partition and migration locks
+ * (small fixed numbers) but for a 2^-64 chance; a collision only makes two cards wait for each other.
+ */
+function cardLockKey(cardKey: string): string {
+  return createHash('sha256').update(`r5-card:${cardKey}`).digest().readBigInt64BE(0).toString();
 }

@@ -140,7 +140,10 @@ export class SqliteOperationsStore implements OperationsStore {
 
   async readMany(aggregateIds: readonly string[]): Promise<ReadonlyMap<string, readonly OperationRecord[]>> {
     if (aggregateIds.length > opsReadManyAggregatesMax)
-      throw new HqError('HQ_STORE_FAILED', `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`);
+      throw new HqError(
+        'HQ_STORE_FAILED',
+        `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`,
+      );
     if (aggregateIds.length === 0) return new Map();
     try {
       const rows = this.#db

@@ -111,6 +111,8 @@ CREATE TABLE IF NOT EXISTS withdrawal_approvals (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS withdrawal_approvals_open ON withdrawal_approvals (business_date)
   WHERE released_at_ms IS NULL;
+CREATE INDEX IF NOT EXISTS withdrawal_approvals_card_day ON withdrawal_approvals (card_key, business_date)
+  WHERE released_at_ms IS NULL;
 -- Issue 8: authorisations HQ granted (bank approved, APPROVED sent): the provenance a kiosk's
 -- WithdrawalAuthorised/Posted must match (request id, station, transaction, card token, amount).
 -- card_token is the kiosk's opaque token, never a PAN.

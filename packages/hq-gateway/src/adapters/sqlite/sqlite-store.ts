@@ -19,6 +19,7 @@ import { HqError } from '../../errors.js';
 import { eventLookupChunkMax } from '../../limits.js';
 import type { StationAlert } from '../../ports/integrity-store.js';
 import type {
+  ApprovalRecording,
   ConfigRecord,
   DailyTotals,
   IngestBatch,
@@ -218,19 +219,40 @@ export class SqliteStore implements Store {
     };
   }
 
-  async recordWithdrawalApproval(approval: WithdrawalApprovalRecord): Promise<void> {
+  async recordWithdrawalApproval(
+    approval: WithdrawalApprovalRecord,
+    cardDayFenMax: number,
+  ): Promise<ApprovalRecording> {
     if (!(Number.isSafeInteger(approval.amountFen) && approval.amountFen >= 0)) {
       throw new Error('amountFen must be fen');
     }
+    if (!(Number.isSafeInteger(cardDayFenMax) && cardDayFenMax > 0))
+      throw new Error('cardDayFenMax must be fen');
     try {
-      this.#s.recordApproval.run({
-        request_id: approval.requestId,
-        card_key: approval.cardKey,
-        station_id: approval.stationId,
-        business_date: approval.businessDate,
-        amount_fen: approval.amountFen,
-        approved_at_ms: approval.approvedAtMs,
+      // One immediate transaction: another process on the file waits, so the sum and the insert
+      // see the same card day.
+      const record = this.db.transaction((): ApprovalRecording => {
+        const row = this.#s.cardDayApprovedFen.get(
+          approval.cardKey,
+          approval.businessDate,
+          approval.requestId,
+        ) as {
+          fen: number;
+        };
+        const cardDayFen = Number(row.fen);
+        if (cardDayFen + approval.amountFen > cardDayFenMax)
+          return { recorded: false, code: 'HQ_AUTH_OVER_CARD_DAILY_LIMIT', cardDayFen };
+        this.#s.recordApproval.run({
+          request_id: approval.requestId,
+          card_key: approval.cardKey,
+          station_id: approval.stationId,
+          business_date: approval.businessDate,
+          amount_fen: approval.amountFen,
+          approved_at_ms: approval.approvedAtMs,
+        });
+        return { recorded: true };
       });
+      return record.immediate();
     } catch (error) {
       throw new HqError('HQ_STORE_FAILED', 'a withdrawal approval could not be recorded', {
         cause: error,

@@ -68,6 +68,9 @@ const storeSql = {
          approved_at_ms)
        VALUES (@request_id, @card_key, @station_id, @business_date, @amount_fen, @approved_at_ms)
        ON CONFLICT (request_id) DO UPDATE SET released_at_ms = NULL`,
+  // The card's open approvals of a day, the request itself left out (re-asked: counted once).
+  cardDayApprovedFen: `SELECT COALESCE(SUM(amount_fen), 0) AS fen FROM withdrawal_approvals
+       WHERE card_key = ? AND business_date = ? AND released_at_ms IS NULL AND request_id <> ?`,
   releaseApproval:
     'UPDATE withdrawal_approvals SET released_at_ms = ? WHERE request_id = ? AND released_at_ms IS NULL',
   openApprovals: `SELECT * FROM withdrawal_approvals WHERE business_date >= ? AND released_at_ms IS NULL

@@ -9,6 +9,7 @@ import {
   decisionOfBank,
   declinedForRate,
   declinedNotOpen,
+  declinedOverLimit,
   responseCode,
   wireDecision,
 } from '../../domain/authorisation.js';
@@ -17,6 +18,7 @@ import { withdrawalFeeInForce, withdrawalFeeOnDay } from '../../domain/fee-check
 import { shanghaiDate } from '../../domain/network/deadlines.js';
 import type { WithdrawalAsk } from '../../domain/withdrawal-limits.js';
 import type { AuthoriseRequest } from '../../ports/bank-core.js';
+import type { ApprovalRecording } from '../../ports/store.js';
 import { cardKeyOf } from '../card-key.js';
 import { withinAuthRate } from './auth-rate.js';
 import type { IngestContext } from './context.js';
@@ -140,14 +142,28 @@ async function askBank(
   request: AuthoriseRequest,
 ): Promise<AuthorisationDecision> {
   const reservedNow = ctx.tally.approved(ask); // reserved now, so a concurrent request sees it
+  let recording: ApprovalRecording;
   try {
     // Durable before the bank is asked, so a restart still counts what the bank may hold. If it
     // cannot be stored the bank is not asked and no answer goes out (logged with the error's code
     // by the background tracker): the kiosk times out and reverses, as for any unanswered request.
-    await ctx.store.recordWithdrawalApproval({ ...ask, approvedAtMs: request.atMs });
+    recording = await ctx.store.recordWithdrawalApproval(
+      { ...ask, approvedAtMs: request.atMs },
+      ctx.settings.withdrawalLimits.perCardDailyFenMax,
+    );
   } catch (error) {
     if (reservedNow) ctx.tally.released(ask.requestId); // a re-asked approval keeps counting
     throw error;
+  }
+  if (!recording.recorded) {
+    // R5 across gateways (issue 14): this process's tally let it through, the store's card day
+    // (approvals other gateways made for the same card at their stations) does not.
+    if (reservedNow) ctx.tally.released(ask.requestId);
+    ctx.log.info(
+      { code: recording.code, stationId: ask.stationId, cardDayFen: recording.cardDayFen },
+      "authorisation declined: the card's day in the store is full",
+    );
+    return declinedOverLimit(recording.code);
   }
   const outcome = await ctx.bank.authorise(request);
   if (!outcome.approved) {
