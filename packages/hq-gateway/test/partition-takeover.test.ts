@@ -1,8 +1,9 @@
 // Goal: a gateway that takes over a NATS partition acts on the store's state of its stations, not
 // on the one it loaded at its own start (issue 14): after the takeover its first ack is the stored
 // high-water mark, the previous owner's committed-but-unacked message is stored once, the next
-// event is neither a false gap nor a false quota discrepancy, and a partition lost mid-round is
-// neither handed nor acked. Method: two ingest pipelines on one in-memory store (helpers/fakes.ts,
+// event is neither a false gap nor a false quota discrepancy, the previous owner's unfinished bank
+// settlements of the partition's stations are driven, and a partition lost mid-round is neither
+// handed nor acked. Method: two ingest pipelines on one in-memory store (helpers/fakes.ts,
 // fake clock), the NATS round loop (adapters/nats/partition-rounds.ts) on a fake lock/JetStream
 // backend, wired as main.ts wires it; no broker, no database.
 import { upTopic } from '@bianmin/wire';
@@ -185,6 +186,49 @@ t.test(
     t.same(lost, [[partition]], 'the loss is reported once');
     t.same(rounds.ready, [], 'not ready any more');
     t.equal(h.store.eventsOf('K1').length, 0, 'nothing stored');
+    await h.pipeline.close();
+  },
+);
+
+t.test(
+  "the new owner drives the previous owner's unfinished bank settlements of its stations, no others",
+  async (t) => {
+    const h = await startHarness(['K1', 'K2']);
+    const k1 = h.stations[0]!;
+    const at = { createdAtMs: h.clock.nowMs() };
+    h.pipeline.handleMessage(upTopic('K1', 'event'), k1.billPayment(1_000, at).bytes);
+    await h.pipeline.flush();
+    const stored = h.store.eventsOf('K1')[0]!;
+    // The previous owner stored K1's withdrawal completions and died before the bank heard of them;
+    // K2's is on another partition (1 and 0 of 4).
+    const posted = {
+      ...stored,
+      eventId: 'ev-posted',
+      kind: 'WITHDRAWAL_POSTED' as const,
+      detail: { requestId: 'rq-posted' },
+    };
+    const reversed = {
+      ...stored,
+      eventId: 'ev-rev',
+      kind: 'WITHDRAWAL_REVERSED' as const,
+      detail: { requestId: 'rq-rev' },
+    };
+    const other = {
+      ...stored,
+      stationId: 'K2',
+      eventId: 'ev-k2',
+      kind: 'WITHDRAWAL_POSTED' as const,
+      detail: { requestId: 'rq-k2' },
+    };
+    h.store.pendingSettlementEvents.push(posted, reversed, other);
+    const partitionK1 = partitionOfStation('K1', partitions);
+    t.not(partitionOfStation('K2', partitions), partitionK1, 'K1 and K2 on different partitions');
+    await h.pipeline.reloadStations((id) => partitionOfStation(id, partitions) === partitionK1);
+    await h.pipeline.flush();
+    t.same(h.bank.posted, ['rq-posted'], "K1's posted withdrawal is posted at the bank, K2's is not");
+    t.same(h.bank.released, ['rq-rev'], "K1's reversed withdrawal releases the bank hold");
+    t.equal(h.store.settled.get('ev-posted'), 'done', 'marked settled with the bank outcome');
+    t.notOk(h.store.settled.has('ev-k2'), "K2's settlement left to its partition's owner");
     await h.pipeline.close();
   },
 );

@@ -56,6 +56,8 @@ export class FakeStore implements IngestStore {
   readonly ackedSeqs = new Map<string, number>();
   readonly statuses = new Map<string, StationStatus>();
   readonly settled = new Map<string, string>();
+  /** Stored withdrawal completions whose settlement is pending (a test puts them here). */
+  readonly pendingSettlementEvents: StationEvent[] = [];
   readonly approvals = new Map<string, WithdrawalApprovalRecord & { releasedAtMs?: number }>();
   readonly reconciliations: ReconciliationRecord[] = [];
   readonly meta = new Map<string, string>();
@@ -116,7 +118,7 @@ export class FakeStore implements IngestStore {
     for (const status of batch.statuses) this.statuses.set(status.stationId, status);
   }
   async pendingSettlements(): Promise<StationEvent[]> {
-    return [];
+    return this.pendingSettlementEvents.filter((e) => !this.settled.has(e.eventId));
   }
   async markSettled(eventId: string, outcome: string): Promise<void> {
     this.settled.set(eventId, outcome);

@@ -18,6 +18,7 @@ import type { Suspension } from '../../ports/integrity-store.js';
 import type { StationSeqState } from '../../ports/store.js';
 import type { IngestContext } from './context.js';
 import { pemToSpkiDer } from './restore.js';
+import { settle } from './settlement.js';
 import { newStationState, type StationState } from './station-state.js';
 
 /** What the store holds for the stations being reloaded. */
@@ -50,7 +51,15 @@ export async function reloadStations(
     const station = replaceState(ctx, record, stored);
     await catchUpMirror(ctx, station, stored.seq);
   }
-  ctx.log.info({ stations: records.length }, 'stations reloaded from the store');
+  // The previous owner may have stored withdrawal completions whose bank settlement it never
+  // finished (killed in between): re-driven here, as restore.ts does at start-up (idempotent).
+  let settlements = 0;
+  for (const event of await ctx.store.pendingSettlements())
+    if (ids.has(event.stationId)) {
+      settle(ctx, event);
+      settlements += 1;
+    }
+  ctx.log.info({ stations: records.length, settlements }, 'stations reloaded from the store');
   return [...ids];
 }
 
