@@ -387,6 +387,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             const reloaded = await pipeline.reloadStations(
               (stationId: string) => partitionOfStation(stationId, natsPartitions) === partition,
             );
+            // The configs another gateway sent since this one started (issue 9's hold expiry), as
+            // at start-up below.
+            for (const stationId of reloaded) {
+              const config = await store.latestConfig(stationId);
+              if (config !== undefined) pipeline.configSent(config);
+            }
             log.info({ partition, stations: reloaded.length }, 'partition taken over, stations reloaded');
           },
           onPartitionsLost: (partitions) =>
