@@ -48,13 +48,13 @@ export interface SwitchRoot {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** A bundle folder: the given files plus manifest.json and manifest.sig signed by `key`. */
-export function writeBundle(dir: string, version: string, key: KeyPair, files: Record<string, string>): void {
+/** manifest.json and manifest.sig of a release of `files` (the bundle's format), signed by `key`. */
+export function signedManifest(
+  version: string,
+  key: KeyPair,
+  files: Record<string, string>,
+): { manifestBytes: Uint8Array; signatureBytes: Uint8Array } {
   const paths = Object.keys(files).sort();
-  for (const path of paths) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), files[path] ?? '');
-  }
   const manifestBytes = encodeReleaseManifest({
     format: 'bianmin-release/1',
     product: 'kiosk',
@@ -72,18 +72,26 @@ export function writeBundle(dir: string, version: string, key: KeyPair, files: R
       mode: path.startsWith('bin/') ? 0o755 : 0o644,
     })),
   });
+  const signatureBytes = encodeReleaseSignature({
+    format: 'bianmin-release-signature/1',
+    algorithm: 'ECDSA-P256-SHA256',
+    keyId: fingerprint(publicKeySpkiDer(key.publicKey)),
+    signature: new Uint8Array(
+      sign('sha256', manifestBytes, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }),
+    ),
+  });
+  return { manifestBytes, signatureBytes };
+}
+
+/** A bundle folder: the given files plus manifest.json and manifest.sig signed by `key`. */
+export function writeBundle(dir: string, version: string, key: KeyPair, files: Record<string, string>): void {
+  for (const path of Object.keys(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), files[path] ?? '');
+  }
+  const { manifestBytes, signatureBytes } = signedManifest(version, key, files);
   writeFileSync(join(dir, 'manifest.json'), manifestBytes);
-  writeFileSync(
-    join(dir, 'manifest.sig'),
-    encodeReleaseSignature({
-      format: 'bianmin-release-signature/1',
-      algorithm: 'ECDSA-P256-SHA256',
-      keyId: fingerprint(publicKeySpkiDer(key.publicKey)),
-      signature: new Uint8Array(
-        sign('sha256', manifestBytes, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }),
-      ),
-    }),
-  );
+  writeFileSync(join(dir, 'manifest.sig'), signatureBytes);
 }
 
 export const releaseFilesOf = (version: string): Record<string, string> => ({

@@ -94,6 +94,14 @@ export interface DeviceConfig {
     readonly trialMs?: number;
     /** How long the health check's checks may take together, ms (default 2 min). */
     readonly healthDeadlineMs?: number;
+    /**
+     * Who switches releases (docs/ota.md): "direct" (default; the agent unpacks into releasesRoot,
+     * renames the links and restarts its unit: tests, development, a root agent) or "unit" (the
+     * shipped unit: the agent stages into stateDir and asks bianmin-ota-switch.path; root switches).
+     */
+    readonly switchVia?: 'direct' | 'unit';
+    /** switchVia "unit": the folder shared with the root helper (default /var/lib/bianmin/ota). */
+    readonly stateDir?: string;
   };
 }
 
@@ -256,6 +264,8 @@ export const deviceConfigSchema: FieldSpec = {
         },
         trialMs: { kind: 'integer', optional: true, min: 60_000, max: 24 * 3600 * 1000 },
         healthDeadlineMs: { kind: 'integer', optional: true, min: 5_000, max: 3600 * 1000 },
+        switchVia: { kind: 'choice', optional: true, values: ['direct', 'unit'] },
+        stateDir: { kind: 'path', optional: true, role: 'writable-dir' },
       },
     },
     log: {
