@@ -111,6 +111,9 @@ read_request() {
 }
 
 do_switch() {
+  # The agent owns the state folder: a link there could send root's reads and writes elsewhere.
+  [ ! -L "$state" ] && [ ! -L "$staging" ] ||
+    refuse RELEASE_OTA_SWITCH_PATH_ESCAPE "$state or $staging is a symlink"
   [ "$staged" = "$staging/$version" ] ||
     refuse RELEASE_OTA_SWITCH_PATH_ESCAPE "staged must be $staging/$version"
   real_staging=$(realpath -e "$staging" 2> /dev/null) ||
@@ -141,6 +144,8 @@ $key"
   incoming="$kiosk/releases/.incoming-$$"
   trap 'rm -rf "$incoming"' EXIT INT TERM
   rm -rf "$incoming"
+  # 0700 until verified: whatever the copy holds is not readable by the agent meanwhile.
+  mkdir -m 0700 "$incoming"
   cp -RP "$staged/." "$incoming/"
   chown -R 0:0 "$incoming"
   old_ifs=$IFS
@@ -179,7 +184,7 @@ $key"
   sync
   write_outcome 1 "" "verified $answer"
   rm -f "$request_file"
-  rm -rf "$staged"
+  # The staged folder is the agent's to remove (root never deletes by a path the agent controls).
   echo "ota-switch: current -> releases/$version${before:+ (previous: $before)}"
   restart_agent
 }
@@ -206,7 +211,7 @@ do_rollback() {
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "ota-switch: RELEASE_OTA_SWITCH_USAGE: run as root" >&2; exit 2; }
-[ -d "$state" ] || { echo "ota-switch: RELEASE_OTA_SWITCH_USAGE: no state folder $state" >&2; exit 2; }
+[ -d "$state" ] && [ ! -L "$state" ] || { echo "ota-switch: RELEASE_OTA_SWITCH_USAGE: no state folder $state (or a symlink)" >&2; exit 2; }
 case ${1:-} in
   switch)
     read_request

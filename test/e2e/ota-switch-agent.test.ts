@@ -141,6 +141,7 @@ t.test('healthy: staged, requested, switched by root, judged after the restart',
   const restarted = agent(k, pack);
   await restarted.boot();
   t.same(restarted.state, { goodVersion: next, phase: { name: 'idle' } });
+  t.notOk(existsSync(join(k.at.staging, next)), 'the agent removed its staged copy');
   t.same(
     k.reports.map((r) => r.progress),
     ['downloading', 'installed', 'healthy'],

@@ -73,7 +73,7 @@ t.test(
     });
     t.equal(lstatSync(join(at.state, 'switch-outcome')).mode & 0o777, 0o640, 'outcome 0640');
     t.notOk(existsSync(join(at.state, 'switch-request')), 'request removed');
-    t.notOk(existsSync(staged), 'staged copy removed');
+    t.ok(existsSync(staged), 'the staged folder is left to the agent (root never deletes there)');
     t.same(systemctlCalls(at), [
       'reset-failed bianmin-kiosk.service',
       'restart --no-block bianmin-kiosk.service',
@@ -156,6 +156,17 @@ const refusals: Refusal[] = [
       const outside = join(at.root, 'outside');
       writeBundle(outside, '1.1.0', at.key, releaseFilesOf(next));
       symlinkSync(outside, join(at.staging, next));
+      writeRequest(at, { id: 'x', action: 'switch', version: next, staged: join(at.staging, next) });
+    },
+    code: 'RELEASE_OTA_SWITCH_PATH_ESCAPE',
+  },
+  {
+    name: 'the staging folder itself is a symlink',
+    prepare: (at) => {
+      const outside = join(at.root, 'outside');
+      writeBundle(join(outside, next), '1.1.0', at.key, releaseFilesOf(next));
+      rmSync(at.staging, { recursive: true });
+      symlinkSync(outside, at.staging);
       writeRequest(at, { id: 'x', action: 'switch', version: next, staged: join(at.staging, next) });
     },
     code: 'RELEASE_OTA_SWITCH_PATH_ESCAPE',

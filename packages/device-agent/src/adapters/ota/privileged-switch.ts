@@ -125,7 +125,11 @@ export class PrivilegedSwitchSlots implements ReleaseSlots, SwitchOutcomes {
   }
 
   verdict(version: string): SwitchVerdict {
-    if (this.current() === version) return { kind: 'done' };
+    if (this.current() === version) {
+      // Root installed its own copy; the staged one is ours to remove (root never deletes here).
+      rmSync(this.#o.staging.slotPath(version), { recursive: true, force: true });
+      return { kind: 'done' };
+    }
     const path = join(this.#o.stateDir, switchOutcomeName);
     if (!existsSync(path)) return { kind: 'waiting' };
     const text = readFileSync(path, 'utf8');
