@@ -110,7 +110,8 @@ export type PathRole =
   | 'readable-file' // must exist and be readable
   | 'device' // must exist (a serial device or its by-id link)
   | 'creatable-file' // its directory must exist and be writable; the file may not exist yet
-  | 'writable-dir'; // must be a writable directory, or creatable in a writable parent
+  | 'writable-dir' // must be a writable directory, or creatable in a writable parent
+  | 'readable-dir'; // must be an existing, readable directory (ota.releasesRoot under switchVia "unit")
 
 export type FieldSpec =
   | { readonly kind: 'string'; readonly optional?: true; readonly pattern?: RegExp; readonly hint?: string }

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { KioskDb } from '../../src/adapters/sqlite/kiosk-db.js';
-import { validateStructure } from '../../src/config/validate.js';
+import { checkPaths, type PathProbe, validateStructure } from '../../src/config/validate.js';
 import { otaSwitchOutcomeBytesMax } from '../../src/limits.js';
 import { otaWiringOf } from '../../src/ota-wiring.js';
 import type { LinkState, PublisherPort } from '../../src/ports/publisher.js';
@@ -201,4 +201,22 @@ t.test('config: ota.switchVia is "direct" or "unit" (AGENT_CONFIG_BAD_VALUE othe
   t.same(problems({ switchVia: 'direct' }), []);
   t.same(problems({ switchVia: 'root' }), ['AGENT_CONFIG_BAD_VALUE ota.switchVia']);
   t.same(problems({ switchVia: 1 }), ['AGENT_CONFIG_BAD_TYPE ota.switchVia']);
+  // Under the unit root switches: releasesRoot only has to be readable (it is root's, read-only).
+  const roleOf = (ota: Record<string, unknown>) =>
+    validateStructure({
+      ...base,
+      ota: { releasesRoot: '/opt/bianmin/kiosk', releaseKeyPath: '/etc/k/r.pem', ...ota },
+    }).paths.find((path) => path.key === 'ota.releasesRoot')?.role;
+  t.equal(roleOf({}), 'writable-dir', 'direct: the agent writes the slots');
+  t.equal(roleOf({ switchVia: 'unit' }), 'readable-dir');
+  const readOnly: PathProbe = { kind: () => 'dir', readable: () => true, writable: () => false };
+  const check = (role: 'readable-dir' | 'writable-dir', probe: PathProbe) =>
+    checkPaths([{ key: 'ota.releasesRoot', path: '/opt/bianmin/kiosk', role }], probe).map((p) => p.code);
+  t.same(check('readable-dir', readOnly), [], 'a read-only /opt is fine under the unit');
+  t.same(check('writable-dir', readOnly), ['AGENT_CONFIG_PATH_UNREACHABLE'], 'but not for the direct switch');
+  t.same(
+    check('readable-dir', { kind: () => null, readable: () => false, writable: () => false }),
+    ['AGENT_CONFIG_PATH_MISSING'],
+    'missing',
+  );
 });
