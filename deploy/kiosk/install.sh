@@ -4,7 +4,9 @@
 #   /opt/bianmin/kiosk/current -> releases/<version>   switched atomically (rename of a new link)
 #   /opt/bianmin/kiosk/previous -> the release current pointed at before (for a rollback)
 #   /etc/bianmin/          0750 root:bianmin (config, secrets; release-keys/*.pem = trusted release keys)
-#   /var/lib/bianmin/      0750 bianmin:bianmin (journal/)
+#   /var/lib/bianmin/      0750 bianmin:bianmin (journal/, ota/ and ota/staging/ for the OTA switch)
+#   /usr/lib/bianmin/ota-switch   the OTA switch's root helper (the bundle's bin/ota-switch.sh), root 0755
+#   /etc/systemd/system/   the bundle's systemd/ units; bianmin-ota-switch.path enabled (docs/ota.md)
 #   user bianmin           system user, no login, in group dialout (the serial ports)
 #   /etc/udev/rules.d/70-bianmin-serial.rules   stable names /dev/bianmin/card-reader, /dev/bianmin/pin-pad
 # Verification comes first and is done on the COPY in releases/ (what is installed is what was
@@ -131,7 +133,8 @@ gid=$(awk -F: '$1 == "bianmin" { print $3 }' "$root/etc/group")
 install -d -m 0755 -o 0 -g 0 "$root/etc" "$root/var/lib"
 install -d -m 0750 -o 0 -g "$gid" "$root/etc/bianmin"
 install -d -m 0755 -o 0 -g 0 "$root/etc/bianmin/release-keys"
-install -d -m 0750 -o "$uid" -g "$gid" "$root/var/lib/bianmin" "$root/var/lib/bianmin/journal"
+install -d -m 0750 -o "$uid" -g "$gid" "$root/var/lib/bianmin" "$root/var/lib/bianmin/journal" \
+  "$root/var/lib/bianmin/ota" "$root/var/lib/bianmin/ota/staging"
 
 if [ -n "$card_reader$pin_pad" ]; then
   rules="$root/etc/udev/rules.d/70-bianmin-serial.rules"
@@ -165,3 +168,26 @@ if [ -n "$previous" ] && [ "$previous" != "releases/$version" ]; then
   mv -T "$kiosk/previous.new" "$kiosk/previous"
 fi
 echo "install: current -> releases/$version${previous:+ (previous: $previous)}"
+
+# The OTA switch (docs/ota.md): the agent stages a release and asks; root verifies again and switches.
+# The helper and units come from the release just verified and made current, root-owned; an OTA
+# switch does not replace them (only this installer does).
+release_dir="$kiosk/releases/$version"
+if [ -f "$release_dir/bin/ota-switch.sh" ]; then
+  install -d -m 0755 -o 0 -g 0 "$root/usr/lib/bianmin"
+  install -m 0755 -o 0 -g 0 "$release_dir/bin/ota-switch.sh" "$root/usr/lib/bianmin/ota-switch.new"
+  mv -T "$root/usr/lib/bianmin/ota-switch.new" "$root/usr/lib/bianmin/ota-switch"
+fi
+if [ -d "$release_dir/systemd" ]; then
+  units="$root/etc/systemd/system"
+  install -d -m 0755 "$units" "$units/multi-user.target.wants"
+  for unit in "$release_dir"/systemd/*; do
+    install -m 0644 -o 0 -g 0 "$unit" "$units/$(basename "$unit")"
+  done
+  # enabled as `systemctl enable` does it (works in a staging root too)
+  ln -sfn ../bianmin-ota-switch.path "$units/multi-user.target.wants/bianmin-ota-switch.path"
+  if [ -z "$root" ] && command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl daemon-reload && systemctl start bianmin-ota-switch.path
+  fi
+  echo "install: systemd units in $units, bianmin-ota-switch.path enabled, helper /usr/lib/bianmin/ota-switch"
+fi

@@ -31,6 +31,13 @@ import { type ReleaseTokenOptions, signManifest } from './sign.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cacheDir = join(repoRoot, 'node_modules', '.cache', 'bianmin-release');
 const agentDir = join(repoRoot, 'packages', 'device-agent');
+/** deploy/systemd's units, shipped under systemd/ in each bundle; install.sh installs them. */
+const systemdUnits = [
+  'bianmin-kiosk.service',
+  'bianmin-kiosk-rollback.service',
+  'bianmin-ota-switch.path',
+  'bianmin-ota-switch.service',
+] as const;
 
 // The agent runs with its memory flags (issue 13: peak RSS under 100 MB, docs/performance.md); the CLI without.
 const launcher = (script: string) => `#!/bin/sh
@@ -153,12 +160,17 @@ export async function buildRelease(options: BuildOptions): Promise<BuildResult> 
     // The installer and the bundle verifier travel with the bundle (deploy/kiosk, docs/operations.md).
     copyInto(staging, 'bin/install.sh', join(repoRoot, 'deploy/kiosk/install.sh'));
     copyInto(staging, 'bin/verify-bundle.mjs', join(repoRoot, 'deploy/kiosk/verify-bundle.mjs'));
+    // The OTA switch's root helper and the systemd units install.sh puts in place (docs/ota.md).
+    copyInto(staging, 'bin/ota-switch.sh', join(repoRoot, 'deploy/kiosk/ota-switch.sh'));
+    for (const unit of systemdUnits)
+      copyInto(staging, `systemd/${unit}`, join(repoRoot, 'deploy/systemd', unit));
     for (const bin of [
       'bin/node',
       'bin/kiosk',
       'bin/kiosk-agent',
       'bin/install.sh',
       'bin/verify-bundle.mjs',
+      'bin/ota-switch.sh',
     ]) {
       chmodSync(join(staging, bin), 0o755);
     }

@@ -28,6 +28,28 @@ export const releaseErrorCodes = {
     "first install without --expect-manifest-sha256, or manifest.json's SHA-256 differs from it",
   RELEASE_INSTALL_VERSION_CONFLICT:
     'another build of the same version is already installed (a version is never reused)',
+  // The root half of the OTA switch, deploy/kiosk/ota-switch.sh (docs/ota.md): written into the
+  // outcome file the agent reads (a staged release that fails verification keeps the verifier's code).
+  RELEASE_OTA_SWITCH_USAGE: 'ota-switch.sh: not run as root, no state folder, or not `switch`/`rollback`',
+  RELEASE_OTA_SWITCH_NO_REQUEST:
+    'ota-switch.sh switch: no request file, or it is not a regular file (a symlink)',
+  RELEASE_OTA_SWITCH_BAD_REQUEST:
+    'ota-switch.sh: the request is too large, has an unknown line, a bad id or an unknown action',
+  RELEASE_OTA_SWITCH_BAD_VERSION:
+    'ota-switch.sh: the requested version is not a slot name, or a rollback names another release than previous',
+  RELEASE_OTA_SWITCH_PATH_ESCAPE:
+    'ota-switch.sh: the staged folder is not <staging>/<version> (a path or a symlink leading out of the staging folder)',
+  RELEASE_OTA_SWITCH_NO_VERIFIER:
+    'ota-switch.sh: the current release has no bin/node and bin/verify-bundle.mjs',
+  RELEASE_OTA_SWITCH_NO_KEY: 'ota-switch.sh: no trusted release key in /etc/bianmin/release-keys/*.pem',
+  RELEASE_OTA_SWITCH_VERSION_MISMATCH:
+    'ota-switch.sh: the verified manifest names another version or architecture than the request',
+  RELEASE_OTA_SWITCH_VERSION_CONFLICT:
+    'ota-switch.sh: releases/<version> holds another build of the version (a version is never reused)',
+  RELEASE_OTA_SWITCH_NO_PREVIOUS:
+    'ota-switch.sh rollback: no previous link, it names no installed release, or it equals current',
+  RELEASE_OTA_SWITCH_ROLLBACK_LOOP:
+    'ota-switch.sh rollback: previous is the release the last rollback left (no ping-pong between two bad releases)',
 } as const;
 
 export type ReleaseErrorCode = keyof typeof releaseErrorCodes;

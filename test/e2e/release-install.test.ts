@@ -7,7 +7,8 @@
 // temporary root (--destdir, with its own etc/passwd and group: the real / is never touched), an
 // upgrade made by re-signing a changed copy, and one broken bundle per refusal; and the .deb
 // (--deb) installed with `dpkg --root … --force-script-chrootless`, its postinst running the same
-// installer into the staging root.
+// installer into the staging root. The install also puts the OTA switch in place (the root helper
+// /usr/lib/bianmin/ota-switch, the systemd units, the agent's staging folder; docs/ota.md).
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -154,6 +155,36 @@ t.test('first install into a staging root: the whole layout', async (t) => {
     String(statSync(join(root, 'var/lib/bianmin/journal')).uid),
     user?.[1],
     'the journal folder belongs to bianmin',
+  );
+  // The OTA switch (docs/ota.md): the root helper, the units, the agent's staging folder.
+  t.equal(mode(join(root, 'usr/lib/bianmin/ota-switch')), '755');
+  t.equal(statSync(join(root, 'usr/lib/bianmin/ota-switch')).uid, 0, 'the helper belongs to root');
+  t.equal(
+    readFileSync(join(root, 'usr/lib/bianmin/ota-switch'), 'utf8'),
+    readFileSync(join(repoRoot, 'deploy/kiosk/ota-switch.sh'), 'utf8'),
+  );
+  const units = join(root, 'etc/systemd/system');
+  t.same(
+    readdirSync(units)
+      .filter((name) => name.startsWith('bianmin-'))
+      .sort(),
+    [
+      'bianmin-kiosk-rollback.service',
+      'bianmin-kiosk.service',
+      'bianmin-ota-switch.path',
+      'bianmin-ota-switch.service',
+    ],
+  );
+  t.equal(
+    readlinkSync(join(units, 'multi-user.target.wants/bianmin-ota-switch.path')),
+    '../bianmin-ota-switch.path',
+    'the path unit is enabled',
+  );
+  t.equal(mode(join(root, 'var/lib/bianmin/ota/staging')), '750');
+  t.equal(
+    String(statSync(join(root, 'var/lib/bianmin/ota/staging')).uid),
+    user?.[1],
+    'staging belongs to bianmin',
   );
   const rules = readFileSync(join(root, 'etc/udev/rules.d/70-bianmin-serial.rules'), 'utf8');
   t.match(

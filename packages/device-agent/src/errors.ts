@@ -194,6 +194,8 @@ export const agentErrorCodes = {
     'a file in an OTA download differs from its SHA-256 in the signed manifest (tampered payload): refused, discarded, reported failed',
   AGENT_OTA_SLOT_INVALID:
     'a switch names a release slot that is missing or incomplete, or a version that is not a plain slot name: the `current` link is not touched',
+  AGENT_OTA_SWITCH_OUTCOME_INVALID:
+    'the root switch\'s outcome file (ota.switchVia "unit") is too large or answers the request with ok=1 while `current` names another release: the trial ends failed',
   AGENT_OTA_DOWNLOAD_FAILED:
     'fetching a chunk of an OTA download failed: reported failed (the next offer resumes nothing; the partial download is discarded)',
   // --- OTA on the wire (domain/ota/offer-check.ts, app/ota-link.ts; issue 13) ---

@@ -140,6 +140,8 @@ export const otaChunkBytesMax = 1024 * 1024;
 export const otaManifestBytesMax = 4 * 1024 * 1024;
 /** Most files in one release (the release format's own cap). */
 export const otaPackFilesMax = 20_000;
+/** Largest outcome file the root switch writes (deploy/kiosk/ota-switch.sh caps its detail at 600), bytes. */
+export const otaSwitchOutcomeBytesMax = 4096;
 /** How long a new release has to pass its health check after the switch, ms. */
 export const otaTrialMsDefault = 10 * 60 * 1000;
 /** Effects one OTA runner pass executes at most (a loop guard; a whole install takes about 12). */

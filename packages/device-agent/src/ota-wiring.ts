@@ -4,14 +4,15 @@
 // peripherals, token and disk checks, a broker session, the journal chain) within a deadline, and
 // the systemd restart.
 import { spawn } from 'node:child_process';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type NamedCheck, TrialHealthCheck } from './adapters/ota/health-check.js';
 import { HttpReleaseSource } from './adapters/ota/http-source.js';
+import { PrivilegedSwitchSlots } from './adapters/ota/privileged-switch.js';
 import { FsReleaseSlots } from './adapters/ota/release-slots.js';
 import { OtaStateFile } from './adapters/ota/state-file.js';
-import { SystemdRestarter } from './adapters/ota/systemd-restarter.js';
+import { RootRestarter, SystemdRestarter } from './adapters/ota/systemd-restarter.js';
 import {
   diskCheck,
   peripheralsCheck,
@@ -30,6 +31,8 @@ import type { Signer } from './ports/signer.js';
 export const otaUnitDefault = 'bianmin-kiosk.service';
 export const otaTrialMsDefault = 10 * 60_000;
 export const otaHealthDeadlineMsDefault = 2 * 60_000;
+/** ota.switchVia "unit": the folder the agent shares with the root helper (deploy/kiosk/install.sh makes it). */
+export const otaStateDirDefault = '/var/lib/bianmin/ota';
 
 export interface OtaWiringInputs {
   readonly ota: NonNullable<DeviceConfig['ota']>;
@@ -74,15 +77,44 @@ function brokerCheck(link: () => PublisherPort | undefined): NamedCheck {
   };
 }
 
+/**
+ * The slots and where the OTA state lives. "direct": releasesRoot holds slots, links and state.
+ * "unit": the agent writes only stateDir (staging/, downloads/, the request); root switches.
+ */
+function slotsOf(
+  ota: NonNullable<DeviceConfig['ota']>,
+  releaseKey: KeyObject,
+  inputs: OtaWiringInputs,
+): Pick<OtaWiring, 'slots' | 'switchOutcomes'> & { statePath: string } {
+  const backupJournal = (to: string) => inputs.journal.backupTo(to);
+  const nowMs = () => inputs.clock.nowMs();
+  if ((ota.switchVia ?? 'direct') === 'direct') {
+    const slots = new FsReleaseSlots({
+      root: ota.releasesRoot,
+      releaseKeys: [releaseKey],
+      backupJournal,
+      nowMs,
+    });
+    return { slots, statePath: join(ota.releasesRoot, 'ota', 'state.json') };
+  }
+  const stateDir = ota.stateDir ?? otaStateDirDefault;
+  const staging = new FsReleaseSlots({
+    root: ota.releasesRoot,
+    slotsDir: join(stateDir, 'staging'),
+    otaDir: stateDir,
+    releaseKeys: [releaseKey],
+    backupJournal,
+    nowMs,
+  });
+  const slots = new PrivilegedSwitchSlots({ kioskDir: ota.releasesRoot, stateDir, staging, backupJournal });
+  return { slots, switchOutcomes: slots, statePath: join(stateDir, 'state.json') };
+}
+
 export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
   const { ota, clock } = inputs;
   const releaseKey = createPublicKey(readFileSync(ota.releaseKeyPath, 'utf8'));
-  const slots = new FsReleaseSlots({
-    root: ota.releasesRoot,
-    releaseKeys: [releaseKey],
-    backupJournal: (to) => inputs.journal.backupTo(to),
-    nowMs: () => clock.nowMs(),
-  });
+  const { slots, switchOutcomes, statePath } = slotsOf(ota, releaseKey, inputs);
+  const viaUnit = switchOutcomes !== undefined;
   // The doctor's questions, through the agent's own ports (adapters/ota/trial-checks.ts).
   const checks: NamedCheck[] = [
     peripheralsCheck(inputs.peripherals, inputs.recordedSerials),
@@ -100,21 +132,25 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
     },
   ];
   return {
-    store: new OtaStateFile(join(ota.releasesRoot, 'ota', 'state.json')),
+    store: new OtaStateFile(statePath),
     source: new HttpReleaseSource({ urlOf: inputs.fetchUrlOf }),
     slots,
+    ...(switchOutcomes === undefined ? {} : { switchOutcomes }),
     health: new TrialHealthCheck({
       checks,
       clock,
       deadlineMs: ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault,
     }),
-    restarter: new SystemdRestarter({
-      serviceManager: inputs.serviceManager,
-      unit: ota.unit ?? otaUnitDefault,
-      spawn:
-        inputs.spawnDetached ??
-        ((command, args) => spawn(command, [...args], { detached: true, stdio: 'ignore' }).unref()),
-    }),
+    // Under the shipped unit the agent may not restart itself: root does, after its switch.
+    restarter: viaUnit
+      ? new RootRestarter(inputs.serviceManager)
+      : new SystemdRestarter({
+          serviceManager: inputs.serviceManager,
+          unit: ota.unit ?? otaUnitDefault,
+          spawn:
+            inputs.spawnDetached ??
+            ((command, args) => spawn(command, [...args], { detached: true, stdio: 'ignore' }).unref()),
+        }),
     timings: { trialMs: ota.trialMs ?? otaTrialMsDefault },
   };
 }

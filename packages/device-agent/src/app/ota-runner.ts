@@ -23,6 +23,7 @@ import type {
   ReleaseSlots,
   ReleaseSource,
   Restarter,
+  SwitchOutcomes,
   UpdateLock,
 } from '../ports/ota.js';
 
@@ -33,6 +34,8 @@ export interface OtaRunnerDeps {
   readonly lock: UpdateLock;
   readonly health: HealthCheck;
   readonly restarter: Restarter;
+  /** Set when a root unit does the switch (ota.switchVia "unit"): a trial first reads its outcome. */
+  readonly switchOutcomes?: SwitchOutcomes;
   readonly reporter: ProgressReporter;
   readonly nowMs: () => number;
   readonly timings: OtaTimings;
@@ -64,8 +67,24 @@ export class OtaRunner {
 
   /** After a start (or restart): redo the persisted phase's work. */
   async boot(): Promise<void> {
+    if (await this.#switchPending()) return;
     this.#queue = [...otaResume(this.#state)];
     await this.#drain();
+  }
+
+  /**
+   * On trial under a root switch: a refusal ends the offer (FAILED with root's code); a switch not
+   * done yet keeps the trial waiting (true) until the next tick or the trial deadline.
+   */
+  async #switchPending(): Promise<boolean> {
+    const phase = this.#state.phase;
+    if (phase.name !== 'trial' || this.#deps.switchOutcomes === undefined) return false;
+    const verdict = this.#deps.switchOutcomes.verdict(phase.offer.version);
+    if (verdict.kind === 'done') return false;
+    if (verdict.kind === 'waiting') return this.#deps.nowMs() < phase.trialDeadlineMs;
+    await this.#feed({ type: 'switch-refused', code: verdict.code });
+    await this.#drain();
+    return true;
   }
 
   async offer(offer: OtaOffer): Promise<void> {
@@ -77,6 +96,9 @@ export class OtaRunner {
   async tick(): Promise<void> {
     const phase = this.#state.phase;
     if (phase.name === 'staged') this.#queue.push({ type: 'check-lock' });
+    // Under a root switch the process that asked keeps running until root restarts it: a refusal
+    // is read here (root does not restart the agent for a refusal).
+    if (phase.name === 'trial' && (await this.#switchPending())) return;
     if (phase.name === 'trial' && this.#deps.nowMs() >= phase.trialDeadlineMs) {
       await this.#feed({
         type: 'health',
@@ -141,7 +163,9 @@ export class OtaRunner {
         slots.switchTo(effect.toVersion);
         return { type: 'switched', atMs: this.#deps.nowMs() };
       case 'restart':
-        this.#restarted = true;
+        // Under a root switch, root restarts the agent once it switched (or not at all after a
+        // refusal): this process goes on and reads the outcome.
+        this.#restarted = this.#deps.switchOutcomes === undefined;
         this.#deps.restarter.restart();
         return undefined;
       case 'health-check': {

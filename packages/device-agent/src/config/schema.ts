@@ -94,6 +94,14 @@ export interface DeviceConfig {
     readonly trialMs?: number;
     /** How long the health check's checks may take together, ms (default 2 min). */
     readonly healthDeadlineMs?: number;
+    /**
+     * Who switches releases (docs/ota.md): "direct" (default; the agent unpacks into releasesRoot,
+     * renames the links and restarts its unit: tests, development, a root agent) or "unit" (the
+     * shipped unit: the agent stages into stateDir and asks bianmin-ota-switch.path; root switches).
+     */
+    readonly switchVia?: 'direct' | 'unit';
+    /** switchVia "unit": the folder shared with the root helper (default /var/lib/bianmin/ota). */
+    readonly stateDir?: string;
   };
 }
 
@@ -102,7 +110,8 @@ export type PathRole =
   | 'readable-file' // must exist and be readable
   | 'device' // must exist (a serial device or its by-id link)
   | 'creatable-file' // its directory must exist and be writable; the file may not exist yet
-  | 'writable-dir'; // must be a writable directory, or creatable in a writable parent
+  | 'writable-dir' // must be a writable directory, or creatable in a writable parent
+  | 'readable-dir'; // must be an existing, readable directory (ota.releasesRoot under switchVia "unit")
 
 export type FieldSpec =
   | { readonly kind: 'string'; readonly optional?: true; readonly pattern?: RegExp; readonly hint?: string }
@@ -256,6 +265,8 @@ export const deviceConfigSchema: FieldSpec = {
         },
         trialMs: { kind: 'integer', optional: true, min: 60_000, max: 24 * 3600 * 1000 },
         healthDeadlineMs: { kind: 'integer', optional: true, min: 5_000, max: 3600 * 1000 },
+        switchVia: { kind: 'choice', optional: true, values: ['direct', 'unit'] },
+        stateDir: { kind: 'path', optional: true, role: 'writable-dir' },
       },
     },
     log: {

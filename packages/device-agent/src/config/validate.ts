@@ -268,6 +268,13 @@ export function validateStructure(raw: unknown): StructureResult {
   const problems: ConfigProblem[] = [];
   const paths: PathToCheck[] = [];
   walk(deviceConfigSchema, raw, '', problems, paths);
+  // Under the shipped unit root switches the releases: the agent only reads releasesRoot.
+  const ota = (raw as { ota?: { switchVia?: unknown } } | null)?.ota;
+  if (typeof ota === 'object' && ota !== null && ota.switchVia === 'unit') {
+    const index = paths.findIndex((path) => path.key === 'ota.releasesRoot');
+    const releasesRoot = paths[index];
+    if (releasesRoot !== undefined) paths[index] = { ...releasesRoot, role: 'readable-dir' };
+  }
   const record = raw as { token?: { label?: unknown; serial?: unknown; userPin?: Record<string, unknown> } };
   const token = typeof record === 'object' && record !== null ? record.token : undefined;
   if (typeof token === 'object' && token !== null) {
@@ -370,6 +377,14 @@ export function checkPaths(paths: readonly PathToCheck[], probe: PathProbe): Con
         }
         break;
       }
+      case 'readable-dir':
+        if (kind !== 'dir' || !probe.readable(path))
+          problems.push({
+            code: 'AGENT_CONFIG_PATH_MISSING',
+            key,
+            message: `${path} is not a readable directory`,
+          });
+        break;
       case 'writable-dir': {
         if (kind === 'dir') {
           if (!probe.writable(path))

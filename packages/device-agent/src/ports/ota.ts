@@ -56,3 +56,14 @@ export interface Restarter {
 export interface ProgressReporter {
   report(rolloutId: string, progress: OtaProgress, reason: string): Promise<void>;
 }
+
+/** Where a switch asked of root (ota.switchVia "unit") stands, for the release on trial. */
+export type SwitchVerdict =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'waiting' }
+  | { readonly kind: 'refused'; readonly code: string; readonly detail: string };
+
+export interface SwitchOutcomes {
+  /** done: `current` names `version`; refused: root's outcome file says why; waiting: neither yet. */
+  verdict(version: string): SwitchVerdict;
+}

@@ -40,6 +40,26 @@ t.test('inputs out of phase are ignored and change nothing', async (t) => {
   t.match(otaStep(busy, { type: 'offer', offer: { ...offer, version: '1.5.0' } }, timings).ignored, /busy/);
 });
 
+t.test(
+  'a switch refused by root (switchVia "unit") ends the trial failed, on the good release',
+  async (t) => {
+    const trial: OtaState = { goodVersion: '1.3.0', phase: { name: 'trial', offer, trialDeadlineMs: 5 } };
+    const result = otaStep(trial, { type: 'switch-refused', code: 'RELEASE_BUNDLE_MISMATCH' }, timings);
+    const report = { rolloutId: 'R1', progress: 'failed', reason: 'RELEASE_BUNDLE_MISMATCH' };
+    t.same(result.state, { goodVersion: '1.3.0', phase: { name: 'idle' }, unreported: report });
+    t.same(result.effects, [
+      { type: 'discard', version: '1.4.0' },
+      { type: 'report', ...report },
+    ]);
+    const idle = initialOtaState('1.3.0');
+    t.type(
+      otaStep(idle, { type: 'switch-refused', code: 'X_Y' }, timings).ignored,
+      'string',
+      'only on trial',
+    );
+  },
+);
+
 t.test('each phase resumes with its own work', async (t) => {
   const trial: OtaState = { goodVersion: '1.3.0', phase: { name: 'trial', offer, trialDeadlineMs: 5 } };
   t.same(otaResume(trial), [{ type: 'health-check' }]);

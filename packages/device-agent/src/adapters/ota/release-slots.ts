@@ -43,6 +43,10 @@ export interface ReleaseSlotsOptions {
   readonly backupJournal: (toPath: string) => void;
   /** Milliseconds for the backup's file name. */
   readonly nowMs: () => number;
+  /** Where slots are unpacked (default <root>/releases; the staging folder under a root switch). */
+  readonly slotsDir?: string;
+  /** Downloads and journal backups (default <root>/ota). */
+  readonly otaDir?: string;
 }
 
 const versionPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -53,6 +57,16 @@ function fsyncPath(path: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+function writeDurably(path: string, bytes: Uint8Array): void {
+  const out = openSync(path, 'w', 0o644);
+  try {
+    writeSync(out, bytes);
+    fsyncSync(out);
+  } finally {
+    closeSync(out);
   }
 }
 
@@ -69,24 +83,38 @@ function readAt(fd: number, offset: number, length: number): Buffer {
 
 export class FsReleaseSlots implements ReleaseSlots {
   readonly #options: ReleaseSlotsOptions;
+  readonly #slotsDir: string;
+  readonly #otaDir: string;
 
   constructor(options: ReleaseSlotsOptions) {
     this.#options = options;
-    mkdirSync(join(options.root, 'releases'), { recursive: true });
-    mkdirSync(join(options.root, 'ota', 'downloads'), { recursive: true });
-    mkdirSync(join(options.root, 'ota', 'journal-backups'), { recursive: true });
+    this.#slotsDir = options.slotsDir ?? join(options.root, 'releases');
+    this.#otaDir = options.otaDir ?? join(options.root, 'ota');
+    mkdirSync(this.#slotsDir, { recursive: true });
+    mkdirSync(join(this.#otaDir, 'downloads'), { recursive: true });
+    mkdirSync(join(this.#otaDir, 'journal-backups'), { recursive: true });
   }
 
   #pack(version: string): string {
     if (!versionPattern.test(version))
       throw new AgentError('AGENT_OTA_SLOT_INVALID', `version ${JSON.stringify(version)}`);
-    return join(this.#options.root, 'ota', 'downloads', `${version}.pack`);
+    return join(this.#otaDir, 'downloads', `${version}.pack`);
+  }
+
+  /** The folder a verified release is unpacked into (releases/<version>, or staging/<version>). */
+  slotPath(version: string): string {
+    if (!versionPattern.test(version))
+      throw new AgentError('AGENT_OTA_SLOT_INVALID', `version ${JSON.stringify(version)}`);
+    return join(this.#slotsDir, version);
   }
 
   #slot(version: string): string {
-    if (!versionPattern.test(version))
-      throw new AgentError('AGENT_OTA_SLOT_INVALID', `version ${JSON.stringify(version)}`);
-    return join(this.#options.root, 'releases', version);
+    return this.slotPath(version);
+  }
+
+  /** Where the journal is copied before switching to `version`. */
+  backupPath(version: string): string {
+    return join(this.#otaDir, 'journal-backups', `before-${version}-${this.#options.nowMs()}.db`);
   }
 
   downloadedBytes(version: string): number {
@@ -191,10 +219,14 @@ export class FsReleaseSlots implements ReleaseSlots {
           closeSync(out);
         }
       }
+      // The signed manifest travels with the slot: the slot is a bundle the installer's verifier
+      // (bin/verify-bundle.mjs) can check again, as the root switch does (ota.switchVia "unit").
+      mkdirSync(partial, { recursive: true });
+      writeDurably(join(partial, 'manifest.json'), pack.manifestBytes);
+      writeDurably(join(partial, 'manifest.sig'), pack.signatureBytes);
     } finally {
       closeSync(fd);
     }
-    mkdirSync(partial, { recursive: true });
     fsyncPath(partial);
     renameSync(partial, slot);
     fsyncPath(dirname(slot));
@@ -218,13 +250,7 @@ export class FsReleaseSlots implements ReleaseSlots {
     }
     const before = existsSync(join(this.#options.root, 'current')) ? this.current() : undefined;
     if (before === version) return; // switched before a crash: nothing to do
-    const backup = join(
-      this.#options.root,
-      'ota',
-      'journal-backups',
-      `before-${version}-${this.#options.nowMs()}.db`,
-    );
-    this.#options.backupJournal(backup);
+    this.#options.backupJournal(this.backupPath(version));
     if (before !== undefined) this.#link('previous', before);
     this.#link('current', version);
     fsyncPath(this.#options.root);

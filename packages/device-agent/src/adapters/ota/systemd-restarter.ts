@@ -34,3 +34,19 @@ export class SystemdRestarter implements Restarter {
     this.#o.spawn('systemctl', ['restart', '--no-block', this.#o.unit]);
   }
 }
+
+/**
+ * ota.switchVia "unit": the root helper restarts the agent after it switched (a non-root agent may
+ * not `systemctl restart` its own unit); the agent only says what it waits for.
+ */
+export class RootRestarter implements Restarter {
+  readonly #serviceManager: ServiceManagerPort;
+
+  constructor(serviceManager: ServiceManagerPort) {
+    this.#serviceManager = serviceManager;
+  }
+
+  restart(): void {
+    this.#serviceManager.notify(['STATUS=waiting for the root OTA switch (bianmin-ota-switch.service)']);
+  }
+}

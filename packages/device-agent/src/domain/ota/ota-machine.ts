@@ -11,6 +11,8 @@
 //          before trialDeadlineMs) → idle with the new release marked good,
 //          or → rolling-back (current renamed back to the good slot) → idle, report, restart.
 // The shell feeds 'switched' after every switch effect; the phase says which switch it was.
+// Under the shipped unit (ota.switchVia "unit") the switch effect only asks root to switch; a
+// refusal comes back on the next start as 'switch-refused' and ends the trial as failed.
 //
 // otaStep(state, input) returns the next state and the effects the shell must run, in order. The
 // shell persists the state BEFORE running the effects (write-ahead), and every effect is
@@ -87,6 +89,8 @@ export type OtaInput =
   | { readonly type: 'unpacked' }
   | { readonly type: 'lock'; readonly reasons: readonly LockReason[] }
   | { readonly type: 'switched'; readonly atMs: number }
+  /** The root switch (ota.switchVia "unit") refused the staged release: `current` never moved. */
+  | { readonly type: 'switch-refused'; readonly code: string }
   | { readonly type: 'health'; readonly ok: boolean; readonly reason: string; readonly atMs: number }
   | { readonly type: 'reported'; readonly report: OtaReport };
 
@@ -210,6 +214,12 @@ export function otaStep(state: OtaState, input: OtaInput, timings: OtaTimings): 
       if (phase.name !== 'switching') return ignore(state, `not switching: ${phase.name}`);
       return at(state, { name: 'trial', offer: phase.offer, trialDeadlineMs: input.atMs + timings.trialMs }, [
         { type: 'restart' },
+      ]);
+    case 'switch-refused':
+      if (phase.name !== 'trial') return ignore(state, `not on trial: ${phase.name}`);
+      // Still on the good release (the root helper changed nothing): the offer failed with its code.
+      return final(state, state.goodVersion, phase.offer, 'failed', input.code, [
+        { type: 'discard', version: phase.offer.version },
       ]);
     case 'health': {
       if (phase.name !== 'trial') return ignore(state, `not on trial: ${phase.name}`);
