@@ -63,6 +63,13 @@ export interface NatsClusterOptions {
   readonly binary?: string;
   /** Replicas of the up stream; default min(3, nodes). */
   readonly replicas?: number;
+  /**
+   * Replicas of NATS MQTT's own streams and consumers (sessions, QoS 1 deliveries, retained
+   * messages; the mqtt block's stream_replicas / consumer_replicas); default min(3, nodes). The
+   * fleet (500+ kiosks) runs 1: each kiosk's QoS 1 subscription is a JetStream consumer, and as
+   * an R3 raft group each one made hundreds of kiosks' connects time out on 2 cores.
+   */
+  readonly mqttReplicas?: number;
 }
 
 export interface NatsCluster {
@@ -153,6 +160,7 @@ function nodeConfig(
   dir: string,
   partitions: number,
   users: string,
+  mqttReplicas: number,
 ): string {
   const me = all[index]!;
   const routes = all
@@ -167,8 +175,8 @@ function nodeConfig(
     `cluster { name: ${clusterName}, listen: 127.0.0.1:${me.cluster}, routes: [${routes.map(q).join(', ')}] }`,
     // MQTT 3.1.1 for the kiosks; ack_wait is how long a kiosk has to PUBACK a QoS 1 delivery.
     // stream_replicas: NATS MQTT keeps sessions, QoS 1 messages and retained messages in its own
-    // streams; they must survive a node like the up stream does.
-    `mqtt { listen: 127.0.0.1:${me.mqtt}, ack_wait: "30s", max_ack_pending: 1024, stream_replicas: ${Math.min(3, all.length)}, consumer_replicas: ${Math.min(3, all.length)} }`,
+    // streams; with 3 they survive a node like the up stream does (mqttReplicas, see the option).
+    `mqtt { listen: 127.0.0.1:${me.mqtt}, ack_wait: "30s", max_ack_pending: 1024, stream_replicas: ${mqttReplicas}, consumer_replicas: ${mqttReplicas} }`,
     'accounts {',
     `  ${account}: {`,
     '    jetstream: enabled',
@@ -235,6 +243,9 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     throw new Error(`partitions is 1..${partitionsMax}`);
   }
   if (replicas > nodeCount) throw new Error('replicas cannot exceed nodes');
+  const mqttReplicas = options.mqttReplicas ?? Math.min(3, nodeCount);
+  if (!(Number.isSafeInteger(mqttReplicas) && mqttReplicas >= 1 && mqttReplicas <= nodeCount))
+    throw new Error('mqttReplicas is 1..nodes');
   const binary = options.binary ?? 'nats-server';
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bianmin-nats-'));
@@ -255,7 +266,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     mkdirSync(nodeDir, { recursive: true });
     const file = join(nodeDir, 'nats.conf');
     // Passwords are in the file: owner-only.
-    writeFileSync(file, nodeConfig(index, ports, dir, partitions, users), { mode: 0o600 });
+    writeFileSync(file, nodeConfig(index, ports, dir, partitions, users, mqttReplicas), { mode: 0o600 });
     configFiles.push(file);
   }
   const children: (ChildProcess | undefined)[] = new Array(nodeCount).fill(undefined);
