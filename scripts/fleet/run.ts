@@ -66,6 +66,12 @@ export interface FleetResult {
   readonly rawEventsPerSecond: number | null;
   readonly recoveries: readonly Recovery[];
   readonly gatewayCpuUsPerEvent: number;
+  /** Each gateway's CPU (all its incarnations) per event of the run (with nats, the owners work). */
+  readonly gatewayCpuUsPerEventEach: readonly number[];
+  /** Events the gateways' pipelines stored per commit batch (their own counters). */
+  readonly eventsPerBatch: number;
+  /** Longest stretch (ms) in which no ack progressed while events were outstanding. */
+  readonly ackPauseMsMax: number;
   readonly brokerCpuUsPerEvent: number;
   /** PostgreSQL transactions committed in the database during the run, and events per commit. */
   readonly commits: number;
@@ -239,17 +245,19 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
 
     // The day.
     const commitsBefore = await xactCommit(database.url, database.name);
-    const gatewayCpuBefore = gateways.cpuMs();
+    const gatewayCpuBefore = gateways.cpuMsEach();
     const brokerCpuBefore = topology.brokerCpuMs();
     const dayStartMs = Date.now() + 200;
     for (const swarm of swarms) swarm.child.send({ op: 'go', dayStartMs } satisfies ToSwarm);
     const drained = Promise.all(swarms.map((swarm) => waitForMessage(swarm.child, 'drained', 60 * 60_000)));
     const timeline: [number, number][] = [];
+    const journaledTimeline: number[] = [];
     const sampler = setInterval(() => {
       const acked = swarms.reduce((sum, swarm) => sum + (swarm.progress?.acked ?? 0), 0);
+      const journaled = swarms.reduce((sum, swarm) => sum + (swarm.progress?.journaled ?? 0), 0);
       timeline.push([Date.now(), acked]);
+      journaledTimeline.push(journaled);
       if (timeline.length % 10 === 0) {
-        const journaled = swarms.reduce((sum, swarm) => sum + (swarm.progress?.journaled ?? 0), 0);
         const daysDone = swarms.reduce((sum, swarm) => sum + (swarm.progress?.daysDone ?? 0), 0);
         log(
           `  t+${Math.round((Date.now() - dayStartMs) / 1000)}s journaled ${journaled}, acked ${acked}, days done ${daysDone}/${options.stations}`,
@@ -262,7 +270,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const reports: KioskReport[] = (await drained).flatMap((message) => message.reports);
     clearInterval(sampler);
     const runMs = Date.now() - dayStartMs;
-    const gatewayCpuMs = gateways.cpuMs() - gatewayCpuBefore;
+    const gatewayCpuMsEach = gateways.cpuMsEach().map((ms, index) => ms - (gatewayCpuBefore[index] ?? 0));
+    const gatewayCpuMs = gatewayCpuMsEach.reduce((sum, ms) => sum + ms, 0);
     const brokerCpuMs = topology.brokerCpuMs() - brokerCpuBefore;
     const commits = (await xactCommit(database.url, database.name)) - commitsBefore;
     const gatewayCounters = gateways.counters();
@@ -286,6 +295,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       rawEventsPerSecond,
       recoveries,
       gatewayCpuUsPerEvent: (gatewayCpuMs * 1000) / Math.max(1, events),
+      gatewayCpuUsPerEventEach: gatewayCpuMsEach.map((ms) => (ms * 1000) / Math.max(1, events)),
+      eventsPerBatch: gatewayCounters.stored / Math.max(1, gatewayCounters.batches),
+      ackPauseMsMax: ackPauseMs(timeline, journaledTimeline),
       brokerCpuUsPerEvent: (brokerCpuMs * 1000) / Math.max(1, events),
       commits,
       eventsPerCommit: events / Math.max(1, commits),
@@ -299,6 +311,26 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The longest time acks stood still (samples of cumulative acked) while journaled > acked. */
+export function ackPauseMs(
+  timeline: readonly (readonly [number, number])[],
+  journaled: readonly number[],
+): number {
+  if (!(timeline.length === journaled.length)) throw new Error('assert: one journaled sample per ack sample');
+  let longest = 0;
+  let since = -1;
+  for (let index = 1; index < timeline.length; index += 1) {
+    const stuck = timeline[index]![1] === timeline[index - 1]![1] && journaled[index]! > timeline[index]![1];
+    if (!stuck) {
+      since = -1;
+      continue;
+    }
+    if (since === -1) since = index - 1;
+    longest = Math.max(longest, timeline[index]![0] - timeline[since]![0]);
+  }
+  return longest;
 }
 
 /** Events/s over the best window of `windowMs` in a (time, cumulative count) timeline. */
