@@ -274,6 +274,31 @@ export class Kiosk {
     // Capped exponential backoff with jitter: a fleet whose HQ is down must not resend in lockstep.
     this.#stallWaitMs = Math.min(ackStallMsCap, this.#stallWaitMs * 2) * (0.75 + Math.random() * 0.5);
     this.resend(this.ackedSeq + 1);
+    void this.#renewSubscription();
+  }
+
+  #renewing = false;
+
+  /**
+   * Acks stalled: the downlink may be dead while the connection lives. NATS MQTT delivers a QoS 1
+   * subscription through a JetStream consumer; an R1 one on a killed node delivers nothing more,
+   * and a SUBSCRIBE on top of the session's subscription changes nothing: unsubscribe, then
+   * subscribe again (refused until the cluster gave up on the dead consumer: #subscribe retries).
+   */
+  async #renewSubscription(): Promise<void> {
+    const client = this.#client;
+    if (this.#renewing || client === undefined) return;
+    this.#renewing = true;
+    try {
+      await client.unsubscribeAsync(this.#downFilter).catch(() => undefined);
+      await this.#subscribe(client);
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  get #downFilter(): string {
+    return `bianmin/v1/st/${this.stationId}/down/#`;
   }
 
   #stallWaitMs = ackStallMsMax;
@@ -328,9 +353,7 @@ export class Kiosk {
     let waitMs = subscribeRetryMsMin;
     for (let attempt = 0; attempt < subscribeAttemptsMax; attempt += 1) {
       if (this.#client !== client) return; // went offline meanwhile: the next connect subscribes
-      const granted = await client
-        .subscribeAsync(`bianmin/v1/st/${this.stationId}/down/#`, { qos: 1 })
-        .catch(() => undefined);
+      const granted = await client.subscribeAsync(this.#downFilter, { qos: 1 }).catch(() => undefined);
       if (granted?.every((grant) => grant.qos !== 128)) return;
       this.subscribeRefusals += 1;
       await new Promise((resolve) => setTimeout(resolve, waitMs * (0.75 + Math.random() * 0.5)));

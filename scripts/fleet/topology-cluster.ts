@@ -21,10 +21,14 @@ export async function startClusterTopology(stationIds: readonly string[]): Promi
     nodes: clusterNodes,
     partitions: clusterPartitions,
     stations: stationIds.map((id) => ({ id, password: passwords.get(id)! })),
-    // NATS MQTT's own session streams and per-subscription consumers R1: at R3 every kiosk's QoS 1
-    // subscription is a raft group, and 500 kiosks' SUBSCRIBEs were refused (SUBACK 0x80) on 2
-    // cores. The up stream, where the money events live until HQ committed them, stays R3.
-    mqttReplicas: 1,
+    // NATS MQTT's per-subscription consumers R1: at R3 every kiosk's QoS 1 subscription is a raft
+    // group, and 500 kiosks' SUBSCRIBEs were refused (SUBACK 0x80) on 2 cores. Its own streams stay
+    // R3: a kiosk's QoS 1 PUBLISH is stored in $MQTT_msgs before the PUBACK, and at R1 on the
+    // killed node every kiosk's publish timed out until the node came back. A consumer lost with
+    // its node is re-made by the kiosk (kiosk.ts: unsubscribe + subscribe when acks stall). The
+    // up stream, where the money events live until HQ committed them, is R3.
+    mqttStreamReplicas: 3,
+    mqttConsumerReplicas: 1,
   });
   // CPU of killed incarnations, read just before each kill (a dead process's /proc entry is gone).
   let deadCpuMs = 0;
