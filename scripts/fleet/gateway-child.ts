@@ -1,6 +1,7 @@
 // One HQ gateway as its own process, so the fleet run can kill it with SIGKILL: the real gateway
 // (startGateway through the demo's startHq) on the fleet's PostgreSQL database, the bank
-// simulator's file seeded beforehand, and its broker link from the topology. Argument: one JSON
+// simulator's file seeded beforehand, and its broker link from the topology (MQTT, or broker kind
+// nats: the cluster's partitions through JetStream, owned by PostgreSQL advisory locks). Argument: one JSON
 // object (GatewayChildArgs). Sends {op:'ready'} over IPC once subscribed (after which it has asked
 // every station to resend what it had not acknowledged); SIGTERM stops it cleanly.
 import { readFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const gateway = await startHq({
   mqttUsername: args.link.mqttUsername,
   mqttPassword: args.link.mqttPassword,
   clientId: args.link.clientId,
+  ...(args.link.nats === undefined ? {} : { nats: args.link.nats }),
   hqKeyPem: readFileSync(args.hqKeyPemFile, 'utf8'),
   tpk: new Uint8Array(Buffer.from(args.tpkHex, 'hex')),
   clock: { nowMs: () => Date.now() },

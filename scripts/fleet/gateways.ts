@@ -109,14 +109,19 @@ export class Gateways {
 
   /** CPU ms of every incarnation of every gateway so far (live ones read now). */
   cpuMs(): number {
-    let total = 0;
-    for (const list of this.#incarnations) {
+    return this.cpuMsEach().reduce((sum, ms) => sum + ms, 0);
+  }
+
+  /** CPU ms of each gateway (index 0-based), all its incarnations so far. */
+  cpuMsEach(): number[] {
+    return this.#incarnations.map((list) => {
+      let total = 0;
       for (const incarnation of list) {
         const live = incarnation.child.exitCode === null && incarnation.child.signalCode === null;
         total += (live ? processCpuMs(incarnation.child.pid) : undefined) ?? incarnation.cpuMs;
       }
-    }
-    return total;
+      return total;
+    });
   }
 
   /** Counters summed over every incarnation (each one's last report). */

@@ -9,7 +9,14 @@
 import { createHash } from 'node:crypto';
 import { openEnvelope, PayloadType, upTopic } from '@bianmin/wire';
 import mqtt, { type MqttClient } from 'mqtt';
-import { ackStallMsCap, ackStallMsMax } from './limits.js';
+import {
+  ackStallMsCap,
+  ackStallMsMax,
+  gracefulEndMsMax,
+  subscribeAttemptsMax,
+  subscribeRetryMsCap,
+  subscribeRetryMsMin,
+} from './limits.js';
 import type { StationPlan } from './plan.js';
 import type { SealedEvent, StationSealer, WithdrawalIds } from './sealer.js';
 
@@ -267,6 +274,31 @@ export class Kiosk {
     // Capped exponential backoff with jitter: a fleet whose HQ is down must not resend in lockstep.
     this.#stallWaitMs = Math.min(ackStallMsCap, this.#stallWaitMs * 2) * (0.75 + Math.random() * 0.5);
     this.resend(this.ackedSeq + 1);
+    void this.#renewSubscription();
+  }
+
+  #renewing = false;
+
+  /**
+   * Acks stalled: the downlink may be dead while the connection lives. NATS MQTT delivers a QoS 1
+   * subscription through a JetStream consumer; an R1 one on a killed node delivers nothing more,
+   * and a SUBSCRIBE on top of the session's subscription changes nothing: unsubscribe, then
+   * subscribe again (refused until the cluster gave up on the dead consumer: #subscribe retries).
+   */
+  async #renewSubscription(): Promise<void> {
+    const client = this.#client;
+    if (this.#renewing || client === undefined) return;
+    this.#renewing = true;
+    try {
+      await client.unsubscribeAsync(this.#downFilter).catch(() => undefined);
+      await this.#subscribe(client);
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  get #downFilter(): string {
+    return `bianmin/v1/st/${this.stationId}/down/#`;
   }
 
   #stallWaitMs = ackStallMsMax;
@@ -292,20 +324,46 @@ export class Kiosk {
       // Spread reconnects over time: 10,000 kiosks must not hit a surviving node in the same ms.
       reconnectPeriod: 500 + Math.floor(Math.random() * 1_500),
       connectTimeout: 10_000,
-      resubscribe: true,
+      // Subscribed here (#subscribe), not by mqtt.js: a refused SUBSCRIBE must be retried.
+      resubscribe: false,
       will: { topic: upTopic(this.stationId, 'death'), payload: Buffer.from(will), qos: 1, retain: false },
     });
     this.#client = client;
     client.on('message', (topic, payload) => this.#onMessage(topic, payload));
     client.on('error', () => undefined); // reconnect handles it; the summary counts what matters
-    client.on('connect', () => {
+    let first = true;
+    client.on('connect', (connack) => {
       this.#sendStatus('birth', this.#sealer.birth(bdSeq, this.lastSeq, Date.now()));
+      // A broker that kept the session keeps its subscription; a fresh session needs it again.
+      if (!first && !connack.sessionPresent) void this.#subscribe(client);
+      first = false;
     });
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    await client.subscribeAsync(`bianmin/v1/st/${this.stationId}/down/#`, { qos: 1 });
+    await this.#subscribe(client);
     this.#online = true;
     this.resend(this.ackedSeq + 1);
   }
+
+  /**
+   * SUBSCRIBE to the station's down topics until the broker grants it: nats-server 2.9.10 refuses
+   * some (SUBACK 0x80) for a while after a node died. Capped exponential backoff with jitter; a
+   * kiosk that never gets its downlink fails the swarm rather than waiting for acks forever.
+   */
+  async #subscribe(client: MqttClient): Promise<void> {
+    let waitMs = subscribeRetryMsMin;
+    for (let attempt = 0; attempt < subscribeAttemptsMax; attempt += 1) {
+      if (this.#client !== client) return; // went offline meanwhile: the next connect subscribes
+      const granted = await client.subscribeAsync(this.#downFilter, { qos: 1 }).catch(() => undefined);
+      if (granted?.every((grant) => grant.qos !== 128)) return;
+      this.subscribeRefusals += 1;
+      await new Promise((resolve) => setTimeout(resolve, waitMs * (0.75 + Math.random() * 0.5)));
+      waitMs = Math.min(subscribeRetryMsCap, waitMs * 2);
+    }
+    throw new Error(`${this.stationId}: SUBSCRIBE refused ${subscribeAttemptsMax} times`);
+  }
+
+  /** SUBSCRIBEs the broker refused (or that failed) and were tried again. */
+  subscribeRefusals = 0;
 
   async #goOffline(): Promise<void> {
     const client = this.#client;
@@ -313,7 +371,18 @@ export class Kiosk {
     this.#sendStatus('death', this.#sealer.death(this.#bdSeq, Date.now()));
     this.#online = false;
     this.#client = undefined;
-    await client.endAsync(false);
+    // A graceful end waits for the in-flight QoS 1 publishes; with the link already broken (its
+    // node killed) they never complete, so the line drops after a bound, as a real one would. The
+    // outbox resends whatever HQ had not acknowledged after the next connect.
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      client.endAsync(false).then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), gracefulEndMsMax);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!ended) await client.endAsync(true);
   }
 
   #onMessage(topic: string, payload: Buffer): void {

@@ -20,3 +20,14 @@ export const runMsMax = 60 * 60_000;
 export const drainWaitMsMax = 10 * 60_000;
 /** A gateway or broker process must be ready within this long after a (re)start. */
 export const processReadyMsMax = 60_000;
+/** Connect attempts of one raw-pipe publisher (each on the next broker node) before a swarm fails. */
+export const rawConnectAttemptsMax = 10;
+/**
+ * A kiosk's SUBSCRIBE refused (nats-server 2.9.10 refused some for up to ~2 min after a node
+ * kill) is tried again after 0.5 s, doubling up to 8 s: at most this many attempts (~5 min).
+ */
+export const subscribeAttemptsMax = 45;
+export const subscribeRetryMsMin = 500;
+export const subscribeRetryMsCap = 8_000;
+/** A kiosk going offline waits this long for its in-flight publishes, then drops the line. */
+export const gracefulEndMsMax = 5_000;

@@ -35,7 +35,9 @@ export type ToSwarm =
       /** 'any': the first ack progress after atMs; 'new': the first ack of an event first sent after it. */
       readonly kind: 'any' | 'new';
     }
-  | { readonly op: 'raw'; readonly subscriberReady: true }
+  /** Raw-pipe baseline: connect a plain publisher per station ('raw-connected'), then publish on 'raw-go'. */
+  | { readonly op: 'raw' }
+  | { readonly op: 'raw-go' }
   | { readonly op: 'stop' };
 
 export type FromSwarm =
@@ -50,4 +52,5 @@ export type FromSwarm =
     }
   | { readonly op: 'recovered'; readonly id: string; readonly atMs: number }
   | { readonly op: 'drained'; readonly reports: readonly KioskReport[] }
+  | { readonly op: 'raw-connected' }
   | { readonly op: 'raw-published'; readonly count: number };

@@ -10,15 +10,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
 import pg from 'pg';
 import { generateHqKeyPem } from '../../packages/hq-gateway/src/adapters/crypto/hq-key.js';
 import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
 import { startHq } from '../demo/lib/hq.js';
 import { type CheckResult, checkExactlyOnce } from './check.js';
-import { Gateways, processCpuMs } from './gateways.js';
+import { Gateways } from './gateways.js';
 import type { KioskReport } from './kiosk.js';
-import { processReadyMsMax, stationsMax, stationsPerSwarmMax, swarmProcessesMax } from './limits.js';
+import {
+  drainWaitMsMax,
+  processReadyMsMax,
+  stationsMax,
+  stationsPerSwarmMax,
+  swarmProcessesMax,
+} from './limits.js';
 import type { FromSwarm, StationSetup, ToSwarm } from './protocol.js';
 import { startTopology, type Topology, type TopologyKind } from './topology.js';
 
@@ -61,6 +66,12 @@ export interface FleetResult {
   readonly rawEventsPerSecond: number | null;
   readonly recoveries: readonly Recovery[];
   readonly gatewayCpuUsPerEvent: number;
+  /** Each gateway's CPU (all its incarnations) per event of the run (with nats, the owners work). */
+  readonly gatewayCpuUsPerEventEach: readonly number[];
+  /** Events the gateways' pipelines stored per commit batch (their own counters). */
+  readonly eventsPerBatch: number;
+  /** Longest stretch (ms) in which no ack progressed while events were outstanding. */
+  readonly ackPauseMsMax: number;
   readonly brokerCpuUsPerEvent: number;
   /** PostgreSQL transactions committed in the database during the run, and events per commit. */
   readonly commits: number;
@@ -187,7 +198,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       brokerUrl: topology.gatewayLink(0).brokerUrl,
       mqttUsername: topology.gatewayLink(0).mqttUsername,
       mqttPassword: topology.gatewayLink(0).mqttPassword,
-      clientId: topology.gatewayLink(0).clientId,
+      clientId: `${topology.gatewayLink(0).clientId}-setup`,
+      ...(topology.gatewayLink(0).nats === undefined ? {} : { nats: topology.gatewayLink(0).nats }),
       hqKeyPem: privateKeyPem,
       tpk,
       clock: { nowMs: () => Date.now() },
@@ -233,18 +245,23 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
 
     // The day.
     const commitsBefore = await xactCommit(database.url, database.name);
-    const gatewayCpuBefore = gateways.cpuMs();
-    const brokerCpuBefore = topology.brokerPids().reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0);
+    const gatewayCpuBefore = gateways.cpuMsEach();
+    const brokerCpuBefore = topology.brokerCpuMs();
     const dayStartMs = Date.now() + 200;
     for (const swarm of swarms) swarm.child.send({ op: 'go', dayStartMs } satisfies ToSwarm);
     const drained = Promise.all(swarms.map((swarm) => waitForMessage(swarm.child, 'drained', 60 * 60_000)));
     const timeline: [number, number][] = [];
+    const journaledTimeline: number[] = [];
     const sampler = setInterval(() => {
       const acked = swarms.reduce((sum, swarm) => sum + (swarm.progress?.acked ?? 0), 0);
+      const journaled = swarms.reduce((sum, swarm) => sum + (swarm.progress?.journaled ?? 0), 0);
       timeline.push([Date.now(), acked]);
+      journaledTimeline.push(journaled);
       if (timeline.length % 10 === 0) {
-        const journaled = swarms.reduce((sum, swarm) => sum + (swarm.progress?.journaled ?? 0), 0);
-        log(`  t+${Math.round((Date.now() - dayStartMs) / 1000)}s journaled ${journaled}, acked ${acked}`);
+        const daysDone = swarms.reduce((sum, swarm) => sum + (swarm.progress?.daysDone ?? 0), 0);
+        log(
+          `  t+${Math.round((Date.now() - dayStartMs) / 1000)}s journaled ${journaled}, acked ${acked}, days done ${daysDone}/${options.stations}`,
+        );
       }
     }, 500);
     const recoveries: Recovery[] = [];
@@ -253,9 +270,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const reports: KioskReport[] = (await drained).flatMap((message) => message.reports);
     clearInterval(sampler);
     const runMs = Date.now() - dayStartMs;
-    const gatewayCpuMs = gateways.cpuMs() - gatewayCpuBefore;
-    const brokerCpuMs =
-      topology.brokerPids().reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0) - brokerCpuBefore;
+    const gatewayCpuMsEach = gateways.cpuMsEach().map((ms, index) => ms - (gatewayCpuBefore[index] ?? 0));
+    const gatewayCpuMs = gatewayCpuMsEach.reduce((sum, ms) => sum + ms, 0);
+    const brokerCpuMs = topology.brokerCpuMs() - brokerCpuBefore;
     const commits = (await xactCommit(database.url, database.name)) - commitsBefore;
     const gatewayCounters = gateways.counters();
     log(`day over in ${(runMs / 1000).toFixed(1)} s; checking PostgreSQL`);
@@ -278,6 +295,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       rawEventsPerSecond,
       recoveries,
       gatewayCpuUsPerEvent: (gatewayCpuMs * 1000) / Math.max(1, events),
+      gatewayCpuUsPerEventEach: gatewayCpuMsEach.map((ms) => (ms * 1000) / Math.max(1, events)),
+      eventsPerBatch: gatewayCounters.stored / Math.max(1, gatewayCounters.batches),
+      ackPauseMsMax: ackPauseMs(timeline, journaledTimeline),
       brokerCpuUsPerEvent: (brokerCpuMs * 1000) / Math.max(1, events),
       commits,
       eventsPerCommit: events / Math.max(1, commits),
@@ -291,6 +311,26 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The longest time acks stood still (samples of cumulative acked) while journaled > acked. */
+export function ackPauseMs(
+  timeline: readonly (readonly [number, number])[],
+  journaled: readonly number[],
+): number {
+  if (!(timeline.length === journaled.length)) throw new Error('assert: one journaled sample per ack sample');
+  let longest = 0;
+  let since = -1;
+  for (let index = 1; index < timeline.length; index += 1) {
+    const stuck = timeline[index]![1] === timeline[index - 1]![1] && journaled[index]! > timeline[index]![1];
+    if (!stuck) {
+      since = -1;
+      continue;
+    }
+    if (since === -1) since = index - 1;
+    longest = Math.max(longest, timeline[index]![0] - timeline[since]![0]);
+  }
+  return longest;
 }
 
 /** Events/s over the best window of `windowMs` in a (time, cumulative count) timeline. */
@@ -370,14 +410,17 @@ async function killsDuringDay(context: KillContext): Promise<void> {
   const { topology, gateways, swarms, dayStartMs, options, recoveries, log } = context;
   const recoveryWaitMs = processReadyMsMax * 2;
   // 1. A broker node, at a third of the day: the kiosks on it reconnect to the others.
-  await sleepUntil(dayStartMs + options.dayMs * 0.3);
+  await sleepUntil(dayStartMs + options.dayMs / 3);
   const brokerKilledAtMs = Date.now();
-  if (await topology.killBroker(0)) {
+  const brokerKilled = await topology.killBroker(0);
+  if (brokerKilled) {
     log('kill -9 broker node 1');
     recoveries.push(await timeRecovery(swarms, 'broker node 1 (kill -9)', brokerKilledAtMs, recoveryWaitMs));
   }
-  // 2. A gateway, at half the day. With one gateway there is no surviving path: it restarts at once.
-  await sleepUntil(dayStartMs + options.dayMs * 0.5);
+  // 2. A gateway: two thirds in after a node kill, else at half the day. With one gateway there is
+  // no surviving path: it restarts at once. With several, gateway 1 (started first, so the owner of
+  // every partition) dies and the others take its partitions over.
+  await sleepUntil(dayStartMs + (brokerKilled ? (options.dayMs * 2) / 3 : options.dayMs * 0.5));
   const gatewayKilledAtMs = Date.now();
   await gateways.kill(0);
   log('kill -9 gateway 1');
@@ -395,32 +438,43 @@ async function killsDuringDay(context: KillContext): Promise<void> {
   log('killed processes restarted');
 }
 
-/** The raw pipe: the same envelopes, each station's own connection, to a plain QoS 1 subscriber. */
+/**
+ * The raw pipe: the same envelopes, each station's own connection, to the topology's plain
+ * subscriber. Only the message flow is timed: every publisher is connected first ('raw' ->
+ * 'raw-connected'), the clock starts at 'raw-go' and stops at the last message received.
+ */
 async function measureRaw(topology: Topology, swarms: readonly Swarm[], total: number): Promise<number> {
-  const { url, username, password } = topology.rawSubscriber;
-  const subscriber = await mqtt.connectAsync(url, {
-    protocolVersion: 4,
-    clientId: 'fleet-raw-subscriber',
-    username,
-    password,
-    clean: true,
+  if (!(total >= 1)) throw new Error('assert: a raw pipe needs events');
+  let received = 0;
+  let lastAtMs = 0;
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const subscription = await topology.rawSubscriber(() => {
+    received += 1;
+    lastAtMs = performance.now();
+    if (received === total) done();
   });
   try {
-    let received = 0;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    subscriber.on('message', () => {
-      received += 1;
-      if (received === total) done();
-    });
-    await subscriber.subscribeAsync('bianmin/v1/st/+/up/event', { qos: 1 });
+    const connected = swarms.map((swarm) =>
+      waitForMessage(swarm.child, 'raw-connected', processReadyMsMax * 5),
+    );
+    for (const swarm of swarms) swarm.child.send({ op: 'raw' } satisfies ToSwarm);
+    await Promise.all(connected);
     const startMs = performance.now();
-    for (const swarm of swarms) swarm.child.send({ op: 'raw', subscriberReady: true } satisfies ToSwarm);
-    await finished;
-    return (total / (performance.now() - startMs)) * 1000;
+    for (const swarm of swarms) swarm.child.send({ op: 'raw-go' } satisfies ToSwarm);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      finished,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drainWaitMsMax);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (received < total) throw new Error(`raw pipe: ${received} of ${total} events reached the subscriber`);
+    return (total / (lastAtMs - startMs)) * 1000;
   } finally {
-    await subscriber.endAsync(true);
+    await subscription.close();
   }
 }

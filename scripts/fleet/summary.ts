@@ -22,7 +22,8 @@ export function summaryLines(result: FleetResult): string[] {
     );
   }
   lines.push(
-    `  CPU per event: gateways ${n(result.gatewayCpuUsPerEvent)} µs, broker ${n(result.brokerCpuUsPerEvent)} µs; PostgreSQL ${n(result.commits)} commits, ${result.eventsPerCommit.toFixed(1)} events per commit`,
+    `  CPU per event: gateways ${n(result.gatewayCpuUsPerEvent)} µs (each: ${result.gatewayCpuUsPerEventEach.map(n).join(' / ')} µs), broker ${n(result.brokerCpuUsPerEvent)} µs; PostgreSQL ${n(result.commits)} commits, ${result.eventsPerCommit.toFixed(1)} events per commit; gateway batches ${n(result.gatewayCounters.batches)}, ${result.eventsPerBatch.toFixed(1)} events per batch`,
+    `  longest ack pause with events outstanding ${(result.ackPauseMsMax / 1000).toFixed(1)} s`,
   );
   if (result.rawEventsPerSecond !== null) {
     lines.push(

@@ -3,13 +3,14 @@
 // what HQ must know first (enrolment files, quota purchases, bank cards). On `go` every kiosk runs
 // its day; the process reports progress, answers `mark` (the first event first published after a
 // kill instant that HQ acknowledged: recovery), and sends every kiosk's report once all outboxes
-// are empty. `raw` republishes every journaled envelope once at full speed (the raw-pipe
-// baseline, to a plain subscriber). Programmer errors crash the process; the orchestrator fails.
+// are empty. `raw` connects a plain publisher per station and `raw-go` republishes every journaled
+// envelope once at full speed (the raw-pipe baseline, to a plain subscriber; connects not timed).
+// Programmer errors crash the process; the orchestrator fails.
 import { newEventId, PayloadType, publicKeySpkiDer, sealEnvelope, upTopic } from '@bianmin/wire';
-import mqtt from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { luhnPan } from '../../packages/hq-gateway/test/helpers/station-sim.js';
 import { Kiosk } from './kiosk.js';
-import { drainWaitMsMax } from './limits.js';
+import { drainWaitMsMax, rawConnectAttemptsMax } from './limits.js';
 import { planDay } from './plan.js';
 import type { FromSwarm, StationSetup, SwarmInit, ToSwarm } from './protocol.js';
 import { StationSealer } from './sealer.js';
@@ -164,30 +165,53 @@ async function go(dayStartMs: number): Promise<void> {
   send({ op: 'drained', reports: kiosks.map((kiosk) => kiosk.report()) });
 }
 
-/** The raw-pipe baseline: every journaled envelope once more, QoS 1, as fast as the broker takes it. */
-async function raw(): Promise<void> {
-  let count = 0;
-  await Promise.all(kiosks.map((kiosk) => kiosk.close()));
-  await Promise.all(
-    kiosks.map(async (kiosk, index) => {
-      const urls = init!.brokerUrls;
-      const client = await mqtt.connectAsync(urls[index % urls.length]!, {
+async function rawConnect(kiosk: Kiosk, index: number): Promise<MqttClient> {
+  const urls = init!.brokerUrls;
+  const password = init!.stations.find((s) => s.id === kiosk.stationId)!.password;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < rawConnectAttemptsMax; attempt += 1) {
+    try {
+      return await mqtt.connectAsync(urls[(index + attempt) % urls.length]!, {
         protocolVersion: 4,
         clientId: `${kiosk.stationId}-raw`,
         username: kiosk.stationId,
-        password: init!.stations.find((s) => s.id === kiosk.stationId)!.password,
+        password,
         clean: true,
         reconnectPeriod: 0,
+        connectTimeout: 10_000,
       });
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new Error(`raw pipe: ${kiosk.stationId} cannot connect`, { cause: lastError });
+}
+
+let rawClients: MqttClient[] = [];
+
+/** The raw-pipe baseline, step 1: the kiosks' sessions end, a plain publisher per station connects. */
+async function rawPrepare(): Promise<void> {
+  await Promise.all(kiosks.map((kiosk) => kiosk.close()));
+  rawClients = await Promise.all(kiosks.map((kiosk, index) => rawConnect(kiosk, index)));
+  send({ op: 'raw-connected' });
+}
+
+/** Step 2: every journaled envelope once more, QoS 1, as fast as the broker takes it. */
+async function rawPublish(): Promise<void> {
+  let count = 0;
+  await Promise.all(
+    kiosks.map(async (kiosk, index) => {
+      const client = rawClients[index]!;
       const topic = upTopic(kiosk.stationId, 'event');
       await Promise.all(
         kiosk.journalBytes().map((bytes) => client.publishAsync(topic, Buffer.from(bytes), { qos: 1 })),
       );
       count += kiosk.lastSeq;
-      await client.endAsync(true);
     }),
   );
   send({ op: 'raw-published', count });
+  await Promise.all(rawClients.map((client) => client.endAsync(true)));
+  rawClients = [];
 }
 
 process.on('message', (message: ToSwarm) => {
@@ -202,7 +226,10 @@ process.on('message', (message: ToSwarm) => {
       marks.set(message.id, { atMs: message.atMs, kind: message.kind });
       return;
     case 'raw':
-      void raw();
+      void rawPrepare();
+      return;
+    case 'raw-go':
+      void rawPublish();
       return;
     case 'stop':
       void Promise.all(kiosks.map((kiosk) => kiosk.close())).finally(() => process.exit(0));

@@ -63,6 +63,17 @@ export interface NatsClusterOptions {
   readonly binary?: string;
   /** Replicas of the up stream; default min(3, nodes). */
   readonly replicas?: number;
+  /**
+   * Replicas of NATS MQTT's own streams (sessions, QoS 1 messages, retained messages: the mqtt
+   * block's stream_replicas); default min(3, nodes).
+   */
+  readonly mqttStreamReplicas?: number;
+  /**
+   * Replicas of NATS MQTT's consumers, one per QoS 1 subscription (consumer_replicas); default
+   * min(3, nodes). The fleet (500+ kiosks) runs 1: as R3 raft groups, 500 kiosks' SUBSCRIBEs were
+   * refused (SUBACK 0x80) on 2 cores.
+   */
+  readonly mqttConsumerReplicas?: number;
 }
 
 export interface NatsCluster {
@@ -153,6 +164,7 @@ function nodeConfig(
   dir: string,
   partitions: number,
   users: string,
+  mqttReplicas: { readonly streams: number; readonly consumers: number },
 ): string {
   const me = all[index]!;
   const routes = all
@@ -167,8 +179,10 @@ function nodeConfig(
     `cluster { name: ${clusterName}, listen: 127.0.0.1:${me.cluster}, routes: [${routes.map(q).join(', ')}] }`,
     // MQTT 3.1.1 for the kiosks; ack_wait is how long a kiosk has to PUBACK a QoS 1 delivery.
     // stream_replicas: NATS MQTT keeps sessions, QoS 1 messages and retained messages in its own
-    // streams; they must survive a node like the up stream does.
-    `mqtt { listen: 127.0.0.1:${me.mqtt}, ack_wait: "30s", max_ack_pending: 1024, stream_replicas: ${Math.min(3, all.length)}, consumer_replicas: ${Math.min(3, all.length)} }`,
+    // streams; with 3 they survive a node like the up stream does. A kiosk's QoS 1 PUBLISH is
+    // stored in $MQTT_msgs before its PUBACK: at R1 on a killed node every kiosk's publish timed
+    // out until the node came back.
+    `mqtt { listen: 127.0.0.1:${me.mqtt}, ack_wait: "30s", max_ack_pending: 1024, stream_replicas: ${mqttReplicas.streams}, consumer_replicas: ${mqttReplicas.consumers} }`,
     'accounts {',
     `  ${account}: {`,
     '    jetstream: enabled',
@@ -235,6 +249,14 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     throw new Error(`partitions is 1..${partitionsMax}`);
   }
   if (replicas > nodeCount) throw new Error('replicas cannot exceed nodes');
+  const mqttReplicas = {
+    streams: options.mqttStreamReplicas ?? Math.min(3, nodeCount),
+    consumers: options.mqttConsumerReplicas ?? Math.min(3, nodeCount),
+  };
+  for (const count of [mqttReplicas.streams, mqttReplicas.consumers]) {
+    if (!(Number.isSafeInteger(count) && count >= 1 && count <= nodeCount))
+      throw new Error('mqttStreamReplicas and mqttConsumerReplicas are 1..nodes');
+  }
   const binary = options.binary ?? 'nats-server';
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'bianmin-nats-'));
@@ -255,7 +277,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     mkdirSync(nodeDir, { recursive: true });
     const file = join(nodeDir, 'nats.conf');
     // Passwords are in the file: owner-only.
-    writeFileSync(file, nodeConfig(index, ports, dir, partitions, users), { mode: 0o600 });
+    writeFileSync(file, nodeConfig(index, ports, dir, partitions, users, mqttReplicas), { mode: 0o600 });
     configFiles.push(file);
   }
   const children: (ChildProcess | undefined)[] = new Array(nodeCount).fill(undefined);

@@ -5,8 +5,8 @@
 // fleet run itself (scripts/fleet/run.ts: swarm processes of lightweight kiosks with real keys,
 // signatures and MQTT sessions; gateways as child processes; its own Mosquitto and its own
 // database on 127.0.0.1:5432, dropped after), its check read from PostgreSQL; figures are printed
-// as comments, never asserted. Topology: single (one Mosquitto, one gateway) until the NATS cluster
-// harness is merged.
+// as comments, never asserted. Topology: single (one Mosquitto, one gateway); the NATS cluster
+// topology has its own test (fleet-500-cluster.test.ts).
 import t from 'tap';
 import { runFleet } from '../../scripts/fleet/run.js';
 import { summaryLines } from '../../scripts/fleet/summary.js';
