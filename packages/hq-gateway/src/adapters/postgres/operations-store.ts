@@ -7,7 +7,11 @@
 // by afterPosition never skips a record committed late); triggers refuse UPDATE, DELETE and
 // TRUNCATE (R17).
 import type pg from 'pg';
-import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
+import {
+  groupByAggregate,
+  operationDraftProblems,
+  operationIdentity,
+} from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';
 import { opsReadManyAggregatesMax, opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
 import type {
@@ -168,14 +172,4 @@ export class PostgresOperationsStore implements OperationsStore {
     );
     return rows.map(recordOf);
   }
-}
-
-function groupByAggregate(records: readonly OperationRecord[]): Map<string, OperationRecord[]> {
-  const groups = new Map<string, OperationRecord[]>();
-  for (const record of records) {
-    const list = groups.get(record.aggregateId) ?? [];
-    list.push(record);
-    groups.set(record.aggregateId, list);
-  }
-  return groups;
 }

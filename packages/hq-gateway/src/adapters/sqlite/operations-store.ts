@@ -5,7 +5,11 @@
 // an append runs in one BEGIN IMMEDIATE transaction on the store's main connection.
 // The same table on PostgreSQL: adapters/postgres/operations-store.ts (migration 0003).
 import type Database from 'better-sqlite3';
-import { operationDraftProblems, operationIdentity } from '../../domain/network/operation-record.js';
+import {
+  groupByAggregate,
+  operationDraftProblems,
+  operationIdentity,
+} from '../../domain/network/operation-record.js';
 import { HqError } from '../../errors.js';
 import { opsReadManyAggregatesMax, opsReadRecordsMax, opsRecordsPerAggregateMax } from '../../limits.js';
 import type {
@@ -183,14 +187,4 @@ export class SqliteOperationsStore implements OperationsStore {
       throw new HqError('HQ_STORE_FAILED', 'operations list failed', { cause: error });
     }
   }
-}
-
-function groupByAggregate(records: readonly OperationRecord[]): Map<string, OperationRecord[]> {
-  const groups = new Map<string, OperationRecord[]>();
-  for (const record of records) {
-    const list = groups.get(record.aggregateId) ?? [];
-    list.push(record);
-    groups.set(record.aggregateId, list);
-  }
-  return groups;
 }

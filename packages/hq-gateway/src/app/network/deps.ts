@@ -3,6 +3,7 @@
 // against the folded view and appended with the version it was decided on; the answer is the
 // stored record or the refusal with every reason (R21). The CLI and the HTTP API call these.
 import type { WorkingCalendar } from '@bianmin/core-ledger';
+import { groupByAggregate } from '../../domain/network/operation-record.js';
 import type { NetRefusal } from '../../domain/network/refusal.js';
 import { refuse } from '../../domain/network/refusal.js';
 import type { TimeSource } from '../../ports/clock.js';
@@ -83,19 +84,16 @@ export async function readGrouped(
   store: OperationsStore,
   prefix: string,
 ): Promise<Map<string, OperationRecord[]>> {
-  const groups = new Map<string, OperationRecord[]>();
+  const records: OperationRecord[] = [];
   let afterPosition = 0;
   for (;;) {
     const page = await store.list({ aggregatePrefix: prefix, afterPosition });
-    for (const record of page) {
-      const list = groups.get(record.aggregateId) ?? [];
-      list.push(record);
-      groups.set(record.aggregateId, list);
-    }
+    records.push(...page);
     const last = page.at(-1);
     if (last === undefined) break;
     afterPosition = last.position;
   }
+  const groups = groupByAggregate(records);
   for (const list of groups.values()) list.sort((a, b) => a.version - b.version);
   return groups;
 }

@@ -4,7 +4,7 @@
 import { canonicalJson } from '@bianmin/core-ledger';
 import type { HqProblem } from '../../errors.js';
 import { opsActorCharsMax, opsPayloadBytesMax, opsReasonCharsMax } from '../../limits.js';
-import type { OperationDraft } from '../../ports/operations-store.js';
+import type { OperationDraft, OperationRecord } from '../../ports/operations-store.js';
 import { assert } from '../assert.js';
 
 const aggregatePattern = /^[a-z][a-z-]{0,31}:[A-Za-z0-9_.:-]{1,96}$/;
@@ -46,4 +46,16 @@ export function operationIdentity(draft: Pick<OperationDraft, 'aggregateId' | 'k
     'a draft with aggregate and kind',
   );
   return canonicalJson({ aggregateId: draft.aggregateId, kind: draft.kind, payload: draft.payload });
+}
+
+/** Records grouped by aggregate, each group in the order given (readMany and readGrouped sort). */
+export function groupByAggregate(records: readonly OperationRecord[]): Map<string, OperationRecord[]> {
+  const groups = new Map<string, OperationRecord[]>();
+  for (const record of records) {
+    const list = groups.get(record.aggregateId) ?? [];
+    list.push(record);
+    groups.set(record.aggregateId, list);
+  }
+  assert(groups.size <= records.length, 'groupByAggregate: at most one group per record');
+  return groups;
 }
