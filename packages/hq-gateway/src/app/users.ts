@@ -116,12 +116,11 @@ export class UserService {
 
   /** The actor behind a bearer token; HQ_AUTH_REQUIRED when unknown or expired. */
   async authenticate(token: string): Promise<Actor> {
-    const session = await this.#store.getSession(tokenSha256(token));
-    const user = session === undefined ? undefined : await this.#store.getUser(session.userName);
-    if (session === undefined || user === undefined || session.expiresAtMs <= this.#clock.nowMs()) {
+    const found = await this.#store.getSession(tokenSha256(token));
+    if (found === undefined || found.session.expiresAtMs <= this.#clock.nowMs()) {
       throw new HqError('HQ_AUTH_REQUIRED', 'the session is unknown or expired: log in again');
     }
-    return actorOf(user);
+    return actorOf(found.user);
   }
 
   async logout(token: string): Promise<void> {

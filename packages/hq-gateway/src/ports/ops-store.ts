@@ -28,6 +28,11 @@ export interface SessionRecord {
   readonly expiresAtMs: number;
 }
 
+export interface SessionWithUser {
+  readonly session: SessionRecord;
+  readonly user: UserRecord;
+}
+
 export type AlertDeliveryState = 'pending' | 'delivered' | 'failed' | 'none';
 
 export interface AlertRecord {
@@ -49,7 +54,8 @@ export interface AlertRecord {
 
 export interface AlertQuery {
   readonly open?: boolean;
-  readonly stationIds?: readonly string[];
+  /** Only alerts of the stations of this branch office (hq_station_branches; a branch user's scope). */
+  readonly branchId?: string;
   /** Only these alerts (issue 12: the closed ones, whose closure lives in the operations log). */
   readonly alertIds?: readonly number[];
   /** Not these alerts (issue 12: every alert not yet closed). */
@@ -77,7 +83,11 @@ export interface OpsStore {
   addUser(user: UserRecord): Promise<'added' | 'exists'>;
   getUser(userName: string): Promise<UserRecord | undefined>;
   saveSession(session: SessionRecord): Promise<void>;
-  getSession(tokenSha256: string): Promise<SessionRecord | undefined>;
+  /**
+   * A session and its user in one read (every API request makes it); undefined when either is
+   * missing. Expiry is the caller's check (app/users.ts), against its clock.
+   */
+  getSession(tokenSha256: string): Promise<SessionWithUser | undefined>;
   deleteSession(tokenSha256: string): Promise<void>;
   /** Drop sessions expired before `nowMs`; returns how many. */
   pruneSessions(nowMs: number): Promise<number>;
@@ -94,7 +104,8 @@ export interface OpsStore {
   ): Promise<{ outcome: 'opened' | 'exists'; alert: AlertRecord }>;
   getAlert(alertId: number): Promise<AlertRecord | undefined>;
   alerts(query: AlertQuery): Promise<AlertRecord[]>;
-  countOpenAlerts(): Promise<number>;
+  /** Open (not acknowledged) alerts; with a branch id, only of that branch's stations. */
+  countOpenAlerts(branchId?: string): Promise<number>;
   /** 'acked', 'already' (acknowledged before: unchanged), or 'unknown'. */
   acknowledgeAlert(alertId: number, by: string, atMs: number): Promise<'acked' | 'already' | 'unknown'>;
   /**

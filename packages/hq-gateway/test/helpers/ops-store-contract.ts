@@ -82,7 +82,7 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
     const session = { tokenSha256: sha('a'), userName: 'alice', createdAtMs: 100, expiresAtMs: 200 };
     await ops.saveSession(session);
     await ops.saveSession({ ...session, tokenSha256: sha('b'), expiresAtMs: 500 });
-    t.same(await ops.getSession(sha('a')), session);
+    t.same(await ops.getSession(sha('a')), { session, user: user('alice') }, 'the session with its user');
     t.equal(await ops.pruneSessions(200), 1, 'expired at 200 is pruned at 200');
     t.equal(await ops.getSession(sha('a')), undefined);
     t.ok(await ops.getSession(sha('b')));
@@ -195,11 +195,15 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
       (await ops.alerts({ open: false, limit: 10, offset: 0 })).map((a) => a.alertId),
       [first.alert.alertId],
     );
+    await ops.setStationBranch('S2', 'B2');
     t.same(
-      (await ops.alerts({ stationIds: ['S2'], limit: 10, offset: 0 })).map((a) => a.stationId),
+      (await ops.alerts({ branchId: 'B2', limit: 10, offset: 0 })).map((a) => a.stationId),
       ['S2'],
+      "a branch's scope: its stations' alerts",
     );
-    t.same(await ops.alerts({ stationIds: [], limit: 10, offset: 0 }), []);
+    t.same(await ops.alerts({ branchId: 'B9', limit: 10, offset: 0 }), [], 'a branch with no stations');
+    t.equal(await ops.countOpenAlerts('B2'), 1, "a branch's open alerts counted");
+    t.equal(await ops.countOpenAlerts('B9'), 0);
     t.equal((await ops.alerts({ limit: 1, offset: 1 })).length, 1);
     t.equal(await ops.getAlert(123_456), undefined);
   });
@@ -334,7 +338,7 @@ export function opsStoreContract(t: Test, factory: OpsFactory): void {
         await ops.addUser(user('alice'));
         await ops.saveSession({ tokenSha256: sha('c'), userName: 'alice', createdAtMs: 1, expiresAtMs: 9 });
         t.equal(
-          (await second.ops.getSession(sha('c')))?.userName,
+          (await second.ops.getSession(sha('c')))?.user.userName,
           'alice',
           'a session made by one is valid on the other',
         );

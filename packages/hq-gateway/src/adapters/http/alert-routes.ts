@@ -44,12 +44,8 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
       },
       async handler(request, _reply, actor) {
         const q = request.query as { state: AlertListState; limit: number; offset: number };
-        const own =
-          actor.role === 'branch'
-            ? [...(await deps.ops.stationBranches()).entries()]
-                .filter(([, b]) => b === actor.branchId)
-                .map(([s]) => s)
-            : undefined;
+        // A branch user sees its own stations' alerts only (a branch user without a branch: none).
+        const own = actor.role === 'branch' ? (actor.branchId ?? '') : undefined;
         // A closure acknowledges too: a closed alert is never 'open'.
         const closed = q.state === 'closed' || q.state === 'unclosed' ? await closedAlertIds(handling) : [];
         const items = await deps.ops.alerts({
@@ -57,7 +53,7 @@ export function alertRoutes(deps: ApiDeps): ApiRoute[] {
           ...(q.state === 'acknowledged' || q.state === 'closed' ? { open: false } : {}),
           ...(q.state === 'closed' ? { alertIds: closed } : {}),
           ...(q.state === 'unclosed' ? { alertIdsNot: closed } : {}),
-          ...(own === undefined ? {} : { stationIds: own }),
+          ...(own === undefined ? {} : { branchId: own }),
           limit: q.limit,
           offset: q.offset,
         });

@@ -7,7 +7,7 @@
 import { dailyReportOf } from '../../app/daily-report.js';
 import { type StationState, stationStates } from '../../app/station-views.js';
 import { shanghaiDate } from '../../domain/network/deadlines.js';
-import { httpPageSizeMax, overviewAlertsMax } from '../../limits.js';
+import { overviewAlertsMax } from '../../limits.js';
 import type { ApiDeps } from './deps.js';
 import type { ApiRoute } from './route.js';
 
@@ -84,19 +84,15 @@ export function overviewRoutes(deps: ApiDeps): ApiRoute[] {
             throw new Error(`overview: the day's ${sum.kind} total is not a safe integer of fen (R1)`);
           }
         }
-        const own = actor.role === 'branch' ? [...visible] : undefined;
+        // A branch office sees its own stations' alerts (a branch user without a branch: none).
+        const own = actor.role === 'branch' ? (actor.branchId ?? '') : undefined;
         const openAlerts = await deps.ops.alerts({
           open: true,
-          ...(own === undefined ? {} : { stationIds: own }),
+          ...(own === undefined ? {} : { branchId: own }),
           limit: overviewAlertsMax,
           offset: 0,
         });
-        // A branch office's count: its own open alerts (at most a page of them; the alert page has all).
-        const openAlertCount =
-          own === undefined
-            ? await deps.ops.countOpenAlerts()
-            : (await deps.ops.alerts({ open: true, stationIds: own, limit: httpPageSizeMax, offset: 0 }))
-                .length;
+        const openAlertCount = await deps.ops.countOpenAlerts(own);
         return {
           nowMs,
           businessDate,

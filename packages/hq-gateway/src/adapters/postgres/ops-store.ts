@@ -8,7 +8,6 @@
 import type pg from 'pg';
 import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
 import { type AuditEntry, type AuditRow, sealAuditRow } from '../../domain/audit-chain.js';
-import { isRole } from '../../domain/roles.js';
 import { HqError } from '../../errors.js';
 import { alertDeliveryClaimMs } from '../../limits.js';
 import type {
@@ -18,27 +17,16 @@ import type {
   AuditQuery,
   OpsStore,
   SessionRecord,
+  SessionWithUser,
   UserRecord,
 } from '../../ports/ops-store.js';
-import { inTransaction, pgQuery, type Row } from './connection.js';
+import { sessionWithUserSelect, toSessionWithUser, toUser } from '../user-rows.js';
+import { inTransaction, pgQuery, type Row, storeFailed } from './connection.js';
 
 /** pg_advisory_xact_lock key of the audit chain's head (distinct from migrate.ts's). */
 export const auditLockKey = 7_316_202_612;
 
 const deliveryStates: ReadonlySet<string> = new Set(['pending', 'delivered', 'failed', 'none']);
-
-function toUser(row: Row): UserRecord {
-  const role = String(row.role);
-  if (!isRole(role)) throw new HqError('HQ_STORE_FAILED', `stored user has unknown role ${role}`);
-  return {
-    userName: String(row.user_name),
-    role,
-    branchId: row.branch_id === null ? null : String(row.branch_id),
-    passwordHash: String(row.password_hash),
-    createdAtMs: Number(row.created_at_ms),
-    createdBy: String(row.created_by),
-  };
-}
 
 function toAudit(row: Row): AuditRow {
   return {
@@ -125,21 +113,20 @@ export class PostgresOpsStore implements OpsStore {
     );
   }
 
-  async getSession(tokenSha256: string): Promise<SessionRecord | undefined> {
-    const rows = await pgQuery(
-      this.#pool,
-      'read a session',
-      'SELECT * FROM hq_sessions WHERE token_sha256 = $1',
-      [tokenSha256],
-    );
-    const row = rows[0];
-    if (row === undefined) return undefined;
-    return {
-      tokenSha256: String(row.token_sha256),
-      userName: String(row.user_name),
-      createdAtMs: Number(row.created_at_ms),
-      expiresAtMs: Number(row.expires_at_ms),
-    };
+  async getSession(tokenSha256: string): Promise<SessionWithUser | undefined> {
+    let rows: Row[];
+    try {
+      // A named statement: every API request makes this read, so each pooled connection plans it once.
+      const result = await this.#pool.query({
+        name: 'hq_session_with_user',
+        text: `${sessionWithUserSelect}$1`,
+        values: [tokenSha256],
+      });
+      rows = result.rows as Row[];
+    } catch (error) {
+      throw storeFailed('read a session', error);
+    }
+    return rows[0] === undefined ? undefined : toSessionWithUser(rows[0]);
   }
 
   async deleteSession(tokenSha256: string): Promise<void> {
@@ -253,9 +240,11 @@ export class PostgresOpsStore implements OpsStore {
     const clauses: string[] = [];
     if (query.open === true) clauses.push('acked_at_ms IS NULL');
     if (query.open === false) clauses.push('acked_at_ms IS NOT NULL');
-    if (query.stationIds !== undefined) {
-      args.push([...query.stationIds]);
-      clauses.push(`station_id = ANY($${args.length}::text[])`);
+    if (query.branchId !== undefined) {
+      args.push(query.branchId);
+      clauses.push(
+        `station_id IN (SELECT station_id FROM hq_station_branches WHERE branch_id = $${args.length})`,
+      );
     }
     if (query.alertIds !== undefined) {
       args.push([...query.alertIds]);
@@ -276,11 +265,15 @@ export class PostgresOpsStore implements OpsStore {
     return rows.map(toAlert);
   }
 
-  async countOpenAlerts(): Promise<number> {
+  async countOpenAlerts(branchId?: string): Promise<number> {
     const rows = await pgQuery(
       this.#pool,
       'count open alerts',
-      'SELECT COUNT(*)::bigint AS n FROM hq_alerts WHERE acked_at_ms IS NULL',
+      branchId === undefined
+        ? 'SELECT COUNT(*)::bigint AS n FROM hq_alerts WHERE acked_at_ms IS NULL'
+        : `SELECT COUNT(*)::bigint AS n FROM hq_alerts WHERE acked_at_ms IS NULL
+             AND station_id IN (SELECT station_id FROM hq_station_branches WHERE branch_id = $1)`,
+      branchId === undefined ? [] : [branchId],
     );
     return Number(rows[0]?.n ?? 0);
   }

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { type AlertKind, isAlertKind } from '../../domain/alert-rules.js';
 import { type AuditEntry, type AuditRow, sealAuditRow } from '../../domain/audit-chain.js';
-import { isRole } from '../../domain/roles.js';
 import { HqError } from '../../errors.js';
 import { alertDeliveryClaimMs } from '../../limits.js';
 import type {
@@ -17,8 +16,10 @@ import type {
   AuditQuery,
   OpsStore,
   SessionRecord,
+  SessionWithUser,
   UserRecord,
 } from '../../ports/ops-store.js';
+import { sessionWithUserSelect, toSessionWithUser, toUser } from '../user-rows.js';
 import type { Row } from './rows.js';
 
 export const opsSchemaSql = `
@@ -80,19 +81,6 @@ CREATE TABLE IF NOT EXISTS hq_station_branches (
 `;
 
 const controlVersionKey = 'station_control_version';
-
-function toUser(row: Row): UserRecord {
-  const role = String(row.role);
-  if (!isRole(role)) throw new HqError('HQ_STORE_FAILED', `stored user has unknown role ${role}`);
-  return {
-    userName: String(row.user_name),
-    role,
-    branchId: row.branch_id === null ? null : String(row.branch_id),
-    passwordHash: String(row.password_hash),
-    createdAtMs: Number(row.created_at_ms),
-    createdBy: String(row.created_by),
-  };
-}
 
 function toAudit(row: Row): AuditRow {
   return {
@@ -200,18 +188,10 @@ export class SqliteOpsStore implements OpsStore {
     );
   }
 
-  async getSession(tokenSha256: string): Promise<SessionRecord | undefined> {
+  async getSession(tokenSha256: string): Promise<SessionWithUser | undefined> {
     return this.#run('get session', () => {
-      const row = this.#db.prepare('SELECT * FROM hq_sessions WHERE token_sha256 = ?').get(tokenSha256) as
-        | Row
-        | undefined;
-      if (row === undefined) return undefined;
-      return {
-        tokenSha256: String(row.token_sha256),
-        userName: String(row.user_name),
-        createdAtMs: Number(row.created_at_ms),
-        expiresAtMs: Number(row.expires_at_ms),
-      };
+      const row = this.#db.prepare(`${sessionWithUserSelect}?`).get(tokenSha256) as Row | undefined;
+      return row === undefined ? undefined : toSessionWithUser(row);
     });
   }
 
@@ -298,9 +278,9 @@ export class SqliteOpsStore implements OpsStore {
     const args: Array<string | number> = [];
     if (query.open === true) where.push('acked_at_ms IS NULL');
     if (query.open === false) where.push('acked_at_ms IS NOT NULL');
-    if (query.stationIds !== undefined) {
-      where.push(`station_id IN (SELECT value FROM json_each(?))`);
-      args.push(JSON.stringify(query.stationIds));
+    if (query.branchId !== undefined) {
+      where.push('station_id IN (SELECT station_id FROM hq_station_branches WHERE branch_id = ?)');
+      args.push(query.branchId);
     }
     if (query.alertIds !== undefined) {
       where.push('alert_id IN (SELECT value FROM json_each(?))');
@@ -316,10 +296,19 @@ export class SqliteOpsStore implements OpsStore {
     );
   }
 
-  async countOpenAlerts(): Promise<number> {
+  async countOpenAlerts(branchId?: string): Promise<number> {
     return this.#run('count alerts', () =>
       Number(
-        (this.#db.prepare('SELECT COUNT(*) AS n FROM hq_alerts WHERE acked_at_ms IS NULL').get() as Row).n,
+        (
+          (branchId === undefined
+            ? this.#db.prepare('SELECT COUNT(*) AS n FROM hq_alerts WHERE acked_at_ms IS NULL').get()
+            : this.#db
+                .prepare(
+                  `SELECT COUNT(*) AS n FROM hq_alerts WHERE acked_at_ms IS NULL
+                     AND station_id IN (SELECT station_id FROM hq_station_branches WHERE branch_id = ?)`,
+                )
+                .get(branchId)) as Row
+        ).n,
       ),
     );
   }
