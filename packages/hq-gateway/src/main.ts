@@ -48,6 +48,7 @@ import { LoginLimiter, MemoryLoginAttempts } from './app/login-limiter.js';
 import type { NetworkDeps } from './app/network/deps.js';
 import { HqOperations, type StationDefaults, stationDefaults } from './app/operations.js';
 import type { ScryptCost } from './app/passwords.js';
+import { quotaSource } from './app/quota-view.js';
 import { RolloutDispatcher } from './app/rollout-dispatch.js';
 import {
   noReleaseCatalog,
@@ -447,6 +448,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Rollouts started by the CLI (another process) are followed in the log; only with releases to offer.
   const hasCatalog = options.releaseCatalog !== undefined || releasePacks !== undefined;
   const dispatcher = hasCatalog ? new RolloutDispatcher(rollouts) : undefined;
+  // One gateway owns every station; with N on NATS, the partitions this one holds now.
+  const ownsStation = (stationId: string): boolean => natsLink?.ownsStation(stationId) ?? true;
   const pipeline: IngestPipeline = new IngestPipeline({
     rollouts: rolloutIngest(rollouts),
     store,
@@ -463,9 +466,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     integrity,
     provenance,
     reality: { store: reality, events: store, bank },
-    ...(natsLink === undefined
-      ? {}
-      : { ownsStation: (stationId: string) => natsLink.ownsStation(stationId) }),
+    ...(natsLink === undefined ? {} : { ownsStation }),
     ...(options.clockSkewMsMax === undefined ? {} : { clockSkewMsMax: options.clockSkewMsMax }),
     holdExpiryMs: defaults.holdExpiryMs,
     ...(options.stationBounds === undefined ? {} : { stationBounds: options.stationBounds }),
@@ -477,16 +478,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       : { stationSilenceMsMax: options.stationSilenceMsMax }),
     ...(options.cardKeySecret === undefined ? {} : { cardKeySecret: options.cardKeySecret }),
   });
+  const quotaOf = quotaSource({
+    ownsStation,
+    owned: (stationId) => ({
+      quotaFen: ledger.quotaFenAvailable(stationId),
+      throughSeq: pipeline.ackedSeq(stationId),
+    }),
+    store,
+    integrity,
+    calendarYears,
+  });
   const operations = new HqOperations({
     store,
     hqKey,
     clock,
     publisher: link,
     defaults,
-    quotaOf: async (stationId) => ({
-      quotaFen: ledger.quotaFenAvailable(stationId),
-      throughSeq: pipeline.ackedSeq(stationId),
-    }),
+    quotaOf,
     onEnrolled: (station) => pipeline.addStation(station),
     onQuotaPurchased: (purchase) => provenance.purchaseRecorded(purchase),
     integrity,
@@ -495,10 +503,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     networkBlock: (stationId) => networkBlockFor(opened.operations, stationId),
   });
   const ops = opened.ops;
-  const quotaOf = async (stationId: string) => ({
-    quotaFen: ledger.quotaFenAvailable(stationId),
-    throughSeq: pipeline.ackedSeq(stationId),
-  });
   // The network's operations log and the ingest facts it reads (commission runs, fee checks) are
   // on the opened store, SQLite or PostgreSQL, as for `hq network …`.
   const network: NetworkDeps = {
@@ -526,7 +530,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const alerts = new AlertService({
     ops,
     store,
-    quotaOf: (stationId) => ledger.quotaFenAvailable(stationId),
+    // Another gateway's station: its owner judges its quota (this copy stopped moving).
+    quotaOf: (stationId) => (ownsStation(stationId) ? ledger.quotaFenAvailable(stationId) : null),
     clock,
     log,
     ...(webhook === undefined ? {} : { webhook }),

@@ -23,7 +23,8 @@ import type { Webhook } from '../ports/webhook.js';
 export interface AlertServiceDeps {
   readonly ops: OpsStore;
   readonly store: Pick<ReportStore, 'listStations' | 'loadStatuses' | 'stationAlerts' | 'counts'>;
-  readonly quotaOf: (stationId: string) => number;
+  /** A station's quota in fen; null when another gateway owns the station (its owner raises the alert). */
+  readonly quotaOf: (stationId: string) => number | null;
   readonly clock: Clock;
   readonly log: Log;
   /** Absent: alerts are kept (delivery state 'none'), nothing is sent. */

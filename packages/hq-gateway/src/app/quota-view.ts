@@ -9,6 +9,31 @@ import type { IntegrityStore } from '../ports/integrity-store.js';
 import type { Store } from '../ports/store.js';
 import { createLedgerMirror } from './ledger-mirror-factory.js';
 
+export interface QuotaSourceDeps {
+  /** True when this gateway owns the station's events (always, with one gateway). */
+  readonly ownsStation: (stationId: string) => boolean;
+  /** The running ledger and ack point of an owned station (memory, current). */
+  readonly owned: (stationId: string) => { quotaFen: number; throughSeq: number };
+  readonly store: Pick<Store, 'getStation' | 'eventsOfStation' | 'loadSeqStates'>;
+  readonly integrity: Pick<IntegrityStore, 'provenanceJudgements'>;
+  readonly calendarYears: readonly CalendarYear[];
+}
+
+/**
+ * The quota view the API and HQ's operations sign configs and record purchases with (issue 14):
+ * the running ledger for a station this gateway owns; for one another gateway owns (N gateways,
+ * partitions by station), the view rebuilt from the one store, never this process's copy, which
+ * stopped moving when the partition left (a config signed from it would carry a stale balance).
+ */
+export function quotaSource(
+  deps: QuotaSourceDeps,
+): (stationId: string) => Promise<{ quotaFen: number; throughSeq: number }> {
+  return async (stationId) =>
+    deps.ownsStation(stationId)
+      ? deps.owned(stationId)
+      : stationQuotaView(deps.store, deps.integrity, deps.calendarYears, stationId);
+}
+
 export async function stationQuotaView(
   store: Pick<Store, 'getStation' | 'eventsOfStation' | 'loadSeqStates'>,
   integrity: Pick<IntegrityStore, 'provenanceJudgements'>,

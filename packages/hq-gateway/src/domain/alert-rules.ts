@@ -81,7 +81,8 @@ export interface StationSnapshot {
   readonly everSeen: boolean;
   readonly offlineReason: string | null;
   readonly peripheralsFaulty: readonly string[];
-  readonly quotaFen: number;
+  /** null: not known here (another gateway owns the station's ledger): no low-quota judgement. */
+  readonly quotaFen: number | null;
   readonly discrepancyCount: number;
 }
 
@@ -118,7 +119,7 @@ export function alertsFor(
         detail: alertDetailText({ kind: 'HQ_ALERT_PERIPHERAL_FAULTY', peripherals: s.peripheralsFaulty }),
       });
     }
-    if (s.quotaFen < settings.quotaLowFen) {
+    if (s.quotaFen !== null && s.quotaFen < settings.quotaLowFen) {
       out.push({
         kind: 'HQ_ALERT_QUOTA_LOW',
         stationId: s.stationId,
