@@ -51,8 +51,25 @@ export interface KioskWorld {
   readonly cardReader: { stop(): Promise<void>; start(): Promise<void> };
 }
 
-/** Boots systemd, builds and installs the release, starts the kiosk's world; all torn down by `t`. */
-export async function startKioskWorld(t: Test, systemd: RealSystemd): Promise<KioskWorld> {
+/** A further release made from the built bundle: copied, changed by `edit`, re-signed as `version`. */
+export interface ExtraRelease {
+  /** The folder name under the share (the agent's slot name, e.g. 0.2.0-linux-x64). */
+  readonly slot: string;
+  readonly version: string;
+  readonly edit: (copy: string) => void;
+}
+
+/**
+ * Builds and installs the release in `systemd`, makes `extraReleases` (in the share, folder = slot)
+ * and starts the kiosk's world; everything is torn down by `t`. The extra releases are signed
+ * before the UK token is opened: SoftHSM reads SOFTHSM2_CONF once per process, so after that
+ * this process could no longer reach the release token.
+ */
+export async function startKioskWorld(
+  t: Test,
+  systemd: RealSystemd,
+  extraReleases: readonly ExtraRelease[] = [],
+): Promise<KioskWorld> {
   const releaseToken = startReleaseToken('SYSTEMD-RELEASE');
   t.teardown(() => releaseToken.close());
   const build = runReleaseBuild(releaseToken, ['--arch', 'x64', '--out', join(systemd.share, 'out')]);
@@ -60,6 +77,14 @@ export async function startKioskWorld(t: Test, systemd: RealSystemd): Promise<Ki
   const bundleHost = String(build.result?.bundleDir);
   const bundleInside = bundleHost.replace(systemd.share, nsShare);
   const version = String(build.result?.version);
+  for (const extra of extraReleases)
+    await resignedBundle(
+      releaseToken,
+      bundleHost,
+      join(systemd.share, extra.slot),
+      extra.version,
+      extra.edit,
+    );
 
   const broker = await startMosquitto({ stationIds: [stationId] });
   t.teardown(() => broker.close());
@@ -216,16 +241,16 @@ export function inside(systemd: RealSystemd, command: string, args: readonly str
 
 /**
  * A copy of the bundle folder `from` (host path) at `to`, changed by `edit`, with its manifest
- * rewritten for `version` and signed by the world's release key: what HQ would publish.
+ * rewritten for `version` and signed by the release key: what HQ would publish.
  */
-export async function resignedBundle(
-  world: KioskWorld,
+async function resignedBundle(
+  releaseToken: ReleaseToken,
   from: string,
   to: string,
   version: string,
   edit: (copy: string) => void,
 ): Promise<void> {
-  if (from !== to) cpSync(from, to, { recursive: true });
+  cpSync(from, to, { recursive: true });
   edit(to);
   const manifest = writeManifest(to, {
     version,
@@ -234,13 +259,13 @@ export async function resignedBundle(
     builtAtMs: Date.now(),
   });
   const conf = process.env.SOFTHSM2_CONF;
-  process.env.SOFTHSM2_CONF = String(world.releaseToken.env.SOFTHSM2_CONF);
+  process.env.SOFTHSM2_CONF = String(releaseToken.env.SOFTHSM2_CONF);
   try {
     const { signatureFile } = await signManifest(manifest.bytes, {
       modulePath: softhsmModuleX64,
-      tokenLabel: world.releaseToken.tokenLabel,
+      tokenLabel: releaseToken.tokenLabel,
       keyLabel: 'hq-release',
-      pinFile: world.releaseToken.pinFile,
+      pinFile: releaseToken.pinFile,
     });
     writeFileSync(join(to, 'manifest.sig'), signatureFile);
   } finally {
