@@ -14,7 +14,16 @@
 //   --deb                also write bianmin-kiosk_<version>_<arm64|amd64>.deb around the bundle
 // Prints one JSON line: the bundle path, version, file count, size and the signing key id.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +52,8 @@ const systemdUnits = [
 const launcher = (script: string) => `#!/bin/sh
 # Runs the kiosk ${script === 'cli/kiosk.js' ? 'CLI' : 'agent'} with the bundle's own Node runtime (bin/node).
 here=$(dirname "$(readlink -f "$0")")
+# The working-day calendar shipped with this release (R6 notice in working days; a new year's comes by OTA).
+export BIANMIN_CALENDAR_DIR="$here/../data/calendar"
 exec "$here/node" ${script === 'main.js' ? `${agentNodeFlags.join(' ')} ` : ''}"$here/../app/node_modules/@bianmin/device-agent/dist/${script}" "$@"
 `;
 
@@ -164,6 +175,11 @@ export async function buildRelease(options: BuildOptions): Promise<BuildResult> 
     copyInto(staging, 'bin/ota-switch.sh', join(repoRoot, 'deploy/kiosk/ota-switch.sh'));
     for (const unit of systemdUnits)
       copyInto(staging, `systemd/${unit}`, join(repoRoot, 'deploy/systemd', unit));
+    // The working-day calendar (R6): without it the agent refuses every fee-schedule change.
+    const calendars = readdirSync(join(repoRoot, 'data/calendar')).filter((f) => /^cn-\d{4}\.json$/.test(f));
+    if (calendars.length === 0) throw new Error('assert: data/calendar holds cn-YYYY.json files');
+    for (const file of calendars)
+      copyInto(staging, `data/calendar/${file}`, join(repoRoot, 'data/calendar', file));
     for (const bin of [
       'bin/node',
       'bin/kiosk',

@@ -115,6 +115,11 @@ async function readiness(t: Test, world: KioskWorld): Promise<void> {
   t.equal(user, 'bianmin', 'runs as the service user');
   await world.fakeHq.until(() => world.fakeHq.births >= 1);
   t.ok(world.fakeHq.births >= 1, 'the agent under systemd reached HQ (signed birth)');
+  t.notMatch(
+    systemd.journal(kioskUnit).join('\n'),
+    /AGENT_CALENDAR_UNAVAILABLE/,
+    "the release's own working-day calendar was found (R6 changes not refused)",
+  );
 }
 
 async function watchdog(t: Test, world: KioskWorld): Promise<void> {

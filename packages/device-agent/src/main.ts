@@ -178,6 +178,10 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     clock: systemClock,
     logger,
     hqPublicKeys: [{ keyId: fingerprint(publicKeySpkiDer(hqPem)), publicKey: hqPem }],
+    // A release bundle's launcher names its own calendar (bin/kiosk-agent); a checkout uses data/calendar.
+    ...(process.env.BIANMIN_CALENDAR_DIR === undefined
+      ? {}
+      : { calendarDir: process.env.BIANMIN_CALENDAR_DIR }),
     cardTokenKey: Buffer.from(readSmallFile(cardTokenKeyFile), 'hex'),
     tpkKeyId: config.serial.pinPad.tpkKeyId ?? tpkKeyIdDefault,
     mqtt: {
