@@ -177,6 +177,8 @@ export const agentErrorCodes = {
     'the retained config does not verify against the pinned HQ key, or is addressed to another station',
   AGENT_DOCTOR_PERIPHERAL_MISMATCH:
     "a serial device's serial number differs from the one recorded at provisioning (a swapped device or cable)",
+  AGENT_DOCTOR_CALENDAR_MISSING:
+    'the working-day calendar folder does not cover this year (or a file in it is unreadable): the agent refuses every R6 fee-schedule change',
   AGENT_DOCTOR_DATA_FILE_EXPOSED:
     'a journal file is open to others or writable by the group, its directory writable by group or others, or they have different owners',
   AGENT_DOCTOR_AGENT_UNREACHABLE:

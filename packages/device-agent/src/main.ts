@@ -23,6 +23,7 @@ import { KioskAgent, systemClock } from './agent.js';
 import { Supervisor } from './app/supervisor.js';
 import { serialPeripherals } from './cli/peripherals.js';
 import { loadAgentConfig } from './config/agent-config.js';
+import { calendarDirOf } from './config/calendar.js';
 import { brokerUrlsOf, tpkKeyIdDefault } from './config/schema.js';
 import { signerOptionsOf } from './config/signer-options.js';
 import { memoryBudgetFor } from './domain/health/memory-pressure.js';
@@ -179,9 +180,7 @@ export async function runAgentProcess(configPath: string): Promise<void> {
     logger,
     hqPublicKeys: [{ keyId: fingerprint(publicKeySpkiDer(hqPem)), publicKey: hqPem }],
     // A release bundle's launcher names its own calendar (bin/kiosk-agent); a checkout uses data/calendar.
-    ...(process.env.BIANMIN_CALENDAR_DIR === undefined
-      ? {}
-      : { calendarDir: process.env.BIANMIN_CALENDAR_DIR }),
+    calendarDir: calendarDirOf(process.env),
     cardTokenKey: Buffer.from(readSmallFile(cardTokenKeyFile), 'hex'),
     tpkKeyId: config.serial.pinPad.tpkKeyId ?? tpkKeyIdDefault,
     mqtt: {

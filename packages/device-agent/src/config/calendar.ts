@@ -15,6 +15,12 @@ import {
 /** data/calendar of this repository, from dist/config/ (or src/config/). */
 export const defaultCalendarDir = fileURLToPath(new URL('../../../../data/calendar/', import.meta.url));
 
+/** The calendar folder: a release's launcher names its own (BIANMIN_CALENDAR_DIR); a checkout uses data/calendar. */
+export function calendarDirOf(env: NodeJS.ProcessEnv): string {
+  const dir = env.BIANMIN_CALENDAR_DIR;
+  return dir === undefined || dir === '' ? defaultCalendarDir : dir;
+}
+
 export interface LoadedCalendar {
   readonly calendar: WorkingCalendar;
   readonly years: readonly number[];

@@ -2,7 +2,9 @@
 // checkClock / checkDisk / checkJournal with injected clock, free space and a fake journal check
 // (the JournalIntegrityCheck port); checkPaths with a fake filesystem (the PathProbe port).
 import t from 'tap';
+import { checkCalendar } from '../../src/cli/doctor/calendar-check.js';
 import { checkClock, checkDisk, checkJournal } from '../../src/cli/doctor/checks.js';
+import { defaultCalendarDir, loadCalendar } from '../../src/config/calendar.js';
 import { checkPaths, type PathProbe, validateStructure } from '../../src/config/validate.js';
 
 const dayMs = 24 * 3600 * 1000;
@@ -17,6 +19,35 @@ t.test('clock', async (t) => {
     'RTC reset to 2000',
   );
   t.equal(checkClock(build + 11 * 365 * dayMs, build).code, 'AGENT_DOCTOR_CLOCK_AHEAD');
+});
+
+t.test('calendar: this year required (Beijing time), next year wanted from December', async (t) => {
+  const loaded = loadCalendar(defaultCalendarDir);
+  t.ok(loaded.years.includes(2026), "the repository's calendar holds 2026");
+  const with2026 = { ...loaded, years: [2025, 2026] };
+  t.equal(checkCalendar('cal', with2026, Date.parse('2026-06-01T12:00:00+08:00')).status, 'PASS');
+  const december = checkCalendar('cal', with2026, Date.parse('2026-12-01T00:00:00+08:00'));
+  t.same(
+    [december.status, december.detail],
+    ['WARN', 'cal: years 2025, 2026; no calendar for 2027 yet (a notice given now runs into it)'],
+  );
+  t.equal(
+    checkCalendar('cal', with2026, Date.parse('2026-11-30T23:59:00+08:00')).status,
+    'PASS',
+    'the last minute of November in Beijing (15:59 UTC)',
+  );
+  const newYear = checkCalendar('cal', with2026, Date.parse('2026-12-31T16:00:00Z'));
+  t.same(
+    [newYear.status, newYear.code],
+    ['FAIL', 'AGENT_DOCTOR_CALENDAR_MISSING'],
+    '2027-01-01 00:00 in Beijing is still 2026 in UTC: judged by Beijing',
+  );
+  const none = checkCalendar('/nowhere', loadCalendar('/nowhere'), Date.parse('2026-06-01T12:00:00+08:00'));
+  t.same([none.status, none.code], ['FAIL', 'AGENT_DOCTOR_CALENDAR_MISSING']);
+  t.match(
+    none.detail,
+    /^\/nowhere: no year; cannot read the calendar folder \/nowhere.*; no calendar for 2026/,
+  );
 });
 
 t.test('disk: PASS, WARN, FAIL by free bytes', async (t) => {

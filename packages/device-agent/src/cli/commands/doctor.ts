@@ -3,6 +3,7 @@
 // disk space and the journal. A PASS/WARN/FAIL/SKIP table with a hint per failure, or --json.
 // Exit 1 when any check FAILs.
 
+import { calendarDirOf, loadCalendar } from '../../config/calendar.js';
 import { loadConfigFile } from '../../config/load.js';
 import type { DeviceConfig } from '../../config/schema.js';
 import { validateStructure } from '../../config/validate.js';
@@ -11,6 +12,7 @@ import { commonFlags } from '../args.js';
 import { type Command, configFlag, configPathOf } from '../command.js';
 import { agentDeviceRow, agentLinkRows, probeRunningAgent } from '../doctor/agent-probe.js';
 import { checkBrokerSession } from '../doctor/broker-session.js';
+import { checkCalendar } from '../doctor/calendar-check.js';
 import {
   type CheckRow,
   checkBroker,
@@ -101,6 +103,12 @@ async function deviceAndLinkRows(
   return rows;
 }
 
+/** The calendar the agent would load (config/calendar.ts, the same folder rule). */
+function calendarRow(nowMs: number): CheckRow {
+  const dir = calendarDirOf(process.env);
+  return checkCalendar(dir, loadCalendar(dir), nowMs);
+}
+
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'check the whole kiosk and print a PASS/WARN/FAIL table',
@@ -153,6 +161,7 @@ export const doctorCommand: Command = {
         rows.push({ check, status: 'SKIP', detail: 'config unusable' });
       }
       rows.push(checkClock(io.nowMs(), deps.buildDateMs));
+      rows.push(calendarRow(io.nowMs()));
     } else {
       // The agent's own start-up check (config/secret-files.ts), as the user doctor runs as.
       rows.push(checkSecretFileModes(config, process.getuid?.() ?? 0));
@@ -162,6 +171,7 @@ export const doctorCommand: Command = {
       rows.push(checkClockDrift(config.journal.path, io.nowMs(), config.hq.clockSkewMsMax));
       rows.push(checkDisk(config.journal.path, deps.bytesFree, config.journal.diskReserveBytes));
       rows.push(checkJournal(config.journal.path, deps.journal));
+      rows.push(calendarRow(io.nowMs()));
     }
     const failed = rows.filter((row) => row.status === 'FAIL');
     if (json) {
