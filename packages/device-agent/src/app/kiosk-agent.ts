@@ -205,6 +205,7 @@ export class KioskAgentCore implements OperatorPort {
       quotaFenAvailable: this.quotaFenAvailable(),
       configVersion: this.#parts.rules.configVersion(),
       openTransactions: this.#parts.withdrawals.openCount(),
+      downlinkRenewals: this.#parts.link.downlinkCounts?.().renewals ?? 0,
     };
   }
 }

@@ -208,6 +208,7 @@ function fakeAgent(status: Partial<AgentStatusView>, peripherals: PeripheralsVie
       quotaFenAvailable: 100_000,
       configVersion: 3,
       openTransactions: 0,
+      downlinkRenewals: 0,
       ...status,
     }),
     peripherals: async () => peripherals,
