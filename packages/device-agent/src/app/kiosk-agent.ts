@@ -206,6 +206,7 @@ export class KioskAgentCore implements OperatorPort {
       configVersion: this.#parts.rules.configVersion(),
       openTransactions: this.#parts.withdrawals.openCount(),
       downlinkRenewals: this.#parts.link.downlinkCounts?.().renewals ?? 0,
+      downlinkRenewalsRefused: this.#parts.link.downlinkCounts?.().renewalsRefused ?? 0,
     };
   }
 }

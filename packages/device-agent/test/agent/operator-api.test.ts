@@ -52,6 +52,7 @@ const operator: OperatorPort = {
     configVersion: 0,
     openTransactions: 0,
     downlinkRenewals: 0,
+    downlinkRenewalsRefused: 0,
   }),
 };
 const api = new OperatorApi({ listen: { kind: 'unix', socketPath }, token, operator, logger: silentLogger });

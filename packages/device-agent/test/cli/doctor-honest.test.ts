@@ -209,6 +209,7 @@ function fakeAgent(status: Partial<AgentStatusView>, peripherals: PeripheralsVie
       configVersion: 3,
       openTransactions: 0,
       downlinkRenewals: 0,
+      downlinkRenewalsRefused: 0,
       ...status,
     }),
     peripherals: async () => peripherals,
