@@ -298,6 +298,23 @@ t.test(
   },
 );
 
+t.test('an authorisation answer lost for good: one granted renewal, then no more', async (t) => {
+  const { link, clock, client } = await onlineLink(t);
+  t.ok(await link.sendDirect('st/S1/up/auth-req', new Uint8Array([1]), { expectsAnswer: true }), 'sent');
+  await clock.advance(15_000);
+  t.equal(client().renewals, 1, 'no answer for 15 s: renewed (granted)');
+  await clock.advance(3_600_000);
+  t.equal(client().renewals, 1, 'the answer went to the dead subscription: no longer awaited');
+  t.ok(
+    await link.sendDirect('st/S1/up/auth-req', new Uint8Array([2]), { expectsAnswer: true }),
+    'next request',
+  );
+  await clock.advance(29_000);
+  t.equal(client().renewals, 1, 'nothing heard on auth-resp since the renewal: the next, longer wait (30 s)');
+  await clock.advance(1_000);
+  t.equal(client().renewals, 2, 'the next request is watched again');
+});
+
 t.test(
   'a connection lost mid-renewal: no crash; the next connection starts with fresh watches',
   async (t) => {

@@ -53,6 +53,8 @@ export class DownlinkRenewal {
   #watches: Record<AnsweringChannel, DownlinkWatch> = { ack: IDLE_WATCH, answer: IDLE_WATCH };
   /** An authorisation request went out and nothing came on auth-resp since. */
   #answerAwaited = false;
+  /** Authorisation requests sent on this connection (a renewal knows which it covered). */
+  #answersExpectedCount = 0;
   #timer: TimerHandle | null = null;
   #timerAtMs: number | null = null;
   /** The client a renewal is running on (one at a time per connection). */
@@ -112,6 +114,7 @@ export class DownlinkRenewal {
   answerExpected(): void {
     if (this.#client === null) return;
     this.#answerAwaited = true;
+    this.#answersExpectedCount += 1;
     this.changed();
   }
 
@@ -193,6 +196,7 @@ export class DownlinkRenewal {
     this.#renewingOn = client;
     this.#counts.renewals += 1;
     const topics = [...this.#o.subscribe];
+    const answersExpectedCount = this.#answersExpectedCount;
     try {
       // Errors of the UNSUBSCRIBE are not fatal: the SUBSCRIBE after it is what counts.
       await this.#bounded(client.unsubscribeAsync(topics)).catch(() => undefined);
@@ -202,6 +206,11 @@ export class DownlinkRenewal {
       if (refused.length > 0) throw new Error(`SUBACK 0x80 for ${refused.join(', ')}`);
       if (this.#client !== client) return;
       this.#log.info({ renewals: this.#counts.renewals }, 'down subscriptions renewed');
+      // An answer HQ sent to the dead subscription is gone for good (its withdrawal reverses on its
+      // own timeout): stop awaiting it, or one unanswered request would renew every few minutes
+      // until the next withdrawal. A request sent during the renewal is still awaited.
+      if (this.#answersExpectedCount === answersExpectedCount) this.#answerAwaited = false;
+      this.changed();
       this.#o.onRenewed(client);
     } catch (error) {
       this.#counts.renewalsRefused += 1;
