@@ -66,13 +66,17 @@ type SubscribeAnswer = 'grant' | 'refuse' | 'silent' | 'error';
 class FakeClient extends EventEmitter {
   readonly calls: string[] = [];
   readonly published: string[] = [];
-  /** Answers of the SUBSCRIBEs after the first (the connect's), in order; then 'grant'. */
-  readonly answers: SubscribeAnswer[] = [];
+  /** Per topic, the answers of its SUBSCRIBEs after the connect's, in order; then 'grant'. */
+  readonly #answers = new Map<string, SubscribeAnswer[]>();
   #subscribes = 0;
+  /** The next SUBSCRIBE of each of `topicList` (default every down topic) gets `answer`. */
+  script(answer: SubscribeAnswer, topicList: readonly string[] = topics.subscribe): void {
+    for (const topic of topicList) this.#answers.set(topic, [...(this.#answers.get(topic) ?? []), answer]);
+  }
   async subscribeAsync(topicList: string[]): Promise<{ topic: string; qos: number }[]> {
-    this.calls.push(`subscribe ${topicList.length}`);
+    this.calls.push(`subscribe ${topicList.join(',')}`);
     this.#subscribes += 1;
-    const answer = this.#subscribes === 1 ? 'grant' : (this.answers.shift() ?? 'grant');
+    const answer = this.#subscribes === 1 ? 'grant' : (this.#answers.get(topicList[0]!)?.shift() ?? 'grant');
     if (answer === 'refuse')
       throw Object.assign(new Error('Subscribe error: Unspecified error'), { code: 128 });
     if (answer === 'error') throw new Error('client disconnecting');
@@ -193,7 +197,7 @@ t.test('events unacknowledged, acks silent: renewed after the wait, then the win
   await clock.advance(1_000);
   t.same(
     client().calls.slice(1),
-    ['unsubscribe 4', 'subscribe 4'],
+    ['unsubscribe 4', ...topics.subscribe.map((topic) => `subscribe ${topic}`)],
     'every down topic: UNSUBSCRIBE, then SUBSCRIBE',
   );
   const stalled = codes('AGENT_DOWNLINK_STALLED');
@@ -240,42 +244,67 @@ t.test('a message on another channel does not hide a silent ack channel', async 
 });
 
 t.test(
-  'SUBSCRIBE refused, failed or unanswered: logged, counted, tried again later, nothing lost',
+  'SUBSCRIBE refused, failed or unanswered: logged, counted, the missing topics tried again, nothing lost',
   async (t) => {
     const { link, clock, outbox, client, codes } = await onlineLink(t);
-    client().answers.push('refuse', 'error', 'silent');
+    const [ackTopic, answerTopic, configTopic, cmdTopic] = topics.subscribe as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    client().script('refuse'); // the stall's renewal: every topic refused (SUBACK 0x80)
+    client().script('error', [configTopic]); // then config fails once more
+    client().script('silent', [cmdTopic]); // and cmd gets no SUBACK once
     outbox.append(2);
     link.outboxChanged();
     await clock.advance(15_000);
-    t.equal(client().renewals, 1, 'first renewal at 15 s');
+    t.equal(client().renewals, 1, 'the stall renewal at 15 s');
     t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 1, 'SUBACK 0x80: logged with its code');
-    t.match(codes('AGENT_DOWNLINK_RENEW_FAILED')[0]?.err, /Unspecified error/);
+    t.match(codes('AGENT_DOWNLINK_RENEW_FAILED')[0]?.err, [/Unspecified error/]);
+    t.same(codes('AGENT_DOWNLINK_RENEW_FAILED')[0]?.topics, topics.subscribe, 'every topic missing');
     t.equal(link.state().kind, 'online', 'a refusal does not drop the connection');
-    await clock.advance(29_000);
-    t.equal(client().renewals, 1, 'the second wait is longer (30 s at jitter 0.5)');
-    await clock.advance(1_000);
-    t.equal(client().renewals, 2, 'tried again after it');
-    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 2, 'a failed SUBSCRIBE: logged too');
-    await clock.advance(60_000);
-    t.equal(client().renewals, 3, 'third renewal after 60 s');
-    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 2, 'no SUBACK yet');
-    await clock.advance(renewTimeoutMs);
-    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 3, 'no SUBACK in time: counted as refused');
-    t.same(link.downlinkCounts(), { renewals: 3, renewalsRefused: 3 });
+    t.same(link.downlinkCounts(), { renewals: 1, renewalsRefused: 1 });
+    const subscribesBefore = client().calls.length;
+    const publishesBefore = client().eventPublishes;
+    await clock.advance(15_000 + renewTimeoutMs);
+    t.same(
+      client().calls.slice(subscribesBefore),
+      topics.subscribe.map((topic) => `subscribe ${topic}`),
+      'the missing topics subscribed again after 15 s, without an UNSUBSCRIBE',
+    );
+    t.ok(client().eventPublishes > publishesBefore, 'the ack topic granted: the window is sent again');
+    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 2, 'a failed and an unanswered SUBSCRIBE: logged');
+    t.same(
+      codes('AGENT_DOWNLINK_RENEW_FAILED')[1]?.topics,
+      [configTopic, cmdTopic],
+      'those two still missing',
+    );
     t.same(
       outbox.rows.map((row) => row.seq),
       [1, 2],
       'the unacknowledged events are still in the outbox',
     );
-    const before = client().eventPublishes;
-    await clock.advance(90_000);
-    t.equal(client().renewals, 4, 'fourth renewal, at the cap (90 s at jitter 0.5)');
-    t.ok(client().eventPublishes > before, 'granted at last: the window is sent again');
-    t.same(link.downlinkCounts(), { renewals: 4, renewalsRefused: 3 });
-    client().deliver(topics.ack);
+    client().deliver(ackTopic);
     link.acknowledged(2);
     await clock.advance(1_000); // rows are deleted at the next ack flush
     t.same(outbox.rows, [], 'HQ acked through the renewed subscription: the outbox drains');
+
+    const retryFrom = client().calls.length;
+    await clock.advance(30_000);
+    t.same(
+      client().calls.slice(retryFrom),
+      [`subscribe ${configTopic}`, `subscribe ${cmdTopic}`],
+      'nothing awaited, but config and cmd are subscribed again after a longer wait (30 s)',
+    );
+    t.same(link.downlinkCounts(), { renewals: 3, renewalsRefused: 2 });
+    const settledAt = client().calls.length;
+    await clock.advance(3_600_000);
+    t.equal(client().calls.length, settledAt, 'every topic subscribed: nothing more');
+    t.notOk(
+      client().calls.some((call) => call.includes(answerTopic) && call.startsWith('unsubscribe')),
+      'no stray UNSUBSCRIBE',
+    );
   },
 );
 
@@ -319,7 +348,7 @@ t.test(
   'a connection lost mid-renewal: no crash; the next connection starts with fresh watches',
   async (t) => {
     const { link, clock, outbox, clients, codes } = await onlineLink(t);
-    clients[0]!.answers.push('silent');
+    clients[0]!.script('silent');
     outbox.append(1);
     link.outboxChanged();
     await clock.advance(15_000);
@@ -332,7 +361,7 @@ t.test(
     t.equal(link.state().kind, 'online', 'online on a new connection');
     await clock.advance(renewTimeoutMs);
     t.equal(clients[1]!.renewals, 0, 'the new connection subscribed afresh: no renewal yet');
-    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 1, 'the old renewal timed out harmlessly');
+    t.equal(codes('AGENT_DOWNLINK_RENEW_FAILED').length, 0, "the old connection's renewal ended quietly");
     t.same(
       outbox.rows.map((row) => row.seq),
       [1],

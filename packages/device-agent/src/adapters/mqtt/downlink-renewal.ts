@@ -3,10 +3,12 @@
 // requests), arms one timer for the earliest due renewal, and renews: UNSUBSCRIBE then SUBSCRIBE
 // of every down topic on the live connection. Every topic, not just the silent one: the config and
 // command channels' consumers may have died with the same node and nothing would tell the kiosk
-// (the retained config comes again: the agent ignores the same config twice). A refused SUBSCRIBE
-// (SUBACK 0x80: nats-server answers it for ~50 s after a node loss), a failed one or one not
-// answered in time is logged and counted, and the next renewal comes after the next, longer wait:
-// the connection stays up and the outbox keeps every journaled event until HQ's ack. While the
+// (the retained config comes again: the agent ignores the same config twice). Each topic is its
+// own SUBSCRIBE: nats-server refuses some (SUBACK 0x80, for ~50 s after a node loss) and grants
+// others. A refused, failed or unanswered one is logged and counted, and the topics left without a
+// subscription are subscribed again on their own backoff until granted, awaited or not (config,
+// commands); a silent channel still gets its next, longer wait too. The connection stays up and
+// the outbox keeps every journaled event until HQ's ack. While the
 // subscriptions are renewed a message sent to the kiosk can be missed (no subscription for one
 // round trip): an ack comes again with the next one, an authorisation answer's request reverses
 // (R5), as after any reconnect.
@@ -19,6 +21,7 @@ import {
   noteAwaiting,
   noteHeard,
   noteRenewed,
+  renewalWaitMs,
   renewDueAtMs,
 } from '../../domain/outbox/downlink-watch.js';
 import type { ClockPort, TimerHandle } from '../../ports/clock.js';
@@ -60,6 +63,14 @@ export class DownlinkRenewal {
   /** The client a renewal is running on (one at a time per connection). */
   #renewingOn: RenewableClient | null = null;
   #counts = { renewals: 0, renewalsRefused: 0 };
+  /**
+   * Down topics left without a subscription by a renewal (each topic is its own SUBSCRIBE, and
+   * nats-server refuses some and grants others): subscribed again on their own backoff until
+   * granted, whether or not anything is awaited on them (config, commands).
+   */
+  #missing: readonly string[] = [];
+  #missingRetries = 0;
+  #missingRetryAtMs: number | null = null;
 
   constructor(options: DownlinkRenewalOptions) {
     if (!options.subscribe.includes(options.channelTopics.ack))
@@ -77,17 +88,24 @@ export class DownlinkRenewal {
   /** The link is online on `client` (subscribed): every watch starts afresh. */
   online(client: RenewableClient): void {
     this.#client = client;
-    this.#watches = { ack: IDLE_WATCH, answer: IDLE_WATCH };
-    this.#answerAwaited = false;
+    this.#reset();
     this.changed();
   }
 
   /** The connection is gone (or the link stopped): nothing to watch until the next one. */
   offline(): void {
     this.#client = null;
+    this.#reset();
+    this.#arm();
+  }
+
+  /** A new connection subscribed every topic (or there is none): nothing awaited, nothing missing. */
+  #reset(): void {
     this.#watches = { ack: IDLE_WATCH, answer: IDLE_WATCH };
     this.#answerAwaited = false;
-    this.#arm();
+    this.#missing = [];
+    this.#missingRetries = 0;
+    this.#missingRetryAtMs = null;
   }
 
   /** A message arrived on `topic`: its channel, if it answers something, works. */
@@ -142,9 +160,11 @@ export class DownlinkRenewal {
 
   /** One timer, at the earliest due renewal; re-armed only when that time changes. */
   #arm(): void {
-    const dues = [renewDueAtMs(this.#watches.ack), renewDueAtMs(this.#watches.answer)].filter(
-      (due): due is number => due !== null,
-    );
+    const dues = [
+      renewDueAtMs(this.#watches.ack),
+      renewDueAtMs(this.#watches.answer),
+      this.#missingRetryAtMs,
+    ].filter((due): due is number => due !== null);
     const atMs = this.#client === null || dues.length === 0 ? null : Math.min(...dues);
     if (atMs === this.#timerAtMs) return;
     this.#timer?.cancel();
@@ -168,6 +188,10 @@ export class DownlinkRenewal {
       const due = renewDueAtMs(this.#watches[channel]);
       return due !== null && due <= nowMs;
     });
+    const missingDue = this.#missingRetryAtMs !== null && this.#missingRetryAtMs <= nowMs;
+    if (silent.length === 0 && missingDue && this.#renewingOn !== client) {
+      void this.#renew(client, this.#missing, false);
+    }
     if (silent.length > 0 && this.#renewingOn !== client) {
       this.#log.warn(
         {
@@ -180,51 +204,89 @@ export class DownlinkRenewal {
         },
         'nothing heard on the downlink while awaiting an answer; renewing the down subscriptions',
       );
-      void this.#renew(client);
+      void this.#renew(client, this.#o.subscribe, true);
     }
     // Every waiting channel got (or is getting) the renewal: each waits again, longer.
-    for (const channel of ['ack', 'answer'] as const) {
-      this.#watches = {
-        ...this.#watches,
-        [channel]: noteRenewed(policy, this.#watches[channel], nowMs, clock.random01()),
-      };
+    if (silent.length > 0) {
+      for (const channel of ['ack', 'answer'] as const) {
+        this.#watches = {
+          ...this.#watches,
+          [channel]: noteRenewed(policy, this.#watches[channel], nowMs, clock.random01()),
+        };
+      }
     }
     this.#arm();
   }
 
-  async #renew(client: RenewableClient): Promise<void> {
+  /**
+   * UNSUBSCRIBE `topics` (a stall; not when only re-subscribing missing ones), then SUBSCRIBE each
+   * on its own: a refused, failed or unanswered one stays missing and is tried again later.
+   */
+  async #renew(client: RenewableClient, topics: readonly string[], unsubscribeFirst: boolean): Promise<void> {
     this.#renewingOn = client;
     this.#counts.renewals += 1;
-    const topics = [...this.#o.subscribe];
     const answersExpectedCount = this.#answersExpectedCount;
     try {
       // Errors of the UNSUBSCRIBE are not fatal: the SUBSCRIBE after it is what counts.
-      await this.#bounded(client.unsubscribeAsync(topics)).catch(() => undefined);
-      const granted = await this.#bounded(client.subscribeAsync(topics, { qos: 1 }));
-      // mqtt.js rejects a SUBACK with 0x80; checked here too, as the wire says it.
-      const refused = (granted ?? []).filter((grant) => grant.qos === 128).map((grant) => grant.topic);
-      if (refused.length > 0) throw new Error(`SUBACK 0x80 for ${refused.join(', ')}`);
-      if (this.#client !== client) return;
-      this.#log.info({ renewals: this.#counts.renewals }, 'down subscriptions renewed');
-      // An answer HQ sent to the dead subscription is gone for good (its withdrawal reverses on its
-      // own timeout): stop awaiting it, or one unanswered request would renew every few minutes
-      // until the next withdrawal. A request sent during the renewal is still awaited.
-      if (this.#answersExpectedCount === answersExpectedCount) this.#answerAwaited = false;
-      this.changed();
-      this.#o.onRenewed(client);
-    } catch (error) {
-      this.#counts.renewalsRefused += 1;
-      this.#log.warn(
-        {
-          code: 'AGENT_DOWNLINK_RENEW_FAILED',
-          err: String(error),
-          renewalsRefused: this.#counts.renewalsRefused,
-        },
-        'renewing the down subscriptions failed; tried again after the next wait',
+      if (unsubscribeFirst) await this.#bounded(client.unsubscribeAsync([...topics])).catch(() => undefined);
+      const errors: string[] = [];
+      const granted = await Promise.all(
+        topics.map((topic) =>
+          this.#bounded(client.subscribeAsync([topic], { qos: 1 })).then(
+            // mqtt.js rejects a SUBACK with 0x80; checked here too, as the wire says it.
+            (grants) => (grants ?? []).every((grant) => grant.qos !== 128),
+            (error: unknown) => {
+              errors.push(String(error));
+              return false;
+            },
+          ),
+        ),
       );
+      if (this.#client !== client) return;
+      const missing = topics.filter((_, index) => granted[index] !== true);
+      this.#settleMissing(missing, errors);
+      if (
+        !missing.includes(this.#o.channelTopics.answer) &&
+        this.#answersExpectedCount === answersExpectedCount
+      ) {
+        // An answer HQ sent to the dead subscription is gone for good (its withdrawal reverses on its
+        // own timeout): stop awaiting it, or one unanswered request would renew every few minutes
+        // until the next withdrawal. A request sent during the renewal is still awaited.
+        this.#answerAwaited = false;
+      }
+      this.changed();
+      // HQ's acks of the silence went to the dead subscription: resend, so that HQ acks anew.
+      if (!missing.includes(this.#o.channelTopics.ack)) this.#o.onRenewed(client);
     } finally {
       if (this.#renewingOn === client) this.#renewingOn = null;
     }
+  }
+
+  /** Records what a renewal left without a subscription and when it is tried again. */
+  #settleMissing(missing: readonly string[], errors: readonly string[]): void {
+    // Every renewal covers every missing topic (a stall renews all, a retry the missing ones).
+    this.#missing = [...missing];
+    if (this.#missing.length === 0) {
+      this.#missingRetries = 0;
+      this.#missingRetryAtMs = null;
+      this.#log.info({ renewals: this.#counts.renewals }, 'down subscriptions renewed');
+      return;
+    }
+    const { clock, policy } = this.#o;
+    const retryInMs = renewalWaitMs(policy, this.#missingRetries, clock.random01());
+    this.#missingRetries += 1;
+    this.#missingRetryAtMs = clock.nowMs() + retryInMs;
+    this.#counts.renewalsRefused += 1;
+    this.#log.warn(
+      {
+        code: 'AGENT_DOWNLINK_RENEW_FAILED',
+        topics: this.#missing,
+        err: errors.slice(0, 2),
+        retryInMs,
+        renewalsRefused: this.#counts.renewalsRefused,
+      },
+      'some down subscriptions were refused, failed or not answered; tried again after a wait',
+    );
   }
 
   /** `promise`, or a rejection after renewTimeoutMs: a broker that never answers must not hold the renewals. */
