@@ -10,8 +10,11 @@ import { createHash } from 'node:crypto';
 import { openEnvelope, PayloadType, upTopic } from '@bianmin/wire';
 import mqtt, { type MqttClient } from 'mqtt';
 import {
-  ackStallMsCap,
-  ackStallMsMax,
+  type DownlinkStallPolicy,
+  renewalWaitMs,
+} from '../../packages/device-agent/src/domain/outbox/downlink-watch.js';
+import { downlinkStallMsInitial, downlinkStallMsMax } from '../../packages/device-agent/src/limits.js';
+import {
   gracefulEndMsMax,
   subscribeAttemptsMax,
   subscribeRetryMsCap,
@@ -19,6 +22,12 @@ import {
 } from './limits.js';
 import type { StationPlan } from './plan.js';
 import type { SealedEvent, StationSealer, WithdrawalIds } from './sealer.js';
+
+/** The real agent's downlink policy (one home): first wait 10-20 s, doubling with jitter up to 5 min. */
+const stallPolicy: DownlinkStallPolicy = {
+  stallMsInitial: downlinkStallMsInitial,
+  stallMsMax: downlinkStallMsMax,
+};
 
 export const bookedTypes = ['CASH_WITHDRAWAL', 'BILL_PAYMENT', 'MOBILE_TOPUP'] as const;
 export type BookedType = (typeof bookedTypes)[number];
@@ -271,8 +280,10 @@ export class Kiosk {
     if (this.#outbox.size === 0 || !this.#online) return;
     const since = Math.max(this.lastAckProgressAtMs, this.#lastResendAtMs);
     if (nowMs - since <= this.#stallWaitMs) return;
-    // Capped exponential backoff with jitter: a fleet whose HQ is down must not resend in lockstep.
-    this.#stallWaitMs = Math.min(ackStallMsCap, this.#stallWaitMs * 2) * (0.75 + Math.random() * 0.5);
+    // The kiosk agent's waits (downlink-watch.ts): capped exponential backoff with jitter, so a
+    // fleet whose HQ is down does not resend and renew in lockstep.
+    this.#stallRenewals += 1;
+    this.#stallWaitMs = renewalWaitMs(stallPolicy, this.#stallRenewals, Math.random());
     this.resend(this.ackedSeq + 1);
     void this.#renewSubscription();
   }
@@ -301,7 +312,9 @@ export class Kiosk {
     return `bianmin/v1/st/${this.stationId}/down/#`;
   }
 
-  #stallWaitMs = ackStallMsMax;
+  /** Stalls (resend + renewal) since the last ack progress, and the wait before the next one. */
+  #stallRenewals = 0;
+  #stallWaitMs = renewalWaitMs(stallPolicy, 0, Math.random());
 
   #sendStatus(channel: 'telemetry' | 'birth' | 'death', bytes: Uint8Array): void {
     this.#client?.publish(upTopic(this.stationId, channel), Buffer.from(bytes), {
@@ -418,7 +431,8 @@ export class Kiosk {
     const count = through - this.ackedSeq;
     this.ackedSeq = through;
     this.lastAckProgressAtMs = Date.now();
-    this.#stallWaitMs = ackStallMsMax;
+    this.#stallRenewals = 0;
+    this.#stallWaitMs = renewalWaitMs(stallPolicy, 0, Math.random());
     this.#settings.onAcked(this.stationId, count, firstPublishedAtMs);
   }
 

@@ -10,10 +10,8 @@ export const stationsPerSwarmMax = 5_000;
 export const swarmProcessesMax = 8;
 /** A kiosk waits this long for HQ's answer to an authorisation request, then reverses (R5). */
 export const authWaitMsDefault = 60_000;
-/** With no ack progress for this long, a kiosk resends its unacknowledged outbox. */
-export const ackStallMsMax = 15_000;
-/** The stall wait doubles after each resend up to this cap (reset when an ack arrives). */
-export const ackStallMsCap = 120_000;
+// With no ack progress, a kiosk resends its outbox and renews its subscription on the kiosk
+// agent's own waits: downlinkStallMsInitial / downlinkStallMsMax in packages/device-agent/src/limits.ts.
 /** The whole run (set-up, day, drain, check) gives up after this long. */
 export const runMsMax = 60 * 60_000;
 /** Waiting for every outbox to drain after the day ends. */

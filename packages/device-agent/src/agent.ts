@@ -11,6 +11,9 @@ import { KioskAgentCore, type KioskAgentPorts } from './app/kiosk-agent.js';
 import { loadCalendar } from './config/calendar.js';
 import { AgentError } from './errors.js';
 import {
+  downlinkRenewTimeoutMs,
+  downlinkStallMsInitial,
+  downlinkStallMsMax,
   linkBackoffMsInitial,
   linkBackoffMsMax,
   linkConnectTimeoutMs,
@@ -121,6 +124,8 @@ function mqttLinkOptions(options: KioskAgentOptions, status: MqttLinkOptions['st
         downTopic(st, 'config'),
         downTopic(st, 'cmd'),
       ],
+      ack: downTopic(st, 'ack'),
+      authResponse: downTopic(st, 'auth-resp'),
     },
     outbox: options.db,
     status,
@@ -134,5 +139,7 @@ function mqttLinkOptions(options: KioskAgentOptions, status: MqttLinkOptions['st
     connectTimeoutMs: linkConnectTimeoutMs,
     keepaliveSeconds: linkKeepaliveSeconds,
     ackFlushMs: outboxAckFlushMs,
+    downlinkStall: { stallMsInitial: downlinkStallMsInitial, stallMsMax: downlinkStallMsMax },
+    downlinkRenewTimeoutMs,
   };
 }

@@ -91,6 +91,10 @@ export const agentErrorCodes = {
   AGENT_OUTBOX_GAP: 'the outbox does not hold every unacknowledged event seq the journal says it should',
   AGENT_ACK_BEYOND_HEAD: 'HQ acknowledged a seq the kiosk never stored; the ack is ignored',
   AGENT_ACK_TIMEOUT: 'events in flight got no ack in time; the window is sent again',
+  AGENT_DOWNLINK_STALLED:
+    'a down channel stayed silent while the kiosk awaited its answer (ack, authorisation response); the down subscriptions are renewed',
+  AGENT_DOWNLINK_RENEW_FAILED:
+    'renewing the down subscriptions was refused (SUBACK 0x80), failed or got no answer in time; tried again after a longer wait',
   AGENT_LINK_ERROR: 'the MQTT client reported an error; the link reconnects with backoff',
   AGENT_LINK_CLOSED: 'the MQTT connection closed; the link reconnects with backoff',
   AGENT_LINK_OFFLINE: 'the MQTT client went offline; the link reconnects with backoff',

@@ -79,6 +79,23 @@ export const linkBackoffMsMax = 30_000;
  * for a second site. The link rotates through them in order.
  */
 export const mqttBrokerUrlsMax = 8;
+/**
+ * Downlink watch (issue 14, domain/outbox/downlink-watch.ts): with an answer awaited (events
+ * unacknowledged, an authorisation request unanswered) and nothing heard on its down channel for
+ * a wait, the link renews its down subscriptions (unsubscribe + subscribe: on NATS MQTT a QoS 1
+ * subscription's consumer can die with a node while the connection lives). Ceiling of the first
+ * wait, ms: drawn in [10 s, 20 s], so at least one resend (outboxAckTimeoutMs) comes first and an
+ * HQ that is merely slow (a gateway takeover: ~15 s) seldom costs a renewal.
+ */
+export const downlinkStallMsInitial = 20_000;
+/**
+ * Ceiling of the later waits, ms (doubling per renewal, jitter over the upper half). Each renewal
+ * re-makes the kiosk's JetStream consumers on NATS: with HQ down for an hour, 100,000 kiosks at
+ * this cap renew ~450 times a second, not ~1,100 as at 2 min.
+ */
+export const downlinkStallMsMax = 300_000;
+/** A renewal's UNSUBACK or SUBACK not back within this counts as refused (tried again after the next wait). */
+export const downlinkRenewTimeoutMs = 10_000;
 /** CONNECT to CONNACK, at most. */
 export const linkConnectTimeoutMs = 10_000;
 /** MQTT keepalive, seconds (the broker fires the last will after 1.5x this). */

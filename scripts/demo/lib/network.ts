@@ -206,6 +206,9 @@ export interface StatusView {
   readonly quotaFenAvailable: number | null;
   readonly configVersion: number;
   readonly openTransactions: number;
+  /** Down subscription renewals since the agent started, and of those the refused ones (issue 14). */
+  readonly downlinkRenewals: number;
+  readonly downlinkRenewalsRefused: number;
 }
 
 export async function kioskStatus(kiosk: Kiosk): Promise<StatusView> {

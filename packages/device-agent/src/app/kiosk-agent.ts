@@ -205,6 +205,8 @@ export class KioskAgentCore implements OperatorPort {
       quotaFenAvailable: this.quotaFenAvailable(),
       configVersion: this.#parts.rules.configVersion(),
       openTransactions: this.#parts.withdrawals.openCount(),
+      downlinkRenewals: this.#parts.link.downlinkCounts?.().renewals ?? 0,
+      downlinkRenewalsRefused: this.#parts.link.downlinkCounts?.().renewalsRefused ?? 0,
     };
   }
 }

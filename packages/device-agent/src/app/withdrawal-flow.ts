@@ -238,7 +238,11 @@ export class WithdrawalFlow {
     const timer = this.#c.clock.setTimer(timeoutMs, () => this.#pendingAuth.get(requestId)?.resolve(null));
     // Offline: the request never left, so waiting out the timeout only keeps the customer standing;
     // settle at once (the reversal is harmless for a request HQ never saw).
-    void this.#c.link.sendDirect(upTopic(this.#c.stationId, 'auth-req'), envelope).then((sent) => {
+    // expectsAnswer: the link watches auth-resp until something arrives (issue 14: a dead consumer).
+    const sending = this.#c.link.sendDirect(upTopic(this.#c.stationId, 'auth-req'), envelope, {
+      expectsAnswer: true,
+    });
+    void sending.then((sent) => {
       if (!sent) this.#pendingAuth.get(requestId)?.resolve(null);
     });
     const response = await answer;

@@ -73,6 +73,10 @@ export interface AgentStatusView {
   readonly quotaFenAvailable: number | null;
   readonly configVersion: number;
   readonly openTransactions: number;
+  /** Down subscription renewals since start (issue 14: a down channel silent while an answer was awaited). */
+  readonly downlinkRenewals: number;
+  /** Of those, the ones refused (SUBACK 0x80), failed or unanswered, each tried again later. */
+  readonly downlinkRenewalsRefused: number;
 }
 
 /** One serial device as the running agent sees it (kiosk doctor asks instead of opening the port). */

@@ -20,6 +20,23 @@ export interface DownMessage {
   readonly payload: Uint8Array;
 }
 
+/** How a non-journaled message is sent. */
+export interface DirectSendOptions {
+  /**
+   * HQ answers it on a down topic (an authorisation request): until something arrives there, the
+   * link counts that channel as awaited and renews a silent downlink (issue 14). Default false.
+   */
+  readonly expectsAnswer?: boolean;
+}
+
+/** Down subscription renewals (issue 14): the agent's status shows them. */
+export interface DownlinkCounts {
+  /** Renewals made since the agent started (a silent down channel while an answer was awaited). */
+  readonly renewals: number;
+  /** Of those, the ones the broker refused (SUBACK 0x80), failed or did not answer in time. */
+  readonly renewalsRefused: number;
+}
+
 export interface PublisherPort {
   start(): void;
   /** Stops reconnecting; publishes nothing more; resolves when the socket is closed. */
@@ -30,9 +47,11 @@ export interface PublisherPort {
   /** HQ acknowledged (signature already verified by the agent) everything up to `ackSeq`. */
   acknowledged(ackSeq: number): void;
   /** Publishes a non-journaled message at QoS 1. Resolves false when the link is not online. */
-  sendDirect(topic: string, payload: Uint8Array): Promise<boolean>;
+  sendDirect(topic: string, payload: Uint8Array, options?: DirectSendOptions): Promise<boolean>;
   /** Sends every unacknowledged outbox row again, oldest first (HQ asked: resend_from). Optional. */
   resendUnacked?(): void;
+  /** Down subscription renewals so far. Optional (a link without a downlink watch). */
+  downlinkCounts?(): DownlinkCounts;
   onDown(handler: (message: DownMessage) => void): void;
   onStateChange(handler: (state: LinkState) => void): void;
 }

@@ -93,7 +93,15 @@ t.test('the link rotates through the brokers on failed connects and lost connect
     brokerUrl: urls[0]!,
     brokerUrls: urls,
     stationId: 'ST0404',
-    topics: { event: 'e', birth: 'b', death: 'd', telemetry: 'tm', subscribe: ['ack'] },
+    topics: {
+      event: 'e',
+      birth: 'b',
+      death: 'd',
+      telemetry: 'tm',
+      subscribe: ['ack', 'auth-resp'],
+      ack: 'ack',
+      authResponse: 'auth-resp',
+    },
     outbox: emptyOutbox,
     status: { nextBdSeq: () => ++bdSeq, death: signed, birth: signed, telemetry: signed },
     clock,
@@ -106,6 +114,8 @@ t.test('the link rotates through the brokers on failed connects and lost connect
     connectTimeoutMs: 5_000,
     keepaliveSeconds: 30,
     ackFlushMs: 10,
+    downlinkStall: { stallMsInitial: 20_000, stallMsMax: 120_000 },
+    downlinkRenewTimeoutMs: 5_000,
     connect: (url) => {
       const client = new FakeClient(url);
       clients.push(client);

@@ -68,7 +68,9 @@ function makeLink(
       birth: `bianmin/v1/${STATION}/up/birth`,
       death: `bianmin/v1/${STATION}/up/death`,
       telemetry: `bianmin/v1/${STATION}/up/telemetry`,
-      subscribe: [`bianmin/v1/${STATION}/down/ack`],
+      subscribe: [`bianmin/v1/${STATION}/down/ack`, `bianmin/v1/${STATION}/down/auth-resp`],
+      ack: `bianmin/v1/${STATION}/down/ack`,
+      authResponse: `bianmin/v1/${STATION}/down/auth-resp`,
     },
     outbox: new MemoryOutbox(),
     status: {
@@ -87,6 +89,8 @@ function makeLink(
     connectTimeoutMs: 5_000,
     keepaliveSeconds: 30,
     ackFlushMs: 10,
+    downlinkStall: { stallMsInitial: 20_000, stallMsMax: 120_000 },
+    downlinkRenewTimeoutMs: 5_000,
     ...overrides,
   });
   t.teardown(() => link.stop());

@@ -51,6 +51,8 @@ const operator: OperatorPort = {
     quotaFenAvailable: null,
     configVersion: 0,
     openTransactions: 0,
+    downlinkRenewals: 0,
+    downlinkRenewalsRefused: 0,
   }),
 };
 const api = new OperatorApi({ listen: { kind: 'unix', socketPath }, token, operator, logger: silentLogger });

@@ -208,6 +208,8 @@ function fakeAgent(status: Partial<AgentStatusView>, peripherals: PeripheralsVie
       quotaFenAvailable: 100_000,
       configVersion: 3,
       openTransactions: 0,
+      downlinkRenewals: 0,
+      downlinkRenewalsRefused: 0,
       ...status,
     }),
     peripherals: async () => peripherals,

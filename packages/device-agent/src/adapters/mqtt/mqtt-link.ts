@@ -8,10 +8,14 @@
 // Several brokers (config mqtt.urls, the nodes of a cluster): each attempt goes to one of them,
 // the first at start; a failed connect or a lost connection moves to the next in the list
 // (domain/outbox/broker-rotation.ts), after the same backoff. Each attempt logs its broker.
+// While online, a down channel that stays silent while the kiosk awaits its answer gets the down
+// subscriptions renewed (downlink-renewal.ts: a NATS MQTT consumer can die with its node while
+// the connection lives).
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { backoffDelayMs } from '../../domain/outbox/backoff.js';
 import { nextBrokerIndex } from '../../domain/outbox/broker-rotation.js';
+import type { DownlinkStallPolicy } from '../../domain/outbox/downlink-watch.js';
 import {
   applyAck,
   inFlightCount,
@@ -24,7 +28,14 @@ import {
 import { mqttBrokerUrlsMax } from '../../limits.js';
 import type { ClockPort, TimerHandle } from '../../ports/clock.js';
 import type { OutboxPort } from '../../ports/outbox.js';
-import type { DownMessage, LinkState, PublisherPort } from '../../ports/publisher.js';
+import type {
+  DirectSendOptions,
+  DownlinkCounts,
+  DownMessage,
+  LinkState,
+  PublisherPort,
+} from '../../ports/publisher.js';
+import { DownlinkRenewal } from './downlink-renewal.js';
 import { loadMqttTls, type MqttTlsFiles, type MqttTlsOptions } from './tls.js';
 
 export interface StatusMessages {
@@ -42,6 +53,10 @@ export interface MqttLinkTopics {
   readonly telemetry: string;
   /** Down topics to subscribe to (QoS 1). */
   readonly subscribe: readonly string[];
+  /** The down topic of HQ's acks (one of `subscribe`): it answers journaled events. */
+  readonly ack: string;
+  /** The down topic of authorisation responses (one of `subscribe`): it answers sendDirect(..., { expectsAnswer }). */
+  readonly authResponse: string;
 }
 
 export interface MqttLinkOptions {
@@ -70,6 +85,10 @@ export interface MqttLinkOptions {
   readonly keepaliveSeconds: number;
   /** Acks are applied to the window at once but outbox rows are deleted at most this often (one fsync per batch). */
   readonly ackFlushMs: number;
+  /** Waits (ms) of silence on an awaited down channel before its subscriptions are renewed. */
+  readonly downlinkStall: DownlinkStallPolicy;
+  /** A renewal's UNSUBACK or SUBACK within this (ms), or it counts as refused. */
+  readonly downlinkRenewTimeoutMs: number;
   /** Makes the client of one connect attempt; default mqtt.connect (tests wrap it to reach the client). */
   readonly connect?: (brokerUrl: string, options: IClientOptions) => MqttClient;
 }
@@ -94,6 +113,7 @@ export class MqttLink implements PublisherPort {
   #will: Uint8Array | null = null;
   readonly #downHandlers: ((message: DownMessage) => void)[] = [];
   readonly #stateHandlers: ((state: LinkState) => void)[] = [];
+  readonly #renewal: DownlinkRenewal;
 
   constructor(options: MqttLinkOptions) {
     if (options.windowMax < 1) throw new Error('assert: windowMax >= 1');
@@ -105,6 +125,21 @@ export class MqttLink implements PublisherPort {
     this.#log = options.logger.child({ component: 'mqtt-link' });
     this.#window = startWindow(options.outbox.ackedThroughSeq());
     this.#flushedThroughSeq = this.#window.ackedThroughSeq;
+    this.#renewal = new DownlinkRenewal({
+      policy: options.downlinkStall,
+      channelTopics: { ack: options.topics.ack, answer: options.topics.authResponse },
+      subscribe: options.topics.subscribe,
+      renewTimeoutMs: options.downlinkRenewTimeoutMs,
+      clock: options.clock,
+      logger: options.logger,
+      eventsUnacknowledged: () => options.outbox.headSeq() > this.#window.ackedThroughSeq,
+      onRenewed: (client) => {
+        // HQ's acks of the silence went to the dead subscription: send the window again, HQ acks anew.
+        if (this.#client !== client || this.#state.kind !== 'online') return;
+        this.#window = rewind(this.#window);
+        this.#pump();
+      },
+    });
   }
 
   state(): LinkState {
@@ -114,6 +149,11 @@ export class MqttLink implements PublisherPort {
   /** The broker the current (or next) connection attempt goes to. */
   brokerUrl(): string {
     return this.#brokerUrls[this.#brokerIndex]!;
+  }
+
+  /** Down subscription renewals since start (the agent's status). */
+  downlinkCounts(): DownlinkCounts {
+    return this.#renewal.counts();
   }
 
   onDown(handler: (message: DownMessage) => void): void {
@@ -138,6 +178,7 @@ export class MqttLink implements PublisherPort {
     this.#retryTimer?.cancel();
     this.#heartbeatTimer?.cancel();
     this.#ackTimer?.cancel();
+    this.#renewal.offline();
     const client = this.#client;
     const wasOnline = this.#state.kind === 'online';
     this.#client = null;
@@ -165,6 +206,7 @@ export class MqttLink implements PublisherPort {
 
   outboxChanged(): void {
     this.#pump();
+    this.#renewal.changed();
   }
 
   acknowledged(ackSeq: number): void {
@@ -183,13 +225,15 @@ export class MqttLink implements PublisherPort {
     }
     this.#armAckTimer(true);
     this.#pump();
+    this.#renewal.changed();
   }
 
-  async sendDirect(topic: string, payload: Uint8Array): Promise<boolean> {
+  async sendDirect(topic: string, payload: Uint8Array, options: DirectSendOptions = {}): Promise<boolean> {
     const client = this.#client;
     if (client === null || this.#state.kind !== 'online') return false;
     try {
       await client.publishAsync(topic, Buffer.from(payload), { qos: 1 });
+      if (options.expectsAnswer === true && this.#client === client) this.#renewal.answerExpected();
       return true;
     } catch (error) {
       this.#log.warn({ code: 'AGENT_LINK_PUBLISH_FAILED', err: String(error) }, 'direct publish failed');
@@ -270,6 +314,7 @@ export class MqttLink implements PublisherPort {
     client.on('close', () => lost('AGENT_LINK_CLOSED'));
     client.on('offline', () => lost('AGENT_LINK_OFFLINE'));
     client.on('message', (topic, payload) => {
+      if (this.#client === client) this.#renewal.heard(topic);
       const message = { topic, payload: new Uint8Array(payload) };
       for (const handler of this.#downHandlers) handler(message);
     });
@@ -294,6 +339,7 @@ export class MqttLink implements PublisherPort {
       'link online',
     );
     this.#armHeartbeat(client, bdSeq);
+    this.#renewal.online(client);
     this.#pump();
   }
 
@@ -301,6 +347,7 @@ export class MqttLink implements PublisherPort {
     this.#heartbeatTimer?.cancel();
     this.#ackTimer?.cancel();
     this.#ackTimer = null;
+    this.#renewal.offline();
     this.#client = null;
     client.removeAllListeners('connect');
     client.on('error', () => undefined);

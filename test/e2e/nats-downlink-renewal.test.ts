@@ -1,0 +1,235 @@
+// Goal: a real kiosk agent keeps its downlink when the NATS node holding its ack subscription's
+// consumer dies while its own connection (on another node) lives (issue 14 gap): NATS MQTT
+// delivers a QoS 1 subscription through a JetStream consumer, at consumer_replicas 1 on one node,
+// and a SUBSCRIBE on top of the kept subscription changes nothing. The agent must notice the
+// silence (events unacknowledged, no ack), renew its down subscriptions (refused for a while by
+// nats-server after a node loss, retried on its backoff) and get every new event acknowledged,
+// each stored exactly once at HQ, without reconnecting. Method: the real 3-node cluster
+// (scripts/nats/cluster.ts, mqttConsumerReplicas 1), a PostgreSQL database of the test's own, two
+// kiosk processes with SoftHSM and the PTY simulators (scripts/demo/lib/network.ts: every kiosk
+// connects to node 1 first) and one in-process gateway on broker kind nats. The test reads from
+// JetStream which node leads each kiosk's ack consumer and from the nodes' /connz which node each
+// kiosk is on, picks a kiosk whose ack consumer is on another node (restarting the kiosks for a
+// fresh placement when none is: placement is random), kills that node with SIGKILL, and makes
+// new payments at the kiosk. Everything is polled with a bound; the figures are printed, not
+// asserted. Deadlines are generous: with the agent's own waits (first renewal 10-20 s after the
+// silence begins, then 20-40 s, 40-80 s) and nats-server refusing SUBSCRIBEs for ~50 s after the
+// kill, the acks come back 1-2.5 minutes after the kill; more under load.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import t from 'tap';
+import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
+import { Cleanup } from '../../scripts/demo/lib/cleanup.js';
+import { DemoClock, shanghaiTime } from '../../scripts/demo/lib/demo-clock.js';
+import type { Kiosk } from '../../scripts/demo/lib/kiosk.js';
+import { kioskStatus, startNetwork, waitForStatus } from '../../scripts/demo/lib/network.js';
+import { prng } from '../../scripts/demo/lib/prng.js';
+import { startNatsCluster } from '../../scripts/nats/cluster.js';
+import { businessDate, checkExactlyOnce, quotaTx } from './helpers/e2e.js';
+
+const SEED = Number(process.env.E2E_SEED ?? 1415);
+const stationIds = ['NR-001', 'NR-002'];
+const partitions = 2;
+const paymentsBefore = 3;
+const paymentsAfter = 5;
+/** Fresh placements tried before giving up (each kiosk's ack consumer is on its own node with p = 1/3). */
+const placementRoundsMax = 8;
+/** Bound of the wait for the acks after the kill (see the header: 1-2.5 min expected, 2 shared cores). */
+const recoveryMsMax = 300_000;
+/** Bound of every other polled condition. */
+const pollMsMax = 120_000;
+
+function httpJson(url: string): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve) => {
+    const request = httpGet(url, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as Record<string, unknown>);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    request.on('error', () => resolve(undefined));
+    request.setTimeout(2_000, () => {
+      request.destroy();
+      resolve(undefined);
+    });
+  });
+}
+
+t.test(
+  'NATS consumer R1: the node of a kiosk ack consumer killed, the agent renews and every event is acked once',
+  async (t) => {
+    t.comment(`seed ${SEED}`);
+    const random = prng(SEED);
+    const passwords = new Map(stationIds.map((id) => [id, `pw-${id}-${Math.floor(random() * 1e9)}`]));
+    const cluster = await startNatsCluster({
+      partitions,
+      stations: stationIds.map((id) => ({ id, password: passwords.get(id)! })),
+      mqttConsumerReplicas: 1,
+    });
+    t.teardown(() => cluster.stop());
+    const database = await createTestDatabase();
+    t.teardown(() => database.drop());
+    const cleanup = new Cleanup();
+    const dataDir = mkdtempSync(join(tmpdir(), 'bianmin-e2e-renew-'));
+    t.teardown(async () => {
+      await cleanup.cleanup();
+      if (process.env.E2E_KEEP === undefined) rmSync(dataDir, { recursive: true, force: true });
+    });
+    const clock = new DemoClock();
+    await clock.set(shanghaiTime(businessDate, 9, 0));
+    const network = await startNetwork({
+      stationIds,
+      dataDir,
+      logDir: process.env.BIANMIN_LOG_DIR ?? join(dataDir, 'logs'),
+      random,
+      broker: {
+        url: cluster.mqttUrls[0]!,
+        urls: cluster.mqttUrls,
+        password: (user) => (user === cluster.hq.user ? cluster.hq.password : passwords.get(user)!),
+        hqUser: cluster.hq.user,
+      },
+      clock,
+      cleanup,
+      hqClientId: 'hq-setup',
+      authorisationTimeoutMs: 3_000,
+      openingQuotaFen: 100_000_000,
+      hqStore: { kind: 'postgres', url: database.url },
+    });
+    // Enrolment and opening quotas done over MQTT; from here HQ is one gateway on the NATS cluster.
+    await network.stopHq();
+    await network.restartHq({
+      clientId: 'hq-renew',
+      nats: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, partitions },
+    });
+    const nc = await connect({
+      servers: [...cluster.natsUrls],
+      user: cluster.hq.user,
+      pass: cluster.hq.password,
+    });
+    t.teardown(() => nc.close());
+    const jsm = await nc.jetstreamManager({ timeout: 10_000 });
+    const randoms = network.stations.map(() => prng(Math.floor(random() * 2 ** 31)));
+    let payments = 0;
+    const pay = async (kiosk: Kiosk, index: number): Promise<void> => {
+      const outcome = await quotaTx(
+        kiosk,
+        randoms[index]!,
+        `${kiosk.stationId}-N${String(payments).padStart(4, '0')}`,
+      );
+      payments += 1;
+      if (!outcome.ok) throw new Error(`${kiosk.stationId}: payment refused: ${JSON.stringify(outcome)}`);
+    };
+    const drained = (kiosk: Kiosk, boundMs = pollMsMax) =>
+      waitForStatus(
+        kiosk,
+        (s) => s.link === 'online' && s.outboxDepth === 0 && s.ackedThroughSeq === s.lastEventSeq,
+        boundMs,
+      );
+    /** Node (0-based) leading the station's ack consumer, from JetStream; undefined while unknown. */
+    const ackConsumerNode = async (stationId: string): Promise<number | undefined> => {
+      const filter = `$MQTT.msgs.bianmin.v1.st.${stationId}.down.ack`;
+      for await (const info of await jsm.consumers.list('$MQTT_msgs')) {
+        if (info.config.filter_subject !== filter) continue;
+        const leader = info.cluster?.leader;
+        return leader === undefined ? undefined : Number(leader.slice(1)) - 1;
+      }
+      return undefined;
+    };
+    /** Node (0-based) the station's MQTT connection is on, from each node's /connz. */
+    const connectedNode = async (stationId: string): Promise<number | undefined> => {
+      for (const [index, url] of cluster.monitorUrls.entries()) {
+        if (!cluster.running(index)) continue;
+        const connz = await httpJson(`${url}/connz?limit=1024`);
+        const connections = (connz?.connections ?? []) as { mqtt_client?: string }[];
+        if (connections.some((connection) => connection.mqtt_client === stationId)) return index;
+      }
+      return undefined;
+    };
+
+    // Every kiosk pays a little and is acknowledged: the downlink works before the kill.
+    for (const [index, station] of network.stations.entries()) {
+      for (let n = 0; n < paymentsBefore; n += 1) await pay(station.kiosk, index);
+      await drained(station.kiosk);
+    }
+
+    // A kiosk whose ack consumer is on another node than its connection.
+    let victim: { index: number; consumerNode: number; kioskNode: number } | undefined;
+    for (let round = 0; round < placementRoundsMax && victim === undefined; round += 1) {
+      for (const [index, station] of network.stations.entries()) {
+        const consumerNode = await ackConsumerNode(station.kiosk.stationId);
+        const kioskNode = await connectedNode(station.kiosk.stationId);
+        t.comment(
+          `round ${round}: ${station.kiosk.stationId} on node ${kioskNode}, ack consumer on node ${consumerNode}`,
+        );
+        if (consumerNode !== undefined && kioskNode !== undefined && consumerNode !== kioskNode) {
+          victim = { index, consumerNode, kioskNode };
+          break;
+        }
+      }
+      if (victim !== undefined) break;
+      // Each connect (clean session) places the kiosks' consumers afresh.
+      for (const station of network.stations) {
+        await station.kiosk.stop();
+        await station.kiosk.start();
+        await waitForStatus(station.kiosk, (s) => s.link === 'online');
+      }
+    }
+    if (victim === undefined)
+      throw new Error(`no kiosk had its ack consumer off its node in ${placementRoundsMax} rounds`);
+    const kiosk = network.stations[victim.index]!.kiosk;
+    const before = await kioskStatus(kiosk);
+    t.equal(before.downlinkRenewals, 0, 'no renewal before the kill');
+
+    await cluster.kill(victim.consumerNode);
+    const killedAtMs = Date.now();
+    for (let n = 0; n < paymentsAfter; n += 1) await pay(kiosk, victim.index);
+    const after = await drained(kiosk, recoveryMsMax);
+    const recoveryMs = Date.now() - killedAtMs;
+    t.equal(after.lastEventSeq, before.lastEventSeq + paymentsAfter, 'the new payments were journaled');
+    t.ok(after.downlinkRenewals >= 1, 'the agent renewed its down subscriptions');
+    t.equal(
+      await connectedNode(kiosk.stationId),
+      victim.kioskNode,
+      'without reconnecting: still on the node it was on before the kill',
+    );
+
+    // The other kiosk(s) too, whatever the kill did to them (moved off the node, or renewed).
+    for (const [index, station] of network.stations.entries()) {
+      if (index === victim.index) continue;
+      await pay(station.kiosk, index);
+      await drained(station.kiosk, recoveryMsMax);
+    }
+    const reports = await checkExactlyOnce(t, network);
+    for (const station of network.stations) {
+      const status = await kioskStatus(station.kiosk);
+      const stored = await network.gateway.store.eventsOfStation(station.kiosk.stationId);
+      t.same(
+        stored.map((e) => e.seq),
+        Array.from({ length: status.lastEventSeq }, (_, i) => i + 1),
+        `${station.kiosk.stationId}: stored once each, seqs 1..N in order`,
+      );
+    }
+    t.comment(
+      JSON.stringify({
+        victim: kiosk.stationId,
+        killedNode: victim.consumerNode + 1,
+        kioskNode: victim.kioskNode + 1,
+        recoveryMs,
+        renewals: after.downlinkRenewals,
+        renewalsRefused: after.downlinkRenewalsRefused,
+        reports,
+      }),
+    );
+  },
+);
