@@ -16,6 +16,17 @@ export interface GatewayCounters {
   duplicates: number;
 }
 
+/** Resident memory (bytes) of a live process from /proc; 0 when it is gone. */
+export function processRssBytes(pid: number | undefined): number {
+  if (pid === undefined || pid === 0) return 0;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? 0 : Number(match[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time (user + system, ms) of a live process from /proc; undefined when it is gone. */
 export function processCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined || pid === 0) return undefined;

@@ -155,6 +155,9 @@ export class Kiosk {
     }
   }
 
+  /** When the day's first connect was subscribed (the connect storm's figure); undefined before. */
+  firstConnectedAtMs: number | undefined;
+
   /** Re-sealed events must not go back in time (HQ's ledger orders a station's events by seq). */
   #sealedAtLeastMs = 0;
 
@@ -353,6 +356,7 @@ export class Kiosk {
     });
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await this.#subscribe(client);
+    this.firstConnectedAtMs ??= Date.now();
     this.#online = true;
     this.resend(this.ackedSeq + 1);
   }

@@ -49,6 +49,9 @@ export type FromSwarm =
       readonly outbox: number;
       readonly authPending: number;
       readonly daysDone: number;
+      /** Kiosks connected and subscribed at least once, and when the last of them was. */
+      readonly connected: number;
+      readonly lastConnectedAtMs: number;
     }
   | { readonly op: 'recovered'; readonly id: string; readonly atMs: number }
   | { readonly op: 'drained'; readonly reports: readonly KioskReport[] }

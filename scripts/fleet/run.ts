@@ -15,7 +15,7 @@ import { generateHqKeyPem } from '../../packages/hq-gateway/src/adapters/crypto/
 import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
 import { startHq } from '../demo/lib/hq.js';
 import { type CheckResult, checkExactlyOnce } from './check.js';
-import { Gateways } from './gateways.js';
+import { Gateways, processRssBytes } from './gateways.js';
 import type { KioskReport } from './kiosk.js';
 import {
   drainWaitMsMax,
@@ -73,6 +73,12 @@ export interface FleetResult {
   /** Longest stretch (ms) in which no ack progressed while events were outstanding. */
   readonly ackPauseMsMax: number;
   readonly brokerCpuUsPerEvent: number;
+  /**
+   * The connect storm at the day's start (every kiosk connects at once): how long until the last
+   * one was connected and subscribed, and the broker processes' resident memory it added per kiosk
+   * (read when the last one was in; null when a kill came first or some never connected).
+   */
+  readonly connectStorm: { readonly seconds: number; readonly brokerRssBytesPerKiosk: number } | null;
   /** PostgreSQL transactions committed in the database during the run, and events per commit. */
   readonly commits: number;
   readonly eventsPerCommit: number;
@@ -247,6 +253,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     const commitsBefore = await xactCommit(database.url, database.name);
     const gatewayCpuBefore = gateways.cpuMsEach();
     const brokerCpuBefore = topology.brokerCpuMs();
+    const brokerRssBefore = brokerRssBytes(topology);
+    let connectStorm: FleetResult['connectStorm'] = null;
     const dayStartMs = Date.now() + 200;
     for (const swarm of swarms) swarm.child.send({ op: 'go', dayStartMs } satisfies ToSwarm);
     const drained = Promise.all(swarms.map((swarm) => waitForMessage(swarm.child, 'drained', 60 * 60_000)));
@@ -257,6 +265,20 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       const journaled = swarms.reduce((sum, swarm) => sum + (swarm.progress?.journaled ?? 0), 0);
       timeline.push([Date.now(), acked]);
       journaledTimeline.push(journaled);
+      const connected = swarms.reduce((sum, swarm) => sum + (swarm.progress?.connected ?? 0), 0);
+      // Before the first kill (a third of the day in, or half without --kills' node kill): later, a
+      // reconnect would count as a first connect's time and the memory would hold the backlog.
+      const firstKillAtMs = dayStartMs + options.dayMs / 3;
+      if (connectStorm === null && connected === options.stations && Date.now() < firstKillAtMs) {
+        const lastMs = Math.max(...swarms.map((swarm) => swarm.progress?.lastConnectedAtMs ?? 0));
+        connectStorm = {
+          seconds: (lastMs - dayStartMs) / 1000,
+          brokerRssBytesPerKiosk: (brokerRssBytes(topology) - brokerRssBefore) / options.stations,
+        };
+        log(
+          `  connect storm: ${options.stations} kiosks connected and subscribed in ${connectStorm.seconds.toFixed(1)} s; broker memory +${Math.round(connectStorm.brokerRssBytesPerKiosk)} bytes per kiosk`,
+        );
+      }
       if (timeline.length % 10 === 0) {
         const daysDone = swarms.reduce((sum, swarm) => sum + (swarm.progress?.daysDone ?? 0), 0);
         log(
@@ -299,6 +321,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       eventsPerBatch: gatewayCounters.stored / Math.max(1, gatewayCounters.batches),
       ackPauseMsMax: ackPauseMs(timeline, journaledTimeline),
       brokerCpuUsPerEvent: (brokerCpuMs * 1000) / Math.max(1, events),
+      connectStorm,
       commits,
       eventsPerCommit: events / Math.max(1, commits),
       gatewayCounters,
@@ -311,6 +334,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Resident memory of every live broker process (bytes). */
+function brokerRssBytes(topology: Topology): number {
+  return topology.brokerPids().reduce((sum, pid) => sum + processRssBytes(pid), 0);
 }
 
 /** The longest time acks stood still (samples of cumulative acked) while journaled > acked. */

@@ -24,6 +24,9 @@ export function summaryLines(result: FleetResult): string[] {
   lines.push(
     `  CPU per event: gateways ${n(result.gatewayCpuUsPerEvent)} µs (each: ${result.gatewayCpuUsPerEventEach.map(n).join(' / ')} µs), broker ${n(result.brokerCpuUsPerEvent)} µs; PostgreSQL ${n(result.commits)} commits, ${result.eventsPerCommit.toFixed(1)} events per commit; gateway batches ${n(result.gatewayCounters.batches)}, ${result.eventsPerBatch.toFixed(1)} events per batch`,
     `  longest ack pause with events outstanding ${(result.ackPauseMsMax / 1000).toFixed(1)} s`,
+    result.connectStorm === null
+      ? '  连接风暴 connect storm: not every kiosk was in before the first kill'
+      : `  连接风暴 connect storm: ${n(o.stations)} kiosks connected and subscribed ${result.connectStorm.seconds.toFixed(1)} s after the day's start (${n(o.stations / Math.max(0.001, result.connectStorm.seconds))}/s); broker memory +${n(result.connectStorm.brokerRssBytesPerKiosk)} bytes per kiosk`,
   );
   if (result.rawEventsPerSecond !== null) {
     lines.push(

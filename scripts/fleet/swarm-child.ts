@@ -136,11 +136,25 @@ function start(message: SwarmInit): void {
 function progress(): FromSwarm {
   let journaled = 0;
   let outbox = 0;
+  let connected = 0;
+  let lastConnectedAtMs = 0;
   for (const kiosk of kiosks) {
     journaled += kiosk.lastSeq;
     outbox += kiosk.outboxDepth;
+    if (kiosk.firstConnectedAtMs === undefined) continue;
+    connected += 1;
+    lastConnectedAtMs = Math.max(lastConnectedAtMs, kiosk.firstConnectedAtMs);
   }
-  return { op: 'progress', journaled, acked: journaledAcked, outbox, authPending: 0, daysDone };
+  return {
+    op: 'progress',
+    journaled,
+    acked: journaledAcked,
+    outbox,
+    authPending: 0,
+    daysDone,
+    connected,
+    lastConnectedAtMs,
+  };
 }
 
 async function go(dayStartMs: number): Promise<void> {
