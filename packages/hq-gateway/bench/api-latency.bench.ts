@@ -7,9 +7,11 @@
 // the bare route's. The gateway runs in-process (test/helpers/api-fixture.ts: memory broker,
 // PostgreSQL database of its own, dropped after); the load generator is a process of its own
 // (bench/api-load-client.ts). A route whose closed-loop capacity is below the rate is still driven
-// and flagged: its p99 is then queueing.
+// and flagged: its p99 is then queueing. Each route also prints the CPU per request of the gateway
+// (this process) and of PostgreSQL (all its processes), steadier than rates on a shared machine.
 // Run: npm run bench api-latency   (or npx tsx packages/hq-gateway/bench/api-latency.bench.ts)
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { pgPoolConnectionsMax } from '../src/limits.js';
@@ -30,6 +32,9 @@ interface Figures {
   readonly sent: number;
   readonly failed: number;
   readonly achievedPerS: number;
+  /** CPU per answered request (µs): this process (the gateway) and every PostgreSQL process. */
+  readonly gatewayCpuUs: number;
+  readonly postgresCpuUs: number;
 }
 
 const clientPath = fileURLToPath(new URL('./api-load-client.ts', import.meta.url));
@@ -49,9 +54,41 @@ async function inClient<T>(job: object): Promise<T> {
 }
 
 /** Open loop at ratePerS for `seconds` (latency from each request's scheduled start). */
+/** CPU ms of every PostgreSQL server process (comm 'postgres') from /proc: the database's whole cost. */
+function postgresCpuMs(): number {
+  let ms = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+
 async function drive(label: string, url: string, token: string | undefined): Promise<Figures> {
-  const figures = await inClient<Omit<Figures, 'label'>>({ kind: 'drive', url, token, ratePerS, seconds });
-  return { label, ...figures };
+  const gatewayBefore = process.cpuUsage();
+  const postgresBefore = postgresCpuMs();
+  const figures = await inClient<Omit<Figures, 'label' | 'gatewayCpuUs' | 'postgresCpuUs'>>({
+    kind: 'drive',
+    url,
+    token,
+    ratePerS,
+    seconds,
+  });
+  const gatewayUsed = process.cpuUsage(gatewayBefore);
+  const answered = Math.max(1, figures.sent - figures.failed);
+  return {
+    label,
+    ...figures,
+    gatewayCpuUs: (gatewayUsed.user + gatewayUsed.system) / answered,
+    postgresCpuUs: ((postgresCpuMs() - postgresBefore) * 1000) / answered,
+  };
 }
 
 /**
@@ -151,7 +188,7 @@ try {
         .toFixed(1)
         .padStart(
           7,
-        )} ms  sent ${r.sent} (${r.achievedPerS.toFixed(0)}/s) failed ${r.failed}  p99 ratio ${(r.p99Ms / baseline.p99Ms).toFixed(1)}`,
+        )} ms  sent ${r.sent} (${r.achievedPerS.toFixed(0)}/s) failed ${r.failed}  p99 ratio ${(r.p99Ms / baseline.p99Ms).toFixed(1)}  CPU/request gateway ${r.gatewayCpuUs.toFixed(0)} µs, PostgreSQL ${r.postgresCpuUs.toFixed(0)} µs`,
     );
   for (const line of saturated) console.log(line);
   console.log('capacity, closed loop:');
