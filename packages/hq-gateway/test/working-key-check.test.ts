@@ -114,9 +114,9 @@ t.test('a lying kiosk: HQ_KEY_KCV_MISMATCH recorded and alerted, the key not act
     actor: 'system:working-key-check',
     payload: { code: 'HQ_KEY_KCV_MISMATCH', tpkKeyId: 'TPK-K2-1', kcvExpected: trueKcv, kcvReported: lie },
   });
-  const alerts = await hq.gateway.ops.alerts({ open: true, stationIds: ['K2'], limit: 10, offset: 0 });
+  const alerts = await hq.gateway.ops.alerts({ open: true, limit: 10, offset: 0 });
   t.same(
-    alerts.map((a) => a.kind),
+    alerts.filter((a) => a.stationId === 'K2').map((a) => a.kind),
     ['HQ_ALERT_KEY_KCV_MISMATCH'],
     'one alert for the station',
   );

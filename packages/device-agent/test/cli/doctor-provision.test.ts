@@ -100,7 +100,11 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
   db.close();
   chmodSync(dirname(setup.config.journal.path), 0o700);
   await setup.publishConfig(setup.hq.config('ST-0042'));
-  const run = await runCli(['doctor', '--config', configPath, '--json'], { env });
+  // A fixed day after the build (November): the calendar row is PASS, not December's WARN.
+  const run = await runCli(['doctor', '--config', configPath, '--json'], {
+    env,
+    nowMs: buildDateMs + 24 * 3600 * 1000,
+  });
   const rows = rowsOf(run.out);
   t.same(
     rows.map((row) => [row.check, row.status]),
@@ -118,6 +122,7 @@ t.test('doctor: healthy set-up, every check PASS', async (t) => {
       ['clock drift', 'SKIP'],
       ['disk', 'PASS'],
       ['journal', 'PASS'],
+      ['calendar', 'PASS'],
     ],
     JSON.stringify(rows, null, 2),
   );
@@ -165,6 +170,7 @@ t.test('doctor: broken set-up, each failure named with its code', async (t) => {
       ['clock drift', 'SKIP', undefined],
       ['disk', 'FAIL', 'AGENT_DOCTOR_DISK_LOW'],
       ['journal', 'FAIL', 'AGENT_DOCTOR_JOURNAL_BROKEN'],
+      ['calendar', 'PASS', undefined],
     ],
     JSON.stringify(rows, null, 2),
   );
@@ -285,9 +291,14 @@ t.test('doctor: TLS against a plain port, clock far ahead, low-disk warning, unu
   const bad = await runCli(['doctor', '--config', unusable, '--json'], { env });
   const badRows = rowsOf(bad.out);
   t.equal(badRows[0]?.code, 'AGENT_DOCTOR_CONFIG_INVALID');
+  // The clock and the calendar need no config; everything else is skipped.
   t.ok(
     badRows
-      .filter((row) => row.check !== 'config' && row.check !== 'clock')
+      .filter((row) => row.check !== 'config' && row.check !== 'clock' && row.check !== 'calendar')
       .every((row) => row.status === 'SKIP'),
+  );
+  t.ok(
+    badRows.some((row) => row.check === 'calendar' && row.status !== 'SKIP'),
+    'the calendar is checked without a config',
   );
 });
