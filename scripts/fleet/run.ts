@@ -446,8 +446,9 @@ async function killsDuringDay(context: KillContext): Promise<void> {
     recoveries.push(await timeRecovery(swarms, 'broker node 1 (kill -9)', brokerKilledAtMs, recoveryWaitMs));
   }
   // 2. A gateway: two thirds in after a node kill, else at half the day. With one gateway there is
-  // no surviving path: it restarts at once. With several, gateway 1 (started first, so the owner of
-  // every partition) dies and the others take its partitions over.
+  // no surviving path: it restarts at once. With several, gateway 1 (started first; it owns its
+  // share of the partitions, docs/decisions/hq-nats-partition-ownership.md) dies and the others take
+  // its partitions over; back, it gets its share again from them.
   await sleepUntil(dayStartMs + (brokerKilled ? (options.dayMs * 2) / 3 : options.dayMs * 0.5));
   const gatewayKilledAtMs = Date.now();
   await gateways.kill(0);

@@ -1,8 +1,9 @@
 // Goal: the exactly-once proof of issue 14 on the HA topology: 500 simulated kiosks on a 3-node
 // NATS cluster (MQTT listeners, the R3 stream BIANMIN_UP partitioned by station) into HQ's
-// gateways on broker kind nats (partitions owned through PostgreSQL advisory locks, a JetStream
-// durable consumer per partition), with kill -9 of a NATS node a third into the day and of the
-// gateway that owns every partition two thirds in, both restarted; the run ends with every
+// gateways on broker kind nats (partitions shared between them through PostgreSQL advisory locks, a
+// JetStream durable consumer per partition), with kill -9 of a NATS node a third into the day and
+// of gateway 1 (started first, the owner of its share of the partitions) two thirds in, both
+// restarted; the run ends with every
 // journaled event stored once and in each station's seq order, every station's totals at HQ equal
 // to its simulator's, every authorisation answered or reversed, and both kills recovered from.
 // Method: the fleet run itself (scripts/fleet/run.ts, topology cluster: topology-cluster.ts on

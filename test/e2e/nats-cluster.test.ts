@@ -5,11 +5,14 @@
 // every kiosk's ack equals what HQ stored. Method: the real cluster (scripts/nats/cluster.ts), a
 // PostgreSQL database of the test's own, three kiosk processes with SoftHSM and the PTY simulators
 // (scripts/demo/lib/network.ts; enrolled by an in-process HQ on the cluster's MQTT, then stopped),
-// two gateways as child processes (scripts/demo/hq-child.ts: startGateway with broker kind nats, as
-// `hq serve` runs it, on the kiosks' simulated clock). Gateway 1 owns every partition before the
-// traffic (PostgreSQL advisory locks, polled), gateway 2 waits with the state of before the
-// traffic; node 1 is killed a third into the traffic, gateway 1 two thirds in (the kiosks may
-// still be moving off node 1); both come back.
+// three gateways as child processes (scripts/demo/hq-child.ts: startGateway with broker kind nats,
+// as `hq serve` runs it, on the kiosks' simulated clock). Gateway 1 starts alone and owns every
+// partition (PostgreSQL advisory locks, polled); gateways 2 and 3 start before the traffic, with
+// its state, and the partitions are shared out (each gateway owns at least one, gateway 1 gives
+// its excess up between rounds). Node 1 is killed a third into the traffic, gateway 1 two thirds
+// in (the kiosks may still be moving off node 1): only gateway 1's partitions move, to gateways
+// that loaded their stations before the traffic; both come back, and the restarted gateway 1 gets
+// its share back from the others.
 // Conditions are polled with a bound; the figures (reconnect, takeover) are printed, not asserted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,10 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import pg from 'pg';
 import t from 'tap';
-import { partitionLockNamespace } from '../../packages/hq-gateway/src/adapters/nats/partition-locks.js';
+import {
+  partitionLockApplicationName,
+  partitionLockNamespace,
+} from '../../packages/hq-gateway/src/adapters/nats/partition-locks.js';
 import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
 import { Cleanup } from '../../scripts/demo/lib/cleanup.js';
 import { DemoClock, shanghaiTime } from '../../scripts/demo/lib/demo-clock.js';
@@ -89,31 +95,50 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
     openingQuotaFen: 100_000_000,
     hqStore: { kind: 'postgres', url: database.url },
   });
-  // Enrolment and opening quotas done; from here HQ is the two NATS gateways.
+  // Enrolment and opening quotas done; from here HQ is the three NATS gateways.
   await network.stopHq();
   const nats = { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, partitions };
   const gateway = (name: string) =>
     new HqProcess(network, dataDir, cleanup, { clientId: name, nats, logFile: join(logDir, `${name}.log`) });
+  const figures: Record<string, number> = {};
+  let moved: { dead: number[]; before: Map<number, number[]>; after: Map<number, number[]> } | undefined;
   const gateway1 = gateway('hq-gw-1');
   const gateway2 = gateway('hq-gw-2');
-  const locksHeld = async (): Promise<number> => {
-    const result = await locks.query<{ count: string }>(
-      "SELECT count(*) AS count FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted",
-      [partitionLockNamespace],
+  const gateway3 = gateway('hq-gw-3');
+  /** Each live gateway's lock session (backend pid) and the partitions it holds. */
+  const owners = async (): Promise<Map<number, number[]>> => {
+    const result = await locks.query<{ pid: number; held: number[] }>(
+      `SELECT a.pid, array_remove(array_agg(l.objid::int ORDER BY l.objid), NULL) AS held
+         FROM pg_stat_activity a
+         LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.classid = $1 AND l.granted
+        WHERE a.application_name = $2 AND a.datname = current_database()
+        GROUP BY a.pid`,
+      [partitionLockNamespace, partitionLockApplicationName],
     );
-    return Number(result.rows[0]?.count ?? 0);
+    return new Map(result.rows.map((row) => [row.pid, row.held.map(Number)]));
+  };
+  const heldCount = (map: Map<number, number[]>): number =>
+    [...map.values()].reduce((sum, held) => sum + held.length, 0);
+  /** `count` gateways, every partition owned, each gateway at least one (partitions >= gateways). */
+  const spread = async (count: number): Promise<boolean> => {
+    const now = await owners();
+    return (
+      now.size === count && heldCount(now) === partitions && [...now.values()].every((h) => h.length >= 1)
+    );
   };
   await gateway1.start();
-  await until(async () => (await locksHeld()) === partitions, 'gateway 1 owns every partition');
-  // Gateway 2 loads its state now, before the traffic: stale once gateway 1 has stored more.
+  await until(async () => heldCount(await owners()) === partitions, 'gateway 1 owns every partition');
+  // Gateways 2 and 3 load their state now, before the traffic: stale once gateway 1 has stored more.
   await gateway2.start();
+  await gateway3.start();
+  figures.spreadMs = await until(() => spread(3), 'the partitions shared by the three gateways');
+  t.ok(await spread(3), 'each of the three gateways owns at least one partition');
 
   const randoms = network.stations.map(() => prng(Math.floor(random() * 2 ** 31)));
   const total = PER_KIOSK * network.stations.length;
   let done = 0;
   let refused = 0;
   let events: Promise<void> = Promise.resolve();
-  const figures: Record<string, number> = {};
   let reconnected: Promise<void> = Promise.resolve();
   const killNode = async (): Promise<void> => {
     await cluster.kill(0);
@@ -130,15 +155,20 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
     });
   };
   const killGateway = async (): Promise<void> => {
+    const before = await owners();
     await gateway1.kill();
-    figures.takeoverMs = await until(
-      async () => (await locksHeld()) === partitions,
-      'gateway 2 owns every partition',
-    );
+    figures.takeoverMs = await until(async () => {
+      const now = await owners();
+      return now.size === 2 && heldCount(now) === partitions;
+    }, 'gateways 2 and 3 own every partition');
+    const after = await owners();
+    const deadPid = [...before.keys()].find((pid) => !after.has(pid));
+    moved = { dead: deadPid === undefined ? [] : before.get(deadPid)!, before, after };
     await gateway1.start();
     const restartStartedMs = Date.now();
     await cluster.restart(0);
     figures.nodeRejoinMs = Date.now() - restartStartedMs;
+    figures.shareBackMs = await until(() => spread(3), 'the restarted gateway 1 owns a partition again');
   };
   await Promise.all(
     network.stations.map(async (station, index) => {
@@ -153,6 +183,19 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
   );
   await events;
   await reconnected;
+  t.ok(moved !== undefined && moved.dead.length >= 1, "gateway 1's lock session held partitions when killed");
+  for (const [pid, held] of moved?.after ?? []) {
+    t.ok(
+      moved!.before.get(pid)?.every((p) => held.includes(p)),
+      `a surviving gateway kept its partitions (${moved!.before.get(pid)} -> ${held})`,
+    );
+  }
+  t.same(
+    [...(moved?.after.values() ?? [])].flat().sort((x, y) => x - y),
+    Array.from({ length: partitions }, (_, p) => p),
+    "gateway 1's partitions moved to the survivors, every partition owned once",
+  );
+  t.ok(await spread(3), 'after its restart the three gateways share the partitions again');
   t.equal(refused, 0, 'the kiosks never refused a payment');
   t.equal(gateway1.starts, 2, 'gateway 1 killed once and started again');
   t.ok(cluster.running(0), 'node 1 is back');
@@ -194,6 +237,7 @@ t.test('NATS cluster: a node and a gateway killed mid-traffic, every event store
   }, 'every partition consumer acked through the stream');
   await gateway1.stop();
   await gateway2.stop();
+  await gateway3.stop();
   // Read back through an in-process gateway of the same cluster and database (a third owner: it
   // takes every partition over, so whatever a kiosk journals from now on is stored too).
   await network.restartHq({ clientId: 'hq-check', nats });

@@ -2,8 +2,10 @@
 // traffic between gateways by partition and moves a dead owner's partitions, acking JetStream only
 // after the commit barrier. Method: a real 3-node cluster (scripts/nats/cluster.ts), real MQTT
 // kiosks' publishes, two NatsLinks on one real PostgreSQL database (advisory locks) with a
-// recording ingest; one link's lock connection is terminated by PostgreSQL (as when its process
-// dies), and the other must own every partition and receive what follows, in per-station order.
+// recording ingest. The second link to start takes half the partitions from the first (which
+// releases them between rounds), each station's events go to its partition's owner in order; then
+// one link's lock connection is terminated by PostgreSQL (as when its process dies), and the other
+// must own every partition and receive what follows, in per-station order.
 import mqtt, { type MqttClient } from 'mqtt';
 import { connect, StringCodec } from 'nats';
 import pg from 'pg';
@@ -77,7 +79,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 t.test(
-  "one gateway owns the partitions, the other waits; a dead owner's partitions move; order kept per station",
+  "two gateways share the partitions; a dead owner's partitions move; order kept per station",
   async (t) => {
     const cluster = await startNatsCluster({ nodes: 3, partitions, stations });
     t.teardown(() => cluster.stop());
@@ -95,7 +97,12 @@ t.test(
     await until(() => a.link.owned.length === partitions, 'gateway A owns every partition');
     await b.link.connect(onMessage(b));
     t.teardown(() => b.link.close());
-    t.same(b.link.owned, [], 'gateway B owns nothing while A holds every lock');
+    await until(
+      () => a.link.owned.length === partitions / 2 && b.link.owned.length === partitions / 2,
+      'A and B own half the partitions each',
+    );
+    t.equal(a.link.counters.releases, partitions / 2, 'A released its excess, one partition at a time');
+    t.equal(b.link.target, partitions / 2, "B's target is half");
 
     const kiosks = await Promise.all(stations.map((s, index) => kiosk(cluster.mqttUrls[index % 3]!, s.id)));
     t.teardown(() => Promise.all(kiosks.map((k) => k.endAsync(true))));
@@ -105,10 +112,15 @@ t.test(
       }
     }
     await until(
-      () => a.seen.length >= 30 && a.link.counters.acked >= 30,
-      'gateway A took and acked 30 events',
+      () => a.seen.length + b.seen.length >= 30 && a.link.counters.acked + b.link.counters.acked >= 30,
+      'the gateways took and acked 30 events',
     );
-    t.ok(a.barriers >= 1, 'acks followed the commit barrier');
+    t.ok(a.barriers >= 1 && b.barriers >= 1, 'acks followed the commit barrier');
+    const ownerBefore = new Map(stations.map(({ id }) => [id, a.link.ownsStation(id) ? a : b]));
+    const seenBefore = new Map([
+      [a, [...a.seen]],
+      [b, [...b.seen]],
+    ]);
 
     // A's process "dies": PostgreSQL ends its lock connection, releasing its partition locks.
     const admin = new pg.Client({ connectionString: database.url });
@@ -129,21 +141,30 @@ t.test(
       () => b.seen.filter((line) => / e8$/.test(line)).length === stations.length,
       'gateway B took e8 of every station',
     );
-    for (const { id } of stations) {
-      const bOrder = b.seen
+    const eventsOf = (seen: readonly string[], id: string): string[] =>
+      seen
         .filter((line) => line.startsWith(`bianmin/v1/st/${id}/up/event `))
-        .map((line) => line.split(' ')[1]);
+        .map((line) => line.split(' ')[1]!);
+    for (const { id } of stations) {
       t.same(
-        bOrder.slice(-3),
+        eventsOf(b.seen, id).slice(-3),
         ['e6', 'e7', 'e8'],
         `${id}: B received its events in order after the takeover`,
       );
-      const aOrder = a.seen
-        .filter((line) => line.startsWith(`bianmin/v1/st/${id}/up/event `))
-        .map((line) => line.split(' ')[1]);
-      t.same(aOrder, ['e1', 'e2', 'e3', 'e4', 'e5'], `${id}: A received e1..e5 in order`);
+      const owner = ownerBefore.get(id)!;
+      const other = owner === a ? b : a;
+      t.same(
+        eventsOf(seenBefore.get(owner)!, id),
+        ['e1', 'e2', 'e3', 'e4', 'e5'],
+        `${id}: its owner received e1..e5 in order`,
+      );
+      t.same(eventsOf(seenBefore.get(other)!, id), [], `${id}: the other gateway received none of them`);
     }
-    t.equal(b.link.counters.takeovers, partitions, 'B took over every partition once');
+    t.equal(
+      b.link.counters.takeovers,
+      partitions,
+      "B took over every partition once (half at the rebalance, A's half at its death)",
+    );
 
     // A message on a partition subject the mapping does not give its station: HQ_NATS_WRONG_PARTITION.
     const nc = await connect({

@@ -329,7 +329,10 @@ export const rolloutListPageRecords = 1_000;
 
 /** Messages fetched from one partition's durable consumer per round (then committed, then acked). */
 export const natsFetchBatchMax = 256;
-/** How often a gateway tries to claim partitions nobody holds (ms): the failover delay's main part. */
+/**
+ * How often a gateway reads the membership and claims free partitions up to its target, or
+ * releases one above it (ms): the failover delay's main part, and the pace of a rebalance.
+ */
 export const natsClaimPollMs = 1_000;
 /** JetStream redelivers a message not acked within this (ms); ownership moves re-read from the ack floor anyway. */
 export const natsAckWaitMs = 30_000;

@@ -38,6 +38,14 @@ class FakePartitions implements PartitionBackend {
   holds(partition: number): boolean {
     return this.held.has(partition);
   }
+  /** This gateway alone: its target is every partition. */
+  async members(): Promise<{ self: number; members: number[] }> {
+    return { self: 1, members: [1] };
+  }
+  async release(partition: number): Promise<void> {
+    this.held.delete(partition);
+    this.free.add(partition);
+  }
   async rewind(partition: number): Promise<void> {
     this.trace.push(`rewind ${partition}`);
   }

@@ -12,7 +12,9 @@
 // database's uniqueness and per-station high-water mark. Before the partition is read, the
 // gateway's in-memory state of its stations is reloaded from the store (onPartitionGained): it was
 // loaded at this gateway's start and the previous owner stored events since. The claim/round loop
-// itself is partition-rounds.ts (broker-free, tested on fakes).
+// itself is partition-rounds.ts (broker-free, tested on fakes). The gateways share the partitions:
+// each claims only up to its target among the live lock sessions and gives its excess up between
+// rounds, committed and acked first (partition-rounds.ts, domain/partition-share.ts).
 // Down: acks, authorisation responses, configs and commands are published through MQTT to the
 // cluster's MQTT listeners (QoS and retain as the channel says), which reach the kiosk's MQTT
 // subscription on whichever node it is on. Provenance: a JetStream message does not say which
@@ -109,6 +111,11 @@ export class NatsLink {
     return this.#rounds.counters;
   }
 
+  /** Partitions this gateway should own at its last claim poll (undefined before the first). */
+  get target(): number | undefined {
+    return this.#rounds.target;
+  }
+
   /** Partitions this gateway owns now. */
   get owned(): readonly number[] {
     return [...this.#locks.owned].sort((a, b) => a - b);
@@ -172,6 +179,8 @@ export class NatsLink {
       },
       tryClaim: (partition) => this.#locks.tryClaim(partition),
       holds: (partition) => this.#locks.owned.has(partition),
+      members: () => this.#locks.members(),
+      release: (partition) => this.#locks.release(partition),
       rewind: (partition) => this.#takeOver(partition),
       fetch: async (partition, messagesMax) => {
         const consumer = await this.#js!.consumers.get(upStreamName, consumerName(partition));

@@ -6,7 +6,15 @@
 // partition's stations from the store, main.ts) have finished: no message of it is fetched or
 // handed before. A partition lost (lock connection gone) stops being handed at once, even in the
 // middle of a round; its messages stay unacked for the next owner.
+// Sharing (the rebalancing of issue 14): at each claim poll the gateway reads the live membership
+// (the lock sessions PostgreSQL lists) and its target (domain/partition-share.ts). Below the target
+// it claims free partitions up to it; above it, it releases ONE partition, and only here, between
+// rounds: the partition stops being fetched and its stations are no longer acted for, the commit
+// barrier (everything handed is committed), the JetStream ack of what was handed, then the unlock.
+// The next owner claims it on its poll and takes it over as after a death (rewind from the ack
+// floor, reload), so a message handed here but not acked is stored once.
 import { createHash } from 'node:crypto';
+import { fairShare, partitionTarget, shareStep } from '../../domain/partition-share.js';
 import type { Log } from '../../ports/log.js';
 import { parseUpSubject, partitionOfStation } from './partition.js';
 
@@ -18,6 +26,14 @@ export interface PartitionMessage {
   ackAll(): Promise<void>;
 }
 
+/** The live gateways as PostgreSQL sees them: each lock session's id (its backend pid). */
+export interface Membership {
+  /** This gateway's lock session. */
+  readonly self: number;
+  /** Every live gateway's lock session, `self` included. */
+  readonly members: readonly number[];
+}
+
 /** What the loop needs from the locks and JetStream (adapters/nats/nats-link.ts; fakes in tests). */
 export interface PartitionBackend {
   /** Make sure the lock connection is open (after it was lost). */
@@ -26,6 +42,10 @@ export interface PartitionBackend {
   tryClaim(partition: number): Promise<boolean>;
   /** Whether this gateway still holds partition p's lock. */
   holds(partition: number): boolean;
+  /** The live gateways now (read from PostgreSQL at each claim poll). */
+  members(): Promise<Membership>;
+  /** Give partition p's lock up (a voluntary release; the caller has committed and acked). */
+  release(partition: number): Promise<void>;
   /** Re-make p's durable consumer from its ack floor. */
   rewind(partition: number): Promise<void>;
   /** Up to `messagesMax` messages of p, in stream order (possibly none). */
@@ -55,6 +75,8 @@ export interface PartitionCounters {
   takeovers: number;
   /** Messages fetched but not handed because their partition was lost meanwhile. */
   droppedLost: number;
+  /** Partitions given up to rebalance (committed, acked, then unlocked). */
+  releases: number;
 }
 
 export class PartitionRounds {
@@ -62,12 +84,17 @@ export class PartitionRounds {
   readonly #backend: PartitionBackend;
   /** Partitions taken over and reloaded by this owner: the only ones fetched and handed. */
   readonly #ready = new Set<number>();
+  /** Per partition, the last message handed whose JetStream ack has not been sent yet. */
+  readonly #unacked = new Map<number, PartitionMessage>();
+  /** The target of the last claim poll (partition-share.ts); undefined before the first. */
+  #target: number | undefined;
   readonly counters: PartitionCounters = {
     delivered: 0,
     acked: 0,
     wrongPartition: 0,
     takeovers: 0,
     droppedLost: 0,
+    releases: 0,
   };
 
   constructor(backend: PartitionBackend, options: PartitionRoundsOptions) {
@@ -95,24 +122,48 @@ export class PartitionRounds {
     if (this.#ready.size === 0) return;
     const lost = this.ready;
     this.#ready.clear();
+    this.#unacked.clear();
     this.#options.onLost?.(lost);
   }
 
-  /** Claim the free partitions; each one gained is rewound and reloaded before it is ready. */
+  /** Partitions this gateway should own at the last claim poll; undefined before the first. */
+  get target(): number | undefined {
+    return this.#target;
+  }
+
+  /**
+   * The claim poll, between rounds: read the membership, then claim free partitions up to this
+   * gateway's target (each one gained is rewound and reloaded before it is ready), or release one
+   * partition above it.
+   */
   async claim(): Promise<void> {
     await this.#backend.ensureLocks();
     this.#dropUnheld();
-    for (let partition = 0; partition < this.#options.partitions; partition += 1) {
-      if (this.#ready.has(partition)) continue;
-      if (!(await this.#backend.tryClaim(partition))) continue;
-      await this.#backend.rewind(partition);
-      await this.#options.onGained?.(partition);
-      // The lock may have gone while reloading: then the partition is not ours to read.
-      if (!this.#backend.holds(partition)) continue;
-      this.#ready.add(partition);
-      this.counters.takeovers += 1;
-      this.#options.log.info({ partition }, 'partition owned');
+    const { self, members } = await this.#backend.members();
+    // Our own lock session is live by definition, even if the listing raced its start.
+    const live = members.includes(self) ? members : [...members, self];
+    const target = partitionTarget(this.#options.partitions, live, self);
+    this.#target = target;
+    const held = this.#held();
+    const step = shareStep(held.length, target);
+    if (step.kind === 'release') {
+      await this.#releaseOne(held, { members: live.length, target });
+      return;
     }
+    // Held but not ready (a takeover that failed half-way): taken over again first.
+    for (const partition of held) {
+      if (!this.#ready.has(partition)) await this.#takeOver(partition);
+    }
+    if (step.kind === 'hold') return;
+    let owned = held.length;
+    for (let partition = 0; partition < this.#options.partitions && owned < target; partition += 1) {
+      if (this.#backend.holds(partition)) continue;
+      if (!(await this.#backend.tryClaim(partition))) continue;
+      owned += 1;
+      await this.#takeOver(partition);
+    }
+    if (owned > fairShare(this.#options.partitions, live.length))
+      throw new Error('assert: claims stop at the fair share');
   }
 
   /** One round over the ready partitions; returns the count of messages handed. */
@@ -132,6 +183,7 @@ export class PartitionRounds {
         }
         const waiting = this.#hand(partition, message, onMessage);
         if (waiting !== undefined) await waiting;
+        this.#unacked.set(partition, message);
         handed += 1;
       }
     }
@@ -142,6 +194,7 @@ export class PartitionRounds {
       // Lost the partition meanwhile: the next owner re-reads from the ack floor.
       if (last === undefined || !this.#owned(partition)) continue;
       await last.ackAll();
+      if (this.#unacked.get(partition) === last) this.#unacked.delete(partition);
       this.counters.acked += messages.length;
     }
     return handed;
@@ -149,6 +202,52 @@ export class PartitionRounds {
 
   clear(): void {
     this.#ready.clear();
+    this.#unacked.clear();
+  }
+
+  /** Partitions whose lock this gateway holds (ready or not), ascending. */
+  #held(): number[] {
+    const held: number[] = [];
+    for (let partition = 0; partition < this.#options.partitions; partition += 1) {
+      if (this.#backend.holds(partition)) held.push(partition);
+    }
+    return held;
+  }
+
+  /** Rewind and reload a partition this gateway just locked; ready only if still held after. */
+  async #takeOver(partition: number): Promise<void> {
+    this.#unacked.delete(partition);
+    await this.#backend.rewind(partition);
+    await this.#options.onGained?.(partition);
+    // The lock may have gone while reloading: then the partition is not ours to read.
+    if (!this.#backend.holds(partition)) return;
+    this.#ready.add(partition);
+    this.counters.takeovers += 1;
+    this.#options.log.info({ partition }, 'partition owned');
+  }
+
+  /**
+   * Gives up one partition (a held-but-not-ready one first, else the highest): no longer fetched
+   * nor acted for, then the commit barrier, the ack of what was handed, and only then the unlock.
+   * Called between rounds only (claim), so no fetch of it is in flight.
+   */
+  async #releaseOne(held: readonly number[], why: { members: number; target: number }): Promise<void> {
+    const partition = held.find((p) => !this.#ready.has(p)) ?? held.at(-1);
+    if (partition === undefined) throw new Error('assert: a release needs a held partition');
+    this.#ready.delete(partition);
+    await this.#options.commitBarrier();
+    const unacked = this.#unacked.get(partition);
+    if (unacked !== undefined && this.#backend.holds(partition)) {
+      await unacked.ackAll();
+      this.#unacked.delete(partition);
+    }
+    if (!this.#backend.holds(partition)) return; // lost meanwhile: PostgreSQL already freed it
+    await this.#backend.release(partition);
+    this.counters.releases += 1;
+    this.#options.log.info(
+      { partition, owned: held.length - 1, target: why.target, members: why.members },
+      'partition released to rebalance',
+    );
   }
 
   #owned(partition: number): boolean {
@@ -159,7 +258,10 @@ export class PartitionRounds {
   #dropUnheld(): void {
     const lost = this.ready.filter((partition) => !this.#backend.holds(partition));
     if (lost.length === 0) return;
-    for (const partition of lost) this.#ready.delete(partition);
+    for (const partition of lost) {
+      this.#ready.delete(partition);
+      this.#unacked.delete(partition);
+    }
     this.#options.onLost?.(lost);
   }
 
