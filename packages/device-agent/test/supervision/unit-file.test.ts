@@ -6,7 +6,7 @@
 // exposure score, and the settings themselves read back from the file. A missing systemd-analyze
 // makes the test fail, never skip.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,12 @@ const otaUnits = ['bianmin-ota-switch.path', 'bianmin-ota-switch.service', 'bian
 const otaText = (name: string) => readFileSync(join(unitDir, name), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'kiosk-unit-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+// systemd-analyze leaves /run/systemd/systemd-units-load on a host without systemd: removed again
+// when this test made the folder (the host is left as found).
+const runSystemdBefore = existsSync('/run/systemd');
+t.teardown(() => {
+  if (!runSystemdBefore) rmSync('/run/systemd', { recursive: true, force: true });
+});
 const stub = join(dir, 'kiosk-agent');
 writeFileSync(stub, '#!/bin/sh\nexit 0\n');
 chmodSync(stub, 0o755);
