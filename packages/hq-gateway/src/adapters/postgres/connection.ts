@@ -3,6 +3,7 @@
 // instead of pg's default strings, a statement timeout, and every failure as HQ_STORE_FAILED with
 // the original error as cause. Transactions run on one pooled client (inTransaction).
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { HqError } from '../../errors.js';
 import { pgPoolConnectionsMax, pgStatementTimeoutMsMax } from '../../limits.js';
@@ -57,6 +58,25 @@ export async function pgQuery(
   try {
     const result = await unitClientFor(db).query(sql, values);
     return result.rows as Row[];
+  } catch (error) {
+    throw storeFailed(what, error);
+  }
+}
+
+/**
+ * One query as a named prepared statement (the name is the SQL's hash): each pooled connection
+ * parses and plans it once, not on every call. For the reads every API request makes (sessions,
+ * the station list and page, alerts): planning a join costs about as much as running it.
+ */
+export async function pgPrepared(
+  db: Queryable,
+  what: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  const name = `hq_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+  try {
+    return (await unitClientFor(db).query({ name, text: sql, values })).rows as Row[];
   } catch (error) {
     throw storeFailed(what, error);
   }

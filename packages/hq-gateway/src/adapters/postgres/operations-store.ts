@@ -21,7 +21,7 @@ import type {
   OperationsQuery,
   OperationsStore,
 } from '../../ports/operations-store.js';
-import { inTransaction, pgQuery, type Queryable, type Row } from './connection.js';
+import { inTransaction, pgPrepared, pgQuery, type Queryable, type Row } from './connection.js';
 
 /** pg_advisory_xact_lock key of the operations log's tail (distinct from migrate's and audit's). */
 export const operationsLockKey = 7_316_202_613;
@@ -137,7 +137,7 @@ export class PostgresOperationsStore implements OperationsStore {
         `readMany: ${aggregateIds.length} aggregates > ${opsReadManyAggregatesMax}`,
       );
     if (aggregateIds.length === 0) return new Map();
-    const rows = await pgQuery(
+    const rows = await pgPrepared(
       this.#pool,
       'read aggregates',
       'SELECT * FROM operations WHERE aggregate_id = ANY($1::text[]) ORDER BY aggregate_id, version',

@@ -21,7 +21,7 @@ import type {
   UserRecord,
 } from '../../ports/ops-store.js';
 import { sessionWithUserSelect, toSessionWithUser, toUser } from '../user-rows.js';
-import { inTransaction, pgQuery, type Row, storeFailed } from './connection.js';
+import { inTransaction, pgPrepared, pgQuery, type Row } from './connection.js';
 
 /** pg_advisory_xact_lock key of the audit chain's head (distinct from migrate.ts's). */
 export const auditLockKey = 7_316_202_612;
@@ -114,18 +114,8 @@ export class PostgresOpsStore implements OpsStore {
   }
 
   async getSession(tokenSha256: string): Promise<SessionWithUser | undefined> {
-    let rows: Row[];
-    try {
-      // A named statement: every API request makes this read, so each pooled connection plans it once.
-      const result = await this.#pool.query({
-        name: 'hq_session_with_user',
-        text: `${sessionWithUserSelect}$1`,
-        values: [tokenSha256],
-      });
-      rows = result.rows as Row[];
-    } catch (error) {
-      throw storeFailed('read a session', error);
-    }
+    // Prepared: every API request makes this read.
+    const rows = await pgPrepared(this.#pool, 'read a session', `${sessionWithUserSelect}$1`, [tokenSha256]);
     return rows[0] === undefined ? undefined : toSessionWithUser(rows[0]);
   }
 
@@ -256,7 +246,7 @@ export class PostgresOpsStore implements OpsStore {
     }
     args.push(query.limit, query.offset);
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
-    const rows = await pgQuery(
+    const rows = await pgPrepared(
       this.#pool,
       'list alerts',
       `SELECT * FROM hq_alerts ${where} ORDER BY alert_id DESC LIMIT $${args.length - 1} OFFSET $${args.length}`,
@@ -266,7 +256,7 @@ export class PostgresOpsStore implements OpsStore {
   }
 
   async countOpenAlerts(branchId?: string): Promise<number> {
-    const rows = await pgQuery(
+    const rows = await pgPrepared(
       this.#pool,
       'count open alerts',
       branchId === undefined

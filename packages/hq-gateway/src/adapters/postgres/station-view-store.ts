@@ -3,7 +3,6 @@
 // page reads its row by key. Migration 0004 adds the indexes these read by (station ids in byte
 // order, branch → stations, per-station purchases and discrepancies).
 
-import { createHash } from 'node:crypto';
 import type { DiscrepancyRecord, StationEvent } from '../../domain/types.js';
 import type {
   StationDetail,
@@ -19,21 +18,8 @@ import {
   toDiscrepancy,
   toStationRow,
 } from '../sqlite/station-view-sql.js';
-import { type Queryable, type Row, storeFailed } from './connection.js';
+import { pgPrepared as prepared, type Queryable } from './connection.js';
 import { toEvent, toStation, toStatus } from './rows.js';
-
-/**
- * One query as a named prepared statement (the name is the SQL's hash): each pooled connection
- * plans it once, not on every request (planning the list's join costs about as much as running it).
- */
-async function prepared(db: Queryable, what: string, text: string, values: unknown[]): Promise<Row[]> {
-  const name = `hq_views_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
-  try {
-    return (await db.query({ name, text, values })).rows as Row[];
-  } catch (error) {
-    throw storeFailed(what, error);
-  }
-}
 
 export class PostgresStationViewStore implements StationViewStore {
   readonly #db: Queryable;
