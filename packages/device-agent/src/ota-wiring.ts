@@ -22,6 +22,7 @@ import {
 import type { OtaWiring } from './app/ota-link.js';
 import type { DeviceConfig } from './config/schema.js';
 import type { OtaOffer } from './domain/ota/ota-machine.js';
+import { otaTrialPeripheralsAttemptsMax, otaTrialPeripheralsRetryMs } from './limits.js';
 import type { ClockPort } from './ports/clock.js';
 import type { PeripheralsView } from './ports/operator.js';
 import type { PublisherPort } from './ports/publisher.js';
@@ -117,7 +118,10 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
   const viaUnit = switchOutcomes !== undefined;
   // The doctor's questions, through the agent's own ports (adapters/ota/trial-checks.ts).
   const checks: NamedCheck[] = [
-    peripheralsCheck(inputs.peripherals, inputs.recordedSerials),
+    peripheralsCheck(inputs.peripherals, inputs.recordedSerials, {
+      pause: () => new Promise((resolve) => clock.setTimer(otaTrialPeripheralsRetryMs, () => resolve())),
+      attemptsMax: otaTrialPeripheralsAttemptsMax,
+    }),
     tokenCheck(inputs.signer, inputs.stationId),
     diskCheck(inputs.diskFreeBytes, inputs.diskReserveBytes),
     brokerCheck(inputs.link),
