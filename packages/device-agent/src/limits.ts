@@ -162,8 +162,8 @@ export const otaSwitchOutcomeBytesMax = 4096;
 /**
  * A trial asks the peripherals again while a device does not answer yet: at the new release's start
  * its serial links may still be opening (found under a real systemd, where the trial began before
- * the PTYs answered and rolled a good release back). Every second, at most 120 times (2 min, the
- * default health deadline, which ends the check first).
+ * the PTYs answered and rolled a good release back). Every second, as many times as fit in the
+ * health deadline less 2 s (so the last answer, naming the silent device, is the reason), at most 120.
  */
 export const otaTrialPeripheralsRetryMs = 1000;
 export const otaTrialPeripheralsAttemptsMax = 120;

@@ -116,11 +116,19 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
   const releaseKey = createPublicKey(readFileSync(ota.releaseKeyPath, 'utf8'));
   const { slots, switchOutcomes, statePath } = slotsOf(ota, releaseKey, inputs);
   const viaUnit = switchOutcomes !== undefined;
+  const healthDeadlineMs = ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault;
   // The doctor's questions, through the agent's own ports (adapters/ota/trial-checks.ts).
   const checks: NamedCheck[] = [
     peripheralsCheck(inputs.peripherals, inputs.recordedSerials, {
       pause: () => new Promise((resolve) => clock.setTimer(otaTrialPeripheralsRetryMs, () => resolve())),
-      attemptsMax: otaTrialPeripheralsAttemptsMax,
+      // The last answer (naming the silent device) comes before the health deadline ends the check.
+      attemptsMax: Math.max(
+        1,
+        Math.min(
+          otaTrialPeripheralsAttemptsMax,
+          Math.floor(healthDeadlineMs / otaTrialPeripheralsRetryMs) - 2,
+        ),
+      ),
     }),
     tokenCheck(inputs.signer, inputs.stationId),
     diskCheck(inputs.diskFreeBytes, inputs.diskReserveBytes),
@@ -143,7 +151,7 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
     health: new TrialHealthCheck({
       checks,
       clock,
-      deadlineMs: ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault,
+      deadlineMs: healthDeadlineMs,
     }),
     // Under the shipped unit the agent may not restart itself: root does, after its switch.
     restarter: viaUnit
