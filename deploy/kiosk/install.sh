@@ -171,7 +171,8 @@ echo "install: current -> releases/$version${previous:+ (previous: $previous)}"
 
 # The OTA switch (docs/ota.md): the agent stages a release and asks; root verifies again and switches.
 # The helper and units come from the release just verified and made current, root-owned; an OTA
-# switch does not replace them (only this installer does).
+# switch (or a rollback) puts the new (or previous) release's own in force the same way (ota-switch.sh
+# install_root_half).
 release_dir="$kiosk/releases/$version"
 if [ -f "$release_dir/bin/ota-switch.sh" ]; then
   install -d -m 0755 -o 0 -g 0 "$root/usr/lib/bianmin"

@@ -17,6 +17,16 @@
 # Every refusal writes an outcome with a stable code (docs/errors/release.md, RELEASE_OTA_SWITCH_*
 # or the verifier's own code), removes the request and changes nothing else; exit 1. Exit 0 done.
 #
+# The root half travels with the release (RAUC/Mender: the slot is the whole system): after the
+# switch (or a rollback) the units in /etc/systemd/system and this helper itself are the ones of the
+# release `current` names, taken ONLY from its verified, root-owned folder under releases/ (never
+# from the staging folder the agent can write), each file a temp copy renamed over the old one, then
+# `systemctl daemon-reload` before the agent is restarted. Only the shipped unit names are installed
+# (shipped_units below): a release whose systemd/ holds any other file is refused before anything is
+# switched (RELEASE_OTA_SWITCH_UNIT_UNKNOWN), so a bundle cannot enable or override another unit.
+# Site drop-ins (<unit>.d/*.conf) are never touched. A crash between two files is repaired by the
+# next run (the path unit fires again at boot while the request is there; "already current" re-syncs).
+#
 # Loops: a rollback acts only when `previous` exists, names an installed release and differs from
 # `current`, and never goes back to a release it rolled back from (the root-owned marker
 # <kiosk>/rolled-back-from, cleared by the next successful switch): a kiosk where no release starts
@@ -26,6 +36,7 @@
 #   OTA_SWITCH_KIOSK_DIR  /opt/bianmin/kiosk         OTA_SWITCH_STATE_DIR  /var/lib/bianmin/ota
 #   OTA_SWITCH_KEYS_DIR   /etc/bianmin/release-keys  OTA_SWITCH_UNIT       bianmin-kiosk.service
 #   OTA_SWITCH_GROUP      bianmin (outcome's group; empty: not changed)
+#   OTA_SWITCH_UNITS_DIR  /etc/systemd/system        OTA_SWITCH_HELPER     /usr/lib/bianmin/ota-switch
 set -eu
 umask 0022
 PATH=${OTA_SWITCH_PATH:-$PATH}
@@ -35,6 +46,10 @@ state=${OTA_SWITCH_STATE_DIR:-/var/lib/bianmin/ota}
 keys_dir=${OTA_SWITCH_KEYS_DIR:-/etc/bianmin/release-keys}
 unit=${OTA_SWITCH_UNIT:-bianmin-kiosk.service}
 group=${OTA_SWITCH_GROUP-bianmin}
+units_dir=${OTA_SWITCH_UNITS_DIR:-/etc/systemd/system}
+helper=${OTA_SWITCH_HELPER:-/usr/lib/bianmin/ota-switch}
+# The units a release may bring (deploy/systemd); anything else in its systemd/ is refused.
+shipped_units='bianmin-kiosk.service bianmin-kiosk-rollback.service bianmin-ota-switch.path bianmin-ota-switch.service'
 request_file="$state/switch-request"
 outcome_file="$state/switch-outcome"
 staging="$state/staging"
@@ -80,6 +95,40 @@ restart_agent() {
   systemctl restart --no-block "$unit"
 }
 
+check_root_half() { # release dir (verified): refuse a systemd/ entry that is not a shipped unit file
+  [ -d "$1/systemd" ] || return 0
+  for file in "$1"/systemd/* "$1"/systemd/.[!.]*; do
+    [ -e "$file" ] || [ -L "$file" ] || continue
+    name=$(basename "$file")
+    case " $shipped_units " in
+      *" $name "*) [ -f "$file" ] && [ ! -L "$file" ] ||
+        refuse RELEASE_OTA_SWITCH_UNIT_UNKNOWN "systemd/$name is not a regular file" ;;
+      *) refuse RELEASE_OTA_SWITCH_UNIT_UNKNOWN "systemd/$name is not one of the shipped units ($shipped_units)" ;;
+    esac
+  done
+}
+
+put_file() { # from to mode: a root-owned temp copy renamed over `to` (a running shell keeps the old inode)
+  if cmp -s "$1" "$2"; then return 1; fi
+  install -m "$3" -o 0 -g 0 "$1" "$2.new"
+  mv -T "$2.new" "$2"
+}
+
+install_root_half() { # release dir (verified, root-owned, under releases/): its units and helper in force
+  reload=0
+  for name in $shipped_units; do
+    [ -f "$1/systemd/$name" ] && [ ! -L "$1/systemd/$name" ] || continue
+    if put_file "$1/systemd/$name" "$units_dir/$name" 0644; then
+      reload=1
+      echo "ota-switch: unit $name from $(basename "$1")"
+    fi
+  done
+  if [ -f "$1/bin/ota-switch.sh" ] && [ ! -L "$1/bin/ota-switch.sh" ] && [ -d "$(dirname "$helper")" ]; then
+    if put_file "$1/bin/ota-switch.sh" "$helper" 0755; then echo "ota-switch: helper from $(basename "$1")"; fi
+  fi
+  [ "$reload" -eq 0 ] || systemctl daemon-reload
+}
+
 set_link() { # name version: a new link renamed over the old one (current is never missing)
   ln -sfn "releases/$2" "$kiosk/$1.new"
   mv -T "$kiosk/$1.new" "$kiosk/$1"
@@ -122,6 +171,7 @@ do_switch() {
     refuse RELEASE_OTA_SWITCH_PATH_ESCAPE "$staged is not a folder inside $staging"
   if [ "$(link_target current)" = "$version" ]; then
     # Switched before a crash, outcome not written yet: finish the job.
+    install_root_half "$kiosk/releases/$version"
     write_outcome 1 "" "already current"
     rm -f "$request_file"
     restart_agent
@@ -164,6 +214,7 @@ $key"
   [ -n "$manifest_version" ] && [ "$arch" = "$host_arch" ] &&
     { [ "$version" = "$manifest_version" ] || [ "$version" = "$manifest_version-linux-$arch" ]; } ||
     refuse RELEASE_OTA_SWITCH_VERSION_MISMATCH "verified manifest is $manifest_version (linux-$arch), request $version on $host_arch"
+  check_root_half "$incoming"
 
   target="$kiosk/releases/$version"
   if [ -e "$target" ]; then
@@ -181,6 +232,7 @@ $key"
   [ -z "$before" ] || set_link previous "$before"
   set_link current "$version"
   rm -f "$kiosk/rolled-back-from"
+  install_root_half "$target"
   sync
   write_outcome 1 "" "verified $answer"
   rm -f "$request_file"
@@ -203,6 +255,8 @@ do_rollback() {
   mv -T "$kiosk/rolled-back-from.new" "$kiosk/rolled-back-from"
   set_link current "$to"
   set_link previous "$from"
+  # The release gone back to brings its own units and helper back (verified when it was installed).
+  install_root_half "$kiosk/releases/$to"
   sync
   write_outcome 1 "" "rolled back from $from"
   rm -f "$request_file"

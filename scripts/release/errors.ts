@@ -50,6 +50,8 @@ export const releaseErrorCodes = {
     'ota-switch.sh rollback: no previous link, it names no installed release, or it equals current',
   RELEASE_OTA_SWITCH_ROLLBACK_LOOP:
     'ota-switch.sh rollback: previous is the release the last rollback left (no ping-pong between two bad releases)',
+  RELEASE_OTA_SWITCH_UNIT_UNKNOWN:
+    'ota-switch.sh switch: the verified release brings a systemd/ file that is not one of the shipped units',
 } as const;
 
 export type ReleaseErrorCode = keyof typeof releaseErrorCodes;

@@ -44,6 +44,9 @@ export interface SwitchRoot {
   readonly staging: string;
   readonly keysDir: string;
   readonly systemctlLog: string;
+  /** Where the release's units (etc/systemd/system) and the helper (usr/lib/bianmin/ota-switch) go. */
+  readonly unitsDir: string;
+  readonly helper: string;
   readonly key: KeyPair;
   readonly env: NodeJS.ProcessEnv;
 }
@@ -125,7 +128,10 @@ export function switchRoot(installed: readonly string[] = [slotOf('1.0.0')]): Sw
   const staging = join(state, 'staging');
   const keysDir = join(root, 'etc/bianmin/release-keys');
   const bin = join(root, 'fake-bin');
-  for (const folder of [kiosk, staging, keysDir, bin]) mkdirSync(folder, { recursive: true });
+  const unitsDir = join(root, 'etc/systemd/system');
+  const helperDir = join(root, 'usr/lib/bianmin');
+  for (const folder of [kiosk, staging, keysDir, bin, unitsDir, helperDir])
+    mkdirSync(folder, { recursive: true });
   for (const slot of installed) installRelease(kiosk, slot);
   const [first] = installed;
   if (first !== undefined) symlinkSync(join('releases', first), join(kiosk, 'current'));
@@ -142,22 +148,32 @@ export function switchRoot(installed: readonly string[] = [slotOf('1.0.0')]): Sw
     OTA_SWITCH_KEYS_DIR: keysDir,
     OTA_SWITCH_UNIT: 'bianmin-kiosk.service',
     OTA_SWITCH_GROUP: '',
+    // Never the host's: the release's units and helper land in the temp root.
+    OTA_SWITCH_UNITS_DIR: unitsDir,
+    OTA_SWITCH_HELPER: join(helperDir, 'ota-switch'),
   };
-  return { root, kiosk, state, staging, keysDir, systemctlLog, key, env };
+  const helper = join(helperDir, 'ota-switch');
+  return { root, kiosk, state, staging, keysDir, systemctlLog, unitsDir, helper, key, env };
 }
 
 /** Stages a signed release as the agent does, and writes its request (key=value lines). */
 export function stage(
   at: SwitchRoot,
   slot: string,
-  options: { manifestVersion?: string; key?: KeyPair; request?: Record<string, string> } = {},
+  options: {
+    manifestVersion?: string;
+    key?: KeyPair;
+    request?: Record<string, string>;
+    /** More files in the bundle (signed with it), e.g. its systemd/ units and bin/ota-switch.sh. */
+    files?: Record<string, string>;
+  } = {},
 ): string {
   const staged = join(at.staging, slot);
   writeBundle(
     staged,
     options.manifestVersion ?? slot.replace(/-linux-[a-z0-9]+$/, ''),
     options.key ?? at.key,
-    releaseFilesOf(slot),
+    { ...releaseFilesOf(slot), ...options.files },
   );
   writeRequest(at, options.request ?? { id: `req-${slot}`, action: 'switch', version: slot, staged });
   return staged;

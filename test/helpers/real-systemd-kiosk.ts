@@ -42,6 +42,8 @@ const secretFiles = 'uk-pin operator-token card-token-key mqtt-password mqtt-key
 export interface KioskWorld {
   readonly systemd: RealSystemd;
   readonly fakeHq: FakeHq;
+  /** HQ's signing key (configs, commands), pinned by the kiosk. */
+  readonly hq: HqKey;
   readonly releaseToken: ReleaseToken;
   /** The built bundle, on the host and as the namespace sees it. */
   readonly bundleHost: string;
@@ -69,6 +71,8 @@ export async function startKioskWorld(
   t: Test,
   systemd: RealSystemd,
   extraReleases: readonly ExtraRelease[] = [],
+  /** More top-level blocks of kiosk.json (e.g. `ota`). */
+  kioskConfig: Readonly<Record<string, unknown>> = {},
 ): Promise<KioskWorld> {
   const releaseToken = startReleaseToken('SYSTEMD-RELEASE');
   t.teardown(() => releaseToken.close());
@@ -181,6 +185,7 @@ export async function startKioskWorld(
       operatorApi: { socketPath: '/run/bianmin/operator.sock', tokenFile: '/etc/bianmin/operator-token' },
       hq: { configPublicKeyPath: '/etc/bianmin/hq.pem' },
       log: { level: 'info' },
+      ...kioskConfig,
     }),
   );
   put('uk-pin', readFileSync(uk.pinFile, 'utf8'));
@@ -201,7 +206,8 @@ export async function startKioskWorld(
     [
       'set -e',
       `cp ${nsShare}/etc-bianmin/* /etc/bianmin/`,
-      'chown root:bianmin /etc/bianmin/* && chmod 0640 /etc/bianmin/*',
+      // Files only: release-keys/ stays the 0755 folder install.sh made (the agent reads its key).
+      'find /etc/bianmin -maxdepth 1 -type f -exec chown root:bianmin {} + -exec chmod 0640 {} +',
       // Secrets: 0600 and the agent's own, or it refuses to start (AGENT_SECRET_FILE_EXPOSED).
       `cd /etc/bianmin && chown bianmin:bianmin ${secretFiles} && chmod 0600 ${secretFiles}`,
       `cp ${nsShare}/release.pem /etc/bianmin/release-keys/release-2026.pem`,
@@ -216,6 +222,7 @@ export async function startKioskWorld(
   return {
     systemd,
     fakeHq,
+    hq,
     releaseToken,
     bundleHost,
     bundleInside,

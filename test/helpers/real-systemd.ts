@@ -80,13 +80,9 @@ export interface HostState {
   readonly canary: string;
   readonly postgresAnswered: boolean;
   readonly devNames: string;
-  /** /run/systemd's entries on the host before the boot (undefined: absent). Host tools such as
-   *  `systemd-analyze verify`, which a unit test runs, leave a file there; the boot must add none. */
-  readonly runSystemd: string | undefined;
-}
-
-function runSystemdEntries(): string | undefined {
-  return existsSync('/run/systemd') ? readdirSync('/run/systemd').sort().join(' ') : undefined;
+  /** What /run/systemd held before ('' when absent): `systemd-analyze verify` on the host (the
+   * unit-file test) leaves systemd-units-load there; the namespace must add nothing. */
+  readonly runSystemdNames: string;
 }
 
 /** What the host looks like before a boot: a canary in /tmp (tmpfiles would remove it), PG, /dev. */
@@ -100,9 +96,12 @@ export function hostState(): HostState {
     canary,
     postgresAnswered: postgresAnswers(),
     devNames: readdirSync('/dev').sort().join(' '),
-    runSystemd: runSystemdEntries(),
+    runSystemdNames: runSystemdNames(),
   };
 }
+
+const runSystemdNames = () =>
+  existsSync('/run/systemd') ? readdirSync('/run/systemd').sort().join(' ') : '';
 
 const postgresAnswers = () => spawnSync('pg_isready', ['-h', '127.0.0.1', '-t', '5']).status === 0;
 
@@ -111,11 +110,9 @@ export function hostProblems(before: HostState): string[] {
   const problems: string[] = [];
   if (!existsSync(before.canary)) problems.push(`${before.canary} removed: the host /tmp was cleaned`);
   if (before.postgresAnswered && !postgresAnswers()) problems.push('the host PostgreSQL stopped answering');
-  const runSystemd = runSystemdEntries();
-  if (runSystemd !== before.runSystemd)
-    problems.push(
-      `/run/systemd on the host changed: ${before.runSystemd ?? 'absent'} -> ${runSystemd ?? 'absent'}`,
-    );
+  const runNames = runSystemdNames();
+  if (runNames !== before.runSystemdNames)
+    problems.push(`/run/systemd on the host changed: '${before.runSystemdNames}' -> '${runNames}'`);
   const devNames = readdirSync('/dev').sort().join(' ');
   if (devNames !== before.devNames) problems.push(`/dev changed: ${devNames}`);
   rmSync(before.canary, { force: true });

@@ -159,6 +159,14 @@ export const otaManifestBytesMax = 4 * 1024 * 1024;
 export const otaPackFilesMax = 20_000;
 /** Largest outcome file the root switch writes (deploy/kiosk/ota-switch.sh caps its detail at 600), bytes. */
 export const otaSwitchOutcomeBytesMax = 4096;
+/**
+ * A trial asks the peripherals again while a device does not answer yet: at the new release's start
+ * its serial links may still be opening (found under a real systemd, where the trial began before
+ * the PTYs answered and rolled a good release back). Every second, as many times as fit in the
+ * health deadline less 2 s (so the last answer, naming the silent device, is the reason), at most 120.
+ */
+export const otaTrialPeripheralsRetryMs = 1000;
+export const otaTrialPeripheralsAttemptsMax = 120;
 /** How long a new release has to pass its health check after the switch, ms. */
 export const otaTrialMsDefault = 10 * 60 * 1000;
 /** Effects one OTA runner pass executes at most (a loop guard; a whole install takes about 12). */

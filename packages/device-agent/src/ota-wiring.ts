@@ -22,6 +22,7 @@ import {
 import type { OtaWiring } from './app/ota-link.js';
 import type { DeviceConfig } from './config/schema.js';
 import type { OtaOffer } from './domain/ota/ota-machine.js';
+import { otaTrialPeripheralsAttemptsMax, otaTrialPeripheralsRetryMs } from './limits.js';
 import type { ClockPort } from './ports/clock.js';
 import type { PeripheralsView } from './ports/operator.js';
 import type { PublisherPort } from './ports/publisher.js';
@@ -115,9 +116,20 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
   const releaseKey = createPublicKey(readFileSync(ota.releaseKeyPath, 'utf8'));
   const { slots, switchOutcomes, statePath } = slotsOf(ota, releaseKey, inputs);
   const viaUnit = switchOutcomes !== undefined;
+  const healthDeadlineMs = ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault;
   // The doctor's questions, through the agent's own ports (adapters/ota/trial-checks.ts).
   const checks: NamedCheck[] = [
-    peripheralsCheck(inputs.peripherals, inputs.recordedSerials),
+    peripheralsCheck(inputs.peripherals, inputs.recordedSerials, {
+      pause: () => new Promise((resolve) => clock.setTimer(otaTrialPeripheralsRetryMs, () => resolve())),
+      // The last answer (naming the silent device) comes before the health deadline ends the check.
+      attemptsMax: Math.max(
+        1,
+        Math.min(
+          otaTrialPeripheralsAttemptsMax,
+          Math.floor(healthDeadlineMs / otaTrialPeripheralsRetryMs) - 2,
+        ),
+      ),
+    }),
     tokenCheck(inputs.signer, inputs.stationId),
     diskCheck(inputs.diskFreeBytes, inputs.diskReserveBytes),
     brokerCheck(inputs.link),
@@ -139,7 +151,7 @@ export function otaWiringOf(inputs: OtaWiringInputs): OtaWiring {
     health: new TrialHealthCheck({
       checks,
       clock,
-      deadlineMs: ota.healthDeadlineMs ?? otaHealthDeadlineMsDefault,
+      deadlineMs: healthDeadlineMs,
     }),
     // Under the shipped unit the agent may not restart itself: root does, after its switch.
     restarter: viaUnit

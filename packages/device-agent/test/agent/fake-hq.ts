@@ -1,10 +1,18 @@
 // A minimal HQ for the kiosk's integration tests: subscribes to every station's up topics on a
 // real broker, verifies each event with the station's key, stores it once by event id, acks
 // cumulatively (highest contiguous seq) with an HQ-signed Ack, approves authorisation requests
-// (or stays silent when told), and publishes HQ-signed configs retained.
+// (or stays silent when told), publishes HQ-signed configs retained and HQ-signed commands (an OTA
+// offer), and hands every stored OtaProgress to `onOtaProgress` (HQ's rollout ingest in a test).
 
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { downTopic, hqSubscription, openVerifiedEnvelope, PayloadType, parseTopic } from '@bianmin/wire';
+import {
+  downTopic,
+  hqSubscription,
+  openVerifiedEnvelope,
+  type PayloadInput,
+  PayloadType,
+  parseTopic,
+} from '@bianmin/wire';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { HqKey } from './helpers.js';
 
@@ -20,6 +28,20 @@ export interface StoredEvent {
   readonly transactionId: string;
 }
 
+/** A stored OtaProgress event, as HQ's ingest hands it to the rollout. */
+export interface OtaProgressSeen {
+  readonly stationId: string;
+  readonly eventId: string;
+  readonly seq: number;
+  readonly body: {
+    rolloutId: string;
+    releaseVersion: string;
+    stage: number;
+    reasonCode: string;
+    detail: string;
+  };
+}
+
 export class FakeHq {
   readonly stored = new Map<number, StoredEvent>();
   readonly arrivalSeqs: number[] = [];
@@ -29,6 +51,10 @@ export class FakeHq {
   births = 0;
   deaths = 0;
   answerAuth = true;
+  /** Every OtaProgress stored (once per event id), in arrival order. */
+  readonly otaProgress: OtaProgressSeen[] = [];
+  /** Called for each OtaProgress stored (first arrival only). */
+  onOtaProgress: ((seen: OtaProgressSeen) => void) | undefined;
   #client: MqttClient | null = null;
   #contiguous = 0;
   #highest = 0;
@@ -100,6 +126,15 @@ export class FakeHq {
     });
   }
 
+  /** Publishes an HQ-signed Command (e.g. an OTA offer) to the station's down/cmd. */
+  async publishCommand(
+    stationId: string,
+    command: PayloadInput<typeof PayloadType.PAYLOAD_TYPE_COMMAND>,
+  ): Promise<void> {
+    const bytes = this.hq.seal(stationId, PayloadType.PAYLOAD_TYPE_COMMAND, command, Date.now());
+    await this.#client!.publishAsync(downTopic(stationId, 'cmd'), Buffer.from(bytes), { qos: 1 });
+  }
+
   quarantined = 0;
 
   #onMessage(topic: string, payload: Uint8Array): void {
@@ -131,6 +166,16 @@ export class FakeHq {
           amountFen: Number(body.amountFen ?? 0),
           transactionId: body.transactionId ?? '',
         });
+        if (opened.type === PayloadType.PAYLOAD_TYPE_OTA_PROGRESS) {
+          const seen = {
+            stationId,
+            eventId: opened.header.eventId,
+            seq,
+            body: opened.body as OtaProgressSeen['body'],
+          };
+          this.otaProgress.push(seen);
+          this.onOtaProgress?.(seen);
+        }
       }
       this.#highest = Math.max(this.#highest, seq);
       while (this.stored.has(this.#contiguous + 1)) this.#contiguous += 1;

@@ -45,6 +45,56 @@ t.test('peripherals: both answer and are the recorded ones', async (t) => {
   t.same(await early.run(), { ok: false, reason: 'the agent is not running yet' });
 });
 
+t.test(
+  'peripherals at a release start: asked again while a link opens; a mismatch fails at once',
+  async (t) => {
+    const opening = { link: 'opening', errorCode: 'AGENT_SERIAL_NOT_CONNECTED' } as const;
+    let asked = 0;
+    let pauses = 0;
+    const retry = {
+      pause: async () => {
+        pauses += 1;
+      },
+      attemptsMax: 5,
+    };
+    const starting = peripheralsCheck(
+      async () => {
+        asked += 1;
+        return asked < 3
+          ? { cardReader: opening, pinPad: opening }
+          : { cardReader: answering('CR-1'), pinPad: answering('PP-1') };
+      },
+      recorded,
+      retry,
+    );
+    t.same(await starting.run(), { ok: true, reason: '' }, 'passes once both answer');
+    t.equal(asked, 3);
+    t.equal(pauses, 2, 'one pause between two attempts');
+    const never = peripheralsCheck(
+      async () => ({ cardReader: opening, pinPad: answering('PP-1') }),
+      recorded,
+      retry,
+    );
+    t.same(await never.run(), {
+      ok: false,
+      reason: 'card reader does not answer (AGENT_SERIAL_NOT_CONNECTED)',
+    });
+    t.equal(pauses, 6, 'bounded: attemptsMax asks, then the last problem');
+    asked = 0;
+    const swapped = peripheralsCheck(
+      async () => {
+        asked += 1;
+        return { cardReader: answering('PP-1'), pinPad: answering('PP-1') };
+      },
+      recorded,
+      retry,
+    );
+    t.match((await swapped.run()).reason, /AGENT_DOCTOR_PERIPHERAL_MISMATCH/);
+    t.equal(asked, 1, 'another device answering is not waited for');
+    t.throws(() => peripheralsCheck(() => undefined, recorded, { ...retry, attemptsMax: 0 }));
+  },
+);
+
 t.test('token: a signature that verifies passes; another key fails with its code', async (t) => {
   t.same(await tokenCheck(testSigner('ST-1'), 'ST-1').run(), { ok: true, reason: '' });
   t.same(await tokenCheck(testSigner('ST-1', true), 'ST-1').run(), {

@@ -94,10 +94,13 @@ t.test('the OTA switch units: the request starts the root oneshot; a failed agen
   t.same(key(service, 'Type'), ['oneshot']);
   t.same(key(service, 'User'), [], 'root: it writes /opt/bianmin/kiosk');
   t.same(key(service, 'ExecStart'), [`${switchHelper} switch`]);
-  t.same(key(service, 'ReadWritePaths'), ['/opt/bianmin/kiosk /var/lib/bianmin/ota']);
+  // The releases, the agent's OTA folder, and where a release's own units and helper go.
+  const writable = ['/opt/bianmin/kiosk /var/lib/bianmin/ota /etc/systemd/system /usr/lib/bianmin'];
+  t.same(key(service, 'ReadWritePaths'), writable);
   const rollback = otaText('bianmin-kiosk-rollback.service');
   t.same(key(rollback, 'Type'), ['oneshot']);
   t.same(key(rollback, 'ExecStart'), [`${switchHelper} rollback`]);
+  t.same(key(rollback, 'ReadWritePaths'), writable, 'a rollback brings the old units and helper back');
   t.same(
     values('OnFailure'),
     ['bianmin-kiosk-rollback.service'],

@@ -13,23 +13,55 @@ export interface RecordedSerials {
   readonly pinPad?: string;
 }
 
-/** Both devices answer identify + heartbeat now, and each is the one recorded at provisioning. */
+/** How the peripherals check asks again while a device does not answer yet (ota-wiring's clock). */
+export interface PeripheralsRetry {
+  /** Resolves after the pause between two attempts. */
+  readonly pause: () => Promise<void>;
+  readonly attemptsMax: number;
+}
+
+/**
+ * Both devices answer identify + heartbeat, and each is the one recorded at provisioning. A device
+ * that does not answer yet (its link may still be opening at the new release's start) is asked
+ * again after `retry.pause`, up to `retry.attemptsMax` times (the trial's deadline ends it first);
+ * a device that answers with another serial fails at once.
+ */
 export function peripheralsCheck(
   peripherals: () => Promise<PeripheralsView> | undefined,
   recorded: RecordedSerials,
+  retry: PeripheralsRetry = { pause: async () => undefined, attemptsMax: 1 },
 ): NamedCheck {
+  if (!(Number.isSafeInteger(retry.attemptsMax) && retry.attemptsMax >= 1))
+    throw new Error('assert: attemptsMax');
   return {
     name: 'peripherals',
     run: async () => {
-      const view = await peripherals();
-      if (view === undefined) return { ok: false, reason: 'the agent is not running yet' };
-      const problems = [
-        devicePart('card reader', view.cardReader, recorded.cardReader),
-        devicePart('PIN pad', view.pinPad, recorded.pinPad),
-      ].filter((text): text is string => text !== undefined);
-      return problems.length === 0 ? { ok: true, reason: '' } : { ok: false, reason: problems.join('; ') };
+      let verdict: { ok: boolean; reason: string; final?: boolean } = { ok: false, reason: 'not asked' };
+      for (let attempt = 1; attempt <= retry.attemptsMax; attempt += 1) {
+        if (attempt > 1) await retry.pause();
+        verdict = await askPeripherals(peripherals, recorded);
+        if (verdict.ok || verdict.final) break;
+      }
+      return { ok: verdict.ok, reason: verdict.reason };
     },
   };
+}
+
+async function askPeripherals(
+  peripherals: () => Promise<PeripheralsView> | undefined,
+  recorded: RecordedSerials,
+): Promise<{ ok: boolean; reason: string; final?: boolean }> {
+  const view = await peripherals();
+  if (view === undefined) return { ok: false, reason: 'the agent is not running yet' };
+  const parts = [
+    devicePart('card reader', view.cardReader, recorded.cardReader),
+    devicePart('PIN pad', view.pinPad, recorded.pinPad),
+  ];
+  const problems = parts.filter((text): text is string => text !== undefined);
+  if (problems.length === 0) return { ok: true, reason: '' };
+  // Another device answering is no start-up delay: fail without asking again.
+  const final = problems.some((text) => text.includes('AGENT_DOCTOR_PERIPHERAL_MISMATCH'));
+  return { ok: false, reason: problems.join('; '), final };
 }
 
 function devicePart(label: string, view: PeripheralView, recorded: string | undefined): string | undefined {
