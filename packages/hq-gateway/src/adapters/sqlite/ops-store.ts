@@ -70,6 +70,7 @@ CREATE TABLE IF NOT EXISTS hq_alerts (
 ) STRICT;
 CREATE UNIQUE INDEX IF NOT EXISTS hq_alerts_open ON hq_alerts(kind, station_id) WHERE acked_at_ms IS NULL;
 CREATE INDEX IF NOT EXISTS hq_alerts_delivery ON hq_alerts(delivery_state, delivery_next_at_ms);
+CREATE INDEX IF NOT EXISTS hq_alerts_open_by_id ON hq_alerts(alert_id DESC) WHERE acked_at_ms IS NULL;
 CREATE TABLE IF NOT EXISTS hq_alert_discrepancies (
   station_id TEXT PRIMARY KEY,
   discrepancy_count INTEGER NOT NULL
