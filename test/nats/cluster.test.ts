@@ -86,6 +86,7 @@ async function streamMessages(nc: NatsConnection, cluster: NatsCluster): Promise
 // layer and still not reach the stream (the gateways' cumulative acks make the kiosk resend it).
 // This helper does what the kiosk does: publish, read the stream, publish again while it is absent.
 const resendRoundsMax = 60;
+const pubackWaitMs = 5_000;
 const readsPerRound = 25;
 
 async function publishUntilStored(
@@ -96,7 +97,17 @@ async function publishUntilStored(
 ): Promise<{ stored: string[]; rounds: number }> {
   let stored: string[] = [];
   for (let round = 1; round <= resendRoundsMax; round += 1) {
-    await client.publishAsync(publish.topic, publish.payload, { qos: 1 }).catch(() => undefined);
+    // The PUBACK is awaited for at most pubackWaitMs: after a node kill NATS MQTT can drop the
+    // store request of a QoS 1 publish ("timeout for request type MS") and never PUBACK it; an
+    // unbounded await hung the test (CI: tap's 300 s timeout). The next round publishes again.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      client.publishAsync(publish.topic, publish.payload, { qos: 1 }).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, pubackWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
     for (let read = 0; read < readsPerRound; read += 1) {
       stored = await streamMessages(nc, cluster).catch(() => stored);
       if (stored.includes(publish.storedLine)) return { stored, rounds: round };
