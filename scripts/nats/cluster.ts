@@ -211,7 +211,8 @@ async function httpOk(url: string): Promise<boolean> {
   });
 }
 
-async function httpJson(url: string): Promise<Record<string, unknown> | undefined> {
+/** GET a node's monitoring endpoint as JSON; undefined on any failure or after `timeoutMs`. */
+export async function httpJson(url: string, timeoutMs = 1000): Promise<Record<string, unknown> | undefined> {
   return await new Promise((resolve) => {
     const request = httpGet(url, (response) => {
       let body = '';
@@ -228,7 +229,7 @@ async function httpJson(url: string): Promise<Record<string, unknown> | undefine
       });
     });
     request.on('error', () => resolve(undefined));
-    request.setTimeout(1000, () => {
+    request.setTimeout(timeoutMs, () => {
       request.destroy();
       resolve(undefined);
     });

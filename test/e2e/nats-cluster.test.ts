@@ -1,21 +1,3 @@
-// Goal: HQ behind a 3-node NATS cluster (issue 14) keeps exactly-once across a broker node's and a
-// gateway's SIGKILL: kiosks move to another node (config mqtt.urls), the surviving gateway takes
-// over the dead one's partitions with the store's state of their stations (not the one it loaded
-// at its start), and in the end every event is stored once in seq order, every outbox drains and
-// every kiosk's ack equals what HQ stored. Method: the real cluster (scripts/nats/cluster.ts), a
-// PostgreSQL database of the test's own, three kiosk processes with SoftHSM and the PTY simulators
-// (scripts/demo/lib/network.ts; enrolled by an in-process HQ on the cluster's MQTT, then stopped),
-// three gateways as child processes (scripts/demo/hq-child.ts: startGateway with broker kind nats,
-// as `hq serve` runs it, on the kiosks' simulated clock). Gateway 1 starts alone and owns every
-// partition (PostgreSQL advisory locks, polled); gateways 2 and 3 start before the traffic, with
-// its state, and the partitions are shared out (each gateway owns at least one, gateway 1 gives
-// its excess up between rounds). Node 1 is killed a third into the traffic, gateway 1 two thirds
-// in (the kiosks may still be moving off node 1): only gateway 1's partitions move, to gateways
-// that loaded their stations before the traffic; both come back, and the restarted gateway 1 gets
-// its share back from the others.
-// Conditions are polled with a bound; the figures (reconnect, takeover) are printed, not asserted.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import pg from 'pg';
@@ -24,14 +6,11 @@ import {
   partitionLockApplicationName,
   partitionLockNamespace,
 } from '../../packages/hq-gateway/src/adapters/nats/partition-locks.js';
-import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
-import { Cleanup } from '../../scripts/demo/lib/cleanup.js';
-import { DemoClock, shanghaiTime } from '../../scripts/demo/lib/demo-clock.js';
 import { HqProcess } from '../../scripts/demo/lib/hq-process.js';
-import { kioskStatus, startNetwork, waitForStatus } from '../../scripts/demo/lib/network.js';
+import { kioskStatus, waitForStatus } from '../../scripts/demo/lib/network.js';
 import { prng } from '../../scripts/demo/lib/prng.js';
-import { startNatsCluster } from '../../scripts/nats/cluster.js';
-import { businessDate, checkExactlyOnce, quotaTx } from './helpers/e2e.js';
+import { checkExactlyOnce, quotaTx } from './helpers/e2e.js';
+import { startNatsNetwork } from './helpers/nats-network.js';
 
 const SEED = Number(process.env.E2E_SEED ?? 1414);
 const PER_KIOSK = 45;
@@ -57,47 +36,15 @@ async function until(check: () => Promise<boolean>, what: string): Promise<numbe
 t.test('NATS cluster: a node and a gateway killed mid-traffic, every event stored once', async (t) => {
   t.comment(`seed ${SEED}`);
   const random = prng(SEED);
-  const passwords = new Map(stationIds.map((id) => [id, `pw-${id}-${Math.floor(random() * 1e9)}`]));
-  const cluster = await startNatsCluster({
+  const { cluster, database, network, cleanup, dataDir, logDir, nats } = await startNatsNetwork(t, {
+    stationIds,
     partitions,
-    stations: stationIds.map((id) => ({ id, password: passwords.get(id)! })),
+    random,
+    dirPrefix: 'bianmin-e2e-nats-',
   });
-  t.teardown(() => cluster.stop());
-  const database = await createTestDatabase();
-  t.teardown(() => database.drop());
   const locks = new pg.Client({ connectionString: database.url });
   await locks.connect();
   t.teardown(() => locks.end());
-  const cleanup = new Cleanup();
-  const dataDir = mkdtempSync(join(tmpdir(), 'bianmin-e2e-nats-'));
-  t.teardown(async () => {
-    await cleanup.cleanup();
-    if (process.env.E2E_KEEP === undefined) rmSync(dataDir, { recursive: true, force: true });
-  });
-  const logDir = process.env.BIANMIN_LOG_DIR ?? join(dataDir, 'logs');
-  const clock = new DemoClock();
-  await clock.set(shanghaiTime(businessDate, 9, 0));
-  const network = await startNetwork({
-    stationIds,
-    dataDir,
-    logDir,
-    random,
-    broker: {
-      url: cluster.mqttUrls[0]!,
-      urls: cluster.mqttUrls,
-      password: (user) => (user === cluster.hq.user ? cluster.hq.password : passwords.get(user)!),
-      hqUser: cluster.hq.user,
-    },
-    clock,
-    cleanup,
-    hqClientId: 'hq-setup',
-    authorisationTimeoutMs: 3_000,
-    openingQuotaFen: 100_000_000,
-    hqStore: { kind: 'postgres', url: database.url },
-  });
-  // Enrolment and opening quotas done; from here HQ is the three NATS gateways.
-  await network.stopHq();
-  const nats = { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, partitions };
   const gateway = (name: string) =>
     new HqProcess(network, dataDir, cleanup, { clientId: name, nats, logFile: join(logDir, `${name}.log`) });
   const figures: Record<string, number> = {};

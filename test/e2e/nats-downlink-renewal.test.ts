@@ -1,34 +1,11 @@
-// Goal: a real kiosk agent keeps its downlink when the NATS node holding its ack subscription's
-// consumer dies while its own connection (on another node) lives (issue 14 gap): NATS MQTT
-// delivers a QoS 1 subscription through a JetStream consumer, at consumer_replicas 1 on one node,
-// and a SUBSCRIBE on top of the kept subscription changes nothing. The agent must notice the
-// silence (events unacknowledged, no ack), renew its down subscriptions (refused for a while by
-// nats-server after a node loss, retried on its backoff) and get every new event acknowledged,
-// each stored exactly once at HQ, without reconnecting. Method: the real 3-node cluster
-// (scripts/nats/cluster.ts, mqttConsumerReplicas 1), a PostgreSQL database of the test's own, two
-// kiosk processes with SoftHSM and the PTY simulators (scripts/demo/lib/network.ts: every kiosk
-// connects to node 1 first) and one in-process gateway on broker kind nats. The test reads from
-// JetStream which node leads each kiosk's ack consumer and from the nodes' /connz which node each
-// kiosk is on, picks a kiosk whose ack consumer is on another node (restarting the kiosks for a
-// fresh placement when none is: placement is random), kills that node with SIGKILL, and makes
-// new payments at the kiosk. Everything is polled with a bound; the figures are printed, not
-// asserted. Deadlines are generous: with the agent's own waits (first renewal 10-20 s after the
-// silence begins, then 20-40 s, 40-80 s) and nats-server refusing SUBSCRIBEs for ~50 s after the
-// kill, the acks come back 1-2.5 minutes after the kill; more under load.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect } from 'nats';
 import t from 'tap';
-import { createTestDatabase } from '../../packages/hq-gateway/test/store-contract/factories.js';
-import { Cleanup } from '../../scripts/demo/lib/cleanup.js';
-import { DemoClock, shanghaiTime } from '../../scripts/demo/lib/demo-clock.js';
 import type { Kiosk } from '../../scripts/demo/lib/kiosk.js';
-import { kioskStatus, startNetwork, waitForStatus } from '../../scripts/demo/lib/network.js';
+import { kioskStatus, waitForStatus } from '../../scripts/demo/lib/network.js';
 import { prng } from '../../scripts/demo/lib/prng.js';
-import { startNatsCluster } from '../../scripts/nats/cluster.js';
-import { businessDate, checkExactlyOnce, quotaTx } from './helpers/e2e.js';
+import { httpJson } from '../../scripts/nats/cluster.js';
+import { checkExactlyOnce, quotaTx } from './helpers/e2e.js';
+import { startNatsNetwork } from './helpers/nats-network.js';
 
 const SEED = Number(process.env.E2E_SEED ?? 1415);
 const stationIds = ['NR-001', 'NR-002'];
@@ -42,76 +19,19 @@ const recoveryMsMax = 300_000;
 /** Bound of every other polled condition. */
 const pollMsMax = 120_000;
 
-function httpJson(url: string): Promise<Record<string, unknown> | undefined> {
-  return new Promise((resolve) => {
-    const request = httpGet(url, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as Record<string, unknown>);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    request.on('error', () => resolve(undefined));
-    request.setTimeout(2_000, () => {
-      request.destroy();
-      resolve(undefined);
-    });
-  });
-}
-
 t.test(
   'NATS consumer R1: the node of a kiosk ack consumer killed, the agent renews and every event is acked once',
   async (t) => {
     t.comment(`seed ${SEED}`);
     const random = prng(SEED);
-    const passwords = new Map(stationIds.map((id) => [id, `pw-${id}-${Math.floor(random() * 1e9)}`]));
-    const cluster = await startNatsCluster({
+    const { cluster, network, nats } = await startNatsNetwork(t, {
+      stationIds,
       partitions,
-      stations: stationIds.map((id) => ({ id, password: passwords.get(id)! })),
+      random,
+      dirPrefix: 'bianmin-e2e-renew-',
       mqttConsumerReplicas: 1,
     });
-    t.teardown(() => cluster.stop());
-    const database = await createTestDatabase();
-    t.teardown(() => database.drop());
-    const cleanup = new Cleanup();
-    const dataDir = mkdtempSync(join(tmpdir(), 'bianmin-e2e-renew-'));
-    t.teardown(async () => {
-      await cleanup.cleanup();
-      if (process.env.E2E_KEEP === undefined) rmSync(dataDir, { recursive: true, force: true });
-    });
-    const clock = new DemoClock();
-    await clock.set(shanghaiTime(businessDate, 9, 0));
-    const network = await startNetwork({
-      stationIds,
-      dataDir,
-      logDir: process.env.BIANMIN_LOG_DIR ?? join(dataDir, 'logs'),
-      random,
-      broker: {
-        url: cluster.mqttUrls[0]!,
-        urls: cluster.mqttUrls,
-        password: (user) => (user === cluster.hq.user ? cluster.hq.password : passwords.get(user)!),
-        hqUser: cluster.hq.user,
-      },
-      clock,
-      cleanup,
-      hqClientId: 'hq-setup',
-      authorisationTimeoutMs: 3_000,
-      openingQuotaFen: 100_000_000,
-      hqStore: { kind: 'postgres', url: database.url },
-    });
-    // Enrolment and opening quotas done over MQTT; from here HQ is one gateway on the NATS cluster.
-    await network.stopHq();
-    await network.restartHq({
-      clientId: 'hq-renew',
-      nats: { natsUrls: cluster.natsUrls, mqttUrls: cluster.mqttUrls, partitions },
-    });
+    await network.restartHq({ clientId: 'hq-renew', nats });
     const nc = await connect({
       servers: [...cluster.natsUrls],
       user: cluster.hq.user,
@@ -150,7 +70,7 @@ t.test(
     const connectedNode = async (stationId: string): Promise<number | undefined> => {
       for (const [index, url] of cluster.monitorUrls.entries()) {
         if (!cluster.running(index)) continue;
-        const connz = await httpJson(`${url}/connz?limit=1024`);
+        const connz = await httpJson(`${url}/connz?limit=1024`, 2_000);
         const connections = (connz?.connections ?? []) as { mqtt_client?: string }[];
         if (connections.some((connection) => connection.mqtt_client === stationId)) return index;
       }
